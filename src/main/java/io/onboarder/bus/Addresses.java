@@ -1,0 +1,38 @@
+package io.onboarder.bus;
+
+/**
+ * The event-bus contract in one place. Public addresses are part of DESIGN.md; bodies are
+ * {@code JsonObject}s so any Vert.x node or bridge client can use them.
+ */
+public final class Addresses {
+  private Addresses() {}
+
+  /** request/reply: same JSON as POST /v1/jobs (+ optional idempotencyKey) → job summary. */
+  public static final String JOBS_SUBMIT = "onboarder.jobs.submit";
+  /** request/reply: {"id"} → job summary, 404 failure if unknown. */
+  public static final String JOBS_GET = "onboarder.jobs.get";
+  /** request/reply: {"limit"} → {"jobs": [summary…]}. */
+  public static final String JOBS_LIST = "onboarder.jobs.list";
+  /** request/reply: {"id","status"?,"limit","cursor"?} → {"items": […], "next"}. */
+  public static final String JOBS_ITEMS = "onboarder.jobs.items";
+  /** request/reply: {"id"} → job summary. */
+  public static final String JOBS_CANCEL = "onboarder.jobs.cancel";
+  /** request/reply: {"id"} → job summary. */
+  public static final String JOBS_RETRY = "onboarder.jobs.retry";
+  /** request/reply: {} → {"ready": bool}; used by the readiness check. */
+  public static final String JOBS_READY = "onboarder.jobs.ready";
+
+  /** publish: {"jobId","itemId","account","connectorId","status","error"} on every item status change. */
+  public static final String EVENTS_ITEM = "onboarder.events.item";
+  /** publish: job summary on every job status change. */
+  public static final String EVENTS_JOB = "onboarder.events.job";
+  /** publish: {"jobId","itemId","account","connectorId","connectorName","accountConnectorId","url","expiresAt"}. */
+  public static final String EVENTS_OAUTH = "onboarder.events.oauth";
+
+  /** internal request/reply: one item to onboard at Cyclr → outcome. */
+  public static final String GATEWAY_ONBOARD = "cyclr.gateway.onboard";
+  /** internal request/reply: {} → {"ready": bool, "breaker": state, ...}. */
+  public static final String GATEWAY_STATUS = "cyclr.gateway.status";
+  /** internal request/reply: stop taking new work, fail waiting calls as "shutting down". */
+  public static final String GATEWAY_DRAIN = "cyclr.gateway.drain";
+}

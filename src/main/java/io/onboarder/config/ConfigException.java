@@ -1,0 +1,8 @@
+package io.onboarder.config;
+
+/** A missing or invalid setting; its message names the key and the env var, fit for one line on stderr. */
+public final class ConfigException extends RuntimeException {
+  public ConfigException(ConfigKey key, String problem) {
+    super("invalid configuration: " + key.describe() + " " + problem);
+  }
+}

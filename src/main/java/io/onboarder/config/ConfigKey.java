@@ -1,0 +1,41 @@
+package io.onboarder.config;
+
+/**
+ * Every setting the service reads: its key in {@code conf/config.json} and the environment
+ * variable that overrides it. This enum is the single place where env names are mapped.
+ */
+public enum ConfigKey {
+  HTTP_PORT("http.port", "HTTP_PORT"),
+  API_TOKENS("api.tokens", "API_TOKENS"),
+  API_AUTH_DISABLED("api.authDisabled", "API_AUTH_DISABLED"),
+  API_MAX_BODY_BYTES("api.maxBodyBytes", "API_MAX_BODY_BYTES"),
+  API_MAX_ITEMS_PER_JOB("api.maxItemsPerJob", "API_MAX_ITEMS_PER_JOB"),
+  CYCLR_API_URL("cyclr.apiUrl", "CYCLR_API_URL"),
+  CYCLR_SERVICE_URL("cyclr.serviceUrl", "CYCLR_SERVICE_URL"),
+  CYCLR_CLIENT_ID("cyclr.clientId", "CYCLR_CLIENT_ID"),
+  CYCLR_CLIENT_SECRET("cyclr.clientSecret", "CYCLR_CLIENT_SECRET"),
+  CYCLR_SIGNIN_MODE("cyclr.signInMode", "CYCLR_SIGNIN_MODE"),
+  CYCLR_REQUEST_TIMEOUT_MS("cyclr.requestTimeoutMs", "CYCLR_REQUEST_TIMEOUT_MS"),
+  GATEWAY_MAX_CONCURRENCY("gateway.maxConcurrency", "GATEWAY_MAX_CONCURRENCY"),
+  GATEWAY_RATE_PER_SECOND("gateway.ratePerSecond", "GATEWAY_RATE_PER_SECOND"),
+  GATEWAY_MAX_ATTEMPTS("gateway.maxAttempts", "GATEWAY_MAX_ATTEMPTS"),
+  GATEWAY_BREAKER_THRESHOLD("gateway.breakerThreshold", "GATEWAY_BREAKER_THRESHOLD"),
+  GATEWAY_BREAKER_OPEN_MS("gateway.breakerOpenMs", "GATEWAY_BREAKER_OPEN_MS"),
+  JOBS_MAX_PENDING_ITEMS("jobs.maxPendingItems", "JOBS_MAX_PENDING_ITEMS"),
+  JOBS_SHUTDOWN_GRACE_MS("jobs.shutdownGraceMs", "JOBS_SHUTDOWN_GRACE_MS"),
+  STORE_URL("store.url", "STORE_URL"),
+  STORE_SECRET_KEY("store.secretKey", "STORE_SECRET_KEY");
+
+  public final String key;
+  public final String env;
+
+  ConfigKey(String key, String env) {
+    this.key = key;
+    this.env = env;
+  }
+
+  /** "gateway.maxConcurrency (GATEWAY_MAX_CONCURRENCY)": how errors name a setting. */
+  public String describe() {
+    return key + " (" + env + ")";
+  }
+}

@@ -1,0 +1,65 @@
+package io.onboarder.config;
+
+import io.vertx.config.ConfigRetriever;
+import io.vertx.config.ConfigRetrieverOptions;
+import io.vertx.config.ConfigStoreOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
+
+/**
+ * Reads {@code conf/config.json} (from the working directory, else the copy inside the jar),
+ * then the environment, which wins. Env names are mapped to nested keys here, via {@link ConfigKey}.
+ */
+public final class ConfigLoader {
+  private ConfigLoader() {}
+
+  public static Future<JsonObject> load(Vertx vertx, String configFile) {
+    JsonArray envKeys = new JsonArray(Arrays.stream(ConfigKey.values()).map(k -> k.env).toList());
+    ConfigRetrieverOptions options = new ConfigRetrieverOptions()
+        .setScanPeriod(0)
+        .setIncludeDefaultStores(false)
+        .addStore(new ConfigStoreOptions().setType("file").setFormat("json").setOptional(true)
+            .setConfig(new JsonObject().put("path", configFile)))
+        .addStore(new ConfigStoreOptions().setType("env")
+            .setConfig(new JsonObject().put("keys", envKeys).put("raw-data", true)));
+    ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
+    return retriever.getConfig()
+        .map(ConfigLoader::foldEnv)
+        .eventually(() -> {
+          retriever.close();
+          return Future.succeededFuture();
+        });
+  }
+
+  /** Moves flat env entries (HTTP_PORT) onto their nested keys (http.port), overriding the file. */
+  public static JsonObject foldEnv(JsonObject merged) {
+    JsonObject out = merged.copy();
+    for (ConfigKey k : ConfigKey.values()) {
+      out.remove(k.env);
+      Object v = merged.getValue(k.env);
+      if (v != null) {
+        put(out, k.key, String.valueOf(v));
+      }
+    }
+    return out;
+  }
+
+  /** Sets a dotted key in a nested JSON object, creating parents. */
+  public static JsonObject put(JsonObject root, String dottedKey, Object value) {
+    String[] parts = dottedKey.split("\\.");
+    JsonObject cur = root;
+    for (int i = 0; i < parts.length - 1; i++) {
+      JsonObject next = cur.getJsonObject(parts[i]);
+      if (next == null) {
+        next = new JsonObject();
+        cur.put(parts[i], next);
+      }
+      cur = next;
+    }
+    cur.put(parts[parts.length - 1], value);
+    return root;
+  }
+}

@@ -1,0 +1,204 @@
+package io.onboarder.config;
+
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * The resolved, validated configuration. Built from the merged config JSON (file, then env);
+ * any missing or invalid setting fails here, once, with a message naming the env var.
+ */
+public record Settings(
+    int httpPort,
+    List<String> apiTokens,
+    boolean authDisabled,
+    long maxBodyBytes,
+    int maxItemsPerJob,
+    String cyclrApiUrl,
+    String cyclrServiceUrl,
+    String clientId,
+    String clientSecret,
+    SignInMode signInMode,
+    long cyclrRequestTimeoutMs,
+    int maxConcurrency,
+    double ratePerSecond,
+    int maxAttempts,
+    int breakerThreshold,
+    long breakerOpenMs,
+    long maxPendingItems,
+    long shutdownGraceMs,
+    String storeUrl,
+    byte[] secretKey) {
+
+  public static Settings from(JsonObject conf) {
+    Reader r = new Reader(conf);
+    boolean authDisabled = r.bool(ConfigKey.API_AUTH_DISABLED, false);
+    List<String> tokens = Arrays.stream(r.string(ConfigKey.API_TOKENS, "").split(","))
+        .map(String::trim).filter(s -> !s.isEmpty()).toList();
+    if (!authDisabled && tokens.isEmpty()) {
+      throw new ConfigException(ConfigKey.API_TOKENS,
+          "is required (comma-separated bearer tokens), or set API_AUTH_DISABLED=true for local use");
+    }
+    String apiUrl = r.url(ConfigKey.CYCLR_API_URL, true);
+    String serviceUrl = r.url(ConfigKey.CYCLR_SERVICE_URL, false);
+    String clientId = r.string(ConfigKey.CYCLR_CLIENT_ID, "");
+    if (clientId.isBlank()) {
+      throw new ConfigException(ConfigKey.CYCLR_CLIENT_ID, "is required (your Cyclr partner OAuth client id)");
+    }
+    String clientSecret = r.string(ConfigKey.CYCLR_CLIENT_SECRET, "");
+    if (clientSecret.isBlank()) {
+      throw new ConfigException(ConfigKey.CYCLR_CLIENT_SECRET,
+          "is required (set it in the environment or a mounted secret, never in conf/config.json)");
+    }
+    String modeText = r.string(ConfigKey.CYCLR_SIGNIN_MODE, "account-tokens");
+    SignInMode mode = SignInMode.parse(modeText);
+    if (mode == null) {
+      throw new ConfigException(ConfigKey.CYCLR_SIGNIN_MODE,
+          "must be 'account-tokens' or 'signintoken', got '" + modeText + "'");
+    }
+    String storeUrl = r.string(ConfigKey.STORE_URL, "sqlite:data/onboarder.db");
+    if (!storeUrl.startsWith("sqlite:")) {
+      throw new ConfigException(ConfigKey.STORE_URL,
+          "must be sqlite:<path> (PostgreSQL is not supported yet), got '" + storeUrl + "'");
+    }
+    return new Settings(
+        (int) r.longIn(ConfigKey.HTTP_PORT, 8080, 0, 65535),
+        tokens,
+        authDisabled,
+        r.longIn(ConfigKey.API_MAX_BODY_BYTES, 32L * 1024 * 1024, 1024, 1L << 31),
+        (int) r.longIn(ConfigKey.API_MAX_ITEMS_PER_JOB, 100_000, 1, 10_000_000),
+        apiUrl,
+        serviceUrl.isEmpty() ? apiUrl : serviceUrl,
+        clientId,
+        clientSecret,
+        mode,
+        r.longIn(ConfigKey.CYCLR_REQUEST_TIMEOUT_MS, 30_000, 100, 600_000),
+        (int) r.longIn(ConfigKey.GATEWAY_MAX_CONCURRENCY, 16, 1, 1024),
+        r.doubleIn(ConfigKey.GATEWAY_RATE_PER_SECOND, 0, 0, 100_000),
+        (int) r.longIn(ConfigKey.GATEWAY_MAX_ATTEMPTS, 6, 1, 100),
+        (int) r.longIn(ConfigKey.GATEWAY_BREAKER_THRESHOLD, 10, 1, 10_000),
+        r.longIn(ConfigKey.GATEWAY_BREAKER_OPEN_MS, 5_000, 10, 600_000),
+        r.longIn(ConfigKey.JOBS_MAX_PENDING_ITEMS, 1_000_000, 1, 1_000_000_000),
+        r.longIn(ConfigKey.JOBS_SHUTDOWN_GRACE_MS, 20_000, 0, 600_000),
+        storeUrl,
+        r.secretKey(ConfigKey.STORE_SECRET_KEY));
+  }
+
+  /** Path of the SQLite database file. */
+  public String sqlitePath() {
+    return storeUrl.substring("sqlite:".length());
+  }
+
+  @Override
+  public String toString() {
+    // Never print secrets, even by accident.
+    return "Settings[httpPort=" + httpPort + ", cyclrApiUrl=" + cyclrApiUrl + ", signInMode=" + signInMode.value
+        + ", maxConcurrency=" + maxConcurrency + ", ratePerSecond=" + ratePerSecond + ", maxAttempts=" + maxAttempts
+        + ", storeUrl=" + storeUrl + "]";
+  }
+
+  /** Typed reads with validation; values may arrive as JSON numbers/booleans or as env strings. */
+  private record Reader(JsonObject conf) {
+    Object raw(ConfigKey k) {
+      Object cur = conf;
+      for (String part : k.key.split("\\.")) {
+        if (!(cur instanceof JsonObject o)) {
+          return null;
+        }
+        cur = o.getValue(part);
+      }
+      return cur;
+    }
+
+    String string(ConfigKey k, String def) {
+      Object v = raw(k);
+      return v == null ? def : String.valueOf(v).trim();
+    }
+
+    boolean bool(ConfigKey k, boolean def) {
+      Object v = raw(k);
+      if (v == null || String.valueOf(v).isBlank()) {
+        return def;
+      }
+      String s = String.valueOf(v).trim().toLowerCase();
+      if (s.equals("true") || s.equals("false")) {
+        return Boolean.parseBoolean(s);
+      }
+      throw new ConfigException(k, "must be true or false, got '" + v + "'");
+    }
+
+    long longIn(ConfigKey k, long def, long min, long max) {
+      Object v = raw(k);
+      if (v == null || String.valueOf(v).isBlank()) {
+        return def;
+      }
+      long n;
+      try {
+        n = v instanceof Number num ? num.longValue() : Long.parseLong(String.valueOf(v).trim());
+      } catch (NumberFormatException e) {
+        throw new ConfigException(k, "must be a whole number, got '" + v + "'");
+      }
+      if (n < min || n > max) {
+        throw new ConfigException(k, "must be between " + min + " and " + max + ", got " + n);
+      }
+      return n;
+    }
+
+    double doubleIn(ConfigKey k, double def, double min, double max) {
+      Object v = raw(k);
+      if (v == null || String.valueOf(v).isBlank()) {
+        return def;
+      }
+      double d;
+      try {
+        d = v instanceof Number num ? num.doubleValue() : Double.parseDouble(String.valueOf(v).trim());
+      } catch (NumberFormatException e) {
+        throw new ConfigException(k, "must be a number, got '" + v + "'");
+      }
+      if (!(d >= min && d <= max)) {
+        throw new ConfigException(k, "must be between " + min + " and " + max + ", got " + v);
+      }
+      return d;
+    }
+
+    String url(ConfigKey k, boolean required) {
+      String s = string(k, "");
+      if (s.isEmpty()) {
+        if (required) {
+          throw new ConfigException(k, "is required, e.g. https://api.cyclr.com");
+        }
+        return "";
+      }
+      try {
+        URI u = URI.create(s);
+        if (u.getScheme() == null || !(u.getScheme().equals("http") || u.getScheme().equals("https"))
+            || u.getHost() == null) {
+          throw new IllegalArgumentException();
+        }
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(k, "must be an absolute http(s) URL, got '" + s + "'");
+      }
+      return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    byte[] secretKey(ConfigKey k) {
+      String s = string(k, "");
+      if (s.isEmpty()) {
+        return null;
+      }
+      byte[] key;
+      try {
+        key = Base64.getDecoder().decode(s);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(k, "must be base64 (generate one with: openssl rand -base64 32)");
+      }
+      if (key.length != 32) {
+        throw new ConfigException(k, "must decode to 32 bytes, got " + key.length
+            + " (generate one with: openssl rand -base64 32)");
+      }
+      return key;
+    }
+  }
+}

@@ -1,0 +1,6 @@
+package io.onboarder.job;
+
+import io.vertx.core.json.JsonObject;
+
+/** An item just moved to RUNNING, with its decrypted auth value, ready to send to the gateway. */
+public record ClaimedItem(long id, String jobId, String account, String authValue, JsonObject spec, int attempts) {}

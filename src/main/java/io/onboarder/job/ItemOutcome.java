@@ -1,0 +1,26 @@
+package io.onboarder.job;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * What became of one claimed item. {@code status == PENDING} hands it back untried (shutdown);
+ * the auth value is wiped for every terminal status but FAILED, which {@code retry} may re-run.
+ */
+public record ItemOutcome(long itemId, String jobId, String account, ItemStatus status, Long connectorId,
+                          String connectorName, Long accountConnectorId, String oauthUrl, String oauthExpiresAt,
+                          JsonObject error) {
+
+  public boolean wipesAuthValue() {
+    return status.terminal() && status != ItemStatus.FAILED;
+  }
+
+  public static ItemOutcome handBack(ClaimedItem item) {
+    return new ItemOutcome(item.id(), item.jobId(), item.account(), ItemStatus.PENDING, null, null, null, null,
+        null, null);
+  }
+
+  public static ItemOutcome failed(ClaimedItem item, String code, String message) {
+    return new ItemOutcome(item.id(), item.jobId(), item.account(), ItemStatus.FAILED, null, null, null, null, null,
+        new JsonObject().put("code", code).put("message", message));
+  }
+}

@@ -1,0 +1,41 @@
+package io.onboarder.job;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/** Lifecycle of one (account × connector) item, with the allowed transitions in one place. */
+public enum ItemStatus {
+  PENDING, RUNNING, INSTALLED, ALREADY_INSTALLED, OAUTH_PENDING, FAILED, CANCELLED;
+
+  public boolean terminal() {
+    return this != PENDING && this != RUNNING;
+  }
+
+  public boolean succeeded() {
+    return this == INSTALLED || this == ALREADY_INSTALLED || this == OAUTH_PENDING;
+  }
+
+  public Set<ItemStatus> next() {
+    return switch (this) {
+      // PENDING → RUNNING when claimed; → CANCELLED by cancel or the failure policy.
+      case PENDING -> EnumSet.of(RUNNING, CANCELLED);
+      // RUNNING → PENDING only when work is handed back (shutdown, crash recovery) untried.
+      case RUNNING -> EnumSet.of(PENDING, INSTALLED, ALREADY_INSTALLED, OAUTH_PENDING, FAILED);
+      // retry re-runs failed items only.
+      case FAILED -> EnumSet.of(PENDING);
+      default -> EnumSet.noneOf(ItemStatus.class);
+    };
+  }
+
+  public boolean canMoveTo(ItemStatus target) {
+    return next().contains(target);
+  }
+
+  public static ItemStatus parse(String s) {
+    try {
+      return s == null ? null : valueOf(s);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+}

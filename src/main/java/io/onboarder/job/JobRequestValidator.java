@@ -1,0 +1,285 @@
+package io.onboarder.job;
+
+import io.onboarder.bus.Problem;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a submitted JSON body into a {@link JobRequest} or a 400/422 {@link Problem} listing every
+ * violation as {pointer, message}. Used by both triggers (HTTP and event bus), so they behave alike.
+ */
+public final class JobRequestValidator {
+  static final int MAX_ACCOUNT_LENGTH = 200;
+  static final int MAX_AUTH_VALUE_BYTES = 8 * 1024;
+  static final int MAX_NAME_LENGTH = 200;
+  static final int MAX_TEXT_LENGTH = 2000;
+  static final int MAX_PROPERTIES = 100;
+  static final int MAX_REPORTED_ERRORS = 100;
+
+  private final int maxItemsPerJob;
+
+  public JobRequestValidator(int maxItemsPerJob) {
+    this.maxItemsPerJob = maxItemsPerJob;
+  }
+
+  public JobRequest validate(Object body) {
+    if (!(body instanceof JsonObject json)) {
+      throw Problem.badRequest("The request body must be a JSON object.");
+    }
+    Errors errors = new Errors();
+    ConnectorRef jobConnector = json.containsKey("connector")
+        ? connector(json.getValue("connector"), "/connector", errors) : null;
+    String installName = text(json, "installName", "/installName", MAX_NAME_LENGTH, errors);
+    String description = text(json, "description", "/description", MAX_TEXT_LENGTH, errors);
+
+    String targetOrigin = null;
+    String callbackMessage = null;
+    String username = null;
+    Object oauthRaw = json.getValue("oauth");
+    if (oauthRaw != null) {
+      if (oauthRaw instanceof JsonObject oauth) {
+        targetOrigin = text(oauth, "targetOrigin", "/oauth/targetOrigin", MAX_TEXT_LENGTH, errors);
+        if (targetOrigin != null && !isHttpUrl(targetOrigin)) {
+          errors.add("/oauth/targetOrigin", "must be an absolute http(s) URL, e.g. https://app.example.com");
+        }
+        callbackMessage = text(oauth, "callbackMessage", "/oauth/callbackMessage", MAX_TEXT_LENGTH, errors);
+        username = text(oauth, "username", "/oauth/username", MAX_NAME_LENGTH, errors);
+      } else {
+        errors.add("/oauth", "must be an object");
+      }
+    }
+
+    boolean dryRun = false;
+    boolean createAccounts = false;
+    double tolerated = 100;
+    Object optionsRaw = json.getValue("options");
+    if (optionsRaw != null) {
+      if (optionsRaw instanceof JsonObject options) {
+        dryRun = bool(options, "dryRun", "/options/dryRun", errors);
+        createAccounts = bool(options, "createAccounts", "/options/createAccounts", errors);
+        Object t = options.getValue("toleratedFailurePercent");
+        if (t != null) {
+          if (t instanceof Number n && n.doubleValue() >= 0 && n.doubleValue() <= 100) {
+            tolerated = n.doubleValue();
+          } else {
+            errors.add("/options/toleratedFailurePercent", "must be a number from 0 to 100");
+          }
+        }
+      } else {
+        errors.add("/options", "must be an object");
+      }
+    }
+
+    Object itemsRaw = json.getValue("items");
+    List<JobRequest.Item> items = new ArrayList<>();
+    if (!(itemsRaw instanceof JsonArray array)) {
+      errors.add("/items", itemsRaw == null ? "is required: a non-empty array of items" : "must be an array");
+    } else if (array.isEmpty()) {
+      errors.add("/items", "must not be empty");
+    } else if (array.size() > maxItemsPerJob) {
+      throw Problem.validation(422, "A job may hold at most " + maxItemsPerJob + " items; this one has "
+          + array.size() + ". Split it into several jobs.",
+          new JsonArray().add(new JsonObject().put("pointer", "/items")
+              .put("message", "at most " + maxItemsPerJob + " items per job")));
+    } else {
+      for (int i = 0; i < array.size(); i++) {
+        JobRequest.Item item = item(array.getValue(i), "/items/" + i, jobConnector, errors);
+        if (item != null) {
+          items.add(item);
+        }
+      }
+    }
+    if (!errors.list.isEmpty()) {
+      throw Problem.validation(400, errors.summary(), errors.json());
+    }
+    return new JobRequest(jobConnector, installName, description, targetOrigin, callbackMessage, username,
+        dryRun, createAccounts, tolerated, List.copyOf(items));
+  }
+
+  private static JobRequest.Item item(Object raw, String at, ConnectorRef jobConnector, Errors errors) {
+    if (!(raw instanceof JsonObject item)) {
+      errors.add(at, "must be an object");
+      return null;
+    }
+    int before = errors.list.size();
+    Object accountRaw = item.getValue("account");
+    String account = null;
+    if (!(accountRaw instanceof String s)) {
+      errors.add(at + "/account", accountRaw == null ? "is required" : "must be a string");
+    } else if (s.isEmpty()) {
+      errors.add(at + "/account", "must not be empty");
+    } else if (s.length() > MAX_ACCOUNT_LENGTH) {
+      errors.add(at + "/account", "must be at most " + MAX_ACCOUNT_LENGTH + " characters");
+    } else if (hasControlChars(s)) {
+      errors.add(at + "/account", "must not contain control characters");
+    } else if (!s.equals(s.strip())) {
+      errors.add(at + "/account", "must not start or end with white space");
+    } else {
+      account = s;
+    }
+    Object authRaw = item.getValue("authValue");
+    String authValue = null;
+    if (authRaw != null) {
+      if (!(authRaw instanceof String s)) {
+        errors.add(at + "/authValue", "must be a string");
+      } else if (s.getBytes(StandardCharsets.UTF_8).length > MAX_AUTH_VALUE_BYTES) {
+        errors.add(at + "/authValue", "must be at most 8 KiB");
+      } else if (!s.isEmpty()) {
+        authValue = s;
+      }
+    }
+    JsonArray properties = null;
+    Object propsRaw = item.getValue("properties");
+    if (propsRaw != null) {
+      properties = properties(propsRaw, at + "/properties", errors);
+    }
+    ConnectorRef connector = item.containsKey("connector")
+        ? connector(item.getValue("connector"), at + "/connector", errors) : null;
+    if (connector == null && jobConnector == null && !item.containsKey("connector")) {
+      errors.add(at + "/connector", "is required: give a connector at job level or on the item");
+    }
+    String installName = text(item, "installName", at + "/installName", MAX_NAME_LENGTH, errors);
+    if (errors.list.size() != before) {
+      return null;
+    }
+    return new JobRequest.Item(account, authValue, properties, connector, installName);
+  }
+
+  private static JsonArray properties(Object raw, String at, Errors errors) {
+    if (!(raw instanceof JsonArray array)) {
+      errors.add(at, "must be an array of {name, value} strings");
+      return null;
+    }
+    if (array.size() > MAX_PROPERTIES) {
+      errors.add(at, "must hold at most " + MAX_PROPERTIES + " properties");
+      return null;
+    }
+    JsonArray out = new JsonArray();
+    for (int i = 0; i < array.size(); i++) {
+      Object p = array.getValue(i);
+      if (p instanceof JsonObject prop && prop.getValue("name") instanceof String name && !name.isBlank()
+          && name.length() <= MAX_NAME_LENGTH && prop.getValue("value") instanceof String value
+          && value.length() <= MAX_TEXT_LENGTH && prop.size() == 2) {
+        out.add(new JsonObject().put("name", name).put("value", value));
+      } else {
+        errors.add(at + "/" + i, "must be an object {\"name\": non-empty string, \"value\": string}");
+      }
+    }
+    return out;
+  }
+
+  private static ConnectorRef connector(Object raw, String at, Errors errors) {
+    if (raw instanceof JsonObject c) {
+      Object id = c.getValue("id");
+      Object name = c.getValue("name");
+      if (id != null) {
+        if (isPositiveInteger(id)) {
+          return ConnectorRef.ofId(((Number) id).longValue());
+        }
+        errors.add(at + "/id", "must be a positive integer");
+        return null;
+      }
+      if (name instanceof String s && !s.isBlank() && s.length() <= MAX_NAME_LENGTH && !hasControlChars(s)) {
+        Object version = c.getValue("version");
+        if (version != null && !(version instanceof String v && !v.isBlank() && v.length() <= 50
+            && !hasControlChars(v))) {
+          errors.add(at + "/version", "must be a non-empty string");
+          return null;
+        }
+        return ConnectorRef.ofName(s.strip(), version == null ? null : ((String) version).strip());
+      }
+    }
+    errors.add(at, "must be {\"id\": positive integer} or {\"name\": non-empty string, \"version\"?: string}");
+    return null;
+  }
+
+  private static boolean isPositiveInteger(Object v) {
+    if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+      return ((Number) v).longValue() > 0;
+    }
+    if (v instanceof Number n) {
+      double d = n.doubleValue();
+      return d > 0 && d == Math.rint(d) && d < 9.0e15;
+    }
+    return false;
+  }
+
+  private static String text(JsonObject json, String field, String at, int max, Errors errors) {
+    Object v = json.getValue(field);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof String s)) {
+      errors.add(at, "must be a string");
+      return null;
+    }
+    if (s.length() > max) {
+      errors.add(at, "must be at most " + max + " characters");
+      return null;
+    }
+    if (hasControlChars(s)) {
+      errors.add(at, "must not contain control characters");
+      return null;
+    }
+    return s.isBlank() ? null : s;
+  }
+
+  private static boolean bool(JsonObject json, String field, String at, Errors errors) {
+    Object v = json.getValue(field);
+    if (v == null) {
+      return false;
+    }
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    errors.add(at, "must be true or false");
+    return false;
+  }
+
+  static boolean hasControlChars(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static boolean isHttpUrl(String s) {
+    try {
+      URI u = new URI(s);
+      return u.isAbsolute() && ("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme()))
+          && u.getHost() != null && !u.getHost().isEmpty();
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /** Collects violations; reports the first {@value #MAX_REPORTED_ERRORS}. */
+  private static final class Errors {
+    final List<Map.Entry<String, String>> list = new ArrayList<>();
+
+    void add(String pointer, String message) {
+      list.add(Map.entry(pointer, message));
+    }
+
+    JsonArray json() {
+      JsonArray a = new JsonArray();
+      list.stream().limit(MAX_REPORTED_ERRORS)
+          .forEach(e -> a.add(new JsonObject().put("pointer", e.getKey()).put("message", e.getValue())));
+      return a;
+    }
+
+    String summary() {
+      Map.Entry<String, String> first = list.get(0);
+      String more = list.size() > 1 ? " (and " + (list.size() - 1) + " more)" : "";
+      return first.getKey() + " " + first.getValue() + more;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package io.onboarder.job;
+
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Durable state of jobs and items. One implementation per backend ({@code io.onboarder.store});
+ * every method is non-blocking. Auth values are encrypted by the store and never leave it
+ * except decrypted inside a {@link ClaimedItem}.
+ */
+public interface JobStore {
+
+  /** Result of {@link #create}: the job, and whether it already existed under the idempotency key. */
+  record Created(JobRecord job, boolean existing) {}
+
+  /** Migrates the schema; must complete before anything else is called. */
+  Future<Void> start();
+
+  Future<Void> close();
+
+  /**
+   * Commits a job and all its items in one transaction. With an idempotency key already used for
+   * the same request, returns that job ({@code existing}); for a different request, fails with a 409 problem.
+   */
+  Future<Created> create(JobRequest request, String idempotencyKey);
+
+  Future<JobRecord> job(String jobId);
+
+  Future<List<JobRecord>> recentJobs(int limit);
+
+  Future<Map<ItemStatus, Long>> counts(String jobId);
+
+  /** Jobs not in a terminal status, oldest first. */
+  Future<List<JobRecord>> unfinishedJobs();
+
+  /** Crash recovery: items left RUNNING by a dead process go back to PENDING (they are checked at Cyclr first). */
+  Future<Integer> requeueRunning();
+
+  /** Moves up to {@code max} PENDING items of a job to RUNNING (attempts + 1) and returns them, in item order. */
+  Future<List<ClaimedItem>> claim(String jobId, int max);
+
+  /** Records outcomes in one transaction. */
+  Future<Void> record(List<ItemOutcome> outcomes);
+
+  /** PENDING items of a job become CANCELLED; returns how many. */
+  Future<Integer> cancelPending(String jobId);
+
+  /** FAILED items of a job become PENDING again; returns how many. */
+  Future<Integer> retryFailed(String jobId);
+
+  Future<Void> setJobStatus(String jobId, JobStatus status, boolean finished);
+
+  Future<ItemPage> items(String jobId, ItemStatus status, int limit, String cursor);
+}

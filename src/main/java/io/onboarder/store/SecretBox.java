@@ -1,0 +1,112 @@
+package io.onboarder.store;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Encrypts auth values at rest with AES-256-GCM (random 96-bit nonce per value) and keys
+ * request fingerprints with HMAC-SHA256, so neither plaintext nor a guessable hash reaches disk.
+ */
+public final class SecretBox {
+  private static final int NONCE_BYTES = 12;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final SecretKeySpec aesKey;
+  private final SecretKeySpec macKey;
+
+  public SecretBox(byte[] key) {
+    if (key == null || key.length != 32) {
+      throw new IllegalArgumentException("key must be 32 bytes");
+    }
+    this.aesKey = new SecretKeySpec(key, "AES");
+    this.macKey = new SecretKeySpec(hmac(new SecretKeySpec(key, "HmacSHA256"), "fingerprint"), "HmacSHA256");
+  }
+
+  /**
+   * The configured key, or for the embedded store a key file beside the database, created
+   * once with owner-only permissions. Blocking: call from a worker.
+   */
+  public static SecretBox forStore(byte[] configuredKey, Path keyFile) throws IOException {
+    if (configuredKey != null) {
+      return new SecretBox(configuredKey);
+    }
+    if (!Files.exists(keyFile)) {
+      if (keyFile.getParent() != null) {
+        Files.createDirectories(keyFile.getParent());
+      }
+      byte[] fresh = new byte[32];
+      RANDOM.nextBytes(fresh);
+      try {
+        try {
+          Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        } catch (UnsupportedOperationException e) {
+          Files.createFile(keyFile);
+        }
+        Files.writeString(keyFile, Base64.getEncoder().encodeToString(fresh) + "\n");
+      } catch (FileAlreadyExistsException raced) {
+        // Another process created it first: use theirs.
+      }
+    }
+    byte[] key = Base64.getDecoder().decode(Files.readString(keyFile).trim());
+    return new SecretBox(key);
+  }
+
+  public String encrypt(String plaintext) {
+    if (plaintext == null) {
+      return null;
+    }
+    try {
+      byte[] nonce = new byte[NONCE_BYTES];
+      RANDOM.nextBytes(nonce);
+      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+      c.init(Cipher.ENCRYPT_MODE, aesKey, new GCMParameterSpec(128, nonce));
+      byte[] ct = c.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
+      byte[] out = new byte[NONCE_BYTES + ct.length];
+      System.arraycopy(nonce, 0, out, 0, NONCE_BYTES);
+      System.arraycopy(ct, 0, out, NONCE_BYTES, ct.length);
+      return Base64.getEncoder().encodeToString(out);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("encryption failed", e);
+    }
+  }
+
+  public String decrypt(String sealed) {
+    if (sealed == null) {
+      return null;
+    }
+    try {
+      byte[] in = Base64.getDecoder().decode(sealed);
+      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+      c.init(Cipher.DECRYPT_MODE, aesKey, new GCMParameterSpec(128, in, 0, NONCE_BYTES));
+      return new String(c.doFinal(in, NONCE_BYTES, in.length - NONCE_BYTES), StandardCharsets.UTF_8);
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      throw new IllegalStateException("cannot decrypt a stored auth value: was STORE_SECRET_KEY changed?", e);
+    }
+  }
+
+  /** Keyed fingerprint of a request body, for idempotency-key comparison. */
+  public String fingerprint(String text) {
+    return Base64.getEncoder().encodeToString(hmac(macKey, text));
+  }
+
+  private static byte[] hmac(SecretKeySpec key, String text) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(key);
+      return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,308 @@
+package io.onboarder.store;
+
+import io.onboarder.bus.Problem;
+import io.onboarder.job.ClaimedItem;
+import io.onboarder.job.ItemOutcome;
+import io.onboarder.job.ItemPage;
+import io.onboarder.job.ItemStatus;
+import io.onboarder.job.JobRecord;
+import io.onboarder.job.JobRequest;
+import io.onboarder.job.JobStatus;
+import io.onboarder.job.JobStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.jdbcclient.JDBCPool;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.flywaydb.core.Flyway;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The embedded store: one SQLite file (WAL, full sync, immediate transactions) through the
+ * Vert.x JDBC pool, schema migrated by Flyway. Writes are batched by the caller.
+ */
+public final class SqliteJobStore implements JobStore {
+  private static final int INSERT_CHUNK = 2_000;
+
+  private final Vertx vertx;
+  private final Path dbFile;
+  private final byte[] configuredKey;
+  private SQLiteDataSource dataSource;
+  private Pool pool;
+  private SecretBox box;
+
+  public SqliteJobStore(Vertx vertx, Path dbFile, byte[] configuredKey) {
+    this.vertx = vertx;
+    this.dbFile = dbFile;
+    this.configuredKey = configuredKey;
+  }
+
+  @Override
+  public Future<Void> start() {
+    return vertx.executeBlocking(() -> {
+      Path dir = dbFile.toAbsolutePath().getParent();
+      if (dir != null) {
+        Files.createDirectories(dir);
+      }
+      box = SecretBox.forStore(configuredKey, keyFileFor(dbFile));
+      SQLiteConfig config = new SQLiteConfig();
+      config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+      config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
+      config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+      config.setBusyTimeout(30_000);
+      config.enforceForeignKeys(true);
+      config.setPragma(SQLiteConfig.Pragma.SECURE_DELETE, "true");
+      dataSource = new SQLiteDataSource(config);
+      dataSource.setUrl("jdbc:sqlite:" + dbFile.toAbsolutePath());
+      Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+      return null;
+    }).map(v -> {
+      // Few connections: SQLite has one writer; a second and third serve reads beside it.
+      pool = JDBCPool.pool(vertx, dataSource, new PoolOptions().setMaxSize(3).setName("onboarder-sqlite"));
+      return null;
+    });
+  }
+
+  /** The generated key lives beside the database: {@code data/onboarder.db} → {@code data/onboarder.key}. */
+  public static Path keyFileFor(Path dbFile) {
+    String name = dbFile.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    return dbFile.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".key");
+  }
+
+  @Override
+  public Future<Void> close() {
+    return pool == null ? Future.succeededFuture() : pool.close();
+  }
+
+  @Override
+  public Future<Created> create(JobRequest request, String idempotencyKey) {
+    String print = idempotencyKey == null ? null : box.fingerprint(canonical(request));
+    Future<Created> previous = idempotencyKey == null
+        ? Future.succeededFuture(null)
+        : pool.preparedQuery(SqlQueries.SELECT_JOB_BY_KEY).execute(Tuple.of(idempotencyKey)).map(rows -> {
+          if (rows.size() == 0) {
+            return null;
+          }
+          Row row = rows.iterator().next();
+          if (!print.equals(row.getString("request_print"))) {
+            throw Problem.conflict("Idempotency-Key '" + idempotencyKey
+                + "' was already used with a different request body.");
+          }
+          return new Created(job(row), true);
+        });
+    return previous.compose(found -> found != null ? Future.succeededFuture(found) : insert(request, idempotencyKey,
+        print));
+  }
+
+  private Future<Created> insert(JobRequest request, String idempotencyKey, String print) {
+    String id = UUID.randomUUID().toString();
+    String now = Instant.now().toString();
+    JsonObject spec = request.specJson();
+    List<Tuple> rows = new ArrayList<>(request.items().size());
+    for (JobRequest.Item item : request.items()) {
+      JsonObject itemSpec = item.specJson();
+      rows.add(Tuple.of(id, item.account(), itemSpec == null ? null : itemSpec.encode(),
+          box.encrypt(item.authValue()), now));
+    }
+    return pool.withTransaction(conn -> conn.preparedQuery(SqlQueries.INSERT_JOB)
+            .execute(Tuple.of(id, JobStatus.PENDING.name(), now, request.items().size(), spec.encode(),
+                idempotencyKey, print))
+            .compose(v -> insertChunks(conn, rows, 0)))
+        .map(v -> new Created(new JobRecord(id, JobStatus.PENDING, now, null, request.items().size(), spec), false))
+        .recover(err -> idempotencyKey != null && String.valueOf(err.getMessage()).contains("UNIQUE")
+            // A concurrent request with the same key won the race: answer with its job.
+            ? create(request, idempotencyKey)
+            : Future.failedFuture(err));
+  }
+
+  private Future<Void> insertChunks(SqlConnection conn, List<Tuple> rows, int from) {
+    if (from >= rows.size()) {
+      return Future.succeededFuture();
+    }
+    int to = Math.min(rows.size(), from + INSERT_CHUNK);
+    return conn.preparedQuery(SqlQueries.INSERT_ITEM).executeBatch(rows.subList(from, to))
+        .compose(v -> insertChunks(conn, rows, to));
+  }
+
+  /** Everything that makes two requests "the same body", including auth values (only ever hashed with a key). */
+  private static String canonical(JobRequest r) {
+    JsonArray items = new JsonArray();
+    for (JobRequest.Item i : r.items()) {
+      items.add(new JsonArray().add(i.account()).add(i.authValue()).add(i.specJson()));
+    }
+    return r.specJson().encode() + items.encode();
+  }
+
+  @Override
+  public Future<JobRecord> job(String jobId) {
+    return pool.preparedQuery(SqlQueries.SELECT_JOB).execute(Tuple.of(jobId))
+        .map(rows -> rows.size() == 0 ? null : job(rows.iterator().next()));
+  }
+
+  @Override
+  public Future<List<JobRecord>> recentJobs(int limit) {
+    return pool.preparedQuery(SqlQueries.SELECT_RECENT_JOBS).execute(Tuple.of(limit)).map(SqliteJobStore::jobs);
+  }
+
+  @Override
+  public Future<List<JobRecord>> unfinishedJobs() {
+    return pool.query(SqlQueries.SELECT_UNFINISHED_JOBS).execute().map(SqliteJobStore::jobs);
+  }
+
+  private static List<JobRecord> jobs(RowSet<Row> rows) {
+    List<JobRecord> out = new ArrayList<>();
+    rows.forEach(r -> out.add(job(r)));
+    return out;
+  }
+
+  private static JobRecord job(Row r) {
+    return new JobRecord(r.getString("id"), JobStatus.valueOf(r.getString("status")), r.getString("created_at"),
+        r.getString("finished_at"), r.getInteger("total"), new JsonObject(r.getString("spec")));
+  }
+
+  @Override
+  public Future<Map<ItemStatus, Long>> counts(String jobId) {
+    return pool.preparedQuery(SqlQueries.COUNT_BY_STATUS).execute(Tuple.of(jobId)).map(rows -> {
+      Map<ItemStatus, Long> counts = new EnumMap<>(ItemStatus.class);
+      for (ItemStatus s : ItemStatus.values()) {
+        counts.put(s, 0L);
+      }
+      rows.forEach(r -> counts.put(ItemStatus.valueOf(r.getString(0)), r.getLong(1)));
+      return counts;
+    });
+  }
+
+  @Override
+  public Future<Integer> requeueRunning() {
+    return pool.preparedQuery(SqlQueries.REQUEUE_RUNNING).execute(Tuple.of(Instant.now().toString()))
+        .map(RowSet::rowCount);
+  }
+
+  @Override
+  public Future<List<ClaimedItem>> claim(String jobId, int max) {
+    return pool.withTransaction(conn -> conn.preparedQuery(SqlQueries.SELECT_CLAIMABLE).execute(Tuple.of(jobId, max))
+        .compose(rows -> {
+          List<Row> picked = new ArrayList<>();
+          rows.forEach(picked::add);
+          if (picked.isEmpty()) {
+            return Future.succeededFuture(List.<Row>of());
+          }
+          long maxId = picked.get(picked.size() - 1).getLong("id");
+          return conn.preparedQuery(SqlQueries.MARK_CLAIMED)
+              .execute(Tuple.of(Instant.now().toString(), jobId, maxId))
+              .map(v -> picked);
+        }))
+        .map(rows -> {
+          List<ClaimedItem> items = new ArrayList<>(rows.size());
+          for (Row r : rows) {
+            String spec = r.getString("spec");
+            items.add(new ClaimedItem(r.getLong("id"), jobId, r.getString("account"),
+                box.decrypt(r.getString("auth_value")), spec == null ? null : new JsonObject(spec),
+                r.getInteger("attempts") + 1));
+          }
+          return items;
+        });
+  }
+
+  @Override
+  public Future<Void> record(List<ItemOutcome> outcomes) {
+    if (outcomes.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    String now = Instant.now().toString();
+    List<Tuple> batch = new ArrayList<>(outcomes.size());
+    for (ItemOutcome o : outcomes) {
+      batch.add(Tuple.from(new Object[] {o.status().name(), o.connectorId(), o.accountConnectorId(), o.oauthUrl(),
+          o.oauthExpiresAt(), o.error() == null ? null : o.error().encode(), o.wipesAuthValue() ? 1 : 0,
+          o.status().name(), now, o.itemId()}));
+    }
+    return pool.withTransaction(conn -> conn.preparedQuery(SqlQueries.RECORD_OUTCOME).executeBatch(batch))
+        .mapEmpty();
+  }
+
+  @Override
+  public Future<Integer> cancelPending(String jobId) {
+    return pool.preparedQuery(SqlQueries.CANCEL_PENDING).execute(Tuple.of(Instant.now().toString(), jobId))
+        .map(RowSet::rowCount);
+  }
+
+  @Override
+  public Future<Integer> retryFailed(String jobId) {
+    return pool.preparedQuery(SqlQueries.RETRY_FAILED).execute(Tuple.of(Instant.now().toString(), jobId))
+        .map(RowSet::rowCount);
+  }
+
+  @Override
+  public Future<Void> setJobStatus(String jobId, JobStatus status, boolean finished) {
+    return pool.preparedQuery(SqlQueries.SET_JOB_STATUS)
+        .execute(Tuple.of(status.name(), finished ? Instant.now().toString() : null, jobId))
+        .mapEmpty();
+  }
+
+  @Override
+  public Future<ItemPage> items(String jobId, ItemStatus status, int limit, String cursor) {
+    long after;
+    try {
+      after = cursor == null || cursor.isEmpty() ? 0 : Long.parseLong(cursor);
+    } catch (NumberFormatException e) {
+      return Future.failedFuture(Problem.badRequest("cursor is not one this service issued"));
+    }
+    Future<RowSet<Row>> rows = status == null
+        ? pool.preparedQuery(SqlQueries.SELECT_ITEMS).execute(Tuple.of(jobId, after, limit + 1))
+        : pool.preparedQuery(SqlQueries.SELECT_ITEMS_BY_STATUS).execute(Tuple.of(jobId, status.name(), after,
+            limit + 1));
+    return rows.map(rs -> {
+      JsonArray items = new JsonArray();
+      String next = null;
+      long last = 0;
+      for (Row r : rs) {
+        if (items.size() == limit) {
+          next = String.valueOf(last);
+          break;
+        }
+        last = r.getLong("id");
+        items.add(itemJson(r));
+      }
+      return new ItemPage(items, next);
+    });
+  }
+
+  private static JsonObject itemJson(Row r) {
+    String spec = r.getString("spec");
+    String error = r.getString("error");
+    String url = r.getString("oauth_url");
+    JsonObject item = new JsonObject()
+        .put("id", String.valueOf(r.getLong("id")))
+        .put("account", r.getString("account"))
+        .put("connectorId", r.getLong("connector_id"))
+        .put("status", r.getString("status"))
+        .put("attempts", r.getInteger("attempts"))
+        .put("accountConnectorId", r.getLong("account_connector_id"))
+        .put("oauth", url == null ? null : new JsonObject().put("url", url)
+            .put("expiresAt", r.getString("oauth_expires_at")))
+        .put("error", error == null ? null : new JsonObject(error));
+    if (spec != null) {
+      JsonObject s = new JsonObject(spec);
+      if (s.containsKey("installName")) {
+        item.put("installName", s.getString("installName"));
+      }
+    }
+    return item;
+  }
+}
