@@ -22,6 +22,9 @@ public final class Addresses {
   /** request/reply: {} → {"ready": bool}; used by the readiness check. */
   public static final String JOBS_READY = "onboarder.jobs.ready";
 
+  /** internal request/reply: {"graceMs"} → stop claiming, wait for in-flight items, flush; replies when done. */
+  public static final String JOBS_DRAIN = "onboarder.jobs.drain";
+
   /** publish: {"jobId","itemId","account","connectorId","status","error"} on every item status change. */
   public static final String EVENTS_ITEM = "onboarder.events.item";
   /** publish: job summary on every job status change. */

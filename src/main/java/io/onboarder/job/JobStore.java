@@ -49,7 +49,8 @@ public interface JobStore {
   /** FAILED items of a job become PENDING again; returns how many. */
   Future<Integer> retryFailed(String jobId);
 
-  Future<Void> setJobStatus(String jobId, JobStatus status, boolean finished);
+  /** Sets the job's status; {@code finishedAt} is null while it is not finished. */
+  Future<Void> setJobStatus(String jobId, JobStatus status, String finishedAt);
 
   Future<ItemPage> items(String jobId, ItemStatus status, int limit, String cursor);
 }

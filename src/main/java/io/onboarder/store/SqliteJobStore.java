@@ -72,8 +72,8 @@ public final class SqliteJobStore implements JobStore {
       Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
       return null;
     }).map(v -> {
-      // Few connections: SQLite has one writer; a second and third serve reads beside it.
-      pool = JDBCPool.pool(vertx, dataSource, new PoolOptions().setMaxSize(3).setName("onboarder-sqlite"));
+      // One connection: SQLite has one writer, and statements are short; no lock contention at all.
+      pool = JDBCPool.pool(vertx, dataSource, new PoolOptions().setMaxSize(1).setName("onboarder-sqlite"));
       return null;
     });
   }
@@ -249,9 +249,9 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public Future<Void> setJobStatus(String jobId, JobStatus status, boolean finished) {
+  public Future<Void> setJobStatus(String jobId, JobStatus status, String finishedAt) {
     return pool.preparedQuery(SqlQueries.SET_JOB_STATUS)
-        .execute(Tuple.of(status.name(), finished ? Instant.now().toString() : null, jobId))
+        .execute(Tuple.of(status.name(), finishedAt, jobId))
         .mapEmpty();
   }
 

@@ -1,0 +1,107 @@
+package io.onboarder;
+
+import io.onboarder.api.HttpApiVerticle;
+import io.onboarder.bus.Addresses;
+import io.onboarder.config.Settings;
+import io.onboarder.cyclr.CyclrGatewayVerticle;
+import io.onboarder.job.JobStore;
+import io.onboarder.job.JobVerticle;
+import io.onboarder.store.SqliteJobStore;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running service on one Vert.x instance: store, gateway, job verticle and HTTP API, started
+ * in that order by one compose chain, and stopped gracefully (drain, then close).
+ */
+public final class Application {
+  private static final Logger log = LoggerFactory.getLogger(Application.class);
+
+  private final Vertx vertx;
+  private final Settings settings;
+  private final JobStore store;
+  private final int httpPort;
+
+  private Application(Vertx vertx, Settings settings, JobStore store, int httpPort) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.store = store;
+    this.httpPort = httpPort;
+  }
+
+  /** Vert.x with Prometheus metrics, as the service runs it. */
+  public static Vertx newVertx() {
+    MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+        .setJvmMetricsEnabled(true)
+        .setEnabled(true);
+    return Vertx.builder()
+        .with(new VertxOptions().setMetricsOptions(metrics))
+        .withMetrics(new MicrometerMetricsFactory())
+        .build();
+  }
+
+  /** Deploys the whole service on {@code vertx}. HTTP port 0 picks a free port (see {@link #httpPort()}). */
+  public static Future<Application> deploy(Vertx vertx, Settings settings) {
+    JobStore store = new SqliteJobStore(vertx, Path.of(settings.sqlitePath()), settings.secretKey());
+    int instances = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    return store.start()
+        .compose(v -> vertx.deployVerticle(new CyclrGatewayVerticle(settings)))
+        .compose(v -> vertx.deployVerticle(new JobVerticle(settings, store)))
+        // All API instances share one port; for port 0 one free port is picked first.
+        .compose(v -> settings.httpPort() != 0 ? Future.succeededFuture(settings.httpPort())
+            : vertx.executeBlocking(Application::freePort))
+        .compose(port -> vertx.deployVerticle(() -> new HttpApiVerticle(settings, port),
+            new DeploymentOptions().setInstances(instances)).map(port))
+        .map(port -> new Application(vertx, settings, store, port))
+        .onFailure(err -> store.close());
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public Settings settings() {
+    return settings;
+  }
+
+  /**
+   * Graceful stop: readiness goes DOWN and no new items are claimed; in-flight items get
+   * {@code graceMs} to finish; outcomes are flushed; then everything is closed.
+   */
+  public Future<Void> drain(long graceMs) {
+    return vertx.eventBus().<JsonObject>request(Addresses.JOBS_DRAIN, new JsonObject().put("graceMs", graceMs),
+            new DeliveryOptions().setSendTimeout(graceMs + 10_000))
+        .onSuccess(r -> log.info("drained; {} item(s) were still in flight", r.body().getInteger("inFlight")))
+        .<Void>mapEmpty()
+        .recover(err -> {
+          log.warn("drain did not complete cleanly: {}", err.getMessage());
+          return Future.succeededFuture();
+        });
+  }
+
+  /** Drains, then closes Vert.x (and with it every verticle and the store). */
+  public Future<Void> stop(long graceMs) {
+    return drain(graceMs).compose(v -> store.close()).compose(v -> vertx.close());
+  }
+}

@@ -1,0 +1,101 @@
+package io.onboarder;
+
+import io.onboarder.config.ConfigException;
+import io.onboarder.config.ConfigLoader;
+import io.onboarder.config.Settings;
+import io.onboarder.demo.Demo;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import sun.misc.Signal;
+
+/** Command line: {@code serve} (default) runs the service; {@code demo} runs it against the embedded emulator. */
+@Command(name = "cyclr-onboarder", mixinStandardHelpOptions = true, version = "cyclr-onboarder 0.1.0",
+    description = "Onboards many tenant accounts into Cyclr at once.",
+    subcommands = {Main.Serve.class, Demo.class})
+public final class Main implements Callable<Integer> {
+  static final int EXIT_CONFIG = 2;
+
+  public static void main(String[] args) {
+    CommandLine cli = new CommandLine(new Main());
+    // No command given: serve.
+    int code = cli.execute(args.length == 0 ? new String[] {"serve"} : args);
+    System.exit(code);
+  }
+
+  @Override
+  public Integer call() {
+    return new CommandLine(new Serve()).execute();
+  }
+
+  /** Runs the service until SIGTERM/SIGINT, then drains and exits 0. */
+  @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the service (default).")
+  public static final class Serve implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(Serve.class);
+
+    @Option(names = "--config", description = "config file (default: ${DEFAULT-VALUE})",
+        defaultValue = "conf/config.json")
+    String configFile;
+
+    @Override
+    public Integer call() throws Exception {
+      Vertx vertx = Application.newVertx();
+      Settings settings;
+      try {
+        JsonObject conf = ConfigLoader.load(vertx, configFile).await(30, TimeUnit.SECONDS);
+        settings = Settings.from(conf);
+      } catch (ConfigException e) {
+        System.err.println(e.getMessage());
+        vertx.close();
+        return EXIT_CONFIG;
+      }
+      Application app;
+      try {
+        app = Application.deploy(vertx, settings).await(120, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        System.err.println("start-up failed: " + e.getMessage());
+        log.debug("start-up failure", e);
+        vertx.close();
+        return 1;
+      }
+      log.info("cyclr-onboarder listening on port {} ({})", app.httpPort(), settings);
+      Object stopped = new Object();
+      Runnable shutdown = () -> {
+        log.info("shutdown requested: draining (up to {} ms)", settings.shutdownGraceMs());
+        // A watchdog guarantees the process ends even if something hangs.
+        Thread watchdog = new Thread(() -> {
+          try {
+            Thread.sleep(settings.shutdownGraceMs() + 8_000);
+          } catch (InterruptedException ignored) {
+            return;
+          }
+          Runtime.getRuntime().halt(1);
+        }, "shutdown-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        try {
+          app.stop(settings.shutdownGraceMs()).await(settings.shutdownGraceMs() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+          log.warn("shutdown: {}", e.getMessage());
+        }
+        log.info("stopped");
+        synchronized (stopped) {
+          stopped.notifyAll();
+        }
+        System.exit(0);
+      };
+      Signal.handle(new Signal("TERM"), sig -> new Thread(shutdown, "shutdown").start());
+      Signal.handle(new Signal("INT"), sig -> new Thread(shutdown, "shutdown").start());
+      synchronized (stopped) {
+        stopped.wait();
+      }
+      return 0;
+    }
+  }
+}

@@ -1,0 +1,217 @@
+package io.onboarder.api;
+
+import io.onboarder.bus.Addresses;
+import io.onboarder.bus.Problem;
+import io.onboarder.config.Settings;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.regex.Pattern;
+
+/**
+ * The HTTP API (v1): routes, bearer auth, request checks and problem+json errors. It holds no
+ * state and talks to the rest only over the event bus; several instances share the port.
+ */
+public final class HttpApiVerticle extends VerticleBase {
+  private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+  private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,200}");
+  private static final DeliveryOptions SUBMIT = new DeliveryOptions().setSendTimeout(120_000);
+  private static final DeliveryOptions QUERY = new DeliveryOptions().setSendTimeout(30_000);
+
+  private final Settings settings;
+  private final int port;
+  private HttpServer server;
+
+  public HttpApiVerticle(Settings settings, int port) {
+    this.settings = settings;
+    this.port = port;
+  }
+
+  @Override
+  public Future<?> start() {
+    Router router = Router.router(vertx);
+    router.route().failureHandler(rc -> Problems.send(rc, Problems.from(rc.failure(), rc.statusCode())));
+    for (int status : new int[] {400, 401, 404, 405, 413, 414, 415, 431, 500}) {
+      router.errorHandler(status, rc -> Problems.send(rc, Problems.from(rc.failure(), status)));
+    }
+
+    router.get("/health/live").handler(HealthCheckHandler.create(vertx)
+        .register("process", p -> p.complete(Status.OK())));
+    HealthChecks ready = HealthChecks.create(vertx)
+        .register("jobs", 2000, p -> vertx.eventBus().<JsonObject>request(Addresses.JOBS_READY, new JsonObject(),
+                new DeliveryOptions().setSendTimeout(2000))
+            .onComplete(ar -> p.complete(ar.succeeded() && ar.result().body().getBoolean("ready", false)
+                ? Status.OK() : Status.KO())))
+        .register("gateway", 2000, p -> vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_STATUS,
+                new JsonObject(), new DeliveryOptions().setSendTimeout(2000))
+            .onComplete(ar -> p.complete(ar.succeeded() ? Status.OK(new JsonObject()
+                .put("breaker", ar.result().body().getString("breaker"))) : Status.KO())));
+    router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(ready));
+    router.get("/metrics").handler(PrometheusScrapingHandler.create());
+
+    if (!settings.authDisabled()) {
+      router.route("/v1/*").handler(new BearerAuth(settings.apiTokens()));
+    }
+    // Content type first (415 before reading a body), then the bounded body (413), then the handler.
+    router.post("/v1/jobs").handler(this::requireJson);
+    router.post("/v1/jobs").handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()))
+        .handler(this::submit);
+    router.get("/v1/jobs").handler(this::listJobs);
+    router.get("/v1/jobs/:id").handler(this::getJob);
+    router.get("/v1/jobs/:id/items").handler(this::listItems);
+    router.post("/v1/jobs/:id/cancel").handler(rc -> control(rc, Addresses.JOBS_CANCEL));
+    router.post("/v1/jobs/:id/retry").handler(rc -> control(rc, Addresses.JOBS_RETRY));
+
+    server = vertx.createHttpServer(new HttpServerOptions()
+        .setMaxInitialLineLength(8192)
+        .setMaxHeaderSize(16384)
+        .setCompressionSupported(true));
+    return server.requestHandler(router).listen(port);
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void requireJson(RoutingContext rc) {
+    String type = rc.request().getHeader("Content-Type");
+    String mime = type == null ? "" : type.split(";")[0].trim().toLowerCase();
+    if (mime.equals("application/json") || (mime.startsWith("application/") && mime.endsWith("+json"))) {
+      rc.next();
+    } else {
+      Problems.send(rc, Problems.forStatus(415, null));
+    }
+  }
+
+  private void submit(RoutingContext rc) {
+    Buffer body = rc.body().buffer();
+    if (body == null || body.length() == 0) {
+      Problems.send(rc, Problem.badRequest("The request body must be a JSON object."));
+      return;
+    }
+    Object parsed;
+    try {
+      parsed = Json.decodeValue(body);
+    } catch (RuntimeException e) {
+      Problems.send(rc, Problem.badRequest("The request body is not valid JSON."));
+      return;
+    }
+    if (!(parsed instanceof JsonObject json)) {
+      Problems.send(rc, Problem.badRequest("The request body must be a JSON object."));
+      return;
+    }
+    json.remove("idempotencyKey"); // the HTTP API takes the key from the header only
+    DeliveryOptions options = new DeliveryOptions(SUBMIT);
+    String key = rc.request().getHeader("Idempotency-Key");
+    if (key != null) {
+      if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
+        Problems.send(rc, Problem.badRequest("Idempotency-Key must be 1 to 200 visible ASCII characters."));
+        return;
+      }
+      options.addHeader("Idempotency-Key", key);
+    }
+    vertx.eventBus().<JsonObject>request(Addresses.JOBS_SUBMIT, json, options).onComplete(ar -> {
+      if (ar.failed()) {
+        Problems.send(rc, Problems.from(ar.cause(), 500));
+        return;
+      }
+      Message<JsonObject> reply = ar.result();
+      boolean created = "true".equals(reply.headers().get("created"));
+      rc.response()
+          .setStatusCode(created ? 202 : 200)
+          .putHeader("Location", "/v1/jobs/" + reply.body().getString("id"))
+          .putHeader("Content-Type", "application/json")
+          .end(reply.body().encode());
+    });
+  }
+
+  private void listJobs(RoutingContext rc) {
+    Integer limit = intParam(rc, "limit", 20, 1, 200);
+    if (limit != null) {
+      ask(rc, Addresses.JOBS_LIST, new JsonObject().put("limit", limit));
+    }
+  }
+
+  private void getJob(RoutingContext rc) {
+    String id = jobId(rc);
+    if (id != null) {
+      ask(rc, Addresses.JOBS_GET, new JsonObject().put("id", id));
+    }
+  }
+
+  private void listItems(RoutingContext rc) {
+    String id = jobId(rc);
+    Integer limit = id == null ? null : intParam(rc, "limit", 100, 1, 1000);
+    if (limit == null) {
+      return;
+    }
+    String cursor = rc.request().getParam("cursor");
+    if (cursor != null && !cursor.matches("\\d{1,18}")) {
+      Problems.send(rc, Problem.badRequest("cursor is not one this service issued."));
+      return;
+    }
+    ask(rc, Addresses.JOBS_ITEMS, new JsonObject().put("id", id).put("limit", limit)
+        .put("status", rc.request().getParam("status")).put("cursor", cursor));
+  }
+
+  private void control(RoutingContext rc, String address) {
+    String id = jobId(rc);
+    if (id != null) {
+      ask(rc, address, new JsonObject().put("id", id));
+    }
+  }
+
+  private void ask(RoutingContext rc, String address, JsonObject body) {
+    vertx.eventBus().<JsonObject>request(address, body, QUERY).onComplete(ar -> {
+      if (ar.failed()) {
+        Problems.send(rc, Problems.from(ar.cause(), 500));
+      } else {
+        rc.response().putHeader("Content-Type", "application/json").end(ar.result().body().encode());
+      }
+    });
+  }
+
+  private static String jobId(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    if (id == null || !JOB_ID.matcher(id).matches()) {
+      Problems.send(rc, Problem.notFound("No job with that id."));
+      return null;
+    }
+    return id;
+  }
+
+  private static Integer intParam(RoutingContext rc, String name, int def, int min, int max) {
+    String v = rc.request().getParam(name);
+    if (v == null) {
+      return def;
+    }
+    try {
+      int n = Integer.parseInt(v.trim());
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // fall through
+    }
+    Problems.send(rc, Problem.badRequest(name + " must be a whole number from " + min + " to " + max + "."));
+    return null;
+  }
+
+  static boolean isMethod(RoutingContext rc, HttpMethod m) {
+    return rc.request().method() == m;
+  }
+}

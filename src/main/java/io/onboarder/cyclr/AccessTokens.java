@@ -1,0 +1,58 @@
+package io.onboarder.cyclr;
+
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import java.util.function.Function;
+
+/**
+ * The partner access token (client credentials): cached until shortly before it expires, fetched
+ * by one request at a time however many callers wait (single flight), and renewed on a 401.
+ */
+final class AccessTokens {
+  private final String clientId;
+  private final String clientSecret;
+  private final Function<CyclrCall, Future<JsonObject>> sender;
+  private Future<String> current;
+  private long refreshAtMillis;
+
+  AccessTokens(String clientId, String clientSecret, Function<CyclrCall, Future<JsonObject>> sender) {
+    this.clientId = clientId;
+    this.clientSecret = clientSecret;
+    this.sender = sender;
+  }
+
+  Future<String> get() {
+    if (current == null || (current.isComplete() && (current.failed() || System.currentTimeMillis() >= refreshAtMillis))) {
+      current = fetch();
+    }
+    return current;
+  }
+
+  /** Drops the token a 401 was answered to, unless a newer one has replaced it already. */
+  void invalidate(String rejected) {
+    if (current != null && current.succeeded() && current.result().equals(rejected)) {
+      current = null;
+    }
+  }
+
+  private Future<String> fetch() {
+    MultiMap form = MultiMap.caseInsensitiveMultiMap()
+        .add("grant_type", "client_credentials")
+        .add("client_id", clientId)
+        .add("client_secret", clientSecret);
+    CyclrCall call = new CyclrCall(HttpMethod.POST, "/oauth/token", null, null, form, true, false, "POST /oauth/token");
+    return sender.apply(call).map(body -> {
+      String token = body.getString("access_token");
+      if (token == null || token.isEmpty()) {
+        throw new CyclrException("CYCLR_AUTH_FAILED", "the token endpoint returned no access_token", null);
+      }
+      long lifetime = body.getLong("expires_in", 3600L);
+      // Renew at 80 % of the lifetime, and at most 10 minutes before it ends.
+      long renewIn = Math.max(1, Math.min((long) (lifetime * 0.8), lifetime - 600)) * 1000L;
+      refreshAtMillis = System.currentTimeMillis() + renewIn;
+      return token;
+    });
+  }
+}

@@ -1,0 +1,22 @@
+package io.onboarder.cyclr;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * One request to Cyclr. {@code route} is the path template used in metrics and logs (never
+ * the concrete path, which holds account ids); {@code idempotent} says whether re-sending after
+ * an unknown outcome is harmless.
+ */
+public record CyclrCall(HttpMethod method, String path, String account, JsonObject json, MultiMap form,
+                        boolean idempotent, boolean authenticated, String route) {
+
+  public static CyclrCall get(String path, String account, String route) {
+    return new CyclrCall(HttpMethod.GET, path, account, null, null, true, true, route);
+  }
+
+  public static CyclrCall post(String path, String account, JsonObject body, boolean idempotent, String route) {
+    return new CyclrCall(HttpMethod.POST, path, account, body, null, idempotent, true, route);
+  }
+}

@@ -1,0 +1,41 @@
+package io.onboarder.cyclr;
+
+import io.vertx.core.json.JsonObject;
+
+/** A Cyclr call that ended an item: a stable error code, Cyclr's message, and the HTTP status if any. */
+public class CyclrException extends RuntimeException {
+  private final String code;
+  private final Integer httpStatus;
+
+  public CyclrException(String code, String message, Integer httpStatus) {
+    super(message, null, false, false);
+    this.code = code;
+    this.httpStatus = httpStatus;
+  }
+
+  public String code() {
+    return code;
+  }
+
+  public Integer httpStatus() {
+    return httpStatus;
+  }
+
+  public JsonObject toJson() {
+    return new JsonObject().put("code", code).put("message", getMessage()).put("httpStatus", httpStatus);
+  }
+
+  /** A non-idempotent call whose effect is unknown (timeout, connection lost, 502/504): verify before re-sending. */
+  public static final class Ambiguous extends CyclrException {
+    public Ambiguous(String message) {
+      super("CYCLR_AMBIGUOUS", message, null);
+    }
+  }
+
+  /** The gateway is draining for shutdown: the item goes back to PENDING untried. */
+  public static final class ShuttingDown extends CyclrException {
+    public ShuttingDown() {
+      super("SHUTTING_DOWN", "the service is shutting down", null);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package io.onboarder.cyclr;
+
+import io.onboarder.bus.Addresses;
+import io.onboarder.config.Settings;
+import io.onboarder.job.ItemStatus;
+import io.onboarder.metrics.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The only code that talks to Cyclr. Takes items on {@value Addresses#GATEWAY_ONBOARD} and replies
+ * with their outcome. Items of the same account run one after another, so two items (even of two
+ * jobs) can never both decide "not installed yet" and install twice.
+ */
+public final class CyclrGatewayVerticle extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(CyclrGatewayVerticle.class);
+
+  private final Settings settings;
+  private CyclrClient client;
+  private OnboardFlow flow;
+  private final Map<String, Future<?>> accountTails = new HashMap<>();
+  private int active;
+
+  public CyclrGatewayVerticle(Settings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public Future<?> start() {
+    RequestGate gate = new RequestGate(vertx, settings.maxConcurrency(), settings.ratePerSecond(),
+        settings.breakerThreshold(), settings.breakerOpenMs());
+    client = new CyclrClient(vertx, settings.cyclrApiUrl(), settings.clientId(), settings.clientSecret(),
+        settings.cyclrRequestTimeoutMs(), settings.maxAttempts(), settings.maxConcurrency(), gate,
+        new RetryPolicy(200, 10_000), Metrics.current());
+    flow = new OnboardFlow(client, settings.signInMode(), settings.cyclrServiceUrl(), settings.maxAttempts());
+    MessageConsumer<JsonObject> onboard = vertx.eventBus().localConsumer(Addresses.GATEWAY_ONBOARD, this::onboard);
+    MessageConsumer<JsonObject> status = vertx.eventBus().localConsumer(Addresses.GATEWAY_STATUS, this::status);
+    MessageConsumer<JsonObject> drain = vertx.eventBus().localConsumer(Addresses.GATEWAY_DRAIN, msg -> {
+      gate.close("draining");
+      msg.reply(new JsonObject().put("inFlight", gate.inFlight()).put("active", active));
+    });
+    return Future.all(onboard.completion(), status.completion(), drain.completion());
+  }
+
+  @Override
+  public Future<?> stop() {
+    client.gate().close("stopped");
+    return client.close();
+  }
+
+  private void onboard(Message<JsonObject> msg) {
+    JsonObject item = msg.body();
+    String account = item.getString("account");
+    active++;
+    // Chain after whatever this account is already doing.
+    Future<?> previous = accountTails.getOrDefault(account, Future.succeededFuture());
+    Future<JsonObject> mine = previous.transform(ignored -> flow.onboard(item))
+        .map(OnboardFlow.Result::toJson)
+        .recover(err -> Future.succeededFuture(failure(err)));
+    accountTails.put(account, mine);
+    mine.onComplete(ar -> {
+      active--;
+      if (accountTails.get(account) == mine) {
+        accountTails.remove(account);
+      }
+      msg.reply(ar.result());
+    });
+  }
+
+  private static JsonObject failure(Throwable err) {
+    if (err instanceof CyclrException.ShuttingDown) {
+      return new JsonObject().put("status", ItemStatus.PENDING.name());
+    }
+    if (err instanceof CyclrException e) {
+      return new JsonObject().put("status", ItemStatus.FAILED.name()).put("error", e.toJson());
+    }
+    log.warn("unexpected failure while onboarding an item", err);
+    return new JsonObject().put("status", ItemStatus.FAILED.name()).put("error", new JsonObject()
+        .put("code", "INTERNAL").put("message", "unexpected error: " + err.getClass().getSimpleName()));
+  }
+
+  private void status(Message<JsonObject> msg) {
+    RequestGate gate = client.gate();
+    msg.reply(new JsonObject()
+        .put("breaker", gate.breakerState().name())
+        .put("inFlight", gate.inFlight())
+        .put("waiting", gate.waiting())
+        .put("rate", Double.isInfinite(gate.currentRate()) ? null : gate.currentRate())
+        .put("maxObservedInFlight", gate.maxObservedInFlight())
+        .put("activeItems", active));
+  }
+}

@@ -1,0 +1,295 @@
+package io.onboarder.cyclr;
+
+import io.onboarder.config.SignInMode;
+import io.onboarder.job.ConnectorRef;
+import io.onboarder.job.ItemStatus;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Onboards one (account × connector) item at Cyclr: resolve the connector, create the account if
+ * asked, check what the account already has (idempotency), install, and for OAuth connectors mint
+ * the sign-in link. After an ambiguous install it checks again before re-sending, so an account
+ * never gets the same connector twice.
+ */
+public final class OnboardFlow {
+  private static final long CONNECTOR_CACHE_MILLIS = 10 * 60_000;
+
+  private final CyclrClient client;
+  private final SignInMode signInMode;
+  private final String serviceUrl;
+  private final int maxAttempts;
+  private final Map<String, CachedConnector> connectors = new HashMap<>();
+  private final Set<String> knownAccounts = ConcurrentHashMap.newKeySet();
+
+  private record CachedConnector(Future<Connector> connector, long at) {}
+
+  /** What the gateway replies for an item. */
+  public record Result(ItemStatus status, Connector connector, Long accountConnectorId, String oauthUrl,
+                       String oauthExpiresAt, JsonObject error) {
+    public JsonObject toJson() {
+      return new JsonObject()
+          .put("status", status.name())
+          .put("connectorId", connector == null ? null : connector.id())
+          .put("connectorName", connector == null ? null : connector.name())
+          .put("accountConnectorId", accountConnectorId)
+          .put("oauthUrl", oauthUrl)
+          .put("oauthExpiresAt", oauthExpiresAt)
+          .put("error", error);
+    }
+  }
+
+  public OnboardFlow(CyclrClient client, SignInMode signInMode, String serviceUrl, int maxAttempts) {
+    this.client = client;
+    this.signInMode = signInMode;
+    this.serviceUrl = serviceUrl;
+    this.maxAttempts = maxAttempts;
+  }
+
+  /**
+   * Item JSON: account, authValue?, properties?, connector {id | name, version?}, installName?,
+   * description?, targetOrigin?, callbackMessage?, username?, createAccounts, dryRun.
+   */
+  public Future<Result> onboard(JsonObject item) {
+    String account = item.getString("account");
+    ConnectorRef ref = ConnectorRef.fromJson(item.getJsonObject("connector"));
+    Future<Void> accountReady = item.getBoolean("createAccounts", false) ? ensureAccount(account)
+        : Future.succeededFuture();
+    return accountReady
+        .compose(v -> connector(ref, account))
+        .compose(connector -> {
+          if (!connector.installable()) {
+            throw new CyclrException("CONNECTOR_NOT_INSTALLABLE", "Connector " + connector.id() + " ('"
+                + connector.name() + "') has status " + connector.status() + " and cannot be installed.", null);
+          }
+          String installName = Optional.ofNullable(item.getString("installName")).orElse(connector.name());
+          if (connector.needsUserSignIn() && item.getString("targetOrigin") == null && !item.getBoolean("dryRun",
+              false)) {
+            throw new CyclrException("TARGET_ORIGIN_REQUIRED", "Connector " + connector.id() + " uses "
+                + connector.authTypes() + ": oauth.targetOrigin is required to build the sign-in link.", null);
+          }
+          return findInstalled(account, connector, installName).compose(existing -> {
+            if (existing != null) {
+              return afterInstall(item, account, connector, existing, ItemStatus.ALREADY_INSTALLED);
+            }
+            if (item.getBoolean("dryRun", false)) {
+              return Future.succeededFuture(new Result(ItemStatus.CANCELLED, connector, null, null, null,
+                  new JsonObject().put("code", "DRY_RUN").put("message", "dry run: would install '" + installName
+                      + "'")));
+            }
+            return install(item, account, connector, installName, 1)
+                .compose(installed -> afterInstall(item, account, connector, installed, ItemStatus.INSTALLED));
+          });
+        });
+  }
+
+  private Future<Result> afterInstall(JsonObject item, String account, Connector connector, JsonObject ac,
+                                      ItemStatus status) {
+    Long acId = ac.getLong("Id");
+    boolean authenticated = Boolean.TRUE.equals(ac.getValue("Authenticated"));
+    if (!connector.oauth() || authenticated || item.getBoolean("dryRun", false)) {
+      return Future.succeededFuture(new Result(status, connector, acId, null, null, null));
+    }
+    String targetOrigin = item.getString("targetOrigin");
+    if (targetOrigin == null) {
+      throw new CyclrException("TARGET_ORIGIN_REQUIRED", "Connector " + connector.id()
+          + " is installed but needs a sign-in: oauth.targetOrigin is required to build the link.", null);
+    }
+    return signInToken(account, item.getString("username")).map(token -> {
+      String url = serviceUrl + signInMode.pagePath
+          + "?id=" + encode(String.valueOf(acId))
+          + "&token=" + encode(token.getString("Token"))
+          + "&targetOrigin=" + encode(targetOrigin)
+          + (item.getString("callbackMessage") == null ? "" : "&callbackMessage=" + encode(item.getString(
+          "callbackMessage")));
+      return new Result(ItemStatus.OAUTH_PENDING, connector, acId, url, normalizeTime(token.getString(
+          "ExpiresAtUtc")), null);
+    });
+  }
+
+  private Future<JsonObject> signInToken(String account, String username) {
+    Future<JsonObject> token = switch (signInMode) {
+      case ACCOUNT_TOKENS -> client.sendJson(CyclrCall.post("/v1.0/accounts/tokens", account, null, true,
+          "POST /v1.0/accounts/tokens"));
+      case SIGNINTOKEN -> client.sendJson(CyclrCall.post("/v1.0/accounts/" + encodePath(account) + "/signintoken",
+          null, new JsonObject().put("Username", username != null ? username : account), true,
+          "POST /v1.0/accounts/{id}/signintoken"));
+    };
+    return token.map(t -> {
+      if (t.getString("Token") == null) {
+        throw new CyclrException("CYCLR_BAD_RESPONSE", "Cyclr returned no sign-in Token", null);
+      }
+      return t;
+    });
+  }
+
+  /** Installs once; after an ambiguous outcome, checks the account before sending again. */
+  private Future<JsonObject> install(JsonObject item, String account, Connector connector, String installName,
+                                     int attempt) {
+    JsonArray properties = new JsonArray();
+    JsonArray requested = item.getJsonArray("properties");
+    if (requested != null) {
+      for (Object o : requested) {
+        JsonObject p = (JsonObject) o;
+        properties.add(new JsonObject().put("Name", p.getString("name")).put("Value", p.getString("value")));
+      }
+    }
+    // Always a JSON body: Cyclr answers 500 to an install with none.
+    JsonObject body = new JsonObject()
+        .put("Name", installName)
+        .put("Description", Optional.ofNullable(item.getString("description")).orElse(""))
+        .put("Properties", properties);
+    if (item.getString("authValue") != null) {
+      body.put("AuthValue", item.getString("authValue"));
+    }
+    return client.sendJson(CyclrCall.post("/v1.0/connectors/" + connector.id() + "/install", account, body, false,
+            "POST /v1.0/connectors/{id}/install"))
+        .recover(err -> {
+          if (!(err instanceof CyclrException.Ambiguous)) {
+            return Future.failedFuture(err);
+          }
+          return findInstalled(account, connector, installName).compose(found -> {
+            if (found != null) {
+              return Future.succeededFuture(found);
+            }
+            if (attempt >= maxAttempts) {
+              return Future.failedFuture(new CyclrException("CYCLR_UNAVAILABLE", "The install's outcome stayed "
+                  + "unknown after " + attempt + " attempts (" + err.getMessage() + "); nothing is installed.",
+                  null));
+            }
+            return install(item, account, connector, installName, attempt + 1);
+          });
+        });
+  }
+
+  /** The account's install of this connector under this name, or null; reads every page. */
+  private Future<JsonObject> findInstalled(String account, Connector connector, String installName) {
+    return Paging.all(page -> CyclrCall.get("/v1.0/account/connectors?page=" + page + "&pageSize=" + Paging.PAGE_SIZE,
+        account, "GET /v1.0/account/connectors"), client).map(list -> {
+          for (JsonObject ac : list) {
+            JsonObject c = ac.getJsonObject("Connector");
+            Object cid = c == null ? null : c.getValue("Id");
+            if (cid != null && String.valueOf(cid).equals(String.valueOf(connector.id()))
+                && installName.equals(ac.getString("Name"))) {
+              return ac;
+            }
+          }
+          return null;
+        });
+  }
+
+  private Future<Void> ensureAccount(String account) {
+    if (knownAccounts.contains(account)) {
+      return Future.succeededFuture();
+    }
+    // POST is safe to repeat here: the Id is unique, a second create answers "ID already in use".
+    return client.sendJson(CyclrCall.post("/v1.0/accounts", null, new JsonObject().put("Id", account)
+            .put("Name", account), true, "POST /v1.0/accounts"))
+        .<Void>mapEmpty()
+        .recover(err -> err instanceof CyclrException e && Integer.valueOf(400).equals(e.httpStatus())
+            && String.valueOf(e.getMessage()).toLowerCase().contains("already in use")
+            ? Future.succeededFuture() : Future.failedFuture(err))
+        .onSuccess(v -> knownAccounts.add(account));
+  }
+
+  /** Resolves (and caches, partner-wide) a connector by id, or by name and optional version. */
+  Future<Connector> connector(ConnectorRef ref, String account) {
+    long now = System.currentTimeMillis();
+    CachedConnector cached = connectors.get(ref.key());
+    if (cached != null && !(cached.connector.isComplete() && (cached.connector.failed()
+        || now - cached.at > CONNECTOR_CACHE_MILLIS))) {
+      return cached.connector;
+    }
+    Future<Connector> f = ref.id() != null ? byId(ref.id(), account) : byName(ref, account);
+    connectors.put(ref.key(), new CachedConnector(f, now));
+    return f;
+  }
+
+  private Future<Connector> byId(long id, String account) {
+    return client.sendJson(CyclrCall.get("/v1.0/connectors/" + id, account, "GET /v1.0/connectors/{id}"))
+        .map(Connector::fromCyclr)
+        .recover(err -> err instanceof CyclrException e && Integer.valueOf(404).equals(e.httpStatus())
+            ? Future.failedFuture(new CyclrException("CONNECTOR_NOT_FOUND", "Connector " + id + " does not exist at "
+            + "Cyclr.", 404))
+            : Future.failedFuture(err));
+  }
+
+  private Future<Connector> byName(ConnectorRef ref, String account) {
+    return Paging.all(page -> CyclrCall.get("/v1.0/connectors?page=" + page + "&pageSize=" + Paging.PAGE_SIZE
+        + "&query=" + encode(ref.name()), account, "GET /v1.0/connectors"), client).map(list -> {
+          List<Connector> matches = list.stream()
+              .filter(j -> ref.name().equalsIgnoreCase(j.getString("Name", "")))
+              .map(Connector::fromCyclr)
+              .filter(c -> ref.version() == null || ref.version().equals(c.version()))
+              .toList();
+          if (matches.isEmpty()) {
+            throw new CyclrException("CONNECTOR_NOT_FOUND", "No connector named '" + ref.name() + "'"
+                + (ref.version() == null ? "" : " with version " + ref.version()) + " exists at Cyclr.", null);
+          }
+          // Prefer installable connectors, then the highest version, then the newest id.
+          return matches.stream().max(Comparator.comparing(Connector::installable)
+              .thenComparing(Connector::version, OnboardFlow::compareVersions)
+              .thenComparing(Connector::id)).orElseThrow();
+        });
+  }
+
+  static int compareVersions(String a, String b) {
+    if (a == null || b == null) {
+      return a == null ? (b == null ? 0 : -1) : 1;
+    }
+    String[] x = a.split("[.\\-]");
+    String[] y = b.split("[.\\-]");
+    for (int i = 0; i < Math.max(x.length, y.length); i++) {
+      String p = i < x.length ? x[i] : "0";
+      String q = i < y.length ? y[i] : "0";
+      int c;
+      try {
+        c = Long.compare(Long.parseLong(p), Long.parseLong(q));
+      } catch (NumberFormatException e) {
+        c = p.compareTo(q);
+      }
+      if (c != 0) {
+        return c;
+      }
+    }
+    return 0;
+  }
+
+  /** RFC 3986 query-value encoding (spaces as %20, not '+'). */
+  static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
+  }
+
+  static String encodePath(String s) {
+    return encode(s);
+  }
+
+  private static String normalizeTime(String t) {
+    if (t == null) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(t).toInstant().toString();
+    } catch (DateTimeParseException e) {
+      try {
+        // Cyclr may omit the offset: the field is UTC by name.
+        return java.time.LocalDateTime.parse(t).toInstant(ZoneOffset.UTC).toString();
+      } catch (DateTimeParseException e2) {
+        return t;
+      }
+    }
+  }
+}

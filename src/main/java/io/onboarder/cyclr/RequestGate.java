@@ -1,0 +1,269 @@
+package io.onboarder.cyclr;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * Admission control for every request to Cyclr, shared by the whole gateway: a cap on requests
+ * in flight, a token-bucket rate, a global pause after a 429 with additive-increase /
+ * multiplicative-decrease of the rate, and a circuit breaker. Waiters are served FIFO.
+ * While the breaker is open, callers wait here (they do not burn attempts); after the open
+ * period one probe goes through, and its outcome closes or re-opens the breaker.
+ * Confined to the gateway's event loop: no locks.
+ */
+public final class RequestGate {
+  public enum BreakerState { CLOSED, OPEN, HALF_OPEN }
+
+  private static final long MAX_OPEN_NANOS = Duration.ofMinutes(1).toNanos();
+
+  private final Vertx vertx;
+  private final int maxConcurrency;
+  private final double configuredRate;   // requests/s; +Inf = unlimited
+  private final double bucketCapacity;
+  private final int breakerThreshold;
+  private final long baseOpenNanos;
+
+  private final Deque<Promise<Void>> waiters = new ArrayDeque<>();
+  private double rate;                   // current (adaptive) rate
+  private double tokens;
+  private long lastRefill = System.nanoTime();
+  private long pausedUntil;
+  private long lastDecrease;
+  private long lastIncrease = System.nanoTime();
+  private int inFlight;
+  private long timerId = -1;
+  private long timerDue;
+  private boolean pumping;
+  private boolean pumpAgain;
+  private String closedReason;
+
+  private BreakerState breaker = BreakerState.CLOSED;
+  private int consecutiveFailures;
+  private long openNanos;
+  private long openUntil;
+  private boolean probeInFlight;
+
+  private long grantedWindowStart = System.nanoTime();
+  private int grantedInWindow;
+  private int grantedLastWindow;
+  private long maxObservedInFlight;
+
+  public RequestGate(Vertx vertx, int maxConcurrency, double ratePerSecond, int breakerThreshold, long breakerOpenMs) {
+    this.vertx = vertx;
+    this.maxConcurrency = maxConcurrency;
+    if (ratePerSecond > 0) {
+      // Stay under the limit in any one-second window: rate + burst <= configured.
+      double burst = Math.max(1, Math.floor(ratePerSecond * 0.03));
+      this.bucketCapacity = burst;
+      this.configuredRate = Math.max(ratePerSecond * 0.85, ratePerSecond - burst);
+    } else {
+      this.bucketCapacity = 1;
+      this.configuredRate = Double.POSITIVE_INFINITY;
+    }
+    this.rate = configuredRate;
+    this.tokens = bucketCapacity;
+    this.breakerThreshold = breakerThreshold;
+    this.baseOpenNanos = Duration.ofMillis(breakerOpenMs).toNanos();
+    this.openNanos = baseOpenNanos;
+  }
+
+  /** Completes when the caller may send one request; the caller must then call {@link #release}. */
+  public Future<Void> acquire() {
+    if (closedReason != null) {
+      return Future.failedFuture(new CyclrException.ShuttingDown());
+    }
+    Promise<Void> p = Promise.promise();
+    waiters.add(p);
+    pump();
+    return p.future();
+  }
+
+  /** Returns a permit and feeds the outcome to the breaker and the adaptive rate. */
+  public void release(CallKind kind) {
+    inFlight--;
+    long now = System.nanoTime();
+    switch (kind) {
+      case SUCCESS, FATAL, UNAUTHORIZED -> onHealthy(now);
+      case RETRYABLE, AMBIGUOUS -> onUnhealthy(now);
+      case RATE_LIMITED -> {
+        // A 429 is Cyclr being polite, not down: it says nothing about the breaker, but a probe is done.
+        probeInFlight = false;
+      }
+      default -> { }
+    }
+    pump();
+  }
+
+  /** A 429: everyone pauses for Retry-After, and the rate is halved (at most once per pause). */
+  public void rateLimited(Duration retryAfter) {
+    long now = System.nanoTime();
+    long until = now + Math.max(retryAfter.toNanos(), Duration.ofMillis(50).toNanos());
+    pausedUntil = Math.max(pausedUntil, until);
+    if (now - lastDecrease > Math.max(retryAfter.toNanos(), Duration.ofMillis(500).toNanos())) {
+      lastDecrease = now;
+      double base = Double.isInfinite(rate) ? Math.max(grantedLastWindow, grantedInWindow) : rate;
+      rate = Math.max(1, base * 0.5);
+      tokens = Math.min(tokens, 1);
+    }
+    lastIncrease = now;
+  }
+
+  /** True when the breaker lets calls through now (closed); used to decide whether a failure burns an attempt. */
+  public boolean breakerClosed() {
+    return breaker == BreakerState.CLOSED;
+  }
+
+  public BreakerState breakerState() {
+    return breaker;
+  }
+
+  public double currentRate() {
+    return rate;
+  }
+
+  public int inFlight() {
+    return inFlight;
+  }
+
+  public int waiting() {
+    return waiters.size();
+  }
+
+  public long maxObservedInFlight() {
+    return maxObservedInFlight;
+  }
+
+  /** Fails every waiter and all later acquires (shutdown). Permits already granted finish normally. */
+  public void close(String reason) {
+    closedReason = reason;
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+      timerId = -1;
+    }
+    while (!waiters.isEmpty()) {
+      waiters.poll().tryFail(new CyclrException.ShuttingDown());
+    }
+  }
+
+  private void onHealthy(long now) {
+    consecutiveFailures = 0;
+    if (breaker == BreakerState.HALF_OPEN) {
+      breaker = BreakerState.CLOSED;
+      openNanos = baseOpenNanos;
+    }
+    probeInFlight = false;
+    // Additive increase: recover toward the configured rate, one step per second without a 429.
+    if (rate < configuredRate && now - lastIncrease >= Duration.ofSeconds(1).toNanos()) {
+      lastIncrease = now;
+      double step = Double.isInfinite(configuredRate) ? Math.max(1, rate * 0.25) : Math.max(1, configuredRate * 0.1);
+      rate = rate + step;
+      if (rate >= configuredRate || (Double.isInfinite(configuredRate) && rate > 50_000)) {
+        rate = configuredRate;
+      }
+    }
+  }
+
+  private void onUnhealthy(long now) {
+    consecutiveFailures++;
+    if (breaker == BreakerState.HALF_OPEN) {
+      open(now, Math.min(MAX_OPEN_NANOS, openNanos * 2));
+    } else if (breaker == BreakerState.CLOSED && consecutiveFailures >= breakerThreshold) {
+      open(now, baseOpenNanos);
+    }
+    probeInFlight = false;
+  }
+
+  private void open(long now, long forNanos) {
+    breaker = BreakerState.OPEN;
+    openNanos = forNanos;
+    openUntil = now + forNanos;
+  }
+
+  private void pump() {
+    if (pumping) {
+      pumpAgain = true;
+      return;
+    }
+    pumping = true;
+    try {
+      do {
+        pumpAgain = false;
+        drainWaiters();
+      } while (pumpAgain);
+    } finally {
+      pumping = false;
+    }
+  }
+
+  private void drainWaiters() {
+    while (!waiters.isEmpty()) {
+      if (inFlight >= maxConcurrency) {
+        return; // a release will pump
+      }
+      long now = System.nanoTime();
+      if (now < pausedUntil) {
+        schedule(pausedUntil - now);
+        return;
+      }
+      if (breaker == BreakerState.OPEN) {
+        if (now < openUntil) {
+          schedule(openUntil - now);
+          return;
+        }
+        breaker = BreakerState.HALF_OPEN;
+        probeInFlight = false;
+      }
+      if (breaker == BreakerState.HALF_OPEN && probeInFlight) {
+        return; // the probe's release will pump
+      }
+      if (!Double.isInfinite(rate)) {
+        tokens = Math.min(bucketCapacity, tokens + (now - lastRefill) / 1e9 * rate);
+        lastRefill = now;
+        if (tokens < 1) {
+          schedule((long) Math.ceil((1 - tokens) / rate * 1e9));
+          return;
+        }
+        tokens -= 1;
+      }
+      if (breaker == BreakerState.HALF_OPEN) {
+        probeInFlight = true;
+      }
+      countGrant(now);
+      inFlight++;
+      maxObservedInFlight = Math.max(maxObservedInFlight, inFlight);
+      Promise<Void> next = waiters.poll();
+      if (!next.tryComplete()) {
+        inFlight--;
+      }
+    }
+  }
+
+  private void countGrant(long now) {
+    if (now - grantedWindowStart >= 1_000_000_000L) {
+      grantedLastWindow = now - grantedWindowStart >= 2_000_000_000L ? 0 : grantedInWindow;
+      grantedInWindow = 0;
+      grantedWindowStart = now;
+    }
+    grantedInWindow++;
+  }
+
+  private void schedule(long nanos) {
+    long delayMs = Math.max(1, (nanos + 999_999) / 1_000_000);
+    long due = System.nanoTime() + delayMs * 1_000_000;
+    if (timerId >= 0) {
+      if (timerDue <= due) {
+        return; // an earlier wake-up is already set
+      }
+      vertx.cancelTimer(timerId);
+    }
+    timerDue = due;
+    timerId = vertx.setTimer(delayMs, id -> {
+      timerId = -1;
+      pump();
+    });
+  }
+}

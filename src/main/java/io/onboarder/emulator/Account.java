@@ -1,0 +1,62 @@
+package io.onboarder.emulator;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/** One Cyclr account and its installed account connectors, ordered by Id so pages are stable. */
+final class Account {
+
+  final String id;
+  final String name;
+  final String description;
+  final String timezone;
+  final String createdDate;
+
+  private final ConcurrentSkipListMap<Integer, AccountConnector> connectors = new ConcurrentSkipListMap<>();
+  // How many live account connectors share a (connector Id, Name) pair: makes duplicate detection O(1). Guarded by this.
+  private final Map<String, Integer> liveByKey = new HashMap<>();
+
+  Account(String id, String name, String description, String timezone, String createdDate) {
+    this.id = id;
+    this.name = name;
+    this.description = description;
+    this.timezone = timezone;
+    this.createdDate = createdDate;
+  }
+
+  /** Adds an installed connector; returns true when the account already had one with the same connector Id and Name. */
+  synchronized boolean add(AccountConnector ac) {
+    connectors.put(ac.id, ac);
+    return liveByKey.merge(ac.duplicateKey(), 1, Integer::sum) > 1;
+  }
+
+  synchronized AccountConnector remove(int accountConnectorId) {
+    AccountConnector removed = connectors.remove(accountConnectorId);
+    if (removed != null) {
+      liveByKey.computeIfPresent(removed.duplicateKey(), (k, n) -> n <= 1 ? null : n - 1);
+    }
+    return removed;
+  }
+
+  AccountConnector connector(int accountConnectorId) {
+    return connectors.get(accountConnectorId);
+  }
+
+  List<AccountConnector> connectors() {
+    return new ArrayList<>(connectors.values());
+  }
+
+  JsonObject toJson() {
+    return new JsonObject()
+        .put("Id", id)
+        .put("Name", name)
+        .put("Description", description)
+        .put("Timezone", timezone)
+        .put("CreatedDate", createdDate);
+  }
+}

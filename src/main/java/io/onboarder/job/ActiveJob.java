@@ -1,0 +1,57 @@
+package io.onboarder.job;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.EnumMap;
+import java.util.Map;
+
+/** What the dispatcher keeps in memory about a job that is not finished: counters, never items. */
+final class ActiveJob {
+  final JobRecord record;
+  final EnumMap<ItemStatus, Long> counts = new EnumMap<>(ItemStatus.class);
+  JobStatus status;
+  int inFlight;
+  boolean cancelRequested;
+  boolean stoppedByPolicy;
+  Future<Void> finishing;
+
+  ActiveJob(JobRecord record, Map<ItemStatus, Long> counts) {
+    this.record = record;
+    this.status = record.status();
+    for (ItemStatus s : ItemStatus.values()) {
+      this.counts.put(s, counts.getOrDefault(s, 0L));
+    }
+  }
+
+  String id() {
+    return record.id();
+  }
+
+  long count(ItemStatus s) {
+    return counts.get(s);
+  }
+
+  void add(ItemStatus s, long delta) {
+    counts.merge(s, delta, Long::sum);
+  }
+
+  boolean dispatchable() {
+    return finishing == null && !cancelRequested && !stoppedByPolicy && count(ItemStatus.PENDING) > 0;
+  }
+
+  boolean idle() {
+    return inFlight == 0 && count(ItemStatus.PENDING) == 0 && count(ItemStatus.RUNNING) == 0;
+  }
+
+  double toleratedFailurePercent() {
+    JsonObject options = record.spec().getJsonObject("options", new JsonObject());
+    return options.getDouble("toleratedFailurePercent", 100.0);
+  }
+
+  JobStatus finalStatus() {
+    if (cancelRequested) {
+      return JobStatus.CANCELLED;
+    }
+    return count(ItemStatus.FAILED) > 0 || stoppedByPolicy ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.SUCCEEDED;
+  }
+}

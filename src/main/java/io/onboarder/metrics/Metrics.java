@@ -1,0 +1,52 @@
+package io.onboarder.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.micrometer.backends.BackendRegistries;
+import java.time.Duration;
+
+/**
+ * The service's own meters (Prometheus names {@code onboarder_*}), on the Vert.x Micrometer
+ * registry when metrics are enabled, else on a throw-away registry so callers never check.
+ */
+public final class Metrics {
+  private final MeterRegistry registry;
+
+  private Metrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  public static Metrics current() {
+    MeterRegistry r = BackendRegistries.getDefaultNow();
+    return new Metrics(r != null ? r : new SimpleMeterRegistry());
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** One Cyclr HTTP exchange: route template, outcome (success, retryable, rate_limited, ambiguous, fatal, …). */
+  public void cyclrCall(String route, String outcome, long nanos) {
+    Counter.builder("onboarder.cyclr.calls").description("Cyclr HTTP calls by route and outcome")
+        .tag("route", route).tag("outcome", outcome).register(registry).increment();
+    Timer.builder("onboarder.cyclr.latency").description("Cyclr call latency").tag("route", route)
+        .register(registry).record(Duration.ofNanos(nanos));
+  }
+
+  public void cyclrRetry(String reason) {
+    Counter.builder("onboarder.cyclr.retries").description("Cyclr calls retried, by reason").tag("reason", reason)
+        .register(registry).increment();
+  }
+
+  public void item(String status) {
+    Counter.builder("onboarder.items").description("Item status changes").tag("status", status)
+        .register(registry).increment();
+  }
+
+  public void job(String status) {
+    Counter.builder("onboarder.jobs").description("Job status changes").tag("status", status)
+        .register(registry).increment();
+  }
+}
