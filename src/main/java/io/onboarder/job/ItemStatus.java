@@ -19,8 +19,9 @@ public enum ItemStatus {
     return switch (this) {
       // PENDING → RUNNING when claimed; → CANCELLED by cancel or the failure policy.
       case PENDING -> EnumSet.of(RUNNING, CANCELLED);
-      // RUNNING → PENDING only when work is handed back (shutdown, crash recovery) untried.
-      case RUNNING -> EnumSet.of(PENDING, INSTALLED, ALREADY_INSTALLED, OAUTH_PENDING, FAILED);
+      // RUNNING → PENDING only when work is handed back (shutdown, crash recovery) untried;
+      // → CANCELLED for a dry run's "would install".
+      case RUNNING -> EnumSet.of(PENDING, INSTALLED, ALREADY_INSTALLED, OAUTH_PENDING, FAILED, CANCELLED);
       // retry re-runs failed items only.
       case FAILED -> EnumSet.of(PENDING);
       default -> EnumSet.noneOf(ItemStatus.class);

@@ -46,10 +46,17 @@ public final class TestService implements AutoCloseable {
   /** Starts an emulator (tuned by {@code emulator}) and the service (config tuned by {@code config}). */
   public static TestService start(Vertx vertx, Path dir, Consumer<EmulatorOptions> emulator,
                                   Consumer<JsonObject> config) {
+    return start(vertx, vertx, dir, emulator, config);
+  }
+
+  /** Emulator on {@code emulatorVertx}, service on {@code serviceVertx} (so the service can die alone). */
+  public static TestService start(Vertx emulatorVertx, Vertx serviceVertx, Path dir,
+                                  Consumer<EmulatorOptions> emulator, Consumer<JsonObject> config) {
     EmulatorOptions eo = new EmulatorOptions();
     emulator.accept(eo);
-    CyclrEmulator cyclr = new CyclrEmulator(vertx, eo);
+    CyclrEmulator cyclr = new CyclrEmulator(emulatorVertx, eo);
     await(cyclr.start(0));
+    Vertx vertx = serviceVertx;
     JsonObject conf = new JsonObject();
     ConfigLoader.put(conf, "http.port", 0);
     ConfigLoader.put(conf, "api.tokens", TOKEN);
@@ -137,10 +144,15 @@ public final class TestService implements AutoCloseable {
     throw new AssertionError("timed out waiting for " + what + "; last: " + last);
   }
 
-  /** Stops the service abruptly (no drain), as a crash would, keeping the emulator. */
-  public void crash() {
-    // Closing the store and undeploying without draining leaves RUNNING items behind, like kill -9.
-    app = null;
+  /**
+   * Kills the service's Vert.x without draining (items stay RUNNING, buffered outcomes are lost, as
+   * in a crash) and starts a new service on {@code next} over the same database and emulator.
+   */
+  public TestService crashAndRestart(Vertx next) {
+    await(app.vertx().close());
+    TestService s = new TestService(next, cyclr, dbDir, conf);
+    s.app = await(Application.deploy(next, Settings.from(conf)));
+    return s;
   }
 
   public static <T> T await(io.vertx.core.Future<T> f) {
