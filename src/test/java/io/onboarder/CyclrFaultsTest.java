@@ -1,0 +1,118 @@
+package io.onboarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.onboarder.bus.Addresses;
+import io.onboarder.config.ConfigLoader;
+import io.onboarder.support.TestService;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gateway against a misbehaving Cyclr: every test asserts on what the emulator saw. */
+@ExtendWith(VertxExtension.class)
+class CyclrFaultsTest {
+
+  @Test
+  void honoursRetryAfterOn429AndFinishes(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir, e -> e.setRateLimitPerSecond(10).setRetryAfterValue("1"),
+        c -> { })) {
+      String id = s.submit(TestService.apiKeyJob("rl", 15));
+      JsonObject job = s.awaitJob(id, Duration.ofSeconds(60));
+      assertThat(job.getString("status")).isEqualTo("SUCCEEDED");
+      assertThat(s.cyclr.stats().rateLimited()).isPositive();
+      assertThat(s.cyclr.stats().installs()).isEqualTo(15);
+      assertThat(s.cyclr.stats().duplicateInstalls()).isZero();
+    }
+  }
+
+  @Test
+  void retries503sUntilEveryItemIsInstalled(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir, e -> e.setFailureRate(0.3),
+        c -> ConfigLoader.put(c, "gateway.maxAttempts", 10))) {
+      String id = s.submit(TestService.apiKeyJob("u", 30));
+      assertThat(s.awaitJob(id).getString("status")).isEqualTo("SUCCEEDED");
+      assertThat(s.cyclr.stats().failuresInjected()).isPositive();
+      assertThat(s.cyclr.stats().installs()).isEqualTo(30);
+      assertThat(s.cyclr.stats().duplicateInstalls()).isZero();
+    }
+  }
+
+  @Test
+  void givesUpAfterMaxAttemptsWithClearError(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir, e -> e.setFailureRate(1.0), c -> {
+      ConfigLoader.put(c, "gateway.maxAttempts", 3);
+      ConfigLoader.put(c, "gateway.breakerThreshold", 1000);
+    })) {
+      String id = s.submit(TestService.apiKeyJob("down", 2));
+      assertThat(s.awaitJob(id).getString("status")).isEqualTo("COMPLETED_WITH_ERRORS");
+      JsonObject item = s.items(id, "FAILED").get(0);
+      assertThat(item.getJsonObject("error").getString("code")).isEqualTo("CYCLR_UNAVAILABLE");
+      // The token call is the first to fail: 3 attempts, then the item fails; nothing more.
+      assertThat(s.cyclr.stats().requests()).isLessThanOrEqualTo(2 * 3);
+    }
+  }
+
+  @Test
+  void refreshesTheAccessTokenOnceOn401(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir)) {
+      s.awaitJob(s.submit(TestService.apiKeyJob("tok", 3)));
+      assertThat(s.cyclr.stats().tokenRequests()).isEqualTo(1);
+      s.cyclr.expireAllAccessTokens();
+      String id = s.submit(TestService.apiKeyJob("tok2", 5));
+      assertThat(s.awaitJob(id).getString("status")).isEqualTo("SUCCEEDED");
+      assertThat(s.cyclr.stats().unauthorized()).isPositive();
+      assertThat(s.cyclr.stats().tokenRequests()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void lostInstallResponsesNeverCauseDuplicates(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir, e -> e.setDropInstallRate(0.5),
+        c -> ConfigLoader.put(c, "gateway.maxAttempts", 10))) {
+      String id = s.submit(TestService.apiKeyJob("lost", 40));
+      assertThat(s.awaitJob(id).getString("status")).isEqualTo("SUCCEEDED");
+      assertThat(s.cyclr.stats().dropsInjected()).isPositive();
+      assertThat(s.cyclr.stats().installs()).isEqualTo(40);
+      assertThat(s.cyclr.stats().duplicateInstalls()).isZero();
+    }
+  }
+
+  @Test
+  void neverExceedsTheConcurrencyCapAtCyclr(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir, e -> e.setLatencyMs(20),
+        c -> ConfigLoader.put(c, "gateway.maxConcurrency", 4))) {
+      String id = s.submit(TestService.apiKeyJob("cap", 60));
+      assertThat(s.awaitJob(id).getString("status")).isEqualTo("SUCCEEDED");
+      assertThat(s.cyclr.stats().maxInFlight()).isLessThanOrEqualTo(4).isGreaterThanOrEqualTo(3);
+    }
+  }
+
+  @Test
+  void sustainedOutageOpensTheBreakerAndItemsWaitThenResume(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir, e -> e.setOutage(true), c -> {
+      ConfigLoader.put(c, "gateway.breakerThreshold", 3);
+      ConfigLoader.put(c, "gateway.breakerOpenMs", 300);
+      ConfigLoader.put(c, "gateway.maxAttempts", 3);
+    })) {
+      String id = s.submit(TestService.apiKeyJob("out", 20));
+      s.poll(() -> TestService.await(vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_STATUS,
+          new JsonObject())).body().getString("breaker"), b -> !b.equals("CLOSED"), Duration.ofSeconds(10),
+          "the breaker to open");
+      // While Cyclr is down, probes are spaced by the open period (doubling): no retry storm.
+      long during = s.cyclr.stats().requests();
+      assertThat(during).isLessThan(20);
+      assertThat(s.job(id).getJsonObject("counts").getLong("FAILED")).isZero();
+      s.cyclr.options().setOutage(false);
+      JsonObject done = s.awaitJob(id, Duration.ofSeconds(60));
+      assertThat(done.getString("status")).isEqualTo("SUCCEEDED");
+      assertThat(s.cyclr.stats().installs()).isEqualTo(20);
+      assertThat(s.cyclr.stats().duplicateInstalls()).isZero();
+    }
+  }
+}
