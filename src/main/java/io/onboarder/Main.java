@@ -81,6 +81,7 @@ public final class Main implements Callable<Integer> {
         watchdog.start();
         try {
           app.stop(settings.shutdownGraceMs()).await(settings.shutdownGraceMs() + 5_000, TimeUnit.MILLISECONDS);
+          vertx.close().await(5, TimeUnit.SECONDS);
         } catch (Exception e) {
           log.warn("shutdown: {}", e.getMessage());
         }
