@@ -18,7 +18,7 @@ import sun.misc.Signal;
 /** Command line: {@code serve} (default) runs the service; {@code demo} runs it against the embedded emulator. */
 @Command(name = "cyclr-onboarder", mixinStandardHelpOptions = true, version = "cyclr-onboarder 0.1.0",
     description = "Onboards many tenant accounts into Cyclr at once.",
-    subcommands = {Main.Serve.class, Demo.class})
+    subcommands = {Main.Serve.class, Demo.class, io.onboarder.emulator.EmulatorCommand.class})
 public final class Main implements Callable<Integer> {
   static final int EXIT_CONFIG = 2;
 

@@ -5,4 +5,9 @@ public final class ConfigException extends RuntimeException {
   public ConfigException(ConfigKey key, String problem) {
     super("invalid configuration: " + key.describe() + " " + problem);
   }
+
+  /** The config file exists but cannot be read as JSON. */
+  public ConfigException(String file, Throwable cause) {
+    super("invalid configuration: " + file + " is not valid JSON (" + cause.getMessage() + ")");
+  }
 }

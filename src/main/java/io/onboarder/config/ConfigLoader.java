@@ -20,13 +20,18 @@ public final class ConfigLoader {
     JsonArray envKeys = new JsonArray(Arrays.stream(ConfigKey.values()).map(k -> k.env).toList());
     ConfigRetrieverOptions options = new ConfigRetrieverOptions()
         .setScanPeriod(0)
-        .setIncludeDefaultStores(false)
-        .addStore(new ConfigStoreOptions().setType("file").setFormat("json").setOptional(true)
-            .setConfig(new JsonObject().put("path", configFile)))
-        .addStore(new ConfigStoreOptions().setType("env")
+        .setIncludeDefaultStores(false);
+    // A missing file is fine (defaults + env); a present but malformed one must stop start-up,
+    // so the store is only optional when there is no file (vertx-config would swallow parse errors).
+    if (vertx.fileSystem().existsBlocking(configFile)) {
+      options.addStore(new ConfigStoreOptions().setType("file").setFormat("json")
+          .setConfig(new JsonObject().put("path", configFile)));
+    }
+    options.addStore(new ConfigStoreOptions().setType("env")
             .setConfig(new JsonObject().put("keys", envKeys).put("raw-data", true)));
     ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
     return retriever.getConfig()
+        .recover(err -> Future.failedFuture(new ConfigException(configFile, err)))
         .map(ConfigLoader::foldEnv)
         .eventually(() -> {
           retriever.close();

@@ -7,30 +7,38 @@ import java.util.Set;
 
 /** The facts about a Cyclr connector that onboarding needs. */
 public record Connector(long id, String name, String version, String status, Set<String> authTypes,
-                        Set<String> oauth2Types) {
+                        Set<String> signInMethods) {
 
   public static Connector fromCyclr(JsonObject j) {
     Set<String> auth = new LinkedHashSet<>();
-    Set<String> oauth2 = new LinkedHashSet<>();
-    addIfPresent(auth, j.getValue("AuthType"));
-    addIfPresent(oauth2, j.getValue("OAuth2Type"));
+    Set<String> signIn = new LinkedHashSet<>();
+    // Each authentication method is a (AuthType, OAuth2Type) pair; the top-level fields are one more.
+    addMethod(auth, signIn, j.getValue("AuthType"), j.getValue("OAuth2Type"));
     if (j.getValue("Authentication") instanceof JsonArray list) {
       for (Object o : list) {
         if (o instanceof JsonObject a) {
-          addIfPresent(auth, a.getValue("AuthType"));
-          addIfPresent(oauth2, a.getValue("OAuth2Type"));
+          addMethod(auth, signIn, a.getValue("AuthType"), a.getValue("OAuth2Type"));
         }
       }
     }
     Object id = j.getValue("Id");
     return new Connector(id instanceof Number n ? n.longValue() : Long.parseLong(String.valueOf(id)),
         j.getString("Name"), j.getValue("Version") == null ? null : String.valueOf(j.getValue("Version")),
-        j.getString("Status"), auth, oauth2);
+        j.getString("Status"), auth, signIn);
   }
 
-  private static void addIfPresent(Set<String> set, Object v) {
-    if (v != null && !String.valueOf(v).isBlank()) {
-      set.add(String.valueOf(v));
+  private static void addMethod(Set<String> auth, Set<String> signIn, Object authType, Object oauth2Type) {
+    if (authType == null || String.valueOf(authType).isBlank()) {
+      return;
+    }
+    String type = String.valueOf(authType);
+    auth.add(type);
+    String grant = oauth2Type == null ? "" : String.valueOf(oauth2Type);
+    // A user signs in for OAuth1, and for OAuth2 with an authorisation-code (or unstated) grant.
+    if (type.equalsIgnoreCase("OAuth1") || (type.equalsIgnoreCase("OAuth2") && (grant.isBlank()
+        || grant.equalsIgnoreCase("AuthorisationCode") || grant.equalsIgnoreCase("AuthorizationCode")
+        || grant.equalsIgnoreCase("Unknown")))) {
+      signIn.add(type + "/" + grant);
     }
   }
 
@@ -44,15 +52,8 @@ public record Connector(long id, String name, String version, String status, Set
     return authTypes.stream().anyMatch(t -> t.equalsIgnoreCase("OAuth1") || t.equalsIgnoreCase("OAuth2"));
   }
 
-  /** A user must sign in: OAuth1, or OAuth2 with an authorisation-code (or unspecified) grant. */
+  /** A user must sign in: some method is OAuth1, or OAuth2 with an authorisation-code (or unstated) grant. */
   public boolean needsUserSignIn() {
-    if (authTypes.stream().anyMatch(t -> t.equalsIgnoreCase("OAuth1"))) {
-      return true;
-    }
-    if (authTypes.stream().noneMatch(t -> t.equalsIgnoreCase("OAuth2"))) {
-      return false;
-    }
-    return oauth2Types.isEmpty() || oauth2Types.stream().anyMatch(t -> t.equalsIgnoreCase("AuthorisationCode")
-        || t.equalsIgnoreCase("AuthorizationCode") || t.equalsIgnoreCase("Unknown"));
+    return !signInMethods.isEmpty();
   }
 }

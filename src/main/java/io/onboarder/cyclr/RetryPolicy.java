@@ -56,7 +56,7 @@ public final class RetryPolicy {
   /** Classifies a failure with no HTTP response. */
   public static CallKind classify(Throwable failure, boolean idempotent) {
     Throwable t = failure;
-    while (t != null) {
+    for (int depth = 0; t != null && depth < 20; depth++) {
       if (t instanceof ConnectException || t instanceof ConnectTimeoutException
           || t instanceof ConnectionPoolTooBusyException || t instanceof UnknownHostException
           || t instanceof SSLHandshakeException) {

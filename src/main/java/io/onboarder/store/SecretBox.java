@@ -87,10 +87,13 @@ public final class SecretBox {
     }
     try {
       byte[] in = Base64.getDecoder().decode(sealed);
+      if (in.length < NONCE_BYTES + 16) {
+        throw new IllegalArgumentException("too short");
+      }
       Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
       c.init(Cipher.DECRYPT_MODE, aesKey, new GCMParameterSpec(128, in, 0, NONCE_BYTES));
       return new String(c.doFinal(in, NONCE_BYTES, in.length - NONCE_BYTES), StandardCharsets.UTF_8);
-    } catch (GeneralSecurityException | IllegalArgumentException e) {
+    } catch (GeneralSecurityException | IllegalArgumentException | java.security.ProviderException e) {
       throw new IllegalStateException("cannot decrypt a stored auth value: was STORE_SECRET_KEY changed?", e);
     }
   }

@@ -28,6 +28,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
 import org.flywaydb.core.Flyway;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
@@ -62,8 +63,7 @@ public final class SqliteJobStore implements JobStore {
       box = SecretBox.forStore(configuredKey, keyFileFor(dbFile));
       SQLiteConfig config = new SQLiteConfig();
       config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-      config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-      config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+      config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
       config.setBusyTimeout(30_000);
       config.enforceForeignKeys(true);
       config.setPragma(SQLiteConfig.Pragma.SECURE_DELETE, "true");
@@ -83,6 +83,27 @@ public final class SqliteJobStore implements JobStore {
     String name = dbFile.getFileName().toString();
     int dot = name.lastIndexOf('.');
     return dbFile.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".key");
+  }
+
+  /**
+   * Runs {@code work} in one IMMEDIATE transaction with explicit BEGIN/COMMIT. (The JDBC client's
+   * own transactions leave the connection with auto-commit off afterwards, which with SQLite keeps
+   * a transaction open and delays every later statement's commit.) {@code durable} fsyncs the
+   * commit (synchronous=FULL) instead of the default NORMAL.
+   */
+  private <T> Future<T> inTransaction(boolean durable, Function<SqlConnection, Future<T>> work) {
+    return pool.withConnection(conn -> {
+      Future<Void> ready = durable ? conn.query("PRAGMA synchronous = FULL").execute().mapEmpty()
+          : Future.succeededFuture();
+      Future<T> result = ready
+          .compose(v -> conn.query("BEGIN IMMEDIATE").execute())
+          .compose(v -> work.apply(conn)
+              .compose(r -> conn.query("COMMIT").execute().map(r))
+              .recover(err -> conn.query("ROLLBACK").execute().transform(x -> Future.<T>failedFuture(err))));
+      return durable
+          ? result.transform(ar -> conn.query("PRAGMA synchronous = NORMAL").execute().transform(x -> (Future<T>) ar))
+          : result;
+    });
   }
 
   @Override
@@ -120,7 +141,10 @@ public final class SqliteJobStore implements JobStore {
       rows.add(Tuple.of(id, item.account(), itemSpec == null ? null : itemSpec.encode(),
           box.encrypt(item.authValue()), now));
     }
-    return pool.withTransaction(conn -> conn.preparedQuery(SqlQueries.INSERT_JOB)
+    // A 202 promises the job survives even power loss: this commit is fsynced (synchronous=FULL),
+    // which makes every earlier WAL frame durable too. Item progress rides on NORMAL (durable
+    // across process crashes): losing the last of it to power loss only means a re-check at Cyclr.
+    return inTransaction(true, conn -> conn.preparedQuery(SqlQueries.INSERT_JOB)
             .execute(Tuple.of(id, JobStatus.PENDING.name(), now, request.items().size(), spec.encode(),
                 idempotencyKey, print))
             .compose(v -> insertChunks(conn, rows, 0)))
@@ -196,7 +220,7 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public Future<List<ClaimedItem>> claim(String jobId, int max) {
-    return pool.withTransaction(conn -> conn.preparedQuery(SqlQueries.SELECT_CLAIMABLE).execute(Tuple.of(jobId, max))
+    return inTransaction(false, conn -> conn.preparedQuery(SqlQueries.SELECT_CLAIMABLE).execute(Tuple.of(jobId, max))
         .compose(rows -> {
           List<Row> picked = new ArrayList<>();
           rows.forEach(picked::add);
@@ -232,7 +256,7 @@ public final class SqliteJobStore implements JobStore {
           o.oauthExpiresAt(), o.error() == null ? null : o.error().encode(), o.wipesAuthValue() ? 1 : 0,
           o.status().name(), now, o.itemId()}));
     }
-    return pool.withTransaction(conn -> conn.preparedQuery(SqlQueries.RECORD_OUTCOME).executeBatch(batch))
+    return inTransaction(false, conn -> conn.preparedQuery(SqlQueries.RECORD_OUTCOME).executeBatch(batch))
         .mapEmpty();
   }
 

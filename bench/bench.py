@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Benchmarks cyclr-onboarder against its Cyclr emulator (separate processes, loopback only).
+
+1. Flow: emulator latency L, gateway concurrency C, fresh accounts (k = 2 Cyclr calls per item:
+   list + install). Measures items/s against the ideal C / (k * L).
+2. CPU per install: emulator answering instantly; CPU seconds of the service process (durable
+   SQLite state included) per install, against a minimal Node.js script making the same calls
+   at the same concurrency (bench/baseline.mjs).
+Every figure comes from one run of this script; ratios are computed within that run.
+"""
+import json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+JAR = os.path.join(ROOT, "target", "cyclr-onboarder.jar")
+TOKEN = "bench-token"
+CLK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={
+        "Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read() or b"{}")
+
+
+def wait_http(url, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except Exception:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError("not ready: " + url)
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK
+
+
+def start_emulator(latency_ms):
+    port = free_port()
+    p = subprocess.Popen(["java", "-jar", JAR, "emulator", "--port", str(port), "--latency-ms", str(latency_ms)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return p, url
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("emulator did not start")
+
+
+def start_service(api_url, concurrency, workdir):
+    port = free_port()
+    env = dict(os.environ, HTTP_PORT=str(port), API_TOKENS=TOKEN, CYCLR_API_URL=api_url,
+               CYCLR_CLIENT_ID="emulator-client", CYCLR_CLIENT_SECRET="emulator-secret",
+               GATEWAY_MAX_CONCURRENCY=str(concurrency), STORE_URL="sqlite:" + os.path.join(workdir, "bench.db"),
+               LOG_LEVEL="WARN")
+    p = subprocess.Popen(["java", "-jar", JAR, "serve"], env=env, cwd=workdir,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    wait_http(base + "/health/ready")
+    return p, base
+
+
+def run_job(base, prefix, n):
+    items = [{"account": f"{prefix}-{i:05d}", "authValue": f"key-{prefix}-{i}"} for i in range(1, n + 1)]
+    t0 = time.time()
+    job = http("POST", base + "/v1/jobs", {"connector": {"id": 1}, "items": items})
+    while True:
+        s = http("GET", base + "/v1/jobs/" + job["id"])
+        if s["status"] in ("SUCCEEDED", "COMPLETED_WITH_ERRORS", "CANCELLED"):
+            return s, time.time() - t0
+        time.sleep(0.02)
+
+
+def stop(p):
+    p.terminate()
+    try:
+        p.wait(30)
+    except subprocess.TimeoutExpired:
+        p.kill()
+
+
+def flow(latency_ms, concurrency, n, workdir):
+    emu, api = start_emulator(latency_ms)
+    svc, base = start_service(api, concurrency, workdir)
+    try:
+        run_job(base, "warm", concurrency * 10)
+        s, seconds = run_job(base, "flow", n)
+        assert s["status"] == "SUCCEEDED", s
+        ideal = concurrency / (2 * latency_ms / 1000.0)
+        return {"latencyMs": latency_ms, "concurrency": concurrency, "items": n, "seconds": round(seconds, 2),
+                "itemsPerSecond": round(n / seconds, 1), "ideal": round(ideal, 1),
+                "ratio": round(n / seconds / ideal, 3)}
+    finally:
+        stop(svc)
+        stop(emu)
+
+
+def cpu(concurrency, n, workdir):
+    emu, api = start_emulator(0)
+    svc, base = start_service(api, concurrency, workdir)
+    try:
+        run_job(base, "cpuwarm", n)
+        c0 = cpu_seconds(svc.pid)
+        s, seconds = run_job(base, "cpu", n)
+        c1 = cpu_seconds(svc.pid)
+        assert s["status"] == "SUCCEEDED", s
+        service = {"cpuSeconds": round(c1 - c0, 3), "seconds": round(seconds, 2), "items": n}
+        out = subprocess.run(["node", os.path.join(ROOT, "bench", "baseline.mjs"), api, "emulator-client",
+                              "emulator-secret", "script", str(n), str(concurrency)],
+                             capture_output=True, text=True, check=True)
+        script = json.loads(out.stdout.strip().splitlines()[-1])
+        return {"concurrency": concurrency, "items": n,
+                "serviceCpuMsPerInstall": round(service["cpuSeconds"] * 1000 / n, 3),
+                "scriptCpuMsPerInstall": round(script["cpuSeconds"] * 1000 / n, 3),
+                "serviceSeconds": service["seconds"], "scriptSeconds": round(script["seconds"], 2),
+                "cpuRatioServiceToScript": round(service["cpuSeconds"] / script["cpuSeconds"], 3)}
+    finally:
+        stop(svc)
+        stop(emu)
+
+
+def main():
+    if not os.path.exists(JAR):
+        subprocess.run([os.path.join(ROOT, "mvnw"), "-q", "-B", "package", "-DskipTests"], cwd=ROOT, check=True)
+    results = {"flow": [], "cpu": None}
+    for latency, conc, n in [(50, 16, 1600), (20, 32, 3200)]:
+        work = tempfile.mkdtemp(prefix="onboarder-bench-")
+        try:
+            r = flow(latency, conc, n, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(json.dumps(r), flush=True)
+        results["flow"].append(r)
+    work = tempfile.mkdtemp(prefix="onboarder-bench-")
+    try:
+        results["cpu"] = cpu(16, 3000, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(results["cpu"]), flush=True)
+    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
+    with open(os.path.join(ROOT, "bench", "results", "latest.json"), "w") as f:
+        json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,214 @@
+package io.onboarder.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Settings are resolved once at start-up: sensible defaults, and every bad value fails with a message naming
+ * both the config key and the env var. Values are fed the way {@link ConfigLoader} hands them over: env
+ * strings folded onto nested keys.
+ */
+class SettingsTest {
+  private static final String SECRET = "cl13nt-s3cr3t-do-not-print";
+  private static final String KEY_32 = Base64.getEncoder().encodeToString(new byte[32]);
+  private static final String KEY_16 = Base64.getEncoder().encodeToString(new byte[16]);
+
+  private static JsonObject minimal() {
+    return new JsonObject()
+        .put("cyclr", new JsonObject()
+            .put("apiUrl", "https://api.cyclr.com")
+            .put("clientId", "client-1")
+            .put("clientSecret", SECRET))
+        .put("api", new JsonObject().put("tokens", "t1, t2"));
+  }
+
+  /** The minimal config plus env-style overrides, as ConfigLoader would merge them. */
+  private static Settings withEnv(String... envPairs) {
+    JsonObject merged = minimal();
+    for (int i = 0; i < envPairs.length; i += 2) {
+      merged.put(envPairs[i], envPairs[i + 1]);
+    }
+    return Settings.from(ConfigLoader.foldEnv(merged));
+  }
+
+  private static ConfigKey byEnv(String env) {
+    return Arrays.stream(ConfigKey.values()).filter(k -> k.env.equals(env)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void minimalConfigGetsTheDocumentedDefaults() {
+    Settings s = Settings.from(minimal());
+    assertThat(s.httpPort()).isEqualTo(8080);
+    assertThat(s.apiTokens()).containsExactly("t1", "t2");
+    assertThat(s.authDisabled()).isFalse();
+    assertThat(s.cyclrApiUrl()).isEqualTo("https://api.cyclr.com");
+    assertThat(s.cyclrServiceUrl()).as("service URL defaults to the API URL").isEqualTo("https://api.cyclr.com");
+    assertThat(s.clientId()).isEqualTo("client-1");
+    assertThat(s.clientSecret()).isEqualTo(SECRET);
+    assertThat(s.signInMode()).isEqualTo(SignInMode.ACCOUNT_TOKENS);
+    assertThat(s.maxConcurrency()).isEqualTo(16);
+    assertThat(s.ratePerSecond()).as("0 = unlimited").isZero();
+    assertThat(s.maxAttempts()).isEqualTo(6);
+    assertThat(s.breakerThreshold()).isEqualTo(10);
+    assertThat(s.breakerOpenMs()).isEqualTo(5_000);
+    assertThat(s.cyclrRequestTimeoutMs()).isEqualTo(30_000);
+    assertThat(s.maxItemsPerJob()).isEqualTo(100_000);
+    assertThat(s.maxBodyBytes()).isEqualTo(32L * 1024 * 1024);
+    assertThat(s.storeUrl()).isEqualTo("sqlite:data/onboarder.db");
+    assertThat(s.sqlitePath()).isEqualTo("data/onboarder.db");
+    assertThat(s.secretKey()).as("no key configured: the store makes one").isNull();
+  }
+
+  @Test
+  void acceptsValuesAsStringsTheWayTheEnvironmentGivesThem() {
+    Settings s = withEnv(
+        "HTTP_PORT", "8081",
+        "API_AUTH_DISABLED", "true",
+        "API_TOKENS", "",
+        "CYCLR_API_URL", "http://localhost:9000/",
+        "CYCLR_SERVICE_URL", "https://my.cyclr.com",
+        "CYCLR_SIGNIN_MODE", "signintoken",
+        "GATEWAY_MAX_CONCURRENCY", "32",
+        "GATEWAY_RATE_PER_SECOND", "2.5",
+        "GATEWAY_MAX_ATTEMPTS", "3",
+        "STORE_URL", "sqlite:/var/lib/onboarder/jobs.db",
+        "STORE_SECRET_KEY", KEY_32);
+    assertThat(s.httpPort()).isEqualTo(8081);
+    assertThat(s.authDisabled()).isTrue();
+    assertThat(s.apiTokens()).isEmpty();
+    assertThat(s.cyclrApiUrl()).as("trailing slash dropped").isEqualTo("http://localhost:9000");
+    assertThat(s.cyclrServiceUrl()).isEqualTo("https://my.cyclr.com");
+    assertThat(s.signInMode()).isEqualTo(SignInMode.SIGNINTOKEN);
+    assertThat(s.maxConcurrency()).isEqualTo(32);
+    assertThat(s.ratePerSecond()).isEqualTo(2.5);
+    assertThat(s.maxAttempts()).isEqualTo(3);
+    assertThat(s.sqlitePath()).isEqualTo("/var/lib/onboarder/jobs.db");
+    assertThat(s.secretKey()).hasSize(32);
+  }
+
+  @ParameterizedTest(name = "API_AUTH_DISABLED={0}")
+  @CsvSource({"true, true", "TRUE, true", "' true ', true", "false, false", "False, false"})
+  void authDisabledAcceptsTrueAndFalseInAnyCase(String value, boolean expected) {
+    assertThat(withEnv("API_AUTH_DISABLED", value).authDisabled()).isEqualTo(expected);
+  }
+
+  @Test
+  void acceptsJsonTypedValuesFromTheConfigFile() {
+    JsonObject conf = minimal()
+        .put("http", new JsonObject().put("port", 9090))
+        .put("gateway", new JsonObject().put("ratePerSecond", 10).put("maxConcurrency", 4))
+        .put("api", new JsonObject().put("authDisabled", true));
+    Settings s = Settings.from(conf);
+    assertThat(s.httpPort()).isEqualTo(9090);
+    assertThat(s.ratePerSecond()).isEqualTo(10.0);
+    assertThat(s.maxConcurrency()).isEqualTo(4);
+    assertThat(s.authDisabled()).isTrue();
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource({
+      "API_AUTH_DISABLED,       maybe",
+      "API_AUTH_DISABLED,       1",
+      "HTTP_PORT,               abc",
+      "HTTP_PORT,               70000",
+      "HTTP_PORT,               -1",
+      "HTTP_PORT,               8080.5",
+      "CYCLR_API_URL,           not-a-url",
+      "CYCLR_API_URL,           ftp://x",
+      "CYCLR_API_URL,           https://",
+      "CYCLR_API_URL,           'http://bad host'",
+      "CYCLR_SERVICE_URL,       not-a-url",
+      "CYCLR_SERVICE_URL,       file:///etc/passwd",
+      "CYCLR_CLIENT_ID,         '   '",
+      "CYCLR_CLIENT_SECRET,     '   '",
+      "CYCLR_SIGNIN_MODE,       other",
+      "GATEWAY_MAX_CONCURRENCY, 0",
+      "GATEWAY_MAX_CONCURRENCY, many",
+      "GATEWAY_RATE_PER_SECOND, -1",
+      "GATEWAY_RATE_PER_SECOND, NaN",
+      "GATEWAY_RATE_PER_SECOND, Infinity",
+      "GATEWAY_RATE_PER_SECOND, fast",
+      "GATEWAY_MAX_ATTEMPTS,    0",
+      "GATEWAY_BREAKER_OPEN_MS, 1",
+      "STORE_URL,               postgresql://x",
+      "STORE_URL,               /tmp/jobs.db",
+      "STORE_SECRET_KEY,        'not base64!'",
+  })
+  void rejectsAnInvalidValueNamingTheKeyAndTheEnvVar(String env, String value) {
+    ConfigKey key = byEnv(env);
+    assertThatThrownBy(() -> withEnv(env, value))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(key.key)
+        .hasMessageContaining(key.env);
+  }
+
+  @Test
+  void rejectsASecretKeyOfTheWrongLength() {
+    assertThatThrownBy(() -> withEnv("STORE_SECRET_KEY", KEY_16))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("store.secretKey")
+        .hasMessageContaining("STORE_SECRET_KEY")
+        .hasMessageContaining("32 bytes");
+  }
+
+  @ParameterizedTest(name = "missing {0}")
+  @CsvSource({
+      "cyclr, apiUrl,       CYCLR_API_URL",
+      "cyclr, clientId,     CYCLR_CLIENT_ID",
+      "cyclr, clientSecret, CYCLR_CLIENT_SECRET",
+      "api,   tokens,       API_TOKENS",
+  })
+  void rejectsAMissingRequiredSettingNamingTheKeyAndTheEnvVar(String parent, String field, String env) {
+    JsonObject conf = minimal();
+    conf.getJsonObject(parent).remove(field);
+    assertThatThrownBy(() -> Settings.from(conf))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(parent + "." + field)
+        .hasMessageContaining(env);
+  }
+
+  @ParameterizedTest(name = "API_TOKENS=''{0}''")
+  @ValueSource(strings = {"", " ", " , ,"})
+  void blankTokensWithoutAuthDisabledAreAStartupError(String tokens) {
+    assertThatThrownBy(() -> withEnv("API_TOKENS", tokens))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("api.tokens")
+        .hasMessageContaining("API_TOKENS")
+        .hasMessageContaining("API_AUTH_DISABLED");
+  }
+
+  @Test
+  void missingTokensAreFineWhenAuthIsDisabled() {
+    JsonObject conf = minimal();
+    conf.remove("api");
+    conf.put("API_AUTH_DISABLED", "true");
+    Settings s = Settings.from(ConfigLoader.foldEnv(conf));
+    assertThat(s.authDisabled()).isTrue();
+    assertThat(s.apiTokens()).isEmpty();
+  }
+
+  @Test
+  void toStringNeverShowsSecrets() {
+    Settings s = withEnv("STORE_SECRET_KEY", KEY_32, "API_TOKENS", "bearer-token-123");
+    String text = s.toString();
+    assertThat(text).doesNotContain(SECRET).doesNotContain("bearer-token-123").doesNotContain(KEY_32);
+    assertThat(text).contains("https://api.cyclr.com"); // still useful in a start-up log line
+  }
+
+  @Test
+  void everyConfigKeyHasADistinctKeyAndEnvName() {
+    List<ConfigKey> keys = List.of(ConfigKey.values());
+    assertThat(keys.stream().map(k -> k.key).distinct().count()).isEqualTo(keys.size());
+    assertThat(keys.stream().map(k -> k.env).distinct().count()).isEqualTo(keys.size());
+    assertThat(keys).allSatisfy(k -> assertThat(k.env).matches("[A-Z][A-Z0-9_]*"));
+  }
+}
