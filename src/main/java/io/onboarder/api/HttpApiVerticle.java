@@ -3,6 +3,8 @@ package io.onboarder.api;
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
 import io.onboarder.config.Settings;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
@@ -49,6 +51,16 @@ public final class HttpApiVerticle extends VerticleBase {
       router.errorHandler(status, rc -> Problems.send(rc, Problems.from(rc.failure(), status)));
     }
 
+    // A query string Netty cannot decode (bad %-escapes) is the caller's mistake: 400, not 500.
+    router.route().handler(rc -> {
+      try {
+        rc.request().params();
+      } catch (IllegalArgumentException e) {
+        Problems.send(rc, Problem.badRequest("The query string is malformed (invalid percent-encoding)."));
+        return;
+      }
+      rc.next();
+    });
     router.get("/health/live").handler(HealthCheckHandler.create(vertx)
         .register("process", p -> p.complete(Status.OK())));
     HealthChecks ready = HealthChecks.create(vertx)
@@ -80,6 +92,16 @@ public final class HttpApiVerticle extends VerticleBase {
         .setMaxInitialLineLength(8192)
         .setMaxHeaderSize(16384)
         .setCompressionSupported(true));
+    // Requests Netty cannot even parse (request line or headers too long) never reach the router.
+    server.invalidRequestHandler(req -> {
+      Throwable cause = req.decoderResult().cause();
+      int status = cause instanceof TooLongHttpLineException ? 414
+          : cause instanceof TooLongHttpHeaderException ? 431 : 400;
+      req.response().setStatusCode(status)
+          .putHeader("Content-Type", "application/problem+json")
+          .putHeader("Connection", "close")
+          .end(Problems.forStatus(status, null).toJson().encode());
+    });
     return server.requestHandler(router).listen(port);
   }
 

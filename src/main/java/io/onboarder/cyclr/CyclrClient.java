@@ -4,14 +4,20 @@ import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpRequest;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,9 +29,12 @@ import org.slf4j.LoggerFactory;
 public final class CyclrClient {
   private static final Logger log = LoggerFactory.getLogger(CyclrClient.class);
   private static final int MAX_RATE_LIMITED_RETRIES = 50;
+  private static final String APPLICATION_JSON = "application/json";
+  private static final String USER_AGENT = "cyclr-onboarder";
+  private static final String X_CYCLR_ACCOUNT = "X-Cyclr-Account";
 
   private final Vertx vertx;
-  private final WebClient web;
+  private final HttpClientAgent http;
   private final String apiUrl;
   private final long timeoutMs;
   private final int maxAttempts;
@@ -43,13 +52,15 @@ public final class CyclrClient {
     this.gate = gate;
     this.retry = retry;
     this.metrics = metrics;
-    // The gate bounds requests in flight; the pool holds one connection per permit.
-    this.web = WebClient.create(vertx, new WebClientOptions()
+    // The core HTTP client (lighter than WebClient at thousands of calls/s). The gate bounds requests
+    // in flight; the pool holds one connection per permit. It never retries or follows redirects.
+    this.http = vertx.httpClientBuilder()
+        .with(new HttpClientOptions()
             .setConnectTimeout((int) Math.min(timeoutMs, 10_000))
             .setKeepAlive(true)
-            .setFollowRedirects(false)
-            .setUserAgent("cyclr-onboarder"),
-        new PoolOptions().setHttp1MaxSize(maxConcurrency).setHttp2MaxSize(maxConcurrency));
+            .setDecompressionSupported(true))
+        .with(new PoolOptions().setHttp1MaxSize(maxConcurrency).setHttp2MaxSize(maxConcurrency))
+        .build();
     this.tokens = new AccessTokens(clientId, clientSecret, this::sendJson);
   }
 
@@ -58,7 +69,7 @@ public final class CyclrClient {
   }
 
   /** Sends a call; succeeds with the 2xx response. */
-  public Future<HttpResponse<Buffer>> send(CyclrCall call) {
+  public Future<CyclrResponse> send(CyclrCall call) {
     return attempt(call, 1, false, 0);
   }
 
@@ -71,11 +82,10 @@ public final class CyclrClient {
   }
 
   public Future<Void> close() {
-    web.close();
-    return Future.succeededFuture();
+    return http.close();
   }
 
-  private Future<HttpResponse<Buffer>> attempt(CyclrCall call, int attempt, boolean refreshed, int rateLimited) {
+  private Future<CyclrResponse> attempt(CyclrCall call, int attempt, boolean refreshed, int rateLimited) {
     Future<String> token = call.authenticated() ? tokens.get() : Future.succeededFuture(null);
     return token.compose(t -> gate.acquire().compose(v -> exchange(call, t)))
         .compose(ex -> {
@@ -93,7 +103,7 @@ public final class CyclrClient {
                   : "CYCLR_AUTH_FAILED", "Cyclr refused the credentials (401): check CYCLR_CLIENT_ID and "
                   + "CYCLR_CLIENT_SECRET", 401));
             case RATE_LIMITED: {
-              var wait = RetryPolicy.parseRetryAfter(ex.response.getHeader("Retry-After"), Instant.now());
+              var wait = RetryPolicy.parseRetryAfter(ex.response.header("Retry-After"), Instant.now());
               gate.rateLimited(wait);
               metrics.cyclrRetry("rate_limited");
               if (rateLimited + 1 >= MAX_RATE_LIMITED_RETRIES) {
@@ -116,8 +126,8 @@ public final class CyclrClient {
               }
               metrics.cyclrRetry(ex.response == null ? "transport" : "status_" + ex.response.statusCode());
               long delay = retry.backoffMs(attempt);
-              if (ex.response != null && ex.response.getHeader("Retry-After") != null) {
-                delay = Math.max(delay, RetryPolicy.parseRetryAfter(ex.response.getHeader("Retry-After"),
+              if (ex.response != null && ex.response.header("Retry-After") != null) {
+                delay = Math.max(delay, RetryPolicy.parseRetryAfter(ex.response.header("Retry-After"),
                     Instant.now()).toMillis());
               }
               return vertx.timer(Math.max(1, delay)).compose(x -> attempt(call, next, refreshed, rateLimited));
@@ -132,23 +142,53 @@ public final class CyclrClient {
   /** One HTTP exchange, holding one gate permit; never fails: the outcome is classified instead. */
   private Future<Exchange> exchange(CyclrCall call, String token) {
     long start = System.nanoTime();
-    HttpRequest<Buffer> req = web.requestAbs(call.method(), apiUrl + call.path()).timeout(timeoutMs);
-    req.putHeader(HttpHeaders.ACCEPT.toString(), "application/json");
+    RequestOptions options = new RequestOptions()
+        .setMethod(call.method())
+        .setAbsoluteURI(apiUrl + call.path())
+        .setFollowRedirects(false)
+        .setIdleTimeout(timeoutMs)
+        .putHeader(HttpHeaders.ACCEPT, APPLICATION_JSON)
+        .putHeader(HttpHeaders.USER_AGENT, USER_AGENT);
     if (token != null) {
-      req.putHeader(HttpHeaders.AUTHORIZATION.toString(), "Bearer " + token);
+      options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token);
     }
     if (call.account() != null) {
-      req.putHeader("X-Cyclr-Account", call.account());
+      options.putHeader(X_CYCLR_ACCOUNT, call.account());
     }
-    Future<HttpResponse<Buffer>> sent;
+    Buffer body = null;
     if (call.form() != null) {
-      sent = req.sendForm(call.form());
+      options.putHeader(HttpHeaders.CONTENT_TYPE, HttpHeaders.APPLICATION_X_WWW_FORM_URLENCODED);
+      body = Buffer.buffer(formEncode(call.form()));
     } else if (call.json() != null) {
-      sent = req.sendJsonObject(call.json());
-    } else {
-      sent = req.send();
+      options.putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
+      body = call.json().toBuffer();
     }
-    return sent.transform(ar -> {
+    Buffer payload = body;
+    Promise<CyclrResponse> done = Promise.promise();
+    HttpClientRequest[] sent = new HttpClientRequest[1];
+    // The whole exchange (connect, send, headers, body) must finish within the timeout.
+    long timer = vertx.setTimer(timeoutMs, t -> {
+      TimeoutException timeout = new TimeoutException("no complete answer from Cyclr within " + timeoutMs + " ms");
+      if (sent[0] != null) {
+        sent[0].reset(0, timeout);
+      }
+      done.tryFail(timeout);
+    });
+    http.request(options)
+        .compose(req -> {
+          sent[0] = req;
+          return payload == null ? req.send() : req.send(payload);
+        })
+        .compose(resp -> resp.body().map(b -> new CyclrResponse(resp.statusCode(), resp.headers(), b)))
+        .onComplete(ar -> {
+          vertx.cancelTimer(timer);
+          if (ar.succeeded()) {
+            done.tryComplete(ar.result());
+          } else {
+            done.tryFail(ar.cause());
+          }
+        });
+    return done.future().transform(ar -> {
       Exchange ex = ar.succeeded()
           ? new Exchange(RetryPolicy.classify(ar.result().statusCode(), call.idempotent()), ar.result(), null, token)
           : new Exchange(RetryPolicy.classify(ar.cause(), call.idempotent()), null, ar.cause(), token);
@@ -161,8 +201,20 @@ public final class CyclrClient {
     });
   }
 
+  private static String formEncode(MultiMap form) {
+    StringBuilder sb = new StringBuilder();
+    for (Map.Entry<String, String> e : form) {
+      if (sb.length() > 0) {
+        sb.append('&');
+      }
+      sb.append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('=')
+          .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
+    }
+    return sb.toString();
+  }
+
   /** Cyclr's {"Message": "..."} when present, else the status line. Never echoes request data. */
-  static String cyclrMessage(HttpResponse<Buffer> response) {
+  static String cyclrMessage(CyclrResponse response) {
     try {
       JsonObject body = response.bodyAsJsonObject();
       if (body != null && body.getString("Message") != null) {
@@ -175,7 +227,7 @@ public final class CyclrClient {
     return "Cyclr answered HTTP " + response.statusCode();
   }
 
-  private record Exchange(CallKind kind, HttpResponse<Buffer> response, Throwable failure, String token) {
+  private record Exchange(CallKind kind, CyclrResponse response, Throwable failure, String token) {
     String describe() {
       if (response != null) {
         return "HTTP " + response.statusCode();

@@ -4,7 +4,6 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -67,7 +66,7 @@ final class Paging {
   }
 
   /** A list is a JSON array; tolerate an object wrapping it. */
-  private static JsonArray rows(HttpResponse<Buffer> resp) {
+  private static JsonArray rows(CyclrResponse resp) {
     Buffer b = resp.body();
     if (b == null || b.length() == 0) {
       return new JsonArray();
@@ -86,8 +85,8 @@ final class Paging {
     return new JsonArray();
   }
 
-  private static Integer intHeader(HttpResponse<Buffer> resp, String name) {
-    String v = resp.getHeader(name);
+  private static Integer intHeader(CyclrResponse resp, String name) {
+    String v = resp.header(name);
     if (v == null) {
       return null;
     }

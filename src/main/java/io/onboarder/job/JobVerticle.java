@@ -58,8 +58,9 @@ public final class JobVerticle extends VerticleBase {
     this.settings = settings;
     this.store = store;
     this.validator = new JobRequestValidator(settings.maxItemsPerJob());
-    // Twice the gateway's concurrency keeps it busy while outcomes are recorded; bounded memory.
-    this.maxInFlight = Math.max(4, settings.maxConcurrency() * 2);
+    // Three times the gateway's concurrency keeps every request slot busy while items wait for their
+    // next call and outcomes are recorded; memory stays bounded by the window, not the job size.
+    this.maxInFlight = Math.max(8, settings.maxConcurrency() * 3);
   }
 
   @Override
@@ -496,12 +497,15 @@ public final class JobVerticle extends VerticleBase {
       if (job.cancelRequested) {
         return Future.failedFuture(Problem.conflict("Job '" + id + "' is being cancelled."));
       }
-      return store.retryFailed(id).map(n -> {
+      return store.retryFailed(id).compose(n -> {
+        if (n == 0) {
+          return Future.failedFuture(Problem.conflict("Job '" + id + "' has no FAILED items to retry."));
+        }
         job.add(ItemStatus.FAILED, -n);
         job.add(ItemStatus.PENDING, n);
         pendingTotal += n;
         pump();
-        return summaryOf(job);
+        return Future.succeededFuture(summaryOf(job));
       });
     }
     // A finished job (or one finishing now): re-open it if it has failed items.

@@ -5,7 +5,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.micrometer.backends.BackendRegistries;
-import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The service's own meters (Prometheus names {@code onboarder_*}), on the Vert.x Micrometer
@@ -13,6 +15,9 @@ import java.time.Duration;
  */
 public final class Metrics {
   private final MeterRegistry registry;
+  // Meters are looked up by a plain string key: building tags on every call costs more than the call.
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
   private Metrics(MeterRegistry registry) {
     this.registry = registry;
@@ -29,24 +34,25 @@ public final class Metrics {
 
   /** One Cyclr HTTP exchange: route template, outcome (success, retryable, rate_limited, ambiguous, fatal, …). */
   public void cyclrCall(String route, String outcome, long nanos) {
-    Counter.builder("onboarder.cyclr.calls").description("Cyclr HTTP calls by route and outcome")
-        .tag("route", route).tag("outcome", outcome).register(registry).increment();
-    Timer.builder("onboarder.cyclr.latency").description("Cyclr call latency").tag("route", route)
-        .register(registry).record(Duration.ofNanos(nanos));
+    counters.computeIfAbsent("call|" + route + "|" + outcome, k -> Counter.builder("onboarder.cyclr.calls")
+        .description("Cyclr HTTP calls by route and outcome").tag("route", route).tag("outcome", outcome)
+        .register(registry)).increment();
+    timers.computeIfAbsent(route, k -> Timer.builder("onboarder.cyclr.latency").description("Cyclr call latency")
+        .tag("route", route).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
   }
 
   public void cyclrRetry(String reason) {
-    Counter.builder("onboarder.cyclr.retries").description("Cyclr calls retried, by reason").tag("reason", reason)
-        .register(registry).increment();
+    counters.computeIfAbsent("retry|" + reason, k -> Counter.builder("onboarder.cyclr.retries")
+        .description("Cyclr calls retried, by reason").tag("reason", reason).register(registry)).increment();
   }
 
   public void item(String status) {
-    Counter.builder("onboarder.items").description("Item status changes").tag("status", status)
-        .register(registry).increment();
+    counters.computeIfAbsent("item|" + status, k -> Counter.builder("onboarder.items")
+        .description("Item status changes").tag("status", status).register(registry)).increment();
   }
 
   public void job(String status) {
-    Counter.builder("onboarder.jobs").description("Job status changes").tag("status", status)
-        .register(registry).increment();
+    counters.computeIfAbsent("job|" + status, k -> Counter.builder("onboarder.jobs")
+        .description("Job status changes").tag("status", status).register(registry)).increment();
   }
 }
