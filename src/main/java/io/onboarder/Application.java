@@ -52,7 +52,7 @@ public final class Application {
         .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)
         .setEnabled(true);
     return Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(metrics))
+        .with(new VertxOptions().setMetricsOptions(metrics).setPreferNativeTransport(true))
         .withMetrics(new MicrometerMetricsFactory())
         .build();
   }

@@ -36,6 +36,11 @@ public final class CyclrClient {
   private final Vertx vertx;
   private final HttpClientAgent http;
   private final String apiUrl;
+  // Parsed once: building requests from host/port/path avoids parsing a URL per call.
+  private final String host;
+  private final int port;
+  private final boolean ssl;
+  private final String basePath;
   private final long timeoutMs;
   private final int maxAttempts;
   private final RequestGate gate;
@@ -47,6 +52,11 @@ public final class CyclrClient {
                      int maxAttempts, int maxConcurrency, RequestGate gate, RetryPolicy retry, Metrics metrics) {
     this.vertx = vertx;
     this.apiUrl = apiUrl;
+    java.net.URI uri = java.net.URI.create(apiUrl);
+    this.ssl = "https".equalsIgnoreCase(uri.getScheme());
+    this.host = uri.getHost();
+    this.port = uri.getPort() > 0 ? uri.getPort() : (ssl ? 443 : 80);
+    this.basePath = uri.getRawPath() == null ? "" : uri.getRawPath().replaceAll("/+$", "");
     this.timeoutMs = timeoutMs;
     this.maxAttempts = maxAttempts;
     this.gate = gate;
@@ -144,7 +154,10 @@ public final class CyclrClient {
     long start = System.nanoTime();
     RequestOptions options = new RequestOptions()
         .setMethod(call.method())
-        .setAbsoluteURI(apiUrl + call.path())
+        .setHost(host)
+        .setPort(port)
+        .setSsl(ssl)
+        .setURI(basePath + call.path())
         .setFollowRedirects(false)
         .setIdleTimeout(timeoutMs)
         .putHeader(HttpHeaders.ACCEPT, APPLICATION_JSON)

@@ -178,6 +178,9 @@ public final class CyclrEmulator {
 
   private Router router() {
     Router r = Router.router(vertx);
+    // Not part of Cyclr: the emulator's own counters, for benchmarks and curious users.
+    r.get("/_emulator/stats").handler(rc -> rc.response().putHeader("Content-Type", "application/json")
+        .end(stats.toJson().encode()));
     r.route().handler(this::track);
     r.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
 
@@ -239,10 +242,12 @@ public final class CyclrEmulator {
   /** Counts the request as in flight from arrival until its response ends or its connection closes. */
   private void track(RoutingContext rc) {
     stats.requestStarted();
+    long arrived = System.nanoTime();
     AtomicBoolean done = new AtomicBoolean();
     rc.addEndHandler(ar -> {
       if (done.compareAndSet(false, true)) {
         stats.requestFinished();
+        stats.answered(System.nanoTime() - arrived);
       }
     });
     rc.next();

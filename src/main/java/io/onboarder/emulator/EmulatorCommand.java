@@ -32,7 +32,7 @@ public final class EmulatorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
     EmulatorOptions options = new EmulatorOptions().setHost(host).setLatencyMs(latencyMs)
         .setRateLimitPerSecond(rateLimit).setFailureRate(failureRate).setDropInstallRate(dropInstallRate);
     CyclrEmulator emulator = new CyclrEmulator(vertx, options);

@@ -26,6 +26,8 @@ public final class EmulatorStats {
   private final LongAdder signInTokensIssued = new LongAdder();
   private final LongAdder oauthPagesAccepted = new LongAdder();
   private final LongAdder oauthPagesRejected = new LongAdder();
+  private final LongAdder answered = new LongAdder();
+  private final LongAdder answerNanos = new LongAdder();
 
   EmulatorStats() {
   }
@@ -54,6 +56,17 @@ public final class EmulatorStats {
     return adder == null ? 0 : adder.sum();
   }
 
+  /** Mean time from a request's arrival to the end of its answer: the latency a client really sees. */
+  public double meanResponseMillis() {
+    long n = answered.sum();
+    return n == 0 ? 0 : answerNanos.sum() / 1e6 / n;
+  }
+
+  void answered(long nanos) {
+    answered.increment();
+    answerNanos.add(nanos);
+  }
+
   public long inFlight() { return inFlight.get(); }
   public long maxInFlight() { return maxInFlight.get(); }
   public long rateLimited() { return rateLimited.sum(); }
@@ -71,6 +84,7 @@ public final class EmulatorStats {
     requestsByRoute().forEach(routes::put);
     return new JsonObject()
         .put("requests", requests())
+        .put("meanResponseMillis", meanResponseMillis())
         .put("requestsByRoute", routes)
         .put("installs", installs())
         .put("duplicateInstalls", duplicateInstalls())
