@@ -39,16 +39,21 @@ public final class Main implements Callable<Integer> {
   public static final class Serve implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(Serve.class);
 
-    @Option(names = "--config", description = "config file (default: ${DEFAULT-VALUE})",
-        defaultValue = "conf/config.json")
+    @Option(names = "--config", description = "config file (default: conf/config.json if present, else the "
+        + "defaults built into the jar)")
     String configFile;
 
     @Override
     public Integer call() throws Exception {
+      if (configFile != null && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(configFile))) {
+        System.err.println("invalid configuration: --config " + configFile + " does not exist or is not a file");
+        return EXIT_CONFIG;
+      }
       Vertx vertx = Application.newVertx();
       Settings settings;
       try {
-        JsonObject conf = ConfigLoader.load(vertx, configFile).await(30, TimeUnit.SECONDS);
+        JsonObject conf = ConfigLoader.load(vertx, configFile != null ? configFile : "conf/config.json")
+            .await(30, TimeUnit.SECONDS);
         settings = Settings.from(conf);
       } catch (ConfigException e) {
         System.err.println(e.getMessage());

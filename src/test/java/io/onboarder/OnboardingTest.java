@@ -129,6 +129,19 @@ class OnboardingTest {
   }
 
   @Test
+  void clientCredentialsOauthConnectorNeedsNoSignInLink(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir)) {
+      String id = s.submit(new JsonObject().put("connector", new JsonObject().put("id", 7))
+          .put("items", accounts("cc-1")));
+      assertThat(s.awaitJob(id).getString("status")).isEqualTo("SUCCEEDED");
+      JsonObject item = s.items(id, null).get(0);
+      assertThat(item.getString("status")).isEqualTo("INSTALLED");
+      assertThat(item.getValue("oauth")).isNull();
+      assertThat(s.cyclr.stats().signInTokensIssued()).isZero();
+    }
+  }
+
+  @Test
   void resolvesConnectorByNameAndVersion(Vertx vertx, @TempDir Path dir) {
     try (TestService s = TestService.start(vertx, dir)) {
       JsonArray items = new JsonArray()

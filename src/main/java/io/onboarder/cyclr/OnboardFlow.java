@@ -100,7 +100,8 @@ public final class OnboardFlow {
                                       ItemStatus status) {
     Long acId = ac.getLong("Id");
     boolean authenticated = Boolean.TRUE.equals(ac.getValue("Authenticated"));
-    if (!connector.oauth() || authenticated || item.getBoolean("dryRun", false)) {
+    // Only a user sign-in needs a link; OAuth2 client-credentials connectors authenticate themselves.
+    if (!connector.needsUserSignIn() || authenticated || item.getBoolean("dryRun", false)) {
       return Future.succeededFuture(new Result(status, connector, acId, null, null, null));
     }
     String targetOrigin = item.getString("targetOrigin");

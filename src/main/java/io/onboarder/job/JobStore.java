@@ -43,11 +43,17 @@ public interface JobStore {
   /** Records outcomes in one transaction. */
   Future<Void> record(List<ItemOutcome> outcomes);
 
-  /** PENDING items of a job become CANCELLED; returns how many. */
-  Future<Integer> cancelPending(String jobId);
+  /** An item whose status a bulk operation changed: for item events. */
+  record Changed(long itemId, String account) {}
 
-  /** FAILED items of a job become PENDING again; returns how many. */
-  Future<Integer> retryFailed(String jobId);
+  /**
+   * PENDING items of a job become CANCELLED; returns them. With {@code requested}, the job is also
+   * marked as cancelled by the user, durably, so a restart does not resume it.
+   */
+  Future<List<Changed>> cancelPending(String jobId, boolean requested);
+
+  /** FAILED items of a job become PENDING again; returns them. */
+  Future<List<Changed>> retryFailed(String jobId);
 
   /** Sets the job's status; {@code finishedAt} is null while it is not finished. */
   Future<Void> setJobStatus(String jobId, JobStatus status, String finishedAt);

@@ -104,15 +104,26 @@ public final class JobVerticle extends VerticleBase {
             if (!jobs.isEmpty()) {
               log.info("resuming {} unfinished job(s)", jobs.size());
             }
-            pump();
-            // Jobs whose items all finished before a crash only need their final status.
-            new ArrayList<>(active.values()).forEach(this::maybeFinish);
+            // A job cancelled before the restart lets nothing new start: items requeued by the
+            // crash recovery are cancelled too.
+            List<Future<?>> cancels = new ArrayList<>();
+            for (ActiveJob a : new ArrayList<>(active.values())) {
+              if (a.cancelRequested && a.count(ItemStatus.PENDING) > 0) {
+                cancels.add(cancelPending(a, false));
+              }
+            }
+            Future.join(cancels).onComplete(x -> {
+              pump();
+              // Jobs whose items all finished before a crash only need their final status.
+              new ArrayList<>(active.values()).forEach(this::maybeFinish);
+            });
           });
         });
   }
 
   private void activate(JobRecord job, Map<ItemStatus, Long> counts) {
     ActiveJob a = new ActiveJob(job, counts);
+    a.cancelRequested = job.cancelRequested();
     active.put(job.id(), a);
     pendingTotal += a.count(ItemStatus.PENDING);
   }
@@ -235,10 +246,17 @@ public final class JobVerticle extends VerticleBase {
   private void dispatch(ActiveJob job, ClaimedItem item) {
     job.add(ItemStatus.PENDING, -1);
     job.add(ItemStatus.RUNNING, 1);
-    job.inFlight++;
     pendingTotal--;
-    inFlightTotal++;
     publishItem(item.jobId(), item.id(), item.account(), null, ItemStatus.RUNNING, null);
+    if (item.authUnreadable()) {
+      buffer.add(ItemOutcome.failed(item, "AUTH_VALUE_UNREADABLE", "The stored auth value cannot be decrypted: "
+          + "STORE_SECRET_KEY (or the key file beside the database) changed since the job was accepted. "
+          + "Submit the item again."));
+      scheduleFlush();
+      return;
+    }
+    job.inFlight++;
+    inFlightTotal++;
     bus.<JsonObject>request(Addresses.GATEWAY_ONBOARD, gatewayRequest(job.record.spec(), item), TO_GATEWAY)
         .onComplete(ar -> {
           job.inFlight--;
@@ -323,8 +341,7 @@ public final class JobVerticle extends VerticleBase {
           touched.add(job);
         }
         if (o.status() == ItemStatus.PENDING) {
-          pendingTotal++;
-          continue;
+          pendingTotal++; // handed back untried (shutdown): it will run again
         }
         publishItem(o.jobId(), o.itemId(), o.account(), o.connectorId(), o.status(), o.error());
         if (o.status() == ItemStatus.OAUTH_PENDING && o.oauthUrl() != null) {
@@ -375,18 +392,19 @@ public final class JobVerticle extends VerticleBase {
     job.stoppedByPolicy = true;
     log.warn("job {}: {} of {} items failed, above the tolerated {} %; cancelling the rest", job.id(),
         job.count(ItemStatus.FAILED), job.record.total(), tolerated);
-    cancelPending(job).onComplete(ar -> maybeFinish(job));
+    cancelPending(job, false).onComplete(ar -> maybeFinish(job));
   }
 
-  private Future<Integer> cancelPending(ActiveJob job) {
-    return store.cancelPending(job.id()).onSuccess(n -> {
+  private Future<Integer> cancelPending(ActiveJob job, boolean requested) {
+    return store.cancelPending(job.id(), requested).map(changed -> {
       long pending = job.count(ItemStatus.PENDING);
       pendingTotal -= pending;
       job.counts.put(ItemStatus.PENDING, 0L);
-      job.add(ItemStatus.CANCELLED, n);
-      for (int i = 0; i < n; i++) {
-        metrics.item(ItemStatus.CANCELLED.name());
+      job.add(ItemStatus.CANCELLED, changed.size());
+      for (JobStore.Changed c : changed) {
+        publishItem(job.id(), c.itemId(), c.account(), null, ItemStatus.CANCELLED, null);
       }
+      return changed.size();
     });
   }
 
@@ -481,7 +499,7 @@ public final class JobVerticle extends VerticleBase {
           + "with status " + s.getString("status") + "; there is nothing to cancel.")));
     }
     job.cancelRequested = true;
-    return cancelPending(job).map(n -> {
+    return cancelPending(job, true).map(n -> {
       log.info("job {}: cancelled {} pending item(s); {} in flight will finish", id, n, job.inFlight);
       maybeFinish(job);
       return summaryOf(job);
@@ -497,13 +515,15 @@ public final class JobVerticle extends VerticleBase {
       if (job.cancelRequested) {
         return Future.failedFuture(Problem.conflict("Job '" + id + "' is being cancelled."));
       }
-      return store.retryFailed(id).compose(n -> {
+      return store.retryFailed(id).compose(changed -> {
+        int n = changed.size();
         if (n == 0) {
           return Future.failedFuture(Problem.conflict("Job '" + id + "' has no FAILED items to retry."));
         }
         job.add(ItemStatus.FAILED, -n);
         job.add(ItemStatus.PENDING, n);
         pendingTotal += n;
+        changed.forEach(c -> publishItem(id, c.itemId(), c.account(), null, ItemStatus.PENDING, null));
         pump();
         return Future.succeededFuture(summaryOf(job));
       });
@@ -518,7 +538,8 @@ public final class JobVerticle extends VerticleBase {
       if (active.containsKey(id)) {
         return retry(id); // re-activated by a concurrent retry
       }
-      return store.retryFailed(id).compose(n -> {
+      return store.retryFailed(id).compose(changed -> {
+        int n = changed.size();
         if (n == 0) {
           return Future.failedFuture(Problem.conflict("Job '" + id + "' has no FAILED items to retry."));
         }
@@ -526,7 +547,8 @@ public final class JobVerticle extends VerticleBase {
             .compose(x -> store.counts(id))
             .map(counts -> {
               JobRecord reopened = new JobRecord(rec.id(), JobStatus.RUNNING, rec.createdAt(), null, rec.total(),
-                  rec.spec());
+                  rec.spec(), false);
+              changed.forEach(c -> publishItem(id, c.itemId(), c.account(), null, ItemStatus.PENDING, null));
               activate(reopened, counts);
               ActiveJob a = active.get(id);
               metrics.job(JobStatus.RUNNING.name());

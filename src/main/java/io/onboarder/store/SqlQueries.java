@@ -9,7 +9,7 @@ final class SqlQueries {
           + "VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, NULL, ?, ?, ?, ?)";
   static final String INSERT_ITEM =
       "INSERT INTO items (job_id, account, spec, auth_value, status, attempts, updated_at) VALUES (?, ?, ?, ?, 'PENDING', 0, ?)";
-  static final String JOB_COLUMNS = "id, status, created_at, finished_at, total, spec";
+  static final String JOB_COLUMNS = "id, status, created_at, finished_at, total, spec, cancel_requested";
   static final String SELECT_JOB = "SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = ?";
   static final String SELECT_JOB_BY_KEY = "SELECT " + JOB_COLUMNS + ", request_print FROM jobs WHERE idempotency_key = ?";
   static final String SELECT_RECENT_JOBS = "SELECT " + JOB_COLUMNS + " FROM jobs ORDER BY seq DESC LIMIT ?";
@@ -28,8 +28,11 @@ final class SqlQueries {
           + "auth_value = CASE WHEN ? = 1 THEN NULL ELSE auth_value END, "
           + "attempts = CASE WHEN ? = 'PENDING' THEN attempts - 1 ELSE attempts END, updated_at = ? "
           + "WHERE id = ? AND status = 'RUNNING'";
+  static final String SELECT_BY_STATUS = "SELECT id, account FROM items WHERE job_id = ? AND status = ? ORDER BY id";
+  static final String MARK_CANCEL_REQUESTED = "UPDATE jobs SET cancel_requested = 1 WHERE id = ?";
   static final String CANCEL_PENDING =
       "UPDATE items SET status = 'CANCELLED', auth_value = NULL, updated_at = ? WHERE job_id = ? AND status = 'PENDING'";
+  static final String CLEAR_CANCEL_REQUESTED = "UPDATE jobs SET cancel_requested = 0 WHERE id = ?";
   static final String RETRY_FAILED =
       "UPDATE items SET status = 'PENDING', error = NULL, updated_at = ? WHERE job_id = ? AND status = 'FAILED'";
   static final String SET_JOB_STATUS = "UPDATE jobs SET status = ?, finished_at = ? WHERE id = ?";

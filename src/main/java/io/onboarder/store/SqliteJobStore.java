@@ -148,7 +148,8 @@ public final class SqliteJobStore implements JobStore {
             .execute(Tuple.of(id, JobStatus.PENDING.name(), now, request.items().size(), spec.encode(),
                 idempotencyKey, print))
             .compose(v -> insertChunks(conn, rows, 0)))
-        .map(v -> new Created(new JobRecord(id, JobStatus.PENDING, now, null, request.items().size(), spec), false))
+        .map(v -> new Created(new JobRecord(id, JobStatus.PENDING, now, null, request.items().size(), spec, false),
+            false))
         .recover(err -> idempotencyKey != null && String.valueOf(err.getMessage()).contains("UNIQUE")
             // A concurrent request with the same key won the race: answer with its job.
             ? create(request, idempotencyKey)
@@ -197,7 +198,8 @@ public final class SqliteJobStore implements JobStore {
 
   private static JobRecord job(Row r) {
     return new JobRecord(r.getString("id"), JobStatus.valueOf(r.getString("status")), r.getString("created_at"),
-        r.getString("finished_at"), r.getInteger("total"), new JsonObject(r.getString("spec")));
+        r.getString("finished_at"), r.getInteger("total"), new JsonObject(r.getString("spec")),
+        r.getInteger("cancel_requested") != null && r.getInteger("cancel_requested") == 1);
   }
 
   @Override
@@ -236,9 +238,15 @@ public final class SqliteJobStore implements JobStore {
           List<ClaimedItem> items = new ArrayList<>(rows.size());
           for (Row r : rows) {
             String spec = r.getString("spec");
-            items.add(new ClaimedItem(r.getLong("id"), jobId, r.getString("account"),
-                box.decrypt(r.getString("auth_value")), spec == null ? null : new JsonObject(spec),
-                r.getInteger("attempts") + 1));
+            String authValue = null;
+            boolean unreadable = false;
+            try {
+              authValue = box.decrypt(r.getString("auth_value"));
+            } catch (IllegalStateException e) {
+              unreadable = true; // one bad value fails its item, not the whole claim
+            }
+            items.add(new ClaimedItem(r.getLong("id"), jobId, r.getString("account"), authValue,
+                spec == null ? null : new JsonObject(spec), r.getInteger("attempts") + 1, unreadable));
           }
           return items;
         });
@@ -261,15 +269,34 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public Future<Integer> cancelPending(String jobId) {
-    return pool.preparedQuery(SqlQueries.CANCEL_PENDING).execute(Tuple.of(Instant.now().toString(), jobId))
-        .map(RowSet::rowCount);
+  public Future<List<Changed>> cancelPending(String jobId, boolean requested) {
+    String now = Instant.now().toString();
+    return inTransaction(requested, conn -> (requested
+            ? conn.preparedQuery(SqlQueries.MARK_CANCEL_REQUESTED).execute(Tuple.of(jobId)).mapEmpty()
+            : Future.<Void>succeededFuture())
+        .compose(v -> changing(conn, jobId, "PENDING"))
+        .compose(changed -> conn.preparedQuery(SqlQueries.CANCEL_PENDING).execute(Tuple.of(now, jobId))
+            .map(changed)));
   }
 
   @Override
-  public Future<Integer> retryFailed(String jobId) {
-    return pool.preparedQuery(SqlQueries.RETRY_FAILED).execute(Tuple.of(Instant.now().toString(), jobId))
-        .map(RowSet::rowCount);
+  public Future<List<Changed>> retryFailed(String jobId) {
+    String now = Instant.now().toString();
+    // A retry re-opens the job, so an earlier cancel no longer applies to it.
+    return inTransaction(false, conn -> changing(conn, jobId, "FAILED")
+        .compose(changed -> changed.isEmpty() ? Future.succeededFuture(changed)
+            : conn.preparedQuery(SqlQueries.RETRY_FAILED).execute(Tuple.of(now, jobId))
+                .compose(v -> conn.preparedQuery(SqlQueries.CLEAR_CANCEL_REQUESTED).execute(Tuple.of(jobId)))
+                .map(changed)));
+  }
+
+  /** The items of a job in a status, read inside the transaction that is about to change them. */
+  private static Future<List<Changed>> changing(SqlConnection conn, String jobId, String status) {
+    return conn.preparedQuery(SqlQueries.SELECT_BY_STATUS).execute(Tuple.of(jobId, status)).map(rows -> {
+      List<Changed> out = new ArrayList<>(rows.size());
+      rows.forEach(r -> out.add(new Changed(r.getLong("id"), r.getString("account"))));
+      return out;
+    });
   }
 
   @Override

@@ -37,6 +37,51 @@ class DurabilityTest {
   }
 
   @Test
+  void aCancelSurvivesARestart(Vertx emulatorVertx, @TempDir Path dir) {
+    TestService s = TestService.start(emulatorVertx, Vertx.vertx(), dir, e -> e.setLatencyMs(30),
+        c -> ConfigLoader.put(c, "gateway.maxConcurrency", 2));
+    String id = s.submit(TestService.apiKeyJob("cx", 100));
+    s.poll(() -> s.job(id).getJsonObject("counts").getLong("INSTALLED"), n -> n >= 2, Duration.ofSeconds(30),
+        "some installs");
+    assertThat(s.post("/v1/jobs/" + id + "/cancel", null).statusCode()).isEqualTo(200);
+    Vertx next = Vertx.vertx();
+    try (TestService restarted = s.crashAndRestart(next)) {
+      JsonObject done = restarted.awaitJob(id, Duration.ofSeconds(30));
+      assertThat(done.getString("status")).isEqualTo("CANCELLED");
+      JsonObject counts = done.getJsonObject("counts");
+      assertThat(counts.getLong("CANCELLED")).isGreaterThan(50);
+      assertThat(restarted.cyclr.stats().installs())
+          .isEqualTo(counts.getLong("INSTALLED") + counts.getLong("ALREADY_INSTALLED"));
+      assertThat(restarted.cyclr.stats().duplicateInstalls()).isZero();
+    } finally {
+      TestService.await(next.close());
+    }
+  }
+
+  @Test
+  void aChangedSecretKeyFailsTheAffectedItemsClearlyInsteadOfStallingTheJob(Vertx emulatorVertx,
+                                                                           @TempDir Path dir) {
+    String keyA = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    byte[] b = new byte[32];
+    b[0] = 1;
+    String keyB = java.util.Base64.getEncoder().encodeToString(b);
+    TestService s = TestService.start(emulatorVertx, Vertx.vertx(), dir, e -> e.setLatencyMs(200), c -> {
+      ConfigLoader.put(c, "store.secretKey", keyA);
+      ConfigLoader.put(c, "gateway.maxConcurrency", 1);
+    });
+    String id = s.submit(TestService.apiKeyJob("key", 30));
+    Vertx next = Vertx.vertx();
+    try (TestService restarted = s.crashAndRestart(next, c -> ConfigLoader.put(c, "store.secretKey", keyB))) {
+      JsonObject done = restarted.awaitJob(id, Duration.ofSeconds(30));
+      assertThat(done.getString("status")).isEqualTo("COMPLETED_WITH_ERRORS");
+      assertThat(restarted.items(id, "FAILED")).isNotEmpty()
+          .allSatisfy(i -> assertThat(i.getJsonObject("error").getString("code")).isEqualTo("AUTH_VALUE_UNREADABLE"));
+    } finally {
+      TestService.await(next.close());
+    }
+  }
+
+  @Test
   void tenPercent503sAndThreePercentLostInstallResponsesStillInstallEachAccountOnce(Vertx vertx,
                                                                                    @TempDir Path dir) {
     int n = 400;

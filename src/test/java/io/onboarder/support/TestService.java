@@ -149,9 +149,16 @@ public final class TestService implements AutoCloseable {
    * in a crash) and starts a new service on {@code next} over the same database and emulator.
    */
   public TestService crashAndRestart(Vertx next) {
+    return crashAndRestart(next, c -> { });
+  }
+
+  /** As {@link #crashAndRestart(Vertx)}, with the configuration changed for the new service. */
+  public TestService crashAndRestart(Vertx next, Consumer<JsonObject> change) {
     await(app.vertx().close());
-    TestService s = new TestService(next, cyclr, dbDir, conf);
-    s.app = await(Application.deploy(next, Settings.from(conf)));
+    JsonObject changed = conf.copy();
+    change.accept(changed);
+    TestService s = new TestService(next, cyclr, dbDir, changed);
+    s.app = await(Application.deploy(next, Settings.from(changed)));
     return s;
   }
 

@@ -1,0 +1,90 @@
+package io.onboarder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.onboarder.support.TestService;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line and what an operator sees: config errors, the demo, metrics. */
+@ExtendWith(VertxExtension.class)
+class CommandLineTest {
+
+  private static int run(ByteArrayOutputStream err, String... args) {
+    PrintStream old = System.err;
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      return new CommandLine(new Main()).execute(args);
+    } finally {
+      System.setErr(old);
+    }
+  }
+
+  @Test
+  void aMissingConfigFileGivenExplicitlyStopsWithExitCode2(@TempDir Path dir) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    assertThat(run(err, "serve", "--config", dir.resolve("nope.json").toString())).isEqualTo(2);
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("--config").contains("nope.json");
+  }
+
+  @Test
+  void aMissingSettingStopsWithOneLineNamingTheEnvVarAndExitCode2(@TempDir Path dir) throws Exception {
+    // The build's environment has no CYCLR_* or API_TOKENS: start-up must name the first missing one.
+    java.nio.file.Files.writeString(dir.resolve("c.json"), "{\"cyclr\": {\"apiUrl\": \"https://api.cyclr.com\"}}");
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = run(err, "serve", "--config", dir.resolve("c.json").toString());
+    String out = err.toString(StandardCharsets.UTF_8).trim();
+    assertThat(code).isEqualTo(2);
+    assertThat(out.lines()).hasSize(1);
+    assertThat(out).startsWith("invalid configuration: ").containsPattern("\\([A-Z_]+\\)");
+  }
+
+  @Test
+  void demoRunsToSuccess() {
+    PrintStream old = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = new CommandLine(new Main()).execute("demo", "--accounts", "12", "--latency-ms", "2");
+    } finally {
+      System.setOut(old);
+    }
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertThat(code).as(text).isZero();
+    assertThat(text).contains("Demo OK.").contains("updateaccountconnectoroauth?id=")
+        .contains("0 new installs").doesNotContain("demo-api-key-").doesNotContain("demo-password-");
+  }
+
+  @Test
+  void metricsExposeJobsItemsAndCyclrCalls(@TempDir Path dir) {
+    Vertx vertx = Application.newVertx();
+    try (TestService s = TestService.start(vertx, dir, e -> { }, c -> { })) {
+      s.awaitJob(s.submit(TestService.apiKeyJob("m", 3)));
+      HttpResponse<Buffer> r = TestService.await(WebClient.create(vertx).getAbs(s.base() + "/metrics").send());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.bodyAsString())
+          .contains("onboarder_cyclr_calls_total{outcome=\"success\",route=\"POST /v1.0/connectors/{id}/install\"}")
+          .contains("onboarder_items_total{status=\"INSTALLED\"}")
+          .contains("onboarder_jobs_total{status=\"SUCCEEDED\"}")
+          .contains("onboarder_cyclr_latency_seconds");
+      JsonObject ready = TestService.await(WebClient.create(vertx).getAbs(s.base() + "/health/ready").send())
+          .bodyAsJsonObject();
+      assertThat(ready.getString("status")).isEqualTo("UP");
+    } finally {
+      TestService.await(vertx.close());
+    }
+  }
+}
