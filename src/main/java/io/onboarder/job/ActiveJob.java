@@ -13,6 +13,7 @@ final class ActiveJob {
   int inFlight;
   boolean cancelRequested;
   boolean stoppedByPolicy;
+  boolean cancelling;
   Future<Void> finishing;
 
   ActiveJob(JobRecord record, Map<ItemStatus, Long> counts) {
@@ -35,8 +36,13 @@ final class ActiveJob {
     counts.merge(s, delta, Long::sum);
   }
 
+  /** After a cancel, the only PENDING items left are recovered ones, which must still be finished. */
   boolean dispatchable() {
-    return finishing == null && !cancelRequested && !stoppedByPolicy && count(ItemStatus.PENDING) > 0;
+    return finishing == null && !cancelling && count(ItemStatus.PENDING) > 0;
+  }
+
+  boolean recoveredOnly() {
+    return cancelRequested || stoppedByPolicy;
   }
 
   boolean idle() {

@@ -37,8 +37,11 @@ public interface JobStore {
   /** Crash recovery: items left RUNNING by a dead process go back to PENDING (they are checked at Cyclr first). */
   Future<Integer> requeueRunning();
 
-  /** Moves up to {@code max} PENDING items of a job to RUNNING (attempts + 1) and returns them, in item order. */
-  Future<List<ClaimedItem>> claim(String jobId, int max);
+  /**
+   * Moves up to {@code max} PENDING items of a job to RUNNING (attempts + 1) and returns them, in item
+   * order; with {@code recoveredOnly}, only items that were in flight when a previous process died.
+   */
+  Future<List<ClaimedItem>> claim(String jobId, int max, boolean recoveredOnly);
 
   /** Records outcomes in one transaction. */
   Future<Void> record(List<ItemOutcome> outcomes);
@@ -47,8 +50,9 @@ public interface JobStore {
   record Changed(long itemId, String account) {}
 
   /**
-   * PENDING items of a job become CANCELLED; returns them. With {@code requested}, the job is also
-   * marked as cancelled by the user, durably, so a restart does not resume it.
+   * PENDING items of a job become CANCELLED, except recovered ones (in flight when a process died:
+   * they may be installed, so they are checked and finished); returns them. With {@code requested},
+   * the job is also marked as cancelled by the user, durably, so a restart does not resume it.
    */
   Future<List<Changed>> cancelPending(String jobId, boolean requested);
 

@@ -207,7 +207,7 @@ public final class JobVerticle extends VerticleBase {
       return;
     }
     claiming = true;
-    store.claim(job.id(), Math.min(room, MAX_CLAIM)).onComplete(ar -> {
+    store.claim(job.id(), Math.min(room, MAX_CLAIM), job.recoveredOnly()).onComplete(ar -> {
       claiming = false;
       if (ar.failed()) {
         log.error("could not claim items of job {}; retrying in 1 s", job.id(), ar.cause());
@@ -396,14 +396,18 @@ public final class JobVerticle extends VerticleBase {
   }
 
   private Future<Integer> cancelPending(ActiveJob job, boolean requested) {
-    return store.cancelPending(job.id(), requested).map(changed -> {
-      long pending = job.count(ItemStatus.PENDING);
-      pendingTotal -= pending;
-      job.counts.put(ItemStatus.PENDING, 0L);
+    job.cancelling = true;
+    return store.cancelPending(job.id(), requested).eventually(() -> {
+      job.cancelling = false;
+      return Future.succeededFuture();
+    }).map(changed -> {
+      pendingTotal -= changed.size();
+      job.add(ItemStatus.PENDING, -changed.size());
       job.add(ItemStatus.CANCELLED, changed.size());
       for (JobStore.Changed c : changed) {
         publishItem(job.id(), c.itemId(), c.account(), null, ItemStatus.CANCELLED, null);
       }
+      pump(); // recovered items, if any, still need finishing
       return changed.size();
     });
   }

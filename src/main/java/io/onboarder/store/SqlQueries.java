@@ -16,12 +16,14 @@ final class SqlQueries {
   static final String SELECT_UNFINISHED_JOBS =
       "SELECT " + JOB_COLUMNS + " FROM jobs WHERE status IN ('PENDING', 'RUNNING') ORDER BY seq";
   static final String COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM items WHERE job_id = ? GROUP BY status";
-  static final String REQUEUE_RUNNING = "UPDATE items SET status = 'PENDING', updated_at = ? WHERE status = 'RUNNING'";
+  static final String REQUEUE_RUNNING =
+      "UPDATE items SET status = 'PENDING', recovered = 1, updated_at = ? WHERE status = 'RUNNING'";
   static final String SELECT_CLAIMABLE =
-      "SELECT id, account, auth_value, spec, attempts FROM items WHERE job_id = ? AND status = 'PENDING' ORDER BY id LIMIT ?";
+      "SELECT id, account, auth_value, spec, attempts FROM items WHERE job_id = ? AND status = 'PENDING' "
+          + "AND recovered >= ? ORDER BY id LIMIT ?";
   static final String MARK_CLAIMED =
       "UPDATE items SET status = 'RUNNING', attempts = attempts + 1, updated_at = ? "
-          + "WHERE job_id = ? AND status = 'PENDING' AND id <= ?";
+          + "WHERE job_id = ? AND status = 'PENDING' AND recovered >= ? AND id <= ?";
   static final String RECORD_OUTCOME =
       "UPDATE items SET status = ?, connector_id = COALESCE(?, connector_id), "
           + "account_connector_id = COALESCE(?, account_connector_id), oauth_url = ?, oauth_expires_at = ?, error = ?, "
@@ -29,9 +31,12 @@ final class SqlQueries {
           + "attempts = CASE WHEN ? = 'PENDING' THEN attempts - 1 ELSE attempts END, updated_at = ? "
           + "WHERE id = ? AND status = 'RUNNING'";
   static final String SELECT_BY_STATUS = "SELECT id, account FROM items WHERE job_id = ? AND status = ? ORDER BY id";
+  static final String SELECT_CANCELLABLE =
+      "SELECT id, account FROM items WHERE job_id = ? AND status = 'PENDING' AND recovered = 0 ORDER BY id";
   static final String MARK_CANCEL_REQUESTED = "UPDATE jobs SET cancel_requested = 1 WHERE id = ?";
   static final String CANCEL_PENDING =
-      "UPDATE items SET status = 'CANCELLED', auth_value = NULL, updated_at = ? WHERE job_id = ? AND status = 'PENDING'";
+      "UPDATE items SET status = 'CANCELLED', auth_value = NULL, updated_at = ? "
+          + "WHERE job_id = ? AND status = 'PENDING' AND recovered = 0";
   static final String CLEAR_CANCEL_REQUESTED = "UPDATE jobs SET cancel_requested = 0 WHERE id = ?";
   static final String RETRY_FAILED =
       "UPDATE items SET status = 'PENDING', error = NULL, updated_at = ? WHERE job_id = ? AND status = 'FAILED'";

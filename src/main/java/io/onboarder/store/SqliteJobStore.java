@@ -221,8 +221,10 @@ public final class SqliteJobStore implements JobStore {
   }
 
   @Override
-  public Future<List<ClaimedItem>> claim(String jobId, int max) {
-    return inTransaction(false, conn -> conn.preparedQuery(SqlQueries.SELECT_CLAIMABLE).execute(Tuple.of(jobId, max))
+  public Future<List<ClaimedItem>> claim(String jobId, int max, boolean recoveredOnly) {
+    int minRecovered = recoveredOnly ? 1 : 0;
+    return inTransaction(false, conn -> conn.preparedQuery(SqlQueries.SELECT_CLAIMABLE)
+        .execute(Tuple.of(jobId, minRecovered, max))
         .compose(rows -> {
           List<Row> picked = new ArrayList<>();
           rows.forEach(picked::add);
@@ -231,7 +233,7 @@ public final class SqliteJobStore implements JobStore {
           }
           long maxId = picked.get(picked.size() - 1).getLong("id");
           return conn.preparedQuery(SqlQueries.MARK_CLAIMED)
-              .execute(Tuple.of(Instant.now().toString(), jobId, maxId))
+              .execute(Tuple.of(Instant.now().toString(), jobId, minRecovered, maxId))
               .map(v -> picked);
         }))
         .map(rows -> {
@@ -274,7 +276,11 @@ public final class SqliteJobStore implements JobStore {
     return inTransaction(requested, conn -> (requested
             ? conn.preparedQuery(SqlQueries.MARK_CANCEL_REQUESTED).execute(Tuple.of(jobId)).mapEmpty()
             : Future.<Void>succeededFuture())
-        .compose(v -> changing(conn, jobId, "PENDING"))
+        .compose(v -> conn.preparedQuery(SqlQueries.SELECT_CANCELLABLE).execute(Tuple.of(jobId)).map(rows -> {
+          List<Changed> out = new ArrayList<>(rows.size());
+          rows.forEach(r -> out.add(new Changed(r.getLong("id"), r.getString("account"))));
+          return out;
+        }))
         .compose(changed -> conn.preparedQuery(SqlQueries.CANCEL_PENDING).execute(Tuple.of(now, jobId))
             .map(changed)));
   }
