@@ -60,7 +60,8 @@ public final class Application {
   /** Deploys the whole service on {@code vertx}. HTTP port 0 picks a free port (see {@link #httpPort()}). */
   public static Future<Application> deploy(Vertx vertx, Settings settings) {
     JobStore store = new SqliteJobStore(vertx, Path.of(settings.sqlitePath()), settings.secretKey());
-    int instances = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    // One HTTP API instance per core (they share the port); the API is stateless.
+    int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return store.start()
         .compose(v -> vertx.deployVerticle(new CyclrGatewayVerticle(settings)))
         .compose(v -> vertx.deployVerticle(new JobVerticle(settings, store)))

@@ -228,23 +228,64 @@ public final class OnboardFlow {
             : Future.failedFuture(err));
   }
 
+  /**
+   * By name: the connector list filtered with {@code query} (all pages), matched exactly; if that
+   * finds nothing, the name endpoints {@code /connectors/{name}[/{version}]}, which some Cyclr
+   * versions serve instead.
+   */
   private Future<Connector> byName(ConnectorRef ref, String account) {
     return Paging.all(page -> CyclrCall.get("/v1.0/connectors?page=" + page + "&pageSize=" + Paging.PAGE_SIZE
-        + "&query=" + encode(ref.name()), account, "GET /v1.0/connectors"), client).map(list -> {
-          List<Connector> matches = list.stream()
-              .filter(j -> ref.name().equalsIgnoreCase(j.getString("Name", "")))
-              .map(Connector::fromCyclr)
-              .filter(c -> ref.version() == null || ref.version().equals(c.version()))
-              .toList();
-          if (matches.isEmpty()) {
-            throw new CyclrException("CONNECTOR_NOT_FOUND", "No connector named '" + ref.name() + "'"
-                + (ref.version() == null ? "" : " with version " + ref.version()) + " exists at Cyclr.", null);
+            + "&query=" + encode(ref.name()), account, "GET /v1.0/connectors"), client)
+        .map(list -> best(ref, list))
+        .recover(err -> err instanceof CyclrException e && !"CONNECTOR_NOT_FOUND".equals(e.code())
+            && !(e.httpStatus() != null && e.httpStatus() >= 400 && e.httpStatus() < 500)
+            ? Future.failedFuture(err) : Future.succeededFuture(null))
+        .compose(found -> found != null ? Future.succeededFuture(found) : byNameEndpoint(ref, account));
+  }
+
+  private Future<Connector> byNameEndpoint(ConnectorRef ref, String account) {
+    String path = "/v1.0/connectors/" + encodePath(ref.name())
+        + (ref.version() == null ? "" : "/" + encodePath(ref.version()));
+    return client.send(CyclrCall.get(path, account, ref.version() == null ? "GET /v1.0/connectors/{name}"
+            : "GET /v1.0/connectors/{name}/{version}"))
+        .map(resp -> {
+          Object body = resp.body() == null || resp.body().length() == 0 ? null
+              : io.vertx.core.json.Json.decodeValue(resp.body());
+          List<JsonObject> list = new java.util.ArrayList<>();
+          if (body instanceof JsonArray a) {
+            a.forEach(o -> {
+              if (o instanceof JsonObject j) {
+                list.add(j);
+              }
+            });
+          } else if (body instanceof JsonObject j) {
+            list.add(j);
           }
-          // Prefer installable connectors, then the highest version, then the newest id.
-          return matches.stream().max(Comparator.comparing(Connector::installable)
-              .thenComparing(Connector::version, OnboardFlow::compareVersions)
-              .thenComparing(Connector::id)).orElseThrow();
-        });
+          Connector c = best(ref, list);
+          if (c == null) {
+            throw notFound(ref);
+          }
+          return c;
+        })
+        .recover(err -> err instanceof CyclrException e && Integer.valueOf(404).equals(e.httpStatus())
+            ? Future.failedFuture(notFound(ref)) : Future.failedFuture(err));
+  }
+
+  private static CyclrException notFound(ConnectorRef ref) {
+    return new CyclrException("CONNECTOR_NOT_FOUND", "No connector named '" + ref.name() + "'"
+        + (ref.version() == null ? "" : " with version " + ref.version()) + " exists at Cyclr.", null);
+  }
+
+  /** Exact (case-insensitive) name and version matches; installable first, then highest version, then newest. */
+  private static Connector best(ConnectorRef ref, List<JsonObject> list) {
+    return list.stream()
+        .filter(j -> ref.name().equalsIgnoreCase(j.getString("Name", "")))
+        .map(Connector::fromCyclr)
+        .filter(c -> ref.version() == null || ref.version().equals(c.version()))
+        .max(Comparator.comparing(Connector::installable)
+            .thenComparing(Connector::version, OnboardFlow::compareVersions)
+            .thenComparing(Connector::id))
+        .orElse(null);
   }
 
   static int compareVersions(String a, String b) {
