@@ -461,14 +461,21 @@ public final class JobVerticle extends VerticleBase {
     if (job != null && job.finishing == null) {
       return Future.succeededFuture(summaryOf(job));
     }
-    Future<Void> settled = job != null ? job.finishing.transform(x -> Future.succeededFuture()) :
-        Future.succeededFuture();
-    return settled.compose(v -> store.job(id)).compose(rec -> {
-      if (rec == null) {
-        return Future.failedFuture(Problem.notFound("No job with id '" + id + "'."));
-      }
-      return store.counts(id).map(counts -> JobSummaries.of(rec, rec.status(), rec.finishedAt(), counts));
-    });
+    return storedJob(id).compose(rec -> store.counts(id)
+        .map(counts -> JobSummaries.of(rec, rec.status(), rec.finishedAt(), counts)));
+  }
+
+  /** The job as stored, once a finish in progress has been written; a 404 problem if there is none. */
+  private Future<JobRecord> storedJob(String id) {
+    ActiveJob job = id == null ? null : active.get(id);
+    Future<Void> settled = job != null && job.finishing != null
+        ? job.finishing.transform(x -> Future.succeededFuture()) : Future.succeededFuture();
+    return settled.compose(v -> store.job(id)).compose(rec -> rec == null
+        ? Future.failedFuture(Problem.notFound("No job with id '" + id + "'.")) : Future.succeededFuture(rec));
+  }
+
+  private static <T> Future<T> nothingToRetry(String id) {
+    return Future.failedFuture(Problem.conflict("Job '" + id + "' has no FAILED items to retry."));
   }
 
   private void list(Message<JsonObject> msg) {
@@ -490,10 +497,8 @@ public final class JobVerticle extends VerticleBase {
       return;
     }
     int limit = q.getInteger("limit", 100);
-    reply(msg, store.job(id).compose(job -> job == null
-        ? Future.failedFuture(Problem.notFound("No job with id '" + id + "'."))
-        : store.items(id, status, limit, q.getString("cursor"))
-            .map(page -> new JsonObject().put("items", page.items()).put("next", page.next()))));
+    reply(msg, storedJob(id).compose(job -> store.items(id, status, limit, q.getString("cursor"))
+        .map(page -> new JsonObject().put("items", page.items()).put("next", page.next()))));
   }
 
   private Future<JsonObject> cancel(String id) {
@@ -522,7 +527,7 @@ public final class JobVerticle extends VerticleBase {
       return store.retryFailed(id).compose(changed -> {
         int n = changed.size();
         if (n == 0) {
-          return Future.failedFuture(Problem.conflict("Job '" + id + "' has no FAILED items to retry."));
+          return nothingToRetry(id);
         }
         job.add(ItemStatus.FAILED, -n);
         job.add(ItemStatus.PENDING, n);
@@ -533,19 +538,14 @@ public final class JobVerticle extends VerticleBase {
       });
     }
     // A finished job (or one finishing now): re-open it if it has failed items.
-    Future<Void> settled = job != null ? job.finishing.transform(x -> Future.succeededFuture()) :
-        Future.succeededFuture();
-    return settled.compose(v -> store.job(id)).compose(rec -> {
-      if (rec == null) {
-        return Future.failedFuture(Problem.notFound("No job with id '" + id + "'."));
-      }
-      if (active.containsKey(id)) {
+    return storedJob(id).compose(rec -> {
+      if (active.containsKey(id) && active.get(id).finishing == null) {
         return retry(id); // re-activated by a concurrent retry
       }
       return store.retryFailed(id).compose(changed -> {
         int n = changed.size();
         if (n == 0) {
-          return Future.failedFuture(Problem.conflict("Job '" + id + "' has no FAILED items to retry."));
+          return nothingToRetry(id);
         }
         return store.setJobStatus(id, JobStatus.RUNNING, null)
             .compose(x -> store.counts(id))
