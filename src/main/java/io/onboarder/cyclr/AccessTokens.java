@@ -48,7 +48,7 @@ final class AccessTokens {
       if (token == null || token.isEmpty()) {
         throw new CyclrException("CYCLR_AUTH_FAILED", "the token endpoint returned no access_token", null);
       }
-      long lifetime = body.getLong("expires_in", 3600L);
+      long lifetime = OnboardFlow.longOf(body.getValue("expires_in"), 3600L);
       // Renew at 80 % of the lifetime, and at most 10 minutes before it ends.
       long renewIn = Math.max(1, Math.min((long) (lifetime * 0.8), lifetime - 600)) * 1000L;
       refreshAtMillis = System.currentTimeMillis() + renewIn;

@@ -63,7 +63,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     Future<?> previous = accountTails.getOrDefault(account, Future.succeededFuture());
     Future<JsonObject> mine = previous.transform(ignored -> flow.onboard(item))
         .map(OnboardFlow.Result::toJson)
-        .recover(err -> Future.succeededFuture(failure(err)));
+        .recover(err -> Future.succeededFuture(redact(failure(err), item.getString("authValue"))));
     accountTails.put(account, mine);
     mine.onComplete(ar -> {
       active--;
@@ -72,6 +72,18 @@ public final class CyclrGatewayVerticle extends VerticleBase {
       }
       msg.reply(ar.result());
     });
+  }
+
+  /** Cyclr's error text might quote what it was sent: never let the auth value through. */
+  static JsonObject redact(JsonObject reply, String authValue) {
+    JsonObject error = reply.getJsonObject("error");
+    if (error != null && authValue != null && authValue.length() >= 4) {
+      String message = error.getString("message");
+      if (message != null && message.contains(authValue)) {
+        error.put("message", message.replace(authValue, "[redacted]"));
+      }
+    }
+    return reply;
   }
 
   private static JsonObject failure(Throwable err) {

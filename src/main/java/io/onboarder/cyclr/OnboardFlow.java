@@ -98,7 +98,7 @@ public final class OnboardFlow {
 
   private Future<Result> afterInstall(JsonObject item, String account, Connector connector, JsonObject ac,
                                       ItemStatus status) {
-    Long acId = ac.getLong("Id");
+    Long acId = longOf(ac.getValue("Id"), null);
     boolean authenticated = Boolean.TRUE.equals(ac.getValue("Authenticated"));
     // Only a user sign-in needs a link; OAuth2 client-credentials connectors authenticate themselves.
     if (!connector.needsUserSignIn() || authenticated || item.getBoolean("dryRun", false)) {
@@ -308,6 +308,21 @@ public final class OnboardFlow {
       }
     }
     return 0;
+  }
+
+  /** A number Cyclr may send as a JSON number or as a string; {@code fallback} when neither. */
+  static Long longOf(Object v, Long fallback) {
+    if (v instanceof Number n) {
+      return n.longValue();
+    }
+    if (v instanceof String s) {
+      try {
+        return Long.parseLong(s.trim());
+      } catch (NumberFormatException ignored) {
+        return fallback;
+      }
+    }
+    return fallback;
   }
 
   /** RFC 3986 query-value encoding (spaces as %20, not '+'). */

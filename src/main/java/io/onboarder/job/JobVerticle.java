@@ -67,6 +67,10 @@ public final class JobVerticle extends VerticleBase {
   public Future<?> start() {
     bus = vertx.eventBus();
     metrics = Metrics.current();
+    // Read on the scrape thread: plain fields, a slightly stale value is fine for a gauge.
+    metrics.gauge("onboarder.items.pending", "Items waiting to be dispatched, all jobs", () -> pendingTotal);
+    metrics.gauge("onboarder.items.inflight", "Items being onboarded at Cyclr now", () -> inFlightTotal);
+    metrics.gauge("onboarder.jobs.active", "Jobs not finished", active::size);
     List<MessageConsumer<?>> consumers = List.of(
         bus.<Object>consumer(Addresses.JOBS_SUBMIT, this::submit),
         bus.<JsonObject>consumer(Addresses.JOBS_GET, msg -> reply(msg, summary(id(msg)))),

@@ -41,6 +41,11 @@ public final class Metrics {
         .tag("route", route).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /** A value sampled when scraped, e.g. items waiting or in flight. */
+  public void gauge(String name, String description, java.util.function.Supplier<Number> value) {
+    io.micrometer.core.instrument.Gauge.builder(name, value).description(description).register(registry);
+  }
+
   public void cyclrRetry(String reason) {
     counters.computeIfAbsent("retry|" + reason, k -> Counter.builder("onboarder.cyclr.retries")
         .description("Cyclr calls retried, by reason").tag("reason", reason).register(registry)).increment();
