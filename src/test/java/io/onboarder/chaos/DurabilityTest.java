@@ -37,6 +37,34 @@ class DurabilityTest {
   }
 
   @Test
+  void drainTurnsReadinessDownFirstClaimsNothingNewAndARestartFinishes(Vertx emulatorVertx, @TempDir Path dir) {
+    TestService s = TestService.start(emulatorVertx, Vertx.vertx(), dir, e -> e.setLatencyMs(150),
+        c -> ConfigLoader.put(c, "gateway.maxConcurrency", 2));
+    String id = s.submit(TestService.apiKeyJob("drain", 40));
+    s.poll(() -> s.job(id).getJsonObject("counts").getLong("RUNNING"), n -> n > 0, Duration.ofSeconds(10),
+        "items in flight");
+    io.vertx.core.Future<Void> drained = s.app.drain(10_000);
+    s.poll(() -> s.get("/health/ready").statusCode(), code -> code == 503, Duration.ofSeconds(5),
+        "readiness DOWN");
+    assertThat(drained.isComplete()).as("readiness went down before the drain finished").isFalse();
+    TestService.await(drained);
+    assertThat(s.get("/health/ready").statusCode()).isEqualTo(503);
+    JsonObject counts = s.job(id).getJsonObject("counts");
+    long requestsAfterDrain = s.cyclr.stats().requests();
+    assertThat(counts.getLong("PENDING")).as("most items never claimed").isGreaterThan(20);
+    Vertx next = Vertx.vertx();
+    try (TestService restarted = s.crashAndRestart(next)) {
+      assertThat(requestsAfterDrain).isLessThan(40L * 2);
+      JsonObject done = restarted.awaitJob(id, Duration.ofSeconds(60));
+      assertThat(done.getString("status")).isEqualTo("SUCCEEDED");
+      assertThat(restarted.cyclr.stats().installs()).isEqualTo(40);
+      assertThat(restarted.cyclr.stats().duplicateInstalls()).isZero();
+    } finally {
+      TestService.await(next.close());
+    }
+  }
+
+  @Test
   void aCancelSurvivesARestart(Vertx emulatorVertx, @TempDir Path dir) {
     TestService s = TestService.start(emulatorVertx, Vertx.vertx(), dir, e -> e.setLatencyMs(30),
         c -> ConfigLoader.put(c, "gateway.maxConcurrency", 2));
