@@ -51,6 +51,7 @@ class DurabilityTest {
     JsonObject counts = s.job(id).getJsonObject("counts");
     long requestsAfterDrain = s.cyclr.stats().requests();
     assertThat(counts.getLong("PENDING")).as("most items never claimed").isGreaterThan(20);
+    s.cyclr.options().setLatencyMs(5);
     Vertx next = Vertx.vertx();
     try (TestService restarted = s.crashAndRestart(next)) {
       assertThat(requestsAfterDrain).isLessThan(40L * 2);
