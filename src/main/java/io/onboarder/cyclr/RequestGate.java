@@ -24,6 +24,10 @@ public final class RequestGate {
   private final int maxConcurrency;
   private final double configuredRate;   // requests/s; +Inf = unlimited
   private final double bucketCapacity;
+  private final int windowCap;          // 0 = no sliding-window cap
+  private final long[] recentGrants;    // ring of the last windowCap grant times (nanos)
+  private int recentNext;
+  private int recentCount;
   private final int breakerThreshold;
   private final long baseOpenNanos;
 
@@ -55,15 +59,25 @@ public final class RequestGate {
   public RequestGate(Vertx vertx, int maxConcurrency, double ratePerSecond, int breakerThreshold, long breakerOpenMs) {
     this.vertx = vertx;
     this.maxConcurrency = maxConcurrency;
-    if (ratePerSecond > 0) {
-      // Stay under the limit in any one-second window: rate + burst <= configured.
-      double burst = Math.max(1, Math.floor(ratePerSecond * 0.03));
-      this.bucketCapacity = burst;
-      this.configuredRate = Math.max(ratePerSecond * 0.85, ratePerSecond - burst);
+    if (ratePerSecond >= 4) {
+      // Paced by the bucket, capped exactly by a sliding window:
+      // never more than windowCap grants in any one second. Both sit 5 % under the configured
+      // rate, so that scheduling and network jitter cannot push Cyclr's own count over it (a single
+      // 429 would pause everything for its Retry-After).
+      this.configuredRate = ratePerSecond * 0.95;
+      // A small burst: after a stall we do not fire a clump that Cyclr's window would see at once.
+      this.bucketCapacity = Math.max(1, Math.floor(ratePerSecond * 0.02));
+      this.windowCap = Math.max(1, (int) Math.floor(ratePerSecond * 0.95));
+    } else if (ratePerSecond > 0) {
+      this.configuredRate = ratePerSecond;
+      this.bucketCapacity = 1;
+      this.windowCap = 0;
     } else {
       this.bucketCapacity = 1;
       this.configuredRate = Double.POSITIVE_INFINITY;
+      this.windowCap = 0;
     }
+    this.recentGrants = new long[Math.max(1, windowCap)];
     this.rate = configuredRate;
     this.tokens = bucketCapacity;
     this.breakerThreshold = breakerThreshold;
@@ -227,7 +241,20 @@ public final class RequestGate {
           schedule((long) Math.ceil((1 - tokens) / rate * 1e9));
           return;
         }
+        if (windowCap > 0 && recentCount == windowCap) {
+          long oldest = recentGrants[recentNext];
+          long freeAt = oldest + 1_000_000_000L;
+          if (now < freeAt) {
+            schedule(freeAt - now);
+            return;
+          }
+        }
         tokens -= 1;
+        if (windowCap > 0) {
+          recentGrants[recentNext] = now;
+          recentNext = (recentNext + 1) % windowCap;
+          recentCount = Math.min(windowCap, recentCount + 1);
+        }
       }
       if (breaker == BreakerState.HALF_OPEN) {
         probeInFlight = true;
