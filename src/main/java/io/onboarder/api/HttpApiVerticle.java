@@ -73,7 +73,13 @@ public final class HttpApiVerticle extends VerticleBase {
             .onComplete(ar -> p.complete(ar.succeeded() ? Status.OK(new JsonObject()
                 .put("breaker", ar.result().body().getString("breaker"))) : Status.KO())));
     router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(ready));
-    router.get("/metrics").handler(PrometheusScrapingHandler.create());
+    // Metrics exist when Vert.x was built with them (the service always is; an embedding app may not be).
+    if (io.vertx.micrometer.backends.BackendRegistries.getDefaultNow() != null) {
+      router.get("/metrics").handler(PrometheusScrapingHandler.create());
+    } else {
+      router.get("/metrics").handler(rc -> Problems.send(rc, Problem.notFound("Metrics are not enabled in this "
+          + "Vert.x instance.")));
+    }
 
     if (!settings.authDisabled()) {
       router.route("/v1/*").handler(new BearerAuth(settings.apiTokens()));
