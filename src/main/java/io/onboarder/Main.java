@@ -76,7 +76,7 @@ public final class Main implements Callable<Integer> {
         // A watchdog guarantees the process ends even if something hangs.
         Thread watchdog = new Thread(() -> {
           try {
-            Thread.sleep(settings.shutdownGraceMs() + 8_000);
+            Thread.sleep(settings.shutdownGraceMs() + 12_000);
           } catch (InterruptedException ignored) {
             return;
           }

@@ -60,6 +60,11 @@ class ForeignStandInTest {
       r.get("/v1.0/account/connectors").handler(this::list);
       r.post("/v1.0/connectors/:id/install").handler(this::install);
       r.post("/v1.0/accounts/tokens").handler(rc -> {
+        // As IIS does: a POST without a length is refused with 411.
+        if (rc.request().getHeader("Content-Length") == null) {
+          rc.response().setStatusCode(411).end();
+          return;
+        }
         String token = "t+/=" + nextId.incrementAndGet();
         signInTokens.put(token, account(rc));
         rc.json(new JsonObject().put("Token", token).put("ExpiresAtUtc", "2030-01-01T00:05:00"));

@@ -179,6 +179,39 @@ class OnboardingTest {
   }
 
   @Test
+  void accountIdsThatCannotTravelInAHeaderAreRejected(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir)) {
+      JsonObject job = new JsonObject().put("connector", new JsonObject().put("id", 1))
+          .put("items", new JsonArray().add(new JsonObject().put("account", "租户-1")));
+      HttpResponse<Buffer> r = s.post("/v1/jobs", job);
+      assertThat(r.statusCode()).isEqualTo(400);
+      assertThat(r.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("pointer"))
+          .isEqualTo("/items/0/account");
+      assertThat(s.cyclr.stats().requests()).isZero();
+    }
+  }
+
+  @Test
+  void oneMissingAccountDoesNotFailTheOthersConnectorLookups(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir, e -> e.setAutoCreateAccounts(false), c -> { })) {
+      JsonArray items = new JsonArray().add(new JsonObject().put("account", "missing").put("authValue", "k"));
+      for (int i = 0; i < 8; i++) {
+        s.cyclr.addAccount("ok-" + i, "OK " + i);
+        items.add(new JsonObject().put("account", "ok-" + i).put("authValue", "k" + i));
+      }
+      for (JsonObject connector : List.of(new JsonObject().put("id", 1),
+          new JsonObject().put("name", "Example Connector").put("version", "1.0"))) {
+        String id = s.submit(new JsonObject().put("connector", connector).put("items", items.copy()));
+        s.awaitJob(id);
+        List<JsonObject> failed = s.items(id, "FAILED");
+        assertThat(failed).extracting(i -> i.getString("account")).containsExactly("missing");
+        assertThat(failed.get(0).getJsonObject("error").getString("code")).isNotEqualTo("CONNECTOR_NOT_FOUND");
+      }
+      assertThat(s.cyclr.stats().installs()).isEqualTo(8);
+    }
+  }
+
+  @Test
   void cyclrRejectionFailsTheItemWithoutRetry(Vertx vertx, @TempDir Path dir) {
     try (TestService s = TestService.start(vertx, dir)) {
       JsonArray items = new JsonArray().add(new JsonObject().put("account", "p-1").put("authValue", "k")

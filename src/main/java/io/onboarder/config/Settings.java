@@ -81,7 +81,7 @@ public record Settings(
         (int) r.longIn(ConfigKey.GATEWAY_BREAKER_THRESHOLD, 10, 1, 10_000),
         r.longIn(ConfigKey.GATEWAY_BREAKER_OPEN_MS, 5_000, 10, 600_000),
         r.longIn(ConfigKey.JOBS_MAX_PENDING_ITEMS, 1_000_000, 1, 1_000_000_000),
-        r.longIn(ConfigKey.JOBS_SHUTDOWN_GRACE_MS, 20_000, 0, 600_000),
+        r.longIn(ConfigKey.JOBS_SHUTDOWN_GRACE_MS, 15_000, 0, 600_000),
         storeUrl,
         r.secretKey(ConfigKey.STORE_SECRET_KEY));
   }

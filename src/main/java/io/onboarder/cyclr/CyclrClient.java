@@ -175,20 +175,32 @@ public final class CyclrClient {
     } else if (call.json() != null) {
       options.putHeader(HttpHeaders.CONTENT_TYPE, APPLICATION_JSON);
       body = call.json().toBuffer();
+    } else if (call.method() == io.vertx.core.http.HttpMethod.POST) {
+      // An empty POST still says Content-Length: 0 (IIS answers 411 to a POST without a length).
+      body = Buffer.buffer();
     }
     Buffer payload = body;
     Promise<CyclrResponse> done = Promise.promise();
     HttpClientRequest[] sent = new HttpClientRequest[1];
     // The whole exchange (connect, send, headers, body) must finish within the timeout.
     long timer = vertx.setTimer(timeoutMs, t -> {
-      TimeoutException timeout = new TimeoutException("no complete answer from Cyclr within " + timeoutMs + " ms");
       if (sent[0] != null) {
+        TimeoutException timeout = new TimeoutException("no complete answer from Cyclr within " + timeoutMs + " ms");
         sent[0].reset(0, timeout);
+        done.tryFail(timeout);
+      } else {
+        // Still waiting for a connection: nothing was sent, so this is safe to retry.
+        done.tryFail(new io.netty.channel.ConnectTimeoutException("no connection to Cyclr within " + timeoutMs
+            + " ms"));
       }
-      done.tryFail(timeout);
     });
     http.request(options)
         .compose(req -> {
+          if (done.future().isComplete()) {
+            // We gave up before this request got a connection: it must never be sent late.
+            req.reset();
+            return Future.failedFuture("abandoned before sending");
+          }
           sent[0] = req;
           return payload == null ? req.send() : req.send(payload);
         })

@@ -66,8 +66,9 @@ public final class OnboardFlow {
   public Future<Result> onboard(JsonObject item) {
     String account = item.getString("account");
     ConnectorRef ref = ConnectorRef.fromJson(item.getJsonObject("connector"));
-    Future<Void> accountReady = item.getBoolean("createAccounts", false) ? ensureAccount(account)
-        : Future.succeededFuture();
+    // A dry run changes nothing at Cyclr, not even accounts.
+    Future<Void> accountReady = item.getBoolean("createAccounts", false) && !item.getBoolean("dryRun", false)
+        ? ensureAccount(account) : Future.succeededFuture();
     return accountReady
         .compose(v -> connector(ref, account))
         .compose(connector -> {
@@ -212,20 +213,33 @@ public final class OnboardFlow {
     CachedConnector cached = connectors.get(ref.key());
     if (cached != null && !(cached.connector.isComplete() && (cached.connector.failed()
         || now - cached.at > CONNECTOR_CACHE_MILLIS))) {
-      return cached.connector;
+      // The lookup ran with another item's account. A refusal (4xx) may be about that account
+      // (missing, no access), so it is retried with this item's own; Cyclr being down is shared.
+      return cached.connector.recover(err -> err instanceof CyclrException e && e.httpStatus() != null
+          && e.httpStatus() >= 400 && e.httpStatus() < 500 ? lookup(ref, account) : Future.failedFuture(err));
     }
-    Future<Connector> f = ref.id() != null ? byId(ref.id(), account) : byName(ref, account);
+    Future<Connector> f = lookup(ref, account);
     connectors.put(ref.key(), new CachedConnector(f, now));
     return f;
+  }
+
+  private Future<Connector> lookup(ConnectorRef ref, String account) {
+    return ref.id() != null ? byId(ref.id(), account) : byName(ref, account);
   }
 
   private Future<Connector> byId(long id, String account) {
     return client.sendJson(CyclrCall.get("/v1.0/connectors/" + id, account, "GET /v1.0/connectors/{id}"))
         .map(Connector::fromCyclr)
         .recover(err -> err instanceof CyclrException e && Integer.valueOf(404).equals(e.httpStatus())
+            && !aboutTheAccount(e)
             ? Future.failedFuture(new CyclrException("CONNECTOR_NOT_FOUND", "Connector " + id + " does not exist at "
             + "Cyclr.", 404))
             : Future.failedFuture(err));
+  }
+
+  /** A 404 that names the account (e.g. "Account not found") is not about the connector. */
+  private static boolean aboutTheAccount(CyclrException e) {
+    return String.valueOf(e.getMessage()).toLowerCase().contains("account");
   }
 
   /**
@@ -268,12 +282,12 @@ public final class OnboardFlow {
           return c;
         })
         .recover(err -> err instanceof CyclrException e && Integer.valueOf(404).equals(e.httpStatus())
-            ? Future.failedFuture(notFound(ref)) : Future.failedFuture(err));
+            && !aboutTheAccount(e) ? Future.failedFuture(notFound(ref)) : Future.failedFuture(err));
   }
 
   private static CyclrException notFound(ConnectorRef ref) {
     return new CyclrException("CONNECTOR_NOT_FOUND", "No connector named '" + ref.name() + "'"
-        + (ref.version() == null ? "" : " with version " + ref.version()) + " exists at Cyclr.", null);
+        + (ref.version() == null ? "" : " with version " + ref.version()) + " exists at Cyclr.", 404);
   }
 
   /** Exact (case-insensitive) name and version matches; installable first, then highest version, then newest. */

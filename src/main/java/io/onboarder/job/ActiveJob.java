@@ -14,6 +14,7 @@ final class ActiveJob {
   boolean cancelRequested;
   boolean stoppedByPolicy;
   boolean cancelling;
+  int retrying;
   Future<Void> finishing;
 
   ActiveJob(JobRecord record, Map<ItemStatus, Long> counts) {

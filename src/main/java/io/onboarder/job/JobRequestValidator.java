@@ -117,6 +117,9 @@ public final class JobRequestValidator {
       errors.add(at + "/account", "must be at most " + MAX_ACCOUNT_LENGTH + " characters");
     } else if (hasControlChars(s)) {
       errors.add(at + "/account", "must not contain control characters");
+    } else if (!s.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7F)) {
+      // It travels in the X-Cyclr-Account header, which carries ASCII only.
+      errors.add(at + "/account", "must be printable ASCII (it is sent in the X-Cyclr-Account header)");
     } else if (!s.equals(s.strip())) {
       errors.add(at + "/account", "must not start or end with white space");
     } else {
@@ -226,7 +229,7 @@ public final class JobRequestValidator {
       errors.add(at, "must not contain control characters");
       return null;
     }
-    return s.isBlank() ? null : s;
+    return s.isBlank() ? null : s.strip();
   }
 
   private static boolean bool(JsonObject json, String field, String at, Errors errors) {

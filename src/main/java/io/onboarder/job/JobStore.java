@@ -56,7 +56,7 @@ public interface JobStore {
    */
   Future<List<Changed>> cancelPending(String jobId, boolean requested);
 
-  /** FAILED items of a job become PENDING again; returns them. */
+  /** FAILED items of a job become PENDING again and the job is re-opened (RUNNING), atomically; returns them. */
   Future<List<Changed>> retryFailed(String jobId);
 
   /** Sets the job's status; {@code finishedAt} is null while it is not finished. */

@@ -73,11 +73,11 @@ public final class JobVerticle extends VerticleBase {
     metrics.gauge("onboarder.jobs.active", "Jobs not finished", active::size);
     List<MessageConsumer<?>> consumers = List.of(
         bus.<Object>consumer(Addresses.JOBS_SUBMIT, this::submit),
-        bus.<JsonObject>consumer(Addresses.JOBS_GET, msg -> reply(msg, summary(id(msg)))),
-        bus.<JsonObject>consumer(Addresses.JOBS_LIST, this::list),
-        bus.<JsonObject>consumer(Addresses.JOBS_ITEMS, this::items),
-        bus.<JsonObject>consumer(Addresses.JOBS_CANCEL, msg -> reply(msg, cancel(id(msg)))),
-        bus.<JsonObject>consumer(Addresses.JOBS_RETRY, msg -> reply(msg, retry(id(msg)))),
+        bus.<Object>consumer(Addresses.JOBS_GET, guarded(msg -> reply(msg, summary(id(msg))))),
+        bus.<Object>consumer(Addresses.JOBS_LIST, guarded(this::list)),
+        bus.<Object>consumer(Addresses.JOBS_ITEMS, guarded(this::items)),
+        bus.<Object>consumer(Addresses.JOBS_CANCEL, guarded(msg -> reply(msg, cancel(id(msg))))),
+        bus.<Object>consumer(Addresses.JOBS_RETRY, guarded(msg -> reply(msg, retry(id(msg))))),
         bus.<JsonObject>localConsumer(Addresses.JOBS_READY,
             msg -> msg.reply(new JsonObject().put("ready", ready && !draining))),
         bus.<JsonObject>localConsumer(Addresses.JOBS_DRAIN, this::drain));
@@ -147,13 +147,25 @@ public final class JobVerticle extends VerticleBase {
       json.remove("idempotencyKey");
       body = json;
     }
-    JobRequest request;
-    try {
-      request = validator.validate(body);
-    } catch (Problem p) {
-      fail(msg, p);
+    if (draining || !ready) {
+      fail(msg, Problem.busy(draining ? "The service is shutting down; submit again shortly."
+          : "The service is starting; submit again shortly.", 5));
       return;
     }
+    // Validating (and, in the store, encrypting) 100,000 items takes a while: off the event loop.
+    Object toValidate = body;
+    String idempotencyKey = key;
+    vertx.executeBlocking(() -> validator.validate(toValidate), false)
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            fail(msg, ar.cause());
+          } else {
+            accept(msg, ar.result(), idempotencyKey);
+          }
+        });
+  }
+
+  private void accept(Message<Object> msg, JobRequest request, String key) {
     if (draining) {
       fail(msg, Problem.busy("The service is shutting down; submit again shortly.", 5));
       return;
@@ -219,7 +231,15 @@ public final class JobVerticle extends VerticleBase {
         return;
       }
       List<ClaimedItem> items = ar.result();
-      if (items.isEmpty()) {
+      if (items.isEmpty() && job.recoveredOnly()) {
+        // Cancelled or stopped: whatever is still PENDING was not in flight, so it is cancelled.
+        cancelPending(job, false).onComplete(x -> {
+          // Nothing recovered is left and the rest is cancelled: no PENDING item remains.
+          pendingTotal -= job.count(ItemStatus.PENDING);
+          job.counts.put(ItemStatus.PENDING, 0L);
+          maybeFinish(job);
+        });
+      } else if (items.isEmpty()) {
         pendingTotal -= job.count(ItemStatus.PENDING);
         job.counts.put(ItemStatus.PENDING, 0L);
         maybeFinish(job);
@@ -417,7 +437,7 @@ public final class JobVerticle extends VerticleBase {
   }
 
   private void maybeFinish(ActiveJob job) {
-    if (job.finishing != null || !job.idle() || draining) {
+    if (job.finishing != null || job.retrying > 0 || !job.idle() || draining) {
       return;
     }
     if (job.count(ItemStatus.PENDING) == 0 && buffer.stream().anyMatch(o -> o.jobId().equals(job.id()))) {
@@ -427,8 +447,9 @@ public final class JobVerticle extends VerticleBase {
     String finishedAt = Instant.now().toString();
     job.finishing = store.setJobStatus(job.id(), status, finishedAt).onComplete(ar -> {
       if (ar.failed()) {
-        log.error("could not finish job {}", job.id(), ar.cause());
+        log.error("could not finish job {}; trying again in 1 s", job.id(), ar.cause());
         job.finishing = null;
+        vertx.setTimer(1000, t -> maybeFinish(job));
         return;
       }
       job.status = status;
@@ -450,7 +471,29 @@ public final class JobVerticle extends VerticleBase {
   // ---- queries and control -----------------------------------------------------------------
 
   private static String id(Message<JsonObject> msg) {
-    return msg.body() == null ? null : msg.body().getString("id");
+    Object id = msg.body().getValue("id");
+    if (!(id instanceof String s) || s.isBlank()) {
+      throw Problem.badRequest("\"id\" must be a job id (a string)");
+    }
+    return s;
+  }
+
+  /** Public addresses answer bad input with a 400 failure instead of leaving the caller waiting. */
+  @SuppressWarnings("unchecked")
+  private static io.vertx.core.Handler<Message<Object>> guarded(io.vertx.core.Handler<Message<JsonObject>> h) {
+    return msg -> {
+      if (!(msg.body() instanceof JsonObject)) {
+        fail(msg, Problem.badRequest("The message body must be a JSON object."));
+        return;
+      }
+      try {
+        h.handle((Message<JsonObject>) (Message<?>) msg);
+      } catch (Problem p) {
+        fail(msg, p);
+      } catch (ClassCastException | NullPointerException e) {
+        fail(msg, Problem.badRequest("The message has a field of the wrong type."));
+      }
+    };
   }
 
   private JsonObject summaryOf(ActiveJob job) {
@@ -483,7 +526,7 @@ public final class JobVerticle extends VerticleBase {
   }
 
   private void list(Message<JsonObject> msg) {
-    int limit = Math.max(1, Math.min(200, msg.body() == null ? 20 : msg.body().getInteger("limit", 20)));
+    int limit = Math.max(1, Math.min(200, msg.body().getInteger("limit", 20)));
     reply(msg, store.recentJobs(limit).compose(jobs -> {
       List<Future<JsonObject>> summaries = jobs.stream().map(j -> summary(j.id())).toList();
       return Future.all(summaries).map(all -> new JsonObject().put("jobs",
@@ -493,14 +536,14 @@ public final class JobVerticle extends VerticleBase {
 
   private void items(Message<JsonObject> msg) {
     JsonObject q = msg.body();
-    String id = q.getString("id");
+    String id = id(msg);
     ItemStatus status = q.getString("status") == null ? null : ItemStatus.parse(q.getString("status"));
     if (q.getString("status") != null && status == null) {
       fail(msg, Problem.badRequest("status must be one of PENDING, RUNNING, INSTALLED, ALREADY_INSTALLED, "
           + "OAUTH_PENDING, FAILED, CANCELLED"));
       return;
     }
-    int limit = q.getInteger("limit", 100);
+    int limit = Math.max(1, Math.min(1000, q.getInteger("limit", 100)));
     reply(msg, storedJob(id).compose(job -> store.items(id, status, limit, q.getString("cursor"))
         .map(page -> new JsonObject().put("items", page.items()).put("next", page.next()))));
   }
@@ -528,7 +571,17 @@ public final class JobVerticle extends VerticleBase {
       if (job.cancelRequested) {
         return Future.failedFuture(Problem.conflict("Job '" + id + "' is being cancelled."));
       }
-      return store.retryFailed(id).compose(changed -> {
+      if (job.stoppedByPolicy) {
+        return Future.failedFuture(Problem.conflict("Job '" + id + "' is stopping: too many items failed "
+            + "(options.toleratedFailurePercent). Retry it once it has finished."));
+      }
+      // While the retry is being written, the job must not finish under it.
+      job.retrying++;
+      return store.retryFailed(id).eventually(() -> {
+        job.retrying--;
+        maybeFinish(job);
+        return Future.succeededFuture();
+      }).compose(changed -> {
         int n = changed.size();
         if (n == 0) {
           return nothingToRetry(id);
@@ -551,8 +604,8 @@ public final class JobVerticle extends VerticleBase {
         if (n == 0) {
           return nothingToRetry(id);
         }
-        return store.setJobStatus(id, JobStatus.RUNNING, null)
-            .compose(x -> store.counts(id))
+        // retryFailed re-opened the job (RUNNING, not finished) in the same transaction.
+        return store.counts(id)
             .map(counts -> {
               JobRecord reopened = new JobRecord(rec.id(), JobStatus.RUNNING, rec.createdAt(), null, rec.total(),
                   rec.spec(), false);

@@ -37,7 +37,8 @@ final class SqlQueries {
   static final String CANCEL_PENDING =
       "UPDATE items SET status = 'CANCELLED', auth_value = NULL, updated_at = ? "
           + "WHERE job_id = ? AND status = 'PENDING' AND recovered = 0";
-  static final String CLEAR_CANCEL_REQUESTED = "UPDATE jobs SET cancel_requested = 0 WHERE id = ?";
+  static final String REOPEN_JOB =
+      "UPDATE jobs SET cancel_requested = 0, status = 'RUNNING', finished_at = NULL WHERE id = ?";
   static final String RETRY_FAILED =
       "UPDATE items SET status = 'PENDING', error = NULL, updated_at = ? WHERE job_id = ? AND status = 'FAILED'";
   static final String SET_JOB_STATUS = "UPDATE jobs SET status = ?, finished_at = ? WHERE id = ?";

@@ -113,46 +113,58 @@ public final class SqliteJobStore implements JobStore {
 
   @Override
   public Future<Created> create(JobRequest request, String idempotencyKey) {
-    String print = idempotencyKey == null ? null : box.fingerprint(canonical(request));
-    Future<Created> previous = idempotencyKey == null
-        ? Future.succeededFuture(null)
-        : pool.preparedQuery(SqlQueries.SELECT_JOB_BY_KEY).execute(Tuple.of(idempotencyKey)).map(rows -> {
-          if (rows.size() == 0) {
-            return null;
-          }
-          Row row = rows.iterator().next();
-          if (!print.equals(row.getString("request_print"))) {
-            throw Problem.conflict("Idempotency-Key '" + idempotencyKey
-                + "' was already used with a different request body.");
-          }
-          return new Created(job(row), true);
-        });
-    return previous.compose(found -> found != null ? Future.succeededFuture(found) : insert(request, idempotencyKey,
-        print));
+    // Fingerprinting and encrypting 100,000 items is CPU work: done on a worker, not the event loop.
+    return vertx.executeBlocking(() -> prepare(request, idempotencyKey), false)
+        .compose(prepared -> existing(prepared).compose(found -> found != null ? Future.succeededFuture(found)
+            : insert(prepared)));
   }
 
-  private Future<Created> insert(JobRequest request, String idempotencyKey, String print) {
+  /** A job ready to insert: its id, spec, encrypted item rows and request fingerprint. */
+  private record Prepared(JobRequest request, String key, String print, String id, String now, JsonObject spec,
+                          List<Tuple> rows) {}
+
+  private Prepared prepare(JobRequest request, String idempotencyKey) {
+    String print = idempotencyKey == null ? null : box.fingerprint(canonical(request));
     String id = UUID.randomUUID().toString();
     String now = Instant.now().toString();
-    JsonObject spec = request.specJson();
     List<Tuple> rows = new ArrayList<>(request.items().size());
     for (JobRequest.Item item : request.items()) {
       JsonObject itemSpec = item.specJson();
       rows.add(Tuple.of(id, item.account(), itemSpec == null ? null : itemSpec.encode(),
           box.encrypt(item.authValue()), now));
     }
+    return new Prepared(request, idempotencyKey, print, id, now, request.specJson(), rows);
+  }
+
+  private Future<Created> existing(Prepared p) {
+    if (p.key() == null) {
+      return Future.succeededFuture(null);
+    }
+    return pool.preparedQuery(SqlQueries.SELECT_JOB_BY_KEY).execute(Tuple.of(p.key())).map(rows -> {
+      if (rows.size() == 0) {
+        return null;
+      }
+      Row row = rows.iterator().next();
+      if (!p.print().equals(row.getString("request_print"))) {
+        throw Problem.conflict("Idempotency-Key '" + p.key() + "' was already used with a different request body.");
+      }
+      return new Created(job(row), true);
+    });
+  }
+
+  private Future<Created> insert(Prepared p) {
+    int total = p.request().items().size();
     // A 202 promises the job survives even power loss: this commit is fsynced (synchronous=FULL),
     // which makes every earlier WAL frame durable too. Item progress rides on NORMAL (durable
     // across process crashes): losing the last of it to power loss only means a re-check at Cyclr.
     return inTransaction(true, conn -> conn.preparedQuery(SqlQueries.INSERT_JOB)
-            .execute(Tuple.of(id, JobStatus.PENDING.name(), now, request.items().size(), spec.encode(),
-                idempotencyKey, print))
-            .compose(v -> insertChunks(conn, rows, 0)))
-        .map(v -> new Created(new JobRecord(id, JobStatus.PENDING, now, null, request.items().size(), spec, false),
-            false))
-        .recover(err -> idempotencyKey != null && String.valueOf(err.getMessage()).contains("UNIQUE")
+            .execute(Tuple.of(p.id(), JobStatus.PENDING.name(), p.now(), total, p.spec().encode(), p.key(),
+                p.print()))
+            .compose(v -> insertChunks(conn, p.rows(), 0)))
+        .map(v -> new Created(new JobRecord(p.id(), JobStatus.PENDING, p.now(), null, total, p.spec(), false), false))
+        .recover(err -> p.key() != null && String.valueOf(err.getMessage()).contains("UNIQUE")
             // A concurrent request with the same key won the race: answer with its job.
-            ? create(request, idempotencyKey)
+            ? existing(p).compose(found -> found != null ? Future.succeededFuture(found) : Future.failedFuture(err))
             : Future.failedFuture(err));
   }
 
@@ -288,11 +300,12 @@ public final class SqliteJobStore implements JobStore {
   @Override
   public Future<List<Changed>> retryFailed(String jobId) {
     String now = Instant.now().toString();
-    // A retry re-opens the job, so an earlier cancel no longer applies to it.
+    // A retry re-opens the job in the same transaction (RUNNING, not finished, no longer cancelled),
+    // so a crash cannot leave PENDING items inside a finished job.
     return inTransaction(false, conn -> changing(conn, jobId, "FAILED")
         .compose(changed -> changed.isEmpty() ? Future.succeededFuture(changed)
             : conn.preparedQuery(SqlQueries.RETRY_FAILED).execute(Tuple.of(now, jobId))
-                .compose(v -> conn.preparedQuery(SqlQueries.CLEAR_CANCEL_REQUESTED).execute(Tuple.of(jobId)))
+                .compose(v -> conn.preparedQuery(SqlQueries.REOPEN_JOB).execute(Tuple.of(jobId)))
                 .map(changed)));
   }
 

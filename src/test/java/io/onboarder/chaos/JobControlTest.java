@@ -126,6 +126,47 @@ class JobControlTest {
   }
 
   @Test
+  void aJobStoppedByItsFailurePolicyCanBeRetriedOnceFinishedAndLeavesNothingPending(Vertx vertx,
+                                                                                 @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir, e -> e.setLatencyMs(10), c -> {
+      ConfigLoader.put(c, "gateway.maxConcurrency", 2);
+      ConfigLoader.put(c, "gateway.maxAttempts", 1);
+      ConfigLoader.put(c, "gateway.breakerThreshold", 10_000);
+    })) {
+      s.cyclr.options().setFailureRate(1.0);
+      JsonObject job = TestService.apiKeyJob("pol", 40)
+          .put("options", new JsonObject().put("toleratedFailurePercent", 5));
+      String id = s.submit(job);
+      s.poll(() -> s.job(id), j -> j.getJsonObject("counts").getLong("FAILED") >= 3
+          || TestService.TERMINAL.contains(j.getString("status")), Duration.ofSeconds(20), "failures");
+      int early = s.post("/v1/jobs/" + id + "/retry", null).statusCode();
+      JsonObject stopped = s.awaitJob(id);
+      assertThat(early).isIn(409, 200);
+      assertThat(stopped.getString("status")).isEqualTo("COMPLETED_WITH_ERRORS");
+      s.cyclr.options().setFailureRate(0);
+      assertThat(s.post("/v1/jobs/" + id + "/retry", null).statusCode()).isEqualTo(200);
+      JsonObject done = s.awaitJob(id);
+      JsonObject counts = done.getJsonObject("counts");
+      assertThat(counts.getLong("PENDING") + counts.getLong("RUNNING")).isZero();
+      assertThat(counts.getLong("FAILED")).isZero();
+      assertThat(s.cyclr.stats().duplicateInstalls()).isZero();
+    }
+  }
+
+  @Test
+  void badEventBusMessagesFailFastInsteadOfHanging(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir)) {
+      for (Object body : List.of("not an object", new JsonObject(), new JsonObject().put("id", 42))) {
+        Throwable err = TestService.await(vertx.eventBus().request(Addresses.JOBS_GET, body,
+            new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(5000))
+            .transform(ar -> Future.succeededFuture(ar.cause())));
+        assertThat(err).isInstanceOf(ReplyException.class);
+        assertThat(((ReplyException) err).failureCode()).isEqualTo(400);
+      }
+    }
+  }
+
+  @Test
   void intakeIsBoundedByPendingItemsWith503AndRetryAfter(Vertx vertx, @TempDir Path dir) {
     try (TestService s = TestService.start(vertx, dir, e -> e.setLatencyMs(200), c -> {
       ConfigLoader.put(c, "jobs.maxPendingItems", 50);
