@@ -39,8 +39,12 @@ class ForeignStandInTest {
     final AtomicInteger installs = new AtomicInteger();
     final AtomicInteger nextId = new AtomicInteger(5000);
     final Map<String, String> signInTokens = new ConcurrentHashMap<>();
+    /** Like a proxy timing out: answer 504 at once, while the install lands 400 ms later. */
+    volatile boolean lateCommitWith504;
+    Vertx vertx;
 
     HttpServer start(Vertx vertx) {
+      this.vertx = vertx;
       Router r = Router.router(vertx);
       r.route().handler(BodyHandler.create());
       r.post("/oauth/token").handler(rc -> rc.json(new JsonObject().put("access_token", "tok")
@@ -101,9 +105,56 @@ class ForeignStandInTest {
       JsonObject ac = new JsonObject().put("Id", String.valueOf(nextId.incrementAndGet()))
           .put("Name", body.getString("Name")).put("Authenticated", id.equals("1"))
           .put("Connector", new JsonObject().put("Id", connector.getValue("Id")).put("Name", connector.getString("Name")));
-      installed.computeIfAbsent(account(rc), k -> java.util.Collections.synchronizedList(new ArrayList<>())).add(ac);
-      installs.incrementAndGet();
+      Runnable commit = () -> {
+        installed.computeIfAbsent(account(rc), k -> java.util.Collections.synchronizedList(new ArrayList<>()))
+            .add(ac);
+        installs.incrementAndGet();
+      };
+      if (lateCommitWith504) {
+        rc.response().setStatusCode(504).end();
+        vertx.setTimer(400, t -> commit.run());
+        return;
+      }
+      commit.run();
       rc.json(ac.copy().put("AuthValue", body.getString("AuthValue")));
+    }
+  }
+
+  @Test
+  void aGatewayTimeoutWhoseInstallLandsLaterIsNotInstalledTwice(Vertx vertx, @TempDir Path dir) {
+    StandIn standIn = new StandIn();
+    standIn.lateCommitWith504 = true;
+    HttpServer server = standIn.start(vertx);
+    JsonObject conf = new JsonObject();
+    ConfigLoader.put(conf, "http.port", 0);
+    ConfigLoader.put(conf, "api.authDisabled", true);
+    ConfigLoader.put(conf, "cyclr.apiUrl", "http://127.0.0.1:" + server.actualPort());
+    ConfigLoader.put(conf, "cyclr.clientId", "id");
+    ConfigLoader.put(conf, "cyclr.clientSecret", "secret");
+    ConfigLoader.put(conf, "cyclr.requestTimeoutMs", 3000);
+    ConfigLoader.put(conf, "store.url", "sqlite:" + dir.resolve("db.sqlite"));
+    Application app = TestService.await(Application.deploy(vertx, Settings.from(conf)));
+    WebClient http = WebClient.create(vertx);
+    String base = "http://127.0.0.1:" + app.httpPort();
+    JsonArray items = new JsonArray();
+    for (int i = 0; i < 5; i++) {
+      items.add(new JsonObject().put("account", "late-" + i).put("authValue", "k" + i));
+    }
+    JsonObject created = TestService.await(http.postAbs(base + "/v1/jobs").sendJsonObject(new JsonObject()
+        .put("connector", new JsonObject().put("id", 1)).put("items", items))).bodyAsJsonObject();
+    JsonObject done = null;
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      done = TestService.await(http.getAbs(base + "/v1/jobs/" + created.getString("id")).send()).bodyAsJsonObject();
+      if (TestService.TERMINAL.contains(done.getString("status"))) {
+        break;
+      }
+      TestService.await(vertx.timer(20));
+    }
+    assertThat(done.getString("status")).as(done.encode()).isEqualTo("SUCCEEDED");
+    assertThat(standIn.installs.get()).isEqualTo(5);
+    for (int i = 0; i < 5; i++) {
+      assertThat(standIn.installed.get("late-" + i)).hasSize(1);
     }
   }
 

@@ -34,8 +34,20 @@ public class CyclrException extends RuntimeException {
 
   /** The gateway is draining for shutdown: the item goes back to PENDING untried. */
   public static final class ShuttingDown extends CyclrException {
+    private final boolean afterInstall;
+
     public ShuttingDown() {
+      this(false);
+    }
+
+    /** {@code afterInstall}: an install was sent for this item, so it may exist at Cyclr. */
+    public ShuttingDown(boolean afterInstall) {
       super("SHUTTING_DOWN", "the service is shutting down", null);
+      this.afterInstall = afterInstall;
+    }
+
+    public boolean afterInstall() {
+      return afterInstall;
     }
   }
 }

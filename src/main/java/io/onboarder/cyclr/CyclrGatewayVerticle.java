@@ -39,7 +39,10 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     client = new CyclrClient(vertx, settings.cyclrApiUrl(), settings.clientId(), settings.clientSecret(),
         settings.cyclrRequestTimeoutMs(), settings.maxAttempts(), settings.maxConcurrency(), gate,
         new RetryPolicy(200, 10_000), Metrics.current());
-    flow = new OnboardFlow(client, settings.signInMode(), settings.cyclrServiceUrl(), settings.maxAttempts());
+    // After an ambiguous install, wait a fraction of the request timeout (1-5 s) before checking.
+    long settle = Math.max(1_000, Math.min(5_000, settings.cyclrRequestTimeoutMs() / 6));
+    flow = new OnboardFlow(vertx, client, settings.signInMode(), settings.cyclrServiceUrl(), settings.maxAttempts(),
+        settle);
     MessageConsumer<JsonObject> onboard = vertx.eventBus().localConsumer(Addresses.GATEWAY_ONBOARD, this::onboard);
     MessageConsumer<JsonObject> status = vertx.eventBus().localConsumer(Addresses.GATEWAY_STATUS, this::status);
     MessageConsumer<JsonObject> drain = vertx.eventBus().localConsumer(Addresses.GATEWAY_DRAIN, msg -> {
@@ -87,8 +90,8 @@ public final class CyclrGatewayVerticle extends VerticleBase {
   }
 
   private static JsonObject failure(Throwable err) {
-    if (err instanceof CyclrException.ShuttingDown) {
-      return new JsonObject().put("status", ItemStatus.PENDING.name());
+    if (err instanceof CyclrException.ShuttingDown s) {
+      return new JsonObject().put("status", ItemStatus.PENDING.name()).put("recovered", s.afterInstall());
     }
     if (err instanceof CyclrException e) {
       return new JsonObject().put("status", ItemStatus.FAILED.name()).put("error", e.toJson());

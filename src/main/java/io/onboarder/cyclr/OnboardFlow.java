@@ -28,6 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class OnboardFlow {
   private static final long CONNECTOR_CACHE_MILLIS = 10 * 60_000;
 
+  private final io.vertx.core.Vertx vertx;
+  private final long settleMillis;
   private final CyclrClient client;
   private final SignInMode signInMode;
   private final String serviceUrl;
@@ -52,7 +54,10 @@ public final class OnboardFlow {
     }
   }
 
-  public OnboardFlow(CyclrClient client, SignInMode signInMode, String serviceUrl, int maxAttempts) {
+  public OnboardFlow(io.vertx.core.Vertx vertx, CyclrClient client, SignInMode signInMode, String serviceUrl,
+                     int maxAttempts, long settleMillis) {
+    this.vertx = vertx;
+    this.settleMillis = settleMillis;
     this.client = client;
     this.signInMode = signInMode;
     this.serviceUrl = serviceUrl;
@@ -91,8 +96,12 @@ public final class OnboardFlow {
                   new JsonObject().put("code", "DRY_RUN").put("message", "dry run: would install '" + installName
                       + "'")));
             }
+            // From the first install POST on, an interrupted item may exist at Cyclr: if shutdown
+            // interrupts it, it is handed back as recovered (checked and finished, even if cancelled).
             return install(item, account, connector, installName, 1)
-                .compose(installed -> afterInstall(item, account, connector, installed, ItemStatus.INSTALLED));
+                .compose(installed -> afterInstall(item, account, connector, installed, ItemStatus.INSTALLED))
+                .recover(err -> err instanceof CyclrException.ShuttingDown
+                    ? Future.failedFuture(new CyclrException.ShuttingDown(true)) : Future.failedFuture(err));
           });
         });
   }
@@ -163,7 +172,9 @@ public final class OnboardFlow {
           if (!(err instanceof CyclrException.Ambiguous)) {
             return Future.failedFuture(err);
           }
-          return findInstalled(account, connector, installName).compose(found -> {
+          // A proxy's 502/504 or our timeout can come while Cyclr is still working on the install:
+          // let it settle before looking, and look twice before sending it again.
+          return settledCheck(account, connector, installName).compose(found -> {
             if (found != null) {
               return Future.succeededFuture(found);
             }
@@ -175,6 +186,13 @@ public final class OnboardFlow {
             return install(item, account, connector, installName, attempt + 1);
           });
         });
+  }
+
+  private Future<JsonObject> settledCheck(String account, Connector connector, String installName) {
+    return vertx.timer(settleMillis)
+        .compose(v -> findInstalled(account, connector, installName))
+        .compose(found -> found != null ? Future.succeededFuture(found)
+            : vertx.timer(settleMillis * 2).compose(v -> findInstalled(account, connector, installName)));
   }
 
   /** The account's install of this connector under this name, or null; reads every page. */

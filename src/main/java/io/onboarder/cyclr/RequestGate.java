@@ -168,6 +168,7 @@ public final class RequestGate {
     if (breaker == BreakerState.HALF_OPEN) {
       breaker = BreakerState.CLOSED;
       openNanos = baseOpenNanos;
+      org.slf4j.LoggerFactory.getLogger(RequestGate.class).info("Cyclr answers again: circuit breaker closed");
     }
     probeInFlight = false;
     // Additive increase: recover toward the configured rate, one step per second without a 429.
@@ -192,6 +193,11 @@ public final class RequestGate {
   }
 
   private void open(long now, long forNanos) {
+    if (breaker == BreakerState.CLOSED) {
+      org.slf4j.LoggerFactory.getLogger(RequestGate.class).warn("Cyclr keeps failing ({} in a row): circuit "
+          + "breaker open, calls wait and probe every {} ms. Persistent DNS/TLS errors mean CYCLR_API_URL is "
+          + "wrong.", consecutiveFailures, forNanos / 1_000_000);
+    }
     breaker = BreakerState.OPEN;
     openNanos = forNanos;
     openUntil = now + forNanos;

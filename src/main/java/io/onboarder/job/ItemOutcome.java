@@ -8,7 +8,7 @@ import io.vertx.core.json.JsonObject;
  */
 public record ItemOutcome(long itemId, String jobId, String account, ItemStatus status, Long connectorId,
                           String connectorName, Long accountConnectorId, String oauthUrl, String oauthExpiresAt,
-                          JsonObject error) {
+                          JsonObject error, boolean recovered) {
 
   public boolean wipesAuthValue() {
     return status.terminal() && status != ItemStatus.FAILED;
@@ -16,11 +16,17 @@ public record ItemOutcome(long itemId, String jobId, String account, ItemStatus 
 
   public static ItemOutcome handBack(ClaimedItem item) {
     return new ItemOutcome(item.id(), item.jobId(), item.account(), ItemStatus.PENDING, null, null, null, null,
-        null, null);
+        null, null, false);
+  }
+
+  /** Handed back after an install may have happened: it must be checked and finished, even if cancelled. */
+  public static ItemOutcome handBackRecovered(ClaimedItem item) {
+    return new ItemOutcome(item.id(), item.jobId(), item.account(), ItemStatus.PENDING, null, null, null, null,
+        null, null, true);
   }
 
   public static ItemOutcome failed(ClaimedItem item, String code, String message) {
     return new ItemOutcome(item.id(), item.jobId(), item.account(), ItemStatus.FAILED, null, null, null, null, null,
-        new JsonObject().put("code", code).put("message", message));
+        new JsonObject().put("code", code).put("message", message), false);
   }
 }

@@ -320,12 +320,15 @@ public final class JobVerticle extends VerticleBase {
 
   private static ItemOutcome outcome(ClaimedItem item, JsonObject r) {
     ItemStatus status = ItemStatus.parse(r.getString("status"));
+    if (status == ItemStatus.PENDING && r.getBoolean("recovered", false)) {
+      return ItemOutcome.handBackRecovered(item);
+    }
     if (status == null || !ItemStatus.RUNNING.canMoveTo(status)) {
       return ItemOutcome.failed(item, "INTERNAL", "gateway replied with status " + r.getString("status"));
     }
     return new ItemOutcome(item.id(), item.jobId(), item.account(), status, r.getLong("connectorId"),
         r.getString("connectorName"), r.getLong("accountConnectorId"), r.getString("oauthUrl"),
-        r.getString("oauthExpiresAt"), r.getJsonObject("error"));
+        r.getString("oauthExpiresAt"), r.getJsonObject("error"), false);
   }
 
   // ---- recording ---------------------------------------------------------------------------

@@ -28,7 +28,8 @@ final class SqlQueries {
       "UPDATE items SET status = ?, connector_id = COALESCE(?, connector_id), "
           + "account_connector_id = COALESCE(?, account_connector_id), oauth_url = ?, oauth_expires_at = ?, error = ?, "
           + "auth_value = CASE WHEN ? = 1 THEN NULL ELSE auth_value END, "
-          + "attempts = CASE WHEN ? = 'PENDING' THEN attempts - 1 ELSE attempts END, updated_at = ? "
+          + "attempts = CASE WHEN ? = 'PENDING' THEN attempts - 1 ELSE attempts END, "
+          + "recovered = CASE WHEN ? = 1 THEN 1 ELSE recovered END, updated_at = ? "
           + "WHERE id = ? AND status = 'RUNNING'";
   static final String SELECT_BY_STATUS = "SELECT id, account FROM items WHERE job_id = ? AND status = ? ORDER BY id";
   static final String SELECT_CANCELLABLE =

@@ -276,7 +276,7 @@ public final class SqliteJobStore implements JobStore {
     for (ItemOutcome o : outcomes) {
       batch.add(Tuple.from(new Object[] {o.status().name(), o.connectorId(), o.accountConnectorId(), o.oauthUrl(),
           o.oauthExpiresAt(), o.error() == null ? null : o.error().encode(), o.wipesAuthValue() ? 1 : 0,
-          o.status().name(), now, o.itemId()}));
+          o.status().name(), o.recovered() ? 1 : 0, now, o.itemId()}));
     }
     return inTransaction(false, conn -> conn.preparedQuery(SqlQueries.RECORD_OUTCOME).executeBatch(batch))
         .mapEmpty();
