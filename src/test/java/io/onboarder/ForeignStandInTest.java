@@ -120,28 +120,23 @@ class ForeignStandInTest {
     }
   }
 
-  @Test
-  void aGatewayTimeoutWhoseInstallLandsLaterIsNotInstalledTwice(Vertx vertx, @TempDir Path dir) {
-    StandIn standIn = new StandIn();
-    standIn.lateCommitWith504 = true;
-    HttpServer server = standIn.start(vertx);
+  /** The service, configured only as an operator would, pointed at the stand-in. */
+  private static String deploy(Vertx vertx, HttpServer standIn, Path dir, String apiUrlSuffix) {
     JsonObject conf = new JsonObject();
     ConfigLoader.put(conf, "http.port", 0);
     ConfigLoader.put(conf, "api.authDisabled", true);
-    ConfigLoader.put(conf, "cyclr.apiUrl", "http://127.0.0.1:" + server.actualPort());
+    ConfigLoader.put(conf, "cyclr.apiUrl", "http://127.0.0.1:" + standIn.actualPort() + apiUrlSuffix);
     ConfigLoader.put(conf, "cyclr.clientId", "id");
     ConfigLoader.put(conf, "cyclr.clientSecret", "secret");
     ConfigLoader.put(conf, "cyclr.requestTimeoutMs", 3000);
     ConfigLoader.put(conf, "store.url", "sqlite:" + dir.resolve("db.sqlite"));
     Application app = TestService.await(Application.deploy(vertx, Settings.from(conf)));
-    WebClient http = WebClient.create(vertx);
-    String base = "http://127.0.0.1:" + app.httpPort();
-    JsonArray items = new JsonArray();
-    for (int i = 0; i < 5; i++) {
-      items.add(new JsonObject().put("account", "late-" + i).put("authValue", "k" + i));
-    }
-    JsonObject created = TestService.await(http.postAbs(base + "/v1/jobs").sendJsonObject(new JsonObject()
-        .put("connector", new JsonObject().put("id", 1)).put("items", items))).bodyAsJsonObject();
+    return "http://127.0.0.1:" + app.httpPort();
+  }
+
+  /** Submits a job and polls it to a terminal status (deadline, no sleeps). */
+  private static JsonObject run(Vertx vertx, WebClient http, String base, JsonObject job) {
+    JsonObject created = TestService.await(http.postAbs(base + "/v1/jobs").sendJsonObject(job)).bodyAsJsonObject();
     JsonObject done = null;
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < deadline) {
@@ -151,6 +146,22 @@ class ForeignStandInTest {
       }
       TestService.await(vertx.timer(20));
     }
+    return done;
+  }
+
+  @Test
+  void aGatewayTimeoutWhoseInstallLandsLaterIsNotInstalledTwice(Vertx vertx, @TempDir Path dir) {
+    StandIn standIn = new StandIn();
+    standIn.lateCommitWith504 = true;
+    HttpServer server = standIn.start(vertx);
+    String base = deploy(vertx, server, dir, "");
+    WebClient http = WebClient.create(vertx);
+    JsonArray items = new JsonArray();
+    for (int i = 0; i < 5; i++) {
+      items.add(new JsonObject().put("account", "late-" + i).put("authValue", "k" + i));
+    }
+    JsonObject done = run(vertx, http, base, new JsonObject().put("connector", new JsonObject().put("id", 1))
+        .put("items", items));
     assertThat(done.getString("status")).as(done.encode()).isEqualTo("SUCCEEDED");
     assertThat(standIn.installs.get()).isEqualTo(5);
     for (int i = 0; i < 5; i++) {
@@ -172,16 +183,8 @@ class ForeignStandInTest {
         new JsonObject().put("Id", "1")));
     standIn.installed.put("crowded", crowded);
 
-    JsonObject conf = new JsonObject();
-    ConfigLoader.put(conf, "http.port", 0);
-    ConfigLoader.put(conf, "api.authDisabled", true);
-    ConfigLoader.put(conf, "cyclr.apiUrl", "http://127.0.0.1:" + server.actualPort() + "/");
-    ConfigLoader.put(conf, "cyclr.clientId", "id");
-    ConfigLoader.put(conf, "cyclr.clientSecret", "secret");
-    ConfigLoader.put(conf, "store.url", "sqlite:" + dir.resolve("db.sqlite"));
-    Application app = TestService.await(Application.deploy(vertx, Settings.from(conf)));
+    String base = deploy(vertx, server, dir, "/");
     WebClient http = WebClient.create(vertx);
-    String base = "http://127.0.0.1:" + app.httpPort();
 
     JsonArray items = new JsonArray().add(new JsonObject().put("account", "crowded").put("authValue", "k"));
     for (int i = 0; i < 20; i++) {
@@ -192,16 +195,7 @@ class ForeignStandInTest {
         .put("oauth", new JsonObject().put("targetOrigin", "https://app.example.com")).put("items", items);
 
     for (int round = 1; round <= 2; round++) {
-      JsonObject created = TestService.await(http.postAbs(base + "/v1/jobs").sendJsonObject(job)).bodyAsJsonObject();
-      JsonObject done = null;
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (System.nanoTime() < deadline) {
-        done = TestService.await(http.getAbs(base + "/v1/jobs/" + created.getString("id")).send()).bodyAsJsonObject();
-        if (TestService.TERMINAL.contains(done.getString("status"))) {
-          break;
-        }
-        TestService.await(vertx.timer(20));
-      }
+      JsonObject done = run(vertx, http, base, job);
       JsonObject counts = done.getJsonObject("counts");
       assertThat(done.getString("status")).as(done.encode()).isEqualTo("SUCCEEDED");
       assertThat(counts.getLong("OAUTH_PENDING")).isEqualTo(20);
@@ -211,7 +205,7 @@ class ForeignStandInTest {
       } else {
         assertThat(counts.getLong("ALREADY_INSTALLED")).isEqualTo(21);
       }
-      JsonObject items1 = TestService.await(http.getAbs(base + "/v1/jobs/" + created.getString("id")
+      JsonObject items1 = TestService.await(http.getAbs(base + "/v1/jobs/" + done.getString("id")
           + "/items?status=OAUTH_PENDING&limit=1").send()).bodyAsJsonObject();
       String url = items1.getJsonArray("items").getJsonObject(0).getJsonObject("oauth").getString("url");
       assertThat(url).contains("/web/connector/updateaccountconnectoroauth?id=50").contains("&token=t%2B%2F%3D")

@@ -120,7 +120,8 @@ public final class RequestGate {
     if (now - lastDecrease > Math.max(retryAfter.toNanos(), Duration.ofMillis(500).toNanos())) {
       lastDecrease = now;
       double base = Double.isInfinite(rate) ? Math.max(grantedLastWindow, grantedInWindow) : rate;
-      rate = Math.max(1, base * 0.5);
+      // Never below 2/s: an early 429 at low volume must not leave the gateway crawling for long.
+      rate = Math.max(2, base * 0.5);
       tokens = Math.min(tokens, 1);
     }
     lastIncrease = now;
