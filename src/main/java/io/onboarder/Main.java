@@ -6,7 +6,10 @@ import io.onboarder.config.Settings;
 import io.onboarder.demo.Demo;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.Promise;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,20 +73,17 @@ public final class Main implements Callable<Integer> {
         return 1;
       }
       log.info("cyclr-onboarder listening on port {} ({})", app.httpPort(), settings);
-      Object stopped = new Object();
+      Promise<Void> stopped = Promise.promise();
       Runnable shutdown = () -> {
         log.info("shutdown requested: draining (up to {} ms)", settings.shutdownGraceMs());
         // A watchdog guarantees the process ends even if something hangs.
-        Thread watchdog = new Thread(() -> {
-          try {
-            Thread.sleep(settings.shutdownGraceMs() + 12_000);
-          } catch (InterruptedException ignored) {
-            return;
-          }
-          Runtime.getRuntime().halt(1);
-        }, "shutdown-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
+        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+          Thread t = new Thread(r, "shutdown-watchdog");
+          t.setDaemon(true);
+          return t;
+        });
+        watchdog.schedule(() -> Runtime.getRuntime().halt(1), settings.shutdownGraceMs() + 12_000,
+            TimeUnit.MILLISECONDS);
         try {
           app.stop(settings.shutdownGraceMs()).await(settings.shutdownGraceMs() + 5_000, TimeUnit.MILLISECONDS);
           vertx.close().await(5, TimeUnit.SECONDS);
@@ -91,16 +91,12 @@ public final class Main implements Callable<Integer> {
           log.warn("shutdown: {}", e.getMessage());
         }
         log.info("stopped");
-        synchronized (stopped) {
-          stopped.notifyAll();
-        }
+        stopped.tryComplete();
         System.exit(0);
       };
       Signal.handle(new Signal("TERM"), sig -> new Thread(shutdown, "shutdown").start());
       Signal.handle(new Signal("INT"), sig -> new Thread(shutdown, "shutdown").start());
-      synchronized (stopped) {
-        stopped.wait();
-      }
+      stopped.future().await();
       return 0;
     }
   }

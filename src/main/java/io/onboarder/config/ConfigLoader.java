@@ -17,6 +17,11 @@ public final class ConfigLoader {
   private ConfigLoader() {}
 
   public static Future<JsonObject> load(Vertx vertx, String configFile) {
+    return load(vertx, configFile, true);
+  }
+
+  /** As {@link #load(Vertx, String)}; {@code environment} false reads the file alone (tests, tools). */
+  public static Future<JsonObject> load(Vertx vertx, String configFile, boolean environment) {
     JsonArray envKeys = new JsonArray(Arrays.stream(ConfigKey.values()).map(k -> k.env).toList());
     ConfigRetrieverOptions options = new ConfigRetrieverOptions()
         .setScanPeriod(0)
@@ -27,8 +32,10 @@ public final class ConfigLoader {
       options.addStore(new ConfigStoreOptions().setType("file").setFormat("json")
           .setConfig(new JsonObject().put("path", configFile)));
     }
-    options.addStore(new ConfigStoreOptions().setType("env")
-            .setConfig(new JsonObject().put("keys", envKeys).put("raw-data", true)));
+    if (environment) {
+      options.addStore(new ConfigStoreOptions().setType("env")
+          .setConfig(new JsonObject().put("keys", envKeys).put("raw-data", true)));
+    }
     ConfigRetriever retriever = ConfigRetriever.create(vertx, options);
     return retriever.getConfig()
         .recover(err -> Future.failedFuture(new ConfigException(configFile, err)))

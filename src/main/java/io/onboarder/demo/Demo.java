@@ -97,7 +97,7 @@ public final class Demo implements Callable<Integer> {
     say("");
     say("POST /v1/jobs: %d items (API-key connector by id, Basic connector by id, OAuth2 'Salesforce' by name)",
         job.getJsonArray("items").size());
-    JsonObject first = submitAndWatch(http, base, job);
+    JsonObject first = submitAndWatch(vertx, http, base, job);
     if (first == null) {
       return false;
     }
@@ -123,7 +123,7 @@ public final class Demo implements Callable<Integer> {
     say("");
     say("The same job again: nothing may be installed twice.");
     links.clear();
-    JsonObject second = submitAndWatch(http, base, job);
+    JsonObject second = submitAndWatch(vertx, http, base, job);
     if (second == null) {
       return false;
     }
@@ -146,7 +146,7 @@ public final class Demo implements Callable<Integer> {
     return ok;
   }
 
-  private JsonObject submitAndWatch(WebClient http, String base, JsonObject job) throws Exception {
+  private JsonObject submitAndWatch(Vertx vertx, WebClient http, String base, JsonObject job) throws Exception {
     HttpResponse<Buffer> created = http.postAbs(base + "/v1/jobs").putHeader("Content-Type", "application/json")
         .sendBuffer(job.toBuffer()).await(30, TimeUnit.SECONDS);
     if (created.statusCode() != 202) {
@@ -169,7 +169,7 @@ public final class Demo implements Callable<Integer> {
       if (List.of("SUCCEEDED", "COMPLETED_WITH_ERRORS", "CANCELLED").contains(s.getString("status"))) {
         return s;
       }
-      Thread.sleep(200);
+      vertx.timer(200).await();
     }
     say("the job did not finish in time");
     return null;

@@ -59,7 +59,8 @@ public final class CyclrEmulator {
   private final SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter();
   private final ApiHandlers api;
   private final OAuthPage oauthPage;
-  private volatile HttpServer server;
+  private final java.util.concurrent.atomic.AtomicReference<HttpServer> server =
+      new java.util.concurrent.atomic.AtomicReference<>();
   private volatile int port = -1;
 
   public CyclrEmulator(Vertx vertx) {
@@ -77,12 +78,11 @@ public final class CyclrEmulator {
   // ---- lifecycle --------------------------------------------------------------------------------
 
   /** Listens on {@code options.host}; port 0 picks a free port. Completes with the actual port. */
-  public synchronized Future<Integer> start(int port) {
-    if (server != null) {
+  public Future<Integer> start(int port) {
+    HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost(options.getHost()).setPort(port));
+    if (!server.compareAndSet(null, s)) {
       return Future.failedFuture(new IllegalStateException("emulator already started on port " + this.port));
     }
-    HttpServer s = vertx.createHttpServer(new HttpServerOptions().setHost(options.getHost()).setPort(port));
-    server = s;
     return s.requestHandler(router())
         .listen(port, options.getHost())
         .map(listening -> {
@@ -90,16 +90,11 @@ public final class CyclrEmulator {
           LOG.info("Cyclr emulator listening on {}", apiUrl());
           return this.port;
         })
-        .onFailure(e -> {
-          synchronized (this) {
-            server = null;
-          }
-        });
+        .onFailure(e -> server.compareAndSet(s, null));
   }
 
-  public synchronized Future<Void> stop() {
-    HttpServer s = server;
-    server = null;
+  public Future<Void> stop() {
+    HttpServer s = server.getAndSet(null);
     if (s == null) {
       return Future.succeededFuture();
     }

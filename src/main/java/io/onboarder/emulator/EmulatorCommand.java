@@ -2,7 +2,6 @@ package io.onboarder.emulator;
 
 import io.vertx.core.Vertx;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -39,12 +38,10 @@ public final class EmulatorCommand implements Callable<Integer> {
     emulator.start(port).await(30, TimeUnit.SECONDS);
     System.out.println("Cyclr emulator on " + emulator.apiUrl() + "  client id '" + options.getClientId()
         + "', client secret '" + options.getClientSecret() + "'");
-    CountDownLatch stop = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      System.out.println("emulator stats: " + emulator.stats().toJson().encode());
-      stop.countDown();
-    }));
-    stop.await();
+    // Runs until the JVM is asked to stop (Ctrl-C, SIGTERM); the hook prints what the emulator saw.
+    Runtime.getRuntime().addShutdownHook(new Thread(() ->
+        System.out.println("emulator stats: " + emulator.stats().toJson().encode())));
+    io.vertx.core.Promise.<Void>promise().future().await();
     return 0;
   }
 }
