@@ -88,10 +88,6 @@ public final class Application {
     return vertx;
   }
 
-  public Settings settings() {
-    return settings;
-  }
-
   /**
    * Graceful stop: readiness goes DOWN and no new items are claimed; in-flight items get
    * {@code graceMs} to finish; outcomes are flushed; then everything is closed.

@@ -1,6 +1,5 @@
 package io.onboarder.api;
 
-import io.onboarder.bus.Problem;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
@@ -42,9 +41,5 @@ final class BearerAuth implements Handler<RoutingContext> {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  static Problem unauthorized() {
-    return Problems.forStatus(401, null);
   }
 }

@@ -10,7 +10,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.Json;
@@ -237,9 +236,5 @@ public final class HttpApiVerticle extends VerticleBase {
     }
     Problems.send(rc, Problem.badRequest(name + " must be a whole number from " + min + " to " + max + "."));
     return null;
-  }
-
-  static boolean isMethod(RoutingContext rc, HttpMethod m) {
-    return rc.request().method() == m;
   }
 }

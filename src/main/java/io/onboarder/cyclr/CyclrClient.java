@@ -35,7 +35,6 @@ public final class CyclrClient {
 
   private final Vertx vertx;
   private final HttpClientAgent http;
-  private final String apiUrl;
   // Parsed once: building requests from host/port/path avoids parsing a URL per call.
   private final String host;
   private final int port;
@@ -51,7 +50,6 @@ public final class CyclrClient {
   public CyclrClient(Vertx vertx, String apiUrl, String clientId, String clientSecret, long timeoutMs,
                      int maxAttempts, int maxConcurrency, RequestGate gate, RetryPolicy retry, Metrics metrics) {
     this.vertx = vertx;
-    this.apiUrl = apiUrl;
     java.net.URI uri = java.net.URI.create(apiUrl);
     this.ssl = "https".equalsIgnoreCase(uri.getScheme());
     this.host = uri.getHost();

@@ -135,7 +135,7 @@ public final class OnboardFlow {
     Future<JsonObject> token = switch (signInMode) {
       case ACCOUNT_TOKENS -> client.sendJson(CyclrCall.post("/v1.0/accounts/tokens", account, null, true,
           "POST /v1.0/accounts/tokens"));
-      case SIGNINTOKEN -> client.sendJson(CyclrCall.post("/v1.0/accounts/" + encodePath(account) + "/signintoken",
+      case SIGNINTOKEN -> client.sendJson(CyclrCall.post("/v1.0/accounts/" + encode(account) + "/signintoken",
           null, new JsonObject().put("Username", username != null ? username : account), true,
           "POST /v1.0/accounts/{id}/signintoken"));
     };
@@ -276,8 +276,8 @@ public final class OnboardFlow {
   }
 
   private Future<Connector> byNameEndpoint(ConnectorRef ref, String account) {
-    String path = "/v1.0/connectors/" + encodePath(ref.name())
-        + (ref.version() == null ? "" : "/" + encodePath(ref.version()));
+    String path = "/v1.0/connectors/" + encode(ref.name())
+        + (ref.version() == null ? "" : "/" + encode(ref.version()));
     return client.send(CyclrCall.get(path, account, ref.version() == null ? "GET /v1.0/connectors/{name}"
             : "GET /v1.0/connectors/{name}/{version}"))
         .map(resp -> {
@@ -357,13 +357,9 @@ public final class OnboardFlow {
     return fallback;
   }
 
-  /** RFC 3986 query-value encoding (spaces as %20, not '+'). */
+  /** RFC 3986 encoding of a query value or a path segment (spaces as %20, not '+'; '/' encoded). */
   static String encode(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
-  }
-
-  static String encodePath(String s) {
-    return encode(s);
   }
 
   private static String normalizeTime(String t) {

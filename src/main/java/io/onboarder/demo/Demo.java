@@ -76,14 +76,9 @@ public final class Demo implements Callable<Integer> {
     say("Cyclr emulator      %s  (latency %d ms, %.0f %% of calls answered 503)", cyclr.apiUrl(), latencyMs,
         failureRate * 100);
 
-    JsonObject conf = new JsonObject();
-    ConfigLoader.put(conf, "http.port", 0);
+    JsonObject conf = cyclr.serviceConfig(dir.resolve("demo.db"));
     ConfigLoader.put(conf, "api.authDisabled", true);
-    ConfigLoader.put(conf, "cyclr.apiUrl", cyclr.apiUrl());
-    ConfigLoader.put(conf, "cyclr.clientId", eo.getClientId());
-    ConfigLoader.put(conf, "cyclr.clientSecret", eo.getClientSecret());
     ConfigLoader.put(conf, "gateway.maxConcurrency", 16);
-    ConfigLoader.put(conf, "store.url", "sqlite:" + dir.resolve("demo.db"));
     Application app = Application.deploy(vertx, Settings.from(conf)).await(60, TimeUnit.SECONDS);
     String base = "http://127.0.0.1:" + app.httpPort();
     say("cyclr-onboarder     %s  (store %s)", base, dir.resolve("demo.db"));

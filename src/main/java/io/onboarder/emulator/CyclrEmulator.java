@@ -101,6 +101,20 @@ public final class CyclrEmulator {
     return s.close();
   }
 
+  /**
+   * The configuration that points the service at this emulator: any free HTTP port, the emulator's
+   * URL and client credentials, and a SQLite store at {@code dbFile}. Callers add the rest.
+   */
+  public JsonObject serviceConfig(java.nio.file.Path dbFile) {
+    JsonObject conf = new JsonObject();
+    io.onboarder.config.ConfigLoader.put(conf, "http.port", 0);
+    io.onboarder.config.ConfigLoader.put(conf, "cyclr.apiUrl", apiUrl());
+    io.onboarder.config.ConfigLoader.put(conf, "cyclr.clientId", options.getClientId());
+    io.onboarder.config.ConfigLoader.put(conf, "cyclr.clientSecret", options.getClientSecret());
+    io.onboarder.config.ConfigLoader.put(conf, "store.url", "sqlite:" + dbFile);
+    return conf;
+  }
+
   public int port() {
     return port;
   }

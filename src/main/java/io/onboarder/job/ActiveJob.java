@@ -17,8 +17,12 @@ final class ActiveJob {
   int retrying;
   Future<Void> finishing;
 
+  final double toleratedFailurePercent;
+
   ActiveJob(JobRecord record, Map<ItemStatus, Long> counts) {
     this.record = record;
+    this.toleratedFailurePercent = record.spec().getJsonObject("options", new JsonObject())
+        .getDouble("toleratedFailurePercent", 100.0);
     this.status = record.status();
     for (ItemStatus s : ItemStatus.values()) {
       this.counts.put(s, counts.getOrDefault(s, 0L));
@@ -48,11 +52,6 @@ final class ActiveJob {
 
   boolean idle() {
     return inFlight == 0 && count(ItemStatus.PENDING) == 0 && count(ItemStatus.RUNNING) == 0;
-  }
-
-  double toleratedFailurePercent() {
-    JsonObject options = record.spec().getJsonObject("options", new JsonObject());
-    return options.getDouble("toleratedFailurePercent", 100.0);
   }
 
   JobStatus finalStatus() {

@@ -245,7 +245,7 @@ public final class JobVerticle extends VerticleBase {
         maybeFinish(job);
       } else {
         if (job.status == JobStatus.PENDING) {
-          setStatus(job, JobStatus.RUNNING, null);
+          setStatus(job, JobStatus.RUNNING);
         }
         for (ClaimedItem item : items) {
           dispatch(job, item);
@@ -412,7 +412,7 @@ public final class JobVerticle extends VerticleBase {
     if (job.stoppedByPolicy || job.cancelRequested || job.finishing != null) {
       return;
     }
-    double tolerated = job.toleratedFailurePercent();
+    double tolerated = job.toleratedFailurePercent;
     if (tolerated >= 100 || job.count(ItemStatus.FAILED) * 100.0 / job.record.total() <= tolerated) {
       return;
     }
@@ -463,10 +463,11 @@ public final class JobVerticle extends VerticleBase {
     });
   }
 
-  private void setStatus(ActiveJob job, JobStatus status, String finishedAt) {
+  /** A status change of a job still running (finishing goes through maybeFinish). */
+  private void setStatus(ActiveJob job, JobStatus status) {
     job.status = status;
     metrics.job(status.name());
-    store.setJobStatus(job.id(), status, finishedAt)
+    store.setJobStatus(job.id(), status, null)
         .onFailure(err -> log.error("could not set job {} to {}", job.id(), status, err));
     bus.publish(Addresses.EVENTS_JOB, summaryOf(job));
   }

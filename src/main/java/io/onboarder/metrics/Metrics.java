@@ -28,10 +28,6 @@ public final class Metrics {
     return new Metrics(r != null ? r : new SimpleMeterRegistry());
   }
 
-  public MeterRegistry registry() {
-    return registry;
-  }
-
   /** One Cyclr HTTP exchange: route template, outcome (success, retryable, rate_limited, ambiguous, fatal, …). */
   public void cyclrCall(String route, String outcome, long nanos) {
     counters.computeIfAbsent("call|" + route + "|" + outcome, k -> Counter.builder("onboarder.cyclr.calls")

@@ -288,11 +288,7 @@ public final class SqliteJobStore implements JobStore {
     return inTransaction(requested, conn -> (requested
             ? conn.preparedQuery(SqlQueries.MARK_CANCEL_REQUESTED).execute(Tuple.of(jobId)).mapEmpty()
             : Future.<Void>succeededFuture())
-        .compose(v -> conn.preparedQuery(SqlQueries.SELECT_CANCELLABLE).execute(Tuple.of(jobId)).map(rows -> {
-          List<Changed> out = new ArrayList<>(rows.size());
-          rows.forEach(r -> out.add(new Changed(r.getLong("id"), r.getString("account"))));
-          return out;
-        }))
+        .compose(v -> changing(conn, SqlQueries.SELECT_CANCELLABLE, Tuple.of(jobId)))
         .compose(changed -> conn.preparedQuery(SqlQueries.CANCEL_PENDING).execute(Tuple.of(now, jobId))
             .map(changed)));
   }
@@ -302,7 +298,7 @@ public final class SqliteJobStore implements JobStore {
     String now = Instant.now().toString();
     // A retry re-opens the job in the same transaction (RUNNING, not finished, no longer cancelled),
     // so a crash cannot leave PENDING items inside a finished job.
-    return inTransaction(false, conn -> changing(conn, jobId, "FAILED")
+    return inTransaction(false, conn -> changing(conn, SqlQueries.SELECT_BY_STATUS, Tuple.of(jobId, "FAILED"))
         .compose(changed -> changed.isEmpty() ? Future.succeededFuture(changed)
             : conn.preparedQuery(SqlQueries.RETRY_FAILED).execute(Tuple.of(now, jobId))
                 .compose(v -> conn.preparedQuery(SqlQueries.REOPEN_JOB).execute(Tuple.of(jobId)))
@@ -310,8 +306,8 @@ public final class SqliteJobStore implements JobStore {
   }
 
   /** The items of a job in a status, read inside the transaction that is about to change them. */
-  private static Future<List<Changed>> changing(SqlConnection conn, String jobId, String status) {
-    return conn.preparedQuery(SqlQueries.SELECT_BY_STATUS).execute(Tuple.of(jobId, status)).map(rows -> {
+  private static Future<List<Changed>> changing(SqlConnection conn, String sql, Tuple args) {
+    return conn.preparedQuery(sql).execute(args).map(rows -> {
       List<Changed> out = new ArrayList<>(rows.size());
       rows.forEach(r -> out.add(new Changed(r.getLong("id"), r.getString("account"))));
       return out;

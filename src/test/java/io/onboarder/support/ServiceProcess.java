@@ -5,7 +5,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -165,9 +164,5 @@ public final class ServiceProcess implements AutoCloseable {
       process.destroyForcibly();
     }
     http.close();
-  }
-
-  public static String classpathSeparator() {
-    return File.pathSeparator;
   }
 }

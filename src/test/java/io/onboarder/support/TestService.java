@@ -57,16 +57,11 @@ public final class TestService implements AutoCloseable {
     CyclrEmulator cyclr = new CyclrEmulator(emulatorVertx, eo);
     await(cyclr.start(0));
     Vertx vertx = serviceVertx;
-    JsonObject conf = new JsonObject();
-    ConfigLoader.put(conf, "http.port", 0);
+    JsonObject conf = cyclr.serviceConfig(dir.resolve("onboarder.db"));
     ConfigLoader.put(conf, "api.tokens", TOKEN);
-    ConfigLoader.put(conf, "cyclr.apiUrl", cyclr.apiUrl());
-    ConfigLoader.put(conf, "cyclr.clientId", eo.getClientId());
-    ConfigLoader.put(conf, "cyclr.clientSecret", eo.getClientSecret());
     ConfigLoader.put(conf, "cyclr.requestTimeoutMs", 2000);
     ConfigLoader.put(conf, "gateway.maxConcurrency", 8);
     ConfigLoader.put(conf, "gateway.breakerOpenMs", 200);
-    ConfigLoader.put(conf, "store.url", "sqlite:" + dir.resolve("onboarder.db"));
     config.accept(conf);
     TestService s = new TestService(vertx, cyclr, dir, conf);
     s.app = await(Application.deploy(vertx, Settings.from(conf)));
