@@ -3,9 +3,8 @@ package io.onboarder.emulator;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 
 /** One Cyclr account and its installed account connectors, ordered by Id so pages are stable. */
@@ -18,8 +17,8 @@ final class Account {
   final String createdDate;
 
   private final ConcurrentSkipListMap<Integer, AccountConnector> connectors = new ConcurrentSkipListMap<>();
-  // How many live account connectors share a (connector Id, Name) pair: makes duplicate detection O(1). Guarded by this.
-  private final Map<String, Integer> liveByKey = new HashMap<>();
+  // How many live account connectors share a (connector Id, Name) pair: makes duplicate detection O(1).
+  private final ConcurrentHashMap<String, Integer> liveByKey = new ConcurrentHashMap<>();
 
   Account(String id, String name, String description, String timezone, String createdDate) {
     this.id = id;
@@ -30,12 +29,12 @@ final class Account {
   }
 
   /** Adds an installed connector; returns true when the account already had one with the same connector Id and Name. */
-  synchronized boolean add(AccountConnector ac) {
+  boolean add(AccountConnector ac) {
     connectors.put(ac.id, ac);
     return liveByKey.merge(ac.duplicateKey(), 1, Integer::sum) > 1;
   }
 
-  synchronized AccountConnector remove(int accountConnectorId) {
+  AccountConnector remove(int accountConnectorId) {
     AccountConnector removed = connectors.remove(accountConnectorId);
     if (removed != null) {
       liveByKey.computeIfPresent(removed.duplicateKey(), (k, n) -> n <= 1 ? null : n - 1);

@@ -12,8 +12,8 @@ final class SlidingWindowRateLimiter {
   private long[] stamps = new long[0];
   private int next;
 
-  /** Synchronized because it is tiny and the emulator may be driven from several event loops. */
-  synchronized boolean tryAcquire(int limit, long nowNanos) {
+  /** Called on the emulator's event loop only (one HTTP server, one context): no locking needed. */
+  boolean tryAcquire(int limit, long nowNanos) {
     if (limit <= 0) {
       return true;
     }
