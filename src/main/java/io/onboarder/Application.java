@@ -4,8 +4,12 @@ import io.onboarder.api.HttpApiVerticle;
 import io.onboarder.bus.Addresses;
 import io.onboarder.config.Settings;
 import io.onboarder.cyclr.CyclrGatewayVerticle;
+import io.onboarder.cluster.ClusterSetup;
+import io.onboarder.job.Dispatcher;
+import io.onboarder.job.JobService;
 import io.onboarder.job.JobStore;
-import io.onboarder.job.JobVerticle;
+import io.onboarder.job.NodeState;
+import io.onboarder.store.PgJobStore;
 import io.onboarder.store.SqliteJobStore;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -22,8 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The running service on one Vert.x instance: store, gateway, job verticle and HTTP API, started
- * in that order by one compose chain, and stopped gracefully (drain, then close).
+ * The running service on one Vert.x instance (one node): store, gateway, dispatcher, job service and
+ * HTTP API, started in that order by one compose chain, and stopped gracefully (drain, then close).
+ * Single-process mode and cluster mode run the same code; only the store and the event bus differ.
  */
 public final class Application {
   private static final Logger log = LoggerFactory.getLogger(Application.class);
@@ -42,6 +47,21 @@ public final class Application {
 
   /** Vert.x with Prometheus metrics, as the service runs it. */
   public static Vertx newVertx() {
+    return Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
+  }
+
+  /** The Vert.x of {@code settings}: clustered (Hazelcast, event bus over TCP) in cluster mode. */
+  public static Future<Vertx> newVertx(Settings settings) {
+    if (!settings.clustered()) {
+      return Future.succeededFuture(newVertx());
+    }
+    VertxOptions options = vertxOptions().setEventBusOptions(ClusterSetup.eventBus(settings));
+    return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory())
+        .withClusterManager(ClusterSetup.clusterManager(settings))
+        .buildClustered();
+  }
+
+  private static VertxOptions vertxOptions() {
     // Vert.x's own per-request HTTP-client and event-bus meters cost more CPU than the work they
     // measure at thousands of calls per second; the gateway records Cyclr calls itself (Metrics).
     MicrometerMetricsOptions metrics = new MicrometerMetricsOptions()
@@ -51,20 +71,26 @@ public final class Application {
         .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
         .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)
         .setEnabled(true);
-    return Vertx.builder()
-        .with(new VertxOptions().setMetricsOptions(metrics).setPreferNativeTransport(true))
-        .withMetrics(new MicrometerMetricsFactory())
-        .build();
+    return new VertxOptions().setMetricsOptions(metrics).setPreferNativeTransport(true);
+  }
+
+  /** The store of {@code settings}: PostgreSQL (shared) or the embedded SQLite file. */
+  static JobStore store(Vertx vertx, Settings settings) {
+    return settings.postgres()
+        ? new PgJobStore(vertx, settings.storeUrl(), settings.secretKey(), settings.storePoolSize())
+        : new SqliteJobStore(vertx, Path.of(settings.sqlitePath()), settings.secretKey());
   }
 
   /** Deploys the whole service on {@code vertx}. HTTP port 0 picks a free port (see {@link #httpPort()}). */
   public static Future<Application> deploy(Vertx vertx, Settings settings) {
-    JobStore store = new SqliteJobStore(vertx, Path.of(settings.sqlitePath()), settings.secretKey());
+    JobStore store = store(vertx, settings);
+    NodeState node = new NodeState(settings.leaseMs());
     // One HTTP API instance per core (they share the port); the API is stateless.
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return store.start()
-        .compose(v -> vertx.deployVerticle(new CyclrGatewayVerticle(settings)))
-        .compose(v -> vertx.deployVerticle(new JobVerticle(settings, store)))
+        .compose(v -> vertx.deployVerticle(new CyclrGatewayVerticle(settings, node.leaseCheck())))
+        .compose(v -> vertx.deployVerticle(new Dispatcher(settings, store, node)))
+        .compose(v -> vertx.deployVerticle(new JobService(settings, store, node)))
         // All API instances share one port; for port 0 one free port is picked first.
         .compose(v -> settings.httpPort() != 0 ? Future.succeededFuture(settings.httpPort())
             : vertx.executeBlocking(Application::freePort))

@@ -4,6 +4,7 @@ import io.onboarder.config.ConfigException;
 import io.onboarder.config.ConfigLoader;
 import io.onboarder.config.Settings;
 import io.onboarder.demo.Demo;
+import io.onboarder.store.StoreRefusedException;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.Promise;
@@ -52,25 +53,36 @@ public final class Main implements Callable<Integer> {
         System.err.println("invalid configuration: --config " + configFile + " does not exist or is not a file");
         return EXIT_CONFIG;
       }
-      Vertx vertx = Application.newVertx();
       Settings settings;
+      Vertx configVertx = Vertx.vertx();
       try {
-        JsonObject conf = ConfigLoader.load(vertx, configFile != null ? configFile : "conf/config.json")
+        JsonObject conf = ConfigLoader.load(configVertx, configFile != null ? configFile : "conf/config.json")
             .await(30, TimeUnit.SECONDS);
         settings = Settings.from(conf);
       } catch (ConfigException e) {
         System.err.println(e.getMessage());
-        vertx.close();
         return EXIT_CONFIG;
+      } finally {
+        configVertx.close();
+      }
+      Vertx vertx;
+      try {
+        vertx = Application.newVertx(settings).await(120, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        System.err.println("start-up failed: could not join the cluster '" + settings.clusterName() + "': "
+            + e.getMessage());
+        log.debug("cluster join failure", e);
+        return 1;
       }
       Application app;
       try {
         app = Application.deploy(vertx, settings).await(120, TimeUnit.SECONDS);
       } catch (Exception e) {
-        System.err.println("start-up failed: " + e.getMessage());
+        Throwable cause = e.getCause() != null && e.getCause() instanceof StoreRefusedException ? e.getCause() : e;
+        System.err.println("start-up failed: " + cause.getMessage());
         log.debug("start-up failure", e);
         vertx.close();
-        return 1;
+        return cause instanceof StoreRefusedException ? EXIT_CONFIG : 1;
       }
       log.info("cyclr-onboarder listening on port {} ({})", app.httpPort(), settings);
       Promise<Void> stopped = Promise.promise();

@@ -7,32 +7,66 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
 
-/** Checks {@code Authorization: Bearer <token>} against the configured tokens in constant time. */
+/**
+ * Checks {@code Authorization: Bearer <token>} against the configured tokens in constant time, and
+ * names the caller. {@code API_TOKENS} entries are {@code token}, {@code name:token} or
+ * {@code name:token:admin}; plain tokens all belong to the caller {@value #DEFAULT_CALLER}.
+ */
 final class BearerAuth implements Handler<RoutingContext> {
-  private final List<byte[]> digests;
+  static final String DEFAULT_CALLER = "default";
+  /** Routing-context keys of the authenticated caller. */
+  static final String CALLER = "caller";
+  static final String ADMIN = "admin";
+
+  record Caller(String name, boolean admin) {}
+
+  private record Entry(byte[] digest, Caller caller) {}
+
+  private final List<Entry> entries;
 
   BearerAuth(List<String> tokens) {
-    this.digests = tokens.stream().map(BearerAuth::sha256).toList();
+    this.entries = tokens.stream().map(BearerAuth::parse).toList();
+  }
+
+  private static Entry parse(String spec) {
+    String[] parts = spec.split(":", -1);
+    if (parts.length >= 2 && !parts[0].isBlank() && !parts[1].isBlank()) {
+      boolean admin = parts.length == 3 && parts[2].trim().equalsIgnoreCase("admin");
+      if (parts.length == 2 || admin) {
+        return new Entry(sha256(parts[1].trim()), new Caller(parts[0].trim(), admin));
+      }
+    }
+    return new Entry(sha256(spec), new Caller(DEFAULT_CALLER, false));
   }
 
   @Override
   public void handle(RoutingContext rc) {
     String header = rc.request().getHeader("Authorization");
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) && accepts(header.substring(7).trim())) {
+    Caller caller = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+        ? caller(header.substring(7).trim()) : null;
+    if (caller != null) {
+      rc.put(CALLER, caller.name());
+      rc.put(ADMIN, caller.admin());
       rc.next();
     } else {
       Problems.send(rc, Problems.forStatus(401, null));
     }
   }
 
-  /** Compares digests (fixed length) with MessageDigest.isEqual, and always against every token. */
-  boolean accepts(String presented) {
+  /** The caller a token belongs to, or null. Compares digests (fixed length), always against every token. */
+  Caller caller(String presented) {
     byte[] given = sha256(presented);
-    boolean ok = false;
-    for (byte[] d : digests) {
-      ok |= MessageDigest.isEqual(d, given);
+    Caller found = null;
+    for (Entry e : entries) {
+      if (MessageDigest.isEqual(e.digest(), given) && found == null) {
+        found = e.caller();
+      }
     }
-    return ok;
+    return found;
+  }
+
+  boolean accepts(String presented) {
+    return caller(presented) != null;
   }
 
   private static byte[] sha256(String s) {

@@ -3,6 +3,7 @@ package io.onboarder.api;
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
 import io.onboarder.config.Settings;
+import io.onboarder.job.JobService;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
@@ -30,8 +31,9 @@ import java.util.regex.Pattern;
 public final class HttpApiVerticle extends VerticleBase {
   private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
   private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,200}");
-  private static final DeliveryOptions SUBMIT = new DeliveryOptions().setSendTimeout(120_000);
-  private static final DeliveryOptions QUERY = new DeliveryOptions().setSendTimeout(30_000);
+  // The job service runs on every node: an HTTP request is answered by its own node.
+  private static final DeliveryOptions SUBMIT = new DeliveryOptions().setSendTimeout(120_000).setLocalOnly(true);
+  private static final DeliveryOptions QUERY = new DeliveryOptions().setSendTimeout(30_000).setLocalOnly(true);
 
   private final Settings settings;
   private final int port;
@@ -142,7 +144,7 @@ public final class HttpApiVerticle extends VerticleBase {
       return;
     }
     json.remove("idempotencyKey"); // the HTTP API takes the key from the header only
-    DeliveryOptions options = new DeliveryOptions(SUBMIT);
+    DeliveryOptions options = asCaller(rc, SUBMIT);
     String key = rc.request().getHeader("Idempotency-Key");
     if (key != null) {
       if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
@@ -203,13 +205,24 @@ public final class HttpApiVerticle extends VerticleBase {
   }
 
   private void ask(RoutingContext rc, String address, JsonObject body) {
-    vertx.eventBus().<JsonObject>request(address, body, QUERY).onComplete(ar -> {
+    vertx.eventBus().<JsonObject>request(address, body, asCaller(rc, QUERY)).onComplete(ar -> {
       if (ar.failed()) {
         Problems.send(rc, Problems.from(ar.cause(), 500));
       } else {
         rc.response().putHeader("Content-Type", "application/json").end(ar.result().body().encode());
       }
     });
+  }
+
+  /** The job service scopes jobs and idempotency keys to the caller the bearer token names. */
+  private DeliveryOptions asCaller(RoutingContext rc, DeliveryOptions base) {
+    DeliveryOptions options = new DeliveryOptions(base);
+    String caller = rc.get(BearerAuth.CALLER);
+    options.addHeader(JobService.CALLER, caller != null ? caller : BearerAuth.DEFAULT_CALLER);
+    if (settings.authDisabled() || Boolean.TRUE.equals(rc.get(BearerAuth.ADMIN))) {
+      options.addHeader(JobService.ADMIN, "true");
+    }
+    return options;
   }
 
   private static String jobId(RoutingContext rc) {

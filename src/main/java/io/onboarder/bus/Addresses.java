@@ -22,6 +22,9 @@ public final class Addresses {
   /** request/reply: {} → {"ready": bool}; used by the readiness check. */
   public static final String JOBS_READY = "onboarder.jobs.ready";
 
+  /** internal publish, cluster-wide: {"jobId"} may have claimable items or may be finishable: dispatchers wake up. */
+  public static final String JOBS_WORK = "onboarder.internal.work";
+
   /** internal request/reply: {"graceMs"} → stop claiming, wait for in-flight items, flush; replies when done. */
   public static final String JOBS_DRAIN = "onboarder.jobs.drain";
 
@@ -36,6 +39,8 @@ public final class Addresses {
   public static final String GATEWAY_ONBOARD = "cyclr.gateway.onboard";
   /** internal request/reply: {} → {"ready": bool, "breaker": state, ...}. */
   public static final String GATEWAY_STATUS = "cyclr.gateway.status";
+  /** internal publish, cluster-wide: {"jobId"} was cancelled: drop its calls that have not been sent. */
+  public static final String GATEWAY_CANCEL = "cyclr.gateway.cancel";
   /** internal request/reply: stop taking new work, fail waiting calls as "shutting down". */
   public static final String GATEWAY_DRAIN = "cyclr.gateway.drain";
 }

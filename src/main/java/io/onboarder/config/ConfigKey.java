@@ -24,7 +24,15 @@ public enum ConfigKey {
   JOBS_MAX_PENDING_ITEMS("jobs.maxPendingItems", "JOBS_MAX_PENDING_ITEMS"),
   JOBS_SHUTDOWN_GRACE_MS("jobs.shutdownGraceMs", "JOBS_SHUTDOWN_GRACE_MS"),
   STORE_URL("store.url", "STORE_URL"),
-  STORE_SECRET_KEY("store.secretKey", "STORE_SECRET_KEY");
+  STORE_SECRET_KEY("store.secretKey", "STORE_SECRET_KEY"),
+  STORE_POOL_SIZE("store.poolSize", "STORE_POOL_SIZE"),
+  JOBS_LEASE_MS("jobs.leaseMs", "JOBS_LEASE_MS"),
+  CLUSTER_MEMBERS("cluster.members", "CLUSTER_MEMBERS"),
+  CLUSTER_DNS("cluster.dns", "CLUSTER_DNS"),
+  CLUSTER_NAME("cluster.name", "CLUSTER_NAME"),
+  CLUSTER_HOST("cluster.host", "CLUSTER_HOST"),
+  CLUSTER_PORT("cluster.port", "CLUSTER_PORT"),
+  CLUSTER_BUS_PORT("cluster.busPort", "CLUSTER_BUS_PORT");
 
   public final String key;
   public final String env;

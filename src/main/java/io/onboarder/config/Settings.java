@@ -30,7 +30,15 @@ public record Settings(
     long maxPendingItems,
     long shutdownGraceMs,
     String storeUrl,
-    byte[] secretKey) {
+    byte[] secretKey,
+    int storePoolSize,
+    long leaseMs,
+    List<String> clusterMembers,
+    String clusterDns,
+    String clusterName,
+    String clusterHost,
+    int clusterPort,
+    int clusterBusPort) {
 
   public static Settings from(JsonObject conf) {
     Reader r = new Reader(conf);
@@ -59,9 +67,38 @@ public record Settings(
           "must be 'account-tokens' or 'signintoken', got '" + modeText + "'");
     }
     String storeUrl = r.string(ConfigKey.STORE_URL, "sqlite:data/onboarder.db");
-    if (!storeUrl.startsWith("sqlite:")) {
+    if (!storeUrl.startsWith("sqlite:") && !isPostgres(storeUrl)) {
       throw new ConfigException(ConfigKey.STORE_URL,
-          "must be sqlite:<path> (PostgreSQL is not supported yet), got '" + storeUrl + "'");
+          "must be sqlite:<path> or postgresql://user:password@host:port/database, got '" + redactUrl(storeUrl) + "'");
+    }
+    if (storeUrl.startsWith("sqlite:") && storeUrl.length() == "sqlite:".length()) {
+      throw new ConfigException(ConfigKey.STORE_URL, "needs a file path after sqlite:, e.g. sqlite:data/onboarder.db");
+    }
+    byte[] secretKey = r.secretKey(ConfigKey.STORE_SECRET_KEY);
+    List<String> members = Arrays.stream(r.string(ConfigKey.CLUSTER_MEMBERS, "").split(","))
+        .map(String::trim).filter(s -> !s.isEmpty()).toList();
+    for (String m : members) {
+      if (!m.matches("[^:\\s]+(:\\d{1,5})?")) {
+        throw new ConfigException(ConfigKey.CLUSTER_MEMBERS, "must be comma-separated host:port, got '" + m + "'");
+      }
+    }
+    String dns = r.string(ConfigKey.CLUSTER_DNS, "");
+    boolean clustered = !members.isEmpty() || !dns.isEmpty();
+    if (clustered && !isPostgres(storeUrl)) {
+      throw new ConfigException(ConfigKey.STORE_URL, "must be a PostgreSQL URL (postgresql://…) in cluster mode "
+          + "(CLUSTER_MEMBERS or CLUSTER_DNS is set): all nodes share one database");
+    }
+    if (isPostgres(storeUrl) && secretKey == null) {
+      throw new ConfigException(ConfigKey.STORE_SECRET_KEY, "is required with PostgreSQL (every node must share "
+          + "it; generate one with: openssl rand -base64 32)");
+    }
+    if (isPostgres(storeUrl)) {
+      try {
+        io.vertx.pgclient.PgConnectOptions.fromUri(storeUrl);
+      } catch (RuntimeException e) {
+        throw new ConfigException(ConfigKey.STORE_URL, "is not a valid PostgreSQL URL ('" + redactUrl(storeUrl)
+            + "'): use postgresql://user:password@host:port/database[?sslmode=require]");
+      }
     }
     return new Settings(
         (int) r.longIn(ConfigKey.HTTP_PORT, 8080, 0, 65535),
@@ -83,7 +120,34 @@ public record Settings(
         r.longIn(ConfigKey.JOBS_MAX_PENDING_ITEMS, 1_000_000, 1, 1_000_000_000),
         r.longIn(ConfigKey.JOBS_SHUTDOWN_GRACE_MS, 15_000, 0, 600_000),
         storeUrl,
-        r.secretKey(ConfigKey.STORE_SECRET_KEY));
+        secretKey,
+        (int) r.longIn(ConfigKey.STORE_POOL_SIZE, 8, 1, 200),
+        r.longIn(ConfigKey.JOBS_LEASE_MS, 15_000, 1_000, 600_000),
+        members,
+        dns,
+        r.string(ConfigKey.CLUSTER_NAME, "cyclr-onboarder").isBlank() ? "cyclr-onboarder"
+            : r.string(ConfigKey.CLUSTER_NAME, "cyclr-onboarder"),
+        r.string(ConfigKey.CLUSTER_HOST, ""),
+        (int) r.longIn(ConfigKey.CLUSTER_PORT, 5701, 1, 65535),
+        (int) r.longIn(ConfigKey.CLUSTER_BUS_PORT, 5710, 0, 65535));
+  }
+
+  private static boolean isPostgres(String url) {
+    return url.startsWith("postgresql://") || url.startsWith("postgres://");
+  }
+
+  /** A store URL without its password, for messages and logs. */
+  public static String redactUrl(String url) {
+    return url.replaceAll("(://[^:/@]*:)[^@]*@", "$1***@");
+  }
+
+  /** Cluster mode: a clustered event bus and a shared PostgreSQL store. */
+  public boolean clustered() {
+    return !clusterMembers.isEmpty() || !clusterDns.isEmpty();
+  }
+
+  public boolean postgres() {
+    return isPostgres(storeUrl);
   }
 
   /** Path of the SQLite database file. */
@@ -96,7 +160,7 @@ public record Settings(
     // Never print secrets, even by accident.
     return "Settings[httpPort=" + httpPort + ", cyclrApiUrl=" + cyclrApiUrl + ", signInMode=" + signInMode.value
         + ", maxConcurrency=" + maxConcurrency + ", ratePerSecond=" + ratePerSecond + ", maxAttempts=" + maxAttempts
-        + ", storeUrl=" + storeUrl + "]";
+        + ", storeUrl=" + redactUrl(storeUrl) + (clustered() ? ", cluster=" + clusterName : "") + "]";
   }
 
   /** Typed reads with validation; values may arrive as JSON numbers/booleans or as env strings. */

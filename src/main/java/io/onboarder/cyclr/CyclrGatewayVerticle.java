@@ -23,13 +23,16 @@ public final class CyclrGatewayVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(CyclrGatewayVerticle.class);
 
   private final Settings settings;
+  private final java.util.function.BooleanSupplier mayInstall;
   private CyclrClient client;
   private OnboardFlow flow;
   private final Map<String, Future<?>> accountTails = new HashMap<>();
   private int active;
 
-  public CyclrGatewayVerticle(Settings settings) {
+  /** {@code mayInstall}: false while this node's item leases may have lapsed (see NodeState#holdsLeases). */
+  public CyclrGatewayVerticle(Settings settings, java.util.function.BooleanSupplier mayInstall) {
     this.settings = settings;
+    this.mayInstall = mayInstall;
   }
 
   @Override
@@ -42,7 +45,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     // After an ambiguous install, wait a fraction of the request timeout (1-5 s) before checking.
     long settle = Math.max(1_000, Math.min(5_000, settings.cyclrRequestTimeoutMs() / 6));
     flow = new OnboardFlow(vertx, client, settings.signInMode(), settings.cyclrServiceUrl(), settings.maxAttempts(),
-        settle);
+        settle, mayInstall);
     MessageConsumer<JsonObject> onboard = vertx.eventBus().localConsumer(Addresses.GATEWAY_ONBOARD, this::onboard);
     MessageConsumer<JsonObject> status = vertx.eventBus().localConsumer(Addresses.GATEWAY_STATUS, this::status);
     MessageConsumer<JsonObject> drain = vertx.eventBus().localConsumer(Addresses.GATEWAY_DRAIN, msg -> {

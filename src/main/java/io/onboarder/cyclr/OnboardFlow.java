@@ -34,6 +34,7 @@ public final class OnboardFlow {
   private final SignInMode signInMode;
   private final String serviceUrl;
   private final int maxAttempts;
+  private final java.util.function.BooleanSupplier mayInstall;
   private final Map<String, CachedConnector> connectors = new HashMap<>();
   private final Set<String> knownAccounts = ConcurrentHashMap.newKeySet();
 
@@ -55,7 +56,8 @@ public final class OnboardFlow {
   }
 
   public OnboardFlow(io.vertx.core.Vertx vertx, CyclrClient client, SignInMode signInMode, String serviceUrl,
-                     int maxAttempts, long settleMillis) {
+                     int maxAttempts, long settleMillis, java.util.function.BooleanSupplier mayInstall) {
+    this.mayInstall = mayInstall;
     this.vertx = vertx;
     this.settleMillis = settleMillis;
     this.client = client;
@@ -96,6 +98,10 @@ public final class OnboardFlow {
                   new JsonObject().put("code", "DRY_RUN").put("message", "dry run: would install '" + installName
                       + "'")));
             }
+            if (item.getBoolean("checkOnly", false)) {
+              // A recovered item of a cancelled job: its earlier install did not land, and none is sent now.
+              return Future.succeededFuture(new Result(ItemStatus.CANCELLED, connector, null, null, null, null));
+            }
             // From the first install POST on, an interrupted item may exist at Cyclr: if shutdown
             // interrupts it, it is handed back as recovered (checked and finished, even if cancelled).
             return install(item, account, connector, installName, 1)
@@ -111,7 +117,8 @@ public final class OnboardFlow {
     Long acId = longOf(ac.getValue("Id"), null);
     boolean authenticated = Boolean.TRUE.equals(ac.getValue("Authenticated"));
     // Only a user sign-in needs a link; OAuth2 client-credentials connectors authenticate themselves.
-    if (!connector.needsUserSignIn() || authenticated || item.getBoolean("dryRun", false)) {
+    if (!connector.needsUserSignIn() || authenticated || item.getBoolean("dryRun", false)
+        || item.getBoolean("checkOnly", false)) {
       return Future.succeededFuture(new Result(status, connector, acId, null, null, null));
     }
     String targetOrigin = item.getString("targetOrigin");
@@ -150,6 +157,11 @@ public final class OnboardFlow {
   /** Installs once; after an ambiguous outcome, checks the account before sending again. */
   private Future<JsonObject> install(JsonObject item, String account, Connector connector, String installName,
                                      int attempt) {
+    if (!mayInstall.getAsBoolean()) {
+      // This node's lease on the item may lapse before the POST lands: hand it back rather than race
+      // the node that would take it over. After an earlier attempt it is handed back as recovered.
+      return Future.failedFuture(new CyclrException.ShuttingDown(attempt > 1));
+    }
     JsonArray properties = new JsonArray();
     JsonArray requested = item.getJsonArray("properties");
     if (requested != null) {

@@ -2,6 +2,19 @@ package io.onboarder.job;
 
 import io.vertx.core.json.JsonObject;
 
-/** A job as stored: its request spec (without auth values) and lifecycle fields. */
+/**
+ * A job as stored: its request spec (without auth values) and lifecycle fields. {@code owner} is the
+ * caller (API token name) that created it; {@code stopped} means the failure policy stopped it.
+ */
 public record JobRecord(String id, JobStatus status, String createdAt, String finishedAt, int total,
-                        JsonObject spec, boolean cancelRequested) {}
+                        JsonObject spec, boolean cancelRequested, boolean stopped, String owner) {
+
+  /** No new item starts: cancelled by a user or stopped by the failure policy. Recovered items still finish. */
+  public boolean recoveredOnly() {
+    return cancelRequested || stopped;
+  }
+
+  public double toleratedFailurePercent() {
+    return spec.getJsonObject("options", new JsonObject()).getDouble("toleratedFailurePercent", 100.0);
+  }
+}

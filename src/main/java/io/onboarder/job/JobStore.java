@@ -5,62 +5,99 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Durable state of jobs and items. One implementation per backend ({@code io.onboarder.store});
- * every method is non-blocking. Auth values are encrypted by the store and never leave it
- * except decrypted inside a {@link ClaimedItem}.
+ * Durable state of jobs and items, shared by every node. One implementation per backend
+ * ({@code io.onboarder.store}); every method is non-blocking. The store, not a node's memory,
+ * decides every correctness rule: who owns an item (leases on the database clock), one running
+ * item per account (a unique index), one job per idempotency key, and who finishes a job
+ * (a conditional update). Auth values are encrypted by the store and leave it only decrypted
+ * inside a {@link ClaimedItem}.
  */
 public interface JobStore {
 
   /** Result of {@link #create}: the job, and whether it already existed under the idempotency key. */
   record Created(JobRecord job, boolean existing) {}
 
-  /** Migrates the schema; must complete before anything else is called. */
+  /** An item whose status a bulk operation changed: for item events. */
+  record Changed(long itemId, String jobId, String account) {}
+
+  /** Migrates the schema (refusing a newer one); must complete before anything else is called. */
   Future<Void> start();
 
   Future<Void> close();
 
+  /** A cheap round trip: fails while the database is unreachable (readiness). */
+  Future<Void> ping();
+
   /**
-   * Commits a job and all its items in one transaction. With an idempotency key already used for
-   * the same request, returns that job ({@code existing}); for a different request, fails with a 409 problem.
+   * Commits a job and all its items in one transaction. An idempotency key is scoped to its
+   * {@code owner}: the same key for the same request returns that job ({@code existing}); for a
+   * different request, fails with a 409 problem.
    */
-  Future<Created> create(JobRequest request, String idempotencyKey);
+  Future<Created> create(JobRequest request, String owner, String idempotencyKey);
 
   Future<JobRecord> job(String jobId);
 
-  Future<List<JobRecord>> recentJobs(int limit);
+  /** Newest first; {@code owner} null lists every caller's jobs. */
+  Future<List<JobRecord>> recentJobs(String owner, int limit);
 
   Future<Map<ItemStatus, Long>> counts(String jobId);
+
+  /** PENDING items over all jobs: the admission bound. */
+  Future<Long> pendingItems();
 
   /** Jobs not in a terminal status, oldest first. */
   Future<List<JobRecord>> unfinishedJobs();
 
-  /** Crash recovery: items left RUNNING by a dead process go back to PENDING (they are checked at Cyclr first). */
-  Future<Integer> requeueRunning();
+  /** PENDING → RUNNING; true for the one caller that made the change. */
+  Future<Boolean> markRunning(String jobId);
 
   /**
-   * Moves up to {@code max} PENDING items of a job to RUNNING (attempts + 1) and returns them, in item
-   * order; with {@code recoveredOnly}, only items that were in flight when a previous process died.
+   * Leases up to {@code max} PENDING items of a job to {@code node} for {@code leaseMs} (RUNNING,
+   * attempts + 1), at most one per account and none of an account that has a RUNNING item anywhere.
+   * In a cancelled or stopped job only recovered items (in flight when their owner died) are
+   * claimed, marked {@link ClaimedItem#halted()}: they are checked at Cyclr, never installed.
    */
-  Future<List<ClaimedItem>> claim(String jobId, int max, boolean recoveredOnly);
+  Future<List<ClaimedItem>> claim(String jobId, String node, int max, long leaseMs);
 
-  /** Records outcomes in one transaction. */
-  Future<Void> record(List<ItemOutcome> outcomes);
+  /** Extends every lease {@code node} holds; returns how many. */
+  Future<Integer> renewLeases(String node, long leaseMs);
 
-  /** An item whose status a bulk operation changed: for item events. */
-  record Changed(long itemId, String account) {}
+  /** Items whose lease expired (their node died) become PENDING again, recovered; returns them. */
+  Future<List<Changed>> releaseExpired();
+
+  /** Every RUNNING item becomes PENDING again, recovered: start-up of the single-process store only. */
+  Future<Integer> releaseAll();
 
   /**
-   * PENDING items of a job become CANCELLED, except recovered ones (in flight when a process died:
-   * they may be installed, so they are checked and finished); returns them. With {@code requested},
-   * the job is also marked as cancelled by the user, durably, so a restart does not resume it.
+   * Records outcomes of items {@code node} still holds, in one transaction; returns those applied.
+   * An outcome for an item whose lease was lost (taken over after expiry) is dropped: the new owner
+   * checks it at Cyclr.
    */
-  Future<List<Changed>> cancelPending(String jobId, boolean requested);
+  Future<List<ItemOutcome>> record(String node, List<ItemOutcome> outcomes);
 
-  /** FAILED items of a job become PENDING again and the job is re-opened (RUNNING), atomically; returns them. */
+  /**
+   * Marks the job cancelled, durably, and cancels its PENDING items that never reached Cyclr;
+   * returns them. A finished job fails with a 409 problem.
+   */
+  Future<List<Changed>> cancel(String jobId);
+
+  /** The failure policy: marks the job stopped and cancels its PENDING items that never reached Cyclr. */
+  Future<List<Changed>> stop(String jobId);
+
+  /** In a cancelled or stopped job: PENDING items that never reached Cyclr (handed back) become CANCELLED. */
+  Future<List<Changed>> cancelUnstarted(String jobId);
+
+  /**
+   * FAILED items become PENDING again and the job is re-opened (RUNNING), atomically; returns them.
+   * A cancelled job fails with a 409 problem.
+   */
   Future<List<Changed>> retryFailed(String jobId);
 
-  /** Sets the job's status; {@code finishedAt} is null while it is not finished. */
-  Future<Void> setJobStatus(String jobId, JobStatus status, String finishedAt);
+  /**
+   * Finishes the job if it is not finished and has no PENDING or RUNNING item: exactly one caller
+   * cluster-wide gets the finished record back (and publishes the final event); others get null.
+   */
+  Future<JobRecord> finishIfDone(String jobId);
 
   Future<ItemPage> items(String jobId, ItemStatus status, int limit, String cursor);
 }

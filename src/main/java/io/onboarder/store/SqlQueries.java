@@ -1,48 +1,99 @@
 package io.onboarder.store;
 
-/** Every SQL statement of the store, in one holder. Plain SQL that SQLite and PostgreSQL both accept. */
+/**
+ * Every SQL statement of the store, in one holder. Plain SQL that SQLite and PostgreSQL both accept,
+ * with the few dialect differences ({NOW_MS}, {FOR_UPDATE}, the claim, the job insert) expanded by
+ * {@link SqlDialect}.
+ */
 final class SqlQueries {
   private SqlQueries() {}
 
-  static final String INSERT_JOB =
-      "INSERT INTO jobs (id, seq, status, created_at, finished_at, total, spec, idempotency_key, request_print) "
-          + "VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, NULL, ?, ?, ?, ?)";
+  static String insertJob(SqlDialect d) {
+    // SQLite numbers jobs itself; PostgreSQL's seq is a sequence (BIGSERIAL).
+    return d == SqlDialect.SQLITE
+        ? "INSERT INTO jobs (id, seq, status, created_at, finished_at, total, spec, idempotency_key, request_print, "
+            + "owner) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, NULL, ?, ?, ?, ?, ?)"
+        : "INSERT INTO jobs (id, status, created_at, finished_at, total, spec, idempotency_key, request_print, owner) "
+            + "VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?)";
+  }
+
   static final String INSERT_ITEM =
       "INSERT INTO items (job_id, account, spec, auth_value, status, attempts, updated_at) VALUES (?, ?, ?, ?, 'PENDING', 0, ?)";
-  static final String JOB_COLUMNS = "id, status, created_at, finished_at, total, spec, cancel_requested";
+  static final String JOB_COLUMNS = "id, status, created_at, finished_at, total, spec, cancel_requested, stopped, owner";
   static final String SELECT_JOB = "SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = ?";
+  static final String LOCK_JOB = "SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = ?{FOR_UPDATE}";
   static final String SELECT_JOB_BY_KEY = "SELECT " + JOB_COLUMNS + ", request_print FROM jobs WHERE idempotency_key = ?";
   static final String SELECT_RECENT_JOBS = "SELECT " + JOB_COLUMNS + " FROM jobs ORDER BY seq DESC LIMIT ?";
+  static final String SELECT_RECENT_JOBS_OF =
+      "SELECT " + JOB_COLUMNS + " FROM jobs WHERE owner = ? ORDER BY seq DESC LIMIT ?";
   static final String SELECT_UNFINISHED_JOBS =
       "SELECT " + JOB_COLUMNS + " FROM jobs WHERE status IN ('PENDING', 'RUNNING') ORDER BY seq";
   static final String COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM items WHERE job_id = ? GROUP BY status";
-  static final String REQUEUE_RUNNING =
-      "UPDATE items SET status = 'PENDING', recovered = 1, updated_at = ? WHERE status = 'RUNNING'";
-  static final String SELECT_CLAIMABLE =
-      "SELECT id, account, auth_value, spec, attempts FROM items WHERE job_id = ? AND status = 'PENDING' "
-          + "AND recovered >= ? ORDER BY id LIMIT ?";
-  static final String MARK_CLAIMED =
-      "UPDATE items SET status = 'RUNNING', attempts = attempts + 1, updated_at = ? "
-          + "WHERE job_id = ? AND status = 'PENDING' AND recovered >= ? AND id <= ?";
+  static final String COUNT_PENDING = "SELECT COUNT(*) FROM items WHERE status = 'PENDING'";
+  static final String MARK_RUNNING = "UPDATE jobs SET status = 'RUNNING' WHERE id = ? AND status = 'PENDING'";
+  static final String PING = "SELECT 1";
+
+  /** In a cancelled or stopped job, only recovered items may still run (decided by the database, not a cache). */
+  private static final String RECOVERED_OR_LIVE = "(i.recovered = 1 OR NOT EXISTS (SELECT 1 FROM jobs j "
+      + "WHERE j.id = i.job_id AND (j.cancel_requested = 1 OR j.stopped = 1)))";
+  private static final String CLAIM_CANDIDATES =
+      "SELECT id, account FROM items i WHERE i.job_id = ? AND i.status = 'PENDING' AND " + RECOVERED_OR_LIVE
+          + " AND NOT EXISTS (SELECT 1 FROM items r WHERE r.account = i.account AND r.status = 'RUNNING') "
+          + "ORDER BY i.id LIMIT ?";
+  private static final String CLAIM_SET =
+      "UPDATE items SET status = 'RUNNING', attempts = attempts + 1, lease_owner = ?, lease_until = {NOW_MS} + ?, "
+          + "updated_at = ? ";
+  private static final String CLAIM_RETURNING = " RETURNING id, account, auth_value, spec, attempts, "
+      + "(SELECT j.cancel_requested + j.stopped FROM jobs j WHERE j.id = items.job_id) AS halted";
+
+  /**
+   * Parameters: node, leaseMs, now, jobId, candidates, max. One item per account, none
+   * of an account with a RUNNING item; the unique index items_one_running_per_account is the backstop.
+   * PostgreSQL: candidates locked with SKIP LOCKED, and an advisory lock per account so that two
+   * nodes claiming at the same moment skip each other's accounts.
+   */
+  static String claim(SqlDialect d) {
+    if (d == SqlDialect.SQLITE) {
+      return d.sql(CLAIM_SET + "WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY account "
+          + "ORDER BY id) AS rn FROM (" + CLAIM_CANDIDATES + ")) WHERE rn = 1 ORDER BY id LIMIT ?)" + CLAIM_RETURNING);
+    }
+    return d.sql("WITH cand AS (SELECT id, account FROM items i WHERE i.job_id = $4 AND i.status = 'PENDING' AND "
+        + RECOVERED_OR_LIVE + " AND NOT EXISTS (SELECT 1 FROM items r WHERE r.account = i.account "
+        + "AND r.status = 'RUNNING') ORDER BY i.id LIMIT $5 FOR UPDATE OF i SKIP LOCKED), "
+        + "pick AS (SELECT DISTINCT ON (account) id FROM cand "
+        + "WHERE pg_try_advisory_xact_lock(hashtextextended(account, 0)) ORDER BY account, id) "
+        + "UPDATE items SET status = 'RUNNING', attempts = attempts + 1, lease_owner = $1, "
+        + "lease_until = {NOW_MS} + $2, updated_at = $3 WHERE id IN (SELECT id FROM pick ORDER BY id LIMIT $6)"
+        + CLAIM_RETURNING);
+  }
+
+  static final String RENEW_LEASES =
+      "UPDATE items SET lease_until = {NOW_MS} + ? WHERE lease_owner = ? AND status = 'RUNNING'";
+  static final String RELEASE_EXPIRED =
+      "UPDATE items SET status = 'PENDING', recovered = 1, lease_owner = NULL, lease_until = NULL, updated_at = ? "
+          + "WHERE status = 'RUNNING' AND lease_until < {NOW_MS} RETURNING id, job_id, account";
+  static final String RELEASE_ALL =
+      "UPDATE items SET status = 'PENDING', recovered = 1, lease_owner = NULL, lease_until = NULL WHERE status = 'RUNNING'";
   static final String RECORD_OUTCOME =
       "UPDATE items SET status = ?, connector_id = COALESCE(?, connector_id), "
           + "account_connector_id = COALESCE(?, account_connector_id), oauth_url = ?, oauth_expires_at = ?, error = ?, "
           + "auth_value = CASE WHEN ? = 1 THEN NULL ELSE auth_value END, "
           + "attempts = CASE WHEN ? = 'PENDING' THEN attempts - 1 ELSE attempts END, "
-          + "recovered = CASE WHEN ? = 1 THEN 1 ELSE recovered END, updated_at = ? "
-          + "WHERE id = ? AND status = 'RUNNING'";
-  static final String SELECT_BY_STATUS = "SELECT id, account FROM items WHERE job_id = ? AND status = ? ORDER BY id";
-  static final String SELECT_CANCELLABLE =
-      "SELECT id, account FROM items WHERE job_id = ? AND status = 'PENDING' AND recovered = 0 ORDER BY id";
+          + "recovered = CASE WHEN ? = 1 THEN 1 ELSE recovered END, lease_owner = NULL, lease_until = NULL, "
+          + "updated_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?";
   static final String MARK_CANCEL_REQUESTED = "UPDATE jobs SET cancel_requested = 1 WHERE id = ?";
-  static final String CANCEL_PENDING =
+  static final String MARK_STOPPED = "UPDATE jobs SET stopped = 1 WHERE id = ?";
+  static final String CANCEL_UNSTARTED =
       "UPDATE items SET status = 'CANCELLED', auth_value = NULL, updated_at = ? "
-          + "WHERE job_id = ? AND status = 'PENDING' AND recovered = 0";
-  static final String REOPEN_JOB =
-      "UPDATE jobs SET cancel_requested = 0, status = 'RUNNING', finished_at = NULL WHERE id = ?";
+          + "WHERE job_id = ? AND status = 'PENDING' AND recovered = 0 RETURNING id, account";
   static final String RETRY_FAILED =
-      "UPDATE items SET status = 'PENDING', error = NULL, updated_at = ? WHERE job_id = ? AND status = 'FAILED'";
-  static final String SET_JOB_STATUS = "UPDATE jobs SET status = ?, finished_at = ? WHERE id = ?";
+      "UPDATE items SET status = 'PENDING', error = NULL, updated_at = ? WHERE job_id = ? AND status = 'FAILED' "
+          + "RETURNING id, account";
+  static final String REOPEN_JOB = "UPDATE jobs SET status = 'RUNNING', finished_at = NULL, stopped = 0 WHERE id = ?";
+  static final String ANY_UNFINISHED_ITEM =
+      "SELECT 1 FROM items WHERE job_id = ? AND status IN ('PENDING', 'RUNNING') LIMIT 1";
+  static final String ANY_FAILED_ITEM = "SELECT 1 FROM items WHERE job_id = ? AND status = 'FAILED' LIMIT 1";
+  static final String FINISH_JOB = "UPDATE jobs SET status = ?, finished_at = ? WHERE id = ?";
   static final String ITEM_COLUMNS =
       "id, account, spec, status, attempts, connector_id, account_connector_id, oauth_url, oauth_expires_at, error";
   static final String SELECT_ITEMS =

@@ -1,0 +1,471 @@
+package io.onboarder.job;
+
+import io.onboarder.bus.Addresses;
+import io.onboarder.config.Settings;
+import io.onboarder.metrics.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One per node: leases PENDING items from the shared store only while there is room in flight
+ * (pull = back-pressure), sends each to this node's gateway, records outcomes in batches, renews
+ * its leases, takes over items whose node stopped renewing, and finishes jobs. It keeps no
+ * correctness rule in memory: its job list is a cache of the store, woken by "work" notices.
+ */
+public final class Dispatcher extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+  private static final int MAX_CLAIM = 256;
+  private static final int FLUSH_AT = 64;
+  private static final long FLUSH_DELAY_MS = 10;
+  private static final long REFRESH_MS = 5_000;
+  private static final long HEALTH_MS = 1_000;
+  private static final DeliveryOptions TO_GATEWAY = new DeliveryOptions().setLocalOnly(true)
+      .setSendTimeout(TimeUnit.DAYS.toMillis(7));
+
+  private final Settings settings;
+  private final JobStore store;
+  private final NodeState node;
+  private final String nodeId;
+  private final int maxInFlight;
+  private final long leaseMs;
+  /** Unfinished jobs in dispatch order (round-robin); a cache of the store. */
+  private final Map<String, JobRecord> jobs = new LinkedHashMap<>();
+  /** Jobs whose last claim found nothing: skipped until a work notice or the periodic refresh. */
+  private final Set<String> exhausted = new HashSet<>();
+  private final Map<String, Integer> inFlightByJob = new HashMap<>();
+  private final List<ItemOutcome> buffer = new ArrayList<>();
+  private JobEvents events;
+  private int inFlight;
+  private boolean claiming;
+  private boolean flushing;
+  private long flushTimer = -1;
+  private long storeErrorLoggedAt;
+  private Promise<Void> drained;
+  private final List<Long> timers = new ArrayList<>();
+
+  public Dispatcher(Settings settings, JobStore store, NodeState node) {
+    this.settings = settings;
+    this.store = store;
+    this.node = node;
+    this.nodeId = UUID.randomUUID().toString();
+    this.leaseMs = settings.leaseMs();
+    // Three times the gateway's concurrency keeps every request slot busy while items wait for their
+    // next call and outcomes are recorded; memory stays bounded by the window, not the job size.
+    this.maxInFlight = Math.max(8, settings.maxConcurrency() * 3);
+  }
+
+  @Override
+  public Future<?> start() {
+    EventBus bus = vertx.eventBus();
+    Metrics metrics = Metrics.current();
+    events = new JobEvents(bus, metrics);
+    // Read on the scrape thread: plain fields, a slightly stale value is fine for a gauge.
+    metrics.gauge("onboarder.items.inflight", "Items being onboarded at Cyclr by this node now", () -> inFlight);
+    metrics.gauge("onboarder.jobs.active", "Unfinished jobs this node dispatches", jobs::size);
+    List<MessageConsumer<?>> consumers = List.of(
+        bus.<JsonObject>consumer(Addresses.JOBS_WORK, msg -> wake(msg.body().getString("jobId"))),
+        bus.<JsonObject>localConsumer(Addresses.JOBS_READY,
+            msg -> msg.reply(new JsonObject().put("ready", node.accepting())
+                .put("storeReachable", node.storeReachable()).put("draining", node.draining()))),
+        bus.<JsonObject>localConsumer(Addresses.JOBS_DRAIN, this::drain));
+    // The embedded store belongs to this process alone (it holds a file lock): whatever is RUNNING
+    // was in flight when the previous process died. A shared store waits for leases to expire.
+    Future<Integer> recovered = settings.clustered() ? Future.succeededFuture(0) : store.releaseAll();
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
+        .compose(v -> recovered)
+        .compose(n -> {
+          if (n > 0) {
+            log.info("recovered {} item(s) that were in flight when the service stopped; they will be checked "
+                + "at Cyclr before anything is installed", n);
+          }
+          return refresh();
+        })
+        .onSuccess(v -> {
+          node.started(true);
+          timers.add(vertx.setPeriodic(HEALTH_MS, t -> checkStore()));
+          timers.add(vertx.setPeriodic(Math.max(200, leaseMs / 5), t -> renew()));
+          // Spread the sweeps of several nodes; any node may take over expired leases.
+          timers.add(vertx.setPeriodic(Math.max(200, leaseMs / 3) + ThreadLocalRandom.current().nextLong(250),
+              t -> releaseExpired()));
+          timers.add(vertx.setPeriodic(REFRESH_MS, t -> refresh()));
+          if (!jobs.isEmpty()) {
+            log.info("{} unfinished job(s) to work on", jobs.size());
+          }
+          pump();
+        });
+  }
+
+  // ---- the job list (a cache) ----------------------------------------------------------------
+
+  private Future<Void> refresh() {
+    return store.unfinishedJobs().map(list -> {
+      Map<String, JobRecord> fresh = new LinkedHashMap<>();
+      list.forEach(j -> fresh.put(j.id(), j));
+      // Keep the rotation order of jobs already known; new ones go to the back.
+      jobs.keySet().retainAll(fresh.keySet());
+      fresh.forEach(jobs::put);
+      exhausted.clear();
+      pump();
+      return (Void) null;
+    }).onFailure(this::storeError);
+  }
+
+  private void wake(String jobId) {
+    if (jobId == null) {
+      return;
+    }
+    exhausted.remove(jobId);
+    store.job(jobId).onSuccess(job -> {
+      if (job == null || job.status().terminal()) {
+        jobs.remove(jobId);
+      } else {
+        jobs.put(jobId, job);
+        pump();
+      }
+    }).onFailure(this::storeError);
+  }
+
+  // ---- leases --------------------------------------------------------------------------------
+
+  private void checkStore() {
+    store.ping().onComplete(ar -> {
+      boolean was = node.storeReachable();
+      node.storeReachable(ar.succeeded());
+      if (was && ar.failed()) {
+        log.error("the store is unreachable ({}): not ready; outcomes are kept until it is back",
+            ar.cause().getMessage());
+      } else if (!was && ar.succeeded()) {
+        log.info("the store answers again: ready");
+        pump();
+        scheduleFlush();
+      }
+    });
+  }
+
+  private void renew() {
+    long sentAt = System.nanoTime();
+    store.renewLeases(nodeId, leaseMs)
+        .onSuccess(n -> node.leasesConfirmed(sentAt))
+        .onFailure(this::storeError);
+  }
+
+  private void releaseExpired() {
+    if (node.draining()) {
+      return;
+    }
+    store.releaseExpired().onSuccess(changed -> {
+      if (changed.isEmpty()) {
+        return;
+      }
+      log.info("took over {} item(s) whose node stopped renewing its lease; they are checked at Cyclr before "
+          + "anything is installed", changed.size());
+      events.items(changed, ItemStatus.PENDING);
+      changed.stream().map(JobStore.Changed::jobId).distinct().forEach(events::work);
+    }).onFailure(this::storeError);
+  }
+
+  private void storeError(Throwable err) {
+    long now = System.currentTimeMillis();
+    if (now - storeErrorLoggedAt > 10_000) {
+      storeErrorLoggedAt = now;
+      log.warn("store operation failed: {}", err.getMessage());
+    }
+  }
+
+  // ---- dispatch ------------------------------------------------------------------------------
+
+  /** Claims more items while there is room in flight; one claim at a time, round-robin over jobs. */
+  private void pump() {
+    if (claiming || node.draining() || !node.started() || !node.storeReachable()) {
+      return;
+    }
+    int room = maxInFlight - inFlight;
+    // Claim in batches: wait until a quarter of the window is free (unless nothing is in flight).
+    if (room <= 0 || (inFlight > 0 && room < Math.max(1, maxInFlight / 4))) {
+      return;
+    }
+    JobRecord job = nextJob();
+    if (job == null) {
+      return;
+    }
+    claiming = true;
+    store.claim(job.id(), nodeId, Math.min(room, MAX_CLAIM), leaseMs).onComplete(ar -> {
+      claiming = false;
+      if (ar.failed()) {
+        storeError(ar.cause());
+        vertx.setTimer(1000, t -> pump());
+        return;
+      }
+      List<ClaimedItem> items = ar.result();
+      if (items.isEmpty()) {
+        exhausted.add(job.id());
+        settle(job.id());
+      } else {
+        node.leasesConfirmed(System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(50));
+        if (job.status() == JobStatus.PENDING) {
+          markRunning(job);
+        }
+        items.forEach(this::dispatch);
+      }
+      pump();
+    });
+  }
+
+  private JobRecord nextJob() {
+    for (Map.Entry<String, JobRecord> e : jobs.entrySet()) {
+      if (!exhausted.contains(e.getKey())) {
+        // Rotate: the job served now goes to the back, so big jobs do not starve small ones.
+        JobRecord job = jobs.remove(e.getKey());
+        jobs.put(job.id(), job);
+        return job;
+      }
+    }
+    return null;
+  }
+
+  private void markRunning(JobRecord job) {
+    JobRecord running = new JobRecord(job.id(), JobStatus.RUNNING, job.createdAt(), null, job.total(), job.spec(),
+        job.cancelRequested(), job.stopped(), job.owner());
+    jobs.computeIfPresent(job.id(), (k, v) -> running);
+    store.markRunning(job.id())
+        .compose(changed -> changed ? store.counts(job.id()).map(c -> events.job(running, c))
+            : Future.succeededFuture())
+        .onFailure(this::storeError);
+  }
+
+  private void dispatch(ClaimedItem item) {
+    events.item(item.jobId(), item.id(), item.account(), null, ItemStatus.RUNNING, null);
+    if (item.authUnreadable()) {
+      buffer.add(ItemOutcome.failed(item, "AUTH_VALUE_UNREADABLE", "The stored auth value cannot be decrypted: "
+          + "STORE_SECRET_KEY (or the key file beside the database) changed since the job was accepted. "
+          + "Submit the item again."));
+      scheduleFlush();
+      return;
+    }
+    JobRecord job = jobs.get(item.jobId());
+    if (job == null) {
+      // Claimed, so the job exists and is unfinished: fetch it (the cache was refreshed meanwhile).
+      store.job(item.jobId()).onComplete(ar -> {
+        if (ar.succeeded() && ar.result() != null) {
+          send(ar.result(), item);
+        } else {
+          buffer.add(ItemOutcome.handBack(item));
+          scheduleFlush();
+        }
+      });
+      return;
+    }
+    send(job, item);
+  }
+
+  private void send(JobRecord job, ClaimedItem item) {
+    inFlight++;
+    inFlightByJob.merge(item.jobId(), 1, Integer::sum);
+    vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_ONBOARD, GatewayRequests.of(job.spec(), item), TO_GATEWAY)
+        .onComplete(ar -> {
+          inFlight--;
+          inFlightByJob.merge(item.jobId(), -1, Integer::sum);
+          ItemOutcome outcome;
+          if (ar.succeeded()) {
+            outcome = GatewayRequests.outcome(item, ar.result().body());
+          } else {
+            log.warn("gateway did not take item {}: {}", item.id(), ar.cause().getMessage());
+            outcome = ItemOutcome.handBack(item);
+          }
+          buffer.add(outcome);
+          scheduleFlush();
+          checkDrained();
+          pump();
+        });
+  }
+
+  // ---- recording -----------------------------------------------------------------------------
+
+  private void scheduleFlush() {
+    if (buffer.size() >= FLUSH_AT || node.draining()) {
+      flush();
+    } else if (flushTimer < 0) {
+      flushTimer = vertx.setTimer(FLUSH_DELAY_MS, t -> {
+        flushTimer = -1;
+        flush();
+      });
+    }
+  }
+
+  private Future<Void> flush() {
+    if (flushing || buffer.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    flushing = true;
+    List<ItemOutcome> batch = new ArrayList<>(buffer);
+    buffer.clear();
+    return store.record(nodeId, batch).transform(ar -> {
+      flushing = false;
+      if (ar.failed()) {
+        // Kept in order and written when the store is back (the leases may lapse meanwhile: then the
+        // item's new owner checks it at Cyclr, and this outcome is dropped by the lease condition).
+        storeError(ar.cause());
+        buffer.addAll(0, batch);
+        vertx.setTimer(500, t -> flush());
+        return Future.failedFuture(ar.cause());
+      }
+      List<ItemOutcome> applied = ar.result();
+      if (applied.size() < batch.size()) {
+        log.warn("{} outcome(s) arrived after their lease was taken over by another node; that node checks "
+            + "those items at Cyclr", batch.size() - applied.size());
+      }
+      Set<String> touched = new HashSet<>();
+      Set<String> handedBack = new HashSet<>();
+      for (ItemOutcome o : applied) {
+        events.outcome(o);
+        touched.add(o.jobId());
+        if (o.status() == ItemStatus.PENDING) {
+          handedBack.add(o.jobId());
+        }
+      }
+      handedBack.forEach(events::work);
+      for (String jobId : touched) {
+        applyFailurePolicy(jobId, applied);
+        if (inFlightByJob.getOrDefault(jobId, 0) == 0 && exhausted.contains(jobId)) {
+          settle(jobId);
+        }
+      }
+      if (!buffer.isEmpty()) {
+        scheduleFlush();
+      }
+      checkDrained();
+      pump();
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Once the share of failed items exceeds the tolerance, nothing new starts and what is left is cancelled. */
+  private void applyFailurePolicy(String jobId, List<ItemOutcome> applied) {
+    JobRecord job = jobs.get(jobId);
+    if (job == null || job.recoveredOnly() || job.toleratedFailurePercent() >= 100
+        || applied.stream().noneMatch(o -> o.jobId().equals(jobId) && o.status() == ItemStatus.FAILED)) {
+      return;
+    }
+    store.counts(jobId).compose(counts -> {
+      if (counts.get(ItemStatus.FAILED) * 100.0 / job.total() <= job.toleratedFailurePercent()) {
+        return Future.succeededFuture();
+      }
+      log.warn("job {}: {} of {} items failed, above the tolerated {} %; cancelling the rest", jobId,
+          counts.get(ItemStatus.FAILED), job.total(), job.toleratedFailurePercent());
+      jobs.computeIfPresent(jobId, (k, v) -> new JobRecord(v.id(), v.status(), v.createdAt(), null, v.total(),
+          v.spec(), v.cancelRequested(), true, v.owner()));
+      return store.stop(jobId).map(changed -> {
+        events.items(changed, ItemStatus.CANCELLED);
+        events.work(jobId);
+        return null;
+      });
+    }).onFailure(this::storeError);
+  }
+
+  /**
+   * A job with nothing left to claim: in a cancelled or stopped job, items handed back untried are
+   * cancelled; then the job is finished if nothing runs anywhere. The store lets exactly one node
+   * finish it, and that node publishes the final event.
+   */
+  private void settle(String jobId) {
+    if (node.draining()) {
+      return;
+    }
+    store.job(jobId)
+        .compose(job -> job == null || !job.recoveredOnly() || job.status().terminal() ? Future.succeededFuture()
+            : store.cancelUnstarted(jobId).map(changed -> {
+              events.items(changed, ItemStatus.CANCELLED);
+              return null;
+            }))
+        .compose(v -> store.finishIfDone(jobId))
+        .compose(finished -> {
+          if (finished == null) {
+            return Future.succeededFuture();
+          }
+          jobs.remove(jobId);
+          exhausted.remove(jobId);
+          return store.counts(jobId).map(counts -> {
+            log.info("job {} finished: {} {}", jobId, finished.status(), counts);
+            events.job(finished, counts);
+            return null;
+          });
+        })
+        .onFailure(this::storeError);
+  }
+
+  // ---- shutdown ------------------------------------------------------------------------------
+
+  /**
+   * Stops claiming; items not yet sent to Cyclr come back at once (PENDING, for any node to take);
+   * items on the wire get the grace period; outcomes are flushed; then it replies.
+   */
+  private void drain(Message<JsonObject> msg) {
+    long graceMs = msg.body() == null ? settings.shutdownGraceMs() : msg.body().getLong("graceMs",
+        settings.shutdownGraceMs());
+    node.draining(true);
+    if (drained == null) {
+      drained = Promise.promise();
+      log.info("draining: {} item(s) in flight, up to {} ms", inFlight, graceMs);
+      vertx.eventBus().request(Addresses.GATEWAY_DRAIN, new JsonObject());
+      long timer = vertx.setTimer(Math.max(1, graceMs), t -> {
+        // Out of time: what is still RUNNING keeps its lease until it expires, then is checked at Cyclr.
+        log.warn("drain grace period over with {} item(s) still in flight", inFlight);
+        flushAndComplete();
+      });
+      drained.future().onComplete(x -> vertx.cancelTimer(timer));
+      checkDrained();
+    }
+    drained.future().onComplete(x -> {
+      // Nothing touches the store after the drain: it is closed next. Leases still held (items on the
+      // wire past the grace period) expire and are taken over.
+      timers.forEach(vertx::cancelTimer);
+      msg.reply(new JsonObject().put("inFlight", inFlight));
+    });
+  }
+
+  private void checkDrained() {
+    if (node.draining() && drained != null && inFlight == 0 && !drained.future().isComplete()) {
+      flushAndComplete();
+    }
+  }
+
+  private void flushAndComplete() {
+    if (flushTimer >= 0) {
+      vertx.cancelTimer(flushTimer);
+      flushTimer = -1;
+    }
+    flushAll(System.currentTimeMillis() + 5_000).onComplete(x -> drained.tryComplete());
+  }
+
+  /** Flushes until the buffer is empty or the deadline passes (the store may be down). */
+  private Future<Void> flushAll(long deadline) {
+    if (buffer.isEmpty() && !flushing) {
+      return Future.succeededFuture();
+    }
+    if (System.currentTimeMillis() > deadline) {
+      log.warn("{} outcome(s) could not be recorded before shutdown; those items are checked at Cyclr when "
+          + "their leases expire", buffer.size());
+      return Future.succeededFuture();
+    }
+    Future<Void> step = flushing ? vertx.timer(5).mapEmpty() : flush().recover(err -> vertx.timer(200).mapEmpty());
+    return step.compose(v -> flushAll(deadline));
+  }
+}

@@ -1,0 +1,281 @@
+package io.onboarder.job;
+
+import io.onboarder.bus.Addresses;
+import io.onboarder.bus.Problem;
+import io.onboarder.config.Settings;
+import io.onboarder.metrics.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The public {@code onboarder.jobs.*} addresses, on every node: submit, get, list, items, cancel and
+ * retry, answered from the shared store (stateless, so any node answers for any job). Callers
+ * reaching it through the HTTP API carry their name in a {@value #CALLER} header and see only their
+ * own jobs unless they are admins; event-bus clients inside the cluster are trusted.
+ */
+public final class JobService extends VerticleBase {
+  /** Message header: the API caller's name (token name). */
+  public static final String CALLER = "caller";
+  /** Message header: "true" for an admin token, which sees every caller's jobs. */
+  public static final String ADMIN = "admin";
+  /** The owner of jobs submitted over the event bus by a cluster member. */
+  public static final String BUS_OWNER = "event-bus";
+
+  private static final Logger log = LoggerFactory.getLogger(JobService.class);
+
+  private final Settings settings;
+  private final JobStore store;
+  private final NodeState node;
+  private final JobRequestValidator validator;
+  /** Items of submissions being written on this node now: counted with the store's PENDING items. */
+  private long admitting;
+  private JobEvents events;
+
+  public JobService(Settings settings, JobStore store, NodeState node) {
+    this.settings = settings;
+    this.store = store;
+    this.node = node;
+    this.validator = new JobRequestValidator(settings.maxItemsPerJob());
+  }
+
+  @Override
+  public Future<?> start() {
+    EventBus bus = vertx.eventBus();
+    events = new JobEvents(bus, Metrics.current());
+    List<MessageConsumer<?>> consumers = List.of(
+        bus.<Object>consumer(Addresses.JOBS_SUBMIT, this::submit),
+        bus.<Object>consumer(Addresses.JOBS_GET, guarded(msg -> reply(msg, visibleJob(msg).compose(this::summary)))),
+        bus.<Object>consumer(Addresses.JOBS_LIST, guarded(this::list)),
+        bus.<Object>consumer(Addresses.JOBS_ITEMS, guarded(this::items)),
+        bus.<Object>consumer(Addresses.JOBS_CANCEL, guarded(msg -> reply(msg, visibleJob(msg)
+            .compose(job -> cancel(job, caller(msg)))))),
+        bus.<Object>consumer(Addresses.JOBS_RETRY, guarded(msg -> reply(msg, visibleJob(msg)
+            .compose(job -> retry(job, caller(msg)))))));
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+  }
+
+  // ---- callers -------------------------------------------------------------------------------
+
+  private static String caller(Message<?> msg) {
+    String name = msg.headers().get(CALLER);
+    return name == null ? BUS_OWNER : name;
+  }
+
+  /** Null: every job is visible (admin token, or a trusted event-bus client). */
+  private static String ownerFilter(Message<?> msg) {
+    String name = msg.headers().get(CALLER);
+    return name == null || "true".equals(msg.headers().get(ADMIN)) ? null : name;
+  }
+
+  /** The job named by the message, if it exists and the caller may see it (else 404, as if it did not exist). */
+  private Future<JobRecord> visibleJob(Message<JsonObject> msg) {
+    String id = id(msg);
+    String owner = ownerFilter(msg);
+    return store.job(id).compose(job -> job == null || (owner != null && !owner.equals(job.owner()))
+        ? Future.failedFuture(Problem.notFound("No job with id '" + id + "'.")) : Future.succeededFuture(job));
+  }
+
+  // ---- intake --------------------------------------------------------------------------------
+
+  private void submit(Message<Object> msg) {
+    Object body = msg.body();
+    String key = msg.headers().get("Idempotency-Key");
+    if (body instanceof JsonObject json && json.getValue("idempotencyKey") != null) {
+      if (!(json.getValue("idempotencyKey") instanceof String k) || k.isBlank() || k.length() > 200) {
+        fail(msg, Problem.badRequest("idempotencyKey must be a non-empty string of at most 200 characters"));
+        return;
+      }
+      key = k;
+      json = json.copy();
+      json.remove("idempotencyKey");
+      body = json;
+    }
+    if (!node.accepting()) {
+      fail(msg, Problem.busy(node.draining() ? "The service is shutting down; submit again shortly."
+          : !node.started() ? "The service is starting; submit again shortly."
+          : "The job store is unreachable; submit again shortly.", 5));
+      return;
+    }
+    // Validating (and, in the store, encrypting) 100,000 items takes a while: off the event loop.
+    Object toValidate = body;
+    String idempotencyKey = key;
+    String owner = caller(msg);
+    vertx.executeBlocking(() -> validator.validate(toValidate), false)
+        .compose(request -> admit(request, owner, idempotencyKey))
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            fail(msg, ar.cause());
+          } else {
+            msg.reply(ar.result().summary(), new DeliveryOptions().addHeader("created",
+                String.valueOf(ar.result().created())));
+          }
+        });
+  }
+
+  private record Admitted(JsonObject summary, boolean created) {}
+
+  private Future<Admitted> admit(JobRequest request, String owner, String key) {
+    int n = request.items().size();
+    // Reserve room now: concurrent submissions must not overshoot the bound while this one commits.
+    admitting += n;
+    return store.pendingItems()
+        .compose(pending -> {
+          if (pending + admitting > settings.maxPendingItems()) {
+            return Future.failedFuture(Problem.busy("Too many items are waiting (" + pending + " pending, limit "
+                + settings.maxPendingItems() + "); try again later.", 30));
+          }
+          return store.create(request, owner, key);
+        })
+        .eventually(() -> {
+          admitting -= n;
+          return Future.succeededFuture();
+        })
+        .compose(created -> {
+          if (created.existing()) {
+            return summary(created.job()).map(s -> new Admitted(s, false));
+          }
+          JobRecord job = created.job();
+          JsonObject summary = events.job(job, java.util.Map.of(ItemStatus.PENDING, (long) n));
+          events.work(job.id());
+          log.info("job {} accepted from {}: {} item(s)", job.id(), owner, n);
+          return Future.succeededFuture(new Admitted(summary, true));
+        });
+  }
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  private Future<JsonObject> summary(JobRecord job) {
+    return store.counts(job.id()).map(counts -> JobSummaries.of(job, job.status(), job.finishedAt(), counts));
+  }
+
+  private void list(Message<JsonObject> msg) {
+    int limit = Math.max(1, Math.min(200, msg.body().getInteger("limit", 20)));
+    reply(msg, store.recentJobs(ownerFilter(msg), limit).compose(jobs -> {
+      List<Future<JsonObject>> summaries = jobs.stream().map(this::summary).toList();
+      return Future.all(summaries).map(all -> new JsonObject().put("jobs",
+          new JsonArray(summaries.stream().map(Future::result).toList())));
+    }));
+  }
+
+  private void items(Message<JsonObject> msg) {
+    JsonObject q = msg.body();
+    ItemStatus status = q.getString("status") == null ? null : ItemStatus.parse(q.getString("status"));
+    if (q.getString("status") != null && status == null) {
+      fail(msg, Problem.badRequest("status must be one of PENDING, RUNNING, INSTALLED, ALREADY_INSTALLED, "
+          + "OAUTH_PENDING, FAILED, CANCELLED"));
+      return;
+    }
+    int limit = Math.max(1, Math.min(1000, q.getInteger("limit", 100)));
+    reply(msg, visibleJob(msg).compose(job -> store.items(job.id(), status, limit, q.getString("cursor"))
+        .map(page -> new JsonObject().put("items", page.items()).put("next", page.next()))));
+  }
+
+  // ---- control -------------------------------------------------------------------------------
+
+  /**
+   * Durable flag plus cluster-wide notices: items not yet started are cancelled in the store at once;
+   * every node's gateway drops this job's calls that have not been sent; items already on the wire
+   * finish (they may be installed).
+   */
+  private Future<JsonObject> cancel(JobRecord job, String caller) {
+    String id = job.id();
+    return store.cancel(id).compose(changed -> {
+      events.items(changed, ItemStatus.CANCELLED);
+      vertx.eventBus().publish(Addresses.GATEWAY_CANCEL, new JsonObject().put("jobId", id));
+      events.work(id);
+      log.info("job {} cancelled by {}: {} pending item(s) cancelled", id, caller, changed.size());
+      return store.finishIfDone(id);
+    }).compose(finished -> {
+      if (finished != null) {
+        return store.counts(id).map(counts -> events.job(finished, counts));
+      }
+      return store.job(id).compose(this::summary);
+    });
+  }
+
+  private Future<JsonObject> retry(JobRecord job, String caller) {
+    String id = job.id();
+    if (node.draining()) {
+      return Future.failedFuture(Problem.busy("The service is shutting down; retry again shortly.", 5));
+    }
+    return store.retryFailed(id).compose(changed -> {
+      if (changed.isEmpty()) {
+        return Future.failedFuture(Problem.conflict("Job '" + id + "' has no FAILED items to retry."));
+      }
+      events.items(changed, ItemStatus.PENDING);
+      log.info("job {}: {} retries {} failed item(s)", id, caller, changed.size());
+      return store.job(id).compose(reopened -> store.counts(id).map(counts -> {
+        JsonObject summary = job.status() == JobStatus.RUNNING ? JobSummaries.of(reopened, reopened.status(), null,
+            counts) : events.job(reopened, counts);
+        events.work(id);
+        return summary;
+      }));
+    });
+  }
+
+  // ---- replies -------------------------------------------------------------------------------
+
+  private static String id(Message<JsonObject> msg) {
+    Object id = msg.body().getValue("id");
+    if (!(id instanceof String s) || s.isBlank()) {
+      throw Problem.badRequest("\"id\" must be a job id (a string)");
+    }
+    return s;
+  }
+
+  /** Public addresses answer bad input with a 400 failure instead of leaving the caller waiting. */
+  @SuppressWarnings("unchecked")
+  private static Handler<Message<Object>> guarded(Handler<Message<JsonObject>> h) {
+    return msg -> {
+      if (!(msg.body() instanceof JsonObject)) {
+        fail(msg, Problem.badRequest("The message body must be a JSON object."));
+        return;
+      }
+      try {
+        h.handle((Message<JsonObject>) (Message<?>) msg);
+      } catch (Problem p) {
+        fail(msg, p);
+      } catch (ClassCastException | NullPointerException e) {
+        fail(msg, Problem.badRequest("The message has a field of the wrong type."));
+      }
+    };
+  }
+
+  private static void reply(Message<?> msg, Future<JsonObject> result) {
+    result.onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(ar.result());
+      } else {
+        fail(msg, ar.cause());
+      }
+    });
+  }
+
+  private static void fail(Message<?> msg, Throwable err) {
+    if (err instanceof Problem p) {
+      msg.fail(p.status(), p.toJson().encode());
+    } else if (err instanceof io.vertx.sqlclient.ClosedConnectionException || isStoreDown(err)) {
+      msg.fail(503, Problem.busy("The job store is unreachable; try again shortly.", 5).toJson().encode());
+    } else {
+      log.error("request on {} failed: {}", msg.address(), err.toString());
+      msg.fail(500, Problem.of(500, "internal", "Internal error", "The request could not be completed; "
+          + "it was not accepted.").toJson().encode());
+    }
+  }
+
+  private static boolean isStoreDown(Throwable err) {
+    String m = String.valueOf(err.getMessage()).toLowerCase();
+    return err instanceof java.net.ConnectException || m.contains("connection refused")
+        || m.contains("connection closed") || m.contains("timeout") || m.contains("pool closed");
+  }
+}

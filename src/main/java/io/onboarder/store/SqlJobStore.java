@@ -1,0 +1,448 @@
+package io.onboarder.store;
+
+import io.onboarder.bus.Problem;
+import io.onboarder.job.ClaimedItem;
+import io.onboarder.job.ItemOutcome;
+import io.onboarder.job.ItemPage;
+import io.onboarder.job.ItemStatus;
+import io.onboarder.job.JobRecord;
+import io.onboarder.job.JobRequest;
+import io.onboarder.job.JobStatus;
+import io.onboarder.job.JobStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationState;
+
+/**
+ * The store's logic, shared by both back ends: the SQL of {@link SqlQueries} run through a Vert.x
+ * SQL {@link Pool}. A subclass supplies the pool, transactions and the dialect.
+ */
+abstract class SqlJobStore implements JobStore {
+  private static final int INSERT_CHUNK = 2_000;
+
+  protected final Vertx vertx;
+  protected final SqlDialect dialect;
+  protected Pool pool;
+  protected SecretBox box;
+  private final String claimSql;
+
+  SqlJobStore(Vertx vertx, SqlDialect dialect) {
+    this.vertx = vertx;
+    this.dialect = dialect;
+    this.claimSql = SqlQueries.claim(dialect);
+  }
+
+  /** Runs {@code work} in one transaction on one connection. */
+  protected abstract <T> Future<T> inTransaction(Function<SqlConnection, Future<T>> work);
+
+  /**
+   * Migrates with Flyway (blocking: call from a worker) and refuses a database that a newer build
+   * migrated: its schema would not match what this build writes.
+   */
+  static void migrate(DataSource dataSource, String location) {
+    Flyway flyway = Flyway.configure().dataSource(dataSource).locations(location).load();
+    flyway.migrate();
+    for (MigrationInfo m : flyway.info().all()) {
+      if (m.getState() == MigrationState.FUTURE_SUCCESS || m.getState() == MigrationState.FUTURE_FAILED) {
+        throw new StoreRefusedException("the database schema is at version " + m.getVersion()
+            + ", newer than this build understands (" + flyway.info().current().getVersion()
+            + " is the newest it knows): run the newer cyclr-onboarder, or restore a matching database");
+      }
+    }
+  }
+
+  private String sql(String text) {
+    return dialect.sql(text);
+  }
+
+  @Override
+  public Future<Void> close() {
+    return pool == null ? Future.succeededFuture() : pool.close();
+  }
+
+  @Override
+  public Future<Void> ping() {
+    return pool.query(SqlQueries.PING).execute().mapEmpty();
+  }
+
+  // ---- jobs ----------------------------------------------------------------------------------
+
+  @Override
+  public Future<Created> create(JobRequest request, String owner, String idempotencyKey) {
+    // Fingerprinting and encrypting 100,000 items is CPU work: done on a worker, not the event loop.
+    return vertx.executeBlocking(() -> prepare(request, owner, idempotencyKey), false)
+        .compose(prepared -> existing(prepared).compose(found -> found != null ? Future.succeededFuture(found)
+            : insert(prepared)));
+  }
+
+  /** A job ready to insert: its id, spec, encrypted item rows and request fingerprint. */
+  private record Prepared(JobRequest request, String owner, String key, String print, String id, String now,
+                          JsonObject spec, List<Tuple> rows) {}
+
+  private Prepared prepare(JobRequest request, String owner, String idempotencyKey) {
+    // Keys are per caller: stored prefixed with the owner, so one unique column serves the whole cluster.
+    String key = idempotencyKey == null ? null : owner + "\u0000" + idempotencyKey;
+    String print = key == null ? null : box.fingerprint(canonical(request));
+    String id = UUID.randomUUID().toString();
+    String now = Instant.now().toString();
+    List<Tuple> rows = new ArrayList<>(request.items().size());
+    for (JobRequest.Item item : request.items()) {
+      JsonObject itemSpec = item.specJson();
+      rows.add(Tuple.of(id, item.account(), itemSpec == null ? null : itemSpec.encode(),
+          box.encrypt(item.authValue()), now));
+    }
+    return new Prepared(request, owner, key, print, id, now, request.specJson(), rows);
+  }
+
+  private Future<Created> existing(Prepared p) {
+    if (p.key() == null) {
+      return Future.succeededFuture(null);
+    }
+    return pool.preparedQuery(sql(SqlQueries.SELECT_JOB_BY_KEY)).execute(Tuple.of(p.key())).map(rows -> {
+      if (rows.size() == 0) {
+        return null;
+      }
+      Row row = rows.iterator().next();
+      if (!p.print().equals(row.getString("request_print"))) {
+        // The key is the caller's own text: it is not echoed back.
+        throw Problem.conflict("This Idempotency-Key was already used with a different request body.");
+      }
+      return new Created(job(row), true);
+    });
+  }
+
+  private Future<Created> insert(Prepared p) {
+    int total = p.request().items().size();
+    return inTransaction(conn -> conn.preparedQuery(sql(SqlQueries.insertJob(dialect)))
+            .execute(Tuple.of(p.id(), JobStatus.PENDING.name(), p.now(), total, p.spec().encode(), p.key(),
+                p.print(), p.owner()))
+            .compose(v -> insertChunks(conn, p.rows(), 0)))
+        .map(v -> new Created(new JobRecord(p.id(), JobStatus.PENDING, p.now(), null, total, p.spec(), false, false,
+            p.owner()), false))
+        .recover(err -> p.key() != null && isUniqueViolation(err)
+            // A concurrent request with the same key (on any node) won the race: answer with its job.
+            ? existing(p).compose(found -> found != null ? Future.succeededFuture(found) : Future.failedFuture(err))
+            : Future.failedFuture(err));
+  }
+
+  private Future<Void> insertChunks(SqlConnection conn, List<Tuple> rows, int from) {
+    if (from >= rows.size()) {
+      return Future.succeededFuture();
+    }
+    int to = Math.min(rows.size(), from + INSERT_CHUNK);
+    return conn.preparedQuery(sql(SqlQueries.INSERT_ITEM)).executeBatch(rows.subList(from, to))
+        .compose(v -> insertChunks(conn, rows, to));
+  }
+
+  static boolean isUniqueViolation(Throwable err) {
+    String m = String.valueOf(err.getMessage());
+    return m.contains("UNIQUE") || m.contains("23505") || m.contains("duplicate key");
+  }
+
+  /** Everything that makes two requests "the same body", including auth values (only ever hashed with a key). */
+  private static String canonical(JobRequest r) {
+    JsonArray items = new JsonArray();
+    for (JobRequest.Item i : r.items()) {
+      items.add(new JsonArray().add(i.account()).add(i.authValue()).add(i.specJson()));
+    }
+    return r.specJson().encode() + items.encode();
+  }
+
+  @Override
+  public Future<JobRecord> job(String jobId) {
+    return pool.preparedQuery(sql(SqlQueries.SELECT_JOB)).execute(Tuple.of(jobId))
+        .map(rows -> rows.size() == 0 ? null : job(rows.iterator().next()));
+  }
+
+  @Override
+  public Future<List<JobRecord>> recentJobs(String owner, int limit) {
+    return (owner == null
+        ? pool.preparedQuery(sql(SqlQueries.SELECT_RECENT_JOBS)).execute(Tuple.of((long) limit))
+        : pool.preparedQuery(sql(SqlQueries.SELECT_RECENT_JOBS_OF)).execute(Tuple.of(owner, (long) limit)))
+        .map(SqlJobStore::jobs);
+  }
+
+  @Override
+  public Future<List<JobRecord>> unfinishedJobs() {
+    return pool.query(sql(SqlQueries.SELECT_UNFINISHED_JOBS)).execute().map(SqlJobStore::jobs);
+  }
+
+  private static List<JobRecord> jobs(RowSet<Row> rows) {
+    List<JobRecord> out = new ArrayList<>();
+    rows.forEach(r -> out.add(job(r)));
+    return out;
+  }
+
+  private static JobRecord job(Row r) {
+    return new JobRecord(r.getString("id"), JobStatus.valueOf(r.getString("status")), r.getString("created_at"),
+        r.getString("finished_at"), r.getInteger("total"), new JsonObject(r.getString("spec")),
+        flag(r, "cancel_requested"), flag(r, "stopped"), r.getString("owner"));
+  }
+
+  private static boolean flag(Row r, String column) {
+    Integer v = r.getInteger(column);
+    return v != null && v != 0;
+  }
+
+  @Override
+  public Future<Map<ItemStatus, Long>> counts(String jobId) {
+    return pool.preparedQuery(sql(SqlQueries.COUNT_BY_STATUS)).execute(Tuple.of(jobId)).map(rows -> {
+      Map<ItemStatus, Long> counts = new EnumMap<>(ItemStatus.class);
+      for (ItemStatus s : ItemStatus.values()) {
+        counts.put(s, 0L);
+      }
+      rows.forEach(r -> counts.put(ItemStatus.valueOf(r.getString(0)), r.getLong(1)));
+      return counts;
+    });
+  }
+
+  @Override
+  public Future<Long> pendingItems() {
+    return pool.query(sql(SqlQueries.COUNT_PENDING)).execute().map(rows -> rows.iterator().next().getLong(0));
+  }
+
+  @Override
+  public Future<Boolean> markRunning(String jobId) {
+    return pool.preparedQuery(sql(SqlQueries.MARK_RUNNING)).execute(Tuple.of(jobId)).map(rs -> rs.rowCount() == 1);
+  }
+
+  // ---- leases --------------------------------------------------------------------------------
+
+  @Override
+  public Future<List<ClaimedItem>> claim(String jobId, String node, int max, long leaseMs) {
+    Tuple args = Tuple.of(node, leaseMs, Instant.now().toString(), jobId, (long) max * 4, (long) max);
+    return inTransaction(conn -> conn.preparedQuery(claimSql).execute(args))
+        .recover(err -> isUniqueViolation(err)
+            // Another node leased an item of the same account at the same instant: the database
+            // refused this batch as a whole; nothing was claimed, so just try again.
+            ? inTransaction(conn -> conn.preparedQuery(claimSql).execute(args))
+            : Future.failedFuture(err))
+        .map(rows -> {
+          List<ClaimedItem> items = new ArrayList<>(rows.size());
+          for (Row r : rows) {
+            String spec = r.getString("spec");
+            String authValue = null;
+            boolean unreadable = false;
+            try {
+              authValue = box.decrypt(r.getString("auth_value"));
+            } catch (IllegalStateException e) {
+              unreadable = true; // one bad value fails its item, not the whole claim
+            }
+            items.add(new ClaimedItem(r.getLong("id"), jobId, r.getString("account"), authValue,
+                spec == null ? null : new JsonObject(spec), r.getInteger("attempts"), unreadable,
+                r.getLong("halted") != null && r.getLong("halted") > 0));
+          }
+          items.sort(Comparator.comparingLong(ClaimedItem::id));
+          return items;
+        });
+  }
+
+  @Override
+  public Future<Integer> renewLeases(String node, long leaseMs) {
+    return pool.preparedQuery(sql(SqlQueries.RENEW_LEASES)).execute(Tuple.of(leaseMs, node)).map(RowSet::rowCount);
+  }
+
+  @Override
+  public Future<List<Changed>> releaseExpired() {
+    return pool.preparedQuery(sql(SqlQueries.RELEASE_EXPIRED)).execute(Tuple.of(Instant.now().toString()))
+        .map(rows -> {
+          List<Changed> out = new ArrayList<>();
+          rows.forEach(r -> out.add(new Changed(r.getLong("id"), r.getString("job_id"), r.getString("account"))));
+          return out;
+        });
+  }
+
+  @Override
+  public Future<Integer> releaseAll() {
+    return pool.query(sql(SqlQueries.RELEASE_ALL)).execute().map(RowSet::rowCount);
+  }
+
+  @Override
+  public Future<List<ItemOutcome>> record(String node, List<ItemOutcome> outcomes) {
+    if (outcomes.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    String now = Instant.now().toString();
+    List<Tuple> batch = new ArrayList<>(outcomes.size());
+    for (ItemOutcome o : outcomes) {
+      batch.add(Tuple.from(new Object[] {o.status().name(), o.connectorId(), o.accountConnectorId(), o.oauthUrl(),
+          o.oauthExpiresAt(), o.error() == null ? null : o.error().encode(), o.wipesAuthValue() ? 1 : 0,
+          o.status().name(), o.recovered() ? 1 : 0, now, o.itemId(), node}));
+    }
+    return inTransaction(conn -> conn.preparedQuery(sql(SqlQueries.RECORD_OUTCOME)).executeBatch(batch))
+        .map(rs -> {
+          List<ItemOutcome> applied = new ArrayList<>(outcomes.size());
+          RowSet<Row> r = rs;
+          for (ItemOutcome o : outcomes) {
+            if (r != null && r.rowCount() == 1) {
+              applied.add(o);
+            }
+            r = r == null ? null : r.next();
+          }
+          return applied;
+        });
+  }
+
+  // ---- control -------------------------------------------------------------------------------
+
+  /** The job, locked for the rest of the transaction (PostgreSQL); 404 if there is none. */
+  private Future<JobRecord> lockJob(SqlConnection conn, String jobId) {
+    return conn.preparedQuery(sql(SqlQueries.LOCK_JOB)).execute(Tuple.of(jobId)).map(rows -> {
+      if (rows.size() == 0) {
+        throw Problem.notFound("No job with id '" + jobId + "'.");
+      }
+      return job(rows.iterator().next());
+    });
+  }
+
+  @Override
+  public Future<List<Changed>> cancel(String jobId) {
+    return inTransaction(conn -> lockJob(conn, jobId).compose(job -> {
+      if (job.status().terminal()) {
+        throw Problem.conflict("Job '" + jobId + "' already finished with status " + job.status()
+            + "; there is nothing to cancel.");
+      }
+      return conn.preparedQuery(sql(SqlQueries.MARK_CANCEL_REQUESTED)).execute(Tuple.of(jobId))
+          .compose(v -> cancelUnstarted(conn, jobId));
+    }));
+  }
+
+  @Override
+  public Future<List<Changed>> stop(String jobId) {
+    return inTransaction(conn -> conn.preparedQuery(sql(SqlQueries.MARK_STOPPED)).execute(Tuple.of(jobId))
+        .compose(v -> cancelUnstarted(conn, jobId)));
+  }
+
+  @Override
+  public Future<List<Changed>> cancelUnstarted(String jobId) {
+    return inTransaction(conn -> cancelUnstarted(conn, jobId));
+  }
+
+  private Future<List<Changed>> cancelUnstarted(SqlClient conn, String jobId) {
+    return conn.preparedQuery(sql(SqlQueries.CANCEL_UNSTARTED)).execute(Tuple.of(Instant.now().toString(), jobId))
+        .map(rows -> changed(rows, jobId));
+  }
+
+  private static List<Changed> changed(RowSet<Row> rows, String jobId) {
+    List<Changed> out = new ArrayList<>(rows.size());
+    rows.forEach(r -> out.add(new Changed(r.getLong("id"), jobId, r.getString("account"))));
+    out.sort(Comparator.comparingLong(Changed::itemId));
+    return out;
+  }
+
+  @Override
+  public Future<List<Changed>> retryFailed(String jobId) {
+    // A retry re-opens the job in the same transaction (RUNNING, not finished, no longer stopped),
+    // so a crash cannot leave PENDING items inside a finished job.
+    return inTransaction(conn -> lockJob(conn, jobId).compose(job -> {
+      if (job.cancelRequested()) {
+        throw Problem.conflict("Job '" + jobId + "' was cancelled; a cancelled job stays cancelled. Submit the "
+            + "failed items as a new job.");
+      }
+      return conn.preparedQuery(sql(SqlQueries.RETRY_FAILED)).execute(Tuple.of(Instant.now().toString(), jobId))
+          .map(rows -> changed(rows, jobId))
+          .compose(changed -> changed.isEmpty() ? Future.succeededFuture(changed)
+              : conn.preparedQuery(sql(SqlQueries.REOPEN_JOB)).execute(Tuple.of(jobId)).map(changed));
+    }));
+  }
+
+  @Override
+  public Future<JobRecord> finishIfDone(String jobId) {
+    // The job row is locked first, so a concurrent retry (which locks it too) is either wholly
+    // before this check or wholly after the finish.
+    return inTransaction(conn -> lockJob(conn, jobId).compose(job -> {
+      if (job.status().terminal()) {
+        return Future.succeededFuture((JobRecord) null);
+      }
+      return exists(conn, SqlQueries.ANY_UNFINISHED_ITEM, jobId).compose(unfinished -> {
+        if (unfinished) {
+          return Future.succeededFuture((JobRecord) null);
+        }
+        return exists(conn, SqlQueries.ANY_FAILED_ITEM, jobId).compose(failed -> {
+          JobStatus status = job.cancelRequested() ? JobStatus.CANCELLED
+              : failed || job.stopped() ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.SUCCEEDED;
+          String finishedAt = Instant.now().toString();
+          return conn.preparedQuery(sql(SqlQueries.FINISH_JOB)).execute(Tuple.of(status.name(), finishedAt, jobId))
+              .map(v -> new JobRecord(job.id(), status, job.createdAt(), finishedAt, job.total(), job.spec(),
+                  job.cancelRequested(), job.stopped(), job.owner()));
+        });
+      });
+    }));
+  }
+
+  private Future<Boolean> exists(SqlConnection conn, String query, String jobId) {
+    return conn.preparedQuery(sql(query)).execute(Tuple.of(jobId)).map(rows -> rows.size() > 0);
+  }
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  @Override
+  public Future<ItemPage> items(String jobId, ItemStatus status, int limit, String cursor) {
+    long after;
+    try {
+      after = cursor == null || cursor.isEmpty() ? 0 : Long.parseLong(cursor);
+    } catch (NumberFormatException e) {
+      return Future.failedFuture(Problem.badRequest("cursor is not one this service issued"));
+    }
+    Future<RowSet<Row>> rows = status == null
+        ? pool.preparedQuery(sql(SqlQueries.SELECT_ITEMS)).execute(Tuple.of(jobId, after, (long) limit + 1))
+        : pool.preparedQuery(sql(SqlQueries.SELECT_ITEMS_BY_STATUS)).execute(Tuple.of(jobId, status.name(), after,
+            (long) limit + 1));
+    return rows.map(rs -> {
+      JsonArray items = new JsonArray();
+      String next = null;
+      long last = 0;
+      for (Row r : rs) {
+        if (items.size() == limit) {
+          next = String.valueOf(last);
+          break;
+        }
+        last = r.getLong("id");
+        items.add(itemJson(r));
+      }
+      return new ItemPage(items, next);
+    });
+  }
+
+  private static JsonObject itemJson(Row r) {
+    String spec = r.getString("spec");
+    String error = r.getString("error");
+    String url = r.getString("oauth_url");
+    JsonObject item = new JsonObject()
+        .put("id", String.valueOf(r.getLong("id")))
+        .put("account", r.getString("account"))
+        .put("connectorId", r.getLong("connector_id"))
+        .put("status", r.getString("status"))
+        .put("attempts", r.getInteger("attempts"))
+        .put("accountConnectorId", r.getLong("account_connector_id"))
+        .put("oauth", url == null ? null : new JsonObject().put("url", url)
+            .put("expiresAt", r.getString("oauth_expires_at")))
+        .put("error", error == null ? null : new JsonObject(error));
+    if (spec != null) {
+      JsonObject s = new JsonObject(spec);
+      if (s.containsKey("installName")) {
+        item.put("installName", s.getString("installName"));
+      }
+    }
+    return item;
+  }
+}

@@ -1,0 +1,5 @@
+-- A cancel must survive a restart: the job resumes only to finish what was in flight.
+ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+-- Items found RUNNING when their owner died (in flight): they are always checked at Cyclr and
+-- finished, even in a cancelled job, because they may have been installed.
+ALTER TABLE items ADD COLUMN recovered INTEGER NOT NULL DEFAULT 0;
