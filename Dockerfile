@@ -22,7 +22,7 @@ RUN --mount=type=cache,target=/root/.m2 \
 ############################ runtime ############################
 FROM eclipse-temurin:17-jre
 
-# Fixed, non-root uid/gid 10001 (matches runAsUser/runAsGroup/fsGroup in k8s/deployment.yaml).
+# Fixed, non-root uid/gid 10001 (matches runAsUser/runAsGroup/fsGroup in k8s/base/deployment.yaml).
 RUN groupadd --system --gid 10001 onboarder \
  && useradd --system --uid 10001 --gid 10001 --home-dir /app --no-create-home \
             --shell /usr/sbin/nologin onboarder \
