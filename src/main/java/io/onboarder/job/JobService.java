@@ -28,8 +28,11 @@ public final class JobService extends VerticleBase {
   public static final String CALLER = "caller";
   /** Message header: "true" for an admin token, which sees every caller's jobs. */
   public static final String ADMIN = "admin";
-  /** The owner of jobs submitted over the event bus by a cluster member. */
-  public static final String BUS_OWNER = "event-bus";
+  /**
+   * The owner of jobs submitted over the event bus by a cluster member: the same caller as plain
+   * (unnamed) API tokens, so those see them, as before callers had names.
+   */
+  public static final String BUS_OWNER = "default";
 
   private static final Logger log = LoggerFactory.getLogger(JobService.class);
 

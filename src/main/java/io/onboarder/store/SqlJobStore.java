@@ -54,6 +54,11 @@ abstract class SqlJobStore implements JobStore {
   /** Runs {@code work} in one transaction on one connection. */
   protected abstract <T> Future<T> inTransaction(Function<SqlConnection, Future<T>> work);
 
+  /** A transaction whose commit must survive power loss (a 202 promises the job survives). */
+  protected <T> Future<T> inDurableTransaction(Function<SqlConnection, Future<T>> work) {
+    return inTransaction(work);
+  }
+
   /**
    * Migrates with Flyway (blocking: call from a worker) and refuses a database that a newer build
    * migrated: its schema would not match what this build writes.
@@ -132,7 +137,7 @@ abstract class SqlJobStore implements JobStore {
 
   private Future<Created> insert(Prepared p) {
     int total = p.request().items().size();
-    return inTransaction(conn -> conn.preparedQuery(sql(SqlQueries.insertJob(dialect)))
+    return inDurableTransaction(conn -> conn.preparedQuery(sql(SqlQueries.insertJob(dialect)))
             .execute(Tuple.of(p.id(), JobStatus.PENDING.name(), p.now(), total, p.spec().encode(), p.key(),
                 p.print(), p.owner()))
             .compose(v -> insertChunks(conn, p.rows(), 0)))
@@ -288,18 +293,24 @@ abstract class SqlJobStore implements JobStore {
           o.oauthExpiresAt(), o.error() == null ? null : o.error().encode(), o.wipesAuthValue() ? 1 : 0,
           o.status().name(), o.recovered() ? 1 : 0, now, o.itemId(), node}));
     }
-    return inTransaction(conn -> conn.preparedQuery(sql(SqlQueries.RECORD_OUTCOME)).executeBatch(batch))
-        .map(rs -> {
-          List<ItemOutcome> applied = new ArrayList<>(outcomes.size());
-          RowSet<Row> r = rs;
-          for (ItemOutcome o : outcomes) {
-            if (r != null && r.rowCount() == 1) {
-              applied.add(o);
-            }
-            r = r == null ? null : r.next();
+    // One statement per outcome (RETURNING tells which still held their lease), pipelined on one
+    // connection inside one transaction.
+    String recordSql = sql(SqlQueries.RECORD_OUTCOME);
+    return inTransaction(conn -> {
+      List<Future<Boolean>> done = new ArrayList<>(batch.size());
+      for (Tuple t : batch) {
+        done.add(conn.preparedQuery(recordSql).execute(t).map(rows -> rows.size() == 1));
+      }
+      return Future.all(done).map(all -> {
+        List<ItemOutcome> applied = new ArrayList<>(outcomes.size());
+        for (int i = 0; i < outcomes.size(); i++) {
+          if (done.get(i).result()) {
+            applied.add(outcomes.get(i));
           }
-          return applied;
-        });
+        }
+        return applied;
+      });
+    });
   }
 
   // ---- control -------------------------------------------------------------------------------

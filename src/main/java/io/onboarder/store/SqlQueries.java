@@ -80,12 +80,15 @@ final class SqlQueries {
           + "auth_value = CASE WHEN ? = 1 THEN NULL ELSE auth_value END, "
           + "attempts = CASE WHEN ? = 'PENDING' THEN attempts - 1 ELSE attempts END, "
           + "recovered = CASE WHEN ? = 1 THEN 1 ELSE recovered END, lease_owner = NULL, lease_until = NULL, "
-          + "updated_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?";
+          + "updated_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ? RETURNING id";
   static final String MARK_CANCEL_REQUESTED = "UPDATE jobs SET cancel_requested = 1 WHERE id = ?";
   static final String MARK_STOPPED = "UPDATE jobs SET stopped = 1 WHERE id = ?";
   static final String CANCEL_UNSTARTED =
       "UPDATE items SET status = 'CANCELLED', auth_value = NULL, updated_at = ? "
-          + "WHERE job_id = ? AND status = 'PENDING' AND recovered = 0 RETURNING id, account";
+          + "WHERE job_id = ? AND status = 'PENDING' AND recovered = 0 "
+          // Only while the job is cancelled or stopped: a retry may have re-opened it since it was read.
+          + "AND EXISTS (SELECT 1 FROM jobs j WHERE j.id = items.job_id AND (j.cancel_requested = 1 OR j.stopped = 1)) "
+          + "RETURNING id, account";
   static final String RETRY_FAILED =
       "UPDATE items SET status = 'PENDING', error = NULL, updated_at = ? WHERE job_id = ? AND status = 'FAILED' "
           + "RETURNING id, account";

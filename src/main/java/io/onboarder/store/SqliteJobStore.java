@@ -52,6 +52,8 @@ public final class SqliteJobStore extends SqlJobStore {
       migrate(dataSource, "classpath:db/migration/sqlite");
       // One connection: SQLite has one writer, and statements are short; no lock contention at all.
       pool = JDBCPool.pool(vertx, dataSource, new PoolOptions().setMaxSize(1).setName("onboarder-sqlite"));
+      // The file lock goes with this Vert.x instance, as it would go with a process that dies.
+      ((io.vertx.core.internal.VertxInternal) vertx).addCloseHook(completion -> releaseLock().onComplete(completion));
       return (Void) null;
     }).recover(err -> releaseLock().transform(x -> Future.<Void>failedFuture(err)));
   }
@@ -104,10 +106,26 @@ public final class SqliteJobStore extends SqlJobStore {
    */
   @Override
   protected <T> Future<T> inTransaction(Function<SqlConnection, Future<T>> work) {
-    return pool.withConnection(conn -> conn.query("BEGIN IMMEDIATE").execute()
+    return pool.withConnection(conn -> inTransactionOn(conn, work));
+  }
+
+  private static <T> Future<T> inTransactionOn(SqlConnection conn, Function<SqlConnection, Future<T>> work) {
+    return conn.query("BEGIN IMMEDIATE").execute()
         .compose(v -> work.apply(conn)
             .compose(r -> conn.query("COMMIT").execute().map(r))
-            .recover(err -> conn.query("ROLLBACK").execute().transform(x -> Future.<T>failedFuture(err)))));
+            .recover(err -> conn.query("ROLLBACK").execute().transform(x -> Future.<T>failedFuture(err))));
+  }
+
+  /**
+   * Job creation is fsynced (synchronous=FULL), which makes every earlier WAL frame durable too.
+   * Item progress rides on NORMAL (durable across process crashes): losing the last of it to power
+   * loss only means a re-check at Cyclr.
+   */
+  @Override
+  protected <T> Future<T> inDurableTransaction(Function<SqlConnection, Future<T>> work) {
+    return pool.withConnection(conn -> conn.query("PRAGMA synchronous = FULL").execute()
+        .compose(v -> inTransactionOn(conn, work))
+        .transform(ar -> conn.query("PRAGMA synchronous = NORMAL").execute().transform(x -> (Future<T>) ar)));
   }
 
   @Override
