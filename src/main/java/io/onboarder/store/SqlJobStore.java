@@ -105,7 +105,7 @@ abstract class SqlJobStore implements JobStore {
 
   private Prepared prepare(JobRequest request, String owner, String idempotencyKey) {
     // Keys are per caller: stored prefixed with the owner, so one unique column serves the whole cluster.
-    String key = idempotencyKey == null ? null : owner + "\u0000" + idempotencyKey;
+    String key = idempotencyKey == null ? null : owner + "\u001f" + idempotencyKey;
     String print = key == null ? null : box.fingerprint(canonical(request));
     String id = UUID.randomUUID().toString();
     String now = Instant.now().toString();

@@ -1,0 +1,250 @@
+package io.onboarder.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.onboarder.bus.Problem;
+import io.onboarder.job.ClaimedItem;
+import io.onboarder.job.ItemOutcome;
+import io.onboarder.job.ItemStatus;
+import io.onboarder.job.JobRecord;
+import io.onboarder.job.JobRequest;
+import io.onboarder.job.JobRequestValidator;
+import io.onboarder.job.JobStatus;
+import io.onboarder.job.JobStore;
+import io.onboarder.support.Postgres;
+import io.onboarder.support.TestService;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * One specification of {@link JobStore}, run against both back ends: the embedded SQLite file and a
+ * real PostgreSQL (embedded, started by the test). The rules the cluster relies on are checked here
+ * at the source: leases, one running item per account, idempotency keys, exactly-once finish.
+ */
+class JobStoreContractTest {
+  private static final byte[] KEY = new byte[32];
+  private static final JobRequestValidator VALIDATOR = new JobRequestValidator(100_000);
+
+  @TempDir
+  Path dir;
+  private Vertx vertx;
+  private final List<JobStore> stores = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterEach
+  void tearDown() {
+    stores.forEach(s -> TestService.await(s.close()));
+    TestService.await(vertx.close());
+  }
+
+  /** A started store of {@code kind}; for PostgreSQL, {@code url} lets two stores share one database. */
+  private JobStore store(String kind, String url) {
+    JobStore s = kind.equals("sqlite") ? new SqliteJobStore(vertx, dir.resolve("db.sqlite"), KEY)
+        : new PgJobStore(vertx, url, KEY, 4);
+    TestService.await(s.start());
+    stores.add(s);
+    return s;
+  }
+
+  private JobStore store(String kind) {
+    return store(kind, kind.equals("sqlite") ? null : Postgres.freshDatabaseUrl());
+  }
+
+  private static JobRequest request(String... accounts) {
+    JsonArray items = new JsonArray();
+    for (String a : accounts) {
+      items.add(new JsonObject().put("account", a).put("authValue", "key-of-" + a));
+    }
+    return VALIDATOR.validate(new JsonObject().put("connector", new JsonObject().put("id", 1)).put("items", items));
+  }
+
+  private static <T> T await(Future<T> f) {
+    return TestService.await(f);
+  }
+
+  private static ItemOutcome installed(ClaimedItem i) {
+    return new ItemOutcome(i.id(), i.jobId(), i.account(), ItemStatus.INSTALLED, 1L, "c", 10L, null, null, null,
+        false);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void createsAJobWithItemsAndCountsThem(String kind) {
+    JobStore s = store(kind);
+    JobRecord job = await(s.create(request("a", "b", "c"), "alice", null)).job();
+    assertThat(job.status()).isEqualTo(JobStatus.PENDING);
+    assertThat(job.owner()).isEqualTo("alice");
+    assertThat(await(s.counts(job.id())).get(ItemStatus.PENDING)).isEqualTo(3);
+    assertThat(await(s.pendingItems())).isEqualTo(3);
+    assertThat(await(s.recentJobs("alice", 10))).extracting(JobRecord::id).containsExactly(job.id());
+    assertThat(await(s.recentJobs("bob", 10))).isEmpty();
+    assertThat(await(s.recentJobs(null, 10))).hasSize(1);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void idempotencyKeysAreScopedToTheCallerAndRacesCreateOneJob(String kind) {
+    JobStore s = store(kind);
+    List<Future<JobStore.Created>> racing = IntStream.range(0, 6)
+        .mapToObj(i -> s.create(request("a", "b"), "alice", "key-1")).toList();
+    await(Future.join(new ArrayList<>(racing)));
+    Set<String> ids = new HashSet<>();
+    racing.forEach(f -> ids.add(f.result().job().id()));
+    assertThat(ids).hasSize(1);
+    assertThat(racing.stream().filter(f -> !f.result().existing()).count()).isEqualTo(1);
+    // The same key from another caller is another job.
+    assertThat(await(s.create(request("a", "b"), "bob", "key-1")).job().id()).isNotIn(ids);
+    // A different body under the same key is a conflict, and the key is not echoed.
+    assertThatThrownBy(() -> await(s.create(request("x"), "alice", "key-1")))
+        .hasCauseInstanceOf(Problem.class).cause().hasMessageNotContaining("key-1");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void claimsLeaseAtMostOneRunningItemPerAccountAcrossJobsAndNodes(String kind) {
+    JobStore s = store(kind);
+    String j1 = await(s.create(request("a", "a", "b", "c"), "alice", null)).job().id();
+    String j2 = await(s.create(request("a", "b", "d"), "alice", null)).job().id();
+    List<ClaimedItem> first = await(s.claim(j1, "node-1", 10, 60_000));
+    assertThat(first).extracting(ClaimedItem::account).containsExactly("a", "b", "c");
+    assertThat(first).allSatisfy(i -> assertThat(i.authValue()).isEqualTo("key-of-" + i.account()));
+    assertThat(first).extracting(ClaimedItem::attempts).containsOnly(1);
+    // Another node, another job with overlapping accounts: only the account nobody runs.
+    assertThat(await(s.claim(j2, "node-2", 10, 60_000))).extracting(ClaimedItem::account).containsExactly("d");
+    assertThat(await(s.claim(j1, "node-2", 10, 60_000))).isEmpty();
+    // Once a's item is recorded, the next item of account a can run.
+    assertThat(await(s.record("node-1", List.of(installed(first.get(0)))))).hasSize(1);
+    assertThat(await(s.claim(j1, "node-2", 10, 60_000))).extracting(ClaimedItem::account).containsExactly("a");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void expiredLeasesComeBackAsRecoveredAndTheOldOwnersOutcomeIsDropped(String kind) {
+    JobStore s = store(kind);
+    String job = await(s.create(request("a", "b"), "alice", null)).job().id();
+    List<ClaimedItem> claimed = await(s.claim(job, "dead-node", 10, 1));
+    assertThat(claimed).hasSize(2);
+    TestService.await(vertx.timer(20)); // the 1 ms lease is over on the database clock
+    assertThat(await(s.renewLeases("live-node", 60_000))).isZero();
+    List<JobStore.Changed> released = await(s.releaseExpired());
+    assertThat(released).extracting(JobStore.Changed::account).containsExactlyInAnyOrder("a", "b");
+    // The dead node's late outcome does not overwrite what the new owner does.
+    List<ClaimedItem> again = await(s.claim(job, "live-node", 10, 60_000));
+    assertThat(again).hasSize(2);
+    assertThat(await(s.record("dead-node", List.of(installed(claimed.get(0)))))).isEmpty();
+    assertThat(await(s.renewLeases("live-node", 60_000))).isEqualTo(2);
+    assertThat(await(s.releaseExpired())).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void aCancelledJobClaimsOnlyRecoveredItemsAsHaltedAndStaysCancelled(String kind) {
+    JobStore s = store(kind);
+    String job = await(s.create(request("a", "b", "c"), "alice", null)).job().id();
+    List<ClaimedItem> inFlight = await(s.claim(job, "n1", 1, 1));
+    TestService.await(vertx.timer(20));
+    await(s.releaseExpired()); // item a: in flight when its node died
+    List<JobStore.Changed> cancelled = await(s.cancel(job));
+    assertThat(cancelled).extracting(JobStore.Changed::account).containsExactly("b", "c");
+    List<ClaimedItem> recovered = await(s.claim(job, "n2", 10, 60_000));
+    assertThat(recovered).extracting(ClaimedItem::account).containsExactly(inFlight.get(0).account());
+    assertThat(recovered.get(0).halted()).isTrue();
+    assertThat(await(s.finishIfDone(job))).as("an item still runs").isNull();
+    await(s.record("n2", List.of(installed(recovered.get(0)))));
+    assertThatThrownBy(() -> await(s.retryFailed(job))).cause().isInstanceOf(Problem.class)
+        .hasMessageContaining("cancelled");
+    JobRecord finished = await(s.finishIfDone(job));
+    assertThat(finished.status()).isEqualTo(JobStatus.CANCELLED);
+    assertThatThrownBy(() -> await(s.cancel(job))).cause().isInstanceOf(Problem.class)
+        .hasMessageContaining("already finished");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void exactlyOneConcurrentFinishWinsAndRetryReopens(String kind) {
+    JobStore s = store(kind);
+    String job = await(s.create(request("a", "b"), "alice", null)).job().id();
+    List<ClaimedItem> items = await(s.claim(job, "n", 10, 60_000));
+    await(s.record("n", List.of(installed(items.get(0)), ItemOutcome.failed(items.get(1), "X", "failed"))));
+    List<Future<JobRecord>> finishes = IntStream.range(0, 5).mapToObj(i -> s.finishIfDone(job)).toList();
+    await(Future.all(new ArrayList<>(finishes)));
+    assertThat(finishes.stream().filter(f -> f.result() != null).toList()).hasSize(1)
+        .allSatisfy(f -> assertThat(f.result().status()).isEqualTo(JobStatus.COMPLETED_WITH_ERRORS));
+    assertThat(await(s.retryFailed(job))).extracting(JobStore.Changed::account).containsExactly("b");
+    assertThat(await(s.job(job)).status()).isEqualTo(JobStatus.RUNNING);
+    assertThat(await(s.finishIfDone(job))).isNull();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"postgresql"})
+  void twoNodesClaimingTheSameJobAtOnceNeverShareAnItemOrAnAccount(String kind) {
+    String url = Postgres.freshDatabaseUrl();
+    JobStore a = store(kind, url);
+    JobStore b = store(kind, url);
+    String[] accounts = IntStream.range(0, 300).mapToObj(i -> "acct-" + (i % 100)).toArray(String[]::new);
+    String job = await(a.create(request(accounts), "alice", null)).job().id();
+    Set<Long> seen = new HashSet<>();
+    int rounds = 0;
+    while (seen.size() < 300 && rounds++ < 50) {
+      Future<List<ClaimedItem>> fa = a.claim(job, "node-a", 40, 60_000);
+      Future<List<ClaimedItem>> fb = b.claim(job, "node-b", 40, 60_000);
+      await(Future.join(fa, fb));
+      List<ClaimedItem> all = new ArrayList<>();
+      all.addAll(fa.result());
+      all.addAll(fb.result());
+      assertThat(all).extracting(ClaimedItem::account).doesNotHaveDuplicates();
+      for (ClaimedItem i : all) {
+        assertThat(seen.add(i.id())).as("item %s claimed twice", i.id()).isTrue();
+      }
+      await(a.record("node-a", fa.result().stream().map(JobStoreContractTest::installed).toList()));
+      await(b.record("node-b", fb.result().stream().map(JobStoreContractTest::installed).toList()));
+    }
+    assertThat(seen).hasSize(300);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void aDatabaseMigratedByANewerBuildIsRefused(String kind) throws Exception {
+    String url = kind.equals("sqlite") ? null : Postgres.freshDatabaseUrl();
+    JobStore first = store(kind, url);
+    await(first.close());
+    stores.remove(first);
+    String jdbc = kind.equals("sqlite") ? "jdbc:sqlite:" + dir.resolve("db.sqlite") : Postgres.jdbcUrl(url);
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbc, kind.equals("sqlite") ? null : "postgres",
+        null); java.sql.Statement st = c.createStatement()) {
+      st.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, "
+          + "installed_by, installed_on, execution_time, success) VALUES (99, '99', 'from the future', 'SQL', "
+          + "'V99__future.sql', 0, 'test', CURRENT_TIMESTAMP, 1, " + (kind.equals("sqlite") ? "1" : "true") + ")");
+    }
+    JobStore again = kind.equals("sqlite") ? new SqliteJobStore(vertx, dir.resolve("db.sqlite"), KEY)
+        : new PgJobStore(vertx, url, KEY, 2);
+    assertThatThrownBy(() -> await(again.start())).cause().isInstanceOf(StoreRefusedException.class)
+        .hasMessageContaining("newer than this build");
+  }
+
+  @org.junit.jupiter.api.Test
+  void aSecondServiceOnTheSameSqliteFileIsRefused() {
+    store("sqlite");
+    JobStore second = new SqliteJobStore(vertx, dir.resolve("db.sqlite"), KEY);
+    assertThatThrownBy(() -> await(second.start())).cause().isInstanceOf(StoreRefusedException.class)
+        .hasMessageContaining("another cyclr-onboarder process is using");
+  }
+}
