@@ -32,6 +32,13 @@ public final class ServiceProcess implements AutoCloseable {
   }
 
   public static ServiceProcess start(Vertx vertx, Path workDir, Path log, Map<String, String> env) {
+    ServiceProcess p = launch(vertx, workDir, log, env);
+    p.awaitReady(Duration.ofSeconds(60));
+    return p;
+  }
+
+  /** Starts the process without waiting for it to be ready (several nodes start in parallel). */
+  public static ServiceProcess launch(Vertx vertx, Path workDir, Path log, Map<String, String> env) {
     try {
       int port;
       try (ServerSocket s = new ServerSocket(0)) {
@@ -44,9 +51,7 @@ public final class ServiceProcess implements AutoCloseable {
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       pb.environment().putAll(env);
       pb.environment().put("HTTP_PORT", String.valueOf(port));
-      ServiceProcess p = new ServiceProcess(vertx, pb.start(), port, WebClient.create(vertx));
-      p.awaitReady(Duration.ofSeconds(60));
-      return p;
+      return new ServiceProcess(vertx, pb.start(), port, WebClient.create(vertx));
     } catch (IOException e) {
       throw new AssertionError(e);
     }
@@ -56,7 +61,7 @@ public final class ServiceProcess implements AutoCloseable {
     return "http://127.0.0.1:" + port;
   }
 
-  private void awaitReady(Duration timeout) {
+  public void awaitReady(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
@@ -92,6 +97,14 @@ public final class ServiceProcess implements AutoCloseable {
       throw new AssertionError("expected 202, got " + r.statusCode() + " " + r.bodyAsString());
     }
     return r.bodyAsJsonObject().getString("id");
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
   }
 
   public JsonObject job(String id) {
