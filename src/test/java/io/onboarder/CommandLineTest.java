@@ -52,6 +52,22 @@ class CommandLineTest {
   }
 
   @Test
+  void clusterModeWithoutPostgresStopsWithOneLineAndExitCode2(@TempDir Path dir) throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("c.json"), new JsonObject()
+        .put("cyclr", new JsonObject().put("apiUrl", "https://api.cyclr.com").put("clientId", "c")
+            .put("clientSecret", "s"))
+        .put("api", new JsonObject().put("tokens", "t"))
+        .put("cluster", new JsonObject().put("members", "127.0.0.1:5701"))
+        .put("store", new JsonObject().put("url", "sqlite:" + dir.resolve("x.db"))).encode());
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = run(err, "serve", "--config", dir.resolve("c.json").toString());
+    String out = err.toString(StandardCharsets.UTF_8).trim();
+    assertThat(code).isEqualTo(2);
+    assertThat(out.lines()).hasSize(1);
+    assertThat(out).contains("STORE_URL").contains("cluster mode");
+  }
+
+  @Test
   void demoRunsToSuccess() {
     PrintStream old = System.out;
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -58,6 +58,8 @@ public final class Dispatcher extends VerticleBase {
   private boolean flushing;
   private long flushTimer = -1;
   private long storeErrorLoggedAt;
+  /** When the store last became reachable (nanos): no takeover until every node had time to renew. */
+  private long reachableSince = System.nanoTime();
   private Promise<Void> drained;
   private final List<Long> timers = new ArrayList<>();
 
@@ -154,6 +156,8 @@ public final class Dispatcher extends VerticleBase {
             ar.cause().getMessage());
       } else if (!was && ar.succeeded()) {
         log.info("the store answers again: ready");
+        reachableSince = System.nanoTime();
+        renew();
         pump();
         scheduleFlush();
       }
@@ -168,7 +172,10 @@ public final class Dispatcher extends VerticleBase {
   }
 
   private void releaseExpired() {
-    if (node.draining()) {
+    // After an outage of the store every lease looks expired: first let every node renew its own
+    // (each does within a second of the store coming back), and never sweep with a stale view.
+    if (node.draining() || !node.holdsLeases()
+        || System.nanoTime() - reachableSince < TimeUnit.MILLISECONDS.toNanos(3 * HEALTH_MS)) {
       return;
     }
     store.releaseExpired().onSuccess(changed -> {

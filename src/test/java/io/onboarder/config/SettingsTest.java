@@ -139,7 +139,10 @@ class SettingsTest {
       "GATEWAY_RATE_PER_SECOND, fast",
       "GATEWAY_MAX_ATTEMPTS,    0",
       "GATEWAY_BREAKER_OPEN_MS, 1",
-      "STORE_URL,               postgresql://x",
+      "STORE_URL,               mysql://x",
+      "JOBS_LEASE_MS,           10",
+      "CLUSTER_PORT,            70000",
+      "CLUSTER_MEMBERS,         'a b:1'",
       "STORE_URL,               /tmp/jobs.db",
       "STORE_SECRET_KEY,        'not base64!'",
   })
@@ -149,6 +152,33 @@ class SettingsTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(key.key)
         .hasMessageContaining(key.env);
+  }
+
+  @Test
+  void clusterModeNeedsPostgresAndASharedSecretKey() {
+    assertThatThrownBy(() -> withEnv("CLUSTER_MEMBERS", "127.0.0.1:5701"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("STORE_URL").hasMessageContaining("PostgreSQL");
+    assertThatThrownBy(() -> withEnv("CLUSTER_DNS", "svc.ns.svc.cluster.local",
+        "STORE_URL", "postgresql://u:pw@db:5432/onboarder"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("STORE_SECRET_KEY")
+        .hasMessageNotContaining("pw");
+    Settings s = withEnv("CLUSTER_MEMBERS", "10.0.0.1:5701, 10.0.0.2", "STORE_URL",
+        "postgresql://u:pw@db:5432/onboarder?sslmode=require", "STORE_SECRET_KEY", KEY_32);
+    assertThat(s.clustered()).isTrue();
+    assertThat(s.postgres()).isTrue();
+    assertThat(s.clusterMembers()).containsExactly("10.0.0.1:5701", "10.0.0.2");
+    assertThat(s.clusterName()).isEqualTo("cyclr-onboarder");
+    assertThat(s.clusterPort()).isEqualTo(5701);
+    assertThat(s.clusterBusPort()).isEqualTo(5710);
+    assertThat(s.leaseMs()).isEqualTo(15_000);
+    assertThat(s.toString()).doesNotContain("pw").contains("cluster=cyclr-onboarder");
+  }
+
+  @Test
+  void withoutClusteringVariablesTheServiceRunsAlone() {
+    Settings s = Settings.from(minimal());
+    assertThat(s.clustered()).isFalse();
+    assertThat(s.postgres()).isFalse();
   }
 
   @Test
