@@ -131,7 +131,7 @@ public final class Dispatcher extends VerticleBase {
   }
 
   private void wake(String jobId) {
-    if (jobId == null) {
+    if (jobId == null || node.draining()) {
       return;
     }
     exhausted.remove(jobId);
@@ -147,8 +147,16 @@ public final class Dispatcher extends VerticleBase {
 
   // ---- leases --------------------------------------------------------------------------------
 
+  /** Drained: the store is about to close, and nothing here may touch it or complain about it. */
+  private boolean closed() {
+    return drained != null && drained.future().isComplete();
+  }
+
   private void checkStore() {
     store.ping().onComplete(ar -> {
+      if (closed()) {
+        return;
+      }
       boolean was = node.storeReachable();
       node.storeReachable(ar.succeeded());
       if (was && ar.failed()) {
@@ -190,6 +198,9 @@ public final class Dispatcher extends VerticleBase {
   }
 
   private void storeError(Throwable err) {
+    if (closed()) {
+      return;
+    }
     long now = System.currentTimeMillis();
     if (now - storeErrorLoggedAt > 10_000) {
       storeErrorLoggedAt = now;
