@@ -6,13 +6,19 @@ import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Iterator;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Admission control for every request to Cyclr, shared by the whole gateway: a cap on requests
  * in flight, a token-bucket rate, a global pause after a 429 with additive-increase /
  * multiplicative-decrease of the rate, and a circuit breaker. Waiters are served FIFO.
  * While the breaker is open, callers wait here (they do not burn attempts); after the open
- * period one probe goes through, and its outcome closes or re-opens the breaker.
+ * period one probe goes through, and its outcome closes or re-opens the breaker. Once the breaker
+ * has stayed open longer than the outage budget ({@code gateway.maxOutageMs}), waiting calls fail
+ * fast with CYCLR_UNAVAILABLE, while one probe per open period keeps testing Cyclr.
+ * Waiting calls carry an owner, so the gateway can abandon a cancelled item's calls before they are sent.
  * Confined to the gateway's event loop: no locks.
  */
 public final class RequestGate {
@@ -30,8 +36,13 @@ public final class RequestGate {
   private int recentCount;
   private final int breakerThreshold;
   private final long baseOpenNanos;
+  private final long maxOutageNanos;     // 0 = calls wait out any outage
 
-  private final Deque<Promise<Void>> waiters = new ArrayDeque<>();
+  private record Waiter(Promise<Void> promise, Object owner) {}
+
+  private final Deque<Waiter> waiters = new ArrayDeque<>();
+  private Predicate<Object> abandoned = owner -> false;
+  private Consumer<Object> onGrant = owner -> { };
   private double rate;                   // current (adaptive) rate
   private double tokens;
   private long lastRefill = System.nanoTime();
@@ -46,6 +57,9 @@ public final class RequestGate {
   private String closedReason;
 
   private BreakerState breaker = BreakerState.CLOSED;
+  private long answers;                  // Cyclr answers (2xx, 4xx) so far: "is Cyclr up?" for OutageClock
+  private long outageSince;              // nanos when the breaker left CLOSED; 0 while closed
+  private long outageSinceMillis;        // the same, wall clock, for status
   private int consecutiveFailures;
   private long openNanos;
   private long openUntil;
@@ -57,6 +71,12 @@ public final class RequestGate {
   private long maxObservedInFlight;
 
   public RequestGate(Vertx vertx, int maxConcurrency, double ratePerSecond, int breakerThreshold, long breakerOpenMs) {
+    this(vertx, maxConcurrency, ratePerSecond, breakerThreshold, breakerOpenMs, 0);
+  }
+
+  /** {@code maxOutageMs}: how long calls wait out an open breaker before failing fast; 0 = for ever. */
+  public RequestGate(Vertx vertx, int maxConcurrency, double ratePerSecond, int breakerThreshold, long breakerOpenMs,
+                     long maxOutageMs) {
     this.vertx = vertx;
     this.maxConcurrency = maxConcurrency;
     if (ratePerSecond >= 4) {
@@ -83,17 +103,53 @@ public final class RequestGate {
     this.breakerThreshold = breakerThreshold;
     this.baseOpenNanos = Duration.ofMillis(breakerOpenMs).toNanos();
     this.openNanos = baseOpenNanos;
+    this.maxOutageNanos = Duration.ofMillis(maxOutageMs).toNanos();
+  }
+
+  /**
+   * Lets the gateway abandon calls: {@code abandoned} says whether a waiting call's owner is
+   * cancelled (checked on acquire and by {@link #abandonWaiting}); {@code granted} hears of every
+   * call let through, before it is sent.
+   */
+  public void watchOwners(Predicate<Object> abandoned, Consumer<Object> granted) {
+    this.abandoned = abandoned;
+    this.onGrant = granted;
   }
 
   /** Completes when the caller may send one request; the caller must then call {@link #release}. */
   public Future<Void> acquire() {
+    return acquire(null);
+  }
+
+  /** As {@link #acquire()}, for a call of {@code owner} (whose calls {@link #abandonWaiting} may fail). */
+  public Future<Void> acquire(Object owner) {
     if (closedReason != null) {
       return Future.failedFuture(new CyclrException.ShuttingDown());
     }
+    if (owner != null && abandoned.test(owner)) {
+      return Future.failedFuture(new CallCancelled());
+    }
     Promise<Void> p = Promise.promise();
-    waiters.add(p);
+    waiters.add(new Waiter(p, owner));
     pump();
     return p.future();
+  }
+
+  /** Fails the waiting (not yet sent) calls whose owner is now abandoned; returns how many. */
+  public int abandonWaiting() {
+    int n = 0;
+    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+      Waiter w = it.next();
+      if (w.owner() != null && abandoned.test(w.owner())) {
+        it.remove();
+        w.promise().tryFail(new CallCancelled());
+        n++;
+      }
+    }
+    if (n > 0) {
+      pump();
+    }
+    return n;
   }
 
   /** Returns a permit and feeds the outcome to the breaker and the adaptive rate. */
@@ -140,6 +196,26 @@ public final class RequestGate {
     return rate;
   }
 
+  /** How many times Cyclr answered (2xx or a 4xx verdict) so far; only ever grows. */
+  public long answers() {
+    return answers;
+  }
+
+  /** Wall-clock ms when the breaker left CLOSED (the outage began), or -1 while it is closed. */
+  public long outageSinceMillis() {
+    return breaker == BreakerState.CLOSED ? -1 : outageSinceMillis;
+  }
+
+  /** How long the breaker has been away from CLOSED, in nanos (0 while closed). */
+  public long outageNanos(long now) {
+    return breaker == BreakerState.CLOSED ? 0 : now - outageSince;
+  }
+
+  /** The outage budget in nanos; 0 = calls wait out any outage. */
+  public long maxOutageNanos() {
+    return maxOutageNanos;
+  }
+
   public int inFlight() {
     return inFlight;
   }
@@ -160,16 +236,19 @@ public final class RequestGate {
       timerId = -1;
     }
     while (!waiters.isEmpty()) {
-      waiters.poll().tryFail(new CyclrException.ShuttingDown());
+      waiters.poll().promise().tryFail(new CyclrException.ShuttingDown());
     }
   }
 
   private void onHealthy(long now) {
     consecutiveFailures = 0;
+    answers++;
     if (breaker == BreakerState.HALF_OPEN) {
       breaker = BreakerState.CLOSED;
       openNanos = baseOpenNanos;
-      org.slf4j.LoggerFactory.getLogger(RequestGate.class).info("Cyclr answers again: circuit breaker closed");
+      org.slf4j.LoggerFactory.getLogger(RequestGate.class).info("Cyclr answers again after {} s: circuit breaker "
+          + "closed", (now - outageSince) / 1_000_000_000L);
+      outageSince = 0;
     }
     probeInFlight = false;
     // Additive increase: recover toward the configured rate, one step per second without a 429.
@@ -198,6 +277,8 @@ public final class RequestGate {
       org.slf4j.LoggerFactory.getLogger(RequestGate.class).warn("Cyclr keeps failing ({} in a row): circuit "
           + "breaker open, calls wait and probe every {} ms. Persistent DNS/TLS errors mean CYCLR_API_URL is "
           + "wrong.", consecutiveFailures, forNanos / 1_000_000);
+      outageSince = now;
+      outageSinceMillis = System.currentTimeMillis();
     }
     breaker = BreakerState.OPEN;
     openNanos = forNanos;
@@ -232,13 +313,21 @@ public final class RequestGate {
       }
       if (breaker == BreakerState.OPEN) {
         if (now < openUntil) {
-          schedule(openUntil - now);
+          if (outageOverBudget(now)) {
+            failAllWaiting(now);
+            return;
+          }
+          schedule(maxOutageNanos > 0 ? Math.min(openUntil, outageSince + maxOutageNanos + 1) - now
+              : openUntil - now);
           return;
         }
         breaker = BreakerState.HALF_OPEN;
         probeInFlight = false;
       }
       if (breaker == BreakerState.HALF_OPEN && probeInFlight) {
+        if (outageOverBudget(now)) {
+          failAllWaiting(now);
+        }
         return; // the probe's release will pump
       }
       if (!Double.isInfinite(rate)) {
@@ -269,10 +358,27 @@ public final class RequestGate {
       countGrant(now);
       inFlight++;
       maxObservedInFlight = Math.max(maxObservedInFlight, inFlight);
-      Promise<Void> next = waiters.poll();
-      if (!next.tryComplete()) {
+      Waiter next = waiters.poll();
+      if (next.owner() != null) {
+        onGrant.accept(next.owner());
+      }
+      if (!next.promise().tryComplete()) {
         inFlight--;
       }
+    }
+  }
+
+  private boolean outageOverBudget(long now) {
+    return maxOutageNanos > 0 && breaker != BreakerState.CLOSED && now - outageSince > maxOutageNanos;
+  }
+
+  /** The outage outlasted the budget: fail fast rather than hold items for ever. */
+  private void failAllWaiting(long now) {
+    long seconds = (now - outageSince) / 1_000_000_000L;
+    while (!waiters.isEmpty()) {
+      waiters.poll().promise().tryFail(new CyclrException("CYCLR_UNAVAILABLE", "Cyclr has been unreachable or "
+          + "failing for " + seconds + " s, longer than gateway.maxOutageMs (" + maxOutageNanos / 1_000_000
+          + " ms); this call was not sent. Retry the item once Cyclr is back.", null));
     }
   }
 

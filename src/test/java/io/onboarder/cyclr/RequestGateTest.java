@@ -375,6 +375,118 @@ class RequestGateTest {
     });
   }
 
+  // ---- outages and cancellation ------------------------------------------------------------------------
+
+  @Test
+  void theOutageStartsWhenTheBreakerOpensAndEndsWhenAProbeSucceeds(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 100, UNLIMITED, 2, 50);
+    onContext(tc, () -> {
+      assertThat(gate.outageSinceMillis()).isEqualTo(-1);
+      long before = System.currentTimeMillis();
+      tripBreaker(gate, 2);
+      assertThat(gate.outageSinceMillis()).isBetween(before, System.currentTimeMillis());
+      assertThat(gate.outageNanos(System.nanoTime())).isPositive();
+      gate.acquire().onSuccess(v -> tc.verify(() -> {
+        assertThat(gate.breakerState()).isEqualTo(BreakerState.HALF_OPEN);
+        assertThat(gate.outageSinceMillis()).as("still out while probing").isNotEqualTo(-1);
+        gate.release(CallKind.SUCCESS);
+        assertThat(gate.outageSinceMillis()).isEqualTo(-1);
+        assertThat(gate.outageNanos(System.nanoTime())).isZero();
+        tc.completeNow();
+      })).onFailure(tc::failNow);
+    });
+  }
+
+  @Test
+  void pastTheOutageBudgetWaitingCallsFailFastWhileProbesGoOnTestingCyclr(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 100, UNLIMITED, 1, 300, 100);
+    List<Throwable> failures = new ArrayList<>();
+    onContext(tc, () -> {
+      long openedAt = tripBreaker(gate, 1);
+      for (int i = 0; i < 3; i++) {
+        gate.acquire().onSuccess(v -> tc.failNow("granted while open")).onFailure(failures::add);
+      }
+      after(tc, 200, () -> {
+        assertThat(failures).as("failed once the outage passed its 100 ms budget, before the next probe")
+            .hasSize(3).allSatisfy(t -> assertThat(t).isInstanceOfSatisfying(CyclrException.class,
+                e -> assertThat(e.code()).isEqualTo("CYCLR_UNAVAILABLE")));
+        gate.acquire().onSuccess(v -> tc.failNow("granted while open")).onFailure(failures::add);
+        assertThat(failures).as("a new call fails at once").hasSize(4);
+        after(tc, 150, () -> {
+          assertThat((System.nanoTime() - openedAt) / MS).isGreaterThanOrEqualTo(300);
+          gate.acquire().onSuccess(v -> tc.verify(() -> {
+            assertThat(gate.breakerState()).as("the open period is over: a probe").isEqualTo(BreakerState.HALF_OPEN);
+            gate.release(CallKind.SUCCESS);
+            gate.acquire().onSuccess(w -> tc.completeNow()).onFailure(tc::failNow);
+          })).onFailure(tc::failNow);
+        });
+      });
+    });
+  }
+
+  @Test
+  void abandonWaitingFailsOnlyTheCallsOfAbandonedOwnersAndGrantsAreReported(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 1, UNLIMITED, 100, 1_000);
+    List<Object> granted = new ArrayList<>();
+    List<String> cancelledOwners = new ArrayList<>();
+    List<String> outcomes = new ArrayList<>();
+    onContext(tc, () -> {
+      gate.watchOwners(cancelledOwners::contains, granted::add);
+      gate.acquire("a").onFailure(tc::failNow); // holds the only permit
+      for (String owner : List.of("b", "c", "b", "d")) {
+        gate.acquire(owner).onSuccess(v -> outcomes.add(owner + " granted"))
+            .onFailure(t -> outcomes.add(owner + " " + t.getClass().getSimpleName()));
+      }
+      assertThat(granted).containsExactly("a");
+      cancelledOwners.add("b");
+      assertThat(gate.abandonWaiting()).isEqualTo(2);
+      assertThat(outcomes).containsExactly("b CallCancelled", "b CallCancelled");
+      gate.acquire("b").onFailure(t -> outcomes.add("late b " + t.getClass().getSimpleName()));
+      assertThat(outcomes).last().isEqualTo("late b CallCancelled");
+      gate.release(CallKind.SUCCESS);
+      assertThat(outcomes).contains("c granted");
+      gate.release(CallKind.SUCCESS);
+      assertThat(outcomes).contains("d granted");
+      assertThat(granted).containsExactly("a", "c", "d");
+      tc.completeNow();
+    });
+  }
+
+  @Test
+  void failuresUseUpAttemptsOnlyWhenCyclrAnsweredAnotherCallInBetween(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 100, UNLIMITED, 1_000, 1_000, 60_000);
+    onContext(tc, () -> {
+      OutageClock clock = new OutageClock(gate);
+      assertThat(clock.failed()).as("nobody got an answer: Cyclr is down").isEqualTo(OutageClock.Verdict.WAIT);
+      assertThat(clock.failed()).isEqualTo(OutageClock.Verdict.WAIT);
+      gate.acquire();
+      gate.release(CallKind.SUCCESS); // another call got an answer
+      assertThat(clock.failed()).as("Cyclr answers others: the trouble is this call's")
+          .isEqualTo(OutageClock.Verdict.COUNT);
+      assertThat(clock.failed()).isEqualTo(OutageClock.Verdict.WAIT);
+      gate.acquire();
+      gate.release(CallKind.FATAL); // a 4xx is an answer too
+      assertThat(clock.failed()).isEqualTo(OutageClock.Verdict.COUNT);
+      tc.completeNow();
+    });
+  }
+
+  @Test
+  void aCallThatOnlyEverFailsGivesUpAfterTheOutageBudget(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 100, UNLIMITED, 1_000, 1_000, 100);
+    onContext(tc, () -> {
+      OutageClock clock = new OutageClock(gate);
+      assertThat(clock.failed()).isEqualTo(OutageClock.Verdict.WAIT);
+      after(tc, 150, () -> {
+        assertThat(clock.failed()).isEqualTo(OutageClock.Verdict.GIVE_UP);
+        assertThat(clock.waitedSeconds()).isZero();
+        OutageClock unbounded = new OutageClock(new RequestGate(vertx, 100, UNLIMITED, 1_000, 1_000, 0));
+        assertThat(unbounded.failed()).as("maxOutageMs 0: wait for ever").isEqualTo(OutageClock.Verdict.WAIT);
+        tc.completeNow();
+      });
+    });
+  }
+
   // ---- helpers ------------------------------------------------------------------------------------
 
   /** Sends {@code n} calls that all fail retryably; returns when the breaker opened. */
