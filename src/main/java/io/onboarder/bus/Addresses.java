@@ -34,7 +34,10 @@ public final class Addresses {
 
   /** internal request/reply: one item to onboard at Cyclr → outcome. */
   public static final String GATEWAY_ONBOARD = "cyclr.gateway.onboard";
-  /** internal request/reply: {} → {"ready": bool, "breaker": state, ...}. */
+  /**
+   * internal request/reply (this node's gateway): {} → {"breaker", "breakerOpenSinceMs", "degraded", "inFlight",
+   * "waiting", "rate", ...}.
+   */
   public static final String GATEWAY_STATUS = "cyclr.gateway.status";
   /** internal request/reply: stop taking new work, fail waiting calls as "shutting down". */
   public static final String GATEWAY_DRAIN = "cyclr.gateway.drain";

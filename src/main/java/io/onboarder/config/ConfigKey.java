@@ -24,7 +24,9 @@ public enum ConfigKey {
   JOBS_MAX_PENDING_ITEMS("jobs.maxPendingItems", "JOBS_MAX_PENDING_ITEMS"),
   JOBS_SHUTDOWN_GRACE_MS("jobs.shutdownGraceMs", "JOBS_SHUTDOWN_GRACE_MS"),
   STORE_URL("store.url", "STORE_URL"),
-  STORE_SECRET_KEY("store.secretKey", "STORE_SECRET_KEY");
+  STORE_SECRET_KEY("store.secretKey", "STORE_SECRET_KEY"),
+  GATEWAY_MAX_OUTAGE_MS("gateway.maxOutageMs", "GATEWAY_MAX_OUTAGE_MS"),
+  GATEWAY_DEGRADED_AFTER_MS("gateway.degradedAfterMs", "GATEWAY_DEGRADED_AFTER_MS");
 
   public final String key;
   public final String env;

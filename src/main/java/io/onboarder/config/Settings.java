@@ -30,7 +30,9 @@ public record Settings(
     long maxPendingItems,
     long shutdownGraceMs,
     String storeUrl,
-    byte[] secretKey) {
+    byte[] secretKey,
+    long maxOutageMs,
+    long degradedAfterMs) {
 
   public static Settings from(JsonObject conf) {
     Reader r = new Reader(conf);
@@ -83,7 +85,9 @@ public record Settings(
         r.longIn(ConfigKey.JOBS_MAX_PENDING_ITEMS, 1_000_000, 1, 1_000_000_000),
         r.longIn(ConfigKey.JOBS_SHUTDOWN_GRACE_MS, 15_000, 0, 600_000),
         storeUrl,
-        r.secretKey(ConfigKey.STORE_SECRET_KEY));
+        r.secretKey(ConfigKey.STORE_SECRET_KEY),
+        r.longIn(ConfigKey.GATEWAY_MAX_OUTAGE_MS, 600_000, 0, 7L * 24 * 3600 * 1000),
+        r.longIn(ConfigKey.GATEWAY_DEGRADED_AFTER_MS, 30_000, 0, 24L * 3600 * 1000));
   }
 
   /** Path of the SQLite database file. */

@@ -35,7 +35,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     RequestGate gate = new RequestGate(vertx, settings.maxConcurrency(), settings.ratePerSecond(),
-        settings.breakerThreshold(), settings.breakerOpenMs());
+        settings.breakerThreshold(), settings.breakerOpenMs(), settings.maxOutageMs());
     client = new CyclrClient(vertx, settings.cyclrApiUrl(), settings.clientId(), settings.clientSecret(),
         settings.cyclrRequestTimeoutMs(), settings.maxAttempts(), settings.maxConcurrency(), gate,
         new RetryPolicy(200, 10_000), Metrics.current());
@@ -103,8 +103,14 @@ public final class CyclrGatewayVerticle extends VerticleBase {
 
   private void status(Message<JsonObject> msg) {
     RequestGate gate = client.gate();
+    long since = gate.outageSinceMillis();
+    // Degraded: the breaker has stayed open (Cyclr down) longer than gateway.degradedAfterMs; readiness uses it.
+    boolean degraded = settings.degradedAfterMs() > 0
+        && gate.outageNanos(System.nanoTime()) > settings.degradedAfterMs() * 1_000_000;
     msg.reply(new JsonObject()
         .put("breaker", gate.breakerState().name())
+        .put("breakerOpenSinceMs", since < 0 ? null : since)
+        .put("degraded", degraded)
         .put("inFlight", gate.inFlight())
         .put("waiting", gate.waiting())
         .put("rate", Double.isInfinite(gate.currentRate()) ? null : gate.currentRate())
