@@ -41,4 +41,10 @@ public final class Addresses {
   public static final String GATEWAY_STATUS = "cyclr.gateway.status";
   /** internal request/reply: stop taking new work, fail waiting calls as "shutting down". */
   public static final String GATEWAY_DRAIN = "cyclr.gateway.drain";
+  /**
+   * internal publish (every node's gateway): {"jobId"} → calls of that job's items not yet sent are abandoned and
+   * those items replied PENDING with "cancelled": true (not recovered). As a request the reply is
+   * {"jobId","cancelled","finishing"}.
+   */
+  public static final String GATEWAY_CANCEL = "cyclr.gateway.cancel";
 }
