@@ -36,7 +36,7 @@ public final class Addresses {
   public static final String GATEWAY_ONBOARD = "cyclr.gateway.onboard";
   /**
    * internal request/reply (this node's gateway): {} → {"breaker", "breakerOpenSinceMs", "degraded", "inFlight",
-   * "waiting", "rate", ...}.
+   * "waiting", "rate", "ratePerSecond", "clusterRatePerSecond", "gatewayNodes", "pausedForMs", ...}.
    */
   public static final String GATEWAY_STATUS = "cyclr.gateway.status";
   /** internal request/reply: stop taking new work, fail waiting calls as "shutting down". */
@@ -47,4 +47,11 @@ public final class Addresses {
    * {"jobId","cancelled","finishing"}.
    */
   public static final String GATEWAY_CANCEL = "cyclr.gateway.cancel";
+  /** internal publish (cluster-wide): {"retryAfterMs","from"}: a 429 one gateway saw; every other gateway pauses. */
+  public static final String GATEWAY_RATE_LIMITED = "cyclr.gateway.ratelimited";
+  /**
+   * internal publish (cluster-wide): {"nodeId","event": "joined" | "left"}. Every gateway also consumes it: the
+   * nodes registered here are the gateways that share gateway.ratePerSecond.
+   */
+  public static final String GATEWAY_MEMBERS = "cyclr.gateway.members";
 }

@@ -35,6 +35,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
   private final Settings settings;
   private CyclrClient client;
   private OnboardFlow flow;
+  private ClusterRate clusterRate;
   private final Map<String, Future<?>> accountTails = new HashMap<>();
   /** The item calling Cyclr for each account right now (one at a time per account). */
   private final Map<String, ItemRun> running = new HashMap<>();
@@ -67,6 +68,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     RequestGate gate = new RequestGate(vertx, settings.maxConcurrency(), settings.ratePerSecond(),
         settings.breakerThreshold(), settings.breakerOpenMs(), settings.maxOutageMs());
     gate.watchOwners(this::abandoned, this::granted);
+    clusterRate = new ClusterRate(vertx, gate, settings.ratePerSecond());
     client = new CyclrClient(vertx, settings.cyclrApiUrl(), settings.clientId(), settings.clientSecret(),
         settings.cyclrRequestTimeoutMs(), settings.maxAttempts(), settings.maxConcurrency(), gate,
         new RetryPolicy(200, 10_000), Metrics.current());
@@ -82,13 +84,16 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     });
     // Cluster-wide: a cancel published on any node reaches every node's gateway.
     MessageConsumer<Object> cancel = vertx.eventBus().consumer(Addresses.GATEWAY_CANCEL, this::cancel);
-    return Future.all(onboard.completion(), status.completion(), drain.completion(), cancel.completion());
+    return Future.all(onboard.completion(), status.completion(), drain.completion(), cancel.completion())
+        .compose(v -> clusterRate.start());
   }
 
   @Override
   public Future<?> stop() {
-    client.gate().close("stopped");
-    return client.close();
+    return clusterRate.stop().eventually(() -> {
+      client.gate().close("stopped");
+      return client.close();
+    });
   }
 
   /**
@@ -257,6 +262,10 @@ public final class CyclrGatewayVerticle extends VerticleBase {
         .put("breaker", gate.breakerState().name())
         .put("breakerOpenSinceMs", since < 0 ? null : since)
         .put("degraded", degraded)
+        .put("ratePerSecond", gate.ratePerSecond() == 0 ? null : gate.ratePerSecond())
+        .put("clusterRatePerSecond", clusterRate.clusterRate() == 0 ? null : clusterRate.clusterRate())
+        .put("gatewayNodes", clusterRate.gateways())
+        .put("pausedForMs", gate.pausedForMillis())
         .put("inFlight", gate.inFlight())
         .put("waiting", gate.waiting())
         .put("rate", Double.isInfinite(gate.currentRate()) ? null : gate.currentRate())

@@ -18,7 +18,9 @@ import java.util.function.Predicate;
  * period one probe goes through, and its outcome closes or re-opens the breaker. Once the breaker
  * has stayed open longer than the outage budget ({@code gateway.maxOutageMs}), waiting calls fail
  * fast with CYCLR_UNAVAILABLE, while one probe per open period keeps testing Cyclr.
- * Waiting calls carry an owner, so the gateway can abandon a cancelled item's calls before they are sent.
+ * The rate can change at run time (the cluster's share, {@link ClusterRate}); a 429 seen by another
+ * node pauses this gate too ({@link #pauseForPeer}). Waiting calls carry an owner, so the gateway
+ * can abandon a cancelled item's calls before they are sent.
  * Confined to the gateway's event loop: no locks.
  */
 public final class RequestGate {
@@ -28,12 +30,13 @@ public final class RequestGate {
 
   private final Vertx vertx;
   private final int maxConcurrency;
-  private final double configuredRate;   // requests/s; +Inf = unlimited
-  private final double bucketCapacity;
-  private final int windowCap;          // 0 = no sliding-window cap
-  private final long[] recentGrants;    // ring of the last windowCap grant times (nanos)
+  private double configuredRate;         // requests/s after the 95 % margin; +Inf = unlimited
+  private double bucketCapacity;
+  private int windowCap;                 // 0 = no sliding-window cap
+  private long[] recentGrants;           // ring of the last windowCap grant times (nanos)
   private int recentNext;
   private int recentCount;
+  private double ratePerSecond;          // as configured (or shared), before the margin; 0 = unlimited
   private final int breakerThreshold;
   private final long baseOpenNanos;
   private final long maxOutageNanos;     // 0 = calls wait out any outage
@@ -43,6 +46,7 @@ public final class RequestGate {
   private final Deque<Waiter> waiters = new ArrayDeque<>();
   private Predicate<Object> abandoned = owner -> false;
   private Consumer<Object> onGrant = owner -> { };
+  private Consumer<Duration> onRateLimited = retryAfter -> { };
   private double rate;                   // current (adaptive) rate
   private double tokens;
   private long lastRefill = System.nanoTime();
@@ -79,6 +83,18 @@ public final class RequestGate {
                      long maxOutageMs) {
     this.vertx = vertx;
     this.maxConcurrency = maxConcurrency;
+    configureRate(ratePerSecond);
+    this.rate = configuredRate;
+    this.tokens = bucketCapacity;
+    this.breakerThreshold = breakerThreshold;
+    this.baseOpenNanos = Duration.ofMillis(breakerOpenMs).toNanos();
+    this.openNanos = baseOpenNanos;
+    this.maxOutageNanos = Duration.ofMillis(maxOutageMs).toNanos();
+  }
+
+  /** Pacing, burst and window for a rate; keeps the last grants that still fit the new window. */
+  private void configureRate(double ratePerSecond) {
+    this.ratePerSecond = ratePerSecond > 0 ? ratePerSecond : 0;
     if (ratePerSecond >= 4) {
       // Paced by the bucket, capped exactly by a sliding window:
       // never more than windowCap grants in any one second. Both sit 5 % under the configured
@@ -97,13 +113,38 @@ public final class RequestGate {
       this.configuredRate = Double.POSITIVE_INFINITY;
       this.windowCap = 0;
     }
-    this.recentGrants = new long[Math.max(1, windowCap)];
-    this.rate = configuredRate;
-    this.tokens = bucketCapacity;
-    this.breakerThreshold = breakerThreshold;
-    this.baseOpenNanos = Duration.ofMillis(breakerOpenMs).toNanos();
-    this.openNanos = baseOpenNanos;
-    this.maxOutageNanos = Duration.ofMillis(maxOutageMs).toNanos();
+    long[] ring = new long[Math.max(1, windowCap)];
+    int keep = windowCap == 0 || recentGrants == null ? 0 : Math.min(recentCount, windowCap);
+    for (int i = 0; i < keep; i++) {
+      // Oldest first: the last `keep` grants of the old ring.
+      ring[i] = recentGrants[Math.floorMod(recentNext - keep + i, recentGrants.length)];
+    }
+    this.recentGrants = ring;
+    this.recentCount = keep;
+    this.recentNext = windowCap == 0 ? 0 : keep % windowCap;
+  }
+
+  /**
+   * Changes the rate at run time (this node's share of the cluster's rate; 0 = unlimited), keeping
+   * the 95 % pacing and the sliding window. A rate lowered by a 429 stays lowered in proportion.
+   */
+  public void setRatePerSecond(double ratePerSecond) {
+    double before = configuredRate;
+    configureRate(ratePerSecond);
+    if (rate >= before) {
+      rate = configuredRate;
+    } else if (Double.isInfinite(before) || Double.isInfinite(configuredRate)) {
+      rate = Math.min(rate, configuredRate);
+    } else {
+      rate = Math.min(configuredRate, rate * configuredRate / before);
+    }
+    tokens = Math.min(tokens, bucketCapacity);
+    pump();
+  }
+
+  /** The rate this gate is configured with (before the 95 % margin); 0 = unlimited. */
+  public double ratePerSecond() {
+    return ratePerSecond;
   }
 
   /**
@@ -114,6 +155,11 @@ public final class RequestGate {
   public void watchOwners(Predicate<Object> abandoned, Consumer<Object> granted) {
     this.abandoned = abandoned;
     this.onGrant = granted;
+  }
+
+  /** Told of every 429 seen here (with its Retry-After), e.g. to tell the other nodes. */
+  public void onRateLimited(Consumer<Duration> listener) {
+    this.onRateLimited = listener;
   }
 
   /** Completes when the caller may send one request; the caller must then call {@link #release}. */
@@ -170,14 +216,21 @@ public final class RequestGate {
 
   /** A 429: everyone pauses for Retry-After, and the rate is halved (at most once per pause). */
   public void rateLimited(Duration retryAfter) {
+    pauseForPeer(retryAfter);
+    onRateLimited.accept(retryAfter);
+  }
+
+  /** A 429 another node saw: the same pause and slow-down, without telling anyone. */
+  public void pauseForPeer(Duration retryAfter) {
     long now = System.nanoTime();
     long until = now + Math.max(retryAfter.toNanos(), Duration.ofMillis(50).toNanos());
     pausedUntil = Math.max(pausedUntil, until);
     if (now - lastDecrease > Math.max(retryAfter.toNanos(), Duration.ofMillis(500).toNanos())) {
       lastDecrease = now;
       double base = Double.isInfinite(rate) ? Math.max(grantedLastWindow, grantedInWindow) : rate;
-      // Never below 2/s: an early 429 at low volume must not leave the gateway crawling for long.
-      rate = Math.max(2, base * 0.5);
+      // Never below 2/s (or half a smaller configured share): an early 429 at low volume must not
+      // leave the gateway crawling for long.
+      rate = Math.max(Math.min(2, configuredRate * 0.5), base * 0.5);
       tokens = Math.min(tokens, 1);
     }
     lastIncrease = now;
@@ -214,6 +267,11 @@ public final class RequestGate {
   /** The outage budget in nanos; 0 = calls wait out any outage. */
   public long maxOutageNanos() {
     return maxOutageNanos;
+  }
+
+  /** Remaining pause after a 429 (here or on another node), in ms. */
+  public long pausedForMillis() {
+    return Math.max(0, (pausedUntil - System.nanoTime()) / 1_000_000);
   }
 
   public int inFlight() {

@@ -375,6 +375,112 @@ class RequestGateTest {
     });
   }
 
+  // ---- rate changes at run time (the cluster's share) -----------------------------------------------
+
+  @Test
+  void aLowerRateAtRunTimeKeepsTheSlidingWindowAndARaisedOneSpeedsUpAgain(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 1_000, 200, 100, 1_000);
+    List<Long> fast = new ArrayList<>();
+    List<Long> slow = new ArrayList<>();
+    List<Long> raised = new ArrayList<>();
+    onContext(tc, () -> {
+      // 20 grants at 200/s, then the share drops to 20/s (window cap 19) for 25 more, then back up to 200/s.
+      for (int i = 0; i < 20; i++) {
+        gate.acquire().onSuccess(v -> {
+          fast.add(System.nanoTime());
+          gate.release(CallKind.SUCCESS);
+          if (fast.size() < 20) {
+            return;
+          }
+          gate.setRatePerSecond(20);
+          assertThat(gate.ratePerSecond()).isEqualTo(20);
+          assertThat(gate.currentRate()).isCloseTo(19, within(1e-9));
+          long changedAt = System.nanoTime();
+          for (int j = 0; j < 25; j++) {
+            gate.acquire().onSuccess(w -> {
+              slow.add(System.nanoTime());
+              gate.release(CallKind.SUCCESS);
+              if (slow.size() < 25) {
+                return;
+              }
+              tc.verify(() -> {
+                assertThat(maxGrantsInAnyWindow(slow, 1_000 * MS)).as("grants in any 1 s after the change")
+                    .isLessThanOrEqualTo(19);
+                List<Long> lastSecond = new ArrayList<>(fast);
+                lastSecond.addAll(slow);
+                assertThat(maxGrantsInAnyWindow(lastSecond, 1_000 * MS))
+                    .as("the window remembers the grants before the change").isLessThanOrEqualTo(19 + 1);
+                assertThat((slow.get(24) - changedAt) / MS).as("25 grants at 19/s").isGreaterThanOrEqualTo(1_000);
+                gate.setRatePerSecond(200);
+                long raisedAt = System.nanoTime();
+                for (int k = 0; k < 20; k++) {
+                  gate.acquire().onSuccess(x -> {
+                    raised.add(System.nanoTime());
+                    gate.release(CallKind.SUCCESS);
+                    if (raised.size() == 20) {
+                      tc.verify(() -> {
+                        assertThat((raised.get(19) - raisedAt) / MS).as("20 grants at 190/s").isLessThan(1_500);
+                        tc.completeNow();
+                      });
+                    }
+                  }).onFailure(tc::failNow);
+                }
+              });
+            }).onFailure(tc::failNow);
+          }
+        }).onFailure(tc::failNow);
+      }
+    });
+  }
+
+  @Test
+  void aRateHalvedByA429StaysHalvedInProportionWhenTheShareChanges(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 10, 100, 100, 1_000);
+    onContext(tc, () -> {
+      gate.rateLimited(Duration.ofMillis(50));
+      assertThat(gate.currentRate()).isCloseTo(95 * 0.5, within(1e-9));
+      gate.setRatePerSecond(50);
+      assertThat(gate.currentRate()).isCloseTo(47.5 * 0.5, within(1e-9));
+      gate.setRatePerSecond(100);
+      assertThat(gate.currentRate()).isCloseTo(95 * 0.5, within(1e-9));
+      gate.setRatePerSecond(0);
+      assertThat(gate.currentRate()).as("unlimited now, still slowed down until it recovers")
+          .isCloseTo(95 * 0.5, within(1e-9));
+      tc.completeNow();
+    });
+  }
+
+  @Test
+  void aShareBelowTwoPerSecondIsHalvedBelowTheUsualFloorOnA429(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 10, 1, 100, 1_000);
+    onContext(tc, () -> {
+      gate.rateLimited(Duration.ofMillis(50));
+      assertThat(gate.currentRate()).as("never above the share").isCloseTo(0.5, within(1e-9));
+      tc.completeNow();
+    });
+  }
+
+  @Test
+  void a429FromAnotherNodePausesAndSlowsThisGateWithoutBeingPassedOn(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 10, 100, 100, 1_000);
+    List<Duration> told = new ArrayList<>();
+    onContext(tc, () -> {
+      gate.onRateLimited(told::add);
+      long pausedAt = System.nanoTime();
+      gate.pauseForPeer(Duration.ofMillis(300));
+      assertThat(told).as("a peer's 429 is not published again").isEmpty();
+      assertThat(gate.currentRate()).isCloseTo(95 * 0.5, within(1e-9));
+      assertThat(gate.pausedForMillis()).isBetween(1L, 300L);
+      gate.acquire().onSuccess(v -> tc.verify(() -> {
+        assertThat((System.nanoTime() - pausedAt) / MS).isGreaterThanOrEqualTo(295);
+        gate.release(CallKind.SUCCESS);
+        gate.rateLimited(Duration.ofMillis(10));
+        assertThat(told).as("a 429 seen here is told").containsExactly(Duration.ofMillis(10));
+        tc.completeNow();
+      })).onFailure(tc::failNow);
+    });
+  }
+
   // ---- outages and cancellation ------------------------------------------------------------------------
 
   @Test
