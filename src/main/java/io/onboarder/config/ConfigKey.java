@@ -32,7 +32,9 @@ public enum ConfigKey {
   CLUSTER_NAME("cluster.name", "CLUSTER_NAME"),
   CLUSTER_HOST("cluster.host", "CLUSTER_HOST"),
   CLUSTER_PORT("cluster.port", "CLUSTER_PORT"),
-  CLUSTER_BUS_PORT("cluster.busPort", "CLUSTER_BUS_PORT");
+  CLUSTER_BUS_PORT("cluster.busPort", "CLUSTER_BUS_PORT"),
+  GATEWAY_MAX_OUTAGE_MS("gateway.maxOutageMs", "GATEWAY_MAX_OUTAGE_MS"),
+  GATEWAY_DEGRADED_AFTER_MS("gateway.degradedAfterMs", "GATEWAY_DEGRADED_AFTER_MS");
 
   public final String key;
   public final String env;

@@ -38,7 +38,9 @@ public record Settings(
     String clusterName,
     String clusterHost,
     int clusterPort,
-    int clusterBusPort) {
+    int clusterBusPort,
+    long maxOutageMs,
+    long degradedAfterMs) {
 
   public static Settings from(JsonObject conf) {
     Reader r = new Reader(conf);
@@ -129,7 +131,9 @@ public record Settings(
             : r.string(ConfigKey.CLUSTER_NAME, "cyclr-onboarder"),
         r.string(ConfigKey.CLUSTER_HOST, ""),
         (int) r.longIn(ConfigKey.CLUSTER_PORT, 5701, 1, 65535),
-        (int) r.longIn(ConfigKey.CLUSTER_BUS_PORT, 5710, 0, 65535));
+        (int) r.longIn(ConfigKey.CLUSTER_BUS_PORT, 5710, 0, 65535),
+        r.longIn(ConfigKey.GATEWAY_MAX_OUTAGE_MS, 600_000, 0, 7L * 24 * 3600 * 1000),
+        r.longIn(ConfigKey.GATEWAY_DEGRADED_AFTER_MS, 30_000, 0, 24L * 3600 * 1000));
   }
 
   private static boolean isPostgres(String url) {

@@ -78,7 +78,7 @@ public final class CyclrClient {
 
   /** Sends a call; succeeds with the 2xx response. */
   public Future<CyclrResponse> send(CyclrCall call) {
-    return attempt(call, 1, false, 0);
+    return attempt(call, 1, false, 0, new OutageClock(gate));
   }
 
   /** Sends a call; succeeds with the JSON object body (empty when there is none). */
@@ -93,9 +93,10 @@ public final class CyclrClient {
     return http.close();
   }
 
-  private Future<CyclrResponse> attempt(CyclrCall call, int attempt, boolean refreshed, int rateLimited) {
+  private Future<CyclrResponse> attempt(CyclrCall call, int attempt, boolean refreshed, int rateLimited,
+                                        OutageClock clock) {
     Future<String> token = call.authenticated() ? tokens.get() : Future.succeededFuture(null);
-    return token.compose(t -> gate.acquire().compose(v -> exchange(call, t)))
+    return token.compose(t -> gate.acquire(call).compose(v -> exchange(call, t)))
         .compose(ex -> {
           CallKind kind = ex.kind;
           switch (kind) {
@@ -105,7 +106,7 @@ public final class CyclrClient {
               if (call.authenticated() && !refreshed) {
                 tokens.invalidate(ex.token);
                 metrics.cyclrRetry("unauthorized");
-                return attempt(call, attempt, true, rateLimited);
+                return attempt(call, attempt, true, rateLimited, clock);
               }
               return Future.failedFuture(new CyclrException(call.authenticated() ? "CYCLR_UNAUTHORIZED"
                   : "CYCLR_AUTH_FAILED", "Cyclr refused the credentials (401): check CYCLR_CLIENT_ID and "
@@ -119,14 +120,20 @@ public final class CyclrClient {
                     "Cyclr kept answering 429 Too Many Requests", 429));
               }
               // The gate holds everyone until the pause ends; no per-request sleep needed.
-              return attempt(call, attempt, refreshed, rateLimited + 1);
+              return attempt(call, attempt, refreshed, rateLimited + 1, clock);
             }
             case AMBIGUOUS:
               return Future.failedFuture(new CyclrException.Ambiguous(ex.describe()));
             case RETRYABLE: {
-              // Failures while the breaker is open or probing are Cyclr being down: they do not burn attempts.
-              boolean counts = gate.breakerClosed();
-              int next = counts ? attempt + 1 : attempt;
+              // Cyclr down (nobody gets an answer) burns no attempts: the call waits it out, within
+              // gateway.maxOutageMs (see OutageClock).
+              OutageClock.Verdict verdict = clock.failed();
+              if (verdict == OutageClock.Verdict.GIVE_UP) {
+                return Future.failedFuture(new CyclrException("CYCLR_UNAVAILABLE", "Cyclr has been unreachable or "
+                    + "failing for " + clock.waitedSeconds() + " s, longer than gateway.maxOutageMs: " + ex.describe(),
+                    ex.response == null ? null : ex.response.statusCode()));
+              }
+              int next = verdict == OutageClock.Verdict.COUNT ? attempt + 1 : attempt;
               if (next > maxAttempts) {
                 return Future.failedFuture(new CyclrException("CYCLR_UNAVAILABLE",
                     "Cyclr did not answer successfully after " + maxAttempts + " attempts: " + ex.describe(),
@@ -138,7 +145,7 @@ public final class CyclrClient {
                 delay = Math.max(delay, RetryPolicy.parseRetryAfter(ex.response.header("Retry-After"),
                     Instant.now()).toMillis());
               }
-              return vertx.timer(Math.max(1, delay)).compose(x -> attempt(call, next, refreshed, rateLimited));
+              return vertx.timer(Math.max(1, delay)).compose(x -> attempt(call, next, refreshed, rateLimited, clock));
             }
             default:
               return Future.failedFuture(new CyclrException("CYCLR_4XX", cyclrMessage(ex.response),
