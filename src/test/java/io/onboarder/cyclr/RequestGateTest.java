@@ -394,7 +394,7 @@ class RequestGateTest {
           }
           gate.setRatePerSecond(20);
           assertThat(gate.ratePerSecond()).isEqualTo(20);
-          assertThat(gate.currentRate()).isCloseTo(19, within(1e-9));
+          assertThat(gate.currentRate()).isCloseTo(19.6, within(1e-9));
           long changedAt = System.nanoTime();
           for (int j = 0; j < 25; j++) {
             gate.acquire().onSuccess(w -> {
@@ -438,14 +438,14 @@ class RequestGateTest {
     RequestGate gate = new RequestGate(vertx, 10, 100, 100, 1_000);
     onContext(tc, () -> {
       gate.rateLimited(Duration.ofMillis(50));
-      assertThat(gate.currentRate()).isCloseTo(95 * 0.5, within(1e-9));
+      assertThat(gate.currentRate()).isCloseTo(98 * 0.5, within(1e-9));
       gate.setRatePerSecond(50);
-      assertThat(gate.currentRate()).isCloseTo(47.5 * 0.5, within(1e-9));
+      assertThat(gate.currentRate()).isCloseTo(49 * 0.5, within(1e-9));
       gate.setRatePerSecond(100);
-      assertThat(gate.currentRate()).isCloseTo(95 * 0.5, within(1e-9));
+      assertThat(gate.currentRate()).isCloseTo(98 * 0.5, within(1e-9));
       gate.setRatePerSecond(0);
       assertThat(gate.currentRate()).as("unlimited now, still slowed down until it recovers")
-          .isCloseTo(95 * 0.5, within(1e-9));
+          .isCloseTo(98 * 0.5, within(1e-9));
       tc.completeNow();
     });
   }
@@ -469,7 +469,7 @@ class RequestGateTest {
       long pausedAt = System.nanoTime();
       gate.pauseForPeer(Duration.ofMillis(300));
       assertThat(told).as("a peer's 429 is not published again").isEmpty();
-      assertThat(gate.currentRate()).isCloseTo(95 * 0.5, within(1e-9));
+      assertThat(gate.currentRate()).isCloseTo(98 * 0.5, within(1e-9));
       assertThat(gate.pausedForMillis()).isBetween(1L, 300L);
       gate.acquire().onSuccess(v -> tc.verify(() -> {
         assertThat((System.nanoTime() - pausedAt) / MS).isGreaterThanOrEqualTo(295);
