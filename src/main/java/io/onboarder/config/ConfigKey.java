@@ -24,7 +24,14 @@ public enum ConfigKey {
   JOBS_MAX_PENDING_ITEMS("jobs.maxPendingItems", "JOBS_MAX_PENDING_ITEMS"),
   JOBS_SHUTDOWN_GRACE_MS("jobs.shutdownGraceMs", "JOBS_SHUTDOWN_GRACE_MS"),
   STORE_URL("store.url", "STORE_URL"),
-  STORE_SECRET_KEY("store.secretKey", "STORE_SECRET_KEY");
+  STORE_SECRET_KEY("store.secretKey", "STORE_SECRET_KEY"),
+  CYCLR_MAX_RESPONSE_BYTES("cyclr.maxResponseBytes", "CYCLR_MAX_RESPONSE_BYTES"),
+  CYCLR_MAX_PAGES("cyclr.maxPages", "CYCLR_MAX_PAGES"),
+  CYCLR_MAX_ROWS("cyclr.maxRows", "CYCLR_MAX_ROWS"),
+  HTTP_IDLE_TIMEOUT_MS("http.idleTimeoutMs", "HTTP_IDLE_TIMEOUT_MS"),
+  HTTP_HEADER_TIMEOUT_MS("http.headerTimeoutMs", "HTTP_HEADER_TIMEOUT_MS"),
+  HTTP_BODY_TIMEOUT_MS("http.bodyTimeoutMs", "HTTP_BODY_TIMEOUT_MS"),
+  HTTP_MAX_CONNECTIONS("http.maxConnections", "HTTP_MAX_CONNECTIONS");
 
   public final String key;
   public final String env;

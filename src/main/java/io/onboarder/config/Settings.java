@@ -30,7 +30,14 @@ public record Settings(
     long maxPendingItems,
     long shutdownGraceMs,
     String storeUrl,
-    byte[] secretKey) {
+    byte[] secretKey,
+    long cyclrMaxResponseBytes,
+    int cyclrMaxPages,
+    int cyclrMaxRows,
+    long httpIdleTimeoutMs,
+    long httpHeaderTimeoutMs,
+    long httpBodyTimeoutMs,
+    int httpMaxConnections) {
 
   public static Settings from(JsonObject conf) {
     Reader r = new Reader(conf);
@@ -83,7 +90,14 @@ public record Settings(
         r.longIn(ConfigKey.JOBS_MAX_PENDING_ITEMS, 1_000_000, 1, 1_000_000_000),
         r.longIn(ConfigKey.JOBS_SHUTDOWN_GRACE_MS, 15_000, 0, 600_000),
         storeUrl,
-        r.secretKey(ConfigKey.STORE_SECRET_KEY));
+        r.secretKey(ConfigKey.STORE_SECRET_KEY),
+        r.longIn(ConfigKey.CYCLR_MAX_RESPONSE_BYTES, 4L * 1024 * 1024, 16 * 1024, 256L * 1024 * 1024),
+        (int) r.longIn(ConfigKey.CYCLR_MAX_PAGES, 100, 1, 100_000),
+        (int) r.longIn(ConfigKey.CYCLR_MAX_ROWS, 10_000, 1, 10_000_000),
+        r.longIn(ConfigKey.HTTP_IDLE_TIMEOUT_MS, 30_000, 100, 3_600_000),
+        r.longIn(ConfigKey.HTTP_HEADER_TIMEOUT_MS, 10_000, 100, 600_000),
+        r.longIn(ConfigKey.HTTP_BODY_TIMEOUT_MS, 60_000, 100, 3_600_000),
+        (int) r.longIn(ConfigKey.HTTP_MAX_CONNECTIONS, 1_000, 1, 1_000_000));
   }
 
   /** Path of the SQLite database file. */
