@@ -236,16 +236,14 @@ public final class CyclrClient {
     return sb.toString();
   }
 
-  /** Cyclr's {"Message": "..."} when present, else the status line. Never echoes request data. */
+  /**
+   * Cyclr's {"Message": "..."} when present, else the status line. It may quote what Cyclr was sent:
+   * the gateway redacts (then shortens) every error text in one place, {@link Redaction}.
+   */
   static String cyclrMessage(CyclrResponse response) {
-    try {
-      JsonObject body = response.bodyAsJsonObject();
-      if (body != null && body.getString("Message") != null) {
-        String m = body.getString("Message");
-        return m.length() > 500 ? m.substring(0, 500) : m;
-      }
-    } catch (RuntimeException ignored) {
-      // not JSON
+    JsonObject body = response.bodyAsJsonObject();
+    if (body != null && body.getValue("Message") instanceof String m && !m.isBlank()) {
+      return m;
     }
     return "Cyclr answered HTTP " + response.statusCode();
   }

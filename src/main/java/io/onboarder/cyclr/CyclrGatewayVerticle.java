@@ -66,7 +66,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     Future<?> previous = accountTails.getOrDefault(account, Future.succeededFuture());
     Future<JsonObject> mine = previous.transform(ignored -> flow.onboard(item))
         .map(OnboardFlow.Result::toJson)
-        .recover(err -> Future.succeededFuture(redact(failure(err), item.getString("authValue"))));
+        .recover(err -> Future.succeededFuture(failure(err, item)));
     accountTails.put(account, mine);
     mine.onComplete(ar -> {
       active--;
@@ -77,28 +77,35 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     });
   }
 
-  /** Cyclr's error text might quote what it was sent: never let the auth value through. */
-  static JsonObject redact(JsonObject reply, String authValue) {
-    JsonObject error = reply.getJsonObject("error");
-    if (error != null && authValue != null && authValue.length() >= 4) {
-      String message = error.getString("message");
-      if (message != null && message.contains(authValue)) {
-        error.put("message", message.replace(authValue, "[redacted]"));
-      }
-    }
-    return reply;
-  }
-
-  private static JsonObject failure(Throwable err) {
+  /**
+   * The reply for an item that failed, logged in one line. Its message goes through
+   * {@link Redaction} here, the one place every error text passes before it is stored, returned,
+   * published or logged: Cyclr's text might quote what it was sent.
+   */
+  private JsonObject failure(Throwable err, JsonObject item) {
     if (err instanceof CyclrException.ShuttingDown s) {
       return new JsonObject().put("status", ItemStatus.PENDING.name()).put("recovered", s.afterInstall());
     }
+    String authValue = item.getString("authValue");
+    String code;
+    String message;
+    Integer httpStatus = null;
     if (err instanceof CyclrException e) {
-      return new JsonObject().put("status", ItemStatus.FAILED.name()).put("error", e.toJson());
+      code = e.code();
+      message = Redaction.clean(e.getMessage(), authValue, settings.clientSecret());
+      httpStatus = e.httpStatus();
+    } else {
+      // A bug, not Cyclr: still one line (its text redacted too), the stack trace only at debug level.
+      code = "INTERNAL";
+      message = "unexpected error: " + err.getClass().getSimpleName();
+      log.warn("item {} (account {}): unexpected {}: {}", item.getValue("itemId"), item.getString("account"),
+          err.getClass().getName(), Redaction.clean(err.getMessage(), authValue, settings.clientSecret()));
+      log.debug("unexpected failure", err);
     }
-    log.warn("unexpected failure while onboarding an item", err);
+    log.warn("item {} (account {}) failed: {} {}", item.getValue("itemId"), item.getString("account"), code,
+        message);
     return new JsonObject().put("status", ItemStatus.FAILED.name()).put("error", new JsonObject()
-        .put("code", "INTERNAL").put("message", "unexpected error: " + err.getClass().getSimpleName()));
+        .put("code", code).put("message", message).put("httpStatus", httpStatus));
   }
 
   private void status(Message<JsonObject> msg) {
