@@ -38,7 +38,8 @@ public final class CyclrGatewayVerticle extends VerticleBase {
         settings.breakerThreshold(), settings.breakerOpenMs());
     client = new CyclrClient(vertx, settings.cyclrApiUrl(), settings.clientId(), settings.clientSecret(),
         settings.cyclrRequestTimeoutMs(), settings.maxAttempts(), settings.maxConcurrency(), gate,
-        new RetryPolicy(200, 10_000), Metrics.current());
+        new RetryPolicy(200, 10_000), Metrics.current(), new CyclrLimits(settings.cyclrMaxResponseBytes(),
+        settings.cyclrMaxPages(), settings.cyclrMaxRows()));
     // After an ambiguous install, wait a fraction of the request timeout (1-5 s) before checking.
     long settle = Math.max(1_000, Math.min(5_000, settings.cyclrRequestTimeoutMs() / 6));
     flow = new OnboardFlow(vertx, client, settings.signInMode(), settings.cyclrServiceUrl(), settings.maxAttempts(),

@@ -195,20 +195,17 @@ public final class OnboardFlow {
             : vertx.timer(settleMillis * 2).compose(v -> findInstalled(account, connector, installName)));
   }
 
-  /** The account's install of this connector under this name, or null; reads every page. */
+  /** The account's install of this connector under this name, or null; reads pages until it is found. */
   private Future<JsonObject> findInstalled(String account, Connector connector, String installName) {
-    return Paging.all(page -> CyclrCall.get("/v1.0/account/connectors?page=" + page + "&pageSize=" + Paging.PAGE_SIZE,
-        account, "GET /v1.0/account/connectors"), client).map(list -> {
-          for (JsonObject ac : list) {
-            JsonObject c = ac.getJsonObject("Connector");
-            Object cid = c == null ? null : c.getValue("Id");
-            if (cid != null && String.valueOf(cid).equals(String.valueOf(connector.id()))
-                && installName.equals(ac.getString("Name"))) {
-              return ac;
-            }
-          }
-          return null;
-        });
+    return Paging.find(page -> CyclrCall.get("/v1.0/account/connectors?page=" + page + "&pageSize="
+            + Paging.PAGE_SIZE, account, "GET /v1.0/account/connectors"), client,
+        ac -> {
+          Object c = ac.getValue("Connector");
+          Object cid = c instanceof JsonObject j ? j.getValue("Id") : null;
+          return cid != null && String.valueOf(cid).equals(String.valueOf(connector.id()))
+              && installName.equals(ac.getValue("Name"));
+        }, 1)
+        .map(found -> found.isEmpty() ? null : found.get(0));
   }
 
   private Future<Void> ensureAccount(String account) {
@@ -266,8 +263,9 @@ public final class OnboardFlow {
    * versions serve instead.
    */
   private Future<Connector> byName(ConnectorRef ref, String account) {
-    return Paging.all(page -> CyclrCall.get("/v1.0/connectors?page=" + page + "&pageSize=" + Paging.PAGE_SIZE
-            + "&query=" + encode(ref.name()), account, "GET /v1.0/connectors"), client)
+    return Paging.find(page -> CyclrCall.get("/v1.0/connectors?page=" + page + "&pageSize=" + Paging.PAGE_SIZE
+            + "&query=" + encode(ref.name()), account, "GET /v1.0/connectors"), client,
+            j -> j.getValue("Name") instanceof String n && ref.name().equalsIgnoreCase(n), Integer.MAX_VALUE)
         .map(list -> best(ref, list))
         .recover(err -> err instanceof CyclrException e && !"CONNECTOR_NOT_FOUND".equals(e.code())
             && !(e.httpStatus() != null && e.httpStatus() >= 400 && e.httpStatus() < 500)
@@ -278,11 +276,11 @@ public final class OnboardFlow {
   private Future<Connector> byNameEndpoint(ConnectorRef ref, String account) {
     String path = "/v1.0/connectors/" + encode(ref.name())
         + (ref.version() == null ? "" : "/" + encode(ref.version()));
-    return client.send(CyclrCall.get(path, account, ref.version() == null ? "GET /v1.0/connectors/{name}"
-            : "GET /v1.0/connectors/{name}/{version}"))
+    CyclrCall call = CyclrCall.get(path, account, ref.version() == null ? "GET /v1.0/connectors/{name}"
+        : "GET /v1.0/connectors/{name}/{version}");
+    return client.send(call)
         .map(resp -> {
-          Object body = resp.body() == null || resp.body().length() == 0 ? null
-              : io.vertx.core.json.Json.decodeValue(resp.body());
+          Object body = CyclrJson.value(call, resp);
           List<JsonObject> list = new java.util.ArrayList<>();
           if (body instanceof JsonArray a) {
             a.forEach(o -> {
