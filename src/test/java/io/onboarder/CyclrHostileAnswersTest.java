@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The service against Cyclr stand-ins that answer with hostile or broken bodies: every bound holds,
  * only the affected item fails (with a code that says why), an install Cyclr did is never reported
- * failed, and no fragment of a secret leaks.
+ * failed, no tenant gets a link without an account connector id, and no fragment of a secret leaks.
  */
 @ExtendWith(VertxExtension.class)
 class CyclrHostileAnswersTest {
@@ -274,6 +274,31 @@ class CyclrHostileAnswersTest {
   }
 
   @Test
+  void anInstallAnswerWithoutIdNeverSendsALinkWithoutOne(Vertx vertx, @TempDir Path dir) {
+    List<JsonObject> links = new CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_OAUTH, m -> links.add(m.body()));
+    Rig rig = rig(vertx, dir, r -> {
+      // For this account, Cyclr's own list shows the connector without an Id either.
+      forAccount(r, "/v1.0/account/connectors", "no-id-anywhere", rc -> rc.json(new JsonArray()));
+    }, c -> { });
+    rig.standIn.installReply = (rc, ac) -> rc.json(ac.copy().put("Id", null));
+    JsonObject oauth = new JsonObject().put("name", "Oauth Conn");
+
+    Map<String, JsonObject> items = runItems(vertx, rig, job(item("found-in-list", oauth),
+        item("no-id-anywhere", oauth)));
+
+    JsonObject found = items.get("found-in-list");
+    String realId = rig.standIn.installed.get("found-in-list").get(0).getString("Id");
+    assertThat(found.getString("status")).isEqualTo("OAUTH_PENDING");
+    assertThat(found.getJsonObject("oauth").getString("url")).contains("?id=" + realId + "&");
+    JsonObject lost = items.get("no-id-anywhere");
+    assertThat(lost.getString("status")).isEqualTo("FAILED");
+    assertThat(lost.getJsonObject("error").getString("code")).isEqualTo("CYCLR_NO_ACCOUNT_CONNECTOR_ID");
+    assertThat(links).hasSize(1).allMatch(l -> !l.getString("url").contains("id=null"));
+    assertThat(rig.standIn.installs.get()).isEqualTo(2);
+  }
+
+  @Test
   void aLongAuthValueQuotedByCyclrLeavesNoFragmentInTheErrorTheApiTheEventsOrTheLogs(Vertx vertx,
                                                                                    @TempDir Path dir) {
     StringBuilder sb = new StringBuilder();
@@ -305,5 +330,28 @@ class CyclrHostileAnswersTest {
       assertThat(String.join("\n", events)).doesNotContain(fragment);
       assertThat(logText).doesNotContain(fragment);
     }
+  }
+
+  @Test
+  void aTokenEndpointRefusingTheSecretSaysWhichSettingsToCheck(Vertx vertx, @TempDir Path dir) {
+    Rig rig = rig(vertx, dir, r -> r.post("/oauth/token").handler(rc -> rc.response().setStatusCode(400)
+        .putHeader("Content-Type", "application/json")
+        .end(new JsonObject().put("error", "invalid_client").put("error_description", "bad secret 'secret'")
+            .encode())), c -> { });
+
+    Map<String, JsonObject> items = runItems(vertx, rig, job(item("t-1", byId(1)), item("t-2", byId(1)),
+        item("t-3", byId(1))));
+
+    for (JsonObject item : items.values()) {
+      JsonObject error = item.getJsonObject("error");
+      assertThat(error.getString("code")).isEqualTo("CYCLR_AUTH_FAILED");
+      assertThat(error.getString("message")).contains("invalid_client").contains("CYCLR_CLIENT_ID")
+          .contains("CYCLR_CLIENT_SECRET");
+    }
+    assertThat(rig.standIn.installs.get()).isZero();
+    // One line per failed item, no stack traces.
+    assertThat(logs.list).noneMatch(e -> e.getThrowableProxy() != null);
+    assertThat(logs.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+        .filter(e -> e.getFormattedMessage().contains("CYCLR_AUTH_FAILED")).count()).isEqualTo(3);
   }
 }

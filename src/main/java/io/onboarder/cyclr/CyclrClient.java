@@ -149,6 +149,9 @@ public final class CyclrClient {
               if (ex.failure instanceof CyclrException.Unreadable unreadable && ex.response.statusCode() < 300) {
                 return Future.failedFuture(unreadable);
               }
+              if (!call.authenticated()) {
+                return Future.failedFuture(tokenRefused(ex.response));
+              }
               return Future.failedFuture(new CyclrException("CYCLR_4XX", cyclrMessage(ex.response),
                   ex.response.statusCode()));
           }
@@ -261,6 +264,21 @@ public final class CyclrClient {
       return m;
     }
     return "Cyclr answered HTTP " + response.statusCode();
+  }
+
+  /** The token endpoint said no: the operator's credentials (or API URL), not this item, are wrong. */
+  private static CyclrException tokenRefused(CyclrResponse response) {
+    JsonObject body = response.bodyAsJsonObject();
+    Object error = body == null ? null : body.getValue("error");
+    // Only a short OAuth error code ("invalid_client"), never a free text that might quote the secret.
+    String reason = error instanceof String e && e.matches("[A-Za-z_]{1,64}") ? " " + e : "";
+    int status = response.statusCode();
+    if (status == 404 || status == 405) {
+      return new CyclrException("CYCLR_AUTH_FAILED", "Cyclr has no token endpoint at this address (HTTP " + status
+          + "): check CYCLR_API_URL (e.g. https://api.cyclr.com, without /v1.0).", status);
+    }
+    return new CyclrException("CYCLR_AUTH_FAILED", "Cyclr's token endpoint refused the client credentials (HTTP "
+        + status + reason + "): check CYCLR_CLIENT_ID and CYCLR_CLIENT_SECRET.", status);
   }
 
   /** A response, and why its body could not be read (null when it could). */

@@ -81,7 +81,8 @@ public final class OnboardFlow {
             throw new CyclrException("CONNECTOR_NOT_INSTALLABLE", "Connector " + connector.id() + " ('"
                 + connector.name() + "') has status " + connector.status() + " and cannot be installed.", null);
           }
-          String installName = Optional.ofNullable(item.getString("installName")).orElse(connector.name());
+          String installName = Optional.ofNullable(item.getString("installName"))
+              .orElse(connector.name() != null ? connector.name() : "Connector " + connector.id());
           if (connector.needsUserSignIn() && item.getString("targetOrigin") == null && !item.getBoolean("dryRun",
               false)) {
             throw new CyclrException("TARGET_ORIGIN_REQUIRED", "Connector " + connector.id() + " uses "
@@ -89,7 +90,7 @@ public final class OnboardFlow {
           }
           return findInstalled(account, connector, installName).compose(existing -> {
             if (existing != null) {
-              return afterInstall(item, account, connector, existing, ItemStatus.ALREADY_INSTALLED);
+              return afterInstall(item, account, connector, installName, existing, ItemStatus.ALREADY_INSTALLED);
             }
             if (item.getBoolean("dryRun", false)) {
               return Future.succeededFuture(new Result(ItemStatus.CANCELLED, connector, null, null, null,
@@ -99,20 +100,34 @@ public final class OnboardFlow {
             // From the first install POST on, an interrupted item may exist at Cyclr: if shutdown
             // interrupts it, it is handed back as recovered (checked and finished, even if cancelled).
             return install(item, account, connector, installName, 1)
-                .compose(installed -> afterInstall(item, account, connector, installed, ItemStatus.INSTALLED))
+                .compose(installed -> afterInstall(item, account, connector, installName, installed,
+                    ItemStatus.INSTALLED))
                 .recover(err -> err instanceof CyclrException.ShuttingDown
                     ? Future.failedFuture(new CyclrException.ShuttingDown(true)) : Future.failedFuture(err));
           });
         });
   }
 
-  private Future<Result> afterInstall(JsonObject item, String account, Connector connector, JsonObject ac,
-                                      ItemStatus status) {
+  private Future<Result> afterInstall(JsonObject item, String account, Connector connector, String installName,
+                                      JsonObject ac, ItemStatus status) {
     Long acId = longOf(ac.getValue("Id"), null);
     boolean authenticated = Boolean.TRUE.equals(ac.getValue("Authenticated"));
     // Only a user sign-in needs a link; OAuth2 client-credentials connectors authenticate themselves.
     if (!connector.needsUserSignIn() || authenticated || item.getBoolean("dryRun", false)) {
       return Future.succeededFuture(new Result(status, connector, acId, null, null, null));
+    }
+    if (acId == null) {
+      // A link without the account connector's id would reach the tenant broken (id=null). An install
+      // answer without one is looked up in the account's list; a listed row without one is a dead end.
+      if (status == ItemStatus.ALREADY_INSTALLED) {
+        return Future.failedFuture(noAccountConnectorId(connector, installName));
+      }
+      return findInstalled(account, connector, installName).compose(found -> {
+        if (found == null || longOf(found.getValue("Id"), null) == null) {
+          return Future.failedFuture(noAccountConnectorId(connector, installName));
+        }
+        return afterInstall(item, account, connector, installName, found, status);
+      });
     }
     String targetOrigin = item.getString("targetOrigin");
     if (targetOrigin == null) {
@@ -126,9 +141,15 @@ public final class OnboardFlow {
           + "&targetOrigin=" + encode(targetOrigin)
           + (item.getString("callbackMessage") == null ? "" : "&callbackMessage=" + encode(item.getString(
           "callbackMessage")));
-      return new Result(ItemStatus.OAUTH_PENDING, connector, acId, url, normalizeTime(token.getString(
-          "ExpiresAtUtc")), null);
+      return new Result(ItemStatus.OAUTH_PENDING, connector, acId, url, normalizeTime(
+          token.getValue("ExpiresAtUtc") instanceof String t ? t : null), null);
     });
+  }
+
+  private static CyclrException noAccountConnectorId(Connector connector, String installName) {
+    return new CyclrException("CYCLR_NO_ACCOUNT_CONNECTOR_ID", "Cyclr gave no account connector Id for '"
+        + installName + "' (connector " + connector.id() + "), so no sign-in link was sent; check the account's "
+        + "connectors at Cyclr, then retry the item.", null);
   }
 
   private Future<JsonObject> signInToken(String account, String username) {
@@ -140,7 +161,7 @@ public final class OnboardFlow {
           "POST /v1.0/accounts/{id}/signintoken"));
     };
     return token.map(t -> {
-      if (t.getString("Token") == null) {
+      if (!(t.getValue("Token") instanceof String s) || s.isEmpty()) {
         throw new CyclrException("CYCLR_BAD_RESPONSE", "Cyclr returned no sign-in Token", null);
       }
       return t;
@@ -309,7 +330,7 @@ public final class OnboardFlow {
   /** Exact (case-insensitive) name and version matches; installable first, then highest version, then newest. */
   private static Connector best(ConnectorRef ref, List<JsonObject> list) {
     return list.stream()
-        .filter(j -> ref.name().equalsIgnoreCase(j.getString("Name", "")))
+        .filter(j -> j.getValue("Name") instanceof String n && ref.name().equalsIgnoreCase(n))
         .map(Connector::fromCyclr)
         .filter(c -> ref.version() == null || ref.version().equals(c.version()))
         .max(Comparator.comparing(Connector::installable)
