@@ -22,14 +22,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code http.headerTimeoutMs} of connecting (or within the idle timeout of the previous response)
  * and its body within {@code http.bodyTimeoutMs}; and a connection is closed after an error sent
  * before the body was read (401, 413, 415…), so a rejected body is never read to its end.
- * One guard per API verticle instance, used on its event loop; the connection count is shared.
+ * One guard per API verticle instance, used on its event loop; the connection count is shared by
+ * the instances serving one port.
  */
 final class ConnectionGuard {
   private static final long LINGER_MS = 1_000;
   private static final long LINGER_BYTES = 64 * 1024;
 
   private final Vertx vertx;
-  private final AtomicInteger open;
+  private AtomicInteger open;
   private final int maxConnections;
   private final long idleTimeoutMs;
   private final long headerTimeoutMs;
@@ -42,7 +43,7 @@ final class ConnectionGuard {
     long headerTimer = -1;
   }
 
-  /** The open-connection count of all API instances in this Vert.x (shared data needs a Shareable). */
+  /** The open-connection count of all API instances on one port (shared data needs a Shareable). */
   private static final class Count extends AtomicInteger implements Shareable {}
 
   ConnectionGuard(Vertx vertx, Settings settings) {
@@ -51,10 +52,6 @@ final class ConnectionGuard {
     this.idleTimeoutMs = settings.httpIdleTimeoutMs();
     this.headerTimeoutMs = settings.httpHeaderTimeoutMs();
     this.bodyTimeoutMs = settings.httpBodyTimeoutMs();
-    LocalMap<String, Count> shared = vertx.sharedData().getLocalMap("onboarder.api.connections");
-    Count fresh = new Count();
-    Count existing = shared.putIfAbsent("open", fresh);
-    this.open = existing != null ? existing : fresh;
   }
 
   HttpServerOptions apply(HttpServerOptions options) {
@@ -67,6 +64,13 @@ final class ConnectionGuard {
 
   /** Server connection handler: the cap, then the deadline for the first request's headers. */
   void onConnection(HttpConnection conn) {
+    if (open == null) {
+      // Instances of one server share its port (known only now, as it may be 0 in the config).
+      LocalMap<String, Count> shared = vertx.sharedData().getLocalMap("onboarder.api.connections");
+      Count fresh = new Count();
+      Count existing = shared.putIfAbsent("port:" + conn.localAddress().port(), fresh);
+      open = existing != null ? existing : fresh;
+    }
     if (open.incrementAndGet() > maxConnections) {
       open.decrementAndGet();
       conn.close();
