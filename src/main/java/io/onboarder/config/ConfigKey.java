@@ -34,7 +34,14 @@ public enum ConfigKey {
   CLUSTER_PORT("cluster.port", "CLUSTER_PORT"),
   CLUSTER_BUS_PORT("cluster.busPort", "CLUSTER_BUS_PORT"),
   GATEWAY_MAX_OUTAGE_MS("gateway.maxOutageMs", "GATEWAY_MAX_OUTAGE_MS"),
-  GATEWAY_DEGRADED_AFTER_MS("gateway.degradedAfterMs", "GATEWAY_DEGRADED_AFTER_MS");
+  GATEWAY_DEGRADED_AFTER_MS("gateway.degradedAfterMs", "GATEWAY_DEGRADED_AFTER_MS"),
+  CYCLR_MAX_RESPONSE_BYTES("cyclr.maxResponseBytes", "CYCLR_MAX_RESPONSE_BYTES"),
+  CYCLR_MAX_PAGES("cyclr.maxPages", "CYCLR_MAX_PAGES"),
+  CYCLR_MAX_ROWS("cyclr.maxRows", "CYCLR_MAX_ROWS"),
+  HTTP_IDLE_TIMEOUT_MS("http.idleTimeoutMs", "HTTP_IDLE_TIMEOUT_MS"),
+  HTTP_HEADER_TIMEOUT_MS("http.headerTimeoutMs", "HTTP_HEADER_TIMEOUT_MS"),
+  HTTP_BODY_TIMEOUT_MS("http.bodyTimeoutMs", "HTTP_BODY_TIMEOUT_MS"),
+  HTTP_MAX_CONNECTIONS("http.maxConnections", "HTTP_MAX_CONNECTIONS");
 
   public final String key;
   public final String env;

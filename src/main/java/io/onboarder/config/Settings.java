@@ -40,7 +40,14 @@ public record Settings(
     int clusterPort,
     int clusterBusPort,
     long maxOutageMs,
-    long degradedAfterMs) {
+    long degradedAfterMs,
+    long cyclrMaxResponseBytes,
+    int cyclrMaxPages,
+    int cyclrMaxRows,
+    long httpIdleTimeoutMs,
+    long httpHeaderTimeoutMs,
+    long httpBodyTimeoutMs,
+    int httpMaxConnections) {
 
   public static Settings from(JsonObject conf) {
     Reader r = new Reader(conf);
@@ -133,7 +140,14 @@ public record Settings(
         (int) r.longIn(ConfigKey.CLUSTER_PORT, 5701, 1, 65535),
         (int) r.longIn(ConfigKey.CLUSTER_BUS_PORT, 5710, 0, 65535),
         r.longIn(ConfigKey.GATEWAY_MAX_OUTAGE_MS, 600_000, 0, 7L * 24 * 3600 * 1000),
-        r.longIn(ConfigKey.GATEWAY_DEGRADED_AFTER_MS, 30_000, 0, 24L * 3600 * 1000));
+        r.longIn(ConfigKey.GATEWAY_DEGRADED_AFTER_MS, 30_000, 0, 24L * 3600 * 1000),
+        r.longIn(ConfigKey.CYCLR_MAX_RESPONSE_BYTES, 4L * 1024 * 1024, 16 * 1024, 256L * 1024 * 1024),
+        (int) r.longIn(ConfigKey.CYCLR_MAX_PAGES, 100, 1, 100_000),
+        (int) r.longIn(ConfigKey.CYCLR_MAX_ROWS, 10_000, 1, 10_000_000),
+        r.longIn(ConfigKey.HTTP_IDLE_TIMEOUT_MS, 30_000, 100, 3_600_000),
+        r.longIn(ConfigKey.HTTP_HEADER_TIMEOUT_MS, 10_000, 100, 600_000),
+        r.longIn(ConfigKey.HTTP_BODY_TIMEOUT_MS, 60_000, 100, 3_600_000),
+        (int) r.longIn(ConfigKey.HTTP_MAX_CONNECTIONS, 1_000, 1, 1_000_000));
   }
 
   private static boolean isPostgres(String url) {

@@ -74,7 +74,8 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     clusterRate = new ClusterRate(vertx, gate, settings.ratePerSecond());
     client = new CyclrClient(vertx, settings.cyclrApiUrl(), settings.clientId(), settings.clientSecret(),
         settings.cyclrRequestTimeoutMs(), settings.maxAttempts(), settings.maxConcurrency(), gate,
-        new RetryPolicy(200, 10_000), Metrics.current());
+        new RetryPolicy(200, 10_000), Metrics.current(), new CyclrLimits(settings.cyclrMaxResponseBytes(),
+        settings.cyclrMaxPages(), settings.cyclrMaxRows()));
     // After an ambiguous install, wait a fraction of the request timeout (1-5 s) before checking.
     long settle = Math.max(1_000, Math.min(5_000, settings.cyclrRequestTimeoutMs() / 6));
     flow = new OnboardFlow(vertx, client, settings.signInMode(), settings.cyclrServiceUrl(), settings.maxAttempts(),
@@ -146,7 +147,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
             // A lookup shared with a cancelled item was abandoned: start over (the flow checks before installing).
             return start(run, account, item, restarts + 1);
           }
-          return Future.succeededFuture(redact(failure(err, run), item.getString("authValue")));
+          return Future.succeededFuture(failure(err, run, item));
         });
   }
 
@@ -226,19 +227,12 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     return new JsonObject().put("status", ItemStatus.PENDING.name()).put("recovered", false).put("cancelled", true);
   }
 
-  /** Cyclr's error text might quote what it was sent: never let the auth value through. */
-  static JsonObject redact(JsonObject reply, String authValue) {
-    JsonObject error = reply.getJsonObject("error");
-    if (error != null && authValue != null && authValue.length() >= 4) {
-      String message = error.getString("message");
-      if (message != null && message.contains(authValue)) {
-        error.put("message", message.replace(authValue, "[redacted]"));
-      }
-    }
-    return reply;
-  }
-
-  private static JsonObject failure(Throwable err, ItemRun run) {
+  /**
+   * The reply for an item that failed, logged in one line. Its message goes through
+   * {@link Redaction} here, the one place every error text passes before it is stored, returned,
+   * published or logged: Cyclr's text might quote what it was sent.
+   */
+  private JsonObject failure(Throwable err, ItemRun run, JsonObject item) {
     if (err instanceof CallCancelled) {
       return cancelledReply();
     }
@@ -247,12 +241,26 @@ public final class CyclrGatewayVerticle extends VerticleBase {
       return new JsonObject().put("status", ItemStatus.PENDING.name())
           .put("recovered", s.afterInstall() && run.mayExistAtCyclr);
     }
+    String authValue = item.getString("authValue");
+    String code;
+    String message;
+    Integer httpStatus = null;
     if (err instanceof CyclrException e) {
-      return new JsonObject().put("status", ItemStatus.FAILED.name()).put("error", e.toJson());
+      code = e.code();
+      message = Redaction.clean(e.getMessage(), authValue, settings.clientSecret());
+      httpStatus = e.httpStatus();
+    } else {
+      // A bug, not Cyclr: still one line (its text redacted too), the stack trace only at debug level.
+      code = "INTERNAL";
+      message = "unexpected error: " + err.getClass().getSimpleName();
+      log.warn("item {} (account {}): unexpected {}: {}", item.getValue("itemId"), item.getString("account"),
+          err.getClass().getName(), Redaction.clean(err.getMessage(), authValue, settings.clientSecret()));
+      log.debug("unexpected failure", err);
     }
-    log.warn("unexpected failure while onboarding an item", err);
+    log.warn("item {} (account {}) failed: {} {}", item.getValue("itemId"), item.getString("account"), code,
+        message);
     return new JsonObject().put("status", ItemStatus.FAILED.name()).put("error", new JsonObject()
-        .put("code", "INTERNAL").put("message", "unexpected error: " + err.getClass().getSimpleName()));
+        .put("code", code).put("message", message).put("httpStatus", httpStatus));
   }
 
   private void status(Message<JsonObject> msg) {
