@@ -15,7 +15,7 @@ Usage: python3 bench/cluster.py [--items N] [--rate R]
 import argparse, glob, json, os, pwd, shutil, subprocess, sys, tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import JAR, ROOT, TOKEN, free_port, http, wait_http, start_emulator, emulator_stats, stop  # noqa: E402
+from bench import JAR, ROOT, TOKEN, free_port, http, wait_http, start_emulator, emulator_stats, stop, measure_job  # noqa: E402
 
 KEY = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
@@ -99,37 +99,6 @@ def start_nodes(n, api_url, store_url, concurrency, rate, workdir):
     for p, base in nodes:
         wait_http(base + "/health/ready", timeout=120)
     return nodes
-
-
-def measure_job(base, prefix, n, api):
-    """Submits n fresh accounts, polls; returns steady-state items/s (10 % → 90 %) and emulator deltas."""
-    items = [{"account": f"{prefix}-{i:06d}", "authValue": f"key-{prefix}-{i}"} for i in range(1, n + 1)]
-    before = emulator_stats(api)
-    t0 = time.time()
-    job = http("POST", base + "/v1/jobs", {"connector": {"id": 1}, "items": items})
-    marks = {}
-    while True:
-        s = http("GET", base + "/v1/jobs/" + job["id"])
-        c = s["counts"]
-        done = n - c["PENDING"] - c["RUNNING"]
-        now = time.time()
-        req = None
-        for frac in (0.1, 0.9):
-            if frac not in marks and done >= frac * n:
-                req = req if req is not None else emulator_stats(api)["requests"]
-                marks[frac] = (now, done, req)
-        if s["status"] in ("SUCCEEDED", "COMPLETED_WITH_ERRORS", "CANCELLED"):
-            break
-        time.sleep(0.05)
-    after = emulator_stats(api)
-    (t10, d10, r10), (t90, d90, r90) = marks[0.1], marks[0.9]
-    return {"status": s["status"], "items": n, "seconds": round(time.time() - t0, 2),
-            "steadyItemsPerSecond": round((d90 - d10) / (t90 - t10), 1),
-            "steadyRequestsPerSecond": round((r90 - r10) / (t90 - t10), 1),
-            "requests": after["requests"] - before["requests"],
-            "refused429": after["rateLimited"] - before["rateLimited"],
-            "installs": after["installs"] - before["installs"],
-            "duplicateInstalls": after["duplicateInstalls"] - before["duplicateInstalls"]}
 
 
 def scaling(pg, items):

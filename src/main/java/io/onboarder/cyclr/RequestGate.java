@@ -27,6 +27,7 @@ public final class RequestGate {
   public enum BreakerState { CLOSED, OPEN, HALF_OPEN }
 
   private static final long WINDOW_NANOS = 1_020_000_000L;
+  private static final long CALM_NANOS = 10_000_000_000L;
   private static final long MAX_OPEN_NANOS = Duration.ofMinutes(1).toNanos();
 
   private final Vertx vertx;
@@ -228,11 +229,14 @@ public final class RequestGate {
     long until = now + Math.max(retryAfter.toNanos(), Duration.ofMillis(50).toNanos());
     pausedUntil = Math.max(pausedUntil, until);
     if (now - lastDecrease > Math.max(retryAfter.toNanos(), Duration.ofMillis(500).toNanos())) {
+      // An isolated 429 (none for 10 s) is most likely jitter at the edge of a limit we pace just
+      // under: slow down by 10 %. Another one soon after means Cyclr's limit is really lower: halve.
+      double factor = lastDecrease != 0 && now - lastDecrease < CALM_NANOS ? 0.5 : 0.9;
       lastDecrease = now;
       double base = Double.isInfinite(rate) ? Math.max(grantedLastWindow, grantedInWindow) : rate;
       // Never below 2/s (or half a smaller configured share): an early 429 at low volume must not
       // leave the gateway crawling for long.
-      rate = Math.max(Math.min(2, configuredRate * 0.5), base * 0.5);
+      rate = Math.max(Math.min(2, configuredRate * 0.5), base * factor);
       tokens = Math.min(tokens, 1);
     }
     lastIncrease = now;

@@ -179,14 +179,14 @@ class RequestGateTest {
   }
 
   @Test
-  void aRateLimitPausesEveryLaterAcquireForRetryAfterAndHalvesTheRate(VertxTestContext tc) {
+  void aRateLimitPausesEveryLaterAcquireForRetryAfterAndSlowsTheRate(VertxTestContext tc) {
     RequestGate gate = new RequestGate(vertx, 10, 100, 100, 1_000);
     List<Long> waitedMs = new ArrayList<>();
     onContext(tc, () -> {
       double before = gate.currentRate();
       gate.rateLimited(Duration.ofMillis(300));
       long pausedAt = System.nanoTime();
-      assertThat(gate.currentRate()).isCloseTo(before / 2, within(1e-9));
+      assertThat(gate.currentRate()).as("an isolated 429 slows down by 10 %").isCloseTo(before * 0.9, within(1e-9));
 
       Runnable acquireOne = () -> gate.acquire().onSuccess(v -> {
         waitedMs.add((System.nanoTime() - pausedAt) / MS);
@@ -213,14 +213,14 @@ class RequestGateTest {
   }
 
   @Test
-  void severalRateLimitsInOnePauseHalveTheRateOnlyOnce(VertxTestContext tc) {
+  void severalRateLimitsInOnePauseSlowTheRateOnlyOnce(VertxTestContext tc) {
     RequestGate gate = new RequestGate(vertx, 10, 100, 100, 1_000);
     onContext(tc, () -> {
       double before = gate.currentRate();
       gate.rateLimited(Duration.ofMillis(200));
       gate.rateLimited(Duration.ofMillis(200));
       gate.rateLimited(Duration.ofMillis(200));
-      assertThat(gate.currentRate()).isCloseTo(before / 2, within(1e-9));
+      assertThat(gate.currentRate()).as("one decrease per pause").isCloseTo(before * 0.9, within(1e-9));
       tc.completeNow();
     });
   }
@@ -434,28 +434,43 @@ class RequestGateTest {
   }
 
   @Test
-  void aRateHalvedByA429StaysHalvedInProportionWhenTheShareChanges(VertxTestContext tc) {
+  void aRateSlowedByA429StaysSlowedInProportionWhenTheShareChanges(VertxTestContext tc) {
     RequestGate gate = new RequestGate(vertx, 10, 100, 100, 1_000);
     onContext(tc, () -> {
       gate.rateLimited(Duration.ofMillis(50));
-      assertThat(gate.currentRate()).isCloseTo(98 * 0.5, within(1e-9));
+      assertThat(gate.currentRate()).isCloseTo(98 * 0.9, within(1e-9));
       gate.setRatePerSecond(50);
-      assertThat(gate.currentRate()).isCloseTo(49 * 0.5, within(1e-9));
+      assertThat(gate.currentRate()).isCloseTo(49 * 0.9, within(1e-9));
       gate.setRatePerSecond(100);
-      assertThat(gate.currentRate()).isCloseTo(98 * 0.5, within(1e-9));
+      assertThat(gate.currentRate()).isCloseTo(98 * 0.9, within(1e-9));
       gate.setRatePerSecond(0);
       assertThat(gate.currentRate()).as("unlimited now, still slowed down until it recovers")
-          .isCloseTo(98 * 0.5, within(1e-9));
+          .isCloseTo(98 * 0.9, within(1e-9));
       tc.completeNow();
     });
   }
 
   @Test
-  void aShareBelowTwoPerSecondIsHalvedBelowTheUsualFloorOnA429(VertxTestContext tc) {
+  void a429SoonAfterAnotherHalvesTheRate(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 10, 100, 100, 1_000);
+    onContext(tc, () -> {
+      gate.rateLimited(Duration.ofMillis(1));
+      double afterFirst = gate.currentRate();
+      assertThat(afterFirst).isCloseTo(98 * 0.9, within(1e-9));
+      vertx.setTimer(520, t -> tc.verify(() -> {
+        gate.rateLimited(Duration.ofMillis(1));
+        assertThat(gate.currentRate()).as("Cyclr's limit is really lower").isCloseTo(afterFirst * 0.5, within(1e-9));
+        tc.completeNow();
+      }));
+    });
+  }
+
+  @Test
+  void aShareBelowTwoPerSecondIsSlowedBelowTheUsualFloorOnA429(VertxTestContext tc) {
     RequestGate gate = new RequestGate(vertx, 10, 1, 100, 1_000);
     onContext(tc, () -> {
       gate.rateLimited(Duration.ofMillis(50));
-      assertThat(gate.currentRate()).as("never above the share").isCloseTo(0.5, within(1e-9));
+      assertThat(gate.currentRate()).as("never above the share").isCloseTo(0.9, within(1e-9));
       tc.completeNow();
     });
   }
@@ -469,7 +484,7 @@ class RequestGateTest {
       long pausedAt = System.nanoTime();
       gate.pauseForPeer(Duration.ofMillis(300));
       assertThat(told).as("a peer's 429 is not published again").isEmpty();
-      assertThat(gate.currentRate()).isCloseTo(98 * 0.5, within(1e-9));
+      assertThat(gate.currentRate()).isCloseTo(98 * 0.9, within(1e-9));
       assertThat(gate.pausedForMillis()).isBetween(1L, 300L);
       gate.acquire().onSuccess(v -> tc.verify(() -> {
         assertThat((System.nanoTime() - pausedAt) / MS).isGreaterThanOrEqualTo(295);
