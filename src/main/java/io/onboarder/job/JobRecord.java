@@ -14,6 +14,11 @@ public record JobRecord(String id, JobStatus status, String createdAt, String fi
     return cancelRequested || stopped;
   }
 
+  /** A job with a template: its accounts are onboarded too (the template's cycle, activation). */
+  public boolean hasTemplate() {
+    return spec.getValue("template") instanceof JsonObject;
+  }
+
   public double toleratedFailurePercent() {
     return spec.getJsonObject("options", new JsonObject()).getDouble("toleratedFailurePercent", 100.0);
   }

@@ -6,7 +6,9 @@ import java.util.List;
 
 /**
  * A validated bulk-install request. {@link #specJson()} is what is persisted for the job
- * (no auth values); each item's auth value is stored encrypted, apart from its spec.
+ * (no auth values); each item's auth value is stored encrypted, apart from its spec. With a
+ * {@code template}, every account of the job also gets the template's cycle once its items are ready,
+ * activated as {@code activate} says (null: installed, not activated).
  */
 public record JobRequest(
     ConnectorRef connector,
@@ -18,7 +20,9 @@ public record JobRequest(
     boolean dryRun,
     boolean createAccounts,
     double toleratedFailurePercent,
-    List<Item> items) {
+    List<Item> items,
+    TemplateRef template,
+    Activation activate) {
 
   /** One requested install; {@code connector} and {@code installName} are per-item overrides (nullable). */
   public record Item(String account, String authValue, JsonArray properties, ConnectorRef connector,
@@ -68,6 +72,12 @@ public record JobRequest(
     }
     if (description != null) {
       j.put("description", description);
+    }
+    if (template != null) {
+      j.put("template", template.toJson());
+    }
+    if (activate != null) {
+      j.put("activate", activate.toJson());
     }
     return j;
   }

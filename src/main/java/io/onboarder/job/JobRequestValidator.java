@@ -75,6 +75,12 @@ public final class JobRequestValidator {
       }
     }
 
+    TemplateRef template = json.getValue("template") == null ? null : template(json.getValue("template"), errors);
+    Activation activate = json.getValue("activate") == null ? null : activation(json.getValue("activate"), errors);
+    if (activate != null && template == null && json.getValue("template") == null) {
+      errors.unprocessable("/activate", "needs a template: activation applies to the cycle a template installs");
+    }
+
     Object itemsRaw = json.getValue("items");
     List<JobRequest.Item> items = new ArrayList<>();
     if (!(itemsRaw instanceof JsonArray array)) {
@@ -95,10 +101,104 @@ public final class JobRequestValidator {
       }
     }
     if (!errors.list.isEmpty()) {
-      throw Problem.validation(400, errors.summary(), errors.json());
+      throw Problem.validation(errors.status(), errors.summary(), errors.json());
     }
     return new JobRequest(jobConnector, installName, description, targetOrigin, callbackMessage, username,
-        dryRun, createAccounts, tolerated, List.copyOf(items));
+        dryRun, createAccounts, tolerated, List.copyOf(items), template, activate);
+  }
+
+  /** {"id": string or positive integer} or {"name": string}: exactly one of them. */
+  private static TemplateRef template(Object raw, Errors errors) {
+    if (!(raw instanceof JsonObject t)) {
+      errors.add("/template", "must be {\"id\": \"…\"} or {\"name\": \"…\"}");
+      return null;
+    }
+    Object id = t.getValue("id");
+    Object name = t.getValue("name");
+    if (id != null && name != null) {
+      errors.add("/template", "give either id or name, not both");
+      return null;
+    }
+    if (id != null) {
+      if (id instanceof String s && !s.isBlank() && s.length() <= MAX_NAME_LENGTH && !hasControlChars(s)) {
+        return TemplateRef.ofId(s.strip());
+      }
+      if (isPositiveInteger(id)) {
+        return TemplateRef.ofId(String.valueOf(((Number) id).longValue()));
+      }
+      errors.add("/template/id", "must be a non-empty string (Cyclr's template Id) of at most " + MAX_NAME_LENGTH
+          + " characters");
+      return null;
+    }
+    if (name instanceof String s && !s.isBlank() && s.length() <= MAX_NAME_LENGTH && !hasControlChars(s)) {
+      return TemplateRef.ofName(s.strip());
+    }
+    errors.add(name == null ? "/template" : "/template/name", name == null
+        ? "must be {\"id\": \"…\"} or {\"name\": \"…\"}"
+        : "must be a non-empty string of at most " + MAX_NAME_LENGTH + " characters");
+    return null;
+  }
+
+  /** {"interval": one of Cyclr's minutes, "runOnce"?: bool, "startTime"?: ISO-8601}; interval may go with runOnce. */
+  private static Activation activation(Object raw, Errors errors) {
+    if (!(raw instanceof JsonObject a)) {
+      errors.add("/activate", "must be an object {\"interval\": minutes, \"runOnce\"?: bool, \"startTime\"?: "
+          + "ISO-8601}");
+      return null;
+    }
+    int before = errors.list.size();
+    boolean runOnce = bool(a, "runOnce", "/activate/runOnce", errors);
+    Object intervalRaw = a.getValue("interval");
+    Integer interval = null;
+    if (intervalRaw == null) {
+      if (!runOnce) {
+        errors.unprocessable("/activate/interval", "is required unless runOnce is true: minutes, one of "
+            + Activation.INTERVALS);
+      }
+    } else if (intervalRaw instanceof Number n && isPositiveInteger(n) && Activation.INTERVALS.contains(n.intValue())
+        && n.doubleValue() == n.intValue()) {
+      interval = n.intValue();
+    } else if (intervalRaw instanceof Number) {
+      errors.unprocessable("/activate/interval", "must be one of Cyclr's intervals in minutes: "
+          + Activation.INTERVALS + "; got " + intervalRaw);
+    } else {
+      errors.add("/activate/interval", "must be a number of minutes, one of " + Activation.INTERVALS);
+    }
+    String startTime = null;
+    Object startRaw = a.getValue("startTime");
+    if (startRaw != null) {
+      if (!(startRaw instanceof String s) || s.length() > 64) {
+        errors.add("/activate/startTime", "must be an ISO-8601 date-time string, e.g. 2025-01-31T09:00:00Z");
+      } else if (!isDateTime(s.strip())) {
+        errors.unprocessable("/activate/startTime", "is not an ISO-8601 date-time (e.g. 2025-01-31T09:00:00Z)");
+      } else {
+        startTime = s.strip();
+      }
+    }
+    for (String field : a.fieldNames()) {
+      if (!field.equals("interval") && !field.equals("runOnce") && !field.equals("startTime")) {
+        errors.add("/activate/" + field, "is not a field of activate (interval, runOnce, startTime)");
+      }
+    }
+    if (errors.list.size() != before) {
+      return null;
+    }
+    // With runOnce Cyclr ignores the interval; a day is sent when none was given.
+    return new Activation(interval == null ? 1440 : interval, runOnce, startTime);
+  }
+
+  private static boolean isDateTime(String s) {
+    try {
+      java.time.OffsetDateTime.parse(s);
+      return true;
+    } catch (java.time.format.DateTimeParseException e) {
+      try {
+        java.time.LocalDateTime.parse(s);
+        return true;
+      } catch (java.time.format.DateTimeParseException e2) {
+        return false;
+      }
+    }
   }
 
   private static JobRequest.Item item(Object raw, String at, ConnectorRef jobConnector, Errors errors) {
@@ -267,9 +367,21 @@ public final class JobRequestValidator {
   /** Collects violations; reports the first {@value #MAX_REPORTED_ERRORS}. */
   private static final class Errors {
     final List<Map.Entry<String, String>> list = new ArrayList<>();
+    /** Errors about a well-formed value the service cannot use (422), as opposed to a malformed one (400). */
+    int unprocessable;
 
     void add(String pointer, String message) {
       list.add(Map.entry(pointer, message));
+    }
+
+    void unprocessable(String pointer, String message) {
+      add(pointer, message);
+      unprocessable++;
+    }
+
+    /** 422 when every error is about a value the service cannot use, else 400. */
+    int status() {
+      return unprocessable == list.size() ? 422 : 400;
     }
 
     JsonArray json() {

@@ -20,6 +20,16 @@ public interface JobStore {
   /** An item whose status a bulk operation changed: for item events. */
   record Changed(long itemId, String jobId, String account) {}
 
+  /** An account of a job with a template that a bulk operation or a lease sweep changed. */
+  record AccountChanged(String jobId, String account, AccountStatus status) {}
+
+  /** What a retry re-opened: FAILED items (PENDING again), and accounts re-run or re-checked. */
+  record Retried(List<Changed> items, List<AccountChanged> accounts) {
+    public boolean isEmpty() {
+      return items.isEmpty() && accounts.isEmpty();
+    }
+  }
+
   /** Migrates the schema (refusing a newer one); must complete before anything else is called. */
   Future<Void> start();
 
@@ -89,15 +99,53 @@ public interface JobStore {
 
   /**
    * FAILED items become PENDING again and the job is re-opened (RUNNING), atomically; returns them.
-   * A cancelled job fails with a 409 problem.
+   * A cancelled job fails with a 409 problem. Accounts are retried too (see {@link #retry}).
    */
-  Future<List<Changed>> retryFailed(String jobId);
+  default Future<List<Changed>> retryFailed(String jobId) {
+    return retry(jobId).map(Retried::items);
+  }
 
   /**
-   * Finishes the job if it is not finished and has no PENDING or RUNNING item: exactly one caller
+   * Retry, atomically: FAILED items become PENDING; FAILED accounts run again, SETUP_REQUIRED ones (and
+   * those whose sign-in watch ran out) are checked again; the job is re-opened (RUNNING) if anything was.
+   * A cancelled job fails with a 409 problem.
+   */
+  Future<Retried> retry(String jobId);
+
+  /**
+   * Finishes the job if it is not finished, has no PENDING or RUNNING item and no account that blocks it
+   * ({@link AccountPhase#blocksJob()}, or an account step running): exactly one caller
    * cluster-wide gets the finished record back (and publishes the final event); others get null.
    */
   Future<JobRecord> finishIfDone(String jobId);
 
   Future<ItemPage> items(String jobId, ItemStatus status, int limit, String cursor);
+
+  // ---- accounts of jobs with a template (issue 8) ----------------------------------------------
+
+  /**
+   * Leases up to {@code max} due accounts over all jobs to {@code node} for {@code leaseMs}: at most one
+   * per Cyclr account, none of an account with a running item or account step anywhere. The items'
+   * {@link #renewLeases} renews these leases too.
+   */
+  Future<List<ClaimedAccount>> claimAccounts(String node, int max, long leaseMs);
+
+  /** Records account outcomes of accounts {@code node} still holds, in one transaction; returns those applied. */
+  Future<List<AccountOutcome>> recordAccounts(String node, List<AccountOutcome> outcomes);
+
+  /** Account steps whose lease expired (their node died) become due again, recovered; returns them. */
+  Future<List<AccountChanged>> releaseExpiredAccounts();
+
+  /**
+   * Makes due the waiting accounts whose wait is over but which no outcome marked: signed-in items (the
+   * sign-in watch changes them), and, with {@code itemsToo}, accounts whose items all ended. Returns how many.
+   */
+  Future<Integer> sweepAccounts(boolean itemsToo);
+
+  /** The same for one account of one job (an item of it was just signed in). */
+  Future<Void> nudgeAccount(String jobId, String account);
+
+  Future<Map<AccountStatus, Long>> accountCounts(String jobId);
+
+  Future<ItemPage> accounts(String jobId, AccountStatus status, int limit, String cursor);
 }

@@ -1,6 +1,10 @@
 package io.onboarder.store;
 
 import io.onboarder.bus.Problem;
+import io.onboarder.job.AccountOutcome;
+import io.onboarder.job.AccountPhase;
+import io.onboarder.job.AccountStatus;
+import io.onboarder.job.ClaimedAccount;
 import io.onboarder.job.ClaimedItem;
 import io.onboarder.job.ItemOutcome;
 import io.onboarder.job.ItemPage;
@@ -44,11 +48,13 @@ abstract class SqlJobStore implements JobStore {
   protected Pool pool;
   protected SecretBox box;
   private final String claimSql;
+  private final String claimAccountsSql;
 
   SqlJobStore(Vertx vertx, SqlDialect dialect) {
     this.vertx = vertx;
     this.dialect = dialect;
     this.claimSql = SqlQueries.claim(dialect);
+    this.claimAccountsSql = SqlQueries.claimAccounts(dialect);
   }
 
   /** Runs {@code work} in one transaction on one connection. */
@@ -140,7 +146,8 @@ abstract class SqlJobStore implements JobStore {
     return inDurableTransaction(conn -> conn.preparedQuery(sql(SqlQueries.insertJob(dialect)))
             .execute(Tuple.of(p.id(), JobStatus.PENDING.name(), p.now(), total, p.spec().encode(), p.key(),
                 p.print(), p.owner()))
-            .compose(v -> insertChunks(conn, p.rows(), 0)))
+            .compose(v -> insertChunks(conn, p.rows(), 0))
+            .compose(v -> insertAccounts(conn, p.id(), p.spec(), p.now())))
         .map(v -> new Created(new JobRecord(p.id(), JobStatus.PENDING, p.now(), null, total, p.spec(), false, false,
             p.owner()), false))
         .recover(err -> p.key() != null && isUniqueViolation(err)
@@ -156,6 +163,14 @@ abstract class SqlJobStore implements JobStore {
     int to = Math.min(rows.size(), from + INSERT_CHUNK);
     return conn.preparedQuery(sql(SqlQueries.INSERT_ITEM)).executeBatch(rows.subList(from, to))
         .compose(v -> insertChunks(conn, rows, to));
+  }
+
+  /** A job with a template gets one account row per account of its items, in the same transaction. */
+  private Future<Void> insertAccounts(SqlConnection conn, String jobId, JsonObject spec, String now) {
+    if (!(spec.getValue("template") instanceof JsonObject)) {
+      return Future.succeededFuture();
+    }
+    return conn.preparedQuery(sql(SqlQueries.INSERT_ACCOUNTS)).execute(Tuple.of(now, jobId)).mapEmpty();
   }
 
   static boolean isUniqueViolation(Throwable err) {
@@ -263,7 +278,12 @@ abstract class SqlJobStore implements JobStore {
 
   @Override
   public Future<Integer> renewLeases(String node, long leaseMs) {
-    return pool.preparedQuery(sql(SqlQueries.RENEW_LEASES)).execute(Tuple.of(leaseMs, node)).map(RowSet::rowCount);
+    // Items' and account steps' leases of a node are renewed together: the node's lease check covers both.
+    Future<Integer> items = pool.preparedQuery(sql(SqlQueries.RENEW_LEASES)).execute(Tuple.of(leaseMs, node))
+        .map(RowSet::rowCount);
+    Future<Integer> accounts = pool.preparedQuery(sql(SqlQueries.RENEW_ACCOUNT_LEASES)).execute(Tuple.of(leaseMs, node))
+        .map(RowSet::rowCount);
+    return Future.all(items, accounts).map(v -> items.result() + accounts.result());
   }
 
   @Override
@@ -278,7 +298,8 @@ abstract class SqlJobStore implements JobStore {
 
   @Override
   public Future<Integer> releaseAll() {
-    return pool.query(sql(SqlQueries.RELEASE_ALL)).execute().map(RowSet::rowCount);
+    return pool.query(sql(SqlQueries.RELEASE_ALL)).execute().map(RowSet::rowCount)
+        .compose(n -> pool.query(sql(SqlQueries.RELEASE_ALL_ACCOUNTS)).execute().map(rows -> n + rows.rowCount()));
   }
 
   @Override
@@ -296,12 +317,21 @@ abstract class SqlJobStore implements JobStore {
     // One statement per outcome (RETURNING tells which still held their lease), pipelined on one
     // connection inside one transaction.
     String recordSql = sql(SqlQueries.RECORD_OUTCOME);
+    String accountSql = sql(SqlQueries.ACCOUNT_ITEMS_DONE);
     return inTransaction(conn -> {
       List<Future<Boolean>> done = new ArrayList<>(batch.size());
-      for (Tuple t : batch) {
-        done.add(conn.preparedQuery(recordSql).execute(t).map(rows -> rows.size() == 1));
+      List<Future<?>> all = new ArrayList<>(batch.size() * 2);
+      for (int i = 0; i < batch.size(); i++) {
+        Future<Boolean> applied = conn.preparedQuery(recordSql).execute(batch.get(i)).map(rows -> rows.size() == 1);
+        done.add(applied);
+        all.add(applied);
+        ItemOutcome o = outcomes.get(i);
+        if (o.status().terminal()) {
+          // The account of a job with a template may now go on to its template (in the same transaction).
+          all.add(conn.preparedQuery(accountSql).execute(Tuple.of(o.jobId(), o.account())));
+        }
       }
-      return Future.all(done).map(all -> {
+      return Future.all(all).map(x -> {
         List<ItemOutcome> applied = new ArrayList<>(outcomes.size());
         for (int i = 0; i < outcomes.size(); i++) {
           if (done.get(i).result()) {
@@ -349,8 +379,13 @@ abstract class SqlJobStore implements JobStore {
   }
 
   private Future<List<Changed>> cancelUnstarted(SqlClient conn, String jobId) {
-    return conn.preparedQuery(sql(SqlQueries.CANCEL_UNSTARTED)).execute(Tuple.of(Instant.now().toString(), jobId))
-        .map(rows -> changed(rows, jobId));
+    String now = Instant.now().toString();
+    return conn.preparedQuery(sql(SqlQueries.CANCEL_UNSTARTED)).execute(Tuple.of(now, jobId))
+        .map(rows -> changed(rows, jobId))
+        .compose(changed -> conn.preparedQuery(sql(SqlQueries.HALT_ACCOUNTS))
+            .execute(Tuple.of(AccountOutcome.error("CANCELLED", "The job was cancelled or stopped before this "
+                + "account got its template.").encode(), now, jobId))
+            .map(changed));
   }
 
   private static List<Changed> changed(RowSet<Row> rows, String jobId) {
@@ -361,19 +396,31 @@ abstract class SqlJobStore implements JobStore {
   }
 
   @Override
-  public Future<List<Changed>> retryFailed(String jobId) {
+  public Future<Retried> retry(String jobId) {
     // A retry re-opens the job in the same transaction (RUNNING, not finished, no longer stopped),
     // so a crash cannot leave PENDING items inside a finished job.
+    String now = Instant.now().toString();
     return inTransaction(conn -> lockJob(conn, jobId).compose(job -> {
       if (job.cancelRequested()) {
         throw Problem.conflict("Job '" + jobId + "' was cancelled; a cancelled job stays cancelled. Submit the "
             + "failed items as a new job.");
       }
-      return conn.preparedQuery(sql(SqlQueries.RETRY_FAILED)).execute(Tuple.of(Instant.now().toString(), jobId))
+      return conn.preparedQuery(sql(SqlQueries.RETRY_FAILED)).execute(Tuple.of(now, jobId))
           .map(rows -> changed(rows, jobId))
-          .compose(changed -> changed.isEmpty() ? Future.succeededFuture(changed)
-              : conn.preparedQuery(sql(SqlQueries.REOPEN_JOB)).execute(Tuple.of(jobId)).map(changed));
+          // Items first: an account whose items were retried waits for them.
+          .compose(items -> conn.preparedQuery(sql(SqlQueries.RETRY_ACCOUNTS)).execute(Tuple.of(now, jobId))
+              .map(rows -> new Retried(items, accountsChanged(rows, jobId))))
+          .compose(retried -> retried.isEmpty() ? Future.succeededFuture(retried)
+              : conn.preparedQuery(sql(SqlQueries.REOPEN_JOB)).execute(Tuple.of(jobId)).map(retried));
     }));
+  }
+
+  private static List<AccountChanged> accountsChanged(RowSet<Row> rows, String jobId) {
+    List<Row> sorted = new ArrayList<>();
+    rows.forEach(sorted::add);
+    sorted.sort(Comparator.comparingLong(r -> r.getLong("id")));
+    return sorted.stream().map(r -> new AccountChanged(jobId, r.getString("account"),
+        AccountStatus.valueOf(r.getString("status")))).toList();
   }
 
   @Override
@@ -384,11 +431,13 @@ abstract class SqlJobStore implements JobStore {
       if (job.status().terminal()) {
         return Future.succeededFuture((JobRecord) null);
       }
-      return exists(conn, SqlQueries.ANY_UNFINISHED_ITEM, jobId).compose(unfinished -> {
+      return exists(conn, SqlQueries.ANY_UNFINISHED_ITEM, jobId).compose(unfinished -> unfinished
+          ? Future.succeededFuture(true) : exists(conn, SqlQueries.ANY_BLOCKING_ACCOUNT, jobId)).compose(unfinished -> {
         if (unfinished) {
           return Future.succeededFuture((JobRecord) null);
         }
-        return exists(conn, SqlQueries.ANY_FAILED_ITEM, jobId).compose(failed -> {
+        return exists(conn, SqlQueries.ANY_FAILED_ITEM, jobId).compose(failed -> failed ? Future.succeededFuture(true)
+            : exists(conn, SqlQueries.ANY_FAILED_ACCOUNT, jobId)).compose(failed -> {
           JobStatus status = job.cancelRequested() ? JobStatus.CANCELLED
               : failed || job.stopped() ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.SUCCEEDED;
           String finishedAt = Instant.now().toString();
@@ -455,5 +504,171 @@ abstract class SqlJobStore implements JobStore {
       }
     }
     return item;
+  }
+
+  // ---- accounts of jobs with a template --------------------------------------------------------
+
+  @Override
+  public Future<List<ClaimedAccount>> claimAccounts(String node, int max, long leaseMs) {
+    Tuple args = Tuple.of(node, leaseMs, Instant.now().toString(), (long) max * 4, (long) max);
+    String itemsSql = sql(SqlQueries.ACCOUNT_ITEM_STATES);
+    return inTransaction(conn -> conn.preparedQuery(claimAccountsSql).execute(args)
+            .compose(rows -> withItemStates(conn, itemsSql, rows)))
+        .recover(err -> isUniqueViolation(err)
+            // Another node leased an account step of the same account at the same instant: nothing was claimed.
+            ? inTransaction(conn -> conn.preparedQuery(claimAccountsSql).execute(args)
+                .compose(rows -> withItemStates(conn, itemsSql, rows)))
+            : Future.failedFuture(err));
+  }
+
+  private Future<List<ClaimedAccount>> withItemStates(SqlConnection conn, String itemsSql, RowSet<Row> rows) {
+    List<Row> claimed = new ArrayList<>();
+    rows.forEach(claimed::add);
+    claimed.sort(Comparator.comparingLong(r -> r.getLong("id")));
+    List<Future<List<ClaimedAccount.ItemState>>> states = new ArrayList<>(claimed.size());
+    for (Row r : claimed) {
+      states.add(conn.preparedQuery(itemsSql).execute(Tuple.of(r.getString("job_id"), r.getString("account")))
+          .map(items -> {
+            List<ClaimedAccount.ItemState> out = new ArrayList<>(items.size());
+            items.forEach(i -> out.add(new ClaimedAccount.ItemState(i.getString("status"), errorCode(i))));
+            return out;
+          }));
+    }
+    return Future.all(states).map(v -> {
+      List<ClaimedAccount> out = new ArrayList<>(claimed.size());
+      for (int i = 0; i < claimed.size(); i++) {
+        Row r = claimed.get(i);
+        String signIns = r.getString("signins");
+        out.add(new ClaimedAccount(r.getLong("id"), r.getString("job_id"), r.getString("account"),
+            AccountStatus.valueOf(r.getString("status")), AccountPhase.valueOf(r.getString("phase")),
+            r.getString("cycle_id"), signIns == null ? null : new JsonArray(signIns), r.getInteger("attempts"),
+            flag(r, "recovered"), r.getLong("halted") != null && r.getLong("halted") > 0, r.getLong("watch_interval"),
+            r.getLong("watch_until"), r.getLong("now_ms"), states.get(i).result()));
+      }
+      return out;
+    });
+  }
+
+  private static String errorCode(Row r) {
+    String error = r.getString("error");
+    if (error == null) {
+      return null;
+    }
+    try {
+      return new JsonObject(error).getString("code");
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public Future<List<AccountOutcome>> recordAccounts(String node, List<AccountOutcome> outcomes) {
+    if (outcomes.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    String now = Instant.now().toString();
+    String recordSql = sql(SqlQueries.RECORD_ACCOUNT);
+    return inTransaction(conn -> {
+      List<Future<Boolean>> done = new ArrayList<>(outcomes.size());
+      for (AccountOutcome o : outcomes) {
+        int keep = o.handBack() ? 1 : 0;
+        boolean watching = o.watchForMs() != null;
+        done.add(conn.preparedQuery(recordSql).execute(Tuple.from(new Object[] {
+            o.status().name(), o.phase().name(), o.cycleId(),
+            keep, o.prerequisites() == null ? null : o.prerequisites().encode(),
+            keep, o.signIns() == null || o.signIns().isEmpty() ? null : o.signIns().encode(),
+            keep, o.error() == null ? null : o.error().encode(),
+            o.phase().name(), o.phase().name(), o.nextCheckMs(),
+            keep, o.watchInterval(),
+            keep, watching ? 1 : 0, o.watchForMs(),
+            keep, o.recovered() ? 1 : 0,
+            keep, now, o.id(), node})).map(rows -> rows.size() == 1));
+      }
+      return Future.all(done).map(all -> {
+        List<AccountOutcome> applied = new ArrayList<>(outcomes.size());
+        for (int i = 0; i < outcomes.size(); i++) {
+          if (done.get(i).result()) {
+            applied.add(outcomes.get(i));
+          }
+        }
+        return applied;
+      });
+    });
+  }
+
+  @Override
+  public Future<List<AccountChanged>> releaseExpiredAccounts() {
+    return pool.preparedQuery(sql(SqlQueries.RELEASE_EXPIRED_ACCOUNTS)).execute(Tuple.of(Instant.now().toString()))
+        .map(rows -> {
+          List<AccountChanged> out = new ArrayList<>();
+          rows.forEach(r -> out.add(new AccountChanged(r.getString("job_id"), r.getString("account"), null)));
+          return out;
+        });
+  }
+
+  @Override
+  public Future<Integer> sweepAccounts(boolean itemsToo) {
+    Future<Integer> signedIn = pool.query(sql(SqlQueries.SWEEP_SIGNED_IN)).execute().map(RowSet::rowCount);
+    return !itemsToo ? signedIn : signedIn.compose(n -> pool.query(sql(SqlQueries.SWEEP_ITEMS_DONE)).execute()
+        .map(rows -> n + rows.rowCount()));
+  }
+
+  @Override
+  public Future<Void> nudgeAccount(String jobId, String account) {
+    return pool.preparedQuery(sql(SqlQueries.NUDGE_ACCOUNT)).execute(Tuple.of(jobId, account)).mapEmpty();
+  }
+
+  @Override
+  public Future<Map<AccountStatus, Long>> accountCounts(String jobId) {
+    return pool.preparedQuery(sql(SqlQueries.COUNT_ACCOUNTS_BY_STATUS)).execute(Tuple.of(jobId)).map(rows -> {
+      Map<AccountStatus, Long> counts = new EnumMap<>(AccountStatus.class);
+      for (AccountStatus s : AccountStatus.values()) {
+        counts.put(s, 0L);
+      }
+      rows.forEach(r -> counts.put(AccountStatus.valueOf(r.getString(0)), r.getLong(1)));
+      return counts;
+    });
+  }
+
+  @Override
+  public Future<ItemPage> accounts(String jobId, AccountStatus status, int limit, String cursor) {
+    long after;
+    try {
+      after = cursor == null || cursor.isEmpty() ? 0 : Long.parseLong(cursor);
+    } catch (NumberFormatException e) {
+      return Future.failedFuture(Problem.badRequest("cursor is not one this service issued"));
+    }
+    Future<RowSet<Row>> rows = status == null
+        ? pool.preparedQuery(sql(SqlQueries.SELECT_ACCOUNTS)).execute(Tuple.of(jobId, after, (long) limit + 1))
+        : pool.preparedQuery(sql(SqlQueries.SELECT_ACCOUNTS_BY_STATUS)).execute(Tuple.of(jobId, status.name(), after,
+            (long) limit + 1));
+    return rows.map(rs -> {
+      JsonArray accounts = new JsonArray();
+      String next = null;
+      long last = 0;
+      for (Row r : rs) {
+        if (accounts.size() == limit) {
+          next = String.valueOf(last);
+          break;
+        }
+        last = r.getLong("id");
+        accounts.add(accountJson(r));
+      }
+      return new ItemPage(accounts, next);
+    });
+  }
+
+  /** An account as {@code GET /v1/jobs/{id}/accounts} shows it. */
+  private static JsonObject accountJson(Row r) {
+    String prerequisites = r.getString("prerequisites");
+    String signIns = r.getString("signins");
+    String error = r.getString("error");
+    return new JsonObject()
+        .put("account", r.getString("account"))
+        .put("status", r.getString("status"))
+        .put("cycleId", r.getString("cycle_id"))
+        .put("prerequisites", prerequisites == null ? new JsonArray() : new JsonArray(prerequisites))
+        .put("signIns", signIns == null ? new JsonArray() : new JsonArray(signIns))
+        .put("error", error == null ? null : new JsonObject(error));
   }
 }

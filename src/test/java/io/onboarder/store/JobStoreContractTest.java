@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.onboarder.bus.Problem;
+import io.onboarder.job.AccountOutcome;
+import io.onboarder.job.AccountPhase;
+import io.onboarder.job.AccountStatus;
+import io.onboarder.job.ClaimedAccount;
 import io.onboarder.job.ClaimedItem;
 import io.onboarder.job.ItemOutcome;
 import io.onboarder.job.ItemStatus;
@@ -74,6 +78,35 @@ class JobStoreContractTest {
       items.add(new JsonObject().put("account", a).put("authValue", "key-of-" + a));
     }
     return VALIDATOR.validate(new JsonObject().put("connector", new JsonObject().put("id", 1)).put("items", items));
+  }
+
+  /** A job of API-key items with a template, so every account is onboarded too. */
+  private static JobRequest templateRequest(String... accounts) {
+    JsonArray items = new JsonArray();
+    for (String a : accounts) {
+      items.add(new JsonObject().put("account", a).put("authValue", "key-of-" + a));
+    }
+    return VALIDATOR.validate(new JsonObject().put("connector", new JsonObject().put("id", 1))
+        .put("template", new JsonObject().put("id", "tmpl-1")).put("activate", new JsonObject().put("interval", 60))
+        .put("items", items));
+  }
+
+  /** Claims every item of the job (one per account at a time) and records it with {@code status}. */
+  private static void finishItems(JobStore s, String job, ItemStatus status) {
+    for (int round = 0; round < 20; round++) {
+      List<ClaimedItem> items = await(s.claim(job, "n", 100, 60_000));
+      if (items.isEmpty()) {
+        return;
+      }
+      await(s.record("n", items.stream().map(i -> new ItemOutcome(i.id(), i.jobId(), i.account(), status, 1L, "c",
+          10L, null, null, status == ItemStatus.FAILED ? new JsonObject().put("code", "X") : null, false)).toList()));
+    }
+  }
+
+  private static AccountOutcome settled(ClaimedAccount a, AccountStatus status, AccountPhase phase) {
+    return new AccountOutcome(a.id(), a.jobId(), a.account(), a.status(), status, phase, "cycle-" + a.account(),
+        new JsonArray(), null, null, status == AccountStatus.FAILED ? AccountOutcome.error("X", "failed") : null,
+        null, null, null, false, false);
   }
 
   private static <T> T await(Future<T> f) {
@@ -246,5 +279,195 @@ class JobStoreContractTest {
     JobStore second = new SqliteJobStore(vertx, dir.resolve("db.sqlite"), KEY);
     assertThatThrownBy(() -> await(second.start())).cause().isInstanceOf(StoreRefusedException.class)
         .hasMessageContaining("another cyclr-onboarder process is using");
+  }
+
+  // ---- accounts of jobs with a template ----------------------------------------------------------
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void anAccountOfATemplateJobIsDueOnlyOnceAllItsItemsEnded(String kind) {
+    JobStore s = store(kind);
+    String job = await(s.create(templateRequest("a", "a", "b"), "alice", null)).job().id();
+    assertThat(await(s.accountCounts(job))).containsEntry(AccountStatus.WAITING, 2L);
+    assertThat(await(s.claimAccounts("n", 10, 60_000))).isEmpty();
+    List<ClaimedItem> first = await(s.claim(job, "n", 10, 60_000));
+    assertThat(first).extracting(ClaimedItem::account).containsExactly("a", "b");
+    await(s.record("n", first.stream().map(JobStoreContractTest::installed).toList()));
+    // b is done; a still has a PENDING item.
+    List<ClaimedAccount> due = await(s.claimAccounts("n", 10, 60_000));
+    assertThat(due).extracting(ClaimedAccount::account).containsExactly("b");
+    assertThat(due.get(0).items()).extracting(ClaimedAccount.ItemState::status).containsExactly("INSTALLED");
+    assertThat(due.get(0).status()).isEqualTo(AccountStatus.WAITING);
+    assertThat(due.get(0).phase()).isEqualTo(AccountPhase.ITEMS);
+    assertThat(await(s.finishIfDone(job))).as("items and an account step still run").isNull();
+    finishItems(s, job, ItemStatus.INSTALLED);
+    assertThat(await(s.claimAccounts("n", 10, 60_000))).extracting(ClaimedAccount::account).containsExactly("a");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void accountStepsOfOneAccountNeverRunTogetherNorBesideItsItems(String kind) {
+    JobStore s = store(kind);
+    String j1 = await(s.create(templateRequest("x", "y"), "alice", null)).job().id();
+    String j2 = await(s.create(templateRequest("x"), "alice", null)).job().id();
+    finishItems(s, j1, ItemStatus.INSTALLED);
+    finishItems(s, j2, ItemStatus.ALREADY_INSTALLED);
+    String j3 = await(s.create(request("x", "y"), "alice", null)).job().id();
+    List<ClaimedAccount> mine = await(s.claimAccounts("node-1", 10, 60_000));
+    assertThat(mine).extracting(ClaimedAccount::account).containsExactlyInAnyOrder("x", "y");
+    assertThat(await(s.claimAccounts("node-2", 10, 60_000))).as("x's other account step waits").isEmpty();
+    assertThat(await(s.claim(j3, "node-2", 10, 60_000))).as("no item beside an account step").isEmpty();
+    ClaimedAccount x = mine.stream().filter(a -> a.account().equals("x")).findFirst().orElseThrow();
+    await(s.recordAccounts("node-1", List.of(settled(x, AccountStatus.ACTIVE, AccountPhase.DONE))));
+    // x is free: either its item of j3 or its other account step may go, never both.
+    List<ClaimedItem> items = await(s.claim(j3, "node-2", 10, 60_000));
+    assertThat(items).extracting(ClaimedItem::account).containsExactly("x");
+    assertThat(await(s.claimAccounts("node-2", 10, 60_000))).isEmpty();
+    await(s.record("node-2", items.stream().map(JobStoreContractTest::installed).toList()));
+    assertThat(await(s.claimAccounts("node-2", 10, 60_000))).extracting(ClaimedAccount::jobId).containsExactly(j2);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void anExpiredAccountLeaseComesBackRecoveredAndTheOldOwnersOutcomeIsDropped(String kind) {
+    JobStore s = store(kind);
+    String job = await(s.create(templateRequest("a"), "alice", null)).job().id();
+    finishItems(s, job, ItemStatus.INSTALLED);
+    List<ClaimedAccount> claimed = await(s.claimAccounts("dead-node", 10, 1));
+    assertThat(claimed).hasSize(1);
+    assertThat(claimed.get(0).recovered()).isFalse();
+    TestService.await(vertx.timer(20));
+    assertThat(await(s.releaseExpiredAccounts())).extracting(JobStore.AccountChanged::account).containsExactly("a");
+    List<ClaimedAccount> again = await(s.claimAccounts("live-node", 10, 60_000));
+    assertThat(again).hasSize(1);
+    assertThat(again.get(0).recovered()).as("the dead node may have sent a template install").isTrue();
+    assertThat(await(s.recordAccounts("dead-node", List.of(settled(claimed.get(0), AccountStatus.ACTIVE,
+        AccountPhase.DONE))))).isEmpty();
+    assertThat(await(s.renewLeases("live-node", 60_000))).isEqualTo(1);
+    assertThat(await(s.releaseExpiredAccounts())).isEmpty();
+    assertThat(await(s.recordAccounts("live-node", List.of(settled(again.get(0), AccountStatus.ACTIVE,
+        AccountPhase.DONE))))).hasSize(1);
+    JsonObject shown = await(s.accounts(job, null, 10, null)).items().getJsonObject(0);
+    assertThat(shown.getString("status")).isEqualTo("ACTIVE");
+    assertThat(shown.getString("cycleId")).isEqualTo("cycle-a");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void aJobFinishesWhenItsAccountsSettleOrWaitForASignInAndAFailedAccountIsAnError(String kind) {
+    JobStore s = store(kind);
+    String job = await(s.create(templateRequest("a", "b", "c"), "alice", null)).job().id();
+    finishItems(s, job, ItemStatus.INSTALLED);
+    assertThat(await(s.finishIfDone(job))).as("accounts are due").isNull();
+    List<ClaimedAccount> due = await(s.claimAccounts("n", 10, 60_000));
+    assertThat(due).hasSize(3);
+    ClaimedAccount a = due.get(0);
+    ClaimedAccount b = due.get(1);
+    ClaimedAccount c = due.get(2);
+    // a waits for a template connector's sign-in (watched, later), b is active, c failed.
+    AccountOutcome watching = new AccountOutcome(a.id(), job, "a", a.status(), AccountStatus.WAITING,
+        AccountPhase.WATCH, "cycle-a", new JsonArray().add(new JsonObject().put("code", 20)), new JsonArray()
+        .add(new JsonObject().put("accountConnectorId", 7)), null, null, 3_600_000L, 1_000L, 86_400_000L, false,
+        false);
+    await(s.recordAccounts("n", List.of(watching, settled(b, AccountStatus.ACTIVE, AccountPhase.DONE))));
+    assertThat(await(s.finishIfDone(job))).as("c's step still runs").isNull();
+    await(s.recordAccounts("n", List.of(settled(c, AccountStatus.FAILED, AccountPhase.DONE))));
+    JobRecord finished = await(s.finishIfDone(job));
+    assertThat(finished.status()).isEqualTo(JobStatus.COMPLETED_WITH_ERRORS);
+    assertThat(await(s.accountCounts(job))).containsEntry(AccountStatus.WAITING, 1L)
+        .containsEntry(AccountStatus.ACTIVE, 1L).containsEntry(AccountStatus.FAILED, 1L);
+    assertThat(await(s.claimAccounts("n", 10, 60_000))).as("the watch is due in an hour").isEmpty();
+    JsonObject shownA = await(s.accounts(job, AccountStatus.WAITING, 10, null)).items().getJsonObject(0);
+    assertThat(shownA.getJsonArray("signIns")).hasSize(1);
+    assertThat(shownA.getJsonArray("prerequisites")).hasSize(1);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void retryReRunsFailedAccountsAndRechecksSetupRequiredOnes(String kind) {
+    JobStore s = store(kind);
+    String job = await(s.create(templateRequest("a", "b", "c"), "alice", null)).job().id();
+    finishItems(s, job, ItemStatus.INSTALLED);
+    List<ClaimedAccount> due = await(s.claimAccounts("n", 10, 60_000));
+    await(s.recordAccounts("n", List.of(settled(due.get(0), AccountStatus.FAILED, AccountPhase.DONE),
+        settled(due.get(1), AccountStatus.SETUP_REQUIRED, AccountPhase.DONE),
+        settled(due.get(2), AccountStatus.ACTIVE, AccountPhase.DONE))));
+    assertThat(await(s.finishIfDone(job)).status()).isEqualTo(JobStatus.COMPLETED_WITH_ERRORS);
+    JobStore.Retried retried = await(s.retry(job));
+    assertThat(retried.items()).isEmpty();
+    assertThat(retried.accounts()).extracting(JobStore.AccountChanged::account, JobStore.AccountChanged::status)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("a", AccountStatus.WAITING),
+            org.assertj.core.groups.Tuple.tuple("b", AccountStatus.SETUP_REQUIRED));
+    assertThat(await(s.job(job)).status()).isEqualTo(JobStatus.RUNNING);
+    assertThat(await(s.claimAccounts("n", 10, 60_000))).extracting(ClaimedAccount::account)
+        .containsExactly("a", "b");
+    assertThat(await(s.retry(job)).isEmpty()).as("nothing settled to retry while they run").isTrue();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void retriedItemsKeepTheirAccountWaitingUntilTheyEnd(String kind) {
+    JobStore s = store(kind);
+    String job = await(s.create(templateRequest("a"), "alice", null)).job().id();
+    finishItems(s, job, ItemStatus.FAILED);
+    List<ClaimedAccount> due = await(s.claimAccounts("n", 10, 60_000));
+    assertThat(due.get(0).items()).extracting(ClaimedAccount.ItemState::status).containsExactly("FAILED");
+    await(s.recordAccounts("n", List.of(settled(due.get(0), AccountStatus.FAILED, AccountPhase.DONE))));
+    JobStore.Retried retried = await(s.retry(job));
+    assertThat(retried.items()).hasSize(1);
+    assertThat(retried.accounts()).hasSize(1);
+    assertThat(await(s.claimAccounts("n", 10, 60_000))).as("its item runs again first").isEmpty();
+    finishItems(s, job, ItemStatus.INSTALLED);
+    assertThat(await(s.claimAccounts("n", 10, 60_000))).extracting(ClaimedAccount::account).containsExactly("a");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void aCancelHaltsAccountsWhoseStepNeverStartedButARecoveredStepIsStillChecked(String kind) {
+    JobStore s = store(kind);
+    String job = await(s.create(templateRequest("a", "b"), "alice", null)).job().id();
+    finishItems(s, job, ItemStatus.INSTALLED);
+    List<ClaimedAccount> dying = await(s.claimAccounts("dead-node", 1, 1));
+    assertThat(dying).extracting(ClaimedAccount::account).containsExactly("a");
+    TestService.await(vertx.timer(20));
+    await(s.releaseExpiredAccounts());
+    await(s.cancel(job));
+    List<ClaimedAccount> recovered = await(s.claimAccounts("n", 10, 60_000));
+    assertThat(recovered).extracting(ClaimedAccount::account).containsExactly("a");
+    assertThat(recovered.get(0).halted()).isTrue();
+    assertThat(recovered.get(0).recovered()).isTrue();
+    assertThat(await(s.finishIfDone(job))).as("a's check runs").isNull();
+    await(s.recordAccounts("n", List.of(settled(recovered.get(0), AccountStatus.INSTALLED, AccountPhase.HALTED))));
+    assertThat(await(s.finishIfDone(job)).status()).isEqualTo(JobStatus.CANCELLED);
+    JsonObject b = await(s.accounts(job, null, 10, null)).items().getJsonObject(1);
+    assertThat(b.getString("status")).isEqualTo("WAITING");
+    assertThat(b.getJsonObject("error").getString("code")).isEqualTo("CANCELLED");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void anAccountWaitingForAnItemsSignInIsDueOnceNoItemWaitsAnyMore(String kind) throws Exception {
+    String url = kind.equals("sqlite") ? null : Postgres.freshDatabaseUrl();
+    JobStore s = store(kind, url);
+    String job = await(s.create(templateRequest("a"), "alice", null)).job().id();
+    finishItems(s, job, ItemStatus.OAUTH_PENDING);
+    List<ClaimedAccount> due = await(s.claimAccounts("n", 10, 60_000));
+    await(s.recordAccounts("n", List.of(AccountOutcome.decided(due.get(0), AccountStatus.WAITING,
+        AccountPhase.SIGN_IN, null))));
+    assertThat(await(s.finishIfDone(job)).status()).as("a sign-in does not hold the job")
+        .isEqualTo(JobStatus.SUCCEEDED);
+    assertThat(await(s.sweepAccounts(true))).isZero();
+    assertThat(await(s.claimAccounts("n", 10, 60_000))).isEmpty();
+    // The sign-in watch (another part of the service) moves the item on.
+    String jdbc = kind.equals("sqlite") ? "jdbc:sqlite:" + dir.resolve("db.sqlite") : Postgres.jdbcUrl(url);
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbc, kind.equals("sqlite") ? null : "postgres",
+        null); java.sql.Statement st = c.createStatement()) {
+      st.execute("UPDATE items SET status = 'AUTHENTICATED' WHERE job_id = '" + job + "'");
+    }
+    await(s.nudgeAccount(job, "a"));
+    List<ClaimedAccount> signedIn = await(s.claimAccounts("n", 10, 60_000));
+    assertThat(signedIn).extracting(ClaimedAccount::account).containsExactly("a");
+    assertThat(signedIn.get(0).items()).extracting(ClaimedAccount.ItemState::status)
+        .containsExactly("AUTHENTICATED");
   }
 }

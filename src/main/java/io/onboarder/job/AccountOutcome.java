@@ -1,0 +1,47 @@
+package io.onboarder.job;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * What became of one claimed account step. {@code handBack}: nothing is decided, the account goes
+ * back as it was (due again at once; {@code recovered} if a template install may have been sent).
+ * {@code nextCheckMs}: when the account is due again (null: not by time). {@code watchForMs}: how long
+ * a sign-in watch lasts from its first check (kept once set; null ends the watch). {@code newLinks}:
+ * sign-in links minted by this step, published after the write.
+ */
+public record AccountOutcome(long id, String jobId, String account, AccountStatus previous, AccountStatus status,
+                             AccountPhase phase, String cycleId, JsonArray prerequisites, JsonArray signIns,
+                             JsonArray newLinks, JsonObject error, Long nextCheckMs, Long watchInterval,
+                             Long watchForMs, boolean handBack, boolean recovered) {
+
+  public boolean statusChanged() {
+    return !handBack && previous != status;
+  }
+
+  public static AccountOutcome handBack(ClaimedAccount a, boolean recovered) {
+    return new AccountOutcome(a.id(), a.jobId(), a.account(), a.status(), a.status(), a.phase(), null, null, null,
+        null, null, 0L, null, null, true, recovered);
+  }
+
+  /** A decision made without calling Cyclr: waiting for items or a sign-in, failed items, a halted job. */
+  public static AccountOutcome decided(ClaimedAccount a, AccountStatus status, AccountPhase phase, JsonObject error) {
+    return new AccountOutcome(a.id(), a.jobId(), a.account(), a.status(), status, phase, null, null, a.signIns(),
+        null, error, null, null, null, false, false);
+  }
+
+  public static JsonObject error(String code, String message) {
+    return new JsonObject().put("code", code).put("message", message);
+  }
+
+  /** {@code onboarder.events.account}: {"jobId","account","status","cycleId","prerequisites","error"}. */
+  public JsonObject eventJson(String currentCycleId) {
+    return new JsonObject()
+        .put("jobId", jobId)
+        .put("account", account)
+        .put("status", status.name())
+        .put("cycleId", cycleId != null ? cycleId : currentCycleId)
+        .put("prerequisites", prerequisites == null ? new JsonArray() : prerequisites)
+        .put("error", error);
+  }
+}
