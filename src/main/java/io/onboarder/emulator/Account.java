@@ -17,6 +17,9 @@ final class Account {
   final String createdDate;
 
   private final ConcurrentSkipListMap<Integer, AccountConnector> connectors = new ConcurrentSkipListMap<>();
+  // Cycles in installation order (a sequence number keeps pages stable).
+  private final ConcurrentSkipListMap<Long, Cycle> cycles = new ConcurrentSkipListMap<>();
+  private final java.util.concurrent.atomic.AtomicLong cycleSeq = new java.util.concurrent.atomic.AtomicLong();
   // How many live account connectors share a (connector Id, Name) pair: makes duplicate detection O(1).
   private final ConcurrentHashMap<String, Integer> liveByKey = new ConcurrentHashMap<>();
 
@@ -48,6 +51,18 @@ final class Account {
 
   List<AccountConnector> connectors() {
     return new ArrayList<>(connectors.values());
+  }
+
+  void addCycle(Cycle cycle) {
+    cycles.put(cycleSeq.incrementAndGet(), cycle);
+  }
+
+  void removeCycle(String id) {
+    cycles.values().removeIf(c -> c.id.equals(id));
+  }
+
+  List<Cycle> cycles() {
+    return new ArrayList<>(cycles.values());
   }
 
   JsonObject toJson() {

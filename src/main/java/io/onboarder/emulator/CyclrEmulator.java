@@ -58,6 +58,7 @@ public final class CyclrEmulator {
   private final TokenStore tokens = new TokenStore();
   private final SlidingWindowRateLimiter limiter = new SlidingWindowRateLimiter();
   private final ApiHandlers api;
+  private final CycleHandlers cycles;
   private final OAuthPage oauthPage;
   private final java.util.concurrent.atomic.AtomicReference<HttpServer> server =
       new java.util.concurrent.atomic.AtomicReference<>();
@@ -71,8 +72,10 @@ public final class CyclrEmulator {
     this.vertx = Objects.requireNonNull(vertx, "vertx");
     this.options = Objects.requireNonNull(options, "options");
     this.api = new ApiHandlers(state, tokens, options, stats);
+    this.cycles = new CycleHandlers(state, options, stats);
     this.oauthPage = new OAuthPage(state, tokens, stats);
     DefaultCatalogue.connectors().forEach(state::addConnector);
+    DefaultCatalogue.templates().forEach(state::addTemplate);
   }
 
   // ---- lifecycle --------------------------------------------------------------------------------
@@ -178,6 +181,40 @@ public final class CyclrEmulator {
     return out;
   }
 
+  /**
+   * Adds (or replaces, by Id) a template: {@code {"Id"?, "Name", "Connectors": [connector Id…],
+   * "RequiredMappings"?: [{"Step","Field"}], "FreshInstallation"?}}. Returns it as stored (with its Id).
+   */
+  public JsonObject addTemplate(JsonObject template) {
+    return EmulatorState.templateJson(state.addTemplate(template));
+  }
+
+  /** The account's cycles as {@code GET /v1.0/cycles} lists them; empty for an unknown account. */
+  public List<JsonObject> cycles(String accountId) {
+    Account account = accountId == null ? null : state.account(accountId);
+    List<JsonObject> out = new ArrayList<>();
+    if (account != null) {
+      account.cycles().forEach(c -> out.add(c.toJson()));
+    }
+    return out;
+  }
+
+  /** Someone finished the step set-up (field mappings) of every cycle of the account in Cyclr's UI. */
+  public void completeSetup(String accountId) {
+    Account account = state.account(accountId);
+    if (account != null) {
+      account.cycles().forEach(Cycle::mappingsDone);
+    }
+  }
+
+  /** The tenant signed in to this account connector (as the OAuth page does with a valid token). */
+  public void signIn(int accountConnectorId) {
+    AccountConnector ac = state.accountConnector(accountConnectorId);
+    if (ac != null) {
+      ac.authenticated(true);
+    }
+  }
+
   /** Every access token issued so far becomes invalid: the next call with one gets 401. */
   public void expireAllAccessTokens() {
     tokens.expireAllAccessTokens();
@@ -215,6 +252,15 @@ public final class CyclrEmulator {
         api::installByIdOrName);
     route(r, HttpMethod.POST, "/v1.0/connectors/:name/:version/install", Access.ACCOUNT, null,
         api::installByNameVersion);
+
+    route(r, HttpMethod.GET, "/v1.0/templates", Access.PARTNER, null, cycles::listTemplates);
+    route(r, HttpMethod.POST, "/v1.0/templates/:id/install", Access.ACCOUNT, null, cycles::installTemplate);
+    route(r, HttpMethod.GET, "/v1.0/cycles", Access.ACCOUNT, null, cycles::listCycles);
+    route(r, HttpMethod.GET, "/v1.0/cycles/:id", Access.ACCOUNT, null, cycles::getCycle);
+    route(r, HttpMethod.DELETE, "/v1.0/cycles/:id", Access.ACCOUNT, null, cycles::deleteCycle);
+    route(r, HttpMethod.GET, "/v1.0/cycles/:id/prerequisites", Access.ACCOUNT, null, cycles::prerequisites);
+    route(r, HttpMethod.PUT, "/v1.0/cycles/:id/activate", Access.ACCOUNT, null, cycles::activate);
+    route(r, HttpMethod.PUT, "/v1.0/cycles/:id/deactivate", Access.ACCOUNT, null, cycles::deactivate);
 
     route(r, HttpMethod.GET, "/v1.0/account/connectors", Access.ACCOUNT, null, api::listAccountConnectors);
     route(r, HttpMethod.GET, "/v1.0/account/connectors/:id", Access.ACCOUNT, null, api::getAccountConnector);

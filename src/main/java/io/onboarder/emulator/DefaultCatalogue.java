@@ -23,6 +23,29 @@ public final class DefaultCatalogue {
         connector(7, "Machine OAuth Connector", "1.0", "Approved", "OAuth2", "ClientCredentials"));
   }
 
+  /** Id of "API Key Sync": the API-key connector only; ready to activate once it is installed with a key. */
+  public static final String API_KEY_TEMPLATE = "6c0b2a5e-0001-4a5e-9c1e-000000000001";
+  /** Id of "Salesforce Sync": the API-key connector and the OAuth2 Salesforce connector (a sign-in). */
+  public static final String OAUTH_TEMPLATE = "6c0b2a5e-0002-4a5e-9c1e-000000000002";
+  /** Id of "Mapped Sync": the API-key connector and a field mapping that only a person can make. */
+  public static final String MAPPING_TEMPLATE = "6c0b2a5e-0003-4a5e-9c1e-000000000003";
+
+  /** The templates every new emulator starts with (fresh copies). */
+  public static List<JsonObject> templates() {
+    return List.of(
+        new JsonObject().put("Id", API_KEY_TEMPLATE).put("Name", "API Key Sync")
+            .put("Description", "Syncs contacts through the Example Connector")
+            .put("Connectors", new JsonArray().add(1)),
+        new JsonObject().put("Id", OAUTH_TEMPLATE).put("Name", "Salesforce Sync")
+            .put("Description", "Syncs contacts from the Example Connector to Salesforce")
+            .put("Connectors", new JsonArray().add(1).add(2)),
+        new JsonObject().put("Id", MAPPING_TEMPLATE).put("Name", "Mapped Sync")
+            .put("Description", "Needs its field mappings set up in Cyclr")
+            .put("Connectors", new JsonArray().add(1))
+            .put("RequiredMappings", new JsonArray().add(new JsonObject().put("Step", "Create Contact")
+                .put("Field", "Email"))));
+  }
+
   static JsonObject connector(int id, String name, String version, String status, String authType,
                               String oauth2Type, String... propertyNames) {
     JsonArray properties = new JsonArray();

@@ -21,6 +21,7 @@ public final class EmulatorOptions {
   private volatile String retryAfterValue = "1";
   private volatile double failureRate;
   private volatile double dropInstallRate;
+  private volatile double dropTemplateInstallRate;
   private volatile boolean outage;
   private volatile boolean autoCreateAccounts = true;
   private volatile int pageSizeMax = 50;
@@ -83,6 +84,13 @@ public final class EmulatorOptions {
   public double getDropInstallRate() { return dropInstallRate; }
   public EmulatorOptions setDropInstallRate(double rate) { this.dropInstallRate = rate(rate, "dropInstallRate"); return this; }
 
+  public double getDropTemplateInstallRate() { return dropTemplateInstallRate; }
+  /** Share of template installs that are committed but whose answer is lost (the connection closes). */
+  public EmulatorOptions setDropTemplateInstallRate(double rate) {
+    this.dropTemplateInstallRate = rate(rate, "dropTemplateInstallRate");
+    return this;
+  }
+
   public boolean isOutage() { return outage; }
   public EmulatorOptions setOutage(boolean outage) { this.outage = outage; return this; }
 
@@ -125,6 +133,8 @@ public final class EmulatorOptions {
   public EmulatorOptions failureRate(double v) { return setFailureRate(v); }
   public double dropInstallRate() { return getDropInstallRate(); }
   public EmulatorOptions dropInstallRate(double v) { return setDropInstallRate(v); }
+  public double dropTemplateInstallRate() { return getDropTemplateInstallRate(); }
+  public EmulatorOptions dropTemplateInstallRate(double v) { return setDropTemplateInstallRate(v); }
   public boolean outage() { return isOutage(); }
   public EmulatorOptions outage(boolean v) { return setOutage(v); }
   public boolean autoCreateAccounts() { return isAutoCreateAccounts(); }
@@ -154,7 +164,8 @@ public final class EmulatorOptions {
         + accessTokenLifetimeSeconds + ", signInTokenLifetimeSeconds=" + signInTokenLifetimeSeconds
         + ", latencyMs=" + latencyMs + ", latencyJitterMs=" + latencyJitterMs
         + ", rateLimitPerSecond=" + rateLimitPerSecond + ", retryAfterValue=" + retryAfterValue
-        + ", failureRate=" + failureRate + ", dropInstallRate=" + dropInstallRate + ", outage=" + outage
+        + ", failureRate=" + failureRate + ", dropInstallRate=" + dropInstallRate
+        + ", dropTemplateInstallRate=" + dropTemplateInstallRate + ", outage=" + outage
         + ", autoCreateAccounts=" + autoCreateAccounts + ", pageSizeMax=" + pageSizeMax
         + ", sendTotalPagesHeader=" + sendTotalPagesHeader + '}';
   }

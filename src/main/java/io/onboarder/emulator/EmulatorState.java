@@ -28,6 +28,12 @@ final class EmulatorState {
   // Global index: the OAuth page only gets an account connector Id, not the account.
   private final ConcurrentHashMap<Integer, AccountConnector> accountConnectors = new ConcurrentHashMap<>();
   private final AtomicInteger nextAccountConnectorId = new AtomicInteger(1000);
+  private final ConcurrentSkipListMap<String, JsonObject> templates = new ConcurrentSkipListMap<>();
+  private final ConcurrentHashMap<String, Cycle> cycles = new ConcurrentHashMap<>();
+
+  /** What a template install produced; {@code duplicate}: the account had a cycle of that template already. */
+  record CycleResult(Cycle cycle, boolean duplicate) {
+  }
 
   // ---- connectors ---------------------------------------------------------------------------
 
@@ -310,5 +316,105 @@ final class EmulatorState {
     if (c.getValue(key) == null) {
       c.put(key, value);
     }
+  }
+
+  // ---- templates and cycles -----------------------------------------------------------------
+
+  /**
+   * Stores a template: {@code {"Id"?, "Name", "Description"?, "Connectors": [connector Id…] or [{"Id"}…],
+   * "RequiredMappings"?: [{"Step","Field"}], "FreshInstallation"?: bool}}; a missing Id gets a GUID.
+   */
+  JsonObject addTemplate(JsonObject source) {
+    JsonObject t = source.copy();
+    if (t.getValue("Id") == null) {
+      t.put("Id", UUID.randomUUID().toString());
+    }
+    t.put("Id", String.valueOf(t.getValue("Id")));
+    defaultTo(t, "Name", "Template " + t.getString("Id"));
+    defaultTo(t, "Description", "");
+    JsonArray connectorsOut = new JsonArray();
+    for (Object o : t.getJsonArray("Connectors", new JsonArray())) {
+      Integer id = o instanceof JsonObject j ? asInt(j.getValue("Id")) : asInt(o);
+      JsonObject c = id == null ? null : connector(id);
+      if (c == null) {
+        throw new IllegalArgumentException("template " + t.getString("Name") + " names unknown connector " + o);
+      }
+      connectorsOut.add(new JsonObject().put("Id", id).put("Name", c.getString("Name"))
+          .put("Version", c.getString("Version")));
+    }
+    t.put("Connectors", connectorsOut);
+    JsonArray mappings = new JsonArray();
+    int n = 0;
+    for (Object o : t.getJsonArray("RequiredMappings", new JsonArray())) {
+      JsonObject m = ((JsonObject) o).copy();
+      m.put("Id", t.getString("Id") + "-mapping-" + (++n));
+      mappings.add(m);
+    }
+    t.put("RequiredMappings", mappings);
+    t.put("FreshInstallation", t.getBoolean("FreshInstallation", false));
+    templates.put(t.getString("Id"), t);
+    return t;
+  }
+
+  JsonObject template(String id) {
+    return id == null ? null : templates.get(id);
+  }
+
+  List<JsonObject> templates() {
+    return new ArrayList<>(templates.values());
+  }
+
+  /** The template as {@code GET /v1.0/templates} lists it (without the emulator's own fields). */
+  static JsonObject templateJson(JsonObject t) {
+    return new JsonObject().put("Id", t.getString("Id")).put("Name", t.getString("Name"))
+        .put("Description", t.getString("Description")).put("Tags", new JsonArray())
+        .put("Connectors", t.getJsonArray("Connectors").copy());
+  }
+
+  /**
+   * Installs the template into the account: a new cycle (a second one if the account has one already: the
+   * API has no idempotency), whose connectors re-use the account's connectors of the same type unless the
+   * template asks for a fresh installation; new ones are authenticated only if they need no credentials.
+   */
+  CycleResult installTemplate(Account account, JsonObject template) {
+    List<AccountConnector> used = new ArrayList<>();
+    for (Object o : template.getJsonArray("Connectors")) {
+      int connectorId = ((JsonObject) o).getInteger("Id");
+      AccountConnector existing = template.getBoolean("FreshInstallation", false) ? null
+          : account.connectors().stream().filter(ac -> ac.connectorId == connectorId).findFirst().orElse(null);
+      if (existing != null) {
+        used.add(existing);
+        continue;
+      }
+      JsonObject connector = connector(connectorId);
+      String authType = connector.getString("AuthType");
+      boolean needsNothing = "None".equalsIgnoreCase(authType) || ("OAuth2".equalsIgnoreCase(authType)
+          && "ClientCredentials".equalsIgnoreCase(connector.getString("OAuth2Type")));
+      AccountConnector ac = new AccountConnector(nextAccountConnectorId.getAndIncrement(), account.id,
+          connector.getString("Name"), "", null, summary(connector), new JsonArray(), needsNothing);
+      accountConnectors.put(ac.id, ac);
+      account.add(ac);
+      used.add(ac);
+    }
+    boolean duplicate = account.cycles().stream().anyMatch(c -> c.templateId().equals(template.getString("Id")));
+    Cycle cycle = new Cycle(UUID.randomUUID().toString(), account.id, template, used);
+    cycles.put(cycle.id, cycle);
+    account.addCycle(cycle);
+    return new CycleResult(cycle, duplicate);
+  }
+
+  Cycle cycle(Account account, String id) {
+    Cycle c = id == null ? null : cycles.get(id);
+    return c != null && c.accountId.equals(account.id) ? c : null;
+  }
+
+  boolean deleteCycle(Account account, String id) {
+    Cycle c = cycle(account, id);
+    if (c == null) {
+      return false;
+    }
+    cycles.remove(id);
+    account.removeCycle(id);
+    return true;
   }
 }

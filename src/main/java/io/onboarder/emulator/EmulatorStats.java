@@ -26,6 +26,10 @@ public final class EmulatorStats {
   private final LongAdder signInTokensIssued = new LongAdder();
   private final LongAdder oauthPagesAccepted = new LongAdder();
   private final LongAdder oauthPagesRejected = new LongAdder();
+  private final LongAdder cyclesInstalled = new LongAdder();
+  private final LongAdder duplicateCycles = new LongAdder();
+  private final LongAdder activations = new LongAdder();
+  private final ConcurrentHashMap<String, LongAdder> cyclesByAccount = new ConcurrentHashMap<>();
   private final LongAdder answered = new LongAdder();
   private final LongAdder answerNanos = new LongAdder();
 
@@ -53,6 +57,18 @@ public final class EmulatorStats {
 
   public long installsFor(String account) {
     LongAdder adder = installsByAccount.get(account);
+    return adder == null ? 0 : adder.sum();
+  }
+
+  /** Template installs (each made a cycle). */
+  public long cyclesInstalled() { return cyclesInstalled.sum(); }
+  /** Template installs into an account that already had a cycle of that template. */
+  public long duplicateCycles() { return duplicateCycles.sum(); }
+  /** Cycles switched from paused to active. */
+  public long activations() { return activations.sum(); }
+
+  public long cyclesInstalledFor(String account) {
+    LongAdder adder = cyclesByAccount.get(account);
     return adder == null ? 0 : adder.sum();
   }
 
@@ -88,6 +104,9 @@ public final class EmulatorStats {
         .put("requestsByRoute", routes)
         .put("installs", installs())
         .put("duplicateInstalls", duplicateInstalls())
+        .put("cyclesInstalled", cyclesInstalled())
+        .put("duplicateCycles", duplicateCycles())
+        .put("activations", activations())
         .put("inFlight", inFlight())
         .put("maxInFlight", maxInFlight())
         .put("rateLimited", rateLimited())
@@ -133,6 +152,15 @@ public final class EmulatorStats {
     installsByAccount.computeIfAbsent(account, k -> new LongAdder()).increment();
   }
 
+  void countCycleInstalled(String account, boolean duplicate) {
+    cyclesInstalled.increment();
+    if (duplicate) {
+      duplicateCycles.increment();
+    }
+    cyclesByAccount.computeIfAbsent(account, k -> new LongAdder()).increment();
+  }
+
+  void countActivation() { activations.increment(); }
   void countRateLimited() { rateLimited.increment(); }
   void countFailureInjected() { failuresInjected.increment(); }
   void countDropInjected() { dropsInjected.increment(); }
@@ -150,6 +178,10 @@ public final class EmulatorStats {
     installs.reset();
     duplicateInstalls.reset();
     installsByAccount.clear();
+    cyclesInstalled.reset();
+    duplicateCycles.reset();
+    activations.reset();
+    cyclesByAccount.clear();
     maxInFlight.set(inFlight.get());
     rateLimited.reset();
     failuresInjected.reset();
