@@ -16,6 +16,10 @@ public record CyclrCall(HttpMethod method, String path, String account, JsonObje
     return new CyclrCall(HttpMethod.GET, path, account, null, null, true, true, route);
   }
 
+  public static CyclrCall put(String path, String account, JsonObject body, boolean idempotent, String route) {
+    return new CyclrCall(HttpMethod.PUT, path, account, body, null, idempotent, true, route);
+  }
+
   public static CyclrCall post(String path, String account, JsonObject body, boolean idempotent, String route) {
     return new CyclrCall(HttpMethod.POST, path, account, body, null, idempotent, true, route);
   }

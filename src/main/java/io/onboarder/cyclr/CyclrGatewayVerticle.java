@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -36,6 +37,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
   private final java.util.function.BooleanSupplier mayInstall;
   private CyclrClient client;
   private OnboardFlow flow;
+  private TemplateFlow templateFlow;
   private ClusterRate clusterRate;
   private final Map<String, Future<?>> accountTails = new HashMap<>();
   /** The item calling Cyclr for each account right now (one at a time per account). */
@@ -80,7 +82,10 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     long settle = Math.max(1_000, Math.min(5_000, settings.cyclrRequestTimeoutMs() / 6));
     flow = new OnboardFlow(vertx, client, settings.signInMode(), settings.cyclrServiceUrl(), settings.maxAttempts(),
         settle, mayInstall);
+    templateFlow = new TemplateFlow(vertx, client, flow, settings.maxAttempts(), settle, mayInstall);
     MessageConsumer<JsonObject> onboard = vertx.eventBus().localConsumer(Addresses.GATEWAY_ONBOARD, this::onboard);
+    MessageConsumer<JsonObject> account = vertx.eventBus().localConsumer(Addresses.GATEWAY_ACCOUNT,
+        this::accountStep);
     MessageConsumer<JsonObject> status = vertx.eventBus().localConsumer(Addresses.GATEWAY_STATUS, this::status);
     MessageConsumer<JsonObject> drain = vertx.eventBus().localConsumer(Addresses.GATEWAY_DRAIN, msg -> {
       gate.close("draining");
@@ -88,7 +93,8 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     });
     // Cluster-wide: a cancel published on any node reaches every node's gateway.
     MessageConsumer<Object> cancel = vertx.eventBus().consumer(Addresses.GATEWAY_CANCEL, this::cancel);
-    return Future.all(onboard.completion(), status.completion(), drain.completion(), cancel.completion())
+    return Future.all(List.of(onboard.completion(), account.completion(), status.completion(), drain.completion(),
+            cancel.completion()))
         .compose(v -> clusterRate.start());
   }
 
@@ -136,6 +142,90 @@ public final class CyclrGatewayVerticle extends VerticleBase {
       run.reply.tryComplete(ar.result()); // a cancelled item was answered already
     });
     run.reply.future().onSuccess(msg::reply);
+  }
+
+  /**
+   * One account step of a job with a template ({@link TemplateFlow#run} JSON, plus "jobId" and "recovered"):
+   * queued behind whatever this account is doing here, like an item, so items and account steps of one account
+   * never overlap; cancelled like an item until its template install is let through.
+   */
+  private void accountStep(Message<JsonObject> msg) {
+    JsonObject req = msg.body();
+    String account = req.getString("account");
+    String jobId = req.getValue("jobId") instanceof String s ? s : null;
+    boolean recovered = Boolean.TRUE.equals(req.getValue("recovered"));
+    if (jobId != null && !recovered && cancelledLately(jobId)) {
+      msg.reply(handBack(false));
+      return;
+    }
+    ItemRun run = new ItemRun(jobId, recovered);
+    if (jobId != null) {
+      byJob.computeIfAbsent(jobId, k -> new HashSet<>()).add(run);
+    }
+    active++;
+    Future<?> previous = accountTails.getOrDefault(account, Future.succeededFuture());
+    Future<JsonObject> mine = previous.transform(ignored -> run.cancelled ? Future.succeededFuture(handBack(false))
+        : runAccountStep(run, account, req, 0));
+    accountTails.put(account, mine);
+    mine.onComplete(ar -> {
+      active--;
+      if (accountTails.get(account) == mine) {
+        accountTails.remove(account);
+      }
+      running.remove(account, run);
+      Set<ItemRun> ofJob = jobId == null ? null : byJob.get(jobId);
+      if (ofJob != null && ofJob.remove(run) && ofJob.isEmpty()) {
+        byJob.remove(jobId);
+      }
+      JsonObject reply = ar.result();
+      // The cancel answered items with the item shape: an account step is handed back instead.
+      run.reply.tryComplete(reply);
+    });
+    run.reply.future().onSuccess(r -> msg.reply(Boolean.TRUE.equals(r.getValue("cancelled")) ? handBack(false) : r));
+  }
+
+  private Future<JsonObject> runAccountStep(ItemRun run, String account, JsonObject req, int restarts) {
+    running.put(account, run);
+    return templateFlow.run(req)
+        .map(TemplateFlow.Result::toJson)
+        .recover(err -> {
+          if (err instanceof CallCancelled && !run.cancelled && restarts < MAX_RESTARTS) {
+            return runAccountStep(run, account, req, restarts + 1);
+          }
+          return Future.succeededFuture(accountFailure(err, run, req));
+        });
+  }
+
+  /** An account step that ends nothing: it goes back to the store as it was ({@code recovered}: an install may have been sent). */
+  private static JsonObject handBack(boolean recovered) {
+    return new JsonObject().put("handBack", true).put("recovered", recovered);
+  }
+
+  /** The reply for an account step that failed, its message redacted like an item's. */
+  private JsonObject accountFailure(Throwable err, ItemRun run, JsonObject req) {
+    if (err instanceof CallCancelled) {
+      return handBack(false);
+    }
+    if (err instanceof CyclrException.ShuttingDown s) {
+      return handBack(s.afterInstall() && run.mayExistAtCyclr);
+    }
+    String code;
+    String message;
+    Integer httpStatus = null;
+    if (err instanceof CyclrException e) {
+      code = e.code();
+      message = Redaction.clean(e.getMessage(), null, settings.clientSecret());
+      httpStatus = e.httpStatus();
+    } else {
+      code = "INTERNAL";
+      message = "unexpected error: " + err.getClass().getSimpleName();
+      log.warn("account step of {}: unexpected {}: {}", req.getString("account"), err.getClass().getName(),
+          Redaction.clean(err.getMessage(), null, settings.clientSecret()));
+      log.debug("unexpected failure", err);
+    }
+    log.warn("account step of {} failed: {} {}", req.getString("account"), code, message);
+    return new JsonObject().put("status", "FAILED").put("error", new JsonObject().put("code", code)
+        .put("message", message).put("httpStatus", httpStatus));
   }
 
   private Future<JsonObject> start(ItemRun run, String account, JsonObject item, int restarts) {

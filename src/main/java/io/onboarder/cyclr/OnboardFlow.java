@@ -141,15 +141,25 @@ public final class OnboardFlow {
       throw new CyclrException("TARGET_ORIGIN_REQUIRED", "Connector " + connector.id()
           + " is installed but needs a sign-in: oauth.targetOrigin is required to build the link.", null);
     }
-    return signInToken(account, item.getString("username")).map(token -> {
+    return signInLink(account, acId, targetOrigin, item.getString("callbackMessage"), item.getString("username"))
+        .map(link -> new Result(ItemStatus.OAUTH_PENDING, connector, acId, link.getString("url"),
+            link.getString("expiresAt"), null));
+  }
+
+  /**
+   * A one-time sign-in link to the account connector {@code acId}: {"url", "expiresAt"}. Also used for
+   * the connectors a template brings into an account.
+   */
+  public Future<JsonObject> signInLink(String account, long acId, String targetOrigin, String callbackMessage,
+                                       String username) {
+    return signInToken(account, username).map(token -> {
       String url = serviceUrl + signInMode.pagePath
           + "?id=" + encode(String.valueOf(acId))
           + "&token=" + encode(token.getString("Token"))
           + "&targetOrigin=" + encode(targetOrigin)
-          + (item.getString("callbackMessage") == null ? "" : "&callbackMessage=" + encode(item.getString(
-          "callbackMessage")));
-      return new Result(ItemStatus.OAUTH_PENDING, connector, acId, url, normalizeTime(
-          token.getValue("ExpiresAtUtc") instanceof String t ? t : null), null);
+          + (callbackMessage == null ? "" : "&callbackMessage=" + encode(callbackMessage));
+      return new JsonObject().put("url", url)
+          .put("expiresAt", normalizeTime(token.getValue("ExpiresAtUtc") instanceof String t ? t : null));
     });
   }
 
@@ -286,7 +296,7 @@ public final class OnboardFlow {
   }
 
   /** A 404 that names the account (e.g. "Account not found") is not about the connector. */
-  private static boolean aboutTheAccount(CyclrException e) {
+  static boolean aboutTheAccount(CyclrException e) {
     return String.valueOf(e.getMessage()).toLowerCase().contains("account");
   }
 
