@@ -5,6 +5,7 @@ import io.onboarder.bus.Addresses;
 import io.onboarder.config.Settings;
 import io.onboarder.cyclr.CyclrGatewayVerticle;
 import io.onboarder.cluster.ClusterSetup;
+import io.onboarder.job.AccountSteps;
 import io.onboarder.job.Dispatcher;
 import io.onboarder.job.JobService;
 import io.onboarder.job.JobStore;
@@ -90,6 +91,7 @@ public final class Application {
     return store.start()
         .compose(v -> vertx.deployVerticle(new CyclrGatewayVerticle(settings, node.leaseCheck())))
         .compose(v -> vertx.deployVerticle(new Dispatcher(settings, store, node)))
+        .compose(v -> vertx.deployVerticle(new AccountSteps(settings, store, node)))
         .compose(v -> vertx.deployVerticle(new JobService(settings, store, node)))
         // All API instances share one port; for port 0 one free port is picked first.
         .compose(v -> settings.httpPort() != 0 ? Future.succeededFuture(settings.httpPort())
@@ -119,9 +121,19 @@ public final class Application {
    * {@code graceMs} to finish; outcomes are flushed; then everything is closed.
    */
   public Future<Void> drain(long graceMs) {
-    return vertx.eventBus().<JsonObject>request(Addresses.JOBS_DRAIN, new JsonObject().put("graceMs", graceMs),
-            new DeliveryOptions().setSendTimeout(graceMs + 10_000))
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(graceMs + 10_000);
+    JsonObject body = new JsonObject().put("graceMs", graceMs);
+    Future<Void> items = vertx.eventBus().<JsonObject>request(Addresses.JOBS_DRAIN, body, options)
         .onSuccess(r -> log.info("drained; {} item(s) were still in flight", r.body().getInteger("inFlight")))
+        .mapEmpty();
+    Future<Void> accounts = vertx.eventBus().<JsonObject>request(Addresses.ACCOUNTS_DRAIN, body, options)
+        .onSuccess(r -> {
+          if (r.body().getInteger("inFlight", 0) > 0) {
+            log.info("{} account step(s) were still in flight", r.body().getInteger("inFlight"));
+          }
+        })
+        .mapEmpty();
+    return Future.join(items, accounts)
         .<Void>mapEmpty()
         .recover(err -> {
           log.warn("drain did not complete cleanly: {}", err.getMessage());

@@ -104,6 +104,7 @@ public final class HttpApiVerticle extends VerticleBase {
     router.get("/v1/jobs").handler(this::listJobs);
     router.get("/v1/jobs/:id").handler(this::getJob);
     router.get("/v1/jobs/:id/items").handler(this::listItems);
+    router.get("/v1/jobs/:id/accounts").handler(this::listAccounts);
     router.post("/v1/jobs/:id/cancel").handler(rc -> control(rc, Addresses.JOBS_CANCEL));
     router.post("/v1/jobs/:id/retry").handler(rc -> control(rc, Addresses.JOBS_RETRY));
 
@@ -207,6 +208,22 @@ public final class HttpApiVerticle extends VerticleBase {
       return;
     }
     ask(rc, Addresses.JOBS_ITEMS, new JsonObject().put("id", id).put("limit", limit)
+        .put("status", rc.request().getParam("status")).put("cursor", cursor));
+  }
+
+  /** The accounts of a job with a template: {@code ?status=&limit=&cursor=}, like items. */
+  private void listAccounts(RoutingContext rc) {
+    String id = jobId(rc);
+    Integer limit = id == null ? null : intParam(rc, "limit", 100, 1, 1000);
+    if (limit == null) {
+      return;
+    }
+    String cursor = rc.request().getParam("cursor");
+    if (cursor != null && !cursor.matches("\\d{1,18}")) {
+      Problems.send(rc, Problem.badRequest("cursor is not one this service issued."));
+      return;
+    }
+    ask(rc, Addresses.JOBS_ACCOUNTS, new JsonObject().put("id", id).put("limit", limit)
         .put("status", rc.request().getParam("status")).put("cursor", cursor));
   }
 

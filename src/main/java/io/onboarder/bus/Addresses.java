@@ -35,8 +35,20 @@ public final class Addresses {
   /** publish: {"jobId","itemId","account","connectorId","connectorName","accountConnectorId","url","expiresAt"}. */
   public static final String EVENTS_OAUTH = "onboarder.events.oauth";
 
+  /**
+   * publish: {"jobId","account","status","cycleId","prerequisites","error"} on every status change of an account
+   * of a job with a template.
+   */
+  public static final String EVENTS_ACCOUNT = "onboarder.events.account";
+  /** request/reply: {"id","status"?,"limit","cursor"?} → {"items": [account…], "next"}. */
+  public static final String JOBS_ACCOUNTS = "onboarder.jobs.accounts";
+
   /** internal request/reply: one item to onboard at Cyclr → outcome. */
   public static final String GATEWAY_ONBOARD = "cyclr.gateway.onboard";
+  /** internal request/reply: one account step of a job with a template (template, prerequisites, activation) → outcome. */
+  public static final String GATEWAY_ACCOUNT = "cyclr.gateway.account";
+  /** internal request/reply (this node): {"graceMs"} → stop claiming account steps, wait for those in flight, flush. */
+  public static final String ACCOUNTS_DRAIN = "onboarder.internal.accounts.drain";
   /**
    * internal request/reply (this node's gateway): {} → {"breaker", "breakerOpenSinceMs", "degraded", "inFlight",
    * "waiting", "rate", "ratePerSecond", "clusterRatePerSecond", "gatewayNodes", "pausedForMs", ...}.

@@ -41,7 +41,8 @@ public enum ConfigKey {
   HTTP_IDLE_TIMEOUT_MS("http.idleTimeoutMs", "HTTP_IDLE_TIMEOUT_MS"),
   HTTP_HEADER_TIMEOUT_MS("http.headerTimeoutMs", "HTTP_HEADER_TIMEOUT_MS"),
   HTTP_BODY_TIMEOUT_MS("http.bodyTimeoutMs", "HTTP_BODY_TIMEOUT_MS"),
-  HTTP_MAX_CONNECTIONS("http.maxConnections", "HTTP_MAX_CONNECTIONS");
+  HTTP_MAX_CONNECTIONS("http.maxConnections", "HTTP_MAX_CONNECTIONS"),
+  OAUTH_WATCH_INTERVAL_MS("oauth.watchIntervalMs", "OAUTH_WATCH_INTERVAL_MS");
 
   public final String key;
   public final String env;

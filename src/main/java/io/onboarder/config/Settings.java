@@ -47,7 +47,8 @@ public record Settings(
     long httpIdleTimeoutMs,
     long httpHeaderTimeoutMs,
     long httpBodyTimeoutMs,
-    int httpMaxConnections) {
+    int httpMaxConnections,
+    long oauthWatchIntervalMs) {
 
   public static Settings from(JsonObject conf) {
     Reader r = new Reader(conf);
@@ -147,7 +148,8 @@ public record Settings(
         r.longIn(ConfigKey.HTTP_IDLE_TIMEOUT_MS, 30_000, 100, 3_600_000),
         r.longIn(ConfigKey.HTTP_HEADER_TIMEOUT_MS, 10_000, 100, 600_000),
         r.longIn(ConfigKey.HTTP_BODY_TIMEOUT_MS, 60_000, 100, 3_600_000),
-        (int) r.longIn(ConfigKey.HTTP_MAX_CONNECTIONS, 1_000, 1, 1_000_000));
+        (int) r.longIn(ConfigKey.HTTP_MAX_CONNECTIONS, 1_000, 1, 1_000_000),
+        r.longIn(ConfigKey.OAUTH_WATCH_INTERVAL_MS, 30_000, 10, 3_600_000));
   }
 
   private static boolean isPostgres(String url) {

@@ -26,8 +26,8 @@ public record AccountOutcome(long id, String jobId, String account, AccountStatu
 
   /** A decision made without calling Cyclr: waiting for items or a sign-in, failed items, a halted job. */
   public static AccountOutcome decided(ClaimedAccount a, AccountStatus status, AccountPhase phase, JsonObject error) {
-    return new AccountOutcome(a.id(), a.jobId(), a.account(), a.status(), status, phase, null, null, a.signIns(),
-        null, error, null, null, null, false, false);
+    return new AccountOutcome(a.id(), a.jobId(), a.account(), a.status(), status, phase, a.cycleId(), null,
+        a.signIns(), null, error, null, null, null, false, false);
   }
 
   public static JsonObject error(String code, String message) {
@@ -35,12 +35,12 @@ public record AccountOutcome(long id, String jobId, String account, AccountStatu
   }
 
   /** {@code onboarder.events.account}: {"jobId","account","status","cycleId","prerequisites","error"}. */
-  public JsonObject eventJson(String currentCycleId) {
+  public JsonObject eventJson() {
     return new JsonObject()
         .put("jobId", jobId)
         .put("account", account)
         .put("status", status.name())
-        .put("cycleId", cycleId != null ? cycleId : currentCycleId)
+        .put("cycleId", cycleId)
         .put("prerequisites", prerequisites == null ? new JsonArray() : prerequisites)
         .put("error", error);
   }

@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -67,7 +66,8 @@ public final class Dispatcher extends VerticleBase {
     this.settings = settings;
     this.store = store;
     this.node = node;
-    this.nodeId = UUID.randomUUID().toString();
+    // Shared with the account steps: one renewal keeps both kinds of lease.
+    this.nodeId = node.nodeId();
     this.leaseMs = settings.leaseMs();
     // Three times the gateway's concurrency keeps every request slot busy while items wait for their
     // next call and outcomes are recorded; memory stays bounded by the window, not the job size.
@@ -264,7 +264,7 @@ public final class Dispatcher extends VerticleBase {
         job.cancelRequested(), job.stopped(), job.owner());
     jobs.computeIfPresent(job.id(), (k, v) -> running);
     store.markRunning(job.id())
-        .compose(changed -> changed ? store.counts(job.id()).map(c -> events.job(running, c))
+        .compose(changed -> changed ? JobSummaries.load(store, running).map(events::job)
             : Future.succeededFuture())
         .onFailure(this::storeError);
   }
@@ -420,9 +420,9 @@ public final class Dispatcher extends VerticleBase {
           }
           jobs.remove(jobId);
           exhausted.remove(jobId);
-          return store.counts(jobId).map(counts -> {
-            log.info("job {} finished: {} {}", jobId, finished.status(), counts);
-            events.job(finished, counts);
+          return JobSummaries.load(store, finished).map(summary -> {
+            log.info("job {} finished: {} {}", jobId, finished.status(), summary.getJsonObject("counts"));
+            events.job(summary);
             return null;
           });
         })

@@ -57,6 +57,49 @@ final class JobEvents {
     return summary;
   }
 
+  /** A job summary made elsewhere (e.g. with account counts, {@link JobSummaries#load}): published as it is. */
+  JsonObject job(JsonObject summary) {
+    metrics.job(summary.getString("status"));
+    bus.publish(Addresses.EVENTS_JOB, summary);
+    return summary;
+  }
+
+  /**
+   * An account of a job with a template changed status: {@code onboarder.events.account}
+   * {"jobId","account","status","cycleId","prerequisites","error"}. Webhooks (owned by the webhook code)
+   * map ACTIVE, SETUP_REQUIRED and FAILED to the types account.active, account.setup_required and
+   * account.failed.
+   */
+  void account(AccountOutcome o) {
+    metrics.account(o.status().name());
+    bus.publish(Addresses.EVENTS_ACCOUNT, o.eventJson());
+  }
+
+  /** A status change of an account made in bulk (retry): the event without cycle or prerequisites. */
+  void account(JobStore.AccountChanged c) {
+    metrics.account(c.status().name());
+    bus.publish(Addresses.EVENTS_ACCOUNT, new JsonObject().put("jobId", c.jobId()).put("account", c.account())
+        .put("status", c.status().name()).putNull("cycleId").put("prerequisites", new io.vertx.core.json.JsonArray())
+        .putNull("error"));
+  }
+
+  /**
+   * A sign-in link for a connector a template brought into an account: on {@code onboarder.events.oauth} like
+   * an item's link, with no itemId and the cycle it belongs to.
+   */
+  void accountSignIn(AccountOutcome o, JsonObject link) {
+    bus.publish(Addresses.EVENTS_OAUTH, new JsonObject()
+        .put("jobId", o.jobId())
+        .putNull("itemId")
+        .put("account", o.account())
+        .put("connectorId", link.getValue("connectorId"))
+        .put("connectorName", link.getString("connectorName"))
+        .put("accountConnectorId", link.getValue("accountConnectorId"))
+        .put("url", link.getString("url"))
+        .put("expiresAt", link.getString("expiresAt"))
+        .put("cycleId", o.cycleId()));
+  }
+
   /** Tells every node's dispatcher that a job may have claimable items (or may be finishable). */
   void work(String jobId) {
     bus.publish(Addresses.JOBS_WORK, new JsonObject().put("jobId", jobId));

@@ -60,6 +60,7 @@ public final class JobService extends VerticleBase {
         bus.<Object>consumer(Addresses.JOBS_GET, guarded(msg -> reply(msg, visibleJob(msg).compose(this::summary)))),
         bus.<Object>consumer(Addresses.JOBS_LIST, guarded(this::list)),
         bus.<Object>consumer(Addresses.JOBS_ITEMS, guarded(this::items)),
+        bus.<Object>consumer(Addresses.JOBS_ACCOUNTS, guarded(this::accounts)),
         bus.<Object>consumer(Addresses.JOBS_CANCEL, guarded(msg -> reply(msg, visibleJob(msg)
             .compose(job -> cancel(job, caller(msg)))))),
         bus.<Object>consumer(Addresses.JOBS_RETRY, guarded(msg -> reply(msg, visibleJob(msg)
@@ -148,7 +149,10 @@ public final class JobService extends VerticleBase {
             return summary(created.job()).map(s -> new Admitted(s, false));
           }
           JobRecord job = created.job();
-          JsonObject summary = events.job(job, java.util.Map.of(ItemStatus.PENDING, (long) n));
+          JsonObject summary = events.job(JobSummaries.of(job, job.status(), null,
+              java.util.Map.of(ItemStatus.PENDING, (long) n), request.template() == null ? null
+                  : java.util.Map.of(AccountStatus.WAITING, request.items().stream().map(JobRequest.Item::account)
+                      .distinct().count())));
           events.work(job.id());
           log.info("job {} accepted from {}: {} item(s)", job.id(), owner, n);
           return Future.succeededFuture(new Admitted(summary, true));
@@ -158,7 +162,7 @@ public final class JobService extends VerticleBase {
   // ---- queries -------------------------------------------------------------------------------
 
   private Future<JsonObject> summary(JobRecord job) {
-    return store.counts(job.id()).map(counts -> JobSummaries.of(job, job.status(), job.finishedAt(), counts));
+    return JobSummaries.load(store, job);
   }
 
   private void list(Message<JsonObject> msg) {
@@ -183,6 +187,19 @@ public final class JobService extends VerticleBase {
         .map(page -> new JsonObject().put("items", page.items()).put("next", page.next()))));
   }
 
+  /** The accounts of a job with a template (an empty page for a job without one). */
+  private void accounts(Message<JsonObject> msg) {
+    JsonObject q = msg.body();
+    AccountStatus status = q.getString("status") == null ? null : AccountStatus.parse(q.getString("status"));
+    if (q.getString("status") != null && status == null) {
+      fail(msg, Problem.badRequest("status must be one of WAITING, INSTALLED, ACTIVE, SETUP_REQUIRED, FAILED"));
+      return;
+    }
+    int limit = Math.max(1, Math.min(1000, q.getInteger("limit", 100)));
+    reply(msg, visibleJob(msg).compose(job -> store.accounts(job.id(), status, limit, q.getString("cursor"))
+        .map(page -> new JsonObject().put("items", page.items()).put("next", page.next()))));
+  }
+
   // ---- control -------------------------------------------------------------------------------
 
   /**
@@ -200,7 +217,7 @@ public final class JobService extends VerticleBase {
       return store.finishIfDone(id);
     }).compose(finished -> {
       if (finished != null) {
-        return store.counts(id).map(counts -> events.job(finished, counts));
+        return JobSummaries.load(store, finished).map(events::job);
       }
       return store.job(id).compose(this::summary);
     });
@@ -211,15 +228,19 @@ public final class JobService extends VerticleBase {
     if (node.draining()) {
       return Future.failedFuture(Problem.busy("The service is shutting down; retry again shortly.", 5));
     }
-    return store.retryFailed(id).compose(changed -> {
-      if (changed.isEmpty()) {
-        return Future.failedFuture(Problem.conflict("Job '" + id + "' has no FAILED items to retry."));
+    return store.retry(id).compose(retried -> {
+      if (retried.isEmpty()) {
+        return Future.failedFuture(Problem.conflict("Job '" + id + "' has no FAILED items"
+            + (job.hasTemplate() ? ", FAILED accounts or SETUP_REQUIRED accounts" : "") + " to retry."));
       }
-      events.items(changed, ItemStatus.PENDING);
-      log.info("job {}: {} retries {} failed item(s)", id, caller, changed.size());
-      return store.job(id).compose(reopened -> store.counts(id).map(counts -> {
-        JsonObject summary = job.status() == JobStatus.RUNNING ? JobSummaries.of(reopened, reopened.status(), null,
-            counts) : events.job(reopened, counts);
+      events.items(retried.items(), ItemStatus.PENDING);
+      retried.accounts().stream().filter(a -> a.status() == AccountStatus.WAITING).forEach(events::account);
+      log.info("job {}: {} retries {} failed item(s) and {} account(s)", id, caller, retried.items().size(),
+          retried.accounts().size());
+      return store.job(id).compose(reopened -> summary(reopened).map(summary -> {
+        if (job.status() != JobStatus.RUNNING) {
+          events.job(summary);
+        }
         events.work(id);
         return summary;
       }));

@@ -9,6 +9,8 @@ import java.util.function.BooleanSupplier;
  */
 public final class NodeState {
   private final long leaseMs;
+  /** This node's name on its leases (items and account steps), new at every start. */
+  private final String nodeId = java.util.UUID.randomUUID().toString();
   private volatile boolean started;
   private volatile boolean draining;
   private volatile boolean storeReachable = true;
@@ -16,6 +18,10 @@ public final class NodeState {
 
   public NodeState(long leaseMs) {
     this.leaseMs = leaseMs;
+  }
+
+  public String nodeId() {
+    return nodeId;
   }
 
   public boolean accepting() {

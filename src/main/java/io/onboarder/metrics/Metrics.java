@@ -52,6 +52,12 @@ public final class Metrics {
         .description("Item status changes").tag("status", status).register(registry)).increment();
   }
 
+  public void account(String status) {
+    counters.computeIfAbsent("account|" + status, k -> Counter.builder("onboarder.accounts")
+        .description("Status changes of accounts of jobs with a template").tag("status", status).register(registry))
+        .increment();
+  }
+
   public void job(String status) {
     counters.computeIfAbsent("job|" + status, k -> Counter.builder("onboarder.jobs")
         .description("Job status changes").tag("status", status).register(registry)).increment();

@@ -1,0 +1,395 @@
+package io.onboarder.job;
+
+import io.onboarder.bus.Addresses;
+import io.onboarder.config.Settings;
+import io.onboarder.metrics.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One per node: onboards the accounts of jobs with a template. It leases due accounts from the shared
+ * store (over all jobs, finished ones too: a tenant may sign in after its job finished) only while there
+ * is room in flight, decides from the account's items whether it may go on ({@link AccountReadiness}),
+ * sends the account step to this node's gateway (which shares its rate limit and concurrency cap with
+ * the items), records outcomes in batches, publishes account events, and finishes jobs whose accounts
+ * have settled. Like the {@link Dispatcher}, it keeps no correctness rule in memory: the store decides
+ * who runs an account step (leases, renewed by the dispatcher under the same node id) and when it is due.
+ */
+public final class AccountSteps extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(AccountSteps.class);
+  private static final int MAX_CLAIM = 64;
+  private static final int FLUSH_AT = 32;
+  private static final long FLUSH_DELAY_MS = 10;
+  /** Due accounts are looked for at least this often (a watch coming due, a lease taken over). */
+  private static final long POLL_MS = 1_000;
+  /** Waits that ended unnoticed (a sign-in seen by the sign-in watch) are swept this often... */
+  private static final long SWEEP_MS = 5_000;
+  /** ... and accounts whose items all ended without marking them due (a safety net), this many sweeps apart. */
+  private static final int FULL_SWEEP_EVERY = 6;
+  private static final long WAKE_DELAY_MS = 20;
+  private static final int SPEC_CACHE = 256;
+  private static final DeliveryOptions TO_GATEWAY = new DeliveryOptions().setLocalOnly(true)
+      .setSendTimeout(TimeUnit.DAYS.toMillis(7));
+
+  private final Settings settings;
+  private final JobStore store;
+  private final NodeState node;
+  private final int maxInFlight;
+  private final long leaseMs;
+  private final List<AccountOutcome> buffer = new ArrayList<>();
+  /** Job specs (immutable) by id, most recently used last. */
+  private final Map<String, JsonObject> specs = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, JsonObject> eldest) {
+      return size() > SPEC_CACHE;
+    }
+  };
+  private final Set<String> finishing = new HashSet<>();
+  private final Set<String> finishAgain = new HashSet<>();
+  private final List<Long> timers = new ArrayList<>();
+  private JobEvents events;
+  private int inFlight;
+  private boolean claiming;
+  private boolean flushing;
+  private boolean draining;
+  private long flushTimer = -1;
+  private long wakeTimer = -1;
+  private int sweeps;
+  private long storeErrorLoggedAt;
+  private Promise<Void> drained;
+
+  public AccountSteps(Settings settings, JobStore store, NodeState node) {
+    this.settings = settings;
+    this.store = store;
+    this.node = node;
+    this.leaseMs = settings.leaseMs();
+    // An account step is a few calls in a row (cycles, install, prerequisites, activation): as many steps as
+    // the gateway has request slots keep it busy beside the items, which wait for their own calls.
+    this.maxInFlight = Math.max(4, settings.maxConcurrency());
+  }
+
+  @Override
+  public Future<?> start() {
+    EventBus bus = vertx.eventBus();
+    events = new JobEvents(bus, Metrics.current());
+    Metrics.current().gauge("onboarder.accounts.inflight", "Account steps being run at Cyclr by this node now",
+        () -> inFlight);
+    List<MessageConsumer<?>> consumers = List.of(
+        bus.<JsonObject>consumer(Addresses.JOBS_WORK, msg -> wake()),
+        bus.<JsonObject>consumer(Addresses.EVENTS_ITEM, msg -> itemChanged(msg.body())),
+        bus.<JsonObject>localConsumer(Addresses.ACCOUNTS_DRAIN, this::drain));
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).onSuccess(v -> {
+      timers.add(vertx.setPeriodic(POLL_MS, t -> pump()));
+      timers.add(vertx.setPeriodic(SWEEP_MS, t -> sweep()));
+      timers.add(vertx.setPeriodic(Math.max(200, leaseMs / 3) + ThreadLocalRandom.current().nextLong(250),
+          t -> releaseExpired()));
+      sweep();
+    });
+  }
+
+  // ---- what makes accounts due -----------------------------------------------------------------
+
+  /**
+   * Item outcomes mark their account due in the store; a signed-in item (the sign-in watch's AUTHENTICATED)
+   * is nudged here. Either way, look for due accounts soon (coalesced).
+   */
+  private void itemChanged(JsonObject event) {
+    String status = event == null ? null : event.getString("status");
+    if (status == null || AccountReadiness.UNFINISHED.contains(status)) {
+      return;
+    }
+    if (status.equals("AUTHENTICATED") && event.getString("jobId") != null && event.getString("account") != null) {
+      // The sign-in watch changed the item outside an item outcome: nothing marked its account due yet.
+      store.nudgeAccount(event.getString("jobId"), event.getString("account")).onComplete(ar -> wake());
+      return;
+    }
+    wake();
+  }
+
+  private void wake() {
+    if (wakeTimer < 0 && !stopped()) {
+      wakeTimer = vertx.setTimer(WAKE_DELAY_MS, t -> {
+        wakeTimer = -1;
+        pump();
+      });
+    }
+  }
+
+  private void sweep() {
+    if (stopped() || !node.storeReachable()) {
+      return;
+    }
+    boolean itemsToo = sweeps++ % FULL_SWEEP_EVERY == 0;
+    store.sweepAccounts(itemsToo).onSuccess(n -> {
+      if (n > 0) {
+        pump();
+      }
+    }).onFailure(this::storeError);
+  }
+
+  private void releaseExpired() {
+    // The dispatcher's rule: only while this node surely holds its own leases (so its view is not stale).
+    if (stopped() || !node.holdsLeases() || !node.storeReachable()) {
+      return;
+    }
+    store.releaseExpiredAccounts().onSuccess(changed -> {
+      if (!changed.isEmpty()) {
+        log.info("took over {} account step(s) whose node stopped renewing its lease; each lists the account's "
+            + "cycles at Cyclr before any template install", changed.size());
+        pump();
+      }
+    }).onFailure(this::storeError);
+  }
+
+  // ---- dispatch --------------------------------------------------------------------------------
+
+  private boolean stopped() {
+    return draining || node.draining();
+  }
+
+  private void pump() {
+    if (claiming || stopped() || !node.started() || !node.storeReachable()) {
+      return;
+    }
+    int room = maxInFlight - inFlight;
+    if (room <= 0 || (inFlight > 0 && room < Math.max(1, maxInFlight / 4))) {
+      return;
+    }
+    int max = Math.min(room, MAX_CLAIM);
+    claiming = true;
+    store.claimAccounts(node.nodeId(), max, leaseMs).onComplete(ar -> {
+      claiming = false;
+      if (ar.failed()) {
+        storeError(ar.cause());
+        return;
+      }
+      List<ClaimedAccount> claimed = ar.result();
+      if (!claimed.isEmpty()) {
+        node.leasesConfirmed(System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(50));
+        claimed.forEach(this::run);
+        if (claimed.size() == max) {
+          pump();
+        }
+      }
+    });
+  }
+
+  private void run(ClaimedAccount a) {
+    inFlight++;
+    spec(a.jobId())
+        .compose(spec -> step(a, spec))
+        .onComplete(ar -> {
+          inFlight--;
+          if (ar.failed()) {
+            log.warn("account step of {} (job {}) did not run: {}", a.account(), a.jobId(), ar.cause().getMessage());
+          }
+          buffer.add(ar.succeeded() ? ar.result() : AccountOutcome.handBack(a, a.recovered()));
+          scheduleFlush();
+          checkDrained();
+          pump();
+        });
+  }
+
+  private Future<AccountOutcome> step(ClaimedAccount a, JsonObject spec) {
+    boolean dryRun = spec.getJsonObject("options", new JsonObject()).getBoolean("dryRun", false);
+    return switch (AccountReadiness.decide(a, dryRun)) {
+      case HALT -> Future.succeededFuture(AccountOutcome.decided(a, a.status(), AccountPhase.HALTED,
+          AccountOutcome.error("CANCELLED", "The job was cancelled or stopped before this account got its "
+              + "template.")));
+      case WAIT_ITEMS -> Future.succeededFuture(AccountOutcome.decided(a, a.status(), AccountPhase.ITEMS, null));
+      case WAIT_SIGN_IN -> Future.succeededFuture(AccountOutcome.decided(a, AccountStatus.WAITING,
+          AccountPhase.SIGN_IN, null));
+      case FAIL -> Future.succeededFuture(AccountOutcome.decided(a, AccountStatus.FAILED, AccountPhase.DONE,
+          AccountOutcome.error("ITEM_FAILED", "An item of this account failed, so the template was not installed; "
+              + "retry the job once the item's cause is fixed.")));
+      case RUN -> send(a, spec, false);
+      case CHECK_ONLY -> send(a, spec, true);
+    };
+  }
+
+  private Future<AccountOutcome> send(ClaimedAccount a, JsonObject spec, boolean checkOnly) {
+    if (!(spec.getValue("template") instanceof JsonObject)) {
+      return Future.succeededFuture(AccountOutcome.decided(a, AccountStatus.FAILED, AccountPhase.DONE,
+          AccountOutcome.error("INTERNAL", "the job has no template")));
+    }
+    return vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_ACCOUNT, AccountRequests.of(spec, a, checkOnly),
+            TO_GATEWAY)
+        .map(reply -> AccountRequests.outcome(a, reply.body(), checkOnly, settings.oauthWatchIntervalMs()));
+  }
+
+  private Future<JsonObject> spec(String jobId) {
+    JsonObject cached = specs.get(jobId);
+    if (cached != null) {
+      return Future.succeededFuture(cached);
+    }
+    return store.job(jobId).map(job -> {
+      if (job == null) {
+        throw new IllegalStateException("job " + jobId + " is gone");
+      }
+      specs.put(jobId, job.spec());
+      return job.spec();
+    });
+  }
+
+  // ---- recording -------------------------------------------------------------------------------
+
+  private void scheduleFlush() {
+    if (buffer.size() >= FLUSH_AT || stopped()) {
+      flush();
+    } else if (flushTimer < 0) {
+      flushTimer = vertx.setTimer(FLUSH_DELAY_MS, t -> {
+        flushTimer = -1;
+        flush();
+      });
+    }
+  }
+
+  private Future<Void> flush() {
+    if (flushing || buffer.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    flushing = true;
+    List<AccountOutcome> batch = new ArrayList<>(buffer);
+    buffer.clear();
+    return store.recordAccounts(node.nodeId(), batch).transform(ar -> {
+      flushing = false;
+      if (ar.failed()) {
+        // Kept in order and written when the store is back; a lease lost meanwhile drops its outcome, and the
+        // account's new owner lists its cycles at Cyclr before anything is installed.
+        storeError(ar.cause());
+        buffer.addAll(0, batch);
+        vertx.setTimer(500, t -> flush());
+        return Future.failedFuture(ar.cause());
+      }
+      List<AccountOutcome> applied = ar.result();
+      if (applied.size() < batch.size()) {
+        log.warn("{} account outcome(s) arrived after their lease was taken over by another node",
+            batch.size() - applied.size());
+      }
+      Set<String> touched = new HashSet<>();
+      for (AccountOutcome o : applied) {
+        if (o.statusChanged()) {
+          events.account(o);
+        }
+        if (o.newLinks() != null) {
+          o.newLinks().forEach(l -> events.accountSignIn(o, (JsonObject) l));
+        }
+        touched.add(o.jobId());
+        if (o.handBack()) {
+          wake();
+        }
+      }
+      touched.forEach(this::finish);
+      if (!buffer.isEmpty()) {
+        scheduleFlush();
+      }
+      checkDrained();
+      pump();
+      return Future.succeededFuture();
+    });
+  }
+
+  /** The job may be finished now; one check per job at a time here (the store lets one node finish it). */
+  private void finish(String jobId) {
+    if (!finishing.add(jobId)) {
+      finishAgain.add(jobId);
+      return;
+    }
+    store.finishIfDone(jobId)
+        .compose(finished -> {
+          if (finished == null) {
+            return Future.succeededFuture();
+          }
+          return JobSummaries.load(store, finished).map(summary -> {
+            log.info("job {} finished: {} {} accounts {}", jobId, finished.status(), summary.getJsonObject("counts"),
+                summary.getJsonObject("accounts"));
+            events.job(summary);
+            events.work(jobId); // dispatchers drop it from their job lists
+            return null;
+          });
+        })
+        .onFailure(this::storeError)
+        .onComplete(ar -> {
+          finishing.remove(jobId);
+          if (finishAgain.remove(jobId)) {
+            finish(jobId);
+          }
+        });
+  }
+
+  private void storeError(Throwable err) {
+    if (drained != null && drained.future().isComplete()) {
+      return;
+    }
+    long now = System.currentTimeMillis();
+    if (now - storeErrorLoggedAt > 10_000) {
+      storeErrorLoggedAt = now;
+      log.warn("store operation failed (account steps): {}", err.getMessage());
+    }
+  }
+
+  // ---- shutdown --------------------------------------------------------------------------------
+
+  /** Stops claiming; steps in flight get the grace period (the gateway hands back what it has not sent); flushes. */
+  private void drain(Message<JsonObject> msg) {
+    long graceMs = msg.body() == null ? settings.shutdownGraceMs()
+        : msg.body().getLong("graceMs", settings.shutdownGraceMs());
+    draining = true;
+    if (drained == null) {
+      drained = Promise.promise();
+      long timer = vertx.setTimer(Math.max(1, graceMs), t -> {
+        log.warn("drain grace period over with {} account step(s) still in flight", inFlight);
+        flushAndComplete();
+      });
+      drained.future().onComplete(x -> vertx.cancelTimer(timer));
+      checkDrained();
+    }
+    drained.future().onComplete(x -> {
+      timers.forEach(vertx::cancelTimer);
+      msg.reply(new JsonObject().put("inFlight", inFlight));
+    });
+  }
+
+  private void checkDrained() {
+    if (draining && drained != null && inFlight == 0 && !drained.future().isComplete()) {
+      flushAndComplete();
+    }
+  }
+
+  private void flushAndComplete() {
+    if (flushTimer >= 0) {
+      vertx.cancelTimer(flushTimer);
+      flushTimer = -1;
+    }
+    flushAll(System.currentTimeMillis() + 5_000).onComplete(x -> drained.tryComplete());
+  }
+
+  private Future<Void> flushAll(long deadline) {
+    if (buffer.isEmpty() && !flushing) {
+      return Future.succeededFuture();
+    }
+    if (System.currentTimeMillis() > deadline) {
+      log.warn("{} account outcome(s) could not be recorded before shutdown; those steps run again when their "
+          + "leases expire", buffer.size());
+      return Future.succeededFuture();
+    }
+    Future<Void> step = flushing ? vertx.timer(5).mapEmpty() : flush().recover(err -> vertx.timer(200).mapEmpty());
+    return step.compose(v -> flushAll(deadline));
+  }
+}

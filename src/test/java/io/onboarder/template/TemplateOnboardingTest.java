@@ -1,0 +1,321 @@
+package io.onboarder.template;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.onboarder.bus.Addresses;
+import io.onboarder.config.ConfigLoader;
+import io.onboarder.emulator.DefaultCatalogue;
+import io.onboarder.support.TestService;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.junit5.VertxExtension;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Onboarding whole integrations against the emulator: a template's cycle per account, reused or
+ * installed once, its prerequisites, activation, sign-in for connectors the template brings, and what
+ * the API, the events and Cyclr's counters show.
+ */
+@ExtendWith(VertxExtension.class)
+class TemplateOnboardingTest {
+  private static final JsonObject HOURLY = new JsonObject().put("interval", 60);
+
+  /** API-key items into {@code prefix-0001…}, with {@code template} (and {@code activate} if not null). */
+  static JsonObject job(String prefix, int n, JsonObject template, JsonObject activate) {
+    JsonObject job = TestService.apiKeyJob(prefix, n).put("template", template)
+        .put("oauth", new JsonObject().put("targetOrigin", "https://app.example.com"));
+    if (activate != null) {
+      job.put("activate", activate);
+    }
+    return job;
+  }
+
+  static JsonObject byId(String id) {
+    return new JsonObject().put("id", id);
+  }
+
+  static List<JsonObject> accounts(TestService s, String jobId, String status) {
+    List<JsonObject> all = new ArrayList<>();
+    String cursor = null;
+    do {
+      JsonObject page = s.get("/v1/jobs/" + jobId + "/accounts?limit=2" + (status == null ? "" : "&status=" + status)
+          + (cursor == null ? "" : "&cursor=" + cursor)).bodyAsJsonObject();
+      page.getJsonArray("items").forEach(o -> all.add((JsonObject) o));
+      cursor = page.getString("next");
+    } while (cursor != null);
+    return all;
+  }
+
+  static List<JsonObject> awaitAccounts(TestService s, String jobId, Predicate<List<JsonObject>> done, String what) {
+    return s.poll(() -> accounts(s, jobId, null), done, Duration.ofSeconds(60), what);
+  }
+
+  static Predicate<List<JsonObject>> all(String status) {
+    return list -> !list.isEmpty() && list.stream().allMatch(a -> status.equals(a.getString("status")));
+  }
+
+  @Test
+  void aTemplateByIdIsInstalledOnceAndActivatedInEveryAccount(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir)) {
+      List<JsonObject> events = new CopyOnWriteArrayList<>();
+      TestService.await(vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_ACCOUNT, m -> events.add(m.body()))
+          .completion());
+      String id = s.submit(job("k", 5, byId(DefaultCatalogue.API_KEY_TEMPLATE), HOURLY));
+      JsonObject done = s.awaitJob(id);
+      assertThat(done.getString("status")).isEqualTo("SUCCEEDED");
+      assertThat(done.getJsonObject("accounts").getLong("ACTIVE")).isEqualTo(5);
+      List<JsonObject> accounts = accounts(s, id, null);
+      assertThat(accounts).extracting(a -> a.getString("account")).containsExactly("k-0001", "k-0002", "k-0003",
+          "k-0004", "k-0005");
+      assertThat(accounts).allSatisfy(a -> {
+        assertThat(a.getString("status")).isEqualTo("ACTIVE");
+        assertThat(a.getString("cycleId")).isEqualTo(s.cyclr.cycles(a.getString("account")).get(0).getString("Id"));
+        assertThat(a.getJsonArray("prerequisites")).isEmpty();
+        assertThat(a.getValue("error")).isNull();
+      });
+      assertThat(s.cyclr.cycles("k-0003").get(0).getString("Status")).isEqualTo("Active");
+      assertThat(s.cyclr.cycles("k-0003").get(0).getInteger("Interval")).isEqualTo(60);
+      assertThat(s.cyclr.stats().cyclesInstalled()).isEqualTo(5);
+      assertThat(s.cyclr.stats().duplicateCycles()).isZero();
+      assertThat(s.cyclr.stats().activations()).isEqualTo(5);
+      // The template reused each account's connector (installed with its key): nothing was installed twice.
+      assertThat(s.cyclr.stats().installs()).isEqualTo(5);
+      assertThat(s.cyclr.accountConnectors("k-0002")).hasSize(1);
+      s.poll(() -> events.size(), n -> n >= 5, Duration.ofSeconds(5), "account events");
+      assertThat(events).allSatisfy(e -> {
+        assertThat(e.getString("jobId")).isEqualTo(id);
+        assertThat(e.getString("status")).isEqualTo("ACTIVE");
+        assertThat(e.getString("cycleId")).isNotNull();
+      });
+    }
+  }
+
+  @Test
+  void aTemplateByNameIsFoundInTheTemplateListOnceAndInstalledWithoutActivation(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir, e -> e.setPageSizeMax(2), c -> { })) {
+      String id = s.submit(job("n", 4, new JsonObject().put("name", "Mapped Sync"), null));
+      assertThat(s.awaitJob(id).getString("status")).isEqualTo("SUCCEEDED");
+      // Without activation the cycle is installed and left paused, whatever its prerequisites.
+      List<JsonObject> accounts = accounts(s, id, null);
+      assertThat(accounts).extracting(a -> a.getString("status")).containsOnly("SETUP_REQUIRED");
+      String named = s.submit(job("m", 3, new JsonObject().put("name", "API Key Sync"), null));
+      s.awaitJob(named);
+      assertThat(accounts(s, named, "INSTALLED")).hasSize(3);
+      assertThat(s.cyclr.cycles("m-0001").get(0).getString("TemplateId")).isEqualTo(DefaultCatalogue.API_KEY_TEMPLATE);
+      assertThat(s.cyclr.stats().activations()).isZero();
+      // Two names, each resolved once (all pages of a list of three templates, two a page) and cached.
+      assertThat(s.cyclr.stats().requests("GET /v1.0/templates")).isEqualTo(4);
+    }
+  }
+
+  @Test
+  void anUnknownTemplateFailsItsAccountsWithAClearCode(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir)) {
+      String byId = s.submit(job("u", 2, byId("no-such-template"), HOURLY));
+      JsonObject done = s.awaitJob(byId);
+      assertThat(done.getString("status")).isEqualTo("COMPLETED_WITH_ERRORS");
+      assertThat(accounts(s, byId, "FAILED")).hasSize(2).allSatisfy(a -> {
+        assertThat(a.getJsonObject("error").getString("code")).isEqualTo("TEMPLATE_NOT_FOUND");
+        assertThat(a.getJsonObject("error").getInteger("httpStatus")).isEqualTo(404);
+      });
+      String byName = s.submit(job("v", 1, new JsonObject().put("name", "Nonesuch"), null));
+      s.awaitJob(byName);
+      assertThat(accounts(s, byName, "FAILED").get(0).getJsonObject("error").getString("message"))
+          .contains("No template named 'Nonesuch'");
+      assertThat(s.cyclr.stats().cyclesInstalled()).isZero();
+    }
+  }
+
+  @Test
+  void aMissingMappingEndsInSetupRequiredWithCyclrsReasonsAndRetryRechecksIt(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir)) {
+      String id = s.submit(job("map", 2, byId(DefaultCatalogue.MAPPING_TEMPLATE), HOURLY));
+      JsonObject done = s.awaitJob(id);
+      assertThat(done.getString("status")).as("set-up left to a person is not an error").isEqualTo("SUCCEEDED");
+      assertThat(done.getJsonObject("accounts").getLong("SETUP_REQUIRED")).isEqualTo(2);
+      JsonObject account = accounts(s, id, "SETUP_REQUIRED").get(0);
+      JsonObject reason = account.getJsonArray("prerequisites").getJsonObject(0);
+      assertThat(reason.getLong("code")).isEqualTo(40);
+      assertThat(reason.getString("reason")).isEqualTo("Field 'Email' of step 'Create Contact' needs a mapping.");
+      assertThat(reason.getString("objectType")).isEqualTo("StepField");
+      assertThat(reason.getString("objectId")).isNotBlank();
+      assertThat(s.cyclr.stats().activations()).isZero();
+
+      // Someone finishes the mappings of one account in Cyclr; a retry checks both again.
+      s.cyclr.completeSetup("map-0001");
+      assertThat(s.post("/v1/jobs/" + id + "/retry", null).statusCode()).isEqualTo(200);
+      JsonObject again = s.awaitJob(id);
+      assertThat(again.getJsonObject("accounts").getLong("ACTIVE")).isEqualTo(1);
+      assertThat(accounts(s, id, "ACTIVE")).extracting(a -> a.getString("account")).containsExactly("map-0001");
+      assertThat(accounts(s, id, "SETUP_REQUIRED")).extracting(a -> a.getString("account"))
+          .containsExactly("map-0002");
+      assertThat(s.cyclr.stats().cyclesInstalled()).as("the retry reused the cycles").isEqualTo(2);
+      assertThat(s.cyclr.stats().activations()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aConnectorTheTemplateBringsGetsASignInLinkAndTheAccountTurnsActiveWhenTheTenantSignsInLater(Vertx vertx,
+                                                                                                  @TempDir Path dir) {
+    // Time runs fast: the watch checks first after 20 ms and backs off to 30 times that.
+    try (TestService s = TestService.start(vertx, dir, e -> { },
+        c -> ConfigLoader.put(c, "oauth.watchIntervalMs", 20))) {
+      List<JsonObject> links = new CopyOnWriteArrayList<>();
+      TestService.await(vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_OAUTH, m -> links.add(m.body()))
+          .completion());
+      String id = s.submit(job("o", 2, byId(DefaultCatalogue.OAUTH_TEMPLATE), HOURLY));
+      JsonObject done = s.awaitJob(id);
+      assertThat(done.getString("status")).as("a sign-in does not hold the job").isEqualTo("SUCCEEDED");
+      assertThat(done.getJsonObject("accounts").getLong("WAITING")).isEqualTo(2);
+      JsonObject waiting = accounts(s, id, null).get(0);
+      assertThat(waiting.getJsonArray("prerequisites").getJsonObject(0).getLong("code")).isEqualTo(20);
+      JsonObject link = waiting.getJsonArray("signIns").getJsonObject(0);
+      assertThat(link.getString("connectorName")).isEqualTo("Salesforce");
+      assertThat(link.getString("url")).startsWith(s.cyclr.apiUrl() + "/web/connector/updateaccountconnectoroauth?id="
+          + link.getLong("accountConnectorId"));
+      s.poll(() -> links.size(), n -> n == 2, Duration.ofSeconds(5), "two sign-in links");
+      JsonObject event = links.stream().filter(l -> l.getString("account").equals("o-0001")).findFirst().orElseThrow();
+      assertThat(event.getString("jobId")).isEqualTo(id);
+      assertThat(event.getValue("itemId")).isNull();
+      assertThat(event.getString("cycleId")).isEqualTo(accounts(s, id, null).get(0).getString("cycleId"));
+
+      // "A day later": the watch has checked again and again (backing off), and sent no second link.
+      s.poll(() -> s.cyclr.stats().requests("GET /v1.0/cycles/{id}/prerequisites"), n -> n >= 12,
+          Duration.ofSeconds(30), "the sign-in watch to check a dozen times");
+      HttpResponse<Buffer> page = TestService.await(s.http.getAbs(event.getString("url")).followRedirects(false)
+          .send());
+      assertThat(page.statusCode()).isEqualTo(302);
+      List<JsonObject> after = awaitAccounts(s, id, list -> list.stream().anyMatch(a -> a.getString("status")
+          .equals("ACTIVE")), "o-0001 to turn ACTIVE");
+      assertThat(after).extracting(a -> a.getString("account") + "=" + a.getString("status"))
+          .containsExactly("o-0001=ACTIVE", "o-0002=WAITING");
+      assertThat(s.job(id).getString("status")).isEqualTo("SUCCEEDED");
+      assertThat(s.cyclr.stats().activations()).isEqualTo(1);
+      assertThat(s.cyclr.stats().signInTokensIssued()).as("one link per connector, not per check").isEqualTo(2);
+      assertThat(s.cyclr.stats().cyclesInstalled()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void aTemplateConnectorThatNeedsCredentialsIsLeftForSetUp(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir)) {
+      // The template brings the Basic connector, whose credentials the job did not give.
+      String template = s.cyclr.addTemplate(new JsonObject().put("Name", "Needs Basic")
+          .put("Connectors", new JsonArray().add(1).add(3))).getString("Id");
+      String id = s.submit(job("cred", 1, byId(template), HOURLY));
+      s.awaitJob(id);
+      JsonObject account = accounts(s, id, null).get(0);
+      assertThat(account.getString("status")).isEqualTo("SETUP_REQUIRED");
+      assertThat(account.getJsonArray("prerequisites").getJsonObject(0).getLong("code")).isEqualTo(20);
+      assertThat(account.getJsonArray("signIns")).as("no OAuth page can take a password").isEmpty();
+      assertThat(s.cyclr.stats().signInTokensIssued()).isZero();
+    }
+  }
+
+  @Test
+  void theSameJobAgainInstallsNoSecondCycleAndChangesNothing(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir)) {
+      JsonObject job = job("again", 6, byId(DefaultCatalogue.API_KEY_TEMPLATE), HOURLY);
+      s.awaitJob(s.submit(job));
+      long requests = s.cyclr.stats().requests();
+      java.util.Map<String, Long> before = s.cyclr.stats().requestsByRoute();
+      String second = s.submit(job);
+      JsonObject done = s.awaitJob(second);
+      assertThat(done.getString("status")).isEqualTo("SUCCEEDED");
+      assertThat(done.getJsonObject("counts").getLong("ALREADY_INSTALLED")).isEqualTo(6);
+      assertThat(done.getJsonObject("accounts").getLong("ACTIVE")).isEqualTo(6);
+      assertThat(s.cyclr.stats().cyclesInstalled()).isEqualTo(6);
+      assertThat(s.cyclr.stats().activations()).isEqualTo(6);
+      // Per account: the list of its connectors and the list of its cycles, nothing else.
+      assertThat(s.cyclr.stats().requests() - requests).as(before + " -> " + s.cyclr.stats().requestsByRoute())
+          .isEqualTo(12);
+    }
+  }
+
+  @Test
+  void aLostTemplateInstallAnswerIsCheckedAndNeverSentTwice(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir, e -> e.setDropTemplateInstallRate(1.0), c -> { })) {
+      String id = s.submit(job("lost", 3, byId(DefaultCatalogue.API_KEY_TEMPLATE), HOURLY));
+      JsonObject done = s.awaitJob(id);
+      assertThat(done.getJsonObject("accounts").getLong("ACTIVE")).isEqualTo(3);
+      assertThat(s.cyclr.stats().dropsInjected()).isEqualTo(3);
+      assertThat(s.cyclr.stats().cyclesInstalled()).isEqualTo(3);
+      assertThat(s.cyclr.stats().duplicateCycles()).isZero();
+      assertThat(s.cyclr.stats().requests("POST /v1.0/templates/{id}/install")).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void anAccountWithAFailedItemDoesNotGetTheTemplate(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir)) {
+      JsonObject job = job("f", 2, byId(DefaultCatalogue.API_KEY_TEMPLATE), HOURLY);
+      // f-0002's second item is a draft connector: it fails.
+      job.getJsonArray("items").add(new JsonObject().put("account", "f-0002")
+          .put("connector", new JsonObject().put("id", 5)));
+      String id = s.submit(job);
+      JsonObject done = s.awaitJob(id);
+      assertThat(done.getString("status")).isEqualTo("COMPLETED_WITH_ERRORS");
+      assertThat(accounts(s, id, null)).extracting(a -> a.getString("account") + "=" + a.getString("status"))
+          .containsExactly("f-0001=ACTIVE", "f-0002=FAILED");
+      assertThat(accounts(s, id, "FAILED").get(0).getJsonObject("error").getString("code")).isEqualTo("ITEM_FAILED");
+      assertThat(s.cyclr.cycles("f-0002")).isEmpty();
+    }
+  }
+
+  @Test
+  void aDryRunReportsWhatWouldHappenPerAccountAndChangesNothing(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir)) {
+      JsonObject job = job("dry", 2, byId(DefaultCatalogue.API_KEY_TEMPLATE), HOURLY);
+      job.put("options", new JsonObject().put("dryRun", true));
+      String id = s.submit(job);
+      assertThat(s.awaitJob(id).getString("status")).isEqualTo("SUCCEEDED");
+      assertThat(accounts(s, id, null)).allSatisfy(a -> {
+        assertThat(a.getString("status")).isEqualTo("WAITING");
+        assertThat(a.getJsonObject("error").getString("code")).isEqualTo("DRY_RUN");
+        assertThat(a.getJsonObject("error").getString("message")).contains("would install template")
+            .contains("activate it every 60 min");
+      });
+      assertThat(s.cyclr.stats().cyclesInstalled()).isZero();
+      assertThat(s.cyclr.stats().installs()).isZero();
+
+      JsonObject missing = job("dry", 1, byId("no-such-template"), null)
+          .put("options", new JsonObject().put("dryRun", true));
+      String bad = s.submit(missing);
+      s.awaitJob(bad);
+      assertThat(accounts(s, bad, null).get(0).getJsonObject("error").getString("code"))
+          .isEqualTo("TEMPLATE_NOT_FOUND");
+    }
+  }
+
+  @Test
+  void aCancelledJobInstallsNoTemplateInAccountsNotStarted(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir, e -> e.setLatencyMs(30), c -> { })) {
+      String id = s.submit(job("c", 40, byId(DefaultCatalogue.API_KEY_TEMPLATE), HOURLY));
+      s.poll(() -> s.cyclr.stats().cyclesInstalled(), n -> n >= 1, Duration.ofSeconds(30), "a first cycle");
+      assertThat(s.post("/v1/jobs/" + id + "/cancel", null).statusCode()).isEqualTo(200);
+      JsonObject done = s.awaitJob(id);
+      assertThat(done.getString("status")).isEqualTo("CANCELLED");
+      long cycles = s.cyclr.stats().cyclesInstalled();
+      List<JsonObject> accounts = accounts(s, id, null);
+      // Every cycle Cyclr made is reported; the rest never started.
+      assertThat(accounts.stream().filter(a -> a.getString("cycleId") != null).count()).isEqualTo(cycles);
+      assertThat(cycles).isLessThan(40);
+      assertThat(accounts).filteredOn(a -> a.getString("cycleId") == null).allSatisfy(a -> {
+        assertThat(a.getString("status")).isEqualTo("WAITING");
+        assertThat(a.getJsonObject("error").getString("code")).isEqualTo("CANCELLED");
+      });
+      assertThat(s.cyclr.stats().duplicateCycles()).isZero();
+    }
+  }
+}
