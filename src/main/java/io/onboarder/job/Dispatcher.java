@@ -86,7 +86,8 @@ public final class Dispatcher extends VerticleBase {
         bus.<JsonObject>consumer(Addresses.JOBS_WORK, msg -> wake(msg.body().getString("jobId"))),
         bus.<JsonObject>localConsumer(Addresses.JOBS_READY,
             msg -> msg.reply(new JsonObject().put("ready", node.accepting())
-                .put("storeReachable", node.storeReachable()).put("draining", node.draining()))),
+                .put("storeReachable", node.storeReachable()).put("diskFull", node.diskFull())
+                .put("draining", node.draining()))),
         bus.<JsonObject>localConsumer(Addresses.JOBS_DRAIN, this::drain));
     // The embedded store belongs to this process alone (it holds a file lock): whatever is RUNNING
     // was in flight when the previous process died. A shared store waits for leases to expire.
@@ -199,6 +200,13 @@ public final class Dispatcher extends VerticleBase {
 
   private void storeError(Throwable err) {
     if (closed()) {
+      return;
+    }
+    if (io.onboarder.store.StoreErrors.isDiskFull(err)) {
+      if (node.diskFullNow()) {
+        log.error("the job store's disk is full: not ready, submissions are refused (507); outcomes are kept "
+            + "and written when there is space again. Free disk space where the database lives.");
+      }
       return;
     }
     long now = System.currentTimeMillis();
