@@ -314,33 +314,29 @@ abstract class SqlJobStore implements JobStore {
           o.oauthExpiresAt(), o.error() == null ? null : o.error().encode(), o.wipesAuthValue() ? 1 : 0,
           o.status().name(), o.recovered() ? 1 : 0, now, o.itemId(), node}));
     }
-    // One statement per outcome (RETURNING tells which still held their lease), pipelined on one
-    // connection inside one transaction.
-    String recordSql = sql(SqlQueries.RECORD_OUTCOME);
-    String accountSql = sql(SqlQueries.ACCOUNT_ITEMS_DONE);
-    return inTransaction(conn -> {
-      List<Future<Boolean>> done = new ArrayList<>(batch.size());
-      List<Future<?>> all = new ArrayList<>(batch.size() * 2);
-      for (int i = 0; i < batch.size(); i++) {
-        Future<Boolean> applied = conn.preparedQuery(recordSql).execute(batch.get(i)).map(rows -> rows.size() == 1);
-        done.add(applied);
-        all.add(applied);
-        ItemOutcome o = outcomes.get(i);
-        if (o.status().terminal()) {
-          // The account of a job with a template may now go on to its template (in the same transaction).
-          all.add(conn.preparedQuery(accountSql).execute(Tuple.of(o.jobId(), o.account())));
-        }
-      }
-      return Future.all(all).map(x -> {
-        List<ItemOutcome> applied = new ArrayList<>(outcomes.size());
-        for (int i = 0; i < outcomes.size(); i++) {
-          if (done.get(i).result()) {
-            applied.add(outcomes.get(i));
+    // Which of them this node still holds (locked on PostgreSQL, so a takeover waits), then one batch
+    // for those; the lease condition in the UPDATE is the backstop.
+    return inTransaction(conn -> conn.preparedQuery(sql(SqlQueries.SELECT_HELD)).execute(Tuple.of(node))
+        .compose(rows -> {
+          java.util.Set<Long> held = new java.util.HashSet<>();
+          rows.forEach(r -> held.add(r.getLong(0)));
+          List<ItemOutcome> applied = new ArrayList<>(outcomes.size());
+          List<Tuple> updates = new ArrayList<>(outcomes.size());
+          for (int i = 0; i < outcomes.size(); i++) {
+            if (held.contains(outcomes.get(i).itemId())) {
+              applied.add(outcomes.get(i));
+              updates.add(batch.get(i));
+            }
           }
-        }
-        return applied;
-      });
-    });
+          // The account of a job with a template may now go on to its template (in the same transaction).
+          List<Tuple> accounts = applied.stream().filter(o -> o.status().terminal())
+              .map(o -> Tuple.of(o.jobId(), o.account())).toList();
+          return (updates.isEmpty() ? Future.succeededFuture()
+              : conn.preparedQuery(sql(SqlQueries.RECORD_OUTCOME)).executeBatch(updates).mapEmpty())
+              .compose(v -> accounts.isEmpty() ? Future.succeededFuture()
+                  : conn.preparedQuery(sql(SqlQueries.ACCOUNT_ITEMS_DONE)).executeBatch(accounts).mapEmpty())
+              .map(applied);
+        }));
   }
 
   // ---- control -------------------------------------------------------------------------------
