@@ -493,4 +493,38 @@ class JobStoreContractTest {
     assertThat(signedIn.get(0).items()).extracting(ClaimedAccount.ItemState::status)
         .containsExactly("AUTHENTICATED");
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"postgresql"})
+  void twoNodesClaimingAccountStepsAtOnceNeverRunOneAccountTwice(String kind) {
+    String url = Postgres.freshDatabaseUrl();
+    JobStore a = store(kind, url);
+    JobStore b = store(kind, url);
+    String[] accounts = IntStream.range(0, 60).mapToObj(i -> "acct-" + i).toArray(String[]::new);
+    // Two jobs with the same template and the same accounts: 120 account steps over 60 Cyclr accounts.
+    String j1 = await(a.create(templateRequest(accounts), "alice", null)).job().id();
+    String j2 = await(a.create(templateRequest(accounts), "alice", null)).job().id();
+    finishItems(a, j1, ItemStatus.INSTALLED);
+    finishItems(a, j2, ItemStatus.INSTALLED);
+    Set<String> seen = new HashSet<>();
+    int rounds = 0;
+    while (seen.size() < 120 && rounds++ < 50) {
+      Future<List<ClaimedAccount>> fa = a.claimAccounts("node-a", 25, 60_000);
+      Future<List<ClaimedAccount>> fb = b.claimAccounts("node-b", 25, 60_000);
+      await(Future.join(fa, fb));
+      List<ClaimedAccount> all = new ArrayList<>(fa.result());
+      all.addAll(fb.result());
+      assertThat(all).extracting(ClaimedAccount::account).as("round %s", rounds).doesNotHaveDuplicates();
+      for (ClaimedAccount c : all) {
+        assertThat(seen.add(c.jobId() + "/" + c.account())).as("%s claimed twice", c.account()).isTrue();
+      }
+      await(a.recordAccounts("node-a", fa.result().stream()
+          .map(c -> settled(c, AccountStatus.ACTIVE, AccountPhase.DONE)).toList()));
+      await(b.recordAccounts("node-b", fb.result().stream()
+          .map(c -> settled(c, AccountStatus.ACTIVE, AccountPhase.DONE)).toList()));
+    }
+    assertThat(seen).hasSize(120);
+    assertThat(await(a.finishIfDone(j1)).status()).isEqualTo(JobStatus.SUCCEEDED);
+    assertThat(await(b.finishIfDone(j2)).status()).isEqualTo(JobStatus.SUCCEEDED);
+  }
 }
