@@ -79,9 +79,10 @@ public final class AccountSteps extends VerticleBase {
     this.store = store;
     this.node = node;
     this.leaseMs = settings.leaseMs();
-    // An account step is a few calls in a row (cycles, install, prerequisites, activation): as many steps as
-    // the gateway has request slots keep it busy beside the items, which wait for their own calls.
-    this.maxInFlight = Math.max(4, settings.maxConcurrency());
+    // An account step is a few calls in a row (cycles, install, prerequisites, activation), with store and
+    // event-bus work in between: like the items' window, three steps per request slot keep every slot busy
+    // when only account steps are left. Memory stays bounded by the window.
+    this.maxInFlight = Math.max(8, settings.maxConcurrency() * 3);
   }
 
   @Override
