@@ -81,7 +81,8 @@ class CommandLineTest {
     String text = out.toString(StandardCharsets.UTF_8);
     assertThat(code).as(text).isZero();
     assertThat(text).contains("Demo OK.").contains("updateaccountconnectoroauth?id=")
-        .contains("0 new installs").doesNotContain("demo-api-key-").doesNotContain("demo-password-");
+        .contains("0 new installs").contains("tenant-003  ACTIVE").contains("SETUP_REQUIRED  prerequisite 40")
+        .contains("0 duplicate cycles").contains("0 new cycles, 0 new activations").doesNotContain("demo-api-key-").doesNotContain("demo-password-");
   }
 
   @Test

@@ -32,7 +32,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code demo}: the embedded Cyclr emulator and the service on free ports, a sample bulk job of
  * API-key, Basic and OAuth installs submitted over HTTP, live progress, the OAuth links published
- * on the event bus, two tenants "signing in", and an identical second job that installs nothing.
+ * on the event bus, two tenants "signing in", and an identical second job that installs nothing;
+ * then whole integrations: templates installed and activated per tenant (ACTIVE), a tenant whose
+ * template waits for a sign-in and turns ACTIVE once it signs in, and one left SETUP_REQUIRED.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Run the service against the embedded Cyclr emulator with a sample job.")
@@ -79,6 +81,8 @@ public final class Demo implements Callable<Integer> {
     JsonObject conf = cyclr.serviceConfig(dir.resolve("demo.db"));
     ConfigLoader.put(conf, "api.authDisabled", true);
     ConfigLoader.put(conf, "gateway.maxConcurrency", 16);
+    // The demo's clock runs fast: a template connector's sign-in is checked every half second at first.
+    ConfigLoader.put(conf, "oauth.watchIntervalMs", 500);
     Application app = Application.deploy(vertx, Settings.from(conf)).await(60, TimeUnit.SECONDS);
     String base = "http://127.0.0.1:" + app.httpPort();
     say("cyclr-onboarder     %s  (store %s)", base, dir.resolve("demo.db"));
@@ -122,8 +126,11 @@ public final class Demo implements Callable<Integer> {
     if (second == null) {
       return false;
     }
+    int secondLinks = links.size();
     long extra = cyclr.stats().installs() - installsBefore;
     long duplicates = cyclr.stats().duplicateInstalls();
+
+    boolean templatesOk = templates(vertx, http, base, cyclr, links);
 
     say("");
     say("Summary");
@@ -133,12 +140,157 @@ public final class Demo implements Callable<Integer> {
             + "at most %d in flight", cyclr.stats().requests(), cyclr.stats().installs(), duplicates,
         cyclr.stats().failuresInjected(), cyclr.stats().maxInFlight());
     say("  second job  %d new installs; %d fresh sign-in links for tenants who have not signed in yet", extra,
-        links.size());
+        secondLinks);
+    say("  templates   %d cycles installed, %d duplicate cycles, %d activations", cyclr.stats().cyclesInstalled(),
+        cyclr.stats().duplicateCycles(), cyclr.stats().activations());
     say("  took        %.1f s", (System.nanoTime() - t0) / 1e9);
     boolean ok = "SUCCEEDED".equals(first.getString("status")) && "SUCCEEDED".equals(second.getString("status"))
-        && extra == 0 && duplicates == 0;
+        && extra == 0 && duplicates == 0 && templatesOk && cyclr.stats().duplicateCycles() == 0;
     say(ok ? "Demo OK." : "Demo FAILED.");
     return ok;
+  }
+
+  /**
+   * Whole integrations: three jobs with a template and hourly activation, at once. API-key tenants get
+   * "API Key Sync" (ACTIVE); two OAuth tenants get "Salesforce Sync", which uses their Salesforce connector (the
+   * one who signed in is ACTIVE, the other waits for a sign-in, then turns ACTIVE); one tenant gets "Mapped Sync",
+   * whose field mapping only a person can make (SETUP_REQUIRED). Then the first job again changes nothing.
+   */
+  private boolean templates(Vertx vertx, WebClient http, String base, CyclrEmulator cyclr, List<JsonObject> links)
+      throws Exception {
+    int oauth = Math.max(1, accounts / 5);
+    int basic = Math.max(1, accounts / 8);
+    int firstApiKey = oauth + basic + 1;
+    if (accounts - firstApiKey < 1 || oauth < 2) {
+      say("");
+      say("(too few accounts for the template part of the demo)");
+      return true;
+    }
+    JsonArray apiKeyItems = new JsonArray();
+    for (int i = firstApiKey; i < accounts; i++) {
+      apiKeyItems.add(apiKeyItem(i));
+    }
+    JsonObject hourly = new JsonObject().put("interval", 60);
+    JsonObject apiKeySync = templateJob("API Key Sync", apiKeyItems, hourly);
+    JsonObject salesforceSync = templateJob("Salesforce Sync", new JsonArray().add(apiKeyItem(1)).add(apiKeyItem(3)),
+        hourly);
+    JsonObject mappedSync = templateJob("Mapped Sync", new JsonArray().add(apiKeyItem(accounts)), hourly);
+    say("");
+    say("Whole integrations: three jobs with a template and \"activate\": {\"interval\": 60}, submitted at once:");
+    say("  'API Key Sync'    (API-key connector)                for %d API-key tenants", apiKeyItems.size());
+    say("  'Salesforce Sync' (API-key + the OAuth2 Salesforce)  for tenant-001 (signed in) and tenant-003 (not yet)");
+    say("  'Mapped Sync'     (needs a field mapping in Cyclr)   for %s", String.format("tenant-%03d", accounts));
+    links.clear();
+    List<String> ids = new ArrayList<>();
+    for (JsonObject job : List.of(apiKeySync, salesforceSync, mappedSync)) {
+      HttpResponse<Buffer> created = http.postAbs(base + "/v1/jobs").putHeader("Content-Type", "application/json")
+          .sendBuffer(job.toBuffer()).await(30, TimeUnit.SECONDS);
+      if (created.statusCode() != 202) {
+        say("submit failed: HTTP %d %s", created.statusCode(), created.bodyAsString());
+        return false;
+      }
+      ids.add(created.bodyAsJsonObject().getString("id"));
+    }
+    List<JsonObject> done = new ArrayList<>();
+    for (String id : ids) {
+      JsonObject s = awaitFinished(vertx, http, base, id);
+      if (s == null) {
+        return false;
+      }
+      done.add(s);
+    }
+    say("  %-16s %-9s accounts %s", "API Key Sync", done.get(0).getString("status"),
+        compact(done.get(0).getJsonObject("accounts")));
+    for (int j = 1; j < 3; j++) {
+      for (JsonObject a : accounts(http, base, ids.get(j))) {
+        say("  %-16s %-11s %-15s %s", j == 1 ? "Salesforce Sync" : "Mapped Sync", a.getString("account"),
+            a.getString("status"), detail(a));
+      }
+    }
+    JsonObject link = links.stream().filter(l -> "tenant-003".equals(l.getString("account"))
+        && l.getValue("itemId") == null).findFirst().orElse(null);
+    if (link == null) {
+      say("no sign-in link was published for tenant-003");
+      return false;
+    }
+    say("");
+    say("tenant-003 gets its link on %s and signs in; nobody submits anything again:", Addresses.EVENTS_OAUTH);
+    HttpResponse<Buffer> r = http.getAbs(link.getString("url")).followRedirects(false).send()
+        .await(10, TimeUnit.SECONDS);
+    say("  tenant-003  -> HTTP %d; the sign-in watch notices it and activates the cycle", r.statusCode());
+    JsonObject signedIn = null;
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline && signedIn == null) {
+      signedIn = accounts(http, base, ids.get(1)).stream().filter(a -> a.getString("account").equals("tenant-003")
+          && a.getString("status").equals("ACTIVE")).findFirst().orElse(null);
+      if (signedIn == null) {
+        vertx.timer(200).await();
+      }
+    }
+    if (signedIn == null) {
+      say("tenant-003 did not turn ACTIVE in time");
+      return false;
+    }
+    say("  %-16s %-11s %-15s %s", "Salesforce Sync", "tenant-003", "ACTIVE", detail(signedIn));
+
+    long cycles = cyclr.stats().cyclesInstalled();
+    long activations = cyclr.stats().activations();
+    say("");
+    say("'API Key Sync' again: no second cycle, nothing activated twice.");
+    JsonObject again = submitAndWatch(vertx, http, base, apiKeySync);
+    if (again == null) {
+      return false;
+    }
+    say("  accounts %s; %d new cycles, %d new activations", compact(again.getJsonObject("accounts")),
+        cyclr.stats().cyclesInstalled() - cycles, cyclr.stats().activations() - activations);
+    List<JsonObject> setup = accounts(http, base, ids.get(2));
+    return done.get(0).getJsonObject("accounts").getLong("ACTIVE") == apiKeyItems.size()
+        && setup.stream().allMatch(a -> a.getString("status").equals("SETUP_REQUIRED"))
+        && again.getJsonObject("accounts").getLong("ACTIVE") == apiKeyItems.size()
+        && cyclr.stats().cyclesInstalled() == cycles && cyclr.stats().activations() == activations;
+  }
+
+  private static String detail(JsonObject account) {
+    JsonArray prerequisites = account.getJsonArray("prerequisites");
+    if (account.getString("status").equals("ACTIVE") || prerequisites == null || prerequisites.isEmpty()) {
+      return "cycle " + account.getString("cycleId");
+    }
+    JsonObject p = prerequisites.getJsonObject(0);
+    return "prerequisite " + p.getValue("code") + ": " + p.getString("reason");
+  }
+
+  private JsonObject apiKeyItem(int i) {
+    return new JsonObject().put("account", String.format("tenant-%03d", i)).put("authValue", "demo-api-key-" + i)
+        .put("properties", new JsonArray().add(new JsonObject().put("name", "Region").put("value", "eu")));
+  }
+
+  private static JsonObject templateJob(String template, JsonArray items, JsonObject activate) {
+    return new JsonObject()
+        .put("connector", new JsonObject().put("id", 1))
+        .put("template", new JsonObject().put("name", template))
+        .put("activate", activate)
+        .put("oauth", new JsonObject().put("targetOrigin", "https://app.example.com"))
+        .put("items", items);
+  }
+
+  private static List<JsonObject> accounts(WebClient http, String base, String id) throws Exception {
+    List<JsonObject> out = new ArrayList<>();
+    http.getAbs(base + "/v1/jobs/" + id + "/accounts?limit=1000").send().await(10, TimeUnit.SECONDS)
+        .bodyAsJsonObject().getJsonArray("items").forEach(o -> out.add((JsonObject) o));
+    return out;
+  }
+
+  private JsonObject awaitFinished(Vertx vertx, WebClient http, String base, String id) throws Exception {
+    long deadline = System.currentTimeMillis() + 120_000;
+    while (System.currentTimeMillis() < deadline) {
+      JsonObject s = http.getAbs(base + "/v1/jobs/" + id).send().await(10, TimeUnit.SECONDS).bodyAsJsonObject();
+      if (List.of("SUCCEEDED", "COMPLETED_WITH_ERRORS", "CANCELLED").contains(s.getString("status"))) {
+        return s;
+      }
+      vertx.timer(200).await();
+    }
+    say("job %s did not finish in time", id);
+    return null;
   }
 
   private JsonObject submitAndWatch(Vertx vertx, WebClient http, String base, JsonObject job) throws Exception {
@@ -156,7 +308,8 @@ public final class Demo implements Callable<Integer> {
       JsonObject s = http.getAbs(base + location).send().await(10, TimeUnit.SECONDS).bodyAsJsonObject();
       JsonObject c = s.getJsonObject("counts");
       long done = s.getLong("total") - c.getLong("PENDING") - c.getLong("RUNNING");
-      String line = String.format("  %-9s %3d/%d  %s", s.getString("status"), done, s.getLong("total"), compact(c));
+      String line = String.format("  %-9s %3d/%d  %s%s", s.getString("status"), done, s.getLong("total"), compact(c),
+          s.getJsonObject("accounts") == null ? "" : "  | accounts " + compact(s.getJsonObject("accounts")));
       if (!line.equals(last)) {
         say("%s", line);
         last = line;
