@@ -378,14 +378,27 @@ public final class TemplateFlow {
         });
   }
 
-  /** A dry run checks that a template given by id exists (a real run finds out from the install). */
+  /**
+   * A dry run checks that a template given by id exists (a real run finds out from the install); the answer is
+   * cached like a lookup by name.
+   */
   private Future<Void> existsForDryRun(Template template, String account) {
     if (template.name() != null) {
       return Future.succeededFuture();
     }
-    return allTemplates(account, t -> template.id().equalsIgnoreCase(String.valueOf(t.getValue("Id"))))
+    String key = "exists:" + template.id().toLowerCase();
+    long now = System.currentTimeMillis();
+    Cached cached = templates.get(key);
+    if (cached != null && !(cached.template.isComplete() && (cached.template.failed()
+        && !(cached.template.cause() instanceof CyclrException e && "TEMPLATE_NOT_FOUND".equals(e.code()))
+        || now - cached.at > TEMPLATE_CACHE_MILLIS))) {
+      return cached.template.mapEmpty();
+    }
+    Future<Template> f = allTemplates(account, t -> template.id().equalsIgnoreCase(String.valueOf(t.getValue("Id"))))
         .compose(found -> found.isEmpty() ? Future.failedFuture(notFound(template.id(), null))
-            : Future.succeededFuture());
+            : Future.succeededFuture(template));
+    templates.put(key, new Cached(f, now));
+    return f.mapEmpty();
   }
 
   private Future<List<JsonObject>> allTemplates(String account, java.util.function.Predicate<JsonObject> wanted) {

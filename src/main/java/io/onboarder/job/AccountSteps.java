@@ -93,7 +93,9 @@ public final class AccountSteps extends VerticleBase {
         () -> inFlight);
     List<MessageConsumer<?>> consumers = List.of(
         bus.<JsonObject>consumer(Addresses.JOBS_WORK, msg -> wake()),
-        bus.<JsonObject>consumer(Addresses.EVENTS_ITEM, msg -> itemChanged(msg.body())),
+        // Local: the node that recorded an item wakes its own account steps; the others find due accounts by
+        // polling. (A cluster-wide consumer would pull every item event to every node.)
+        bus.<JsonObject>localConsumer(Addresses.EVENTS_ITEM, msg -> itemChanged(msg.body())),
         bus.<JsonObject>localConsumer(Addresses.ACCOUNTS_DRAIN, this::drain));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).onSuccess(v -> {
       timers.add(vertx.setPeriodic(POLL_MS, t -> pump()));

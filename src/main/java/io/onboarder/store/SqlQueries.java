@@ -222,7 +222,7 @@ final class SqlQueries {
   /**
    * Parameters: now, jobId. Retry: FAILED accounts run again (WAITING), SETUP_REQUIRED ones are checked again, and
    * so are those whose sign-in watch ran out (with fresh links). Run after the items' retry: an account whose items
-   * were retried waits for them.
+   * were retried waits for them. (A cancelled job is never retried.)
    */
   static final String RETRY_ACCOUNTS =
       "UPDATE accounts SET status = CASE WHEN status = 'FAILED' THEN 'WAITING' ELSE status END, "
@@ -231,7 +231,10 @@ final class SqlQueries {
           + "phase = 'ITEMS', watch_interval = NULL, watch_until = NULL, "
           + "next_at = CASE WHEN " + ITEMS_UNFINISHED + " THEN NULL ELSE {NOW_MS} END, updated_at = ? "
           + "WHERE job_id = ? AND lease_owner IS NULL AND (status IN ('FAILED', 'SETUP_REQUIRED') "
-          + "OR (phase = 'DONE' AND status = 'WAITING')) RETURNING id, account, status";
+          + "OR (phase = 'DONE' AND status = 'WAITING') "
+          // A job stopped by its failure policy is retried: its halted accounts go on (those whose items the stop
+          // cancelled are halted again at once, without a call).
+          + "OR phase = 'HALTED') RETURNING id, account, status";
 
   static final String ANY_BLOCKING_ACCOUNT =
       "SELECT 1 FROM accounts WHERE job_id = ? AND (phase = 'ITEMS' OR lease_owner IS NOT NULL) LIMIT 1";

@@ -318,4 +318,39 @@ class TemplateOnboardingTest {
       assertThat(s.cyclr.stats().duplicateCycles()).isZero();
     }
   }
+
+  @Test
+  void aJobStoppedByItsFailurePolicyAndRetriedOnboardsTheAccountsOfItsRetriedItems(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir, e -> e.setAutoCreateAccounts(false), c -> { })) {
+      s.cyclr.addAccount("stop-0001", "Exists");
+      JsonObject job = job("stop", 2, byId(DefaultCatalogue.API_KEY_TEMPLATE), HOURLY)
+          .put("options", new JsonObject().put("toleratedFailurePercent", 0));
+      String id = s.submit(job);
+      assertThat(s.awaitJob(id).getString("status")).isEqualTo("COMPLETED_WITH_ERRORS");
+      assertThat(s.cyclr.cycles("stop-0002")).isEmpty();
+      // The missing account is created; the retry runs its item again, then its account step.
+      s.cyclr.addAccount("stop-0002", "Created later");
+      assertThat(s.post("/v1/jobs/" + id + "/retry", null).statusCode()).isEqualTo(200);
+      List<JsonObject> after = awaitAccounts(s, id, list -> list.stream().anyMatch(a -> a.getString("account")
+          .equals("stop-0002") && a.getString("status").equals("ACTIVE")), "stop-0002 to turn ACTIVE");
+      assertThat(after).extracting(a -> a.getString("status")).doesNotContain("FAILED");
+      assertThat(s.awaitJob(id).getString("status")).isIn("SUCCEEDED", "COMPLETED_WITH_ERRORS");
+      assertThat(s.cyclr.stats().duplicateCycles()).isZero();
+    }
+  }
+
+  @Test
+  void theAccountsRouteChecksItsQueryAndAnswersOnlyForKnownJobs(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir)) {
+      String id = s.submit(TestService.apiKeyJob("plain", 1));
+      s.awaitJob(id);
+      assertThat(s.get("/v1/jobs/" + id + "/accounts").bodyAsJsonObject().getJsonArray("items"))
+          .as("a job without a template has no accounts").isEmpty();
+      assertThat(s.job(id).containsKey("accounts")).isFalse();
+      assertThat(s.get("/v1/jobs/" + id + "/accounts?status=active").statusCode()).isEqualTo(400);
+      assertThat(s.get("/v1/jobs/" + id + "/accounts?limit=0").statusCode()).isEqualTo(400);
+      assertThat(s.get("/v1/jobs/" + id + "/accounts?cursor=abc").statusCode()).isEqualTo(400);
+      assertThat(s.get("/v1/jobs/no-such-job/accounts").statusCode()).isEqualTo(404);
+    }
+  }
 }
