@@ -32,7 +32,11 @@ public enum ConfigKey {
   CLUSTER_NAME("cluster.name", "CLUSTER_NAME"),
   CLUSTER_HOST("cluster.host", "CLUSTER_HOST"),
   CLUSTER_PORT("cluster.port", "CLUSTER_PORT"),
-  CLUSTER_BUS_PORT("cluster.busPort", "CLUSTER_BUS_PORT");
+  CLUSTER_BUS_PORT("cluster.busPort", "CLUSTER_BUS_PORT"),
+  API_PUBLIC_URL("api.publicUrl", "PUBLIC_URL"),
+  LINKS_TTL_HOURS("links.ttlHours", "LINKS_TTL_HOURS"),
+  OAUTH_WATCH_INTERVAL_MS("oauth.watchIntervalMs", "OAUTH_WATCH_INTERVAL_MS"),
+  LINKS_RATE_LIMIT_PER_MINUTE("links.rateLimitPerMinute", "LINKS_RATE_LIMIT_PER_MINUTE");
 
   public final String key;
   public final String env;

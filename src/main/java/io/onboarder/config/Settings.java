@@ -1,5 +1,6 @@
 package io.onboarder.config;
 
+import io.onboarder.signin.SignInPolicy;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.util.Arrays;
@@ -38,7 +39,11 @@ public record Settings(
     String clusterName,
     String clusterHost,
     int clusterPort,
-    int clusterBusPort) {
+    int clusterBusPort,
+    String publicUrl,
+    double linkTtlHours,
+    long watchIntervalMs,
+    int linksRatePerMinute) {
 
   public static Settings from(JsonObject conf) {
     Reader r = new Reader(conf);
@@ -129,7 +134,28 @@ public record Settings(
             : r.string(ConfigKey.CLUSTER_NAME, "cyclr-onboarder"),
         r.string(ConfigKey.CLUSTER_HOST, ""),
         (int) r.longIn(ConfigKey.CLUSTER_PORT, 5701, 1, 65535),
-        (int) r.longIn(ConfigKey.CLUSTER_BUS_PORT, 5710, 0, 65535));
+        (int) r.longIn(ConfigKey.CLUSTER_BUS_PORT, 5710, 0, 65535),
+        publicUrl(r),
+        // Hours, decimals allowed (tests use seconds-long links); at most 30 days.
+        r.doubleIn(ConfigKey.LINKS_TTL_HOURS, 168, 0.0001, 720),
+        r.longIn(ConfigKey.OAUTH_WATCH_INTERVAL_MS, 30_000, 10, SignInPolicy.WATCH_MAX_MS),
+        (int) r.longIn(ConfigKey.LINKS_RATE_LIMIT_PER_MINUTE, 30, 1, 100_000));
+  }
+
+  /** The externally reachable base URL of relay links: absolute http(s), no query or fragment; "" = off. */
+  private static String publicUrl(Reader r) {
+    String url = r.url(ConfigKey.API_PUBLIC_URL, false);
+    if (!url.isEmpty() && (url.contains("?") || url.contains("#"))) {
+      throw new ConfigException(ConfigKey.API_PUBLIC_URL, "must be a base URL without query or fragment, e.g. "
+          + "https://onboarder.example.com, got '" + url + "'");
+    }
+    return url.isEmpty() ? null : url;
+  }
+
+  /** Relay links (with PUBLIC_URL), their lifetime and the sign-in watch's first interval. */
+  public SignInPolicy signInPolicy() {
+    return new SignInPolicy(publicUrl, Math.round(linkTtlHours * 3_600_000), watchIntervalMs,
+        SignInPolicy.WATCH_MAX_MS);
   }
 
   private static boolean isPostgres(String url) {

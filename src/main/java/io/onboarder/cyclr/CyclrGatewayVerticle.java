@@ -48,11 +48,13 @@ public final class CyclrGatewayVerticle extends VerticleBase {
         settle, mayInstall);
     MessageConsumer<JsonObject> onboard = vertx.eventBus().localConsumer(Addresses.GATEWAY_ONBOARD, this::onboard);
     MessageConsumer<JsonObject> status = vertx.eventBus().localConsumer(Addresses.GATEWAY_STATUS, this::status);
+    MessageConsumer<JsonObject> signIn = vertx.eventBus().localConsumer(Addresses.GATEWAY_SIGNIN,
+        msg -> SignInCalls.handle(flow, msg));
     MessageConsumer<JsonObject> drain = vertx.eventBus().localConsumer(Addresses.GATEWAY_DRAIN, msg -> {
       gate.close("draining");
       msg.reply(new JsonObject().put("inFlight", gate.inFlight()).put("active", active));
     });
-    return Future.all(onboard.completion(), status.completion(), drain.completion());
+    return Future.all(onboard.completion(), status.completion(), drain.completion(), signIn.completion());
   }
 
   @Override
