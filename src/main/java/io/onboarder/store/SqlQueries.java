@@ -107,6 +107,15 @@ final class SqlQueries {
   // ---- sign-in links and the sign-in watch (SqlSignInStore) -----------------------------------
 
   static final String JOB_CANCEL_REQUESTED = "SELECT cancel_requested FROM jobs WHERE id = ?{FOR_UPDATE}";
+
+  /**
+   * The cancel flag under a shared lock (PostgreSQL): recording outcomes of several jobs in one batch takes
+   * these in any order without deadlocking each other, while a cancel (FOR UPDATE) is wholly before or after.
+   */
+  static String jobCancelRequestedShared(SqlDialect d) {
+    return d == SqlDialect.POSTGRES ? d.sql("SELECT cancel_requested FROM jobs WHERE id = ? FOR SHARE")
+        : d.sql(JOB_CANCEL_REQUESTED);
+  }
   /** Parameters: connectorName, interval, firstDelay, ttl, itemId. Starts (or restarts) the watch of an item. */
   static final String START_WATCH =
       "UPDATE items SET connector_name = COALESCE(?, connector_name), watch_interval = ?, "

@@ -32,11 +32,13 @@ final class SqlSignInStore implements SignInStore {
 
   private final SqlJobStore store;
   private final String claimSql;
+  private final String cancelRequestedShared;
   private volatile SignInPolicy policy = SignInPolicy.DEFAULT;
 
   SqlSignInStore(SqlJobStore store) {
     this.store = store;
     this.claimSql = SqlQueries.claimWatches(store.dialect);
+    this.cancelRequestedShared = SqlQueries.jobCancelRequestedShared(store.dialect);
   }
 
   private String sql(String text) {
@@ -66,7 +68,7 @@ final class SqlSignInStore implements SignInStore {
   /**
    * Called while recording outcomes, in the same transaction: every applied OAUTH_PENDING item starts
    * its watch and, with relay links, gets its link. Not in a cancelled job: cancelling revokes links,
-   * and the job row is locked so that a concurrent cancel is wholly before or after this.
+   * and the job row is locked (shared) so that a concurrent cancel is wholly before or after this.
    */
   Future<List<ItemOutcome>> started(SqlConnection conn, List<ItemOutcome> applied) {
     List<ItemOutcome> out = new ArrayList<>(applied.size());
@@ -83,7 +85,7 @@ final class SqlSignInStore implements SignInStore {
 
   private Future<ItemOutcome> started(SqlConnection conn, ItemOutcome o) {
     SignInPolicy p = policy;
-    return conn.preparedQuery(sql(SqlQueries.JOB_CANCEL_REQUESTED)).execute(Tuple.of(o.jobId())).compose(rows -> {
+    return conn.preparedQuery(cancelRequestedShared).execute(Tuple.of(o.jobId())).compose(rows -> {
       Integer cancelled = rows.size() == 0 ? null : rows.iterator().next().getInteger(0);
       if (cancelled == null || cancelled != 0) {
         return Future.succeededFuture(o);

@@ -365,6 +365,38 @@ class JobStoreContractTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"postgresql"})
+  void twoNodesRecordingSignInsOfTheSameJobsInOppositeOrderNeverDeadlock(String kind) {
+    String url = Postgres.freshDatabaseUrl();
+    JobStore a = store(kind, url);
+    JobStore b = store(kind, url);
+    a.signIns().configure(relay(3_600_000, 60_000));
+    b.signIns().configure(relay(3_600_000, 60_000));
+    for (int round = 0; round < 5; round++) {
+      int r = round;
+      String j1 = await(a.create(request(IntStream.range(0, 20).mapToObj(i -> "d" + r + "-" + i)
+          .toArray(String[]::new)), "alice", null)).job().id();
+      String j2 = await(a.create(request(IntStream.range(0, 20).mapToObj(i -> "e" + r + "-" + i)
+          .toArray(String[]::new)), "alice", null)).job().id();
+      // Each node's batch holds items of both jobs, in opposite orders: both lock both job rows.
+      List<ItemOutcome> fromA = new ArrayList<>();
+      await(a.claim(j1, "node-a", 10, 60_000)).forEach(i -> fromA.add(oauthPending(i)));
+      await(a.claim(j2, "node-a", 10, 60_000)).forEach(i -> fromA.add(oauthPending(i)));
+      List<ItemOutcome> fromB = new ArrayList<>();
+      await(b.claim(j2, "node-b", 10, 60_000)).forEach(i -> fromB.add(oauthPending(i)));
+      await(b.claim(j1, "node-b", 10, 60_000)).forEach(i -> fromB.add(oauthPending(i)));
+      Future<List<ItemOutcome>> ra = a.record("node-a", fromA);
+      Future<List<ItemOutcome>> rb = b.record("node-b", fromB);
+      await(Future.join(ra, rb));
+      assertThat(ra.succeeded() && rb.succeeded()).as("%s / %s", ra.cause(), rb.cause()).isTrue();
+      assertThat(ra.result()).hasSize(20).allSatisfy(o -> assertThat(o.relayUrl()).isNotNull());
+      assertThat(rb.result()).hasSize(20);
+      assertThat(await(a.counts(j1)).get(ItemStatus.OAUTH_PENDING)).isEqualTo(20);
+      assertThat(await(a.counts(j2)).get(ItemStatus.OAUTH_PENDING)).isEqualTo(20);
+    }
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgresql"})
   void aSignInIsRecordedOnceEvenAfterTheJobFinishedAndCountedInTheSummary(String kind) {
     JobStore s = store(kind);
