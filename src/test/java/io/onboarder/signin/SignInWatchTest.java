@@ -113,6 +113,48 @@ class SignInWatchTest {
     }
   }
 
+  @Test
+  void theWatchUsesAtMostAQuarterOfTheGatewaysConcurrency(Vertx vertx, @TempDir Path dir) {
+    int n = 40;
+    try (TestService s = TestService.start(vertx, dir, e -> e.setLatencyMs(100), c -> {
+      ConfigLoader.put(c, "gateway.maxConcurrency", 8);
+      ConfigLoader.put(c, "oauth.watchIntervalMs", 50);
+    })) {
+      String[] accounts = new String[n];
+      for (int i = 0; i < n; i++) {
+        accounts[i] = "c-" + i;
+      }
+      s.awaitJob(s.submit(RelayLinksTest.oauthJob(accounts)));
+      s.cyclr.resetStats(); // from here on only the watch calls Cyclr: 40 items due at once
+      s.poll(() -> s.cyclr.stats().requests(CHECK), k -> k >= 2L * n, Duration.ofSeconds(20), "two polls each");
+      assertThat(s.cyclr.stats().maxInFlight()).as("8 / 4").isLessThanOrEqualTo(2);
+      // Install work gets the rest meanwhile.
+      s.cyclr.resetStats();
+      s.awaitJob(s.submit(TestService.apiKeyJob("busy", 40)));
+      assertThat(s.cyclr.stats().maxInFlight()).isBetween(5L, 8L);
+    }
+  }
+
+  @Test
+  void theWatchSurvivesARestart(Vertx vertx, @TempDir Path dir) {
+    Vertx first = Vertx.vertx(); // the service alone dies; the emulator lives on the test's Vert.x
+    Vertx next = Vertx.vertx();
+    try (TestService s = TestService.start(vertx, first, dir, e -> { },
+        c -> ConfigLoader.put(c, "oauth.watchIntervalMs", 100))) {
+      String jobId = s.submit(RelayLinksTest.oauthJob("s-1"));
+      s.awaitJob(jobId);
+      String raw = s.items(jobId, "OAUTH_PENDING").get(0).getJsonObject("oauth").getString("url");
+      try (TestService restarted = s.crashAndRestart(next)) {
+        assertThat(send(restarted, HttpMethod.GET, raw).statusCode()).isEqualTo(302);
+        restarted.poll(() -> restarted.items(jobId, "AUTHENTICATED").size(), k -> k == 1, Duration.ofSeconds(10),
+            "the restarted service's watch to notice the sign-in");
+      }
+    } finally {
+      TestService.await(next.close());
+      first.close();
+    }
+  }
+
   private static void awaitUntil(TestService s, long t0, long ms) {
     long left = ms - (System.nanoTime() - t0) / 1_000_000;
     if (left > 0) {
