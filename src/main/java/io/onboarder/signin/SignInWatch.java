@@ -44,6 +44,7 @@ public final class SignInWatch extends VerticleBase {
   private long timer = -1;
   private long timerDue;
   private long storeErrorLoggedAt;
+  private long expiredAt;
 
   public SignInWatch(Settings settings, SignInStore store, NodeState node) {
     this.store = store;
@@ -102,8 +103,14 @@ public final class SignInWatch extends VerticleBase {
       return; // a finished poll ticks again
     }
     claiming = true;
-    store.expireWatches()
-        .compose(expired -> store.claimWatches(nodeId, room, leaseMs))
+    // Ending expired watches is housekeeping (claims skip them anyway): every few seconds is enough.
+    long now = System.nanoTime();
+    Future<Integer> expired = Future.succeededFuture(0);
+    if (now - expiredAt > TimeUnit.SECONDS.toNanos(5)) {
+      expiredAt = now;
+      expired = store.expireWatches();
+    }
+    expired.compose(n -> store.claimWatches(nodeId, room, leaseMs))
         .onComplete(ar -> {
           claiming = false;
           if (ar.failed()) {

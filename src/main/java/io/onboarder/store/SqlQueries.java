@@ -155,7 +155,7 @@ final class SqlQueries {
       + "WHERE status = 'OAUTH_PENDING' AND watch_next_at IS NOT NULL AND watch_next_at <= {NOW_MS} "
       + "AND watch_until <= {NOW_MS}";
   static final String NEXT_WATCH_DUE = "SELECT MIN(watch_next_at) - {NOW_MS} FROM items "
-      + "WHERE status = 'OAUTH_PENDING' AND watch_next_at IS NOT NULL";
+      + "WHERE status = 'OAUTH_PENDING' AND watch_next_at IS NOT NULL AND watch_until > {NOW_MS}";
   /** Parameters: now, itemId. Not conditional on the watch's owner: whoever sees the sign-in records it, once. */
   static final String MARK_AUTHENTICATED = "UPDATE items SET status = 'AUTHENTICATED', watch_next_at = NULL, "
       + "watch_owner = NULL, updated_at = ? WHERE id = ? AND status = 'OAUTH_PENDING' "

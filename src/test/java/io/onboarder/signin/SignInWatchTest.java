@@ -139,8 +139,12 @@ class SignInWatchTest {
   void theWatchSurvivesARestart(Vertx vertx, @TempDir Path dir) {
     Vertx first = Vertx.vertx(); // the service alone dies; the emulator lives on the test's Vert.x
     Vertx next = Vertx.vertx();
-    try (TestService s = TestService.start(vertx, first, dir, e -> { },
-        c -> ConfigLoader.put(c, "oauth.watchIntervalMs", 100))) {
+    try (TestService s = TestService.start(vertx, first, dir, e -> { }, c -> {
+      ConfigLoader.put(c, "oauth.watchIntervalMs", 100);
+      // A watch claimed when the service died comes due again when its lease lapses: keep that short here.
+      ConfigLoader.put(c, "jobs.leaseMs", 1000);
+      ConfigLoader.put(c, "cyclr.requestTimeoutMs", 500);
+    })) {
       String jobId = s.submit(RelayLinksTest.oauthJob("s-1"));
       s.awaitJob(jobId);
       String raw = s.items(jobId, "OAUTH_PENDING").get(0).getJsonObject("oauth").getString("url");
