@@ -25,8 +25,10 @@ final class GatewayRequests {
         .put("username", oauth.getString("username"))
         .put("createAccounts", options.getBoolean("createAccounts", false))
         .put("dryRun", options.getBoolean("dryRun", false))
-        // A recovered item of a cancelled or stopped job: check at Cyclr, never install.
+        // A recovered item of a cancelled or stopped job: check at Cyclr, never install (and the
+        // gateway's cancel does not bounce it: it may exist at Cyclr).
         .put("checkOnly", item.halted())
+        .put("recovered", item.halted())
         .put("mintSignIn", mintSignIn);
   }
 

@@ -300,24 +300,24 @@ abstract class SqlJobStore implements JobStore {
           o.oauthExpiresAt(), o.error() == null ? null : o.error().encode(), o.wipesAuthValue() ? 1 : 0,
           o.status().name(), o.recovered() ? 1 : 0, now, o.itemId(), node}));
     }
-    // One statement per outcome (RETURNING tells which still held their lease), pipelined on one
-    // connection inside one transaction.
-    String recordSql = sql(SqlQueries.RECORD_OUTCOME);
-    return inTransaction(conn -> {
-      List<Future<Boolean>> done = new ArrayList<>(batch.size());
-      for (Tuple t : batch) {
-        done.add(conn.preparedQuery(recordSql).execute(t).map(rows -> rows.size() == 1));
-      }
-      return Future.all(done).map(all -> {
-        List<ItemOutcome> applied = new ArrayList<>(outcomes.size());
-        for (int i = 0; i < outcomes.size(); i++) {
-          if (done.get(i).result()) {
-            applied.add(outcomes.get(i));
+    // Which of them this node still holds (locked on PostgreSQL, so a takeover waits), then one batch
+    // for those; the lease condition in the UPDATE is the backstop.
+    return inTransaction(conn -> conn.preparedQuery(sql(SqlQueries.SELECT_HELD)).execute(Tuple.of(node))
+        .compose(rows -> {
+          java.util.Set<Long> held = new java.util.HashSet<>();
+          rows.forEach(r -> held.add(r.getLong(0)));
+          List<ItemOutcome> applied = new ArrayList<>(outcomes.size());
+          List<Tuple> updates = new ArrayList<>(outcomes.size());
+          for (int i = 0; i < outcomes.size(); i++) {
+            if (held.contains(outcomes.get(i).itemId())) {
+              applied.add(outcomes.get(i));
+              updates.add(batch.get(i));
+            }
           }
-        }
-        return applied;
-      }).compose(applied -> signIns.started(conn, applied)); // OAUTH_PENDING: watch and relay link
-    });
+          return (updates.isEmpty() ? Future.succeededFuture(applied)
+              : conn.preparedQuery(sql(SqlQueries.RECORD_OUTCOME)).executeBatch(updates).map(applied))
+              .compose(recorded -> signIns.started(conn, recorded)); // OAUTH_PENDING: watch and relay link
+        }));
   }
 
   // ---- control -------------------------------------------------------------------------------

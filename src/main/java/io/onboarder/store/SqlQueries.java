@@ -80,7 +80,9 @@ final class SqlQueries {
           + "auth_value = CASE WHEN ? = 1 THEN NULL ELSE auth_value END, "
           + "attempts = CASE WHEN ? = 'PENDING' THEN attempts - 1 ELSE attempts END, "
           + "recovered = CASE WHEN ? = 1 THEN 1 ELSE recovered END, lease_owner = NULL, lease_until = NULL, "
-          + "updated_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ? RETURNING id";
+          + "updated_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?";
+  /** The items a node holds now (at most its window), locked against a concurrent takeover. */
+  static final String SELECT_HELD = "SELECT id FROM items WHERE lease_owner = ? AND status = 'RUNNING'{FOR_UPDATE}";
   static final String MARK_CANCEL_REQUESTED = "UPDATE jobs SET cancel_requested = 1 WHERE id = ?";
   static final String MARK_STOPPED = "UPDATE jobs SET stopped = 1 WHERE id = ?";
   static final String CANCEL_UNSTARTED =
