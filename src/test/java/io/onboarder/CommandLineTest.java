@@ -80,9 +80,11 @@ class CommandLineTest {
     }
     String text = out.toString(StandardCharsets.UTF_8);
     assertThat(code).as(text).isZero();
-    assertThat(text).contains("Demo OK.").contains("updateaccountconnectoroauth?id=")
-        .contains("0 new installs").contains("tenant-003  ACTIVE").contains("SETUP_REQUIRED  prerequisite 40")
-        .contains("0 duplicate cycles").contains("0 new cycles, 0 new activations").doesNotContain("demo-api-key-").doesNotContain("demo-password-");
+    assertThat(text).contains("Demo OK.").containsPattern("tenant-001  http://127\\.0\\.0\\.1:\\d+/connect/")
+        .contains("tenant-002  AUTHENTICATED").contains("0 new installs").doesNotContain("demo-api-key-")
+        .doesNotContain("demo-password-")
+        .contains("tenant-003  ACTIVE").contains("SETUP_REQUIRED  prerequisite 40")
+        .contains("0 duplicate cycles").contains("0 new cycles, 0 new activations");
   }
 
   @Test

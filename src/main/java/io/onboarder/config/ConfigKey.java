@@ -42,7 +42,10 @@ public enum ConfigKey {
   HTTP_HEADER_TIMEOUT_MS("http.headerTimeoutMs", "HTTP_HEADER_TIMEOUT_MS"),
   HTTP_BODY_TIMEOUT_MS("http.bodyTimeoutMs", "HTTP_BODY_TIMEOUT_MS"),
   HTTP_MAX_CONNECTIONS("http.maxConnections", "HTTP_MAX_CONNECTIONS"),
-  OAUTH_WATCH_INTERVAL_MS("oauth.watchIntervalMs", "OAUTH_WATCH_INTERVAL_MS");
+  API_PUBLIC_URL("api.publicUrl", "PUBLIC_URL"),
+  LINKS_TTL_HOURS("links.ttlHours", "LINKS_TTL_HOURS"),
+  OAUTH_WATCH_INTERVAL_MS("oauth.watchIntervalMs", "OAUTH_WATCH_INTERVAL_MS"),
+  LINKS_RATE_LIMIT_PER_MINUTE("links.rateLimitPerMinute", "LINKS_RATE_LIMIT_PER_MINUTE");
 
   public final String key;
   public final String env;

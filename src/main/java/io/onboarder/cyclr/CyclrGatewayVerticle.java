@@ -87,6 +87,8 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     MessageConsumer<JsonObject> account = vertx.eventBus().localConsumer(Addresses.GATEWAY_ACCOUNT,
         this::accountStep);
     MessageConsumer<JsonObject> status = vertx.eventBus().localConsumer(Addresses.GATEWAY_STATUS, this::status);
+    MessageConsumer<JsonObject> signIn = vertx.eventBus().localConsumer(Addresses.GATEWAY_SIGNIN,
+        msg -> SignInCalls.handle(flow, msg));
     MessageConsumer<JsonObject> drain = vertx.eventBus().localConsumer(Addresses.GATEWAY_DRAIN, msg -> {
       gate.close("draining");
       msg.reply(new JsonObject().put("inFlight", gate.inFlight()).put("active", active));
@@ -94,7 +96,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     // Cluster-wide: a cancel published on any node reaches every node's gateway.
     MessageConsumer<Object> cancel = vertx.eventBus().consumer(Addresses.GATEWAY_CANCEL, this::cancel);
     return Future.all(List.of(onboard.completion(), account.completion(), status.completion(), drain.completion(),
-            cancel.completion()))
+            cancel.completion(), signIn.completion()))
         .compose(v -> clusterRate.start());
   }
 

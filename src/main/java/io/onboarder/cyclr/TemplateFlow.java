@@ -182,8 +182,8 @@ public final class TemplateFlow {
         continue;
       }
       Object connector = ac.getValue("Connector");
-      chain = chain.compose(v -> onboard.signInLink(account, acId, targetOrigin, req.getString("callbackMessage"),
-          req.getString("username")).map(link -> {
+      chain = chain.compose(v -> onboard.signInLink(account, req.getString("username"), acId, targetOrigin,
+          req.getString("callbackMessage")).map(link -> {
             links.add(link.put("accountConnectorId", acId)
                 .put("connectorId", connector instanceof JsonObject c ? OnboardFlow.longOf(c.getValue("Id"), null) : null)
                 .put("connectorName", ac.getValue("Name") instanceof String n ? n

@@ -233,7 +233,7 @@ public final class AccountSteps extends VerticleBase {
     }
     return vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_ACCOUNT, AccountRequests.of(spec, a, checkOnly),
             TO_GATEWAY)
-        .map(reply -> AccountRequests.outcome(a, reply.body(), checkOnly, settings.oauthWatchIntervalMs()));
+        .map(reply -> AccountRequests.outcome(a, reply.body(), checkOnly, settings.watchIntervalMs()));
   }
 
   private Future<JsonObject> spec(String jobId) {

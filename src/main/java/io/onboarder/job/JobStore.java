@@ -148,4 +148,6 @@ public interface JobStore {
   Future<Map<AccountStatus, Long>> accountCounts(String jobId);
 
   Future<ItemPage> accounts(String jobId, AccountStatus status, int limit, String cursor);
+  /** Relay links and the sign-in watch, in the same database. */
+  io.onboarder.signin.SignInStore signIns();
 }

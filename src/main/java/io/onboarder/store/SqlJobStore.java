@@ -49,12 +49,19 @@ abstract class SqlJobStore implements JobStore {
   protected SecretBox box;
   private final String claimSql;
   private final String claimAccountsSql;
+  private final SqlSignInStore signIns;
 
   SqlJobStore(Vertx vertx, SqlDialect dialect) {
     this.vertx = vertx;
     this.dialect = dialect;
     this.claimSql = SqlQueries.claim(dialect);
     this.claimAccountsSql = SqlQueries.claimAccounts(dialect);
+    this.signIns = new SqlSignInStore(this);
+  }
+
+  @Override
+  public io.onboarder.signin.SignInStore signIns() {
+    return signIns;
   }
 
   /** Runs {@code work} in one transaction on one connection. */
@@ -335,7 +342,7 @@ abstract class SqlJobStore implements JobStore {
               : conn.preparedQuery(sql(SqlQueries.RECORD_OUTCOME)).executeBatch(updates).mapEmpty())
               .compose(v -> accounts.isEmpty() ? Future.succeededFuture()
                   : conn.preparedQuery(sql(SqlQueries.ACCOUNT_ITEMS_DONE)).executeBatch(accounts).mapEmpty())
-              .map(applied);
+              .compose(v -> signIns.started(conn, applied)); // OAUTH_PENDING: watch and relay link
         }));
   }
 
@@ -359,6 +366,7 @@ abstract class SqlJobStore implements JobStore {
             + "; there is nothing to cancel.");
       }
       return conn.preparedQuery(sql(SqlQueries.MARK_CANCEL_REQUESTED)).execute(Tuple.of(jobId))
+          .compose(v -> signIns.revoke(conn, jobId)) // a cancelled job's sign-in links stop working
           .compose(v -> cancelUnstarted(conn, jobId));
     }));
   }
@@ -463,26 +471,37 @@ abstract class SqlJobStore implements JobStore {
         ? pool.preparedQuery(sql(SqlQueries.SELECT_ITEMS)).execute(Tuple.of(jobId, after, (long) limit + 1))
         : pool.preparedQuery(sql(SqlQueries.SELECT_ITEMS_BY_STATUS)).execute(Tuple.of(jobId, status.name(), after,
             (long) limit + 1));
-    return rows.map(rs -> {
-      JsonArray items = new JsonArray();
+    return rows.compose(rs -> {
+      List<Row> page = new ArrayList<>(limit);
       String next = null;
-      long last = 0;
       for (Row r : rs) {
-        if (items.size() == limit) {
-          next = String.valueOf(last);
+        if (page.size() == limit) {
+          next = String.valueOf(page.get(page.size() - 1).getLong("id"));
           break;
         }
-        last = r.getLong("id");
-        items.add(itemJson(r));
+        page.add(r);
       }
-      return new ItemPage(items, next);
+      String nextCursor = next;
+      long from = page.isEmpty() ? 1 : page.get(0).getLong("id");
+      long to = page.isEmpty() ? 0 : page.get(page.size() - 1).getLong("id");
+      return signIns.linksOf(jobId, from, to).map(links -> {
+        JsonArray items = new JsonArray();
+        page.forEach(r -> items.add(itemJson(r, links.get(r.getLong("id")))));
+        return new ItemPage(items, nextCursor);
+      });
     });
   }
 
-  private static JsonObject itemJson(Row r) {
+  /** {@code link}: the item's live relay link {url, expiresAt}, or null. */
+  private static JsonObject itemJson(Row r, JsonObject link) {
     String spec = r.getString("spec");
     String error = r.getString("error");
-    String url = r.getString("oauth_url");
+    String cyclrUrl = r.getString("oauth_url");
+    JsonObject oauth = link != null
+        ? new JsonObject().put("url", link.getString("url")).put("cyclrUrl", cyclrUrl)
+            .put("expiresAt", link.getString("expiresAt"))
+        : cyclrUrl == null ? null : new JsonObject().put("url", cyclrUrl).put("cyclrUrl", cyclrUrl)
+            .put("expiresAt", r.getString("oauth_expires_at"));
     JsonObject item = new JsonObject()
         .put("id", String.valueOf(r.getLong("id")))
         .put("account", r.getString("account"))
@@ -490,8 +509,7 @@ abstract class SqlJobStore implements JobStore {
         .put("status", r.getString("status"))
         .put("attempts", r.getInteger("attempts"))
         .put("accountConnectorId", r.getLong("account_connector_id"))
-        .put("oauth", url == null ? null : new JsonObject().put("url", url)
-            .put("expiresAt", r.getString("oauth_expires_at")))
+        .put("oauth", oauth)
         .put("error", error == null ? null : new JsonObject(error));
     if (spec != null) {
       JsonObject s = new JsonObject(spec);
