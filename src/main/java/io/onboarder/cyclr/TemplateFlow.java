@@ -166,13 +166,18 @@ public final class TemplateFlow {
     });
   }
 
-  /** Sign-in links for the template's connectors that need one and got none yet. */
+  /**
+   * The template's connectors that need a sign-in and that no item of the job stands for yet: each becomes an
+   * OAUTH_PENDING item. Cyclr's one-time link is minted here unless relay links are on ({@code mintSignIn} false:
+   * the relay link mints it when the tenant clicks Connect).
+   */
   private Future<JsonArray> links(JsonObject req, String account, Unmet unmet, boolean dryRun) {
     JsonArray links = new JsonArray();
     String targetOrigin = req.getString("targetOrigin");
     if (dryRun || targetOrigin == null || unmet.signIns().isEmpty()) {
       return Future.succeededFuture(links);
     }
+    boolean mint = req.getBoolean("mintSignIn", true);
     Set<String> linked = new HashSet<>();
     req.getJsonArray("linked", new JsonArray()).forEach(o -> linked.add(String.valueOf(o)));
     Future<Void> chain = Future.succeededFuture();
@@ -182,14 +187,14 @@ public final class TemplateFlow {
         continue;
       }
       Object connector = ac.getValue("Connector");
-      chain = chain.compose(v -> onboard.signInLink(account, req.getString("username"), acId, targetOrigin,
-          req.getString("callbackMessage")).map(link -> {
-            links.add(link.put("accountConnectorId", acId)
-                .put("connectorId", connector instanceof JsonObject c ? OnboardFlow.longOf(c.getValue("Id"), null) : null)
-                .put("connectorName", ac.getValue("Name") instanceof String n ? n
-                    : connector instanceof JsonObject c && c.getValue("Name") instanceof String n ? n : null));
-            return null;
-          }));
+      chain = chain.compose(v -> (mint ? onboard.signInLink(account, req.getString("username"), acId, targetOrigin,
+          req.getString("callbackMessage")) : Future.succeededFuture(new JsonObject())).map(l -> {
+        links.add(l.put("accountConnectorId", acId)
+            .put("connectorId", connector instanceof JsonObject c ? OnboardFlow.longOf(c.getValue("Id"), null) : null)
+            .put("connectorName", connector instanceof JsonObject c && c.getValue("Name") instanceof String n ? n
+                : ac.getValue("Name") instanceof String n ? n : null));
+        return null;
+      }));
     }
     return chain.map(links);
   }

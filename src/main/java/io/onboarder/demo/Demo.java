@@ -153,7 +153,8 @@ public final class Demo implements Callable<Integer> {
     say("  took        %.1f s", (System.nanoTime() - t0) / 1e9);
     boolean ok = "SUCCEEDED".equals(first.getString("status")) && "SUCCEEDED".equals(second.getString("status"))
         && extra == 0 && duplicates == 0 && signedIn.size() >= expectedSignIns
-        && firstNow.getJsonObject("counts").getLong("AUTHENTICATED") == expectedSignIns
+        // (tenant-003's sign-in for its template is the same Salesforce connector: the first job sees it too)
+        && firstNow.getJsonObject("counts").getLong("AUTHENTICATED") >= expectedSignIns
         && templatesOk && cyclr.stats().duplicateCycles() == 0;
     say(ok ? "Demo OK." : "Demo FAILED.");
     return ok;
@@ -216,17 +217,22 @@ public final class Demo implements Callable<Integer> {
             a.getString("status"), detail(a));
       }
     }
-    JsonObject link = links.stream().filter(l -> "tenant-003".equals(l.getString("account"))
-        && l.getValue("itemId") == null).findFirst().orElse(null);
+    JsonObject link = links.stream().filter(l -> "tenant-003".equals(l.getString("account"))).findFirst()
+        .orElse(null);
     if (link == null) {
       say("no sign-in link was published for tenant-003");
       return false;
     }
     say("");
-    say("tenant-003 gets its link on %s and signs in; nobody submits anything again:", Addresses.EVENTS_OAUTH);
-    HttpResponse<Buffer> r = http.getAbs(link.getString("url")).followRedirects(false).send()
-        .await(10, TimeUnit.SECONDS);
-    say("  tenant-003  -> HTTP %d; the sign-in watch notices it and activates the cycle", r.statusCode());
+    say("The template brought tenant-003 a Salesforce connector to sign in to: an item of the job, OAUTH_PENDING,");
+    say("with its own link on %s. tenant-003 opens it, clicks Connect and signs in:", Addresses.EVENTS_OAUTH);
+    String url = link.getString("url");
+    HttpResponse<Buffer> connect = browse(http, "POST", url);
+    HttpResponse<Buffer> atCyclr = browse(http, "GET", connect.getHeader("Location"));
+    HttpResponse<Buffer> back = atCyclr.getHeader("Location") != null && atCyclr.getHeader("Location").equals(url
+        + "/done") ? browse(http, "GET", url + "/done") : atCyclr;
+    say("  tenant-003  Connect -> %d, Cyclr -> %d, back -> %d; the item turns AUTHENTICATED and the cycle is "
+        + "activated, nobody submits anything again", connect.statusCode(), atCyclr.statusCode(), back.statusCode());
     JsonObject signedIn = null;
     long deadline = System.currentTimeMillis() + 60_000;
     while (System.currentTimeMillis() < deadline && signedIn == null) {

@@ -7,12 +7,15 @@ import io.vertx.core.json.JsonObject;
  * What became of one claimed account step. {@code handBack}: nothing is decided, the account goes
  * back as it was (due again at once; {@code recovered} if a template install may have been sent).
  * {@code nextCheckMs}: when the account is due again (null: not by time). {@code watchForMs}: how long
- * a sign-in watch lasts from its first check (kept once set; null ends the watch). {@code newLinks}:
- * sign-in links minted by this step, published after the write.
+ * a watch for Cyclr to catch up lasts from its first check (kept once set; null ends it).
+ * {@code signIns}: the sign-in items the account has already ({"itemId","accountConnectorId",
+ * "connectorId","connectorName"}); {@code newSignIns}: connectors the template brought that the tenant must
+ * sign in to ({"accountConnectorId","connectorId","connectorName","url"?,"expiresAt"?}): the store turns each
+ * into an OAUTH_PENDING item of the job, with its link and watch, like an installed OAuth connector.
  */
 public record AccountOutcome(long id, String jobId, String account, AccountStatus previous, AccountStatus status,
                              AccountPhase phase, String cycleId, JsonArray prerequisites, JsonArray signIns,
-                             JsonArray newLinks, JsonObject error, Long nextCheckMs, Long watchInterval,
+                             JsonArray newSignIns, JsonObject error, Long nextCheckMs, Long watchInterval,
                              Long watchForMs, boolean handBack, boolean recovered) {
 
   public boolean statusChanged() {

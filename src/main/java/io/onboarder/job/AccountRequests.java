@@ -1,21 +1,20 @@
 package io.onboarder.job;
 
+import io.onboarder.signin.SignInPolicy;
+import io.onboarder.signin.WatchSchedule;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The gateway's request for one account step, and its reply turned into an {@link AccountOutcome}: where
- * the account goes next, and when a sign-in watch checks it again.
+ * the account goes next, and when it is checked again.
  */
 final class AccountRequests {
-  /** How long a sign-in watch lasts from its first check: as long as a relay link (7 days). */
-  static final long WATCH_FOR_MS = 7L * 24 * 3600 * 1000;
-  /** The watch backs off to at most 15 min, and never beyond 30 times its first interval (time runs fast in tests). */
-  static final long WATCH_MAX_INTERVAL_MS = 15 * 60_000;
-
   private AccountRequests() {}
 
-  static JsonObject of(JsonObject spec, ClaimedAccount a, boolean checkOnly) {
+  /** {@code mintSignIn}: false with relay links, whose Cyclr token is minted only when the tenant clicks Connect. */
+  static JsonObject of(JsonObject spec, ClaimedAccount a, boolean checkOnly, boolean mintSignIn) {
     JsonObject oauth = spec.getJsonObject("oauth", new JsonObject());
     JsonObject options = spec.getJsonObject("options", new JsonObject());
     return new JsonObject()
@@ -31,10 +30,15 @@ final class AccountRequests {
         .put("linked", a.linked())
         .put("targetOrigin", oauth.getString("targetOrigin"))
         .put("callbackMessage", oauth.getString("callbackMessage"))
-        .put("username", oauth.getString("username"));
+        .put("username", oauth.getString("username"))
+        .put("mintSignIn", mintSignIn);
   }
 
-  static AccountOutcome outcome(ClaimedAccount a, JsonObject r, boolean checkOnly, long watchIntervalMs) {
+  /**
+   * {@code policy}: the sign-in watch's schedule and the links' lifetime, which also pace and bound the wait for
+   * Cyclr to catch up (a connector signed in that a prerequisite still names).
+   */
+  static AccountOutcome outcome(ClaimedAccount a, JsonObject r, boolean checkOnly, SignInPolicy policy) {
     if (Boolean.TRUE.equals(r.getValue("handBack"))) {
       return AccountOutcome.handBack(a, a.recovered() || Boolean.TRUE.equals(r.getValue("recovered")));
     }
@@ -45,8 +49,7 @@ final class AccountRequests {
     }
     String cycleId = r.getString("cycleId") != null ? r.getString("cycleId") : a.cycleId();
     JsonArray links = r.getJsonArray("links", new JsonArray());
-    JsonArray signIns = a.signIns() == null ? new JsonArray() : a.signIns().copy();
-    links.forEach(signIns::add);
+    JsonArray signIns = a.signIns() == null ? new JsonArray() : a.signIns();
     JsonArray prerequisites = r.getJsonArray("prerequisites", new JsonArray());
     JsonObject error = r.getJsonObject("error");
     if (checkOnly) {
@@ -54,18 +57,25 @@ final class AccountRequests {
       return new AccountOutcome(a.id(), a.jobId(), a.account(), a.status(), status, AccountPhase.HALTED, cycleId,
           prerequisites, signIns, links, error, null, null, null, false, false);
     }
+    if (status == AccountStatus.WAITING && !links.isEmpty()) {
+      // The tenant must sign in to connectors the template brought: their new items hold the account.
+      return new AccountOutcome(a.id(), a.jobId(), a.account(), a.status(), status, AccountPhase.SIGN_IN, cycleId,
+          prerequisites, signIns, links, error, null, null, null, false, false);
+    }
     if (r.getBoolean("watch", false)) {
       if (a.phase() == AccountPhase.WATCH && a.watchUntil() != null && a.nowMs() >= a.watchUntil()) {
         return new AccountOutcome(a.id(), a.jobId(), a.account(), a.status(), AccountStatus.WAITING,
             AccountPhase.DONE, cycleId, prerequisites, signIns, links, AccountOutcome.error("SIGN_IN_WATCH_ENDED",
-            "No sign-in within 7 days: the service stopped checking. Retry the job to check again and send fresh "
-                + "sign-in links."), null, null, null, false, false);
+            "Cyclr still lists a sign-in as missing after the links' lifetime: the service stopped checking. "
+                + "Retry the job to check again."), null, null, null, false, false);
       }
-      long maxInterval = Math.min(WATCH_MAX_INTERVAL_MS, 30 * watchIntervalMs);
-      long next = a.phase() != AccountPhase.WATCH || a.watchInterval() == null ? watchIntervalMs
-          : Math.min(maxInterval, a.watchInterval() * 2);
+      WatchSchedule schedule = policy.schedule();
+      long next = a.phase() != AccountPhase.WATCH || a.watchInterval() == null ? schedule.firstMs()
+          : schedule.after(a.watchInterval());
       return new AccountOutcome(a.id(), a.jobId(), a.account(), a.status(), AccountStatus.WAITING,
-          AccountPhase.WATCH, cycleId, prerequisites, signIns, links, error, next, next, WATCH_FOR_MS, false, false);
+          AccountPhase.WATCH, cycleId, prerequisites, signIns, links, error,
+          WatchSchedule.jittered(next, ThreadLocalRandom.current()::nextDouble), next, policy.linkTtlMs(), false,
+          false);
     }
     return new AccountOutcome(a.id(), a.jobId(), a.account(), a.status(), status, AccountPhase.DONE, cycleId,
         prerequisites, signIns, links, error, null, null, null, false, false);

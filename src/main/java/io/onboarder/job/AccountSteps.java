@@ -3,6 +3,7 @@ package io.onboarder.job;
 import io.onboarder.bus.Addresses;
 import io.onboarder.config.Settings;
 import io.onboarder.metrics.Metrics;
+import io.onboarder.signin.SignInPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -52,6 +53,7 @@ public final class AccountSteps extends VerticleBase {
   private final NodeState node;
   private final int maxInFlight;
   private final long leaseMs;
+  private final SignInPolicy signInPolicy;
   private final List<AccountOutcome> buffer = new ArrayList<>();
   /** Job specs (immutable) by id, most recently used last. */
   private final Map<String, JsonObject> specs = new LinkedHashMap<>(16, 0.75f, true) {
@@ -79,6 +81,7 @@ public final class AccountSteps extends VerticleBase {
     this.store = store;
     this.node = node;
     this.leaseMs = settings.leaseMs();
+    this.signInPolicy = settings.signInPolicy();
     // An account step is a few calls in a row (cycles, install, prerequisites, activation), with store and
     // event-bus work in between: like the items' window, three steps per request slot keep every slot busy
     // when only account steps are left. Memory stays bounded by the window.
@@ -231,9 +234,9 @@ public final class AccountSteps extends VerticleBase {
       return Future.succeededFuture(AccountOutcome.decided(a, AccountStatus.FAILED, AccountPhase.DONE,
           AccountOutcome.error("INTERNAL", "the job has no template")));
     }
-    return vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_ACCOUNT, AccountRequests.of(spec, a, checkOnly),
-            TO_GATEWAY)
-        .map(reply -> AccountRequests.outcome(a, reply.body(), checkOnly, settings.watchIntervalMs()));
+    return vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_ACCOUNT, AccountRequests.of(spec, a, checkOnly,
+            !signInPolicy.relayLinks()), TO_GATEWAY)
+        .map(reply -> AccountRequests.outcome(a, reply.body(), checkOnly, signInPolicy));
   }
 
   private Future<JsonObject> spec(String jobId) {
@@ -280,7 +283,9 @@ public final class AccountSteps extends VerticleBase {
         vertx.setTimer(500, t -> flush());
         return Future.failedFuture(ar.cause());
       }
-      List<AccountOutcome> applied = ar.result();
+      List<AccountOutcome> applied = ar.result().applied();
+      // Sign-ins the templates brought: published like any OAUTH_PENDING item (item event, link on .oauth).
+      ar.result().signIns().forEach(events::outcome);
       if (applied.size() < batch.size()) {
         log.warn("{} account outcome(s) arrived after their lease was taken over by another node",
             batch.size() - applied.size());
@@ -289,9 +294,6 @@ public final class AccountSteps extends VerticleBase {
       for (AccountOutcome o : applied) {
         if (o.statusChanged()) {
           events.account(o);
-        }
-        if (o.newLinks() != null) {
-          o.newLinks().forEach(l -> events.accountSignIn(o, (JsonObject) l));
         }
         touched.add(o.jobId());
         if (o.handBack()) {

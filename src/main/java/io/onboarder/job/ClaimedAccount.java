@@ -14,19 +14,24 @@ public record ClaimedAccount(long id, String jobId, String account, AccountStatu
                              String cycleId, JsonArray signIns, int attempts, boolean recovered, boolean halted,
                              Long watchInterval, Long watchUntil, long nowMs, List<ItemState> items) {
 
-  /** One item of the account in the job: its status name (a status this build may not know) and error code. */
-  public record ItemState(String status, String errorCode) {}
+  /**
+   * One item of the account in the job: its status name (a status this build may not know), error code, and
+   * account connector id.
+   */
+  public record ItemState(String status, String errorCode, Long accountConnectorId) {
+    public ItemState(String status, String errorCode) {
+      this(status, errorCode, null);
+    }
+  }
 
-  /** Account connector ids a sign-in link was already sent for (so a re-check does not send another). */
+  /**
+   * Account connectors an item of the job already stands for (installed by the job, or a sign-in the template
+   * brought): a re-check sends no second sign-in link for them.
+   */
   public JsonArray linked() {
     JsonArray ids = new JsonArray();
-    if (signIns != null) {
-      signIns.forEach(o -> {
-        if (o instanceof io.vertx.core.json.JsonObject l && l.getValue("accountConnectorId") != null) {
-          ids.add(l.getValue("accountConnectorId"));
-        }
-      });
-    }
+    items.stream().map(ItemState::accountConnectorId).filter(java.util.Objects::nonNull).distinct()
+        .forEach(ids::add);
     return ids;
   }
 }

@@ -96,23 +96,6 @@ public final class JobEvents {
         .putNull("error"));
   }
 
-  /**
-   * A sign-in link for a connector a template brought into an account: on {@code onboarder.events.oauth} like
-   * an item's link, with no itemId and the cycle it belongs to.
-   */
-  void accountSignIn(AccountOutcome o, JsonObject link) {
-    bus.publish(Addresses.EVENTS_OAUTH, new JsonObject()
-        .put("jobId", o.jobId())
-        .putNull("itemId")
-        .put("account", o.account())
-        .put("connectorId", link.getValue("connectorId"))
-        .put("connectorName", link.getString("connectorName"))
-        .put("accountConnectorId", link.getValue("accountConnectorId"))
-        .put("url", link.getString("url"))
-        .put("expiresAt", link.getString("expiresAt"))
-        .put("cycleId", o.cycleId()));
-  }
-
   /** Tells every node's dispatcher that a job may have claimable items (or may be finishable). */
   void work(String jobId) {
     bus.publish(Addresses.JOBS_WORK, new JsonObject().put("jobId", jobId));

@@ -23,6 +23,9 @@ public interface JobStore {
   /** An account of a job with a template that a bulk operation or a lease sweep changed. */
   record AccountChanged(String jobId, String account, AccountStatus status) {}
 
+  /** Account outcomes recorded, and the sign-in items they added (with their links), for events. */
+  record RecordedAccounts(List<AccountOutcome> applied, List<ItemOutcome> signIns) {}
+
   /** What a retry re-opened: FAILED items (PENDING again), and accounts re-run or re-checked. */
   record Retried(List<Changed> items, List<AccountChanged> accounts) {
     public boolean isEmpty() {
@@ -130,8 +133,12 @@ public interface JobStore {
    */
   Future<List<ClaimedAccount>> claimAccounts(String node, int max, long leaseMs);
 
-  /** Records account outcomes of accounts {@code node} still holds, in one transaction; returns those applied. */
-  Future<List<AccountOutcome>> recordAccounts(String node, List<AccountOutcome> outcomes);
+  /**
+   * Records account outcomes of accounts {@code node} still holds, in one transaction; returns those applied.
+   * A connector the template brought that the tenant must sign in to becomes an OAUTH_PENDING item of the job
+   * (once per account connector and job), whose watch and relay link start as for any OAUTH_PENDING item.
+   */
+  Future<RecordedAccounts> recordAccounts(String node, List<AccountOutcome> outcomes);
 
   /** Account steps whose lease expired (their node died) become due again, recovered; returns them. */
   Future<List<AccountChanged>> releaseExpiredAccounts();

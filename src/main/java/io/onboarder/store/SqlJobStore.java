@@ -516,6 +516,10 @@ abstract class SqlJobStore implements JobStore {
       if (s.containsKey("installName")) {
         item.put("installName", s.getString("installName"));
       }
+      if (s.containsKey("cycleId")) {
+        // A sign-in that the job's template brought into the account (not installed by an item).
+        item.put("cycleId", s.getString("cycleId"));
+      }
     }
     return item;
   }
@@ -544,7 +548,8 @@ abstract class SqlJobStore implements JobStore {
       states.add(conn.preparedQuery(itemsSql).execute(Tuple.of(r.getString("job_id"), r.getString("account")))
           .map(items -> {
             List<ClaimedAccount.ItemState> out = new ArrayList<>(items.size());
-            items.forEach(i -> out.add(new ClaimedAccount.ItemState(i.getString("status"), errorCode(i))));
+            items.forEach(i -> out.add(new ClaimedAccount.ItemState(i.getString("status"), errorCode(i),
+                i.getLong("account_connector_id"))));
             return out;
           }));
     }
@@ -576,38 +581,87 @@ abstract class SqlJobStore implements JobStore {
   }
 
   @Override
-  public Future<List<AccountOutcome>> recordAccounts(String node, List<AccountOutcome> outcomes) {
+  public Future<RecordedAccounts> recordAccounts(String node, List<AccountOutcome> outcomes) {
     if (outcomes.isEmpty()) {
-      return Future.succeededFuture(List.of());
+      return Future.succeededFuture(new RecordedAccounts(List.of(), List.of()));
     }
     String now = Instant.now().toString();
-    String recordSql = sql(SqlQueries.RECORD_ACCOUNT);
     return inTransaction(conn -> {
-      List<Future<Boolean>> done = new ArrayList<>(outcomes.size());
+      List<AccountOutcome> applied = new ArrayList<>(outcomes.size());
+      List<ItemOutcome> signIns = new ArrayList<>();
+      Future<Void> chain = Future.succeededFuture();
       for (AccountOutcome o : outcomes) {
-        int keep = o.handBack() ? 1 : 0;
-        boolean watching = o.watchForMs() != null;
-        done.add(conn.preparedQuery(recordSql).execute(Tuple.from(new Object[] {
-            o.status().name(), o.phase().name(), o.cycleId(),
-            keep, o.prerequisites() == null ? null : o.prerequisites().encode(),
-            keep, o.signIns() == null || o.signIns().isEmpty() ? null : o.signIns().encode(),
-            keep, o.error() == null ? null : o.error().encode(),
-            o.phase().name(), o.phase().name(), o.nextCheckMs(),
-            keep, o.watchInterval(),
-            keep, watching ? 1 : 0, o.watchForMs(),
-            keep, o.recovered() ? 1 : 0,
-            keep, now, o.id(), node})).map(rows -> rows.size() == 1));
-      }
-      return Future.all(done).map(all -> {
-        List<AccountOutcome> applied = new ArrayList<>(outcomes.size());
-        for (int i = 0; i < outcomes.size(); i++) {
-          if (done.get(i).result()) {
-            applied.add(outcomes.get(i));
+        chain = chain.compose(v -> recordAccount(conn, node, o, now).map(items -> {
+          if (items != null) {
+            applied.add(o);
+            signIns.addAll(items);
           }
-        }
-        return applied;
-      });
+          return null;
+        }));
+      }
+      return chain.map(v -> new RecordedAccounts(applied, signIns));
     });
+  }
+
+  /**
+   * One account outcome: its sign-in items first (so that the account's own update sees them), then the account.
+   * Null when the node no longer holds the account (nothing written); else the sign-in items added.
+   */
+  private Future<List<ItemOutcome>> recordAccount(SqlConnection conn, String node, AccountOutcome o, String now) {
+    boolean addsSignIns = !o.handBack() && o.newSignIns() != null && !o.newSignIns().isEmpty();
+    Future<List<ItemOutcome>> items = !addsSignIns ? Future.succeededFuture(List.of())
+        : conn.preparedQuery(sql(SqlQueries.ACCOUNT_HELD)).execute(Tuple.of(o.id(), node))
+            .compose(held -> held.size() == 0 ? Future.succeededFuture((List<ItemOutcome>) null)
+                : insertSignIns(conn, o, now));
+    return items.compose(added -> {
+      if (added == null) {
+        return Future.succeededFuture(null);
+      }
+      JsonArray signIns = o.signIns() == null ? new JsonArray() : o.signIns().copy();
+      added.forEach(i -> signIns.add(new JsonObject().put("itemId", String.valueOf(i.itemId()))
+          .put("accountConnectorId", i.accountConnectorId()).put("connectorId", i.connectorId())
+          .put("connectorName", i.connectorName())));
+      int keep = o.handBack() ? 1 : 0;
+      boolean watching = o.watchForMs() != null;
+      return conn.preparedQuery(sql(SqlQueries.RECORD_ACCOUNT)).execute(Tuple.from(new Object[] {
+              o.status().name(), o.phase().name(), o.cycleId(),
+              keep, o.prerequisites() == null ? null : o.prerequisites().encode(),
+              keep, signIns.isEmpty() ? null : signIns.encode(),
+              keep, o.error() == null ? null : o.error().encode(),
+              o.phase().name(), o.phase().name(), o.nextCheckMs(),
+              keep, o.watchInterval(),
+              keep, watching ? 1 : 0, o.watchForMs(),
+              keep, o.recovered() ? 1 : 0,
+              keep, now, o.id(), node}))
+          .map(rows -> rows.size() == 1 ? added : null);
+    });
+  }
+
+  /** The template's sign-ins that no item of the job stands for yet become OAUTH_PENDING items, watched and linked. */
+  private Future<List<ItemOutcome>> insertSignIns(SqlConnection conn, AccountOutcome o, String now) {
+    List<ItemOutcome> added = new ArrayList<>();
+    String spec = new JsonObject().put("cycleId", o.cycleId()).encode();
+    Future<Void> chain = Future.succeededFuture();
+    for (Object entry : o.newSignIns()) {
+      JsonObject l = (JsonObject) entry;
+      Long acId = l.getLong("accountConnectorId");
+      chain = chain.compose(v -> conn.preparedQuery(sql(SqlQueries.ITEM_FOR_ACCOUNT_CONNECTOR))
+          .execute(Tuple.of(o.jobId(), o.account(), acId))
+          .compose(existing -> existing.size() > 0 ? Future.succeededFuture()
+              : conn.preparedQuery(sql(SqlQueries.INSERT_SIGN_IN_ITEM)).execute(Tuple.from(new Object[] {
+                  o.jobId(), o.account(), spec, l.getLong("connectorId"), acId, l.getString("connectorName"),
+                  l.getString("url"), l.getString("expiresAt"), now}))
+                  .map(rows -> {
+                    added.add(new ItemOutcome(rows.iterator().next().getLong("id"), o.jobId(), o.account(),
+                        ItemStatus.OAUTH_PENDING, l.getLong("connectorId"), l.getString("connectorName"), acId,
+                        l.getString("url"), l.getString("expiresAt"), null, false));
+                    return null;
+                  })));
+    }
+    return chain.compose(v -> added.isEmpty() ? Future.succeededFuture(added)
+        : conn.preparedQuery(sql(SqlQueries.ADD_TO_TOTAL)).execute(Tuple.of(added.size(), o.jobId()))
+            // Their watch starts and, with relay links, their link is issued, as for an installed OAuth connector.
+            .compose(x -> signIns.started(conn, added)));
   }
 
   @Override

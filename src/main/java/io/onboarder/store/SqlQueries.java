@@ -178,14 +178,29 @@ final class SqlQueries {
   }
 
   /** Parameters: jobId, account: the account's items in its job, for the decision to go on. */
-  static final String ACCOUNT_ITEM_STATES = "SELECT status, CASE WHEN status = 'CANCELLED' THEN error END AS error "
-      + "FROM items WHERE job_id = ? AND account = ?";
+  static final String ACCOUNT_ITEM_STATES = "SELECT status, CASE WHEN status = 'CANCELLED' THEN error END AS error, "
+      + "account_connector_id FROM items WHERE job_id = ? AND account = ?";
+
+  /**
+   * A connector the template brought that the tenant must sign in to becomes an item of the job, OAUTH_PENDING
+   * from the start: it gets its link, watch, events and webhooks exactly like an installed OAuth connector.
+   * Parameters: jobId, account, spec, connectorId, accountConnectorId, connectorName, oauthUrl, oauthExpiresAt, now.
+   */
+  static final String INSERT_SIGN_IN_ITEM = "INSERT INTO items (job_id, account, spec, status, attempts, connector_id, "
+      + "account_connector_id, connector_name, oauth_url, oauth_expires_at, updated_at) "
+      + "VALUES (?, ?, ?, 'OAUTH_PENDING', 0, ?, ?, ?, ?, ?, ?) RETURNING id";
+  /** Parameters: jobId, account, accountConnectorId: an item of the job stands for it already. */
+  static final String ITEM_FOR_ACCOUNT_CONNECTOR =
+      "SELECT id FROM items WHERE job_id = ? AND account = ? AND account_connector_id = ? LIMIT 1";
+  static final String ACCOUNT_HELD = "SELECT id FROM accounts WHERE id = ? AND lease_owner = ?{FOR_UPDATE}";
+  /** Parameters: n, jobId: the job's total counts the sign-in items its template added. */
+  static final String ADD_TO_TOTAL = "UPDATE jobs SET total = total + ? WHERE id = ?";
 
   /**
    * Parameters: status, phase, cycleId, keep, prerequisites, keep, signins, keep, error, phase, phase, nextCheckMs,
    * keep, watchInterval, keep, watching, watchForMs, keep, recovered, keep, now, id, node. {@code keep} = 1 for a
    * hand-back (the account stays as it was). A WAITING phase whose wait is already over is due at once, whatever
-   * the step thought: an item may have finished while it ran.
+   * the step thought: an item may have finished while it ran. (Sign-in items are inserted before this.)
    */
   static final String RECORD_ACCOUNT =
       "UPDATE accounts SET status = ?, phase = ?, cycle_id = COALESCE(?, cycle_id), "

@@ -59,39 +59,45 @@ class AccountReadinessTest {
     assertThat(AccountReadiness.READY.contains("AUTHENTICATED")).isEqualTo(authenticatedExists);
   }
 
+  private static final io.onboarder.signin.SignInPolicy POLICY = new io.onboarder.signin.SignInPolicy(null,
+      7 * 24 * 3_600_000L, 1_000, 15 * 60_000L);
+
   private static ClaimedAccount watching(Long interval, Long watchUntil, long now) {
-    return new ClaimedAccount(1, "job", "acct", AccountStatus.WAITING, AccountPhase.WATCH, "cyc",
-        new JsonArray().add(new JsonObject().put("accountConnectorId", 5)), 3, false, false, interval, watchUntil, now,
-        List.of(new ClaimedAccount.ItemState("INSTALLED", null)));
+    return new ClaimedAccount(1, "job", "acct", AccountStatus.WAITING, AccountPhase.WATCH, "cyc", null, 3, false,
+        false, interval, watchUntil, now, List.of(new ClaimedAccount.ItemState("INSTALLED", null)));
   }
 
   private static final JsonObject STILL_WAITING = new JsonObject().put("status", "WAITING").put("watch", true)
       .put("cycleId", "cyc").put("links", new JsonArray());
 
   @Test
-  void theSignInWatchBacksOffFromItsFirstIntervalToThirtyTimesItAtMostAndKeepsItsLinks() {
+  void aConnectorTheTemplateBroughtWaitsAsASignInItemNotAsAWatch() {
     ClaimedAccount first = new ClaimedAccount(1, "job", "acct", AccountStatus.WAITING, AccountPhase.ITEMS, null, null,
         1, false, false, null, null, 0, List.of());
     AccountOutcome o = AccountRequests.outcome(first, STILL_WAITING.copy().put("links", new JsonArray()
-        .add(new JsonObject().put("accountConnectorId", 5).put("url", "u"))), false, 1_000);
+        .add(new JsonObject().put("accountConnectorId", 5).put("url", "u"))), false, POLICY);
+    assertThat(o.phase()).isEqualTo(AccountPhase.SIGN_IN);
+    assertThat(o.nextCheckMs()).isNull();
+    assertThat(o.newSignIns()).hasSize(1);
+  }
+
+  @Test
+  void waitingForCyclrToCatchUpBacksOffLikeTheSignInWatchAndEndsWithTheLinksLifetime() {
+    AccountOutcome o = AccountRequests.outcome(new ClaimedAccount(1, "job", "acct", AccountStatus.WAITING,
+        AccountPhase.ITEMS, null, null, 1, false, false, null, null, 0, List.of()), STILL_WAITING, false, POLICY);
     assertThat(o.phase()).isEqualTo(AccountPhase.WATCH);
-    assertThat(o.nextCheckMs()).isEqualTo(1_000);
-    assertThat(o.watchForMs()).isEqualTo(AccountRequests.WATCH_FOR_MS);
-    assertThat(o.signIns()).hasSize(1);
-    assertThat(o.newLinks()).hasSize(1);
-    assertThat(AccountRequests.outcome(watching(1_000L, 10L, 5), STILL_WAITING, false, 1_000).nextCheckMs())
+    assertThat(o.watchInterval()).isEqualTo(1_000);
+    assertThat(o.nextCheckMs()).isBetween(900L, 1_100L);
+    assertThat(o.watchForMs()).isEqualTo(POLICY.linkTtlMs());
+    assertThat(AccountRequests.outcome(watching(1_000L, 10L, 5), STILL_WAITING, false, POLICY).watchInterval())
         .isEqualTo(2_000);
-    assertThat(AccountRequests.outcome(watching(16_000L, 10L, 5), STILL_WAITING, false, 1_000).nextCheckMs())
-        .isEqualTo(30_000);
-    assertThat(AccountRequests.outcome(watching(600_000L, 10L, 5), STILL_WAITING, false, 30_000).nextCheckMs())
+    assertThat(AccountRequests.outcome(watching(600_000L, 10L, 5), STILL_WAITING, false, POLICY).watchInterval())
         .as("15 min at most").isEqualTo(900_000);
-    assertThat(AccountRequests.outcome(watching(600_000L, 10L, 5), STILL_WAITING, false, 30_000).signIns())
-        .as("earlier links are kept").hasSize(1);
   }
 
   @Test
   void aWatchThatRanOutEndsWaitingWithAClearCodeThatRetryCanReopen() {
-    AccountOutcome o = AccountRequests.outcome(watching(900_000L, 1_000L, 1_000), STILL_WAITING, false, 30_000);
+    AccountOutcome o = AccountRequests.outcome(watching(900_000L, 1_000L, 1_000), STILL_WAITING, false, POLICY);
     assertThat(o.phase()).isEqualTo(AccountPhase.DONE);
     assertThat(o.status()).isEqualTo(AccountStatus.WAITING);
     assertThat(o.error().getString("code")).isEqualTo("SIGN_IN_WATCH_ENDED");
@@ -101,7 +107,7 @@ class AccountReadinessTest {
   @Test
   void aHandBackKeepsTheAccountAsItWasAndRemembersAnInstallThatMayHaveBeenSent() {
     AccountOutcome o = AccountRequests.outcome(watching(1_000L, 10L, 5), new JsonObject().put("handBack", true)
-        .put("recovered", true), false, 1_000);
+        .put("recovered", true), false, POLICY);
     assertThat(o.handBack()).isTrue();
     assertThat(o.recovered()).isTrue();
     assertThat(o.phase()).isEqualTo(AccountPhase.WATCH);

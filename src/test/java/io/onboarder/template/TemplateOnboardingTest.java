@@ -166,9 +166,9 @@ class TemplateOnboardingTest {
   }
 
   @Test
-  void aConnectorTheTemplateBringsGetsASignInLinkAndTheAccountTurnsActiveWhenTheTenantSignsInLater(Vertx vertx,
-                                                                                                  @TempDir Path dir) {
-    // Time runs fast: the watch checks first after 20 ms and backs off to 30 times that.
+  void aConnectorTheTemplateBringsIsSignedInLikeAnItemAndTheAccountTurnsActiveWhenTheTenantSignsInLater(Vertx vertx,
+                                                                                                    @TempDir Path dir) {
+    // Time runs fast: the sign-in watch polls first after 20 ms, then backs off.
     try (TestService s = TestService.start(vertx, dir, e -> { },
         c -> ConfigLoader.put(c, "oauth.watchIntervalMs", 20))) {
       List<JsonObject> links = new CopyOnWriteArrayList<>();
@@ -178,32 +178,67 @@ class TemplateOnboardingTest {
       JsonObject done = s.awaitJob(id);
       assertThat(done.getString("status")).as("a sign-in does not hold the job").isEqualTo("SUCCEEDED");
       assertThat(done.getJsonObject("accounts").getLong("WAITING")).isEqualTo(2);
+      // The Salesforce connector the template brought is a sign-in item of the job, like an installed one.
+      assertThat(done.getLong("total")).isEqualTo(4);
+      assertThat(done.getJsonObject("counts").getLong("OAUTH_PENDING")).isEqualTo(2);
       JsonObject waiting = accounts(s, id, null).get(0);
       assertThat(waiting.getJsonArray("prerequisites").getJsonObject(0).getLong("code")).isEqualTo(20);
-      JsonObject link = waiting.getJsonArray("signIns").getJsonObject(0);
-      assertThat(link.getString("connectorName")).isEqualTo("Salesforce");
-      assertThat(link.getString("url")).startsWith(s.cyclr.apiUrl() + "/web/connector/updateaccountconnectoroauth?id="
-          + link.getLong("accountConnectorId"));
+      JsonObject signIn = waiting.getJsonArray("signIns").getJsonObject(0);
+      assertThat(signIn.getString("connectorName")).isEqualTo("Salesforce");
+      JsonObject item = s.items(id, "OAUTH_PENDING").stream().filter(i -> i.getString("account").equals("o-0001"))
+          .findFirst().orElseThrow();
+      assertThat(item.getString("id")).isEqualTo(signIn.getString("itemId"));
+      assertThat(item.getString("cycleId")).isEqualTo(waiting.getString("cycleId"));
+      assertThat(item.getLong("accountConnectorId")).isEqualTo(signIn.getLong("accountConnectorId"));
+      String url = item.getJsonObject("oauth").getString("url");
+      assertThat(url).startsWith(s.cyclr.apiUrl() + "/web/connector/updateaccountconnectoroauth?id="
+          + signIn.getLong("accountConnectorId"));
       s.poll(() -> links.size(), n -> n == 2, Duration.ofSeconds(5), "two sign-in links");
       JsonObject event = links.stream().filter(l -> l.getString("account").equals("o-0001")).findFirst().orElseThrow();
       assertThat(event.getString("jobId")).isEqualTo(id);
-      assertThat(event.getValue("itemId")).isNull();
-      assertThat(event.getString("cycleId")).isEqualTo(accounts(s, id, null).get(0).getString("cycleId"));
+      assertThat(event.getString("itemId")).isEqualTo(item.getString("id"));
+      assertThat(event.getString("url")).isEqualTo(url);
 
-      // "A day later": the watch has checked again and again (backing off), and sent no second link.
-      s.poll(() -> s.cyclr.stats().requests("GET /v1.0/cycles/{id}/prerequisites"), n -> n >= 12,
-          Duration.ofSeconds(30), "the sign-in watch to check a dozen times");
-      HttpResponse<Buffer> page = TestService.await(s.http.getAbs(event.getString("url")).followRedirects(false)
-          .send());
+      // "A day later": the sign-in watch has polled again and again (backing off), and sent no second link.
+      s.poll(() -> s.cyclr.stats().requests("GET /v1.0/account/connectors/{id}"), n -> n >= 12,
+          Duration.ofSeconds(30), "the sign-in watch to poll half a dozen times per tenant");
+      HttpResponse<Buffer> page = TestService.await(s.http.getAbs(url).followRedirects(false).send());
       assertThat(page.statusCode()).isEqualTo(302);
       List<JsonObject> after = awaitAccounts(s, id, list -> list.stream().anyMatch(a -> a.getString("status")
           .equals("ACTIVE")), "o-0001 to turn ACTIVE");
       assertThat(after).extracting(a -> a.getString("account") + "=" + a.getString("status"))
           .containsExactly("o-0001=ACTIVE", "o-0002=WAITING");
+      assertThat(s.items(id, "AUTHENTICATED")).extracting(i -> i.getString("account")).containsExactly("o-0001");
       assertThat(s.job(id).getString("status")).isEqualTo("SUCCEEDED");
       assertThat(s.cyclr.stats().activations()).isEqualTo(1);
       assertThat(s.cyclr.stats().signInTokensIssued()).as("one link per connector, not per check").isEqualTo(2);
       assertThat(s.cyclr.stats().cyclesInstalled()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void withRelayLinksATemplatesSignInGetsOneAndTheTenantsReturnActivatesTheCycleAtOnce(Vertx vertx,
+                                                                                       @TempDir Path dir) {
+    // The watch's first poll is ten minutes away: only the tenant's return through /done can notice the sign-in.
+    try (TestService s = TestService.start(vertx, dir, e -> { }, c -> {
+      TestService.relayLinks(c);
+      ConfigLoader.put(c, "oauth.watchIntervalMs", 600_000);
+    })) {
+      String id = s.submit(job("r", 1, byId(DefaultCatalogue.OAUTH_TEMPLATE), HOURLY));
+      s.awaitJob(id);
+      JsonObject item = s.items(id, "OAUTH_PENDING").get(0);
+      String link = item.getJsonObject("oauth").getString("url");
+      assertThat(link).matches("http://127\\.0\\.0\\.1:\\d+/connect/[A-Za-z0-9_-]{43}");
+      assertThat(s.cyclr.stats().signInTokensIssued()).as("no Cyclr token minted before Connect").isZero();
+      HttpResponse<Buffer> connect = TestService.await(s.http.postAbs(link).followRedirects(false).send());
+      assertThat(connect.statusCode()).isEqualTo(303);
+      HttpResponse<Buffer> atCyclr = TestService.await(s.http.getAbs(connect.getHeader("Location"))
+          .followRedirects(false).send());
+      assertThat(atCyclr.getHeader("Location")).isEqualTo(link + "/done");
+      assertThat(TestService.await(s.http.getAbs(link + "/done").followRedirects(false).send()).statusCode())
+          .isEqualTo(303);
+      awaitAccounts(s, id, all("ACTIVE"), "r-0001 to turn ACTIVE once back");
+      assertThat(s.cyclr.stats().activations()).isEqualTo(1);
     }
   }
 
