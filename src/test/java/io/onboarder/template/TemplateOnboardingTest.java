@@ -120,6 +120,28 @@ class TemplateOnboardingTest {
   }
 
   @Test
+  void onPostgresqlATemplateJobWithASecondRunEndsTheSameWay(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir, e -> e.setDropTemplateInstallRate(0.3), c -> {
+      ConfigLoader.put(c, "store.url", io.onboarder.support.Postgres.freshDatabaseUrl());
+      ConfigLoader.put(c, "store.secretKey", java.util.Base64.getEncoder().encodeToString(new byte[32]));
+    })) {
+      JsonObject job = job("pg", 12, byId(DefaultCatalogue.MAPPING_TEMPLATE), HOURLY);
+      String first = s.submit(job);
+      assertThat(s.awaitJob(first).getJsonObject("accounts").getLong("SETUP_REQUIRED")).isEqualTo(12);
+      // Half the mappings are made in Cyclr; the same job again activates those and installs nothing.
+      for (int i = 1; i <= 6; i++) {
+        s.cyclr.completeSetup(String.format("pg-%04d", i));
+      }
+      String second = s.submit(job);
+      JsonObject done = s.awaitJob(second);
+      assertThat(done.getJsonObject("accounts").getLong("ACTIVE")).isEqualTo(6);
+      assertThat(done.getJsonObject("accounts").getLong("SETUP_REQUIRED")).isEqualTo(6);
+      assertThat(s.cyclr.stats().cyclesInstalled()).isEqualTo(12);
+      assertThat(s.cyclr.stats().duplicateCycles()).isZero();
+    }
+  }
+
+  @Test
   void anUnknownTemplateFailsItsAccountsWithAClearCode(Vertx vertx, @TempDir Path dir) {
     try (TestService s = TestService.start(vertx, dir)) {
       String byId = s.submit(job("u", 2, byId("no-such-template"), HOURLY));
