@@ -6,9 +6,11 @@ import io.onboarder.config.Settings;
 import io.onboarder.cyclr.CyclrGatewayVerticle;
 import io.onboarder.cluster.ClusterSetup;
 import io.onboarder.job.Dispatcher;
+import io.onboarder.job.JobEvents;
 import io.onboarder.job.JobService;
 import io.onboarder.job.JobStore;
 import io.onboarder.job.NodeState;
+import io.onboarder.metrics.Metrics;
 import io.onboarder.store.PgJobStore;
 import io.onboarder.store.SqliteJobStore;
 import io.vertx.core.DeploymentOptions;
@@ -22,6 +24,7 @@ import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.nio.file.Path;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,6 +87,9 @@ public final class Application {
   /** Deploys the whole service on {@code vertx}. HTTP port 0 picks a free port (see {@link #httpPort()}). */
   public static Future<Application> deploy(Vertx vertx, Settings settings) {
     JobStore store = store(vertx, settings);
+    // Events are written by the store with the change they describe, and published after the commit.
+    store.onCommitted(new JobEvents(vertx.eventBus(), Metrics.current())::published);
+    store.outboxTypes(settings.webhooksEnabled() ? settings.webhookEvents() : Set.of());
     NodeState node = new NodeState(settings.leaseMs());
     // One HTTP API instance per core (they share the port); the API is stateless.
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());

@@ -32,7 +32,13 @@ public enum ConfigKey {
   CLUSTER_NAME("cluster.name", "CLUSTER_NAME"),
   CLUSTER_HOST("cluster.host", "CLUSTER_HOST"),
   CLUSTER_PORT("cluster.port", "CLUSTER_PORT"),
-  CLUSTER_BUS_PORT("cluster.busPort", "CLUSTER_BUS_PORT");
+  CLUSTER_BUS_PORT("cluster.busPort", "CLUSTER_BUS_PORT"),
+  WEBHOOK_URL("webhooks.url", "WEBHOOK_URL"),
+  WEBHOOK_SECRET("webhooks.secret", "WEBHOOK_SECRET"),
+  WEBHOOK_EVENTS("webhooks.events", "WEBHOOK_EVENTS"),
+  WEBHOOK_MAX_CONCURRENCY("webhooks.maxConcurrency", "WEBHOOK_MAX_CONCURRENCY"),
+  BRIDGE_PORT("bridge.port", "BRIDGE_PORT"),
+  BRIDGE_MAX_FRAME_BYTES("bridge.maxFrameBytes", "BRIDGE_MAX_FRAME_BYTES");
 
   public final String key;
   public final String env;

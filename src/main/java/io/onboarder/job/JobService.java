@@ -63,7 +63,8 @@ public final class JobService extends VerticleBase {
         bus.<Object>consumer(Addresses.JOBS_CANCEL, guarded(msg -> reply(msg, visibleJob(msg)
             .compose(job -> cancel(job, caller(msg)))))),
         bus.<Object>consumer(Addresses.JOBS_RETRY, guarded(msg -> reply(msg, visibleJob(msg)
-            .compose(job -> retry(job, caller(msg)))))));
+            .compose(job -> retry(job, caller(msg)))))),
+        bus.<Object>consumer(Addresses.JOBS_EVENTS, guarded(this::events)));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
@@ -148,7 +149,7 @@ public final class JobService extends VerticleBase {
             return summary(created.job()).map(s -> new Admitted(s, false));
           }
           JobRecord job = created.job();
-          JsonObject summary = events.job(job, java.util.Map.of(ItemStatus.PENDING, (long) n));
+          JsonObject summary = EventBodies.job(job, java.util.Map.of(ItemStatus.PENDING, (long) n));
           events.work(job.id());
           log.info("job {} accepted from {}: {} item(s)", job.id(), owner, n);
           return Future.succeededFuture(new Admitted(summary, true));
@@ -183,6 +184,23 @@ public final class JobService extends VerticleBase {
         .map(page -> new JsonObject().put("items", page.items()).put("next", page.next()))));
   }
 
+  /**
+   * A page of a job's event log. The job's status is read before the events: if it is final, every
+   * event up to its finish is committed and in this page or the next.
+   */
+  private void events(Message<JsonObject> msg) {
+    JsonObject q = msg.body();
+    long after = q.getLong("after", 0L);
+    int limit = Math.max(1, Math.min(1000, q.getInteger("limit", 500)));
+    if (after < 0) {
+      fail(msg, Problem.badRequest("\"after\" must be an event id (0 or more)"));
+      return;
+    }
+    reply(msg, visibleJob(msg).compose(job -> store.events(job.id(), after, limit).map(events ->
+        new JsonObject().put("status", job.status().name())
+            .put("events", new JsonArray(events.stream().map(JobEvent::toJson).toList())))));
+  }
+
   // ---- control -------------------------------------------------------------------------------
 
   /**
@@ -193,14 +211,13 @@ public final class JobService extends VerticleBase {
   private Future<JsonObject> cancel(JobRecord job, String caller) {
     String id = job.id();
     return store.cancel(id).compose(changed -> {
-      events.items(changed, ItemStatus.CANCELLED);
       vertx.eventBus().publish(Addresses.GATEWAY_CANCEL, new JsonObject().put("jobId", id));
       events.work(id);
       log.info("job {} cancelled by {}: {} pending item(s) cancelled", id, caller, changed.size());
       return store.finishIfDone(id);
     }).compose(finished -> {
       if (finished != null) {
-        return store.counts(id).map(counts -> events.job(finished, counts));
+        return store.counts(id).map(counts -> EventBodies.job(finished, counts));
       }
       return store.job(id).compose(this::summary);
     });
@@ -215,13 +232,10 @@ public final class JobService extends VerticleBase {
       if (changed.isEmpty()) {
         return Future.failedFuture(Problem.conflict("Job '" + id + "' has no FAILED items to retry."));
       }
-      events.items(changed, ItemStatus.PENDING);
       log.info("job {}: {} retries {} failed item(s)", id, caller, changed.size());
       return store.job(id).compose(reopened -> store.counts(id).map(counts -> {
-        JsonObject summary = job.status() == JobStatus.RUNNING ? JobSummaries.of(reopened, reopened.status(), null,
-            counts) : events.job(reopened, counts);
         events.work(id);
-        return summary;
+        return EventBodies.job(reopened, counts);
       }));
     });
   }
