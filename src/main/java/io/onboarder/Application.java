@@ -10,6 +10,9 @@ import io.onboarder.job.JobEvents;
 import io.onboarder.job.JobService;
 import io.onboarder.job.JobStore;
 import io.onboarder.job.NodeState;
+import io.onboarder.job.Retention;
+import io.onboarder.webhook.WebhookSender;
+import io.onboarder.webhook.WebhookService;
 import io.onboarder.metrics.Metrics;
 import io.onboarder.store.PgJobStore;
 import io.onboarder.store.SqliteJobStore;
@@ -24,6 +27,8 @@ import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,12 +45,18 @@ public final class Application {
   private final Settings settings;
   private final JobStore store;
   private final int httpPort;
+  /** Deployments stopped before the store closes (they use it on their own timers); bridge port or -1. */
+  private final List<String> storeUsers;
+  private final int bridgePort;
 
-  private Application(Vertx vertx, Settings settings, JobStore store, int httpPort) {
+  private Application(Vertx vertx, Settings settings, JobStore store, int httpPort, List<String> storeUsers,
+                      int bridgePort) {
     this.vertx = vertx;
     this.settings = settings;
     this.store = store;
     this.httpPort = httpPort;
+    this.storeUsers = storeUsers;
+    this.bridgePort = bridgePort;
   }
 
   /** Vert.x with Prometheus metrics, as the service runs it. */
@@ -93,16 +104,22 @@ public final class Application {
     NodeState node = new NodeState(settings.leaseMs());
     // One HTTP API instance per core (they share the port); the API is stateless.
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+    List<String> storeUsers = new ArrayList<>();
     return store.start()
         .compose(v -> vertx.deployVerticle(new CyclrGatewayVerticle(settings, node.leaseCheck())))
         .compose(v -> vertx.deployVerticle(new Dispatcher(settings, store, node)))
         .compose(v -> vertx.deployVerticle(new JobService(settings, store, node)))
+        .compose(v -> vertx.deployVerticle(new WebhookService(settings, store.outbox())))
+        .compose(v -> vertx.deployVerticle(new Retention(store)).onSuccess(storeUsers::add))
+        .compose(v -> settings.webhooksEnabled()
+            ? vertx.deployVerticle(new WebhookSender(settings, store.outbox())).onSuccess(storeUsers::add)
+            : Future.succeededFuture())
         // All API instances share one port; for port 0 one free port is picked first.
         .compose(v -> settings.httpPort() != 0 ? Future.succeededFuture(settings.httpPort())
             : vertx.executeBlocking(Application::freePort))
         .compose(port -> vertx.deployVerticle(() -> new HttpApiVerticle(settings, port),
             new DeploymentOptions().setInstances(instances)).map(port))
-        .map(port -> new Application(vertx, settings, store, port))
+        .map(port -> new Application(vertx, settings, store, port, storeUsers, -1))
         .onFailure(err -> store.close());
   }
 
@@ -140,6 +157,9 @@ public final class Application {
    * future chained on an event loop cannot report Vert.x's own close.
    */
   public Future<Void> stop(long graceMs) {
-    return drain(graceMs).compose(v -> store.close());
+    return drain(graceMs)
+        .compose(v -> Future.join(storeUsers.stream().map(vertx::undeploy).toList()).<Void>mapEmpty()
+            .recover(err -> Future.succeededFuture()))
+        .compose(v -> store.close());
   }
 }
