@@ -1,6 +1,7 @@
 package io.onboarder;
 
 import io.onboarder.api.HttpApiVerticle;
+import io.onboarder.bridge.BridgeVerticle;
 import io.onboarder.bus.Addresses;
 import io.onboarder.config.Settings;
 import io.onboarder.cyclr.CyclrGatewayVerticle;
@@ -119,8 +120,16 @@ public final class Application {
             : vertx.executeBlocking(Application::freePort))
         .compose(port -> vertx.deployVerticle(() -> new HttpApiVerticle(settings, port),
             new DeploymentOptions().setInstances(instances)).map(port))
-        .map(port -> new Application(vertx, settings, store, port, storeUsers, -1))
+        .compose(port -> !settings.bridgeEnabled() ? Future.succeededFuture(new Application(vertx, settings, store,
+            port, storeUsers, -1))
+            : deployBridge(vertx, settings).map(bridgePort -> new Application(vertx, settings, store, port,
+                storeUsers, bridgePort)))
         .onFailure(err -> store.close());
+  }
+
+  private static Future<Integer> deployBridge(Vertx vertx, Settings settings) {
+    BridgeVerticle bridge = new BridgeVerticle(settings);
+    return vertx.deployVerticle(bridge).map(id -> bridge.actualPort());
   }
 
   private static int freePort() throws java.io.IOException {
@@ -131,6 +140,11 @@ public final class Application {
 
   public int httpPort() {
     return httpPort;
+  }
+
+  /** The TCP event-bus bridge's port, or -1 when {@code BRIDGE_PORT} is not set. */
+  public int bridgePort() {
+    return bridgePort;
   }
 
   public Vertx vertx() {
