@@ -105,8 +105,8 @@ public final class WebhookSender extends VerticleBase {
 
   private void poll() {
     int room = maxInFlight - inFlight;
-    // Claim in batches: once a quarter of the window is free, or when nothing is in flight.
-    if (polling || stopped || room <= 0 || (inFlight > 0 && room < Math.max(1, maxInFlight / 4))) {
+    // One claim at a time: attempts that finish while it runs are refilled together by the next one.
+    if (polling || stopped || room <= 0) {
       return;
     }
     polling = true;
@@ -124,7 +124,7 @@ public final class WebhookSender extends VerticleBase {
           }
           ar.result().forEach(this::attempt);
           if (ar.result().size() == room) {
-            poll(); // there may be more due
+            poll(); // there may be more due, and attempts that ended meanwhile left room
           }
         });
   }
