@@ -11,6 +11,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.Json;
@@ -49,11 +50,13 @@ public final class HttpApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    ConnectionGuard guard = new ConnectionGuard(vertx, settings);
     router.route().failureHandler(rc -> Problems.send(rc, Problems.from(rc.failure(), rc.statusCode())));
     for (int status : new int[] {400, 401, 404, 405, 413, 414, 415, 431, 500}) {
       router.errorHandler(status, rc -> Problems.send(rc, Problems.from(rc.failure(), status)));
     }
 
+    router.route().handler(guard::onRequest);
     // A query string Netty cannot decode (bad %-escapes) is the caller's mistake: 400, not 500.
     router.route().handler(rc -> {
       try {
@@ -71,10 +74,13 @@ public final class HttpApiVerticle extends VerticleBase {
                 new DeliveryOptions().setSendTimeout(2000))
             .onComplete(ar -> p.complete(ar.succeeded() && ar.result().body().getBoolean("ready", false)
                 ? Status.OK() : Status.KO())))
+        // DOWN once Cyclr has been unreachable (breaker open) longer than gateway.degradedAfterMs.
         .register("gateway", 2000, p -> vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_STATUS,
                 new JsonObject(), new DeliveryOptions().setSendTimeout(2000))
-            .onComplete(ar -> p.complete(ar.succeeded() ? Status.OK(new JsonObject()
-                .put("breaker", ar.result().body().getString("breaker"))) : Status.KO())));
+            .onComplete(ar -> p.complete(ar.failed() ? Status.KO() : new Status().setOk(!ar.result().body()
+                .getBoolean("degraded", false)).setData(new JsonObject()
+                .put("breaker", ar.result().body().getString("breaker"))
+                .put("breakerOpenSinceMs", ar.result().body().getLong("breakerOpenSinceMs"))))));
     router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(ready));
     // Metrics exist when Vert.x was built with them (the service always is; an embedding app may not be).
     if (io.vertx.micrometer.backends.BackendRegistries.getDefaultNow() != null) {
@@ -84,6 +90,12 @@ public final class HttpApiVerticle extends VerticleBase {
           + "Vert.x instance.")));
     }
 
+    // Job and item answers (sign-in links among them) must not be cached nor sniffed into HTML.
+    router.route("/v1/*").handler(rc -> {
+      rc.addHeadersEndHandler(v -> rc.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+          .putHeader("X-Content-Type-Options", "nosniff"));
+      rc.next();
+    });
     if (!settings.authDisabled()) {
       router.route("/v1/*").handler(new BearerAuth(settings.apiTokens()));
     }
@@ -101,10 +113,11 @@ public final class HttpApiVerticle extends VerticleBase {
     router.get("/v1/webhooks/deliveries").handler(this::listDeliveries);
     router.post("/v1/webhooks/deliveries/:id/retry").handler(this::replayDelivery);
 
-    server = vertx.createHttpServer(new HttpServerOptions()
+    server = vertx.createHttpServer(guard.apply(new HttpServerOptions()
         .setMaxInitialLineLength(8192)
         .setMaxHeaderSize(16384)
-        .setCompressionSupported(true));
+        .setCompressionSupported(true)));
+    server.connectionHandler(guard::onConnection);
     // Requests Netty cannot even parse (request line or headers too long) never reach the router.
     server.invalidRequestHandler(req -> {
       Throwable cause = req.decoderResult().cause();

@@ -24,8 +24,10 @@ final class GatewayRequests {
         .put("username", oauth.getString("username"))
         .put("createAccounts", options.getBoolean("createAccounts", false))
         .put("dryRun", options.getBoolean("dryRun", false))
-        // A recovered item of a cancelled or stopped job: check at Cyclr, never install.
-        .put("checkOnly", item.halted());
+        // A recovered item of a cancelled or stopped job: check at Cyclr, never install (and the
+        // gateway's cancel does not bounce it: it may exist at Cyclr).
+        .put("checkOnly", item.halted())
+        .put("recovered", item.halted());
   }
 
   static ItemOutcome outcome(ClaimedItem item, JsonObject r) {

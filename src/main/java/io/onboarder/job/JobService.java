@@ -4,6 +4,7 @@ import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
 import io.onboarder.config.Settings;
 import io.onboarder.metrics.Metrics;
+import io.onboarder.store.StoreErrors;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -104,6 +105,10 @@ public final class JobService extends VerticleBase {
       json.remove("idempotencyKey");
       body = json;
     }
+    if (node.diskFull()) {
+      fail(msg, diskFull());
+      return;
+    }
     if (!node.accepting()) {
       fail(msg, Problem.busy(node.draining() ? "The service is shutting down; submit again shortly."
           : !node.started() ? "The service is starting; submit again shortly."
@@ -118,6 +123,10 @@ public final class JobService extends VerticleBase {
         .compose(request -> admit(request, owner, idempotencyKey))
         .onComplete(ar -> {
           if (ar.failed()) {
+            if (StoreErrors.isDiskFull(ar.cause()) && node.diskFullNow()) {
+              log.error("the job store's disk is full: a submission was refused (507). Free disk space where the "
+                  + "database lives.");
+            }
             fail(msg, ar.cause());
           } else {
             msg.reply(ar.result().summary(), new DeliveryOptions().addHeader("created",
@@ -278,21 +287,22 @@ public final class JobService extends VerticleBase {
     });
   }
 
+  private static Problem diskFull() {
+    return Problem.of(507, "disk-full", "Insufficient storage", "The job store's disk is full: nothing was "
+        + "accepted. Try again once the operator has freed disk space.");
+  }
+
   private static void fail(Message<?> msg, Throwable err) {
     if (err instanceof Problem p) {
       msg.fail(p.status(), p.toJson().encode());
-    } else if (err instanceof io.vertx.sqlclient.ClosedConnectionException || isStoreDown(err)) {
+    } else if (StoreErrors.isDiskFull(err)) {
+      msg.fail(507, diskFull().toJson().encode());
+    } else if (StoreErrors.isUnavailable(err)) {
       msg.fail(503, Problem.busy("The job store is unreachable; try again shortly.", 5).toJson().encode());
     } else {
       log.error("request on {} failed: {}", msg.address(), err.toString());
       msg.fail(500, Problem.of(500, "internal", "Internal error", "The request could not be completed; "
           + "it was not accepted.").toJson().encode());
     }
-  }
-
-  private static boolean isStoreDown(Throwable err) {
-    String m = String.valueOf(err.getMessage()).toLowerCase();
-    return err instanceof java.net.ConnectException || m.contains("connection refused")
-        || m.contains("connection closed") || m.contains("timeout") || m.contains("pool closed");
   }
 }

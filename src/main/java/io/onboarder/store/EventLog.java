@@ -78,6 +78,12 @@ final class EventLog {
     pending.add(new Pending(jobId, JobEvent.Kind.JOB, summary, type, summary));
   }
 
+  /** Whether an item reaching {@code status} goes into the outbox (so its item view is worth reading). */
+  boolean sendsWebhook(String status) {
+    String type = WebhookTypes.forItemStatus(status);
+    return type != null && outboxTypes.contains(type);
+  }
+
   /** The events written, once the transaction committed. */
   List<JobEvent> written() {
     return written;

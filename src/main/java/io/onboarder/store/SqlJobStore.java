@@ -406,34 +406,54 @@ abstract class SqlJobStore implements JobStore {
           o.oauthExpiresAt(), o.error() == null ? null : o.error().encode(), o.wipesAuthValue() ? 1 : 0,
           o.status().name(), o.recovered() ? 1 : 0, now, o.itemId(), node}));
     }
-    // One statement per outcome (RETURNING tells which still held their lease), pipelined on one
-    // connection inside one transaction.
-    String recordSql = sql(SqlQueries.RECORD_OUTCOME);
+    // Jobs first (their events are numbered under the job row lock), then which of the outcomes this
+    // node still holds (locked on PostgreSQL, so a takeover waits), then one batch for those; the lease
+    // condition in the UPDATE is the backstop.
     Set<String> jobIds = new TreeSet<>();
     outcomes.forEach(o -> jobIds.add(o.jobId()));
-    return withEvents(false, (conn, events) -> events.lock(conn, jobIds).compose(v -> {
-      List<Future<Row>> done = new ArrayList<>(batch.size());
-      for (Tuple t : batch) {
-        done.add(conn.preparedQuery(recordSql).execute(t).map(rows -> rows.size() == 1 ? rows.iterator().next()
-            : null));
-      }
-      return Future.all(done).map(all -> {
-        List<ItemOutcome> applied = new ArrayList<>(outcomes.size());
-        for (int i = 0; i < outcomes.size(); i++) {
-          Row row = done.get(i).result();
-          if (row != null) {
-            ItemOutcome o = outcomes.get(i);
-            applied.add(o);
-            events.item(o.jobId(), EventBodies.item(o), itemJson(row));
-            JsonObject oauth = EventBodies.oauth(o);
-            if (oauth != null) {
-              events.oauth(o.jobId(), oauth);
+    return withEvents(false, (conn, events) -> events.lock(conn, jobIds)
+        .compose(v -> conn.preparedQuery(sql(SqlQueries.SELECT_HELD)).execute(Tuple.of(node)))
+        .compose(rows -> {
+          Set<Long> held = new java.util.HashSet<>();
+          rows.forEach(r -> held.add(r.getLong(0)));
+          List<ItemOutcome> applied = new ArrayList<>(outcomes.size());
+          List<Tuple> updates = new ArrayList<>(outcomes.size());
+          for (int i = 0; i < outcomes.size(); i++) {
+            if (held.contains(outcomes.get(i).itemId())) {
+              applied.add(outcomes.get(i));
+              updates.add(batch.get(i));
             }
           }
-        }
-        return applied;
-      });
-    }));
+          if (updates.isEmpty()) {
+            return Future.succeededFuture(applied);
+          }
+          return conn.preparedQuery(sql(SqlQueries.RECORD_OUTCOME)).executeBatch(updates)
+              .compose(x -> webhookViews(conn, events, applied))
+              .map(views -> {
+                for (ItemOutcome o : applied) {
+                  events.item(o.jobId(), EventBodies.item(o), views.get(o.itemId()));
+                  JsonObject oauth = EventBodies.oauth(o);
+                  if (oauth != null) {
+                    events.oauth(o.jobId(), oauth);
+                  }
+                }
+                return applied;
+              });
+        }));
+  }
+
+  /** The items (as GET …/items shows them) that become webhooks, read after their update in the same transaction. */
+  private Future<Map<Long, JsonObject>> webhookViews(SqlConnection conn, EventLog events, List<ItemOutcome> applied) {
+    List<Long> ids = applied.stream().filter(o -> events.sendsWebhook(o.status().name())).map(ItemOutcome::itemId)
+        .toList();
+    Map<Long, JsonObject> views = new java.util.HashMap<>();
+    List<Future<?>> reads = new ArrayList<>(ids.size());
+    String select = sql(SqlQueries.SELECT_ITEM);
+    for (Long id : ids) {
+      reads.add(conn.preparedQuery(select).execute(Tuple.of(id)).onSuccess(rows -> rows.forEach(r ->
+          views.put(r.getLong("id"), itemJson(r)))));
+    }
+    return Future.all(reads).map(views);
   }
 
   // ---- control -------------------------------------------------------------------------------

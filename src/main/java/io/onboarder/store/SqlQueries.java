@@ -75,7 +75,9 @@ final class SqlQueries {
           + "auth_value = CASE WHEN ? = 1 THEN NULL ELSE auth_value END, "
           + "attempts = CASE WHEN ? = 'PENDING' THEN attempts - 1 ELSE attempts END, "
           + "recovered = CASE WHEN ? = 1 THEN 1 ELSE recovered END, lease_owner = NULL, lease_until = NULL, "
-          + "updated_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ? RETURNING " + SqlQueries.ITEM_COLUMNS;
+          + "updated_at = ? WHERE id = ? AND status = 'RUNNING' AND lease_owner = ?";
+  /** The items a node holds now (at most its window), locked against a concurrent takeover. */
+  static final String SELECT_HELD = "SELECT id FROM items WHERE lease_owner = ? AND status = 'RUNNING'{FOR_UPDATE}";
   static final String MARK_CANCEL_REQUESTED = "UPDATE jobs SET cancel_requested = 1 WHERE id = ?";
   static final String MARK_STOPPED = "UPDATE jobs SET stopped = 1 WHERE id = ?";
   static final String CANCEL_UNSTARTED =
@@ -94,6 +96,7 @@ final class SqlQueries {
   static final String FINISH_JOB = "UPDATE jobs SET status = ?, finished_at = ? WHERE id = ?";
   static final String ITEM_COLUMNS =
       "id, account, spec, status, attempts, connector_id, account_connector_id, oauth_url, oauth_expires_at, error";
+  static final String SELECT_ITEM = "SELECT " + ITEM_COLUMNS + " FROM items WHERE id = ?";
   static final String SELECT_ITEMS =
       "SELECT " + ITEM_COLUMNS + " FROM items WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?";
   static final String SELECT_ITEMS_BY_STATUS =

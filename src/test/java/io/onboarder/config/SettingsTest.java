@@ -69,6 +69,28 @@ class SettingsTest {
   }
 
   @Test
+  void boundsOnCyclrAnswersAndTheHttpServerHaveTheDocumentedDefaultsAndComeFromTheEnvironment() {
+    Settings s = Settings.from(minimal());
+    assertThat(s.cyclrMaxResponseBytes()).isEqualTo(4L * 1024 * 1024);
+    assertThat(s.cyclrMaxPages()).isEqualTo(100);
+    assertThat(s.cyclrMaxRows()).isEqualTo(10_000);
+    assertThat(s.httpIdleTimeoutMs()).isEqualTo(30_000);
+    assertThat(s.httpHeaderTimeoutMs()).isEqualTo(10_000);
+    assertThat(s.httpBodyTimeoutMs()).isEqualTo(60_000);
+    assertThat(s.httpMaxConnections()).isEqualTo(1_000);
+    Settings env = withEnv("CYCLR_MAX_RESPONSE_BYTES", "1048576", "CYCLR_MAX_PAGES", "7", "CYCLR_MAX_ROWS", "500",
+        "HTTP_IDLE_TIMEOUT_MS", "1000", "HTTP_HEADER_TIMEOUT_MS", "2000", "HTTP_BODY_TIMEOUT_MS", "3000",
+        "HTTP_MAX_CONNECTIONS", "50");
+    assertThat(env.cyclrMaxResponseBytes()).isEqualTo(1_048_576);
+    assertThat(env.cyclrMaxPages()).isEqualTo(7);
+    assertThat(env.cyclrMaxRows()).isEqualTo(500);
+    assertThat(env.httpIdleTimeoutMs()).isEqualTo(1000);
+    assertThat(env.httpHeaderTimeoutMs()).isEqualTo(2000);
+    assertThat(env.httpBodyTimeoutMs()).isEqualTo(3000);
+    assertThat(env.httpMaxConnections()).isEqualTo(50);
+  }
+
+  @Test
   void acceptsValuesAsStringsTheWayTheEnvironmentGivesThem() {
     Settings s = withEnv(
         "HTTP_PORT", "8081",

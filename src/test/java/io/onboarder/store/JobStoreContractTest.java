@@ -401,4 +401,27 @@ class JobStoreContractTest {
     assertThatThrownBy(() -> await(second.start())).cause().isInstanceOf(StoreRefusedException.class)
         .hasMessageContaining("another cyclr-onboarder process is using");
   }
+
+  @org.junit.jupiter.api.Test
+  void aFullDiskIsRecognisedAsSuchAndTheStoreKeepsWorkingOnceThereIsSpace() throws Exception {
+    JobStore s = store("sqlite");
+    await(s.create(request("a"), "alice", null));
+    // SQLite's page cap stands in for a full disk: it fails writes with SQLITE_FULL, as ENOSPC does.
+    java.nio.file.Path db = dir.resolve("db.sqlite");
+    Throwable full;
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+         java.sql.Statement st = c.createStatement()) {
+      st.execute("PRAGMA max_page_count = 1");
+      full = org.assertj.core.api.Assertions.catchThrowable(() -> st.execute(
+          "INSERT INTO items (job_id, account, spec, status, attempts) "
+              + "SELECT job_id, account || 'x', hex(zeroblob(1000000)), status, 0 FROM items"));
+    }
+    assertThat(full).isNotNull();
+    assertThat(StoreErrors.isDiskFull(full)).isTrue();
+    assertThat(StoreErrors.isDiskFull(new RuntimeException("UNIQUE constraint failed"))).isFalse();
+    assertThat(StoreErrors.isDiskFull(new RuntimeException("ERROR: could not extend file: No space left on device "
+        + "(53100)"))).isTrue();
+    // The service's own connection was never capped: it still writes.
+    assertThat(await(s.create(request("b"), "alice", null)).existing()).isFalse();
+  }
 }
