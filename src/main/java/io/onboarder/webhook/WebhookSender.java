@@ -53,6 +53,10 @@ public final class WebhookSender extends VerticleBase {
   private HttpClient client;
   private Metrics metrics;
   private int inFlight;
+  /** Attempts whose result is not recorded yet (in flight or answered). */
+  private int recording;
+  /** 410 answers whose disabling of the endpoint is not written yet. */
+  private int goneUnrecorded;
   private boolean polling;
   private boolean stopped;
   private Boolean endpointEnabled;
@@ -104,9 +108,9 @@ public final class WebhookSender extends VerticleBase {
   // ---- claiming ------------------------------------------------------------------------------
 
   private void poll() {
-    int room = maxInFlight - inFlight;
+    int room = Math.min(maxInFlight - inFlight, 2 * maxInFlight - recording);
     // One claim at a time: attempts that finish while it runs are refilled together by the next one.
-    if (polling || stopped || room <= 0) {
+    if (polling || stopped || room <= 0 || goneUnrecorded > 0) {
       return;
     }
     polling = true;
@@ -147,13 +151,25 @@ public final class WebhookSender extends VerticleBase {
   /** What one attempt came to: an HTTP status (with Retry-After), or no answer (error text). */
   private record Result(Integer status, String retryAfter, String error) {}
 
+  /**
+   * One attempt. Its slot is free again as soon as the receiver answered: the result is recorded
+   * meanwhile (at most as many results waiting to be written as attempts in flight), and the
+   * delivery stays leased until it is.
+   */
   private void attempt(WebhookOutbox.Due due) {
     inFlight++;
-    send(due).compose(result -> record(due, result))
+    recording++;
+    send(due).onComplete(x -> {
+      inFlight--;
+      if (x.succeeded() && x.result().status() != null && x.result().status() == 410) {
+        goneUnrecorded++; // nothing is claimed until the endpoint is marked disabled in the store
+      }
+      poll();
+    }).compose(result -> record(due, result))
         .onFailure(err -> log.warn("webhooks: the result of delivery {} could not be recorded ({}); it is sent "
             + "again when its lease expires", due.id(), err.getMessage()))
         .onComplete(x -> {
-          inFlight--;
+          recording--;
           poll();
         });
   }
@@ -229,7 +245,11 @@ public final class WebhookSender extends VerticleBase {
       log.warn("webhooks: {} answered 410 Gone to delivery {}: the endpoint is disabled; deliveries are held "
           + "until one is replayed (POST /v1/webhooks/deliveries/{id}/retry)", shownUrl, due.id());
       endpointEnabled = false;
-      gone = outbox.disableEndpoint(urlHash, "HTTP 410 Gone answered to delivery " + due.id());
+      gone = outbox.disableEndpoint(urlHash, "HTTP 410 Gone answered to delivery " + due.id())
+          .eventually(() -> {
+            goneUnrecorded--;
+            return Future.succeededFuture();
+          });
     }
     return gone.compose(v -> outbox.attemptFailed(due.id(), nodeId, r.status(), error, delay,
         WebhookRetry.WINDOW.toMillis())).map(status -> {
