@@ -70,14 +70,16 @@ public final class BridgeVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    BridgeOptions permitted = new BridgeOptions().addOutboundPermitted(new PermittedOptions().setAddressRegex(OUTBOUND));
+    BridgeOptions permitted = new BridgeOptions()
+        .addOutboundPermitted(new PermittedOptions().setAddressRegex(OUTBOUND));
     INBOUND.forEach(a -> permitted.addInboundPermitted(new PermittedOptions().setAddress(a)));
     bridge = TcpEventBusBridge.create(vertx, permitted, new NetServerOptions(), event -> {
       // Only frames the guard passed on carry the key; it is removed before anything sees the message.
       JsonObject raw = event.getRawMessage();
       JsonObject headers = raw == null ? null : raw.getJsonObject("headers");
-      boolean fromGuard = event.type() == BridgeEventType.REGISTERED || (headers != null && MessageDigest.isEqual(
-          key.getBytes(StandardCharsets.UTF_8), String.valueOf(headers.remove(KEY_HEADER)).getBytes(StandardCharsets.UTF_8)));
+      Object presented = headers == null ? null : headers.remove(KEY_HEADER);
+      boolean fromGuard = event.type() == BridgeEventType.REGISTERED || (presented != null && MessageDigest.isEqual(
+          key.getBytes(StandardCharsets.UTF_8), String.valueOf(presented).getBytes(StandardCharsets.UTF_8)));
       event.complete(fromGuard);
     });
     client = vertx.createNetClient();

@@ -544,28 +544,29 @@ abstract class SqlJobStore implements JobStore {
     // before this check or wholly after the finish.
     return withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
         .compose(v -> lockJob(conn, jobId)).compose(job -> {
-      if (job.status().terminal()) {
-        return Future.succeededFuture((JobRecord) null);
-      }
-      return exists(conn, SqlQueries.ANY_UNFINISHED_ITEM, jobId).compose(unfinished -> {
-        if (unfinished) {
-          return Future.succeededFuture((JobRecord) null);
-        }
-        return exists(conn, SqlQueries.ANY_FAILED_ITEM, jobId).compose(failed -> {
-          JobStatus status = job.cancelRequested() ? JobStatus.CANCELLED
-              : failed || job.stopped() ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.SUCCEEDED;
-          String finishedAt = Instant.now().toString();
-          JobRecord finished = new JobRecord(job.id(), status, job.createdAt(), finishedAt, job.total(), job.spec(),
-              job.cancelRequested(), job.stopped(), job.owner());
-          return conn.preparedQuery(sql(SqlQueries.FINISH_JOB)).execute(Tuple.of(status.name(), finishedAt, jobId))
-              .compose(v -> countsOn(conn, jobId))
-              .map(counts -> {
-                events.job(jobId, EventBodies.job(finished, counts));
-                return finished;
-              });
-        });
-      });
-    }));
+          if (job.status().terminal()) {
+            return Future.succeededFuture((JobRecord) null);
+          }
+          return exists(conn, SqlQueries.ANY_UNFINISHED_ITEM, jobId).compose(unfinished -> {
+            if (unfinished) {
+              return Future.succeededFuture((JobRecord) null);
+            }
+            return exists(conn, SqlQueries.ANY_FAILED_ITEM, jobId).compose(failed -> {
+              JobStatus status = job.cancelRequested() ? JobStatus.CANCELLED
+                  : failed || job.stopped() ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.SUCCEEDED;
+              String finishedAt = Instant.now().toString();
+              JobRecord finished = new JobRecord(job.id(), status, job.createdAt(), finishedAt, job.total(),
+                  job.spec(), job.cancelRequested(), job.stopped(), job.owner());
+              return conn.preparedQuery(sql(SqlQueries.FINISH_JOB))
+                  .execute(Tuple.of(status.name(), finishedAt, jobId))
+                  .compose(v -> countsOn(conn, jobId))
+                  .map(counts -> {
+                    events.job(jobId, EventBodies.job(finished, counts));
+                    return finished;
+                  });
+            });
+          });
+        }));
   }
 
   private Future<Boolean> exists(SqlConnection conn, String query, String jobId) {
