@@ -37,14 +37,28 @@ public final class HttpApiVerticle extends VerticleBase {
   private static final DeliveryOptions SUBMIT = new DeliveryOptions().setSendTimeout(120_000).setLocalOnly(true);
   private static final DeliveryOptions QUERY = new DeliveryOptions().setSendTimeout(30_000).setLocalOnly(true);
 
+  private static final Pattern ITEM_ID = Pattern.compile("[0-9]{1,18}");
+
   private final Settings settings;
   private final int port;
+  private final ClientRateLimiter publicLimiter;
   private HttpServer server;
   private JobEventStreams streams;
 
   public HttpApiVerticle(Settings settings, int port) {
+    this(settings, port, new ClientRateLimiter(settings.linksRatePerMinute()));
+  }
+
+  private HttpApiVerticle(Settings settings, int port, ClientRateLimiter publicLimiter) {
     this.settings = settings;
     this.port = port;
+    this.publicLimiter = publicLimiter;
+  }
+
+  /** Instances for one node: they share the port and one rate limiter for the public routes. */
+  public static java.util.function.Supplier<HttpApiVerticle> instances(Settings settings, int port) {
+    ClientRateLimiter limiter = new ClientRateLimiter(settings.linksRatePerMinute());
+    return () -> new HttpApiVerticle(settings, port, limiter);
   }
 
   @Override
@@ -90,6 +104,10 @@ public final class HttpApiVerticle extends VerticleBase {
           + "Vert.x instance.")));
     }
 
+    // Relay links: the public pages tenants open (no bearer token; see ConnectRoutes).
+    if (settings.signInPolicy().relayLinks()) {
+      new ConnectRoutes(vertx, settings, publicLimiter).mount(router);
+    }
     // Job and item answers (sign-in links among them) must not be cached nor sniffed into HTML.
     router.route("/v1/*").handler(rc -> {
       rc.addHeadersEndHandler(v -> rc.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
@@ -108,6 +126,7 @@ public final class HttpApiVerticle extends VerticleBase {
     router.get("/v1/jobs/:id/items").handler(this::listItems);
     router.post("/v1/jobs/:id/cancel").handler(rc -> control(rc, Addresses.JOBS_CANCEL));
     router.post("/v1/jobs/:id/retry").handler(rc -> control(rc, Addresses.JOBS_RETRY));
+    router.post("/v1/jobs/:id/items/:itemId/link").handler(this::reissueLink);
     streams = new JobEventStreams(vertx);
     router.get("/v1/jobs/:id/events").handler(this::jobEvents);
     router.get("/v1/webhooks/deliveries").handler(this::listDeliveries);
@@ -260,6 +279,20 @@ public final class HttpApiVerticle extends VerticleBase {
     if (id != null) {
       ask(rc, address, new JsonObject().put("id", id));
     }
+  }
+
+  /** A new sign-in link for one item; the old one stops working. */
+  private void reissueLink(RoutingContext rc) {
+    String id = jobId(rc);
+    if (id == null) {
+      return;
+    }
+    String itemId = rc.pathParam("itemId");
+    if (itemId == null || !ITEM_ID.matcher(itemId).matches()) {
+      Problems.send(rc, Problem.notFound("No item with that id."));
+      return;
+    }
+    ask(rc, Addresses.JOBS_LINK, new JsonObject().put("id", id).put("itemId", itemId));
   }
 
   private void ask(RoutingContext rc, String address, JsonObject body) {

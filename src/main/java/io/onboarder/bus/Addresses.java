@@ -69,4 +69,11 @@ public final class Addresses {
    * nodes registered here are the gateways that share gateway.ratePerSecond.
    */
   public static final String GATEWAY_MEMBERS = "cyclr.gateway.members";
+  /** internal request/reply (local): a sign-in check or mint at Cyclr, see {@code cyclr.SignInCalls}. */
+  public static final String GATEWAY_SIGNIN = "cyclr.gateway.signin";
+
+  /** request/reply: {"id","itemId"} → {"url","expiresAt"}: a new sign-in link for the item, the old one revoked. */
+  public static final String JOBS_LINK = "onboarder.jobs.link";
+  /** internal request/reply (local): the public relay-link pages, {"op": view|start|done, "token"} → page model. */
+  public static final String CONNECT = "onboarder.internal.connect";
 }

@@ -1,5 +1,6 @@
 package io.onboarder.config;
 
+import io.onboarder.signin.SignInPolicy;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.util.Arrays;
@@ -50,6 +51,10 @@ public record Settings(
     long httpHeaderTimeoutMs,
     long httpBodyTimeoutMs,
     int httpMaxConnections,
+    String publicUrl,
+    double linkTtlHours,
+    long watchIntervalMs,
+    int linksRatePerMinute,
     String webhookUrl,
     byte[] webhookKey,
     Set<String> webhookEvents,
@@ -177,6 +182,11 @@ public record Settings(
         r.longIn(ConfigKey.HTTP_HEADER_TIMEOUT_MS, 10_000, 100, 600_000),
         r.longIn(ConfigKey.HTTP_BODY_TIMEOUT_MS, 60_000, 100, 3_600_000),
         (int) r.longIn(ConfigKey.HTTP_MAX_CONNECTIONS, 1_000, 1, 1_000_000),
+        publicUrl(r),
+        // Hours, decimals allowed (tests use seconds-long links); at most 30 days.
+        r.doubleIn(ConfigKey.LINKS_TTL_HOURS, 168, 0.0001, 720),
+        r.longIn(ConfigKey.OAUTH_WATCH_INTERVAL_MS, 30_000, 10, SignInPolicy.WATCH_MAX_MS),
+        (int) r.longIn(ConfigKey.LINKS_RATE_LIMIT_PER_MINUTE, 30, 1, 100_000),
         webhookUrl,
         webhookKey,
         Set.copyOf(webhookEvents),
@@ -184,6 +194,22 @@ public record Settings(
         // Unset = no bridge; 0 = any free port (tests).
         (int) r.longIn(ConfigKey.BRIDGE_PORT, -1, 0, 65535),
         (int) r.longIn(ConfigKey.BRIDGE_MAX_FRAME_BYTES, 1024 * 1024, 1024, 64 * 1024 * 1024));
+  }
+
+  /** The externally reachable base URL of relay links: absolute http(s), no query or fragment; "" = off. */
+  private static String publicUrl(Reader r) {
+    String url = r.url(ConfigKey.API_PUBLIC_URL, false);
+    if (!url.isEmpty() && (url.contains("?") || url.contains("#"))) {
+      throw new ConfigException(ConfigKey.API_PUBLIC_URL, "must be a base URL without query or fragment, e.g. "
+          + "https://onboarder.example.com, got '" + url + "'");
+    }
+    return url.isEmpty() ? null : url;
+  }
+
+  /** Relay links (with PUBLIC_URL), their lifetime and the sign-in watch's first interval. */
+  public SignInPolicy signInPolicy() {
+    return new SignInPolicy(publicUrl, Math.round(linkTtlHours * 3_600_000), watchIntervalMs,
+        SignInPolicy.WATCH_MAX_MS);
   }
 
   private static boolean isPostgres(String url) {

@@ -82,13 +82,16 @@ public final class CyclrGatewayVerticle extends VerticleBase {
         settle, mayInstall);
     MessageConsumer<JsonObject> onboard = vertx.eventBus().localConsumer(Addresses.GATEWAY_ONBOARD, this::onboard);
     MessageConsumer<JsonObject> status = vertx.eventBus().localConsumer(Addresses.GATEWAY_STATUS, this::status);
+    MessageConsumer<JsonObject> signIn = vertx.eventBus().localConsumer(Addresses.GATEWAY_SIGNIN,
+        msg -> SignInCalls.handle(flow, msg));
     MessageConsumer<JsonObject> drain = vertx.eventBus().localConsumer(Addresses.GATEWAY_DRAIN, msg -> {
       gate.close("draining");
       msg.reply(new JsonObject().put("inFlight", gate.inFlight()).put("active", active));
     });
     // Cluster-wide: a cancel published on any node reaches every node's gateway.
     MessageConsumer<Object> cancel = vertx.eventBus().consumer(Addresses.GATEWAY_CANCEL, this::cancel);
-    return Future.all(onboard.completion(), status.completion(), drain.completion(), cancel.completion())
+    return Future.all(onboard.completion(), status.completion(), drain.completion(), cancel.completion(),
+            signIn.completion())
         .compose(v -> clusterRate.start());
   }
 

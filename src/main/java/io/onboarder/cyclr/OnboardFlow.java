@@ -141,16 +141,40 @@ public final class OnboardFlow {
       throw new CyclrException("TARGET_ORIGIN_REQUIRED", "Connector " + connector.id()
           + " is installed but needs a sign-in: oauth.targetOrigin is required to build the link.", null);
     }
-    return signInToken(account, item.getString("username")).map(token -> {
-      String url = serviceUrl + signInMode.pagePath
-          + "?id=" + encode(String.valueOf(acId))
-          + "&token=" + encode(token.getString("Token"))
-          + "&targetOrigin=" + encode(targetOrigin)
-          + (item.getString("callbackMessage") == null ? "" : "&callbackMessage=" + encode(item.getString(
-          "callbackMessage")));
-      return new Result(ItemStatus.OAUTH_PENDING, connector, acId, url, normalizeTime(
-          token.getValue("ExpiresAtUtc") instanceof String t ? t : null), null);
-    });
+    if (!item.getBoolean("mintSignIn", true)) {
+      // Relay links: the Cyclr token is minted when the tenant clicks Connect, not now (it dies in minutes).
+      return Future.succeededFuture(new Result(ItemStatus.OAUTH_PENDING, connector, acId, null, null, null));
+    }
+    return signInLink(account, item.getString("username"), acId, targetOrigin, item.getString("callbackMessage"))
+        .map(link -> new Result(ItemStatus.OAUTH_PENDING, connector, acId, link.getString("url"),
+            link.getString("expiresAt"), null));
+  }
+
+  /**
+   * Mints a one-time Cyclr sign-in token (the configured sign-in mode) and builds the page URL for the
+   * account connector: {@code {"url", "expiresAt"}}.
+   */
+  public Future<JsonObject> signInLink(String account, String username, Long accountConnectorId, String targetOrigin,
+                                       String callbackMessage) {
+    return signInToken(account, username).map(token -> new JsonObject()
+        .put("url", serviceUrl + signInMode.pagePath
+            + "?id=" + encode(String.valueOf(accountConnectorId))
+            + "&token=" + encode(token.getString("Token"))
+            + "&targetOrigin=" + encode(targetOrigin)
+            + (callbackMessage == null ? "" : "&callbackMessage=" + encode(callbackMessage)))
+        .put("expiresAt", normalizeTime(token.getValue("ExpiresAtUtc") instanceof String t ? t : null)));
+  }
+
+  /**
+   * Whether the tenant has signed in: {@code GET /v1.0/account/connectors/{id}}, its {@code Authenticated}.
+   * Null when the account connector no longer exists (404).
+   */
+  public Future<Boolean> signedIn(String account, long accountConnectorId) {
+    return client.sendJson(CyclrCall.get("/v1.0/account/connectors/" + accountConnectorId, account,
+            "GET /v1.0/account/connectors/{id}"))
+        .map(ac -> Boolean.TRUE.equals(ac.getValue("Authenticated")))
+        .recover(err -> err instanceof CyclrException e && Integer.valueOf(404).equals(e.httpStatus())
+            ? Future.succeededFuture(null) : Future.failedFuture(err));
   }
 
   private static CyclrException noAccountConnectorId(Connector connector, String installName) {

@@ -46,6 +46,8 @@ public final class Dispatcher extends VerticleBase {
   private final String nodeId;
   private final int maxInFlight;
   private final long leaseMs;
+  /** Without relay links the install mints Cyclr's sign-in URL; with them, a Connect click does. */
+  private final boolean mintSignIn;
   /** Unfinished jobs in dispatch order (round-robin); a cache of the store. */
   private final Map<String, JobRecord> jobs = new LinkedHashMap<>();
   /** Jobs whose last claim found nothing: skipped until a work notice or the periodic refresh. */
@@ -69,6 +71,7 @@ public final class Dispatcher extends VerticleBase {
     this.node = node;
     this.nodeId = UUID.randomUUID().toString();
     this.leaseMs = settings.leaseMs();
+    this.mintSignIn = !settings.signInPolicy().relayLinks();
     // Three times the gateway's concurrency keeps every request slot busy while items wait for their
     // next call and outcomes are recorded; memory stays bounded by the window, not the job size.
     this.maxInFlight = Math.max(8, settings.maxConcurrency() * 3);
@@ -300,7 +303,8 @@ public final class Dispatcher extends VerticleBase {
   private void send(JobRecord job, ClaimedItem item) {
     inFlight++;
     inFlightByJob.merge(item.jobId(), 1, Integer::sum);
-    vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_ONBOARD, GatewayRequests.of(job.spec(), item), TO_GATEWAY)
+    vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_ONBOARD, GatewayRequests.of(job.spec(), item, mintSignIn),
+            TO_GATEWAY)
         .onComplete(ar -> {
           inFlight--;
           inFlightByJob.merge(item.jobId(), -1, (a, b) -> a + b == 0 ? null : a + b);

@@ -26,20 +26,32 @@ public final class EventBodies {
     return item(o.jobId(), o.itemId(), o.account(), o.connectorId(), o.status(), o.error());
   }
 
-  /** {@code onboarder.events.oauth}, for an outcome that minted a sign-in link; null otherwise. */
+  /** {@code onboarder.events.oauth}, for an outcome that has a sign-in link to send; null otherwise. */
   public static JsonObject oauth(ItemOutcome o) {
-    if (o.status() != ItemStatus.OAUTH_PENDING || o.oauthUrl() == null) {
+    if (o.status() != ItemStatus.OAUTH_PENDING || o.url() == null) {
       return null;
     }
+    return oauth(o.jobId(), o.itemId(), o.account(), o.connectorId(), o.connectorName(), o.accountConnectorId(),
+        o.url(), o.oauthUrl(), o.expiresAt());
+  }
+
+  /**
+   * {@code onboarder.events.oauth}: a sign-in link to send (first issue or reissue). {@code url} is the
+   * relay link when relay links are on, else Cyclr's raw URL; {@code cyclrUrl} the raw URL when one was
+   * minted; {@code expiresAt} of {@code url}.
+   */
+  public static JsonObject oauth(String jobId, long itemId, String account, Long connectorId, String connectorName,
+                                 Long accountConnectorId, String url, String cyclrUrl, String expiresAt) {
     return new JsonObject()
-        .put("jobId", o.jobId())
-        .put("itemId", String.valueOf(o.itemId()))
-        .put("account", o.account())
-        .put("connectorId", o.connectorId())
-        .put("connectorName", o.connectorName())
-        .put("accountConnectorId", o.accountConnectorId())
-        .put("url", o.oauthUrl())
-        .put("expiresAt", o.oauthExpiresAt());
+        .put("jobId", jobId)
+        .put("itemId", String.valueOf(itemId))
+        .put("account", account)
+        .put("connectorId", connectorId)
+        .put("connectorName", connectorName)
+        .put("accountConnectorId", accountConnectorId)
+        .put("url", url)
+        .put("cyclrUrl", cyclrUrl)
+        .put("expiresAt", expiresAt);
   }
 
   /** {@code onboarder.events.job}: the job summary, as the HTTP API shows it. */

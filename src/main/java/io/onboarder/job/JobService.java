@@ -4,6 +4,7 @@ import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
 import io.onboarder.config.Settings;
 import io.onboarder.metrics.Metrics;
+import io.onboarder.signin.SignInStore;
 import io.onboarder.store.StoreErrors;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -65,7 +66,9 @@ public final class JobService extends VerticleBase {
             .compose(job -> cancel(job, caller(msg)))))),
         bus.<Object>consumer(Addresses.JOBS_RETRY, guarded(msg -> reply(msg, visibleJob(msg)
             .compose(job -> retry(job, caller(msg)))))),
-        bus.<Object>consumer(Addresses.JOBS_EVENTS, guarded(this::events)));
+        bus.<Object>consumer(Addresses.JOBS_EVENTS, guarded(this::events)),
+        bus.<Object>consumer(Addresses.JOBS_LINK, guarded(msg -> reply(msg, visibleJob(msg)
+            .compose(job -> link(job, itemId(msg), caller(msg)))))));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
 
@@ -184,8 +187,8 @@ public final class JobService extends VerticleBase {
     JsonObject q = msg.body();
     ItemStatus status = q.getString("status") == null ? null : ItemStatus.parse(q.getString("status"));
     if (q.getString("status") != null && status == null) {
-      fail(msg, Problem.badRequest("status must be one of PENDING, RUNNING, INSTALLED, ALREADY_INSTALLED, "
-          + "OAUTH_PENDING, FAILED, CANCELLED"));
+      fail(msg, Problem.badRequest("status must be one of " + java.util.Arrays.stream(ItemStatus.values())
+          .map(Enum::name).collect(java.util.stream.Collectors.joining(", "))));
       return;
     }
     int limit = Math.max(1, Math.min(1000, q.getInteger("limit", 100)));
@@ -219,7 +222,19 @@ public final class JobService extends VerticleBase {
    */
   private Future<JsonObject> cancel(JobRecord job, String caller) {
     String id = job.id();
-    return store.cancel(id).compose(changed -> {
+    return store.cancel(id).recover(err -> {
+      // A finished job has nothing left to cancel, but its sign-in links may still work: revoke those.
+      if (!(err instanceof Problem p) || p.status() != 409) {
+        return Future.failedFuture(err);
+      }
+      return store.signIns().revokeLinks(id).compose(revoked -> {
+        if (revoked == 0) {
+          return Future.failedFuture(err);
+        }
+        log.info("job {} (finished) cancelled by {}: {} sign-in link(s) revoked", id, caller, revoked);
+        return Future.succeededFuture(List.<JobStore.Changed>of());
+      });
+    }).compose(changed -> {
       vertx.eventBus().publish(Addresses.GATEWAY_CANCEL, new JsonObject().put("jobId", id));
       events.work(id);
       log.info("job {} cancelled by {}: {} pending item(s) cancelled", id, caller, changed.size());
@@ -247,6 +262,50 @@ public final class JobService extends VerticleBase {
         return EventBodies.job(reopened, counts);
       }));
     });
+  }
+
+  // ---- sign-in links --------------------------------------------------------------------------
+
+  /**
+   * A new sign-in link for an OAUTH_PENDING item, published like the first (an oauth event written with it). Relay links: the old one is
+   * revoked in the same transaction. Raw links (no PUBLIC_URL): a fresh Cyclr URL is minted now.
+   */
+  private Future<JsonObject> link(JobRecord job, long itemId, String caller) {
+    SignInStore signIns = store.signIns();
+    Future<SignInStore.IssuedLink> issued;
+    if (signIns.policy().relayLinks()) {
+      issued = signIns.reissue(job.id(), itemId);
+    } else {
+      JsonObject oauth = job.spec().getJsonObject("oauth", new JsonObject());
+      issued = signIns.linkTarget(job.id(), itemId).compose(t -> vertx.eventBus().<JsonObject>request(
+              Addresses.GATEWAY_SIGNIN, new JsonObject().put("op", "mint").put("account", t.account())
+                  .put("accountConnectorId", t.accountConnectorId()).put("username", oauth.getString("username"))
+                  .put("targetOrigin", oauth.getString("targetOrigin"))
+                  .put("callbackMessage", oauth.getString("callbackMessage")),
+              new DeliveryOptions().setLocalOnly(true).setSendTimeout(60_000))
+          .recover(err -> Future.failedFuture(Problem.unavailable("Cyclr did not mint a sign-in token ("
+              + err.getMessage() + "); try again shortly.")))
+          .compose(reply -> {
+            String url = reply.body().getString("url");
+            String expiresAt = reply.body().getString("expiresAt");
+            return signIns.rawLinkIssued(t, url, expiresAt)
+                .map(v -> new SignInStore.IssuedLink(t, url, url, expiresAt));
+          }));
+    }
+    // The store wrote the link's oauth event with it; it is published after the commit.
+    return issued.map(l -> {
+      log.info("job {}: {} issued a new sign-in link for item {}", job.id(), caller, itemId);
+      return new JsonObject().put("url", l.url()).put("expiresAt", l.expiresAt());
+    });
+  }
+
+  private static long itemId(Message<JsonObject> msg) {
+    Object id = msg.body().getValue("itemId");
+    try {
+      return Long.parseLong(String.valueOf(id));
+    } catch (NumberFormatException e) {
+      throw Problem.badRequest("\"itemId\" must be an item id");
+    }
   }
 
   // ---- replies -------------------------------------------------------------------------------

@@ -123,4 +123,7 @@ public interface JobStore {
 
   /** Deletes the events of up to {@code maxJobs} jobs finished before {@code finishedBefore} (ISO-8601); returns rows. */
   Future<Integer> pruneEvents(String finishedBefore, int maxJobs);
+
+  /** Relay links and the sign-in watch, in the same database. */
+  io.onboarder.signin.SignInStore signIns();
 }

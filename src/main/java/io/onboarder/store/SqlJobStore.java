@@ -58,12 +58,19 @@ abstract class SqlJobStore implements JobStore {
   private volatile Consumer<List<JobEvent>> committed = events -> { };
   private volatile Set<String> outboxTypes = Set.of();
   private final SqlWebhookOutbox outbox;
+  private final SqlSignInStore signIns;
 
   SqlJobStore(Vertx vertx, SqlDialect dialect) {
     this.vertx = vertx;
     this.dialect = dialect;
     this.claimSql = SqlQueries.claim(dialect);
     this.outbox = new SqlWebhookOutbox(this);
+    this.signIns = new SqlSignInStore(this);
+  }
+
+  @Override
+  public io.onboarder.signin.SignInStore signIns() {
+    return signIns;
   }
 
   @Override
@@ -85,7 +92,7 @@ abstract class SqlJobStore implements JobStore {
    * Runs {@code work} in one transaction that also writes the events it collected (last, before the
    * commit); after the commit they go to the {@link #onCommitted} listener, before the caller continues.
    */
-  private <T> Future<T> withEvents(boolean durable, BiFunction<SqlConnection, EventLog, Future<T>> work) {
+  <T> Future<T> withEvents(boolean durable, BiFunction<SqlConnection, EventLog, Future<T>> work) {
     EventLog events = new EventLog(dialect, outboxTypes);
     Function<SqlConnection, Future<T>> tx = conn -> work.apply(conn, events).compose(r -> events.write(conn).map(r));
     return (durable ? inDurableTransaction(tx) : inTransaction(tx)).map(r -> {
@@ -428,32 +435,48 @@ abstract class SqlJobStore implements JobStore {
             return Future.succeededFuture(applied);
           }
           return conn.preparedQuery(sql(SqlQueries.RECORD_OUTCOME)).executeBatch(updates)
-              .compose(x -> webhookViews(conn, events, applied))
-              .map(views -> {
-                for (ItemOutcome o : applied) {
+              .compose(x -> signIns.started(conn, applied)) // OAUTH_PENDING: watch and relay link
+              .compose(started -> webhookViews(conn, events, started).map(views -> {
+                for (ItemOutcome o : started) {
                   events.item(o.jobId(), EventBodies.item(o), views.get(o.itemId()));
                   JsonObject oauth = EventBodies.oauth(o);
                   if (oauth != null) {
                     events.oauth(o.jobId(), oauth);
                   }
                 }
-                return applied;
-              });
+                return started;
+              }));
         }));
   }
 
-  /** The items (as GET …/items shows them) that become webhooks, read after their update in the same transaction. */
+  /**
+   * The items (as GET …/items shows them, with the relay link just issued) that become webhooks, read
+   * after their update in the same transaction.
+   */
   private Future<Map<Long, JsonObject>> webhookViews(SqlConnection conn, EventLog events, List<ItemOutcome> applied) {
-    List<Long> ids = applied.stream().filter(o -> events.sendsWebhook(o.status().name())).map(ItemOutcome::itemId)
-        .toList();
     Map<Long, JsonObject> views = new java.util.HashMap<>();
-    List<Future<?>> reads = new ArrayList<>(ids.size());
+    List<Future<?>> reads = new ArrayList<>();
     String select = sql(SqlQueries.SELECT_ITEM);
-    for (Long id : ids) {
-      reads.add(conn.preparedQuery(select).execute(Tuple.of(id)).onSuccess(rows -> rows.forEach(r ->
-          views.put(r.getLong("id"), itemJson(r)))));
+    for (ItemOutcome o : applied) {
+      if (events.sendsWebhook(o.status().name())) {
+        JsonObject link = o.relayUrl() == null ? null
+            : new JsonObject().put("url", o.relayUrl()).put("expiresAt", o.relayExpiresAt());
+        reads.add(conn.preparedQuery(select).execute(Tuple.of(o.itemId())).onSuccess(rows -> rows.forEach(r ->
+            views.put(r.getLong("id"), itemJson(r, link)))));
+      }
     }
     return Future.all(reads).map(views);
+  }
+
+  /** One item as GET …/items shows it, read on {@code conn} (inside a transaction), with its live link. */
+  Future<JsonObject> itemView(SqlConnection conn, String jobId, long itemId) {
+    return conn.preparedQuery(sql(SqlQueries.SELECT_ITEM)).execute(Tuple.of(itemId)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture((JsonObject) null);
+      }
+      Row r = rows.iterator().next();
+      return signIns.linksOf(conn, jobId, itemId, itemId).map(links -> itemJson(r, links.get(itemId)));
+    });
   }
 
   // ---- control -------------------------------------------------------------------------------
@@ -477,6 +500,7 @@ abstract class SqlJobStore implements JobStore {
                 + "; there is nothing to cancel.");
           }
           return conn.preparedQuery(sql(SqlQueries.MARK_CANCEL_REQUESTED)).execute(Tuple.of(jobId))
+              .compose(v -> signIns.revoke(conn, jobId)) // a cancelled job's sign-in links stop working
               .compose(v -> cancelUnstarted(conn, events, jobId));
         }));
   }
@@ -587,19 +611,24 @@ abstract class SqlJobStore implements JobStore {
         ? pool.preparedQuery(sql(SqlQueries.SELECT_ITEMS)).execute(Tuple.of(jobId, after, (long) limit + 1))
         : pool.preparedQuery(sql(SqlQueries.SELECT_ITEMS_BY_STATUS)).execute(Tuple.of(jobId, status.name(), after,
             (long) limit + 1));
-    return rows.map(rs -> {
-      JsonArray items = new JsonArray();
+    return rows.compose(rs -> {
+      List<Row> page = new ArrayList<>(limit);
       String next = null;
-      long last = 0;
       for (Row r : rs) {
-        if (items.size() == limit) {
-          next = String.valueOf(last);
+        if (page.size() == limit) {
+          next = String.valueOf(page.get(page.size() - 1).getLong("id"));
           break;
         }
-        last = r.getLong("id");
-        items.add(itemJson(r));
+        page.add(r);
       }
-      return new ItemPage(items, next);
+      String nextCursor = next;
+      long from = page.isEmpty() ? 1 : page.get(0).getLong("id");
+      long to = page.isEmpty() ? 0 : page.get(page.size() - 1).getLong("id");
+      return signIns.linksOf(jobId, from, to).map(links -> {
+        JsonArray items = new JsonArray();
+        page.forEach(r -> items.add(itemJson(r, links.get(r.getLong("id")))));
+        return new ItemPage(items, nextCursor);
+      });
     });
   }
 
@@ -627,11 +656,19 @@ abstract class SqlJobStore implements JobStore {
         });
   }
 
-  /** The item as {@code GET …/items} shows it (also the data of its webhooks). */
-  static JsonObject itemJson(Row r) {
+  /**
+   * The item as {@code GET …/items} shows it (also the data of its webhooks); {@code link}: its live
+   * relay link {url, expiresAt}, or null.
+   */
+  static JsonObject itemJson(Row r, JsonObject link) {
     String spec = r.getString("spec");
     String error = r.getString("error");
-    String url = r.getString("oauth_url");
+    String cyclrUrl = r.getString("oauth_url");
+    JsonObject oauth = link != null
+        ? new JsonObject().put("url", link.getString("url")).put("cyclrUrl", cyclrUrl)
+            .put("expiresAt", link.getString("expiresAt"))
+        : cyclrUrl == null ? null : new JsonObject().put("url", cyclrUrl).put("cyclrUrl", cyclrUrl)
+            .put("expiresAt", r.getString("oauth_expires_at"));
     JsonObject item = new JsonObject()
         .put("id", String.valueOf(r.getLong("id")))
         .put("account", r.getString("account"))
@@ -639,8 +676,7 @@ abstract class SqlJobStore implements JobStore {
         .put("status", r.getString("status"))
         .put("attempts", r.getInteger("attempts"))
         .put("accountConnectorId", r.getLong("account_connector_id"))
-        .put("oauth", url == null ? null : new JsonObject().put("url", url)
-            .put("expiresAt", r.getString("oauth_expires_at")))
+        .put("oauth", oauth)
         .put("error", error == null ? null : new JsonObject(error));
     if (spec != null) {
       JsonObject s = new JsonObject(spec);

@@ -290,4 +290,44 @@ class SettingsTest {
     assertThatThrownBy(() -> withEnv("WEBHOOK_URL", "ftp://h.example.com", "WEBHOOK_SECRET", key))
         .hasMessageContaining("WEBHOOK_URL");
   }
+
+  @Test
+  void relayLinksAreOffByDefaultAndTheWatchStartsAtThirtySeconds() {
+    Settings s = Settings.from(minimal());
+    assertThat(s.publicUrl()).isNull();
+    assertThat(s.signInPolicy().relayLinks()).isFalse();
+    assertThat(s.signInPolicy().linkTtlMs()).isEqualTo(168 * 3_600_000L);
+    assertThat(s.signInPolicy().watchFirstMs()).isEqualTo(30_000);
+    assertThat(s.signInPolicy().watchMaxMs()).isEqualTo(15 * 60_000);
+    assertThat(s.linksRatePerMinute()).isEqualTo(30);
+  }
+
+  @Test
+  void publicUrlTurnsRelayLinksOn() {
+    Settings s = withEnv("PUBLIC_URL", "https://onboard.example.com/", "LINKS_TTL_HOURS", "0.5",
+        "OAUTH_WATCH_INTERVAL_MS", "5000", "LINKS_RATE_LIMIT_PER_MINUTE", "120");
+    assertThat(s.signInPolicy().relayLinks()).isTrue();
+    assertThat(s.signInPolicy().linkUrl("t0k3n")).isEqualTo("https://onboard.example.com/connect/t0k3n");
+    assertThat(s.signInPolicy().returnUrl("t0k3n")).isEqualTo("https://onboard.example.com/connect/t0k3n/done");
+    assertThat(s.signInPolicy().linkTtlMs()).isEqualTo(1_800_000);
+    assertThat(s.signInPolicy().watchFirstMs()).isEqualTo(5_000);
+    assertThat(s.linksRatePerMinute()).isEqualTo(120);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = ';', value = {
+      "PUBLIC_URL; ftp://onboard.example.com",
+      "PUBLIC_URL; onboard.example.com",
+      "PUBLIC_URL; https://onboard.example.com/?x=1",
+      "LINKS_TTL_HOURS; 721",
+      "LINKS_TTL_HOURS; 0",
+      "LINKS_TTL_HOURS; a week",
+      "OAUTH_WATCH_INTERVAL_MS; 900001",
+      "OAUTH_WATCH_INTERVAL_MS; 0",
+      "LINKS_RATE_LIMIT_PER_MINUTE; 0",
+  })
+  void badLinkSettingsFailNamingTheirEnvVar(String env, String value) {
+    assertThatThrownBy(() -> withEnv(env, value)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining(env).hasMessageContaining(byEnv(env).key);
+  }
 }

@@ -45,6 +45,9 @@ public final class SseClient {
       }
       StringBuilder block = new StringBuilder();
       RecordParser lines = RecordParser.newDelimited("\n", line -> {
+        if (sse.ended.future().isComplete()) {
+          return; // hung up: what was still buffered is not "received"
+        }
         String l = line.toString();
         if (!l.isEmpty()) {
           block.append(l).append('\n');
