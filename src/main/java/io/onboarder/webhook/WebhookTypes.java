@@ -6,9 +6,8 @@ import java.util.Map;
 
 /**
  * Which events become webhooks, table-driven: an item reaching a status in {@link #BY_ITEM_STATUS},
- * and a job reaching a final status. Keyed by the status name, so the table needs no change of its
- * own when a status is added to {@code ItemStatus}: {@code AUTHENTICATED} (the sign-in watch) is
- * listed already and takes effect as soon as an item can reach it.
+ * and a job reaching a final status. Keyed by the status name: a status that should notify is one
+ * more line here (and a type in {@link #ALL}).
  */
 public final class WebhookTypes {
   private WebhookTypes() {}

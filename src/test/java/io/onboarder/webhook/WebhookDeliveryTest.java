@@ -213,4 +213,38 @@ class WebhookDeliveryTest {
       assertThat(Set.of(s.get("/v1/webhooks/deliveries").statusCode())).containsExactly(200);
     }
   }
+
+  @Test
+  void aTenantSigningInThroughItsRelayLinkIsAnItemAuthenticatedWebhook() {
+    try (TestService s = TestService.start(vertx, dir, e -> { }, c -> {
+      TestService.relayLinks(c);
+      ConfigLoader.put(c, "oauth.watchIntervalMs", 100);
+      ConfigLoader.put(c, "webhooks.url", receiver.url());
+      ConfigLoader.put(c, "webhooks.secret", secret);
+      ConfigLoader.put(c, "webhooks.events", "item.oauth_pending,item.authenticated");
+    })) {
+      JsonObject job = new JsonObject().put("connector", new JsonObject().put("name", "Salesforce"))
+          .put("oauth", new JsonObject().put("targetOrigin", "https://app.example.com"))
+          .put("items", new JsonArray().add(new JsonObject().put("account", "signs-in")));
+      String jobId = s.submit(job);
+      s.awaitJob(jobId);
+      JsonObject pending = awaitDistinct(s, 1).get(0).json();
+      assertThat(pending.getString("type")).isEqualTo("item.oauth_pending");
+      String link = pending.getJsonObject("data").getJsonObject("oauth").getString("url");
+      assertThat(link).as("the relay link, not Cyclr's token").startsWith(s.base() + "/connect/");
+      // Connect (a token is minted now), then sign in on Cyclr's page; the watch notices.
+      String atCyclr = TestService.await(s.http.requestAbs(io.vertx.core.http.HttpMethod.POST, link)
+          .followRedirects(false).send()).getHeader("Location");
+      assertThat(TestService.await(s.http.getAbs(atCyclr).followRedirects(false).send()).statusCode()).isEqualTo(302);
+      List<WebhookReceiver.Received> got = awaitDistinct(s, 2);
+      JsonObject authenticated = got.get(1).json();
+      assertThat(got.get(1).signatureValid()).isTrue();
+      assertThat(authenticated.getString("type")).isEqualTo("item.authenticated");
+      JsonObject data = authenticated.getJsonObject("data");
+      assertThat(data.getString("status")).isEqualTo("AUTHENTICATED");
+      assertThat(data.getString("account")).isEqualTo("signs-in");
+      assertThat(data.getString("jobId")).isEqualTo(jobId);
+      assertThat(data.getString("id")).isEqualTo(pending.getJsonObject("data").getString("id"));
+    }
+  }
 }
