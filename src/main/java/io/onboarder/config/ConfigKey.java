@@ -45,7 +45,13 @@ public enum ConfigKey {
   API_PUBLIC_URL("api.publicUrl", "PUBLIC_URL"),
   LINKS_TTL_HOURS("links.ttlHours", "LINKS_TTL_HOURS"),
   OAUTH_WATCH_INTERVAL_MS("oauth.watchIntervalMs", "OAUTH_WATCH_INTERVAL_MS"),
-  LINKS_RATE_LIMIT_PER_MINUTE("links.rateLimitPerMinute", "LINKS_RATE_LIMIT_PER_MINUTE");
+  LINKS_RATE_LIMIT_PER_MINUTE("links.rateLimitPerMinute", "LINKS_RATE_LIMIT_PER_MINUTE"),
+  WEBHOOK_URL("webhooks.url", "WEBHOOK_URL"),
+  WEBHOOK_SECRET("webhooks.secret", "WEBHOOK_SECRET"),
+  WEBHOOK_EVENTS("webhooks.events", "WEBHOOK_EVENTS"),
+  WEBHOOK_MAX_CONCURRENCY("webhooks.maxConcurrency", "WEBHOOK_MAX_CONCURRENCY"),
+  BRIDGE_PORT("bridge.port", "BRIDGE_PORT"),
+  BRIDGE_MAX_FRAME_BYTES("bridge.maxFrameBytes", "BRIDGE_MAX_FRAME_BYTES");
 
   public final String key;
   public final String env;

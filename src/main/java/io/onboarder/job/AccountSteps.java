@@ -28,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * store (over all jobs, finished ones too: a tenant may sign in after its job finished) only while there
  * is room in flight, decides from the account's items whether it may go on ({@link AccountReadiness}),
  * sends the account step to this node's gateway (which shares its rate limit and concurrency cap with
- * the items), records outcomes in batches, publishes account events, and finishes jobs whose accounts
- * have settled. Like the {@link Dispatcher}, it keeps no correctness rule in memory: the store decides
+ * the items), records outcomes in batches (the store writes and publishes their account events), and
+ * finishes jobs whose accounts have settled. Like the {@link Dispatcher}, it keeps no correctness rule in memory: the store decides
  * who runs an account step (leases, renewed by the dispatcher under the same node id) and when it is due.
  */
 public final class AccountSteps extends VerticleBase {
@@ -283,18 +283,14 @@ public final class AccountSteps extends VerticleBase {
         vertx.setTimer(500, t -> flush());
         return Future.failedFuture(ar.cause());
       }
+      // The store wrote (and published, after its commit) the account events and the sign-in items' events.
       List<AccountOutcome> applied = ar.result().applied();
-      // Sign-ins the templates brought: published like any OAUTH_PENDING item (item event, link on .oauth).
-      ar.result().signIns().forEach(events::outcome);
       if (applied.size() < batch.size()) {
         log.warn("{} account outcome(s) arrived after their lease was taken over by another node",
             batch.size() - applied.size());
       }
       Set<String> touched = new HashSet<>();
       for (AccountOutcome o : applied) {
-        if (o.statusChanged()) {
-          events.account(o);
-        }
         touched.add(o.jobId());
         if (o.handBack()) {
           wake();
@@ -321,13 +317,10 @@ public final class AccountSteps extends VerticleBase {
           if (finished == null) {
             return Future.succeededFuture();
           }
-          return JobSummaries.load(store, finished).map(summary -> {
-            log.info("job {} finished: {} {} accounts {}", jobId, finished.status(), summary.getJsonObject("counts"),
-                summary.getJsonObject("accounts"));
-            events.job(summary);
-            events.work(jobId); // dispatchers drop it from their job lists
-            return null;
-          });
+          // The store wrote the job's final event (with its account counts) and published it after the commit.
+          log.info("job {} finished: {}", jobId, finished.status());
+          events.work(jobId); // dispatchers drop it from their job lists
+          return Future.succeededFuture();
         })
         .onFailure(this::storeError)
         .onComplete(ar -> {

@@ -6,13 +6,16 @@ import io.onboarder.job.AccountPhase;
 import io.onboarder.job.AccountStatus;
 import io.onboarder.job.ClaimedAccount;
 import io.onboarder.job.ClaimedItem;
+import io.onboarder.job.EventBodies;
 import io.onboarder.job.ItemOutcome;
 import io.onboarder.job.ItemPage;
 import io.onboarder.job.ItemStatus;
+import io.onboarder.job.JobEvent;
 import io.onboarder.job.JobRecord;
 import io.onboarder.job.JobRequest;
 import io.onboarder.job.JobStatus;
 import io.onboarder.job.JobStore;
+import io.onboarder.webhook.WebhookOutbox;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -29,18 +32,26 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The store's logic, shared by both back ends: the SQL of {@link SqlQueries} run through a Vert.x
- * SQL {@link Pool}. A subclass supplies the pool, transactions and the dialect.
+ * SQL {@link Pool}. A subclass supplies the pool, transactions and the dialect. Every status change
+ * writes its events (and webhook outbox rows) in its own transaction, through an {@link EventLog}.
  */
 abstract class SqlJobStore implements JobStore {
+  private static final Logger log = LoggerFactory.getLogger(SqlJobStore.class);
   private static final int INSERT_CHUNK = 2_000;
 
   protected final Vertx vertx;
@@ -49,6 +60,9 @@ abstract class SqlJobStore implements JobStore {
   protected SecretBox box;
   private final String claimSql;
   private final String claimAccountsSql;
+  private volatile Consumer<List<JobEvent>> committed = events -> { };
+  private volatile Set<String> outboxTypes = Set.of();
+  private final SqlWebhookOutbox outbox;
   private final SqlSignInStore signIns;
 
   SqlJobStore(Vertx vertx, SqlDialect dialect) {
@@ -56,12 +70,61 @@ abstract class SqlJobStore implements JobStore {
     this.dialect = dialect;
     this.claimSql = SqlQueries.claim(dialect);
     this.claimAccountsSql = SqlQueries.claimAccounts(dialect);
+    this.outbox = new SqlWebhookOutbox(this);
     this.signIns = new SqlSignInStore(this);
   }
 
   @Override
   public io.onboarder.signin.SignInStore signIns() {
     return signIns;
+  }
+
+  @Override
+  public void onCommitted(Consumer<List<JobEvent>> listener) {
+    this.committed = listener;
+  }
+
+  @Override
+  public void outboxTypes(Set<String> types) {
+    this.outboxTypes = Set.copyOf(types);
+  }
+
+  @Override
+  public WebhookOutbox outbox() {
+    return outbox;
+  }
+
+  /**
+   * Runs {@code work} in one transaction that also writes the events it collected (last, before the
+   * commit); after the commit they go to the {@link #onCommitted} listener, before the caller continues.
+   */
+  <T> Future<T> withEvents(boolean durable, BiFunction<SqlConnection, EventLog, Future<T>> work) {
+    EventLog events = new EventLog(dialect, outboxTypes);
+    Function<SqlConnection, Future<T>> tx = conn -> work.apply(conn, events).compose(r -> events.write(conn).map(r));
+    return (durable ? inDurableTransaction(tx) : inTransaction(tx)).map(r -> {
+      List<JobEvent> written = events.written();
+      if (!written.isEmpty()) {
+        try {
+          committed.accept(written);
+        } catch (RuntimeException e) {
+          log.error("publishing {} committed event(s) failed: {}", written.size(), e.toString());
+        }
+      }
+      return r;
+    });
+  }
+
+  /** SQL with the dialect's differences expanded (for the outbox, which shares this store's pool). */
+  String sqlOf(String text) {
+    return dialect.sql(text);
+  }
+
+  Pool pool() {
+    return pool;
+  }
+
+  <T> Future<T> transaction(Function<SqlConnection, Future<T>> work) {
+    return inTransaction(work);
   }
 
   /** Runs {@code work} in one transaction on one connection. */
@@ -150,13 +213,18 @@ abstract class SqlJobStore implements JobStore {
 
   private Future<Created> insert(Prepared p) {
     int total = p.request().items().size();
-    return inDurableTransaction(conn -> conn.preparedQuery(sql(SqlQueries.insertJob(dialect)))
+    JobRecord job = new JobRecord(p.id(), JobStatus.PENDING, p.now(), null, total, p.spec(), false, false, p.owner());
+    return withEvents(true, (conn, events) -> conn.preparedQuery(sql(SqlQueries.insertJob(dialect)))
             .execute(Tuple.of(p.id(), JobStatus.PENDING.name(), p.now(), total, p.spec().encode(), p.key(),
                 p.print(), p.owner()))
             .compose(v -> insertChunks(conn, p.rows(), 0))
-            .compose(v -> insertAccounts(conn, p.id(), p.spec(), p.now())))
-        .map(v -> new Created(new JobRecord(p.id(), JobStatus.PENDING, p.now(), null, total, p.spec(), false, false,
-            p.owner()), false))
+            .compose(v -> insertAccounts(conn, p.id(), p.spec(), p.now()))
+            .map(v -> {
+              events.job(p.id(), EventBodies.job(job, Map.of(ItemStatus.PENDING, (long) total),
+                  p.request().template() == null ? null : Map.of(AccountStatus.WAITING, p.request().items().stream()
+                      .map(JobRequest.Item::account).distinct().count())));
+              return new Created(job, false);
+            }))
         .recover(err -> p.key() != null && isUniqueViolation(err)
             // A concurrent request with the same key (on any node) won the race: answer with its job.
             ? existing(p).compose(found -> found != null ? Future.succeededFuture(found) : Future.failedFuture(err))
@@ -196,7 +264,11 @@ abstract class SqlJobStore implements JobStore {
 
   @Override
   public Future<JobRecord> job(String jobId) {
-    return pool.preparedQuery(sql(SqlQueries.SELECT_JOB)).execute(Tuple.of(jobId))
+    return jobOn(pool, jobId);
+  }
+
+  private Future<JobRecord> jobOn(SqlClient client, String jobId) {
+    return client.preparedQuery(sql(SqlQueries.SELECT_JOB)).execute(Tuple.of(jobId))
         .map(rows -> rows.size() == 0 ? null : job(rows.iterator().next()));
   }
 
@@ -232,7 +304,11 @@ abstract class SqlJobStore implements JobStore {
 
   @Override
   public Future<Map<ItemStatus, Long>> counts(String jobId) {
-    return pool.preparedQuery(sql(SqlQueries.COUNT_BY_STATUS)).execute(Tuple.of(jobId)).map(rows -> {
+    return countsOn(pool, jobId);
+  }
+
+  private Future<Map<ItemStatus, Long>> countsOn(SqlClient client, String jobId) {
+    return client.preparedQuery(sql(SqlQueries.COUNT_BY_STATUS)).execute(Tuple.of(jobId)).map(rows -> {
       Map<ItemStatus, Long> counts = new EnumMap<>(ItemStatus.class);
       for (ItemStatus s : ItemStatus.values()) {
         counts.put(s, 0L);
@@ -241,6 +317,24 @@ abstract class SqlJobStore implements JobStore {
       return counts;
     });
   }
+  /** The job's summary as its events carry it: item counts, and account counts when it has a template. */
+  private Future<JsonObject> summaryOn(SqlClient client, JobRecord job) {
+    Future<Map<ItemStatus, Long>> counts = countsOn(client, job.id());
+    return counts.compose(c -> !job.hasTemplate() ? Future.succeededFuture(EventBodies.job(job, c))
+        : accountCountsOn(client, job.id()).map(a -> EventBodies.job(job, c, a)));
+  }
+
+  private Future<Map<AccountStatus, Long>> accountCountsOn(SqlClient client, String jobId) {
+    return client.preparedQuery(sql(SqlQueries.COUNT_ACCOUNTS_BY_STATUS)).execute(Tuple.of(jobId)).map(rows -> {
+      Map<AccountStatus, Long> counts = new EnumMap<>(AccountStatus.class);
+      for (AccountStatus s : AccountStatus.values()) {
+        counts.put(s, 0L);
+      }
+      rows.forEach(r -> counts.put(AccountStatus.valueOf(r.getString(0)), r.getLong(1)));
+      return counts;
+    });
+  }
+
 
   @Override
   public Future<Long> pendingItems() {
@@ -249,7 +343,13 @@ abstract class SqlJobStore implements JobStore {
 
   @Override
   public Future<Boolean> markRunning(String jobId) {
-    return pool.preparedQuery(sql(SqlQueries.MARK_RUNNING)).execute(Tuple.of(jobId)).map(rs -> rs.rowCount() == 1);
+    return withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> conn.preparedQuery(sql(SqlQueries.MARK_RUNNING)).execute(Tuple.of(jobId)))
+        .compose(rs -> rs.rowCount() != 1 ? Future.succeededFuture(false)
+            : jobOn(conn, jobId).compose(job -> summaryOn(conn, job).map(summary -> {
+              events.job(jobId, summary);
+              return true;
+            }))));
   }
 
   // ---- leases --------------------------------------------------------------------------------
@@ -257,12 +357,17 @@ abstract class SqlJobStore implements JobStore {
   @Override
   public Future<List<ClaimedItem>> claim(String jobId, String node, int max, long leaseMs) {
     Tuple args = Tuple.of(node, leaseMs, Instant.now().toString(), jobId, (long) max * 4, (long) max);
-    return inTransaction(conn -> conn.preparedQuery(claimSql).execute(args))
+    return claimOnce(jobId, args)
         .recover(err -> isUniqueViolation(err)
             // Another node leased an item of the same account at the same instant: the database
             // refused this batch as a whole; nothing was claimed, so just try again.
-            ? inTransaction(conn -> conn.preparedQuery(claimSql).execute(args))
-            : Future.failedFuture(err))
+            ? claimOnce(jobId, args)
+            : Future.failedFuture(err));
+  }
+
+  private Future<List<ClaimedItem>> claimOnce(String jobId, Tuple args) {
+    return withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> conn.preparedQuery(claimSql).execute(args))
         .map(rows -> {
           List<ClaimedItem> items = new ArrayList<>(rows.size());
           for (Row r : rows) {
@@ -279,8 +384,10 @@ abstract class SqlJobStore implements JobStore {
                 r.getLong("halted") != null && r.getLong("halted") > 0));
           }
           items.sort(Comparator.comparingLong(ClaimedItem::id));
+          items.forEach(i -> events.item(jobId, EventBodies.item(jobId, i.id(), i.account(), null, ItemStatus.RUNNING,
+              null), null));
           return items;
-        });
+        }));
   }
 
   @Override
@@ -295,18 +402,44 @@ abstract class SqlJobStore implements JobStore {
 
   @Override
   public Future<List<Changed>> releaseExpired() {
-    return pool.preparedQuery(sql(SqlQueries.RELEASE_EXPIRED)).execute(Tuple.of(Instant.now().toString()))
-        .map(rows -> {
-          List<Changed> out = new ArrayList<>();
-          rows.forEach(r -> out.add(new Changed(r.getLong("id"), r.getString("job_id"), r.getString("account"))));
-          return out;
-        });
+    return releaseByJob(SqlQueries.JOBS_WITH_EXPIRED_LEASES, SqlQueries.RELEASE_EXPIRED_OF_JOB);
   }
 
   @Override
   public Future<Integer> releaseAll() {
-    return pool.query(sql(SqlQueries.RELEASE_ALL)).execute().map(RowSet::rowCount)
+    return releaseByJob(SqlQueries.JOBS_WITH_RUNNING_ITEMS, SqlQueries.RELEASE_ALL_OF_JOB).map(List::size)
         .compose(n -> pool.query(sql(SqlQueries.RELEASE_ALL_ACCOUNTS)).execute().map(rows -> n + rows.rowCount()));
+  }
+
+  /** RUNNING items back to PENDING (recovered), job by job: the jobs are locked first, as everywhere. */
+  private Future<List<Changed>> releaseByJob(String jobsQuery, String releaseOfJob) {
+    return pool.query(sql(jobsQuery)).execute().compose(rows -> {
+      Set<String> jobIds = new TreeSet<>();
+      rows.forEach(r -> jobIds.add(r.getString(0)));
+      if (jobIds.isEmpty()) {
+        return Future.succeededFuture(List.of());
+      }
+      String now = Instant.now().toString();
+      return withEvents(false, (conn, events) -> events.lock(conn, jobIds).compose(v -> {
+        List<Changed> out = new ArrayList<>();
+        Future<Void> chain = Future.succeededFuture();
+        for (String jobId : jobIds) {
+          chain = chain.compose(x -> conn.preparedQuery(sql(releaseOfJob)).execute(Tuple.of(now, jobId))
+              .map(rs -> {
+                List<Changed> changed = changed(rs, jobId);
+                itemEvents(events, changed, ItemStatus.PENDING);
+                out.addAll(changed);
+                return null;
+              }));
+        }
+        return chain.map(out);
+      }));
+    });
+  }
+
+  private static void itemEvents(EventLog events, List<Changed> changed, ItemStatus status) {
+    changed.forEach(c -> events.item(c.jobId(), EventBodies.item(c.jobId(), c.itemId(), c.account(), null, status,
+        null), null));
   }
 
   @Override
@@ -321,11 +454,15 @@ abstract class SqlJobStore implements JobStore {
           o.oauthExpiresAt(), o.error() == null ? null : o.error().encode(), o.wipesAuthValue() ? 1 : 0,
           o.status().name(), o.recovered() ? 1 : 0, now, o.itemId(), node}));
     }
-    // Which of them this node still holds (locked on PostgreSQL, so a takeover waits), then one batch
-    // for those; the lease condition in the UPDATE is the backstop.
-    return inTransaction(conn -> conn.preparedQuery(sql(SqlQueries.SELECT_HELD)).execute(Tuple.of(node))
+    // Jobs first (their events are numbered under the job row lock), then which of the outcomes this
+    // node still holds (locked on PostgreSQL, so a takeover waits), then one batch for those; the lease
+    // condition in the UPDATE is the backstop.
+    Set<String> jobIds = new TreeSet<>();
+    outcomes.forEach(o -> jobIds.add(o.jobId()));
+    return withEvents(false, (conn, events) -> events.lock(conn, jobIds)
+        .compose(v -> conn.preparedQuery(sql(SqlQueries.SELECT_HELD)).execute(Tuple.of(node)))
         .compose(rows -> {
-          java.util.Set<Long> held = new java.util.HashSet<>();
+          Set<Long> held = new java.util.HashSet<>();
           rows.forEach(r -> held.add(r.getLong(0)));
           List<ItemOutcome> applied = new ArrayList<>(outcomes.size());
           List<Tuple> updates = new ArrayList<>(outcomes.size());
@@ -335,15 +472,62 @@ abstract class SqlJobStore implements JobStore {
               updates.add(batch.get(i));
             }
           }
+          if (updates.isEmpty()) {
+            return Future.succeededFuture(applied);
+          }
           // The account of a job with a template may now go on to its template (in the same transaction).
           List<Tuple> accounts = applied.stream().filter(o -> o.status().terminal())
               .map(o -> Tuple.of(o.jobId(), o.account())).toList();
-          return (updates.isEmpty() ? Future.succeededFuture()
-              : conn.preparedQuery(sql(SqlQueries.RECORD_OUTCOME)).executeBatch(updates).mapEmpty())
-              .compose(v -> accounts.isEmpty() ? Future.succeededFuture()
+          return conn.preparedQuery(sql(SqlQueries.RECORD_OUTCOME)).executeBatch(updates)
+              .compose(x -> accounts.isEmpty() ? Future.succeededFuture()
                   : conn.preparedQuery(sql(SqlQueries.ACCOUNT_ITEMS_DONE)).executeBatch(accounts).mapEmpty())
-              .compose(v -> signIns.started(conn, applied)); // OAUTH_PENDING: watch and relay link
+              .compose(x -> signIns.started(conn, applied)) // OAUTH_PENDING: watch and relay link
+              .compose(started -> itemEvents(conn, events, started));
         }));
+  }
+
+  /** Each recorded item's event (with its webhook's item view) and, for a link to send, its oauth event. */
+  private Future<List<ItemOutcome>> itemEvents(SqlConnection conn, EventLog events, List<ItemOutcome> started) {
+    return webhookViews(conn, events, started).map(views -> {
+      for (ItemOutcome o : started) {
+        events.item(o.jobId(), EventBodies.item(o), views.get(o.itemId()));
+        JsonObject oauth = EventBodies.oauth(o);
+        if (oauth != null) {
+          events.oauth(o.jobId(), oauth);
+        }
+      }
+      return started;
+    });
+  }
+
+  /**
+   * The items (as GET …/items shows them, with the relay link just issued) that become webhooks, read
+   * after their update in the same transaction.
+   */
+  private Future<Map<Long, JsonObject>> webhookViews(SqlConnection conn, EventLog events, List<ItemOutcome> applied) {
+    Map<Long, JsonObject> views = new java.util.HashMap<>();
+    List<Future<?>> reads = new ArrayList<>();
+    String select = sql(SqlQueries.SELECT_ITEM);
+    for (ItemOutcome o : applied) {
+      if (events.sendsWebhook(o.status().name())) {
+        JsonObject link = o.relayUrl() == null ? null
+            : new JsonObject().put("url", o.relayUrl()).put("expiresAt", o.relayExpiresAt());
+        reads.add(conn.preparedQuery(select).execute(Tuple.of(o.itemId())).onSuccess(rows -> rows.forEach(r ->
+            views.put(r.getLong("id"), itemJson(r, link)))));
+      }
+    }
+    return Future.all(reads).map(views);
+  }
+
+  /** One item as GET …/items shows it, read on {@code conn} (inside a transaction), with its live link. */
+  Future<JsonObject> itemView(SqlConnection conn, String jobId, long itemId) {
+    return conn.preparedQuery(sql(SqlQueries.SELECT_ITEM)).execute(Tuple.of(itemId)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture((JsonObject) null);
+      }
+      Row r = rows.iterator().next();
+      return signIns.linksOf(conn, jobId, itemId, itemId).map(links -> itemJson(r, links.get(itemId)));
+    });
   }
 
   // ---- control -------------------------------------------------------------------------------
@@ -360,32 +544,40 @@ abstract class SqlJobStore implements JobStore {
 
   @Override
   public Future<List<Changed>> cancel(String jobId) {
-    return inTransaction(conn -> lockJob(conn, jobId).compose(job -> {
-      if (job.status().terminal()) {
-        throw Problem.conflict("Job '" + jobId + "' already finished with status " + job.status()
-            + "; there is nothing to cancel.");
-      }
-      return conn.preparedQuery(sql(SqlQueries.MARK_CANCEL_REQUESTED)).execute(Tuple.of(jobId))
-          .compose(v -> signIns.revoke(conn, jobId)) // a cancelled job's sign-in links stop working
-          .compose(v -> cancelUnstarted(conn, jobId));
-    }));
+    return withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> lockJob(conn, jobId)).compose(job -> {
+          if (job.status().terminal()) {
+            throw Problem.conflict("Job '" + jobId + "' already finished with status " + job.status()
+                + "; there is nothing to cancel.");
+          }
+          return conn.preparedQuery(sql(SqlQueries.MARK_CANCEL_REQUESTED)).execute(Tuple.of(jobId))
+              .compose(v -> signIns.revoke(conn, jobId)) // a cancelled job's sign-in links stop working
+              .compose(v -> cancelUnstarted(conn, events, jobId));
+        }));
   }
 
   @Override
   public Future<List<Changed>> stop(String jobId) {
-    return inTransaction(conn -> conn.preparedQuery(sql(SqlQueries.MARK_STOPPED)).execute(Tuple.of(jobId))
-        .compose(v -> cancelUnstarted(conn, jobId)));
+    return withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> conn.preparedQuery(sql(SqlQueries.MARK_STOPPED)).execute(Tuple.of(jobId)))
+        .compose(v -> cancelUnstarted(conn, events, jobId)));
   }
 
   @Override
   public Future<List<Changed>> cancelUnstarted(String jobId) {
-    return inTransaction(conn -> cancelUnstarted(conn, jobId));
+    return withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> cancelUnstarted(conn, events, jobId)));
   }
 
-  private Future<List<Changed>> cancelUnstarted(SqlClient conn, String jobId) {
+  private Future<List<Changed>> cancelUnstarted(SqlClient conn, EventLog events, String jobId) {
     String now = Instant.now().toString();
     return conn.preparedQuery(sql(SqlQueries.CANCEL_UNSTARTED)).execute(Tuple.of(now, jobId))
-        .map(rows -> changed(rows, jobId))
+        .map(rows -> {
+          List<Changed> changed = changed(rows, jobId);
+          itemEvents(events, changed, ItemStatus.CANCELLED);
+          return changed;
+        })
+        // Accounts whose step has not started never will (their status does not change: no event).
         .compose(changed -> conn.preparedQuery(sql(SqlQueries.HALT_ACCOUNTS))
             .execute(Tuple.of(AccountOutcome.error("CANCELLED", "The job was cancelled or stopped before this "
                 + "account got its template.").encode(), now, jobId))
@@ -404,19 +596,34 @@ abstract class SqlJobStore implements JobStore {
     // A retry re-opens the job in the same transaction (RUNNING, not finished, no longer stopped),
     // so a crash cannot leave PENDING items inside a finished job.
     String now = Instant.now().toString();
-    return inTransaction(conn -> lockJob(conn, jobId).compose(job -> {
-      if (job.cancelRequested()) {
-        throw Problem.conflict("Job '" + jobId + "' was cancelled; a cancelled job stays cancelled. Submit the "
-            + "failed items as a new job.");
-      }
-      return conn.preparedQuery(sql(SqlQueries.RETRY_FAILED)).execute(Tuple.of(now, jobId))
-          .map(rows -> changed(rows, jobId))
-          // Items first: an account whose items were retried waits for them.
-          .compose(items -> conn.preparedQuery(sql(SqlQueries.RETRY_ACCOUNTS)).execute(Tuple.of(now, jobId))
-              .map(rows -> new Retried(items, accountsChanged(rows, jobId))))
-          .compose(retried -> retried.isEmpty() ? Future.succeededFuture(retried)
-              : conn.preparedQuery(sql(SqlQueries.REOPEN_JOB)).execute(Tuple.of(jobId)).map(retried));
-    }));
+    return withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> lockJob(conn, jobId)).compose(job -> {
+          if (job.cancelRequested()) {
+            throw Problem.conflict("Job '" + jobId + "' was cancelled; a cancelled job stays cancelled. Submit the "
+                + "failed items as a new job.");
+          }
+          return conn.preparedQuery(sql(SqlQueries.RETRY_FAILED)).execute(Tuple.of(now, jobId))
+              .map(rows -> changed(rows, jobId))
+              // Items first: an account whose items were retried waits for them.
+              .compose(items -> conn.preparedQuery(sql(SqlQueries.RETRY_ACCOUNTS)).execute(Tuple.of(now, jobId))
+                  .map(rows -> new Retried(items, accountsChanged(rows, jobId))))
+              .compose(retried -> {
+                if (retried.isEmpty()) {
+                  return Future.succeededFuture(retried);
+                }
+                itemEvents(events, retried.items(), ItemStatus.PENDING);
+                // FAILED accounts run again: WAITING (a re-checked SETUP_REQUIRED one keeps its status).
+                retried.accounts().stream().filter(a -> a.status() == AccountStatus.WAITING).forEach(a ->
+                    events.account(jobId, EventBodies.account(jobId, a.account(), a.status(), null, null, null), null));
+                return conn.preparedQuery(sql(SqlQueries.REOPEN_JOB)).execute(Tuple.of(jobId))
+                    // A finished job re-opens (a job event); a running one just has more to do.
+                    .compose(x -> job.status() == JobStatus.RUNNING ? Future.succeededFuture(retried)
+                        : jobOn(conn, jobId).compose(reopened -> summaryOn(conn, reopened).map(summary -> {
+                          events.job(jobId, summary);
+                          return retried;
+                        })));
+              });
+        }));
   }
 
   private static List<AccountChanged> accountsChanged(RowSet<Row> rows, String jobId) {
@@ -431,26 +638,36 @@ abstract class SqlJobStore implements JobStore {
   public Future<JobRecord> finishIfDone(String jobId) {
     // The job row is locked first, so a concurrent retry (which locks it too) is either wholly
     // before this check or wholly after the finish.
-    return inTransaction(conn -> lockJob(conn, jobId).compose(job -> {
-      if (job.status().terminal()) {
-        return Future.succeededFuture((JobRecord) null);
-      }
-      return exists(conn, SqlQueries.ANY_UNFINISHED_ITEM, jobId).compose(unfinished -> unfinished
-          ? Future.succeededFuture(true) : exists(conn, SqlQueries.ANY_BLOCKING_ACCOUNT, jobId)).compose(unfinished -> {
-        if (unfinished) {
-          return Future.succeededFuture((JobRecord) null);
-        }
-        return exists(conn, SqlQueries.ANY_FAILED_ITEM, jobId).compose(failed -> failed ? Future.succeededFuture(true)
-            : exists(conn, SqlQueries.ANY_FAILED_ACCOUNT, jobId)).compose(failed -> {
-          JobStatus status = job.cancelRequested() ? JobStatus.CANCELLED
-              : failed || job.stopped() ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.SUCCEEDED;
-          String finishedAt = Instant.now().toString();
-          return conn.preparedQuery(sql(SqlQueries.FINISH_JOB)).execute(Tuple.of(status.name(), finishedAt, jobId))
-              .map(v -> new JobRecord(job.id(), status, job.createdAt(), finishedAt, job.total(), job.spec(),
-                  job.cancelRequested(), job.stopped(), job.owner()));
-        });
-      });
-    }));
+    return withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> lockJob(conn, jobId)).compose(job -> {
+          if (job.status().terminal()) {
+            return Future.succeededFuture((JobRecord) null);
+          }
+          // Not while an item is unfinished, nor while an account must still settle (see AccountPhase#blocksJob).
+          return exists(conn, SqlQueries.ANY_UNFINISHED_ITEM, jobId).compose(unfinished -> unfinished
+              ? Future.succeededFuture(true) : exists(conn, SqlQueries.ANY_BLOCKING_ACCOUNT, jobId))
+              .compose(unfinished -> {
+                if (unfinished) {
+                  return Future.succeededFuture((JobRecord) null);
+                }
+                return exists(conn, SqlQueries.ANY_FAILED_ITEM, jobId).compose(failed -> failed
+                    ? Future.succeededFuture(true) : exists(conn, SqlQueries.ANY_FAILED_ACCOUNT, jobId))
+                    .compose(failed -> {
+                      JobStatus status = job.cancelRequested() ? JobStatus.CANCELLED
+                          : failed || job.stopped() ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.SUCCEEDED;
+                      String finishedAt = Instant.now().toString();
+                      JobRecord finished = new JobRecord(job.id(), status, job.createdAt(), finishedAt, job.total(),
+                          job.spec(), job.cancelRequested(), job.stopped(), job.owner());
+                      return conn.preparedQuery(sql(SqlQueries.FINISH_JOB))
+                          .execute(Tuple.of(status.name(), finishedAt, jobId))
+                          .compose(v -> summaryOn(conn, finished))
+                          .map(summary -> {
+                            events.job(jobId, summary);
+                            return finished;
+                          });
+                    });
+              });
+        }));
   }
 
   private Future<Boolean> exists(SqlConnection conn, String query, String jobId) {
@@ -492,8 +709,35 @@ abstract class SqlJobStore implements JobStore {
     });
   }
 
-  /** {@code link}: the item's live relay link {url, expiresAt}, or null. */
-  private static JsonObject itemJson(Row r, JsonObject link) {
+  // ---- event log -----------------------------------------------------------------------------
+
+  @Override
+  public Future<List<JobEvent>> events(String jobId, long afterSeq, int limit) {
+    return pool.preparedQuery(sql(SqlQueries.SELECT_EVENTS)).execute(Tuple.of(jobId, afterSeq, (long) limit))
+        .map(rows -> {
+          List<JobEvent> out = new ArrayList<>(rows.size());
+          rows.forEach(r -> out.add(new JobEvent(jobId, r.getLong("seq"), JobEvent.Kind.parse(r.getString("kind")),
+              new JsonObject(r.getString("body")))));
+          return out;
+        });
+  }
+
+  @Override
+  public Future<Integer> pruneEvents(String finishedBefore, int maxJobs) {
+    return pool.preparedQuery(sql(SqlQueries.JOBS_WITH_OLD_EVENTS)).execute(Tuple.of(finishedBefore, (long) maxJobs))
+        .compose(rows -> {
+          List<Future<Integer>> deleted = new ArrayList<>();
+          rows.forEach(r -> deleted.add(pool.preparedQuery(sql(SqlQueries.DELETE_EVENTS_OF_JOB))
+              .execute(Tuple.of(r.getString(0))).map(RowSet::rowCount)));
+          return Future.all(deleted).map(all -> deleted.stream().mapToInt(Future::result).sum());
+        });
+  }
+
+  /**
+   * The item as {@code GET …/items} shows it (also the data of its webhooks); {@code link}: its live
+   * relay link {url, expiresAt}, or null.
+   */
+  static JsonObject itemJson(Row r, JsonObject link) {
     String spec = r.getString("spec");
     String error = r.getString("error");
     String cyclrUrl = r.getString("oauth_url");
@@ -586,21 +830,31 @@ abstract class SqlJobStore implements JobStore {
       return Future.succeededFuture(new RecordedAccounts(List.of(), List.of()));
     }
     String now = Instant.now().toString();
-    return inTransaction(conn -> {
+    Set<String> jobIds = new TreeSet<>();
+    outcomes.forEach(o -> jobIds.add(o.jobId()));
+    // Jobs first (events are numbered under the job row lock, one lock order everywhere), then accounts.
+    return withEvents(false, (conn, events) -> events.lock(conn, jobIds).compose(v -> {
       List<AccountOutcome> applied = new ArrayList<>(outcomes.size());
       List<ItemOutcome> signIns = new ArrayList<>();
       Future<Void> chain = Future.succeededFuture();
       for (AccountOutcome o : outcomes) {
-        chain = chain.compose(v -> recordAccount(conn, node, o, now).map(items -> {
-          if (items != null) {
-            applied.add(o);
-            signIns.addAll(items);
+        chain = chain.compose(x -> recordAccount(conn, node, o, now).compose(items -> {
+          if (items == null) {
+            return Future.succeededFuture();
           }
-          return null;
+          applied.add(o);
+          signIns.addAll(items);
+          if (o.statusChanged()) {
+            JsonObject body = EventBodies.account(o.jobId(), o.account(), o.status(), o.cycleId(), o.prerequisites(),
+                o.error());
+            events.account(o.jobId(), body, body);
+          }
+          // The sign-ins the template brought: item and oauth events, as for an installed OAuth connector.
+          return items.isEmpty() ? Future.succeededFuture() : itemEvents(conn, events, items).mapEmpty();
         }));
       }
-      return chain.map(v -> new RecordedAccounts(applied, signIns));
-    });
+      return chain.map(x -> new RecordedAccounts(applied, signIns));
+    }));
   }
 
   /**
@@ -688,15 +942,9 @@ abstract class SqlJobStore implements JobStore {
 
   @Override
   public Future<Map<AccountStatus, Long>> accountCounts(String jobId) {
-    return pool.preparedQuery(sql(SqlQueries.COUNT_ACCOUNTS_BY_STATUS)).execute(Tuple.of(jobId)).map(rows -> {
-      Map<AccountStatus, Long> counts = new EnumMap<>(AccountStatus.class);
-      for (AccountStatus s : AccountStatus.values()) {
-        counts.put(s, 0L);
-      }
-      rows.forEach(r -> counts.put(AccountStatus.valueOf(r.getString(0)), r.getLong(1)));
-      return counts;
-    });
+    return accountCountsOn(pool, jobId);
   }
+
 
   @Override
   public Future<ItemPage> accounts(String jobId, AccountStatus status, int limit, String cursor) {

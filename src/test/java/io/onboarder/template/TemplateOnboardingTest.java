@@ -102,6 +102,29 @@ class TemplateOnboardingTest {
   }
 
   @Test
+  void theJobsEventStreamCarriesItsAccountEventsBeforeItsFinalEventWithAccountCounts(Vertx vertx,
+                                                                                    @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir)) {
+      String id = s.submit(job("sse", 3, byId(DefaultCatalogue.API_KEY_TEMPLATE), HOURLY));
+      s.awaitJob(id);
+      io.vertx.core.http.HttpClient client = vertx.createHttpClient();
+      io.onboarder.support.SseClient sse = io.onboarder.support.SseClient.open(vertx, client,
+          s.base() + "/v1/jobs/" + id + "/events", TestService.TOKEN, null, c -> false);
+      assertThat(TestService.await(sse.ended())).isEqualTo(200);
+      List<io.onboarder.support.SseClient.Event> accounts = sse.events.stream()
+          .filter(e -> e.event().equals("account")).toList();
+      assertThat(accounts).extracting(e -> e.data().getString("account") + "=" + e.data().getString("status"))
+          .containsExactlyInAnyOrder("sse-0001=ACTIVE", "sse-0002=ACTIVE", "sse-0003=ACTIVE");
+      assertThat(accounts).allSatisfy(e -> assertThat(e.data().getString("cycleId")).isNotNull());
+      io.onboarder.support.SseClient.Event last = sse.events.get(sse.events.size() - 1);
+      assertThat(last.event()).isEqualTo("job");
+      assertThat(last.data().getJsonObject("accounts").getLong("ACTIVE")).isEqualTo(3);
+      assertThat(last.data()).isEqualTo(s.job(id));
+      TestService.await(client.close());
+    }
+  }
+
+  @Test
   void aTemplateByNameIsFoundInTheTemplateListOnceAndInstalledWithoutActivation(Vertx vertx, @TempDir Path dir) {
     try (TestService s = TestService.start(vertx, dir, e -> e.setPageSizeMax(2), c -> { })) {
       String id = s.submit(job("n", 4, new JsonObject().put("name", "Mapped Sync"), null));
