@@ -5,6 +5,8 @@ import io.onboarder.bus.Addresses;
 import io.onboarder.config.Settings;
 import io.onboarder.cyclr.CyclrGatewayVerticle;
 import io.onboarder.cluster.ClusterSetup;
+import io.onboarder.intake.IntakeLimits;
+import io.onboarder.intake.JobIntake;
 import io.onboarder.job.Dispatcher;
 import io.onboarder.job.JobService;
 import io.onboarder.job.JobStore;
@@ -85,16 +87,18 @@ public final class Application {
   public static Future<Application> deploy(Vertx vertx, Settings settings) {
     JobStore store = store(vertx, settings);
     NodeState node = new NodeState(settings.leaseMs());
+    IntakeLimits limits = new IntakeLimits(settings.maxIntakeBytes(), settings.maxIntakeItems());
+    JobIntake intake = new JobIntake(vertx, settings, store, node, limits);
     // One HTTP API instance per core (they share the port); the API is stateless.
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return store.start()
         .compose(v -> vertx.deployVerticle(new CyclrGatewayVerticle(settings, node.leaseCheck())))
         .compose(v -> vertx.deployVerticle(new Dispatcher(settings, store, node)))
-        .compose(v -> vertx.deployVerticle(new JobService(settings, store, node)))
+        .compose(v -> vertx.deployVerticle(new JobService(settings, store, node, limits)))
         // All API instances share one port; for port 0 one free port is picked first.
         .compose(v -> settings.httpPort() != 0 ? Future.succeededFuture(settings.httpPort())
             : vertx.executeBlocking(Application::freePort))
-        .compose(port -> vertx.deployVerticle(() -> new HttpApiVerticle(settings, port),
+        .compose(port -> vertx.deployVerticle(() -> new HttpApiVerticle(settings, port, intake),
             new DeploymentOptions().setInstances(instances)).map(port))
         .map(port -> new Application(vertx, settings, store, port))
         .onFailure(err -> store.close());

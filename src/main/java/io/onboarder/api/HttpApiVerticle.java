@@ -3,23 +3,23 @@ package io.onboarder.api;
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
 import io.onboarder.config.Settings;
+import io.onboarder.intake.BodyFormat;
+import io.onboarder.intake.JobIntake;
+import io.onboarder.intake.JobQuery;
 import io.onboarder.job.JobService;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.regex.Pattern;
@@ -32,16 +32,18 @@ public final class HttpApiVerticle extends VerticleBase {
   private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
   private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,200}");
   // The job service runs on every node: an HTTP request is answered by its own node.
-  private static final DeliveryOptions SUBMIT = new DeliveryOptions().setSendTimeout(120_000).setLocalOnly(true);
   private static final DeliveryOptions QUERY = new DeliveryOptions().setSendTimeout(30_000).setLocalOnly(true);
 
   private final Settings settings;
   private final int port;
+  private final JobIntake intake;
   private HttpServer server;
 
-  public HttpApiVerticle(Settings settings, int port) {
+  /** {@code intake} takes job bodies as they stream in (node-local: see {@link JobIntake}). */
+  public HttpApiVerticle(Settings settings, int port, JobIntake intake) {
     this.settings = settings;
     this.port = port;
+    this.intake = intake;
   }
 
   @Override
@@ -85,10 +87,8 @@ public final class HttpApiVerticle extends VerticleBase {
     if (!settings.authDisabled()) {
       router.route("/v1/*").handler(new BearerAuth(settings.apiTokens()));
     }
-    // Content type first (415 before reading a body), then the bounded body (413), then the handler.
-    router.post("/v1/jobs").handler(this::requireJson);
-    router.post("/v1/jobs").handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()))
-        .handler(this::submit);
+    // The body is read as a stream by the intake (no BodyHandler): never whole in memory.
+    router.post("/v1/jobs").handler(this::submit);
     router.get("/v1/jobs").handler(this::listJobs);
     router.get("/v1/jobs/:id").handler(this::getJob);
     router.get("/v1/jobs/:id/items").handler(this::listItems);
@@ -116,56 +116,76 @@ public final class HttpApiVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  private void requireJson(RoutingContext rc) {
-    String type = rc.request().getHeader("Content-Type");
-    String mime = type == null ? "" : type.split(";")[0].trim().toLowerCase();
-    if (mime.equals("application/json") || (mime.startsWith("application/") && mime.endsWith("+json"))) {
-      rc.next();
-    } else {
-      Problems.send(rc, Problems.forStatus(415, null));
+  /**
+   * POST /v1/jobs: content type (415), size (413) and key (400) are checked before a byte of the body
+   * is read; then the intake streams the body into the store and answers 202 (created) or 200 (the
+   * Idempotency-Key's job).
+   */
+  private void submit(RoutingContext rc) {
+    HttpServerRequest req = rc.request();
+    BodyFormat format = BodyFormat.of(req.getHeader("Content-Type"));
+    if (format == null) {
+      Problems.send(rc, Problem.of(415, "unsupported-media-type", "Unsupported media type", "Send the job as "
+          + "'Content-Type: application/json', 'application/x-ndjson' (line 1 the job, then one item per line) or "
+          + "'text/csv' (a header row with an 'account' column; job fields as query parameters)."));
+      return;
+    }
+    String key = req.getHeader("Idempotency-Key");
+    if (key != null && !IDEMPOTENCY_KEY.matcher(key).matches()) {
+      Problems.send(rc, Problem.badRequest("Idempotency-Key must be 1 to 200 visible ASCII characters."));
+      return;
+    }
+    long length = contentLength(req);
+    if (length > settings.maxBodyBytes()) {
+      Problems.send(rc, Problems.forStatus(413, null));
+      return;
+    }
+    String caller = rc.get(BearerAuth.CALLER);
+    req.pause();
+    intake.submit(req, format, caller != null ? caller : BearerAuth.DEFAULT_CALLER, key,
+            JobQuery.fields(req.params()), length)
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            Problems.send(rc, Problems.from(ar.cause(), 500));
+            drain(req);
+            return;
+          }
+          JobIntake.Accepted accepted = ar.result();
+          rc.response()
+              .setStatusCode(accepted.created() ? 202 : 200)
+              .putHeader("Location", "/v1/jobs/" + accepted.summary().getString("id"))
+              .putHeader("Content-Type", "application/json")
+              .end(accepted.summary().encode());
+        });
+  }
+
+  private static long contentLength(HttpServerRequest req) {
+    String v = req.getHeader("Content-Length");
+    try {
+      return v == null ? -1 : Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      return -1;
     }
   }
 
-  private void submit(RoutingContext rc) {
-    Buffer body = rc.body().buffer();
-    if (body == null || body.length() == 0) {
-      Problems.send(rc, Problem.badRequest("The request body must be a JSON object."));
+  /**
+   * After an early answer the rest of the body is read and dropped, so that a client still sending gets
+   * to read the answer; past the body limit the connection is closed instead.
+   */
+  private void drain(HttpServerRequest req) {
+    if (req.isEnded()) {
       return;
     }
-    Object parsed;
-    try {
-      parsed = Json.decodeValue(body);
-    } catch (RuntimeException e) {
-      Problems.send(rc, Problem.badRequest("The request body is not valid JSON."));
-      return;
-    }
-    if (!(parsed instanceof JsonObject json)) {
-      Problems.send(rc, Problem.badRequest("The request body must be a JSON object."));
-      return;
-    }
-    json.remove("idempotencyKey"); // the HTTP API takes the key from the header only
-    DeliveryOptions options = asCaller(rc, SUBMIT);
-    String key = rc.request().getHeader("Idempotency-Key");
-    if (key != null) {
-      if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
-        Problems.send(rc, Problem.badRequest("Idempotency-Key must be 1 to 200 visible ASCII characters."));
-        return;
+    long[] dropped = {0};
+    req.handler(b -> {
+      dropped[0] += b.length();
+      if (dropped[0] > settings.maxBodyBytes()) {
+        req.connection().close();
       }
-      options.addHeader("Idempotency-Key", key);
-    }
-    vertx.eventBus().<JsonObject>request(Addresses.JOBS_SUBMIT, json, options).onComplete(ar -> {
-      if (ar.failed()) {
-        Problems.send(rc, Problems.from(ar.cause(), 500));
-        return;
-      }
-      Message<JsonObject> reply = ar.result();
-      boolean created = "true".equals(reply.headers().get("created"));
-      rc.response()
-          .setStatusCode(created ? 202 : 200)
-          .putHeader("Location", "/v1/jobs/" + reply.body().getString("id"))
-          .putHeader("Content-Type", "application/json")
-          .end(reply.body().encode());
     });
+    req.exceptionHandler(e -> { });
+    req.endHandler(v -> { });
+    req.resume();
   }
 
   private void listJobs(RoutingContext rc) {

@@ -32,7 +32,9 @@ public enum ConfigKey {
   CLUSTER_NAME("cluster.name", "CLUSTER_NAME"),
   CLUSTER_HOST("cluster.host", "CLUSTER_HOST"),
   CLUSTER_PORT("cluster.port", "CLUSTER_PORT"),
-  CLUSTER_BUS_PORT("cluster.busPort", "CLUSTER_BUS_PORT");
+  CLUSTER_BUS_PORT("cluster.busPort", "CLUSTER_BUS_PORT"),
+  API_MAX_INTAKE_BYTES("api.maxIntakeBytes", "API_MAX_INTAKE_BYTES"),
+  API_MAX_INTAKE_ITEMS("api.maxIntakeItems", "API_MAX_INTAKE_ITEMS");
 
   public final String key;
   public final String env;

@@ -38,7 +38,9 @@ public record Settings(
     String clusterName,
     String clusterHost,
     int clusterPort,
-    int clusterBusPort) {
+    int clusterBusPort,
+    long maxIntakeBytes,
+    long maxIntakeItems) {
 
   public static Settings from(JsonObject conf) {
     Reader r = new Reader(conf);
@@ -104,8 +106,8 @@ public record Settings(
         (int) r.longIn(ConfigKey.HTTP_PORT, 8080, 0, 65535),
         tokens,
         authDisabled,
-        r.longIn(ConfigKey.API_MAX_BODY_BYTES, 32L * 1024 * 1024, 1024, 1L << 31),
-        (int) r.longIn(ConfigKey.API_MAX_ITEMS_PER_JOB, 100_000, 1, 10_000_000),
+        r.longIn(ConfigKey.API_MAX_BODY_BYTES, 256L * 1024 * 1024, 1024, 1L << 34),
+        (int) r.longIn(ConfigKey.API_MAX_ITEMS_PER_JOB, 1_000_000, 1, 10_000_000),
         apiUrl,
         serviceUrl.isEmpty() ? apiUrl : serviceUrl,
         clientId,
@@ -117,7 +119,7 @@ public record Settings(
         (int) r.longIn(ConfigKey.GATEWAY_MAX_ATTEMPTS, 6, 1, 100),
         (int) r.longIn(ConfigKey.GATEWAY_BREAKER_THRESHOLD, 10, 1, 10_000),
         r.longIn(ConfigKey.GATEWAY_BREAKER_OPEN_MS, 5_000, 10, 600_000),
-        r.longIn(ConfigKey.JOBS_MAX_PENDING_ITEMS, 1_000_000, 1, 1_000_000_000),
+        r.longIn(ConfigKey.JOBS_MAX_PENDING_ITEMS, 5_000_000, 1, 1_000_000_000),
         r.longIn(ConfigKey.JOBS_SHUTDOWN_GRACE_MS, 15_000, 0, 600_000),
         storeUrl,
         secretKey,
@@ -129,7 +131,9 @@ public record Settings(
             : r.string(ConfigKey.CLUSTER_NAME, "cyclr-onboarder"),
         r.string(ConfigKey.CLUSTER_HOST, ""),
         (int) r.longIn(ConfigKey.CLUSTER_PORT, 5701, 1, 65535),
-        (int) r.longIn(ConfigKey.CLUSTER_BUS_PORT, 5710, 0, 65535));
+        (int) r.longIn(ConfigKey.CLUSTER_BUS_PORT, 5710, 0, 65535),
+        r.longIn(ConfigKey.API_MAX_INTAKE_BYTES, 1L << 30, 1024, 1L << 40),
+        r.longIn(ConfigKey.API_MAX_INTAKE_ITEMS, 2_000_000, 1, 1_000_000_000));
   }
 
   private static boolean isPostgres(String url) {

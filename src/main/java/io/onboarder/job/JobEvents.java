@@ -11,11 +11,11 @@ import java.util.Map;
  * Publishes job and item events, once, cluster-wide: always by the node whose store write made the
  * change, after that write committed. Also the internal "work" notice that wakes every dispatcher.
  */
-final class JobEvents {
+public final class JobEvents {
   private final EventBus bus;
   private final Metrics metrics;
 
-  JobEvents(EventBus bus, Metrics metrics) {
+  public JobEvents(EventBus bus, Metrics metrics) {
     this.bus = bus;
     this.metrics = metrics;
   }
@@ -54,6 +54,13 @@ final class JobEvents {
     metrics.job(job.status().name());
     JsonObject summary = JobSummaries.of(job, job.status(), job.finishedAt(), counts);
     bus.publish(Addresses.EVENTS_JOB, summary);
+    return summary;
+  }
+
+  /** A new job was committed with {@code total} PENDING items: its first event, and a wake-up for every dispatcher. */
+  public JsonObject accepted(JobRecord job, long total) {
+    JsonObject summary = job(job, Map.of(ItemStatus.PENDING, total));
+    work(job.id());
     return summary;
   }
 

@@ -4,10 +4,10 @@ import io.vertx.core.json.JsonObject;
 import java.util.Map;
 
 /** JSON of a job summary, as the HTTP API, the event bus and job events show it. */
-final class JobSummaries {
+public final class JobSummaries {
   private JobSummaries() {}
 
-  static JsonObject of(JobRecord job, JobStatus status, String finishedAt, Map<ItemStatus, Long> counts) {
+  public static JsonObject of(JobRecord job, JobStatus status, String finishedAt, Map<ItemStatus, Long> counts) {
     JsonObject c = new JsonObject();
     for (ItemStatus s : ItemStatus.values()) {
       c.put(s.name(), counts.getOrDefault(s, 0L));
