@@ -8,6 +8,7 @@ import io.onboarder.cluster.ClusterSetup;
 import io.onboarder.intake.IntakeLimits;
 import io.onboarder.intake.JobIntake;
 import io.onboarder.job.Dispatcher;
+import io.onboarder.metrics.Metrics;
 import io.onboarder.job.JobService;
 import io.onboarder.job.JobStore;
 import io.onboarder.job.NodeState;
@@ -89,6 +90,10 @@ public final class Application {
     NodeState node = new NodeState(settings.leaseMs());
     IntakeLimits limits = new IntakeLimits(settings.maxIntakeBytes(), settings.maxIntakeItems());
     JobIntake intake = new JobIntake(vertx, settings, store, node, limits);
+    Metrics metrics = Metrics.current();
+    metrics.gauge("onboarder.intake.bytes", "Bytes of job bodies this node is taking in now", limits::bytesInFlight);
+    metrics.gauge("onboarder.intake.items", "Items this node is taking in and has not committed yet",
+        limits::itemsInFlight);
     // One HTTP API instance per core (they share the port); the API is stateless.
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     return store.start()

@@ -14,6 +14,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
@@ -203,6 +204,14 @@ public final class HttpApiVerticle extends VerticleBase {
   }
 
   private void listItems(RoutingContext rc) {
+    ItemReport report = ItemReport.of(rc.request().getHeader("Accept"));
+    if (report != null) {
+      String id = jobId(rc);
+      if (id != null) {
+        exportItems(rc, id, report);
+      }
+      return;
+    }
     String id = jobId(rc);
     Integer limit = id == null ? null : intParam(rc, "limit", 100, 1, 1000);
     if (limit == null) {
@@ -215,6 +224,64 @@ public final class HttpApiVerticle extends VerticleBase {
     }
     ask(rc, Addresses.JOBS_ITEMS, new JsonObject().put("id", id).put("limit", limit)
         .put("status", rc.request().getParam("status")).put("cursor", cursor));
+  }
+
+  /**
+   * GET /v1/jobs/{id}/items with {@code Accept: text/csv} or {@code application/x-ndjson}: every item
+   * (optionally of one status), streamed page by page from the store. The next page is fetched only
+   * once the response's write queue has drained, so memory holds one page whatever the job's size.
+   */
+  private void exportItems(RoutingContext rc, String id, ItemReport format) {
+    String status = rc.request().getParam("status");
+    HttpServerResponse response = rc.response();
+    boolean[] gone = {false};
+    response.closeHandler(v -> gone[0] = true);
+    exportPage(rc, id, status, null, format, gone);
+  }
+
+  private void exportPage(RoutingContext rc, String id, String status, String cursor, ItemReport format,
+                          boolean[] gone) {
+    JsonObject query = new JsonObject().put("id", id).put("limit", ItemReport.PAGE).put("status", status)
+        .put("cursor", cursor);
+    vertx.eventBus().<JsonObject>request(Addresses.JOBS_ITEMS, query, asCaller(rc, QUERY)).onComplete(ar -> {
+      HttpServerResponse response = rc.response();
+      if (gone[0]) {
+        return;
+      }
+      if (ar.failed()) {
+        if (!response.headWritten()) {
+          Problems.send(rc, Problems.from(ar.cause(), 500));
+        } else {
+          // Half a report must not look whole: the connection is cut, so the client sees it end early.
+          response.reset();
+        }
+        return;
+      }
+      if (!response.headWritten()) {
+        response.setChunked(true)
+            .putHeader("Content-Type", format.contentType())
+            .putHeader("Content-Disposition", "attachment; filename=\"job-" + id + "-items." + format.extension()
+                + "\"");
+        if (format.header() != null) {
+          response.write(format.header());
+        }
+      }
+      JsonObject page = ar.result().body();
+      response.write(format.rows(page.getJsonArray("items")));
+      String next = page.getString("next");
+      if (next == null) {
+        response.end();
+        return;
+      }
+      if (response.writeQueueFull()) {
+        response.drainHandler(v -> {
+          response.drainHandler(null);
+          exportPage(rc, id, status, next, format, gone);
+        });
+      } else {
+        exportPage(rc, id, status, next, format, gone);
+      }
+    });
   }
 
   private void control(RoutingContext rc, String address) {

@@ -229,6 +229,16 @@ final class CsvBodyReader implements BodyReader {
     List<String> columns = new ArrayList<>(names.size());
     Map<String, Integer> seen = new HashMap<>();
     JsonArray errors = new JsonArray();
+    accountColumn = -1;
+    for (int i = 0; i < names.size(); i++) {
+      if (names.get(i) != null && names.get(i).strip().equalsIgnoreCase("account")) {
+        accountColumn = i;
+      }
+    }
+    if (accountColumn < 0) {
+      errors.add(new JsonObject().put("pointer", "/items").put("line", 1)
+          .put("message", "the header row has no 'account' column (it names the tenant account of each row)"));
+    }
     for (int i = 0; i < names.size(); i++) {
       String raw = names.get(i) == null ? "" : names.get(i).strip();
       String name = canonical(raw);
@@ -243,11 +253,7 @@ final class CsvBodyReader implements BodyReader {
     if (tooManyFields) {
       errors.add(headerError(MAX_COLUMNS, "more than " + MAX_COLUMNS + " columns"));
     }
-    accountColumn = columns.indexOf("account");
-    if (accountColumn < 0) {
-      errors.add(new JsonObject().put("pointer", "/items").put("line", 1)
-          .put("message", "the header row has no 'account' column (it names the tenant account of each row)"));
-    }
+
     if (!errors.isEmpty()) {
       JsonObject firstError = errors.getJsonObject(0);
       throw Problem.validation(400, "The CSV header row is not usable: line 1"
