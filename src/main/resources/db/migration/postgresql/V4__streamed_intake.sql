@@ -3,3 +3,7 @@
 -- intake_heartbeat (epoch ms, database clock) is renewed by every batch; an INTAKE job whose node
 -- stopped renewing it (crashed mid-upload) is deleted by any node.
 ALTER TABLE jobs ADD COLUMN intake_heartbeat BIGINT;
+
+-- A job's items in id order (the items API's keyset pages and the streamed reports): without it each
+-- page of a big job sorted all of the job's items again.
+CREATE INDEX items_by_job_id ON items (job_id, id);
