@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Benchmarks cyclr-onboarder against its Cyclr emulator (separate processes, loopback only).
+(Cluster figures: bench/cluster.py.)
 
 1. Flow: emulator latency L, gateway concurrency C, fresh accounts (k = 2 Cyclr calls per item:
    list + install). Measures items/s against the ideal C / (k * L).
-2. CPU per install: emulator answering instantly; CPU seconds of the service process (durable
+2. Rate limit: the emulator refuses above R requests/s (429); the service runs with
+   GATEWAY_RATE_PER_SECOND = R. Sustained requests/s at the emulator, and the share refused.
+3. CPU per install: emulator answering instantly; CPU seconds of the service process (durable
    SQLite state included) per install, against a minimal Node.js script making the same calls
    at the same concurrency (bench/baseline.mjs).
 Every figure comes from one run of this script; ratios are computed within that run.
@@ -52,10 +55,10 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / CLK
 
 
-def start_emulator(latency_ms):
+def start_emulator(latency_ms, rate_limit=0):
     port = free_port()
-    p = subprocess.Popen(["java", "-jar", JAR, "emulator", "--port", str(port), "--latency-ms", str(latency_ms)],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(["java", "-jar", JAR, "emulator", "--port", str(port), "--latency-ms", str(latency_ms),
+                          "--rate-limit", str(rate_limit)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -67,12 +70,12 @@ def start_emulator(latency_ms):
     raise RuntimeError("emulator did not start")
 
 
-def start_service(api_url, concurrency, workdir, jvm="shipped"):
+def start_service(api_url, concurrency, workdir, jvm="shipped", rate=0):
     port = free_port()
     env = dict(os.environ, HTTP_PORT=str(port), API_TOKENS=TOKEN, CYCLR_API_URL=api_url,
                CYCLR_CLIENT_ID="emulator-client", CYCLR_CLIENT_SECRET="emulator-secret",
-               GATEWAY_MAX_CONCURRENCY=str(concurrency), STORE_URL="sqlite:" + os.path.join(workdir, "bench.db"),
-               LOG_LEVEL="WARN")
+               GATEWAY_MAX_CONCURRENCY=str(concurrency), GATEWAY_RATE_PER_SECOND=str(rate),
+               STORE_URL="sqlite:" + os.path.join(workdir, "bench.db"), LOG_LEVEL="WARN")
     p = subprocess.Popen(["java", *JVM_FLAGS[jvm], "-jar", JAR, "serve"], env=env, cwd=workdir,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -98,6 +101,37 @@ def run_job(base, prefix, n, marks=None):
         if s["status"] in ("SUCCEEDED", "COMPLETED_WITH_ERRORS", "CANCELLED"):
             return s, time.time() - t0
         time.sleep(0.02)
+
+
+def measure_job(base, prefix, n, api):
+    """Submits n fresh accounts, polls; returns steady-state items/s (10 % → 90 %) and emulator deltas."""
+    items = [{"account": f"{prefix}-{i:06d}", "authValue": f"key-{prefix}-{i}"} for i in range(1, n + 1)]
+    before = emulator_stats(api)
+    t0 = time.time()
+    job = http("POST", base + "/v1/jobs", {"connector": {"id": 1}, "items": items})
+    marks = {}
+    while True:
+        s = http("GET", base + "/v1/jobs/" + job["id"])
+        c = s["counts"]
+        done = n - c["PENDING"] - c["RUNNING"]
+        now = time.time()
+        req = None
+        for frac in (0.1, 0.9):
+            if frac not in marks and done >= frac * n:
+                req = req if req is not None else emulator_stats(api)["requests"]
+                marks[frac] = (now, done, req)
+        if s["status"] in ("SUCCEEDED", "COMPLETED_WITH_ERRORS", "CANCELLED"):
+            break
+        time.sleep(0.05)
+    after = emulator_stats(api)
+    (t10, d10, r10), (t90, d90, r90) = marks[0.1], marks[0.9]
+    return {"status": s["status"], "items": n, "seconds": round(time.time() - t0, 2),
+            "steadyItemsPerSecond": round((d90 - d10) / (t90 - t10), 1),
+            "steadyRequestsPerSecond": round((r90 - r10) / (t90 - t10), 1),
+            "requests": after["requests"] - before["requests"],
+            "refused429": after["rateLimited"] - before["rateLimited"],
+            "installs": after["installs"] - before["installs"],
+            "duplicateInstalls": after["duplicateInstalls"] - before["duplicateInstalls"]}
 
 
 def emulator_stats(api):
@@ -130,11 +164,33 @@ def flow(latency_ms, concurrency, n, workdir):
         # The latency the emulator really delivered (its timer plus its own work), measured by it.
         measured_l = after["meanResponseMillis"]
         ideal_measured = concurrency / (requests / n * measured_l / 1000.0)
+        # Side by side: the plain script making the same calls at the same concurrency, same emulator.
+        out = subprocess.run(["node", os.path.join(ROOT, "bench", "baseline.mjs"), api, "emulator-client",
+                              "emulator-secret", "flowscript", str(n), str(concurrency)],
+                             capture_output=True, text=True, check=True)
+        script = json.loads(out.stdout.strip().splitlines()[-1])
         return {"latencyMs": latency_ms, "concurrency": concurrency, "items": n, "seconds": round(seconds, 2),
+                "scriptItemsPerSecond": round(n / script["seconds"], 1),
+                "scriptRatio": round(n / script["seconds"] / ideal, 3),
                 "callsPerItem": round(requests / n, 3), "emulatorMeanResponseMs": round(measured_l, 2),
                 "ideal": round(ideal, 1), "steadyRatioToMeasuredL": round(steady / ideal_measured, 3),
                 "steadyItemsPerSecond": round(steady, 1), "steadyRatio": round(steady / ideal, 3),
                 "endToEndItemsPerSecond": round(n / seconds, 1), "endToEndRatio": round(n / seconds / ideal, 3)}
+    finally:
+        stop(svc)
+        stop(emu)
+
+
+def rate_limit(rate, n, workdir):
+    emu, api = start_emulator(5, rate)
+    svc, base = start_service(api, 32, workdir, rate=rate)
+    try:
+        measure_job(base, "ratewarm", 100, api)
+        r = measure_job(base, "rate", n, api)
+        assert r["status"] == "SUCCEEDED", r
+        r.update({"rate": rate, "shareOfRate": round(r["steadyRequestsPerSecond"] / rate, 3),
+                  "refusedShare": round(r["refused429"] / max(1, r["requests"]), 4)})
+        return r
     finally:
         stop(svc)
         stop(emu)
@@ -170,8 +226,8 @@ def cpu(concurrency, n, workdir, jvm, warmups=1):
 def main():
     if not os.path.exists(JAR):
         subprocess.run([os.path.join(ROOT, "mvnw"), "-q", "-B", "package", "-DskipTests"], cwd=ROOT, check=True)
-    results = {"flow": [], "cpu": None}
-    for latency, conc, n in [(50, 16, 1600), (100, 32, 3200), (20, 16, 3200)]:
+    results = {"flow": [], "rate": None, "cpu": None}
+    for latency, conc, n in [(50, 64, 6400), (50, 16, 1600), (100, 32, 3200), (20, 16, 3200)]:
         work = tempfile.mkdtemp(prefix="onboarder-bench-")
         try:
             r = flow(latency, conc, n, work)
@@ -179,6 +235,12 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
         print(json.dumps(r), flush=True)
         results["flow"].append(r)
+    work = tempfile.mkdtemp(prefix="onboarder-bench-")
+    try:
+        results["rate"] = rate_limit(200, 2400, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(json.dumps(results["rate"]), flush=True)
     results["cpu"] = []
     for jvm, warmups in (("shipped", 1), ("default", 1), ("default", 8)):
         work = tempfile.mkdtemp(prefix="onboarder-bench-")

@@ -12,6 +12,8 @@ import io.onboarder.metrics.Metrics;
 import io.onboarder.job.JobService;
 import io.onboarder.job.JobStore;
 import io.onboarder.job.NodeState;
+import io.onboarder.signin.ConnectService;
+import io.onboarder.signin.SignInWatch;
 import io.onboarder.store.PgJobStore;
 import io.onboarder.store.SqliteJobStore;
 import io.vertx.core.DeploymentOptions;
@@ -79,9 +81,11 @@ public final class Application {
 
   /** The store of {@code settings}: PostgreSQL (shared) or the embedded SQLite file. */
   static JobStore store(Vertx vertx, Settings settings) {
-    return settings.postgres()
+    JobStore store = settings.postgres()
         ? new PgJobStore(vertx, settings.storeUrl(), settings.secretKey(), settings.storePoolSize())
         : new SqliteJobStore(vertx, Path.of(settings.sqlitePath()), settings.secretKey());
+    store.signIns().configure(settings.signInPolicy());
+    return store;
   }
 
   /** Deploys the whole service on {@code vertx}. HTTP port 0 picks a free port (see {@link #httpPort()}). */
@@ -100,10 +104,12 @@ public final class Application {
         .compose(v -> vertx.deployVerticle(new CyclrGatewayVerticle(settings, node.leaseCheck())))
         .compose(v -> vertx.deployVerticle(new Dispatcher(settings, store, node)))
         .compose(v -> vertx.deployVerticle(new JobService(settings, store, node, limits)))
+        .compose(v -> vertx.deployVerticle(new SignInWatch(settings, store.signIns(), node)))
+        .compose(v -> vertx.deployVerticle(new ConnectService(store.signIns())))
         // All API instances share one port; for port 0 one free port is picked first.
         .compose(v -> settings.httpPort() != 0 ? Future.succeededFuture(settings.httpPort())
             : vertx.executeBlocking(Application::freePort))
-        .compose(port -> vertx.deployVerticle(() -> new HttpApiVerticle(settings, port, intake),
+        .compose(port -> vertx.deployVerticle(HttpApiVerticle.instances(settings, port, intake),
             new DeploymentOptions().setInstances(instances)).map(port))
         .map(port -> new Application(vertx, settings, store, port))
         .onFailure(err -> store.close());

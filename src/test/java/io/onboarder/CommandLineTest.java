@@ -80,8 +80,9 @@ class CommandLineTest {
     }
     String text = out.toString(StandardCharsets.UTF_8);
     assertThat(code).as(text).isZero();
-    assertThat(text).contains("Demo OK.").contains("updateaccountconnectoroauth?id=")
-        .contains("0 new installs").doesNotContain("demo-api-key-").doesNotContain("demo-password-");
+    assertThat(text).contains("Demo OK.").containsPattern("tenant-001  http://127\\.0\\.0\\.1:\\d+/connect/")
+        .contains("tenant-002  AUTHENTICATED").contains("0 new installs").doesNotContain("demo-api-key-")
+        .doesNotContain("demo-password-");
   }
 
   @Test

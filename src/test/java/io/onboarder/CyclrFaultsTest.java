@@ -44,17 +44,22 @@ class CyclrFaultsTest {
   }
 
   @Test
-  void givesUpAfterMaxAttemptsWithClearError(Vertx vertx, @TempDir Path dir) {
+  void givesUpAfterTheOutageBudgetWithClearError(Vertx vertx, @TempDir Path dir) {
+    // Cyclr answers the token call, then 503 to everything: nobody gets an answer, so this is an outage
+    // that uses up no attempts; the items fail only once it outlasts gateway.maxOutageMs.
     try (TestService s = TestService.start(vertx, dir, e -> e.setFailureRate(1.0), c -> {
       ConfigLoader.put(c, "gateway.maxAttempts", 3);
       ConfigLoader.put(c, "gateway.breakerThreshold", 1000);
+      ConfigLoader.put(c, "gateway.maxOutageMs", 1500);
     })) {
+      long start = System.nanoTime();
       String id = s.submit(TestService.apiKeyJob("down", 2));
       assertThat(s.awaitJob(id).getString("status")).isEqualTo("COMPLETED_WITH_ERRORS");
-      JsonObject item = s.items(id, "FAILED").get(0);
-      assertThat(item.getJsonObject("error").getString("code")).isEqualTo("CYCLR_UNAVAILABLE");
-      // The token call is the first to fail: 3 attempts, then the item fails; nothing more.
-      assertThat(s.cyclr.stats().requests()).isLessThanOrEqualTo(2 * 3);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(1500));
+      JsonObject error = s.items(id, "FAILED").get(0).getJsonObject("error");
+      assertThat(error.getString("code")).isEqualTo("CYCLR_UNAVAILABLE");
+      assertThat(error.getString("message")).contains("gateway.maxOutageMs");
+      assertThat(s.cyclr.stats().installs()).isZero();
     }
   }
 
@@ -91,6 +96,62 @@ class CyclrFaultsTest {
       assertThat(s.awaitJob(id).getString("status")).isEqualTo("SUCCEEDED");
       assertThat(s.cyclr.stats().maxInFlight()).isLessThanOrEqualTo(4).isGreaterThanOrEqualTo(3);
     }
+  }
+
+  @Test
+  void anOutageFromTheFirstRequestFailsNoItemAndShowsInReadiness(Vertx vertx, @TempDir Path dir) {
+    // Default attempts (6) and breaker threshold (10); few permits, so most items queue behind the first wave.
+    try (TestService s = TestService.start(vertx, dir, e -> { }, c -> {
+      ConfigLoader.put(c, "gateway.maxConcurrency", 4);
+      ConfigLoader.put(c, "gateway.degradedAfterMs", 300);
+    })) {
+      int port = s.cyclr.port();
+      assertThat(s.get("/health/ready").statusCode()).isEqualTo(200);
+      TestService.await(s.cyclr.stop()); // connection refused from the first request on
+      String id = s.submit(TestService.apiKeyJob("first", 40));
+      JsonObject status = s.poll(() -> gatewayStatus(vertx), g -> g.getBoolean("degraded"), Duration.ofSeconds(20),
+          "the breaker to stay open past gateway.degradedAfterMs");
+      assertThat(status.getString("breaker")).isNotEqualTo("CLOSED");
+      assertThat(status.getLong("breakerOpenSinceMs")).isLessThanOrEqualTo(System.currentTimeMillis() - 300);
+      assertThat(s.get("/health/ready").statusCode()).as("readiness is down while Cyclr is").isEqualTo(503);
+      // Several open periods (probes) later, still nothing has failed.
+      s.poll(() -> gatewayStatus(vertx), g -> System.currentTimeMillis() - g.getLong("breakerOpenSinceMs") > 1_500,
+          Duration.ofSeconds(20), "a 1.5 s outage");
+      assertThat(s.job(id).getJsonObject("counts").getLong("FAILED")).isZero();
+
+      TestService.await(s.cyclr.start(port));
+      JsonObject done = s.awaitJob(id, Duration.ofSeconds(60));
+      assertThat(done.getString("status")).isEqualTo("SUCCEEDED");
+      assertThat(s.cyclr.stats().installs()).isEqualTo(40);
+      assertThat(s.cyclr.stats().duplicateInstalls()).isZero();
+      assertThat(gatewayStatus(vertx).getBoolean("degraded")).isFalse();
+      assertThat(s.get("/health/ready").statusCode()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void anUnresolvableHostFailsItemsOnlyAfterTheOutageBudgetSoTheJobEnds(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir, e -> { }, c -> {
+      ConfigLoader.put(c, "cyclr.apiUrl", "http://cyclr-onboarder-test.invalid:" + 1);
+      ConfigLoader.put(c, "gateway.breakerThreshold", 3);
+      ConfigLoader.put(c, "gateway.maxOutageMs", 2_000);
+      ConfigLoader.put(c, "gateway.degradedAfterMs", 200);
+    })) {
+      String id = s.submit(TestService.apiKeyJob("dns", 10));
+      s.poll(() -> gatewayStatus(vertx), g -> g.getBoolean("degraded"), Duration.ofSeconds(30),
+          "the breaker to stay open");
+      assertThat(s.get("/health/ready").statusCode()).isEqualTo(503);
+      JsonObject done = s.awaitJob(id, Duration.ofSeconds(60));
+      assertThat(done.getString("status")).isEqualTo("COMPLETED_WITH_ERRORS");
+      assertThat(s.items(id, "FAILED")).hasSize(10).allSatisfy(item -> {
+        assertThat(item.getJsonObject("error").getString("code")).isEqualTo("CYCLR_UNAVAILABLE");
+        assertThat(item.getJsonObject("error").getString("message")).contains("gateway.maxOutageMs");
+      });
+    }
+  }
+
+  private static JsonObject gatewayStatus(Vertx vertx) {
+    return TestService.await(vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_STATUS, new JsonObject())).body();
   }
 
   @Test

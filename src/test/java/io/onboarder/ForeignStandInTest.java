@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,12 +43,20 @@ class ForeignStandInTest {
     final Map<String, String> signInTokens = new ConcurrentHashMap<>();
     /** Like a proxy timing out: answer 504 at once, while the install lands 400 ms later. */
     volatile boolean lateCommitWith504;
+    /** How a committed install is answered (default: the account connector, echoing AuthValue). */
+    volatile BiConsumer<RoutingContext, JsonObject> installReply = (rc, ac) -> rc.json(ac);
     Vertx vertx;
 
     HttpServer start(Vertx vertx) {
+      return start(vertx, r -> { });
+    }
+
+    /** {@code hostile} adds routes that take precedence over the stand-in's own (a misbehaving Cyclr). */
+    HttpServer start(Vertx vertx, Consumer<Router> hostile) {
       this.vertx = vertx;
       Router r = Router.router(vertx);
       r.route().handler(BodyHandler.create());
+      hostile.accept(r);
       r.post("/oauth/token").handler(rc -> rc.json(new JsonObject().put("access_token", "tok")
           .put("expires_in", "3600").put("token_type", "bearer")));
       r.route("/v1.0/*").handler(rc -> {
@@ -116,12 +126,17 @@ class ForeignStandInTest {
         return;
       }
       commit.run();
-      rc.json(ac.copy().put("AuthValue", body.getString("AuthValue")));
+      installReply.accept(rc, ac.copy().put("AuthValue", body.getString("AuthValue")));
     }
   }
 
   /** The service, configured only as an operator would, pointed at the stand-in. */
-  private static String deploy(Vertx vertx, HttpServer standIn, Path dir, String apiUrlSuffix) {
+  static String deploy(Vertx vertx, HttpServer standIn, Path dir, String apiUrlSuffix) {
+    return deploy(vertx, standIn, dir, apiUrlSuffix, c -> { });
+  }
+
+  /** As {@link #deploy(Vertx, HttpServer, Path, String)}, with the config changed by {@code config}. */
+  static String deploy(Vertx vertx, HttpServer standIn, Path dir, String apiUrlSuffix, Consumer<JsonObject> config) {
     JsonObject conf = new JsonObject();
     ConfigLoader.put(conf, "http.port", 0);
     ConfigLoader.put(conf, "api.authDisabled", true);
@@ -130,12 +145,13 @@ class ForeignStandInTest {
     ConfigLoader.put(conf, "cyclr.clientSecret", "secret");
     ConfigLoader.put(conf, "cyclr.requestTimeoutMs", 3000);
     ConfigLoader.put(conf, "store.url", "sqlite:" + dir.resolve("db.sqlite"));
+    config.accept(conf);
     Application app = TestService.await(Application.deploy(vertx, Settings.from(conf)));
     return "http://127.0.0.1:" + app.httpPort();
   }
 
   /** Submits a job and polls it to a terminal status (deadline, no sleeps). */
-  private static JsonObject run(Vertx vertx, WebClient http, String base, JsonObject job) {
+  static JsonObject run(Vertx vertx, WebClient http, String base, JsonObject job) {
     JsonObject created = TestService.await(http.postAbs(base + "/v1/jobs").sendJsonObject(job)).bodyAsJsonObject();
     JsonObject done = null;
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();

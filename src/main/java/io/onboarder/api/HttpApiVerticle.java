@@ -12,6 +12,8 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -35,26 +37,41 @@ public final class HttpApiVerticle extends VerticleBase {
   // The job service runs on every node: an HTTP request is answered by its own node.
   private static final DeliveryOptions QUERY = new DeliveryOptions().setSendTimeout(30_000).setLocalOnly(true);
 
+  private static final Pattern ITEM_ID = Pattern.compile("[0-9]{1,18}");
+
   private final Settings settings;
   private final int port;
+  private final ClientRateLimiter publicLimiter;
   private final JobIntake intake;
   private HttpServer server;
 
-  /** {@code intake} takes job bodies as they stream in (node-local: see {@link JobIntake}). */
-  public HttpApiVerticle(Settings settings, int port, JobIntake intake) {
+  private HttpApiVerticle(Settings settings, int port, ClientRateLimiter publicLimiter, JobIntake intake) {
     this.settings = settings;
     this.port = port;
+    this.publicLimiter = publicLimiter;
     this.intake = intake;
+  }
+
+  /**
+   * Instances for one node: they share the port, one rate limiter for the public routes, and the node's
+   * intake, which takes job bodies as they stream in (node-local: see {@link JobIntake}).
+   */
+  public static java.util.function.Supplier<HttpApiVerticle> instances(Settings settings, int port,
+                                                                     JobIntake intake) {
+    ClientRateLimiter limiter = new ClientRateLimiter(settings.linksRatePerMinute());
+    return () -> new HttpApiVerticle(settings, port, limiter, intake);
   }
 
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    ConnectionGuard guard = new ConnectionGuard(vertx, settings);
     router.route().failureHandler(rc -> Problems.send(rc, Problems.from(rc.failure(), rc.statusCode())));
     for (int status : new int[] {400, 401, 404, 405, 413, 414, 415, 431, 500}) {
       router.errorHandler(status, rc -> Problems.send(rc, Problems.from(rc.failure(), status)));
     }
 
+    router.route().handler(guard::onRequest);
     // A query string Netty cannot decode (bad %-escapes) is the caller's mistake: 400, not 500.
     router.route().handler(rc -> {
       try {
@@ -72,10 +89,13 @@ public final class HttpApiVerticle extends VerticleBase {
                 new DeliveryOptions().setSendTimeout(2000))
             .onComplete(ar -> p.complete(ar.succeeded() && ar.result().body().getBoolean("ready", false)
                 ? Status.OK() : Status.KO())))
+        // DOWN once Cyclr has been unreachable (breaker open) longer than gateway.degradedAfterMs.
         .register("gateway", 2000, p -> vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_STATUS,
                 new JsonObject(), new DeliveryOptions().setSendTimeout(2000))
-            .onComplete(ar -> p.complete(ar.succeeded() ? Status.OK(new JsonObject()
-                .put("breaker", ar.result().body().getString("breaker"))) : Status.KO())));
+            .onComplete(ar -> p.complete(ar.failed() ? Status.KO() : new Status().setOk(!ar.result().body()
+                .getBoolean("degraded", false)).setData(new JsonObject()
+                .put("breaker", ar.result().body().getString("breaker"))
+                .put("breakerOpenSinceMs", ar.result().body().getLong("breakerOpenSinceMs"))))));
     router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(ready));
     // Metrics exist when Vert.x was built with them (the service always is; an embedding app may not be).
     if (io.vertx.micrometer.backends.BackendRegistries.getDefaultNow() != null) {
@@ -85,6 +105,16 @@ public final class HttpApiVerticle extends VerticleBase {
           + "Vert.x instance.")));
     }
 
+    // Relay links: the public pages tenants open (no bearer token; see ConnectRoutes).
+    if (settings.signInPolicy().relayLinks()) {
+      new ConnectRoutes(vertx, settings, publicLimiter).mount(router);
+    }
+    // Job and item answers (sign-in links among them) must not be cached nor sniffed into HTML.
+    router.route("/v1/*").handler(rc -> {
+      rc.addHeadersEndHandler(v -> rc.response().putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+          .putHeader("X-Content-Type-Options", "nosniff"));
+      rc.next();
+    });
     if (!settings.authDisabled()) {
       router.route("/v1/*").handler(new BearerAuth(settings.apiTokens()));
     }
@@ -95,11 +125,13 @@ public final class HttpApiVerticle extends VerticleBase {
     router.get("/v1/jobs/:id/items").handler(this::listItems);
     router.post("/v1/jobs/:id/cancel").handler(rc -> control(rc, Addresses.JOBS_CANCEL));
     router.post("/v1/jobs/:id/retry").handler(rc -> control(rc, Addresses.JOBS_RETRY));
+    router.post("/v1/jobs/:id/items/:itemId/link").handler(this::reissueLink);
 
-    server = vertx.createHttpServer(new HttpServerOptions()
+    server = vertx.createHttpServer(guard.apply(new HttpServerOptions()
         .setMaxInitialLineLength(8192)
         .setMaxHeaderSize(16384)
-        .setCompressionSupported(true));
+        .setCompressionSupported(true)));
+    server.connectionHandler(guard::onConnection);
     // Requests Netty cannot even parse (request line or headers too long) never reach the router.
     server.invalidRequestHandler(req -> {
       Throwable cause = req.decoderResult().cause();
@@ -143,12 +175,12 @@ public final class HttpApiVerticle extends VerticleBase {
     }
     String caller = rc.get(BearerAuth.CALLER);
     req.pause();
-    intake.submit(req, format, caller != null ? caller : BearerAuth.DEFAULT_CALLER, key,
+    intake.submit(ConnectionGuard.streamed(rc), format, caller != null ? caller : BearerAuth.DEFAULT_CALLER, key,
             JobQuery.fields(req.params()), length)
         .onComplete(ar -> {
           if (ar.failed()) {
+            // An answer before the body's end closes the connection after it (ConnectionGuard).
             Problems.send(rc, Problems.from(ar.cause(), 500));
-            drain(req);
             return;
           }
           JobIntake.Accepted accepted = ar.result();
@@ -167,26 +199,6 @@ public final class HttpApiVerticle extends VerticleBase {
     } catch (NumberFormatException e) {
       return -1;
     }
-  }
-
-  /**
-   * After an early answer the rest of the body is read and dropped, so that a client still sending gets
-   * to read the answer; past the body limit the connection is closed instead.
-   */
-  private void drain(HttpServerRequest req) {
-    if (req.isEnded()) {
-      return;
-    }
-    long[] dropped = {0};
-    req.handler(b -> {
-      dropped[0] += b.length();
-      if (dropped[0] > settings.maxBodyBytes()) {
-        req.connection().close();
-      }
-    });
-    req.exceptionHandler(e -> { });
-    req.endHandler(v -> { });
-    req.resume();
   }
 
   private void listJobs(RoutingContext rc) {
@@ -289,6 +301,20 @@ public final class HttpApiVerticle extends VerticleBase {
     if (id != null) {
       ask(rc, address, new JsonObject().put("id", id));
     }
+  }
+
+  /** A new sign-in link for one item; the old one stops working. */
+  private void reissueLink(RoutingContext rc) {
+    String id = jobId(rc);
+    if (id == null) {
+      return;
+    }
+    String itemId = rc.pathParam("itemId");
+    if (itemId == null || !ITEM_ID.matcher(itemId).matches()) {
+      Problems.send(rc, Problem.notFound("No item with that id."));
+      return;
+    }
+    ask(rc, Addresses.JOBS_LINK, new JsonObject().put("id", id).put("itemId", itemId));
   }
 
   private void ask(RoutingContext rc, String address, JsonObject body) {

@@ -37,10 +37,31 @@ public final class Addresses {
 
   /** internal request/reply: one item to onboard at Cyclr → outcome. */
   public static final String GATEWAY_ONBOARD = "cyclr.gateway.onboard";
-  /** internal request/reply: {} → {"ready": bool, "breaker": state, ...}. */
+  /**
+   * internal request/reply (this node's gateway): {} → {"breaker", "breakerOpenSinceMs", "degraded", "inFlight",
+   * "waiting", "rate", "ratePerSecond", "clusterRatePerSecond", "gatewayNodes", "pausedForMs", ...}.
+   */
   public static final String GATEWAY_STATUS = "cyclr.gateway.status";
-  /** internal publish, cluster-wide: {"jobId"} was cancelled: drop its calls that have not been sent. */
-  public static final String GATEWAY_CANCEL = "cyclr.gateway.cancel";
   /** internal request/reply: stop taking new work, fail waiting calls as "shutting down". */
   public static final String GATEWAY_DRAIN = "cyclr.gateway.drain";
+  /**
+   * internal publish (every node's gateway): {"jobId"} → calls of that job's items not yet sent are abandoned and
+   * those items replied PENDING with "cancelled": true (not recovered). As a request the reply is
+   * {"jobId","cancelled","finishing"}.
+   */
+  public static final String GATEWAY_CANCEL = "cyclr.gateway.cancel";
+  /** internal publish (cluster-wide): {"retryAfterMs","from"}: a 429 one gateway saw; every other gateway pauses. */
+  public static final String GATEWAY_RATE_LIMITED = "cyclr.gateway.ratelimited";
+  /**
+   * internal publish (cluster-wide): {"nodeId","event": "joined" | "left"}. Every gateway also consumes it: the
+   * nodes registered here are the gateways that share gateway.ratePerSecond.
+   */
+  public static final String GATEWAY_MEMBERS = "cyclr.gateway.members";
+  /** internal request/reply (local): a sign-in check or mint at Cyclr, see {@code cyclr.SignInCalls}. */
+  public static final String GATEWAY_SIGNIN = "cyclr.gateway.signin";
+
+  /** request/reply: {"id","itemId"} → {"url","expiresAt"}: a new sign-in link for the item, the old one revoked. */
+  public static final String JOBS_LINK = "onboarder.jobs.link";
+  /** internal request/reply (local): the public relay-link pages, {"op": view|start|done, "token"} → page model. */
+  public static final String CONNECT = "onboarder.internal.connect";
 }

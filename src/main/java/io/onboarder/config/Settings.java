@@ -1,5 +1,6 @@
 package io.onboarder.config;
 
+import io.onboarder.signin.SignInPolicy;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.util.Arrays;
@@ -39,6 +40,19 @@ public record Settings(
     String clusterHost,
     int clusterPort,
     int clusterBusPort,
+    long maxOutageMs,
+    long degradedAfterMs,
+    long cyclrMaxResponseBytes,
+    int cyclrMaxPages,
+    int cyclrMaxRows,
+    long httpIdleTimeoutMs,
+    long httpHeaderTimeoutMs,
+    long httpBodyTimeoutMs,
+    int httpMaxConnections,
+    String publicUrl,
+    double linkTtlHours,
+    long watchIntervalMs,
+    int linksRatePerMinute,
     long maxIntakeBytes,
     long maxIntakeItems) {
 
@@ -132,8 +146,38 @@ public record Settings(
         r.string(ConfigKey.CLUSTER_HOST, ""),
         (int) r.longIn(ConfigKey.CLUSTER_PORT, 5701, 1, 65535),
         (int) r.longIn(ConfigKey.CLUSTER_BUS_PORT, 5710, 0, 65535),
+        r.longIn(ConfigKey.GATEWAY_MAX_OUTAGE_MS, 600_000, 0, 7L * 24 * 3600 * 1000),
+        r.longIn(ConfigKey.GATEWAY_DEGRADED_AFTER_MS, 30_000, 0, 24L * 3600 * 1000),
+        r.longIn(ConfigKey.CYCLR_MAX_RESPONSE_BYTES, 4L * 1024 * 1024, 16 * 1024, 256L * 1024 * 1024),
+        (int) r.longIn(ConfigKey.CYCLR_MAX_PAGES, 100, 1, 100_000),
+        (int) r.longIn(ConfigKey.CYCLR_MAX_ROWS, 10_000, 1, 10_000_000),
+        r.longIn(ConfigKey.HTTP_IDLE_TIMEOUT_MS, 30_000, 100, 3_600_000),
+        r.longIn(ConfigKey.HTTP_HEADER_TIMEOUT_MS, 10_000, 100, 600_000),
+        r.longIn(ConfigKey.HTTP_BODY_TIMEOUT_MS, 60_000, 100, 3_600_000),
+        (int) r.longIn(ConfigKey.HTTP_MAX_CONNECTIONS, 1_000, 1, 1_000_000),
+        publicUrl(r),
+        // Hours, decimals allowed (tests use seconds-long links); at most 30 days.
+        r.doubleIn(ConfigKey.LINKS_TTL_HOURS, 168, 0.0001, 720),
+        r.longIn(ConfigKey.OAUTH_WATCH_INTERVAL_MS, 30_000, 10, SignInPolicy.WATCH_MAX_MS),
+        (int) r.longIn(ConfigKey.LINKS_RATE_LIMIT_PER_MINUTE, 30, 1, 100_000),
         r.longIn(ConfigKey.API_MAX_INTAKE_BYTES, 1L << 30, 1024, 1L << 40),
         r.longIn(ConfigKey.API_MAX_INTAKE_ITEMS, 2_000_000, 1, 1_000_000_000));
+  }
+
+  /** The externally reachable base URL of relay links: absolute http(s), no query or fragment; "" = off. */
+  private static String publicUrl(Reader r) {
+    String url = r.url(ConfigKey.API_PUBLIC_URL, false);
+    if (!url.isEmpty() && (url.contains("?") || url.contains("#"))) {
+      throw new ConfigException(ConfigKey.API_PUBLIC_URL, "must be a base URL without query or fragment, e.g. "
+          + "https://onboarder.example.com, got '" + url + "'");
+    }
+    return url.isEmpty() ? null : url;
+  }
+
+  /** Relay links (with PUBLIC_URL), their lifetime and the sign-in watch's first interval. */
+  public SignInPolicy signInPolicy() {
+    return new SignInPolicy(publicUrl, Math.round(linkTtlHours * 3_600_000), watchIntervalMs,
+        SignInPolicy.WATCH_MAX_MS);
   }
 
   private static boolean isPostgres(String url) {

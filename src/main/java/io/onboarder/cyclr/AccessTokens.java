@@ -44,7 +44,7 @@ final class AccessTokens {
         .add("client_secret", clientSecret);
     CyclrCall call = new CyclrCall(HttpMethod.POST, "/oauth/token", null, null, form, true, false, "POST /oauth/token");
     return sender.apply(call).map(body -> {
-      String token = body.getString("access_token");
+      String token = body.getValue("access_token") instanceof String t ? t : null;
       if (token == null || token.isEmpty()) {
         throw new CyclrException("CYCLR_AUTH_FAILED", "the token endpoint returned no access_token", null);
       }

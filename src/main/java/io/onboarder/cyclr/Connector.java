@@ -21,14 +21,22 @@ public record Connector(long id, String name, String version, String status, Set
         }
       }
     }
-    Object id = j.getValue("Id");
-    return new Connector(id instanceof Number n ? n.longValue() : Long.parseLong(String.valueOf(id)),
-        j.getString("Name"), j.getValue("Version") == null ? null : String.valueOf(j.getValue("Version")),
-        j.getString("Status"), auth, signIn);
+    Long id = OnboardFlow.longOf(j.getValue("Id"), null);
+    if (id == null) {
+      throw new CyclrException.Unreadable("CYCLR_BAD_RESPONSE", "Cyclr described a connector without a numeric Id.",
+          null);
+    }
+    return new Connector(id, text(j.getValue("Name")), text(j.getValue("Version")), text(j.getValue("Status")), auth,
+        signIn);
+  }
+
+  /** A scalar field as text (Cyclr sends numbers as strings and back); null for anything else. */
+  private static String text(Object v) {
+    return v instanceof String || v instanceof Number || v instanceof Boolean ? String.valueOf(v) : null;
   }
 
   private static void addMethod(Set<String> auth, Set<String> signIn, Object authType, Object oauth2Type) {
-    if (authType == null || String.valueOf(authType).isBlank()) {
+    if (!(authType instanceof String) || String.valueOf(authType).isBlank()) {
       return;
     }
     String type = String.valueOf(authType);

@@ -46,9 +46,11 @@ public final class CyclrClient {
   private final RetryPolicy retry;
   private final AccessTokens tokens;
   private final Metrics metrics;
+  private final CyclrLimits limits;
 
   public CyclrClient(Vertx vertx, String apiUrl, String clientId, String clientSecret, long timeoutMs,
-                     int maxAttempts, int maxConcurrency, RequestGate gate, RetryPolicy retry, Metrics metrics) {
+                     int maxAttempts, int maxConcurrency, RequestGate gate, RetryPolicy retry, Metrics metrics,
+                     CyclrLimits limits) {
     this.vertx = vertx;
     java.net.URI uri = java.net.URI.create(apiUrl);
     this.ssl = "https".equalsIgnoreCase(uri.getScheme());
@@ -60,13 +62,15 @@ public final class CyclrClient {
     this.gate = gate;
     this.retry = retry;
     this.metrics = metrics;
+    this.limits = limits;
     // The core HTTP client (lighter than WebClient at thousands of calls/s). The gate bounds requests
-    // in flight; the pool holds one connection per permit. It never retries or follows redirects.
+    // in flight; the pool holds one connection per permit. It never retries or follows redirects, and
+    // never inflates by itself: ResponseBody reads every body with a cap (a gzip bomb stays small).
     this.http = vertx.httpClientBuilder()
         .with(new HttpClientOptions()
             .setConnectTimeout((int) Math.min(timeoutMs, 10_000))
             .setKeepAlive(true)
-            .setDecompressionSupported(true))
+            .setDecompressionSupported(false))
         .with(new PoolOptions().setHttp1MaxSize(maxConcurrency).setHttp2MaxSize(maxConcurrency))
         .build();
     this.tokens = new AccessTokens(clientId, clientSecret, this::sendJson);
@@ -76,26 +80,28 @@ public final class CyclrClient {
     return gate;
   }
 
+  public CyclrLimits limits() {
+    return limits;
+  }
+
   /** Sends a call; succeeds with the 2xx response. */
   public Future<CyclrResponse> send(CyclrCall call) {
-    return attempt(call, 1, false, 0);
+    return attempt(call, 1, false, 0, new OutageClock(gate));
   }
 
   /** Sends a call; succeeds with the JSON object body (empty when there is none). */
   public Future<JsonObject> sendJson(CyclrCall call) {
-    return send(call).map(r -> {
-      Buffer b = r.body();
-      return b == null || b.length() == 0 ? new JsonObject() : b.toJsonObject();
-    });
+    return send(call).map(r -> CyclrJson.object(call, r));
   }
 
   public Future<Void> close() {
     return http.close();
   }
 
-  private Future<CyclrResponse> attempt(CyclrCall call, int attempt, boolean refreshed, int rateLimited) {
+  private Future<CyclrResponse> attempt(CyclrCall call, int attempt, boolean refreshed, int rateLimited,
+                                        OutageClock clock) {
     Future<String> token = call.authenticated() ? tokens.get() : Future.succeededFuture(null);
-    return token.compose(t -> gate.acquire().compose(v -> exchange(call, t)))
+    return token.compose(t -> gate.acquire(call).compose(v -> exchange(call, t)))
         .compose(ex -> {
           CallKind kind = ex.kind;
           switch (kind) {
@@ -105,7 +111,7 @@ public final class CyclrClient {
               if (call.authenticated() && !refreshed) {
                 tokens.invalidate(ex.token);
                 metrics.cyclrRetry("unauthorized");
-                return attempt(call, attempt, true, rateLimited);
+                return attempt(call, attempt, true, rateLimited, clock);
               }
               return Future.failedFuture(new CyclrException(call.authenticated() ? "CYCLR_UNAUTHORIZED"
                   : "CYCLR_AUTH_FAILED", "Cyclr refused the credentials (401): check CYCLR_CLIENT_ID and "
@@ -119,14 +125,20 @@ public final class CyclrClient {
                     "Cyclr kept answering 429 Too Many Requests", 429));
               }
               // The gate holds everyone until the pause ends; no per-request sleep needed.
-              return attempt(call, attempt, refreshed, rateLimited + 1);
+              return attempt(call, attempt, refreshed, rateLimited + 1, clock);
             }
             case AMBIGUOUS:
               return Future.failedFuture(new CyclrException.Ambiguous(ex.describe()));
             case RETRYABLE: {
-              // Failures while the breaker is open or probing are Cyclr being down: they do not burn attempts.
-              boolean counts = gate.breakerClosed();
-              int next = counts ? attempt + 1 : attempt;
+              // Cyclr down (nobody gets an answer) burns no attempts: the call waits it out, within
+              // gateway.maxOutageMs (see OutageClock).
+              OutageClock.Verdict verdict = clock.failed();
+              if (verdict == OutageClock.Verdict.GIVE_UP) {
+                return Future.failedFuture(new CyclrException("CYCLR_UNAVAILABLE", "Cyclr has been unreachable or "
+                    + "failing for " + clock.waitedSeconds() + " s, longer than gateway.maxOutageMs: " + ex.describe(),
+                    ex.response == null ? null : ex.response.statusCode()));
+              }
+              int next = verdict == OutageClock.Verdict.COUNT ? attempt + 1 : attempt;
               if (next > maxAttempts) {
                 return Future.failedFuture(new CyclrException("CYCLR_UNAVAILABLE",
                     "Cyclr did not answer successfully after " + maxAttempts + " attempts: " + ex.describe(),
@@ -138,9 +150,15 @@ public final class CyclrClient {
                 delay = Math.max(delay, RetryPolicy.parseRetryAfter(ex.response.header("Retry-After"),
                     Instant.now()).toMillis());
               }
-              return vertx.timer(Math.max(1, delay)).compose(x -> attempt(call, next, refreshed, rateLimited));
+              return vertx.timer(Math.max(1, delay)).compose(x -> attempt(call, next, refreshed, rateLimited, clock));
             }
             default:
+              if (ex.failure instanceof CyclrException.Unreadable unreadable && ex.response.statusCode() < 300) {
+                return Future.failedFuture(unreadable);
+              }
+              if (!call.authenticated()) {
+                return Future.failedFuture(tokenRefused(ex.response));
+              }
               return Future.failedFuture(new CyclrException("CYCLR_4XX", cyclrMessage(ex.response),
                   ex.response.statusCode()));
           }
@@ -159,6 +177,7 @@ public final class CyclrClient {
         .setFollowRedirects(false)
         .setIdleTimeout(timeoutMs)
         .putHeader(HttpHeaders.ACCEPT, APPLICATION_JSON)
+        .putHeader(HttpHeaders.ACCEPT_ENCODING, HttpHeaders.IDENTITY)
         .putHeader(HttpHeaders.USER_AGENT, USER_AGENT);
     if (token != null) {
       options.putHeader(HttpHeaders.AUTHORIZATION, "Bearer " + token);
@@ -178,7 +197,7 @@ public final class CyclrClient {
       body = Buffer.buffer();
     }
     Buffer payload = body;
-    Promise<CyclrResponse> done = Promise.promise();
+    Promise<Answer> done = Promise.promise();
     HttpClientRequest[] sent = new HttpClientRequest[1];
     // The whole exchange (connect, send, headers, body) must finish within the timeout.
     long timer = vertx.setTimer(timeoutMs, t -> {
@@ -202,7 +221,12 @@ public final class CyclrClient {
           sent[0] = req;
           return payload == null ? req.send() : req.send(payload);
         })
-        .compose(resp -> resp.body().map(b -> new CyclrResponse(resp.statusCode(), resp.headers(), b)))
+        .compose(resp -> ResponseBody.read(sent[0], resp, limits.maxResponseBytes(), call.route())
+            .map(b -> new Answer(new CyclrResponse(resp.statusCode(), resp.headers(), b), null))
+            .recover(err -> err instanceof CyclrException.Unreadable u
+                ? Future.succeededFuture(new Answer(new CyclrResponse(resp.statusCode(), resp.headers(),
+                Buffer.buffer()), u))
+                : Future.failedFuture(err)))
         .onComplete(ar -> {
           vertx.cancelTimer(timer);
           if (ar.succeeded()) {
@@ -213,7 +237,8 @@ public final class CyclrClient {
         });
     return done.future().transform(ar -> {
       Exchange ex = ar.succeeded()
-          ? new Exchange(RetryPolicy.classify(ar.result().statusCode(), call.idempotent()), ar.result(), null, token)
+          ? new Exchange(RetryPolicy.classify(ar.result().response().statusCode(), call.idempotent(),
+              ar.result().unreadable() == null), ar.result().response(), ar.result().unreadable(), token)
           : new Exchange(RetryPolicy.classify(ar.cause(), call.idempotent()), null, ar.cause(), token);
       gate.release(ex.kind);
       metrics.cyclrCall(call.route(), ex.kind.name().toLowerCase(), System.nanoTime() - start);
@@ -236,24 +261,40 @@ public final class CyclrClient {
     return sb.toString();
   }
 
-  /** Cyclr's {"Message": "..."} when present, else the status line. Never echoes request data. */
+  /**
+   * Cyclr's {"Message": "..."} when present, else the status line. It may quote what Cyclr was sent:
+   * the gateway redacts (then shortens) every error text in one place, {@link Redaction}.
+   */
   static String cyclrMessage(CyclrResponse response) {
-    try {
-      JsonObject body = response.bodyAsJsonObject();
-      if (body != null && body.getString("Message") != null) {
-        String m = body.getString("Message");
-        return m.length() > 500 ? m.substring(0, 500) : m;
-      }
-    } catch (RuntimeException ignored) {
-      // not JSON
+    JsonObject body = response.bodyAsJsonObject();
+    if (body != null && body.getValue("Message") instanceof String m && !m.isBlank()) {
+      return m;
     }
     return "Cyclr answered HTTP " + response.statusCode();
   }
 
+  /** The token endpoint said no: the operator's credentials (or API URL), not this item, are wrong. */
+  private static CyclrException tokenRefused(CyclrResponse response) {
+    JsonObject body = response.bodyAsJsonObject();
+    Object error = body == null ? null : body.getValue("error");
+    // Only a short OAuth error code ("invalid_client"), never a free text that might quote the secret.
+    String reason = error instanceof String e && e.matches("[A-Za-z_]{1,64}") ? " " + e : "";
+    int status = response.statusCode();
+    if (status == 404 || status == 405) {
+      return new CyclrException("CYCLR_AUTH_FAILED", "Cyclr has no token endpoint at this address (HTTP " + status
+          + "): check CYCLR_API_URL (e.g. https://api.cyclr.com, without /v1.0).", status);
+    }
+    return new CyclrException("CYCLR_AUTH_FAILED", "Cyclr's token endpoint refused the client credentials (HTTP "
+        + status + reason + "): check CYCLR_CLIENT_ID and CYCLR_CLIENT_SECRET.", status);
+  }
+
+  /** A response, and why its body could not be read (null when it could). */
+  private record Answer(CyclrResponse response, CyclrException unreadable) {}
+
   private record Exchange(CallKind kind, CyclrResponse response, Throwable failure, String token) {
     String describe() {
       if (response != null) {
-        return "HTTP " + response.statusCode();
+        return "HTTP " + response.statusCode() + (failure == null ? "" : " (" + failure.getMessage() + ")");
       }
       String m = failure.getMessage();
       return failure.getClass().getSimpleName() + (m == null ? "" : ": " + m);

@@ -32,6 +32,16 @@ public class CyclrException extends RuntimeException {
     }
   }
 
+  /**
+   * Cyclr's answer could not be read: too large ({@code CYCLR_RESPONSE_TOO_LARGE}) or not what the
+   * call expects ({@code CYCLR_BAD_RESPONSE}). Its message never quotes the body.
+   */
+  public static final class Unreadable extends CyclrException {
+    public Unreadable(String code, String message, Integer httpStatus) {
+      super(code, message, httpStatus);
+    }
+  }
+
   /** The gateway is draining for shutdown: the item goes back to PENDING untried. */
   public static final class ShuttingDown extends CyclrException {
     private final boolean afterInstall;

@@ -13,13 +13,6 @@ public record CyclrResponse(int statusCode, MultiMap headers, Buffer body) {
 
   /** The body as a JSON object, or null when it is empty or not an object. */
   public JsonObject bodyAsJsonObject() {
-    if (body == null || body.length() == 0) {
-      return null;
-    }
-    try {
-      return body.toJsonObject();
-    } catch (RuntimeException notAnObject) {
-      return null;
-    }
+    return CyclrJson.objectOrNull(body);
   }
 }

@@ -83,7 +83,8 @@ public final class OnboardFlow {
             throw new CyclrException("CONNECTOR_NOT_INSTALLABLE", "Connector " + connector.id() + " ('"
                 + connector.name() + "') has status " + connector.status() + " and cannot be installed.", null);
           }
-          String installName = Optional.ofNullable(item.getString("installName")).orElse(connector.name());
+          String installName = Optional.ofNullable(item.getString("installName"))
+              .orElse(connector.name() != null ? connector.name() : "Connector " + connector.id());
           if (connector.needsUserSignIn() && item.getString("targetOrigin") == null && !item.getBoolean("dryRun",
               false)) {
             throw new CyclrException("TARGET_ORIGIN_REQUIRED", "Connector " + connector.id() + " uses "
@@ -91,7 +92,7 @@ public final class OnboardFlow {
           }
           return findInstalled(account, connector, installName).compose(existing -> {
             if (existing != null) {
-              return afterInstall(item, account, connector, existing, ItemStatus.ALREADY_INSTALLED);
+              return afterInstall(item, account, connector, installName, existing, ItemStatus.ALREADY_INSTALLED);
             }
             if (item.getBoolean("dryRun", false)) {
               return Future.succeededFuture(new Result(ItemStatus.CANCELLED, connector, null, null, null,
@@ -105,15 +106,16 @@ public final class OnboardFlow {
             // From the first install POST on, an interrupted item may exist at Cyclr: if shutdown
             // interrupts it, it is handed back as recovered (checked and finished, even if cancelled).
             return install(item, account, connector, installName, 1)
-                .compose(installed -> afterInstall(item, account, connector, installed, ItemStatus.INSTALLED))
+                .compose(installed -> afterInstall(item, account, connector, installName, installed,
+                    ItemStatus.INSTALLED))
                 .recover(err -> err instanceof CyclrException.ShuttingDown
                     ? Future.failedFuture(new CyclrException.ShuttingDown(true)) : Future.failedFuture(err));
           });
         });
   }
 
-  private Future<Result> afterInstall(JsonObject item, String account, Connector connector, JsonObject ac,
-                                      ItemStatus status) {
+  private Future<Result> afterInstall(JsonObject item, String account, Connector connector, String installName,
+                                      JsonObject ac, ItemStatus status) {
     Long acId = longOf(ac.getValue("Id"), null);
     boolean authenticated = Boolean.TRUE.equals(ac.getValue("Authenticated"));
     // Only a user sign-in needs a link; OAuth2 client-credentials connectors authenticate themselves.
@@ -121,21 +123,64 @@ public final class OnboardFlow {
         || item.getBoolean("checkOnly", false)) {
       return Future.succeededFuture(new Result(status, connector, acId, null, null, null));
     }
+    if (acId == null) {
+      // A link without the account connector's id would reach the tenant broken (id=null). An install
+      // answer without one is looked up in the account's list; a listed row without one is a dead end.
+      if (status == ItemStatus.ALREADY_INSTALLED) {
+        return Future.failedFuture(noAccountConnectorId(connector, installName));
+      }
+      return findInstalled(account, connector, installName).compose(found -> {
+        if (found == null || longOf(found.getValue("Id"), null) == null) {
+          return Future.failedFuture(noAccountConnectorId(connector, installName));
+        }
+        return afterInstall(item, account, connector, installName, found, status);
+      });
+    }
     String targetOrigin = item.getString("targetOrigin");
     if (targetOrigin == null) {
       throw new CyclrException("TARGET_ORIGIN_REQUIRED", "Connector " + connector.id()
           + " is installed but needs a sign-in: oauth.targetOrigin is required to build the link.", null);
     }
-    return signInToken(account, item.getString("username")).map(token -> {
-      String url = serviceUrl + signInMode.pagePath
-          + "?id=" + encode(String.valueOf(acId))
-          + "&token=" + encode(token.getString("Token"))
-          + "&targetOrigin=" + encode(targetOrigin)
-          + (item.getString("callbackMessage") == null ? "" : "&callbackMessage=" + encode(item.getString(
-          "callbackMessage")));
-      return new Result(ItemStatus.OAUTH_PENDING, connector, acId, url, normalizeTime(token.getString(
-          "ExpiresAtUtc")), null);
-    });
+    if (!item.getBoolean("mintSignIn", true)) {
+      // Relay links: the Cyclr token is minted when the tenant clicks Connect, not now (it dies in minutes).
+      return Future.succeededFuture(new Result(ItemStatus.OAUTH_PENDING, connector, acId, null, null, null));
+    }
+    return signInLink(account, item.getString("username"), acId, targetOrigin, item.getString("callbackMessage"))
+        .map(link -> new Result(ItemStatus.OAUTH_PENDING, connector, acId, link.getString("url"),
+            link.getString("expiresAt"), null));
+  }
+
+  /**
+   * Mints a one-time Cyclr sign-in token (the configured sign-in mode) and builds the page URL for the
+   * account connector: {@code {"url", "expiresAt"}}.
+   */
+  public Future<JsonObject> signInLink(String account, String username, Long accountConnectorId, String targetOrigin,
+                                       String callbackMessage) {
+    return signInToken(account, username).map(token -> new JsonObject()
+        .put("url", serviceUrl + signInMode.pagePath
+            + "?id=" + encode(String.valueOf(accountConnectorId))
+            + "&token=" + encode(token.getString("Token"))
+            + "&targetOrigin=" + encode(targetOrigin)
+            + (callbackMessage == null ? "" : "&callbackMessage=" + encode(callbackMessage)))
+        .put("expiresAt", normalizeTime(token.getValue("ExpiresAtUtc") instanceof String t ? t : null)));
+  }
+
+  /**
+   * Whether the tenant has signed in: {@code GET /v1.0/account/connectors/{id}}, its {@code Authenticated}.
+   * Null when the account connector no longer exists (404).
+   */
+  public Future<Boolean> signedIn(String account, long accountConnectorId) {
+    return client.sendJson(CyclrCall.get("/v1.0/account/connectors/" + accountConnectorId, account,
+            "GET /v1.0/account/connectors/{id}"))
+        .map(ac -> Boolean.TRUE.equals(ac.getValue("Authenticated")))
+        .recover(err -> err instanceof CyclrException e && Integer.valueOf(404).equals(e.httpStatus())
+            ? Future.succeededFuture(null) : Future.failedFuture(err));
+  }
+
+  private static CyclrException noAccountConnectorId(Connector connector, String installName) {
+    return new CyclrException("CYCLR_NO_ACCOUNT_CONNECTOR_ID", "Cyclr gave no account connector Id for '"
+        + installName + "' (connector " + connector.id() + "), so no sign-in link was sent; check the account's "
+        + "connectors at Cyclr, then retry the item.", null);
   }
 
   private Future<JsonObject> signInToken(String account, String username) {
@@ -147,7 +192,7 @@ public final class OnboardFlow {
           "POST /v1.0/accounts/{id}/signintoken"));
     };
     return token.map(t -> {
-      if (t.getString("Token") == null) {
+      if (!(t.getValue("Token") instanceof String s) || s.isEmpty()) {
         throw new CyclrException("CYCLR_BAD_RESPONSE", "Cyclr returned no sign-in Token", null);
       }
       return t;
@@ -207,20 +252,17 @@ public final class OnboardFlow {
             : vertx.timer(settleMillis * 2).compose(v -> findInstalled(account, connector, installName)));
   }
 
-  /** The account's install of this connector under this name, or null; reads every page. */
+  /** The account's install of this connector under this name, or null; reads pages until it is found. */
   private Future<JsonObject> findInstalled(String account, Connector connector, String installName) {
-    return Paging.all(page -> CyclrCall.get("/v1.0/account/connectors?page=" + page + "&pageSize=" + Paging.PAGE_SIZE,
-        account, "GET /v1.0/account/connectors"), client).map(list -> {
-          for (JsonObject ac : list) {
-            JsonObject c = ac.getJsonObject("Connector");
-            Object cid = c == null ? null : c.getValue("Id");
-            if (cid != null && String.valueOf(cid).equals(String.valueOf(connector.id()))
-                && installName.equals(ac.getString("Name"))) {
-              return ac;
-            }
-          }
-          return null;
-        });
+    return Paging.find(page -> CyclrCall.get("/v1.0/account/connectors?page=" + page + "&pageSize="
+            + Paging.PAGE_SIZE, account, "GET /v1.0/account/connectors"), client,
+        ac -> {
+          Object c = ac.getValue("Connector");
+          Object cid = c instanceof JsonObject j ? j.getValue("Id") : null;
+          return cid != null && String.valueOf(cid).equals(String.valueOf(connector.id()))
+              && installName.equals(ac.getValue("Name"));
+        }, 1)
+        .map(found -> found.isEmpty() ? null : found.get(0));
   }
 
   private Future<Void> ensureAccount(String account) {
@@ -278,8 +320,9 @@ public final class OnboardFlow {
    * versions serve instead.
    */
   private Future<Connector> byName(ConnectorRef ref, String account) {
-    return Paging.all(page -> CyclrCall.get("/v1.0/connectors?page=" + page + "&pageSize=" + Paging.PAGE_SIZE
-            + "&query=" + encode(ref.name()), account, "GET /v1.0/connectors"), client)
+    return Paging.find(page -> CyclrCall.get("/v1.0/connectors?page=" + page + "&pageSize=" + Paging.PAGE_SIZE
+            + "&query=" + encode(ref.name()), account, "GET /v1.0/connectors"), client,
+            j -> j.getValue("Name") instanceof String n && ref.name().equalsIgnoreCase(n), Integer.MAX_VALUE)
         .map(list -> best(ref, list))
         .recover(err -> err instanceof CyclrException e && !"CONNECTOR_NOT_FOUND".equals(e.code())
             && !(e.httpStatus() != null && e.httpStatus() >= 400 && e.httpStatus() < 500)
@@ -290,11 +333,11 @@ public final class OnboardFlow {
   private Future<Connector> byNameEndpoint(ConnectorRef ref, String account) {
     String path = "/v1.0/connectors/" + encode(ref.name())
         + (ref.version() == null ? "" : "/" + encode(ref.version()));
-    return client.send(CyclrCall.get(path, account, ref.version() == null ? "GET /v1.0/connectors/{name}"
-            : "GET /v1.0/connectors/{name}/{version}"))
+    CyclrCall call = CyclrCall.get(path, account, ref.version() == null ? "GET /v1.0/connectors/{name}"
+        : "GET /v1.0/connectors/{name}/{version}");
+    return client.send(call)
         .map(resp -> {
-          Object body = resp.body() == null || resp.body().length() == 0 ? null
-              : io.vertx.core.json.Json.decodeValue(resp.body());
+          Object body = CyclrJson.value(call, resp);
           List<JsonObject> list = new java.util.ArrayList<>();
           if (body instanceof JsonArray a) {
             a.forEach(o -> {
@@ -323,7 +366,7 @@ public final class OnboardFlow {
   /** Exact (case-insensitive) name and version matches; installable first, then highest version, then newest. */
   private static Connector best(ConnectorRef ref, List<JsonObject> list) {
     return list.stream()
-        .filter(j -> ref.name().equalsIgnoreCase(j.getString("Name", "")))
+        .filter(j -> j.getValue("Name") instanceof String n && ref.name().equalsIgnoreCase(n))
         .map(Connector::fromCyclr)
         .filter(c -> ref.version() == null || ref.version().equals(c.version()))
         .max(Comparator.comparing(Connector::installable)

@@ -1,7 +1,6 @@
 package io.onboarder.cyclr;
 
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -9,80 +8,106 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
- * Reads every page of a Cyclr list. Cyclr's paging headers are not documented, so: use
- * {@code Total-Pages} when present; otherwise stop at an empty page, or at a page shorter than
- * the first full one (a server may cap pageSize below what we ask), or at a page that repeats.
+ * Reads the pages of a Cyclr list, within {@link CyclrLimits}. Cyclr's paging headers are not
+ * documented, so: use {@code Total-Pages} when present; stop at an empty page, at a page shorter
+ * than the first full one (a server may cap pageSize below what we ask), and at a page with
+ * nothing new (a server that ignores {@code page}, or repeats one forever whatever Total-Pages
+ * says). A list longer than the limits fails ({@code CYCLR_TOO_MANY_PAGES},
+ * {@code CYCLR_TOO_MANY_ROWS}) rather than pass for complete: a cut list could hide an install.
+ * Only the rows a caller wants are kept.
  */
 final class Paging {
   static final int PAGE_SIZE = 50;
-  static final int MAX_PAGES = 2_000;
 
   private Paging() {}
 
-  static Future<List<JsonObject>> all(Function<Integer, CyclrCall> pageCall, CyclrClient client) {
-    return next(pageCall, client, 1, new ArrayList<>(), new HashSet<>(), -1);
+  /** Every row that {@code wanted} accepts, in list order; stops reading once {@code enough} are found. */
+  static Future<List<JsonObject>> find(Function<Integer, CyclrCall> pageCall, CyclrClient client,
+                                       Predicate<JsonObject> wanted, int enough) {
+    return next(new Walk(pageCall, client, wanted, enough), 1);
   }
 
-  private static Future<List<JsonObject>> next(Function<Integer, CyclrCall> pageCall, CyclrClient client, int page,
-                                               List<JsonObject> acc, Set<String> seen, int fullPage) {
-    return client.send(pageCall.apply(page)).compose(resp -> {
-      JsonArray rows = rows(resp);
+  private static final class Walk {
+    final Function<Integer, CyclrCall> pageCall;
+    final CyclrClient client;
+    final Predicate<JsonObject> wanted;
+    final int enough;
+    final CyclrLimits limits;
+    final List<JsonObject> found = new ArrayList<>();
+    final Set<String> seen = new HashSet<>();
+    int fullPage = -1;
+
+    Walk(Function<Integer, CyclrCall> pageCall, CyclrClient client, Predicate<JsonObject> wanted, int enough) {
+      this.pageCall = pageCall;
+      this.client = client;
+      this.wanted = wanted;
+      this.enough = enough;
+      this.limits = client.limits();
+    }
+  }
+
+  private static Future<List<JsonObject>> next(Walk w, int page) {
+    CyclrCall call = w.pageCall.apply(page);
+    return w.client.send(call).compose(resp -> {
+      JsonArray rows = CyclrJson.rows(call, resp);
+      if (rows.size() > CyclrLimits.MAX_ROWS_PER_PAGE) {
+        return tooMany("CYCLR_TOO_MANY_ROWS", call, "a page of " + rows.size() + " rows (at most "
+            + CyclrLimits.MAX_ROWS_PER_PAGE + " are read)");
+      }
       boolean fresh = false;
       for (Object o : rows) {
-        if (o instanceof JsonObject row) {
-          String key = String.valueOf(row.getValue("Id", row.encode()));
-          if (seen.add(key)) {
-            acc.add(row);
-            fresh = true;
+        if (o instanceof JsonObject row && w.seen.add(key(row))) {
+          fresh = true;
+          if (w.wanted.test(row)) {
+            w.found.add(row);
           }
         }
+      }
+      if (w.found.size() >= w.enough) {
+        return Future.succeededFuture(w.found);
+      }
+      if (w.seen.size() > w.limits.maxRows()) {
+        return tooMany("CYCLR_TOO_MANY_ROWS", call, "more than " + w.limits.maxRows() + " rows (CYCLR_MAX_ROWS)");
       }
       Integer totalPages = intHeader(resp, "Total-Pages");
       boolean last;
-      int full = fullPage;
-      if (totalPages != null) {
-        last = page >= totalPages;
-      } else if (rows.isEmpty() || !fresh) {
+      if (rows.isEmpty() || !fresh) {
         last = true;
+      } else if (totalPages != null) {
+        last = page >= totalPages;
+      } else if (w.fullPage < 0) {
+        // The first page tells how many rows a full page holds (≤ what we asked for).
+        w.fullPage = Math.min(rows.size(), PAGE_SIZE);
+        last = false;
       } else {
-        if (full < 0) {
-          // The first page tells how many rows a full page holds (≤ what we asked for).
-          full = rows.size();
-          last = false;
-          if (rows.size() >= PAGE_SIZE) {
-            full = PAGE_SIZE;
-          }
-        } else {
-          last = rows.size() < full;
-        }
+        last = rows.size() < w.fullPage;
       }
-      if (last || page >= MAX_PAGES) {
-        return Future.succeededFuture(acc);
+      if (last) {
+        return Future.succeededFuture(w.found);
       }
-      return next(pageCall, client, page + 1, acc, seen, full);
+      if (page >= w.limits.maxPages()) {
+        return tooMany("CYCLR_TOO_MANY_PAGES", call, "more than " + w.limits.maxPages() + " pages (CYCLR_MAX_PAGES)");
+      }
+      return next(w, page + 1);
     });
   }
 
-  /** A list is a JSON array; tolerate an object wrapping it. */
-  private static JsonArray rows(CyclrResponse resp) {
-    Buffer b = resp.body();
-    if (b == null || b.length() == 0) {
-      return new JsonArray();
+  private static <T> Future<T> tooMany(String code, CyclrCall call, String what) {
+    return Future.failedFuture(new CyclrException(code, "Cyclr's list " + call.route() + " has " + what
+        + "; the list was not read to its end, so this item was not onboarded.", null));
+  }
+
+  /** A row's identity: its Id, or (rarely, for rows without one) a digest of its content. */
+  private static String key(JsonObject row) {
+    Object id = row.getValue("Id");
+    if (id != null) {
+      return "id:" + id;
     }
-    Object v = io.vertx.core.json.Json.decodeValue(b);
-    if (v instanceof JsonArray a) {
-      return a;
-    }
-    if (v instanceof JsonObject o) {
-      for (String k : new String[] {"Items", "items", "Data", "data", "Results"}) {
-        if (o.getValue(k) instanceof JsonArray a) {
-          return a;
-        }
-      }
-    }
-    return new JsonArray();
+    String text = row.encode();
+    return "row:" + text.length() + ":" + text.hashCode();
   }
 
   private static Integer intHeader(CyclrResponse resp, String name) {

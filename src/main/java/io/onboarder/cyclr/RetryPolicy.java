@@ -53,6 +53,20 @@ public final class RetryPolicy {
     return CallKind.FATAL;
   }
 
+  /**
+   * Classifies a status whose body could not be read (too large, not JSON, not the expected shape).
+   * A 2xx to an install is then ambiguous: Cyclr did it, or may have; check before sending again.
+   * A 2xx to an idempotent call is fatal: the same answer would come again. Other statuses mean
+   * what they always mean; their body only carried an error text.
+   */
+  public static CallKind classify(int status, boolean idempotent, boolean bodyReadable) {
+    CallKind kind = classify(status, idempotent);
+    if (kind == CallKind.SUCCESS && !bodyReadable) {
+      return idempotent ? CallKind.FATAL : CallKind.AMBIGUOUS;
+    }
+    return kind;
+  }
+
   /** Classifies a failure with no HTTP response. */
   public static CallKind classify(Throwable failure, boolean idempotent) {
     Throwable t = failure;

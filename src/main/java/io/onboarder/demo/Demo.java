@@ -32,7 +32,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code demo}: the embedded Cyclr emulator and the service on free ports, a sample bulk job of
  * API-key, Basic and OAuth installs submitted over HTTP, live progress, the OAuth links published
- * on the event bus, two tenants "signing in", and an identical second job that installs nothing.
+ * on the event bus as relay links, two tenants signing in through them (one noticed on its return, one by
+ * the sign-in watch) and their items turning AUTHENTICATED, and an identical second job that installs nothing.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Run the service against the embedded Cyclr emulator with a sample job.")
@@ -79,6 +80,11 @@ public final class Demo implements Callable<Integer> {
     JsonObject conf = cyclr.serviceConfig(dir.resolve("demo.db"));
     ConfigLoader.put(conf, "api.authDisabled", true);
     ConfigLoader.put(conf, "gateway.maxConcurrency", 16);
+    // Relay links on the service's own address, and a watch that looks every second (30 s by default).
+    int port = freePort();
+    ConfigLoader.put(conf, "http.port", port);
+    ConfigLoader.put(conf, "api.publicUrl", "http://127.0.0.1:" + port);
+    ConfigLoader.put(conf, "oauth.watchIntervalMs", 1_000);
     Application app = Application.deploy(vertx, Settings.from(conf)).await(60, TimeUnit.SECONDS);
     String base = "http://127.0.0.1:" + app.httpPort();
     say("cyclr-onboarder     %s  (store %s)", base, dir.resolve("demo.db"));
@@ -86,6 +92,12 @@ public final class Demo implements Callable<Integer> {
     List<JsonObject> links = new CopyOnWriteArrayList<>();
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_OAUTH, m -> links.add(m.body()))
         .completion().await(5, TimeUnit.SECONDS);
+    List<JsonObject> signedIn = new CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_ITEM, m -> {
+      if ("AUTHENTICATED".equals(m.body().getString("status"))) {
+        signedIn.add(m.body());
+      }
+    }).completion().await(5, TimeUnit.SECONDS);
 
     JsonObject job = sampleJob();
     WebClient http = WebClient.create(vertx);
@@ -98,21 +110,16 @@ public final class Demo implements Callable<Integer> {
     }
 
     say("");
-    say("Sign-in links published on %s (one per OAuth install; send them to your tenants):", Addresses.EVENTS_OAUTH);
+    say("Relay links published on %s (one per OAuth install; send them to your tenants, they work for %d days):",
+        Addresses.EVENTS_OAUTH, 7);
     links.sort(Comparator.comparing(l -> l.getString("account")));
     for (JsonObject l : links) {
       say("  %-11s %s", l.getString("account"), l.getString("url"));
     }
-    int signIns = Math.min(2, links.size());
-    say("");
-    say("Two tenants open their link (the emulator's OAuth page marks the connector authenticated):");
-    for (int i = 0; i < signIns; i++) {
-      JsonObject l = links.get(i);
-      HttpResponse<Buffer> r = http.getAbs(l.getString("url")).followRedirects(false).send()
-          .await(10, TimeUnit.SECONDS);
-      say("  %-11s -> HTTP %d %s", l.getString("account"), r.statusCode(),
-          r.statusCode() == 302 ? "redirect to " + r.getHeader("Location") : "");
+    if (!signInTwoTenants(vertx, http, cyclr, base, first.getString("id"), links, signedIn)) {
+      return false;
     }
+    int expectedSignIns = Math.min(2, links.size());
 
     long installsBefore = cyclr.stats().installs();
     say("");
@@ -127,18 +134,86 @@ public final class Demo implements Callable<Integer> {
 
     say("");
     say("Summary");
-    say("  first job   %s  %s", first.getString("status"), compact(first.getJsonObject("counts")));
+    JsonObject firstNow = http.getAbs(base + "/v1/jobs/" + first.getString("id")).send().await(10, TimeUnit.SECONDS)
+        .bodyAsJsonObject();
+    say("  first job   %s  %s", firstNow.getString("status"), compact(firstNow.getJsonObject("counts")));
     say("  second job  %s  %s", second.getString("status"), compact(second.getJsonObject("counts")));
     say("  Cyclr saw   %d requests, %d installs, %d duplicate installs, %d answered 503 (all retried), "
             + "at most %d in flight", cyclr.stats().requests(), cyclr.stats().installs(), duplicates,
         cyclr.stats().failuresInjected(), cyclr.stats().maxInFlight());
-    say("  second job  %d new installs; %d fresh sign-in links for tenants who have not signed in yet", extra,
+    say("  second job  %d new installs; %d fresh relay links for tenants who have not signed in yet", extra,
         links.size());
     say("  took        %.1f s", (System.nanoTime() - t0) / 1e9);
     boolean ok = "SUCCEEDED".equals(first.getString("status")) && "SUCCEEDED".equals(second.getString("status"))
-        && extra == 0 && duplicates == 0;
+        && extra == 0 && duplicates == 0 && signedIn.size() >= expectedSignIns
+        && firstNow.getJsonObject("counts").getLong("AUTHENTICATED") == expectedSignIns;
     say(ok ? "Demo OK." : "Demo FAILED.");
     return ok;
+  }
+
+  /**
+   * tenant-001 opens its link, clicks Connect, signs in at Cyclr and comes back: noticed at the return.
+   * tenant-002 signs in and closes the window: noticed by the sign-in watch.
+   */
+  private boolean signInTwoTenants(Vertx vertx, WebClient http, CyclrEmulator cyclr, String base, String jobId,
+                                   List<JsonObject> links, List<JsonObject> signedIn) throws Exception {
+    if (links.size() < 2) {
+      return true;
+    }
+    say("");
+    say("tenant-001 opens its link in a browser:");
+    String link = links.get(0).getString("url");
+    long minted = cyclr.stats().signInTokensIssued();
+    HttpResponse<Buffer> page = browse(http, "GET", link);
+    say("  GET  /connect/…       -> %d, a page with a Connect button (Cyclr tokens minted: %d; a mail filter "
+        + "opening the link burns nothing)", page.statusCode(), cyclr.stats().signInTokensIssued() - minted);
+    HttpResponse<Buffer> connect = browse(http, "POST", link);
+    say("  POST /connect/…       -> %d to Cyclr's sign-in page, with a token minted just now (minted: %d)",
+        connect.statusCode(), cyclr.stats().signInTokensIssued() - minted);
+    HttpResponse<Buffer> atCyclr = browse(http, "GET", connect.getHeader("Location"));
+    say("  Cyclr sign-in page    -> %d back to %s", atCyclr.statusCode(),
+        atCyclr.getHeader("Location") == null ? "?" : atCyclr.getHeader("Location").replace(link, "/connect/…"));
+    HttpResponse<Buffer> done = browse(http, "GET", link + "/done");
+    say("  GET  /connect/…/done  -> %d to %s (checked at Cyclr at once)", done.statusCode(),
+        done.getHeader("Location"));
+    HttpResponse<Buffer> again = browse(http, "GET", link);
+    say("  the link again        -> %d, \"%s\"", again.statusCode(),
+        again.bodyAsString().contains("is connected") ? "Salesforce is connected" : "?");
+
+    say("");
+    say("tenant-002 signs in at Cyclr and closes the window before coming back:");
+    String link2 = links.get(1).getString("url");
+    HttpResponse<Buffer> atCyclr2 = browse(http, "GET", browse(http, "POST", link2).getHeader("Location"));
+    say("  Cyclr sign-in page    -> %d (the browser never returns to /done)", atCyclr2.statusCode());
+    long t0 = System.nanoTime();
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (signedIn.size() < 2 && System.currentTimeMillis() < deadline) {
+      vertx.timer(100).await();
+    }
+    if (signedIn.size() < 2) {
+      say("the sign-in watch did not notice tenant-002 in time");
+      return false;
+    }
+    say("  the sign-in watch noticed it %.1f s later (it polls GET /v1.0/account/connectors/{id}, backing off)",
+        (System.nanoTime() - t0) / 1e9);
+    say("");
+    say("Published on %s:", Addresses.EVENTS_ITEM);
+    signedIn.stream().sorted(Comparator.comparing(e -> e.getString("account")))
+        .forEach(e -> say("  %-11s %s", e.getString("account"), e.getString("status")));
+    JsonObject s = http.getAbs(base + "/v1/jobs/" + jobId).send().await(10, TimeUnit.SECONDS).bodyAsJsonObject();
+    say("  job %s  %s", s.getString("status"), compact(s.getJsonObject("counts")));
+    return true;
+  }
+
+  private static HttpResponse<Buffer> browse(WebClient http, String method, String url) throws Exception {
+    return http.requestAbs(io.vertx.core.http.HttpMethod.valueOf(method), url).followRedirects(false).send()
+        .await(30, TimeUnit.SECONDS);
+  }
+
+  private static int freePort() throws java.io.IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
   }
 
   private JsonObject submitAndWatch(Vertx vertx, WebClient http, String base, JsonObject job) throws Exception {

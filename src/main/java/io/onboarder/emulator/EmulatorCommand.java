@@ -29,11 +29,16 @@ public final class EmulatorCommand implements Callable<Integer> {
       description = "share of installs committed whose response is lost")
   double dropInstallRate;
 
+  @Option(names = "--sign-in-token-seconds", defaultValue = "300",
+      description = "lifetime of the one-time sign-in tokens it mints (Cyclr: about 300; default: ${DEFAULT-VALUE})")
+  int signInTokenSeconds;
+
   @Override
   public Integer call() throws Exception {
     Vertx vertx = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
     EmulatorOptions options = new EmulatorOptions().setHost(host).setLatencyMs(latencyMs)
-        .setRateLimitPerSecond(rateLimit).setFailureRate(failureRate).setDropInstallRate(dropInstallRate);
+        .setRateLimitPerSecond(rateLimit).setFailureRate(failureRate).setDropInstallRate(dropInstallRate)
+        .setSignInTokenLifetimeSeconds(signInTokenSeconds);
     CyclrEmulator emulator = new CyclrEmulator(vertx, options);
     emulator.start(port).await(30, TimeUnit.SECONDS);
     System.out.println("Cyclr emulator on " + emulator.apiUrl() + "  client id '" + options.getClientId()

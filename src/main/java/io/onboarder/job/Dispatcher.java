@@ -46,6 +46,8 @@ public final class Dispatcher extends VerticleBase {
   private final String nodeId;
   private final int maxInFlight;
   private final long leaseMs;
+  /** Without relay links the install mints Cyclr's sign-in URL; with them, a Connect click does. */
+  private final boolean mintSignIn;
   /** Unfinished jobs in dispatch order (round-robin); a cache of the store. */
   private final Map<String, JobRecord> jobs = new LinkedHashMap<>();
   /** Jobs whose last claim found nothing: skipped until a work notice or the periodic refresh. */
@@ -69,6 +71,7 @@ public final class Dispatcher extends VerticleBase {
     this.node = node;
     this.nodeId = UUID.randomUUID().toString();
     this.leaseMs = settings.leaseMs();
+    this.mintSignIn = !settings.signInPolicy().relayLinks();
     // Three times the gateway's concurrency keeps every request slot busy while items wait for their
     // next call and outcomes are recorded; memory stays bounded by the window, not the job size.
     this.maxInFlight = Math.max(8, settings.maxConcurrency() * 3);
@@ -86,11 +89,12 @@ public final class Dispatcher extends VerticleBase {
         bus.<JsonObject>consumer(Addresses.JOBS_WORK, msg -> wake(msg.body().getString("jobId"))),
         bus.<JsonObject>localConsumer(Addresses.JOBS_READY,
             msg -> msg.reply(new JsonObject().put("ready", node.accepting())
-                .put("storeReachable", node.storeReachable()).put("draining", node.draining()))),
+                .put("storeReachable", node.storeReachable()).put("diskFull", node.diskFull())
+                .put("draining", node.draining()))),
         bus.<JsonObject>localConsumer(Addresses.JOBS_DRAIN, this::drain));
     // The embedded store belongs to this process alone (it holds a file lock): whatever is RUNNING
     // was in flight when the previous process died. A shared store waits for leases to expire.
-    Future<Integer> recovered = settings.clustered() ? Future.succeededFuture(0) : store.releaseAll();
+    Future<Integer> recovered = settings.postgres() ? Future.succeededFuture(0) : store.releaseAll();
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
         .compose(v -> recovered)
         .compose(n -> {
@@ -201,6 +205,13 @@ public final class Dispatcher extends VerticleBase {
     if (closed()) {
       return;
     }
+    if (io.onboarder.store.StoreErrors.isDiskFull(err)) {
+      if (node.diskFullNow()) {
+        log.error("the job store's disk is full: not ready, submissions are refused (507); outcomes are kept "
+            + "and written when there is space again. Free disk space where the database lives.");
+      }
+      return;
+    }
     long now = System.currentTimeMillis();
     if (now - storeErrorLoggedAt > 10_000) {
       storeErrorLoggedAt = now;
@@ -297,10 +308,11 @@ public final class Dispatcher extends VerticleBase {
   private void send(JobRecord job, ClaimedItem item) {
     inFlight++;
     inFlightByJob.merge(item.jobId(), 1, Integer::sum);
-    vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_ONBOARD, GatewayRequests.of(job.spec(), item), TO_GATEWAY)
+    vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_ONBOARD, GatewayRequests.of(job.spec(), item, mintSignIn),
+            TO_GATEWAY)
         .onComplete(ar -> {
           inFlight--;
-          inFlightByJob.merge(item.jobId(), -1, Integer::sum);
+          inFlightByJob.merge(item.jobId(), -1, (a, b) -> a + b == 0 ? null : a + b);
           ItemOutcome outcome;
           if (ar.succeeded()) {
             outcome = GatewayRequests.outcome(item, ar.result().body());
@@ -342,7 +354,9 @@ public final class Dispatcher extends VerticleBase {
         // item's new owner checks it at Cyclr, and this outcome is dropped by the lease condition).
         storeError(ar.cause());
         buffer.addAll(0, batch);
-        vertx.setTimer(500, t -> flush());
+        if (!closed()) {
+          vertx.setTimer(500, t -> flush());
+        }
         return Future.failedFuture(ar.cause());
       }
       List<ItemOutcome> applied = ar.result();

@@ -6,7 +6,8 @@ import io.vertx.core.json.JsonObject;
 final class GatewayRequests {
   private GatewayRequests() {}
 
-  static JsonObject of(JsonObject spec, ClaimedItem item) {
+  /** {@code mintSignIn}: false with relay links, whose Cyclr token is minted only when the tenant clicks Connect. */
+  static JsonObject of(JsonObject spec, ClaimedItem item, boolean mintSignIn) {
     JsonObject itemSpec = item.spec() == null ? new JsonObject() : item.spec();
     JsonObject oauth = spec.getJsonObject("oauth", new JsonObject());
     JsonObject options = spec.getJsonObject("options", new JsonObject());
@@ -24,8 +25,11 @@ final class GatewayRequests {
         .put("username", oauth.getString("username"))
         .put("createAccounts", options.getBoolean("createAccounts", false))
         .put("dryRun", options.getBoolean("dryRun", false))
-        // A recovered item of a cancelled or stopped job: check at Cyclr, never install.
-        .put("checkOnly", item.halted());
+        // A recovered item of a cancelled or stopped job: check at Cyclr, never install (and the
+        // gateway's cancel does not bounce it: it may exist at Cyclr).
+        .put("checkOnly", item.halted())
+        .put("recovered", item.halted())
+        .put("mintSignIn", mintSignIn);
   }
 
   static ItemOutcome outcome(ClaimedItem item, JsonObject r) {

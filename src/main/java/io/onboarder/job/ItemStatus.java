@@ -5,14 +5,18 @@ import java.util.Set;
 
 /** Lifecycle of one (account × connector) item, with the allowed transitions in one place. */
 public enum ItemStatus {
-  PENDING, RUNNING, INSTALLED, ALREADY_INSTALLED, OAUTH_PENDING, FAILED, CANCELLED;
+  PENDING, RUNNING, INSTALLED, ALREADY_INSTALLED, OAUTH_PENDING, AUTHENTICATED, FAILED, CANCELLED;
 
+  /**
+   * Final for the job: the job finishes when none of its items is PENDING or RUNNING. OAUTH_PENDING is
+   * terminal in that sense, yet it may still move on to AUTHENTICATED (the sign-in watch) after the job finished.
+   */
   public boolean terminal() {
     return this != PENDING && this != RUNNING;
   }
 
   public boolean succeeded() {
-    return this == INSTALLED || this == ALREADY_INSTALLED || this == OAUTH_PENDING;
+    return this == INSTALLED || this == ALREADY_INSTALLED || this == OAUTH_PENDING || this == AUTHENTICATED;
   }
 
   public Set<ItemStatus> next() {
@@ -24,6 +28,8 @@ public enum ItemStatus {
       case RUNNING -> EnumSet.of(PENDING, INSTALLED, ALREADY_INSTALLED, OAUTH_PENDING, FAILED, CANCELLED);
       // retry re-runs failed items only.
       case FAILED -> EnumSet.of(PENDING);
+      // The tenant signed in: noticed by the sign-in watch or on return through /connect/{token}/done.
+      case OAUTH_PENDING -> EnumSet.of(AUTHENTICATED);
       default -> EnumSet.noneOf(ItemStatus.class);
     };
   }

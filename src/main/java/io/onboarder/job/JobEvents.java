@@ -10,6 +10,7 @@ import java.util.Map;
 /**
  * Publishes job and item events, once, cluster-wide: always by the node whose store write made the
  * change, after that write committed. Also the internal "work" notice that wakes every dispatcher.
+ * Public for the sign-in package (links, the sign-in watch), which publishes through it too.
  */
 public final class JobEvents {
   private final EventBus bus;
@@ -20,7 +21,8 @@ public final class JobEvents {
     this.metrics = metrics;
   }
 
-  void item(String jobId, long itemId, String account, Long connectorId, ItemStatus status, JsonObject error) {
+  public void item(String jobId, long itemId, String account, Long connectorId, ItemStatus status,
+                   JsonObject error) {
     metrics.item(status.name());
     bus.publish(Addresses.EVENTS_ITEM, new JsonObject()
         .put("jobId", jobId)
@@ -37,17 +39,28 @@ public final class JobEvents {
 
   void outcome(ItemOutcome o) {
     item(o.jobId(), o.itemId(), o.account(), o.connectorId(), o.status(), o.error());
-    if (o.status() == ItemStatus.OAUTH_PENDING && o.oauthUrl() != null) {
-      bus.publish(Addresses.EVENTS_OAUTH, new JsonObject()
-          .put("jobId", o.jobId())
-          .put("itemId", String.valueOf(o.itemId()))
-          .put("account", o.account())
-          .put("connectorId", o.connectorId())
-          .put("connectorName", o.connectorName())
-          .put("accountConnectorId", o.accountConnectorId())
-          .put("url", o.oauthUrl())
-          .put("expiresAt", o.oauthExpiresAt()));
+    if (o.status() == ItemStatus.OAUTH_PENDING && o.url() != null) {
+      oauth(o.jobId(), o.itemId(), o.account(), o.connectorId(), o.connectorName(), o.accountConnectorId(), o.url(),
+          o.oauthUrl(), o.expiresAt());
     }
+  }
+
+  /**
+   * A sign-in link to send (first issue or reissue): {@code url} is the relay link when relay links are on,
+   * else Cyclr's raw URL; {@code cyclrUrl} the raw URL when one was minted; {@code expiresAt} of {@code url}.
+   */
+  public void oauth(String jobId, long itemId, String account, Long connectorId, String connectorName,
+                    Long accountConnectorId, String url, String cyclrUrl, String expiresAt) {
+    bus.publish(Addresses.EVENTS_OAUTH, new JsonObject()
+        .put("jobId", jobId)
+        .put("itemId", String.valueOf(itemId))
+        .put("account", account)
+        .put("connectorId", connectorId)
+        .put("connectorName", connectorName)
+        .put("accountConnectorId", accountConnectorId)
+        .put("url", url)
+        .put("cyclrUrl", cyclrUrl)
+        .put("expiresAt", expiresAt));
   }
 
   JsonObject job(JobRecord job, Map<ItemStatus, Long> counts) {

@@ -6,6 +6,8 @@ import io.onboarder.config.Settings;
 import io.onboarder.intake.IntakeLimits;
 import io.onboarder.intake.JobIntake;
 import io.onboarder.metrics.Metrics;
+import io.onboarder.signin.SignInStore;
+import io.onboarder.store.StoreErrors;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -70,7 +72,9 @@ public final class JobService extends VerticleBase {
         bus.<Object>consumer(Addresses.JOBS_CANCEL, guarded(msg -> reply(msg, visibleJob(msg)
             .compose(job -> cancel(job, caller(msg)))))),
         bus.<Object>consumer(Addresses.JOBS_RETRY, guarded(msg -> reply(msg, visibleJob(msg)
-            .compose(job -> retry(job, caller(msg)))))));
+            .compose(job -> retry(job, caller(msg)))))),
+        bus.<Object>consumer(Addresses.JOBS_LINK, guarded(msg -> reply(msg, visibleJob(msg)
+            .compose(job -> link(job, itemId(msg), caller(msg)))))));
     // Streamed submissions of a node that died mid-upload are hidden rows: any node deletes them.
     purgeTimer = vertx.setPeriodic(PURGE_EVERY_MS, t -> {
       if (node.accepting()) {
@@ -128,6 +132,10 @@ public final class JobService extends VerticleBase {
       json.remove("idempotencyKey");
       body = json;
     }
+    if (node.diskFull()) {
+      fail(msg, diskFull());
+      return;
+    }
     if (!node.accepting()) {
       fail(msg, Problem.busy(node.draining() ? "The service is shutting down; submit again shortly."
           : !node.started() ? "The service is starting; submit again shortly."
@@ -142,6 +150,10 @@ public final class JobService extends VerticleBase {
         .compose(request -> admit(request, owner, idempotencyKey))
         .onComplete(ar -> {
           if (ar.failed()) {
+            if (StoreErrors.isDiskFull(ar.cause()) && node.diskFullNow()) {
+              log.error("the job store's disk is full: a submission was refused (507). Free disk space where the "
+                  + "database lives.");
+            }
             fail(msg, ar.cause());
           } else {
             msg.reply(ar.result().summary(), new DeliveryOptions().addHeader("created",
@@ -203,8 +215,8 @@ public final class JobService extends VerticleBase {
     JsonObject q = msg.body();
     ItemStatus status = q.getString("status") == null ? null : ItemStatus.parse(q.getString("status"));
     if (q.getString("status") != null && status == null) {
-      fail(msg, Problem.badRequest("status must be one of PENDING, RUNNING, INSTALLED, ALREADY_INSTALLED, "
-          + "OAUTH_PENDING, FAILED, CANCELLED"));
+      fail(msg, Problem.badRequest("status must be one of " + java.util.Arrays.stream(ItemStatus.values())
+          .map(Enum::name).collect(java.util.stream.Collectors.joining(", "))));
       return;
     }
     int limit = Math.max(1, Math.min(1000, q.getInteger("limit", 100)));
@@ -221,7 +233,19 @@ public final class JobService extends VerticleBase {
    */
   private Future<JsonObject> cancel(JobRecord job, String caller) {
     String id = job.id();
-    return store.cancel(id).compose(changed -> {
+    return store.cancel(id).recover(err -> {
+      // A finished job has nothing left to cancel, but its sign-in links may still work: revoke those.
+      if (!(err instanceof Problem p) || p.status() != 409) {
+        return Future.failedFuture(err);
+      }
+      return store.signIns().revokeLinks(id).compose(revoked -> {
+        if (revoked == 0) {
+          return Future.failedFuture(err);
+        }
+        log.info("job {} (finished) cancelled by {}: {} sign-in link(s) revoked", id, caller, revoked);
+        return Future.succeededFuture(List.<JobStore.Changed>of());
+      });
+    }).compose(changed -> {
       events.items(changed, ItemStatus.CANCELLED);
       vertx.eventBus().publish(Addresses.GATEWAY_CANCEL, new JsonObject().put("jobId", id));
       events.work(id);
@@ -253,6 +277,52 @@ public final class JobService extends VerticleBase {
         return summary;
       }));
     });
+  }
+
+  // ---- sign-in links --------------------------------------------------------------------------
+
+  /**
+   * A new sign-in link for an OAUTH_PENDING item, published like the first. Relay links: the old one is
+   * revoked in the same transaction. Raw links (no PUBLIC_URL): a fresh Cyclr URL is minted now.
+   */
+  private Future<JsonObject> link(JobRecord job, long itemId, String caller) {
+    SignInStore signIns = store.signIns();
+    Future<SignInStore.IssuedLink> issued;
+    if (signIns.policy().relayLinks()) {
+      issued = signIns.reissue(job.id(), itemId);
+    } else {
+      JsonObject oauth = job.spec().getJsonObject("oauth", new JsonObject());
+      issued = signIns.linkTarget(job.id(), itemId).compose(t -> vertx.eventBus().<JsonObject>request(
+              Addresses.GATEWAY_SIGNIN, new JsonObject().put("op", "mint").put("account", t.account())
+                  .put("accountConnectorId", t.accountConnectorId()).put("username", oauth.getString("username"))
+                  .put("targetOrigin", oauth.getString("targetOrigin"))
+                  .put("callbackMessage", oauth.getString("callbackMessage")),
+              new DeliveryOptions().setLocalOnly(true).setSendTimeout(60_000))
+          .recover(err -> Future.failedFuture(Problem.unavailable("Cyclr did not mint a sign-in token ("
+              + err.getMessage() + "); try again shortly.")))
+          .compose(reply -> {
+            String url = reply.body().getString("url");
+            String expiresAt = reply.body().getString("expiresAt");
+            return signIns.rawLinkIssued(t.itemId(), url, expiresAt)
+                .map(v -> new SignInStore.IssuedLink(t, url, url, expiresAt));
+          }));
+    }
+    return issued.map(l -> {
+      SignInStore.LinkTarget t = l.target();
+      events.oauth(t.jobId(), t.itemId(), t.account(), t.connectorId(), t.connectorName(), t.accountConnectorId(),
+          l.url(), l.cyclrUrl(), l.expiresAt());
+      log.info("job {}: {} issued a new sign-in link for item {}", job.id(), caller, itemId);
+      return new JsonObject().put("url", l.url()).put("expiresAt", l.expiresAt());
+    });
+  }
+
+  private static long itemId(Message<JsonObject> msg) {
+    Object id = msg.body().getValue("itemId");
+    try {
+      return Long.parseLong(String.valueOf(id));
+    } catch (NumberFormatException e) {
+      throw Problem.badRequest("\"itemId\" must be an item id");
+    }
   }
 
   // ---- replies -------------------------------------------------------------------------------
@@ -293,21 +363,22 @@ public final class JobService extends VerticleBase {
     });
   }
 
+  private static Problem diskFull() {
+    return Problem.of(507, "disk-full", "Insufficient storage", "The job store's disk is full: nothing was "
+        + "accepted. Try again once the operator has freed disk space.");
+  }
+
   private static void fail(Message<?> msg, Throwable err) {
     if (err instanceof Problem p) {
       msg.fail(p.status(), p.toJson().encode());
-    } else if (err instanceof io.vertx.sqlclient.ClosedConnectionException || isStoreDown(err)) {
+    } else if (StoreErrors.isDiskFull(err)) {
+      msg.fail(507, diskFull().toJson().encode());
+    } else if (StoreErrors.isUnavailable(err)) {
       msg.fail(503, Problem.busy("The job store is unreachable; try again shortly.", 5).toJson().encode());
     } else {
       log.error("request on {} failed: {}", msg.address(), err.toString());
       msg.fail(500, Problem.of(500, "internal", "Internal error", "The request could not be completed; "
           + "it was not accepted.").toJson().encode());
     }
-  }
-
-  private static boolean isStoreDown(Throwable err) {
-    String m = String.valueOf(err.getMessage()).toLowerCase();
-    return err instanceof java.net.ConnectException || m.contains("connection refused")
-        || m.contains("connection closed") || m.contains("timeout") || m.contains("pool closed");
   }
 }

@@ -141,4 +141,7 @@ public interface JobStore {
   Future<JobRecord> finishIfDone(String jobId);
 
   Future<ItemPage> items(String jobId, ItemStatus status, int limit, String cursor);
+
+  /** Relay links and the sign-in watch, in the same database. */
+  io.onboarder.signin.SignInStore signIns();
 }

@@ -13,13 +13,26 @@ public final class NodeState {
   private volatile boolean draining;
   private volatile boolean storeReachable = true;
   private volatile long leasesConfirmedAt = System.nanoTime();
+  private volatile long diskFullUntil;
 
   public NodeState(long leaseMs) {
     this.leaseMs = leaseMs;
   }
 
   public boolean accepting() {
-    return started && !draining && storeReachable;
+    return started && !draining && storeReachable && !diskFull();
+  }
+
+  /** A write failed because the database's disk is full, within the last minute. */
+  public boolean diskFull() {
+    return System.nanoTime() < diskFullUntil;
+  }
+
+  /** Returns true when this is news (not already known within the last minute): log it then. */
+  boolean diskFullNow() {
+    boolean news = !diskFull();
+    diskFullUntil = System.nanoTime() + 60_000_000_000L;
+    return news;
   }
 
   public boolean started() {

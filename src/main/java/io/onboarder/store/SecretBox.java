@@ -28,6 +28,7 @@ public final class SecretBox {
 
   private final SecretKeySpec aesKey;
   private final SecretKeySpec macKey;
+  private final SecretKeySpec linkKey;
   /** A Cipher per thread: looking one up costs more than encrypting a short value (a million per big job). */
   private final ThreadLocal<Cipher> ciphers = ThreadLocal.withInitial(() -> {
     try {
@@ -43,6 +44,7 @@ public final class SecretBox {
     }
     this.aesKey = new SecretKeySpec(key, "AES");
     this.macKey = new SecretKeySpec(hmac(new SecretKeySpec(key, "HmacSHA256"), "fingerprint"), "HmacSHA256");
+    this.linkKey = new SecretKeySpec(hmac(new SecretKeySpec(key, "HmacSHA256"), "relay-link"), "HmacSHA256");
   }
 
   /**
@@ -113,6 +115,37 @@ public final class SecretBox {
   /** Keyed fingerprint of a request body, for idempotency-key comparison. */
   public String fingerprint(String text) {
     return Base64.getEncoder().encodeToString(hmac(macKey, text));
+  }
+
+  /**
+   * The token of a relay link: HMAC-SHA256 of its random 256-bit salt under a key derived from the store
+   * key, base64url (43 characters). Only the salt and the token's SHA-256 are stored.
+   */
+  public String linkToken(byte[] salt) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(linkKey);
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(salt));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A fresh random salt of {@code bytes} bytes. */
+  public static byte[] randomBytes(int bytes) {
+    byte[] b = new byte[bytes];
+    RANDOM.nextBytes(b);
+    return b;
+  }
+
+  /** Lower-case hex SHA-256 of a token: how a link is found without storing the token. */
+  public static String sha256Hex(String token) {
+    try {
+      byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(d);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Prefix of prints made by {@link #newPrint()}; earlier versions stored bare {@link #fingerprint} values. */

@@ -45,11 +45,18 @@ abstract class SqlJobStore implements JobStore {
   protected Pool pool;
   protected SecretBox box;
   private final String claimSql;
+  private final SqlSignInStore signIns;
 
   SqlJobStore(Vertx vertx, SqlDialect dialect) {
     this.vertx = vertx;
     this.dialect = dialect;
     this.claimSql = SqlQueries.claim(dialect);
+    this.signIns = new SqlSignInStore(this);
+  }
+
+  @Override
+  public io.onboarder.signin.SignInStore signIns() {
+    return signIns;
   }
 
   /** Runs {@code work} in one transaction on one connection. */
@@ -413,24 +420,24 @@ abstract class SqlJobStore implements JobStore {
           o.oauthExpiresAt(), o.error() == null ? null : o.error().encode(), o.wipesAuthValue() ? 1 : 0,
           o.status().name(), o.recovered() ? 1 : 0, now, o.itemId(), node}));
     }
-    // One statement per outcome (RETURNING tells which still held their lease), pipelined on one
-    // connection inside one transaction.
-    String recordSql = sql(SqlQueries.RECORD_OUTCOME);
-    return inTransaction(conn -> {
-      List<Future<Boolean>> done = new ArrayList<>(batch.size());
-      for (Tuple t : batch) {
-        done.add(conn.preparedQuery(recordSql).execute(t).map(rows -> rows.size() == 1));
-      }
-      return Future.all(done).map(all -> {
-        List<ItemOutcome> applied = new ArrayList<>(outcomes.size());
-        for (int i = 0; i < outcomes.size(); i++) {
-          if (done.get(i).result()) {
-            applied.add(outcomes.get(i));
+    // Which of them this node still holds (locked on PostgreSQL, so a takeover waits), then one batch
+    // for those; the lease condition in the UPDATE is the backstop.
+    return inTransaction(conn -> conn.preparedQuery(sql(SqlQueries.SELECT_HELD)).execute(Tuple.of(node))
+        .compose(rows -> {
+          java.util.Set<Long> held = new java.util.HashSet<>();
+          rows.forEach(r -> held.add(r.getLong(0)));
+          List<ItemOutcome> applied = new ArrayList<>(outcomes.size());
+          List<Tuple> updates = new ArrayList<>(outcomes.size());
+          for (int i = 0; i < outcomes.size(); i++) {
+            if (held.contains(outcomes.get(i).itemId())) {
+              applied.add(outcomes.get(i));
+              updates.add(batch.get(i));
+            }
           }
-        }
-        return applied;
-      });
-    });
+          return (updates.isEmpty() ? Future.succeededFuture(applied)
+              : conn.preparedQuery(sql(SqlQueries.RECORD_OUTCOME)).executeBatch(updates).map(applied))
+              .compose(recorded -> signIns.started(conn, recorded)); // OAUTH_PENDING: watch and relay link
+        }));
   }
 
   // ---- control -------------------------------------------------------------------------------
@@ -453,6 +460,7 @@ abstract class SqlJobStore implements JobStore {
             + "; there is nothing to cancel.");
       }
       return conn.preparedQuery(sql(SqlQueries.MARK_CANCEL_REQUESTED)).execute(Tuple.of(jobId))
+          .compose(v -> signIns.revoke(conn, jobId)) // a cancelled job's sign-in links stop working
           .compose(v -> cancelUnstarted(conn, jobId));
     }));
   }
@@ -538,26 +546,37 @@ abstract class SqlJobStore implements JobStore {
         ? pool.preparedQuery(sql(SqlQueries.SELECT_ITEMS)).execute(Tuple.of(jobId, after, (long) limit + 1))
         : pool.preparedQuery(sql(SqlQueries.SELECT_ITEMS_BY_STATUS)).execute(Tuple.of(jobId, status.name(), after,
             (long) limit + 1));
-    return rows.map(rs -> {
-      JsonArray items = new JsonArray();
+    return rows.compose(rs -> {
+      List<Row> page = new ArrayList<>(limit);
       String next = null;
-      long last = 0;
       for (Row r : rs) {
-        if (items.size() == limit) {
-          next = String.valueOf(last);
+        if (page.size() == limit) {
+          next = String.valueOf(page.get(page.size() - 1).getLong("id"));
           break;
         }
-        last = r.getLong("id");
-        items.add(itemJson(r));
+        page.add(r);
       }
-      return new ItemPage(items, next);
+      String nextCursor = next;
+      long from = page.isEmpty() ? 1 : page.get(0).getLong("id");
+      long to = page.isEmpty() ? 0 : page.get(page.size() - 1).getLong("id");
+      return signIns.linksOf(jobId, from, to).map(links -> {
+        JsonArray items = new JsonArray();
+        page.forEach(r -> items.add(itemJson(r, links.get(r.getLong("id")))));
+        return new ItemPage(items, nextCursor);
+      });
     });
   }
 
-  private static JsonObject itemJson(Row r) {
+  /** {@code link}: the item's live relay link {url, expiresAt}, or null. */
+  private static JsonObject itemJson(Row r, JsonObject link) {
     String spec = r.getString("spec");
     String error = r.getString("error");
-    String url = r.getString("oauth_url");
+    String cyclrUrl = r.getString("oauth_url");
+    JsonObject oauth = link != null
+        ? new JsonObject().put("url", link.getString("url")).put("cyclrUrl", cyclrUrl)
+            .put("expiresAt", link.getString("expiresAt"))
+        : cyclrUrl == null ? null : new JsonObject().put("url", cyclrUrl).put("cyclrUrl", cyclrUrl)
+            .put("expiresAt", r.getString("oauth_expires_at"));
     JsonObject item = new JsonObject()
         .put("id", String.valueOf(r.getLong("id")))
         .put("account", r.getString("account"))
@@ -565,8 +584,7 @@ abstract class SqlJobStore implements JobStore {
         .put("status", r.getString("status"))
         .put("attempts", r.getInteger("attempts"))
         .put("accountConnectorId", r.getLong("account_connector_id"))
-        .put("oauth", url == null ? null : new JsonObject().put("url", url)
-            .put("expiresAt", r.getString("oauth_expires_at")))
+        .put("oauth", oauth)
         .put("error", error == null ? null : new JsonObject(error));
     if (spec != null) {
       JsonObject s = new JsonObject(spec);

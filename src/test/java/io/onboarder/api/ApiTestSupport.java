@@ -22,7 +22,8 @@ import java.util.function.Consumer;
 final class ApiTestSupport {
   static final String PROBLEM_JSON = "application/problem+json";
   static final String[] ITEM_STATUSES = {
-      "PENDING", "RUNNING", "INSTALLED", "ALREADY_INSTALLED", "OAUTH_PENDING", "FAILED", "CANCELLED"};
+      "PENDING", "RUNNING", "INSTALLED", "ALREADY_INSTALLED", "OAUTH_PENDING", "AUTHENTICATED", "FAILED",
+      "CANCELLED"};
 
   private ApiTestSupport() {}
 

@@ -73,6 +73,7 @@ class JobControlTest {
     try (TestService s = TestService.start(vertx, dir, e -> { }, c -> {
       ConfigLoader.put(c, "gateway.maxAttempts", 1);
       ConfigLoader.put(c, "gateway.breakerThreshold", 10_000);
+      ConfigLoader.put(c, "gateway.maxOutageMs", 300); // 503 to everything is an outage: fail it fast
     })) {
       s.awaitJob(s.submit(TestService.apiKeyJob("r", 10)));
       s.cyclr.options().setFailureRate(1.0);
@@ -132,6 +133,7 @@ class JobControlTest {
       ConfigLoader.put(c, "gateway.maxConcurrency", 2);
       ConfigLoader.put(c, "gateway.maxAttempts", 1);
       ConfigLoader.put(c, "gateway.breakerThreshold", 10_000);
+      ConfigLoader.put(c, "gateway.maxOutageMs", 300); // 503 to everything is an outage: fail it fast
     })) {
       s.cyclr.options().setFailureRate(1.0);
       JsonObject job = TestService.apiKeyJob("pol", 40)

@@ -72,6 +72,28 @@ class SettingsTest {
   }
 
   @Test
+  void boundsOnCyclrAnswersAndTheHttpServerHaveTheDocumentedDefaultsAndComeFromTheEnvironment() {
+    Settings s = Settings.from(minimal());
+    assertThat(s.cyclrMaxResponseBytes()).isEqualTo(4L * 1024 * 1024);
+    assertThat(s.cyclrMaxPages()).isEqualTo(100);
+    assertThat(s.cyclrMaxRows()).isEqualTo(10_000);
+    assertThat(s.httpIdleTimeoutMs()).isEqualTo(30_000);
+    assertThat(s.httpHeaderTimeoutMs()).isEqualTo(10_000);
+    assertThat(s.httpBodyTimeoutMs()).isEqualTo(60_000);
+    assertThat(s.httpMaxConnections()).isEqualTo(1_000);
+    Settings env = withEnv("CYCLR_MAX_RESPONSE_BYTES", "1048576", "CYCLR_MAX_PAGES", "7", "CYCLR_MAX_ROWS", "500",
+        "HTTP_IDLE_TIMEOUT_MS", "1000", "HTTP_HEADER_TIMEOUT_MS", "2000", "HTTP_BODY_TIMEOUT_MS", "3000",
+        "HTTP_MAX_CONNECTIONS", "50");
+    assertThat(env.cyclrMaxResponseBytes()).isEqualTo(1_048_576);
+    assertThat(env.cyclrMaxPages()).isEqualTo(7);
+    assertThat(env.cyclrMaxRows()).isEqualTo(500);
+    assertThat(env.httpIdleTimeoutMs()).isEqualTo(1000);
+    assertThat(env.httpHeaderTimeoutMs()).isEqualTo(2000);
+    assertThat(env.httpBodyTimeoutMs()).isEqualTo(3000);
+    assertThat(env.httpMaxConnections()).isEqualTo(50);
+  }
+
+  @Test
   void acceptsValuesAsStringsTheWayTheEnvironmentGivesThem() {
     Settings s = withEnv(
         "HTTP_PORT", "8081",
@@ -243,5 +265,45 @@ class SettingsTest {
     assertThat(keys.stream().map(k -> k.key).distinct().count()).isEqualTo(keys.size());
     assertThat(keys.stream().map(k -> k.env).distinct().count()).isEqualTo(keys.size());
     assertThat(keys).allSatisfy(k -> assertThat(k.env).matches("[A-Z][A-Z0-9_]*"));
+  }
+
+  @Test
+  void relayLinksAreOffByDefaultAndTheWatchStartsAtThirtySeconds() {
+    Settings s = Settings.from(minimal());
+    assertThat(s.publicUrl()).isNull();
+    assertThat(s.signInPolicy().relayLinks()).isFalse();
+    assertThat(s.signInPolicy().linkTtlMs()).isEqualTo(168 * 3_600_000L);
+    assertThat(s.signInPolicy().watchFirstMs()).isEqualTo(30_000);
+    assertThat(s.signInPolicy().watchMaxMs()).isEqualTo(15 * 60_000);
+    assertThat(s.linksRatePerMinute()).isEqualTo(30);
+  }
+
+  @Test
+  void publicUrlTurnsRelayLinksOn() {
+    Settings s = withEnv("PUBLIC_URL", "https://onboard.example.com/", "LINKS_TTL_HOURS", "0.5",
+        "OAUTH_WATCH_INTERVAL_MS", "5000", "LINKS_RATE_LIMIT_PER_MINUTE", "120");
+    assertThat(s.signInPolicy().relayLinks()).isTrue();
+    assertThat(s.signInPolicy().linkUrl("t0k3n")).isEqualTo("https://onboard.example.com/connect/t0k3n");
+    assertThat(s.signInPolicy().returnUrl("t0k3n")).isEqualTo("https://onboard.example.com/connect/t0k3n/done");
+    assertThat(s.signInPolicy().linkTtlMs()).isEqualTo(1_800_000);
+    assertThat(s.signInPolicy().watchFirstMs()).isEqualTo(5_000);
+    assertThat(s.linksRatePerMinute()).isEqualTo(120);
+  }
+
+  @ParameterizedTest
+  @CsvSource(delimiter = ';', value = {
+      "PUBLIC_URL; ftp://onboard.example.com",
+      "PUBLIC_URL; onboard.example.com",
+      "PUBLIC_URL; https://onboard.example.com/?x=1",
+      "LINKS_TTL_HOURS; 721",
+      "LINKS_TTL_HOURS; 0",
+      "LINKS_TTL_HOURS; a week",
+      "OAUTH_WATCH_INTERVAL_MS; 900001",
+      "OAUTH_WATCH_INTERVAL_MS; 0",
+      "LINKS_RATE_LIMIT_PER_MINUTE; 0",
+  })
+  void badLinkSettingsFailNamingTheirEnvVar(String env, String value) {
+    assertThatThrownBy(() -> withEnv(env, value)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining(env).hasMessageContaining(byEnv(env).key);
   }
 }

@@ -179,14 +179,14 @@ class RequestGateTest {
   }
 
   @Test
-  void aRateLimitPausesEveryLaterAcquireForRetryAfterAndHalvesTheRate(VertxTestContext tc) {
+  void aRateLimitPausesEveryLaterAcquireForRetryAfterAndSlowsTheRate(VertxTestContext tc) {
     RequestGate gate = new RequestGate(vertx, 10, 100, 100, 1_000);
     List<Long> waitedMs = new ArrayList<>();
     onContext(tc, () -> {
       double before = gate.currentRate();
       gate.rateLimited(Duration.ofMillis(300));
       long pausedAt = System.nanoTime();
-      assertThat(gate.currentRate()).isCloseTo(before / 2, within(1e-9));
+      assertThat(gate.currentRate()).as("an isolated 429 slows down by 10 %").isCloseTo(before * 0.9, within(1e-9));
 
       Runnable acquireOne = () -> gate.acquire().onSuccess(v -> {
         waitedMs.add((System.nanoTime() - pausedAt) / MS);
@@ -213,14 +213,14 @@ class RequestGateTest {
   }
 
   @Test
-  void severalRateLimitsInOnePauseHalveTheRateOnlyOnce(VertxTestContext tc) {
+  void severalRateLimitsInOnePauseSlowTheRateOnlyOnce(VertxTestContext tc) {
     RequestGate gate = new RequestGate(vertx, 10, 100, 100, 1_000);
     onContext(tc, () -> {
       double before = gate.currentRate();
       gate.rateLimited(Duration.ofMillis(200));
       gate.rateLimited(Duration.ofMillis(200));
       gate.rateLimited(Duration.ofMillis(200));
-      assertThat(gate.currentRate()).isCloseTo(before / 2, within(1e-9));
+      assertThat(gate.currentRate()).as("one decrease per pause").isCloseTo(before * 0.9, within(1e-9));
       tc.completeNow();
     });
   }
@@ -372,6 +372,239 @@ class RequestGateTest {
       gate.close("bye");
       assertThat(failures).hasSize(2).allSatisfy(t -> assertThat(t).isInstanceOf(CyclrException.ShuttingDown.class));
       after(tc, 100, tc::completeNow);
+    });
+  }
+
+  // ---- rate changes at run time (the cluster's share) -----------------------------------------------
+
+  @Test
+  void aLowerRateAtRunTimeKeepsTheSlidingWindowAndARaisedOneSpeedsUpAgain(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 1_000, 200, 100, 1_000);
+    List<Long> fast = new ArrayList<>();
+    List<Long> slow = new ArrayList<>();
+    List<Long> raised = new ArrayList<>();
+    onContext(tc, () -> {
+      // 20 grants at 200/s, then the share drops to 20/s (window cap 19) for 25 more, then back up to 200/s.
+      for (int i = 0; i < 20; i++) {
+        gate.acquire().onSuccess(v -> {
+          fast.add(System.nanoTime());
+          gate.release(CallKind.SUCCESS);
+          if (fast.size() < 20) {
+            return;
+          }
+          gate.setRatePerSecond(20);
+          assertThat(gate.ratePerSecond()).isEqualTo(20);
+          assertThat(gate.currentRate()).isCloseTo(19.6, within(1e-9));
+          long changedAt = System.nanoTime();
+          for (int j = 0; j < 25; j++) {
+            gate.acquire().onSuccess(w -> {
+              slow.add(System.nanoTime());
+              gate.release(CallKind.SUCCESS);
+              if (slow.size() < 25) {
+                return;
+              }
+              tc.verify(() -> {
+                assertThat(maxGrantsInAnyWindow(slow, 1_000 * MS)).as("grants in any 1 s after the change")
+                    .isLessThanOrEqualTo(19);
+                List<Long> lastSecond = new ArrayList<>(fast);
+                lastSecond.addAll(slow);
+                assertThat(maxGrantsInAnyWindow(lastSecond, 1_000 * MS))
+                    .as("the window remembers the grants before the change").isLessThanOrEqualTo(19 + 1);
+                assertThat((slow.get(24) - changedAt) / MS).as("25 grants at 19/s").isGreaterThanOrEqualTo(1_000);
+                gate.setRatePerSecond(200);
+                long raisedAt = System.nanoTime();
+                for (int k = 0; k < 20; k++) {
+                  gate.acquire().onSuccess(x -> {
+                    raised.add(System.nanoTime());
+                    gate.release(CallKind.SUCCESS);
+                    if (raised.size() == 20) {
+                      tc.verify(() -> {
+                        assertThat((raised.get(19) - raisedAt) / MS).as("20 grants at 190/s").isLessThan(1_500);
+                        tc.completeNow();
+                      });
+                    }
+                  }).onFailure(tc::failNow);
+                }
+              });
+            }).onFailure(tc::failNow);
+          }
+        }).onFailure(tc::failNow);
+      }
+    });
+  }
+
+  @Test
+  void aRateSlowedByA429StaysSlowedInProportionWhenTheShareChanges(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 10, 100, 100, 1_000);
+    onContext(tc, () -> {
+      gate.rateLimited(Duration.ofMillis(50));
+      assertThat(gate.currentRate()).isCloseTo(98 * 0.9, within(1e-9));
+      gate.setRatePerSecond(50);
+      assertThat(gate.currentRate()).isCloseTo(49 * 0.9, within(1e-9));
+      gate.setRatePerSecond(100);
+      assertThat(gate.currentRate()).isCloseTo(98 * 0.9, within(1e-9));
+      gate.setRatePerSecond(0);
+      assertThat(gate.currentRate()).as("unlimited now, still slowed down until it recovers")
+          .isCloseTo(98 * 0.9, within(1e-9));
+      tc.completeNow();
+    });
+  }
+
+  @Test
+  void a429SoonAfterAnotherHalvesTheRate(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 10, 100, 100, 1_000);
+    onContext(tc, () -> {
+      gate.rateLimited(Duration.ofMillis(1));
+      double afterFirst = gate.currentRate();
+      assertThat(afterFirst).isCloseTo(98 * 0.9, within(1e-9));
+      vertx.setTimer(520, t -> tc.verify(() -> {
+        gate.rateLimited(Duration.ofMillis(1));
+        assertThat(gate.currentRate()).as("Cyclr's limit is really lower").isCloseTo(afterFirst * 0.5, within(1e-9));
+        tc.completeNow();
+      }));
+    });
+  }
+
+  @Test
+  void aShareBelowTwoPerSecondIsSlowedBelowTheUsualFloorOnA429(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 10, 1, 100, 1_000);
+    onContext(tc, () -> {
+      gate.rateLimited(Duration.ofMillis(50));
+      assertThat(gate.currentRate()).as("never above the share").isCloseTo(0.9, within(1e-9));
+      tc.completeNow();
+    });
+  }
+
+  @Test
+  void a429FromAnotherNodePausesAndSlowsThisGateWithoutBeingPassedOn(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 10, 100, 100, 1_000);
+    List<Duration> told = new ArrayList<>();
+    onContext(tc, () -> {
+      gate.onRateLimited(told::add);
+      long pausedAt = System.nanoTime();
+      gate.pauseForPeer(Duration.ofMillis(300));
+      assertThat(told).as("a peer's 429 is not published again").isEmpty();
+      assertThat(gate.currentRate()).isCloseTo(98 * 0.9, within(1e-9));
+      assertThat(gate.pausedForMillis()).isBetween(1L, 300L);
+      gate.acquire().onSuccess(v -> tc.verify(() -> {
+        assertThat((System.nanoTime() - pausedAt) / MS).isGreaterThanOrEqualTo(295);
+        gate.release(CallKind.SUCCESS);
+        gate.rateLimited(Duration.ofMillis(10));
+        assertThat(told).as("a 429 seen here is told").containsExactly(Duration.ofMillis(10));
+        tc.completeNow();
+      })).onFailure(tc::failNow);
+    });
+  }
+
+  // ---- outages and cancellation ------------------------------------------------------------------------
+
+  @Test
+  void theOutageStartsWhenTheBreakerOpensAndEndsWhenAProbeSucceeds(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 100, UNLIMITED, 2, 50);
+    onContext(tc, () -> {
+      assertThat(gate.outageSinceMillis()).isEqualTo(-1);
+      long before = System.currentTimeMillis();
+      tripBreaker(gate, 2);
+      assertThat(gate.outageSinceMillis()).isBetween(before, System.currentTimeMillis());
+      assertThat(gate.outageNanos(System.nanoTime())).isPositive();
+      gate.acquire().onSuccess(v -> tc.verify(() -> {
+        assertThat(gate.breakerState()).isEqualTo(BreakerState.HALF_OPEN);
+        assertThat(gate.outageSinceMillis()).as("still out while probing").isNotEqualTo(-1);
+        gate.release(CallKind.SUCCESS);
+        assertThat(gate.outageSinceMillis()).isEqualTo(-1);
+        assertThat(gate.outageNanos(System.nanoTime())).isZero();
+        tc.completeNow();
+      })).onFailure(tc::failNow);
+    });
+  }
+
+  @Test
+  void pastTheOutageBudgetWaitingCallsFailFastWhileProbesGoOnTestingCyclr(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 100, UNLIMITED, 1, 300, 100);
+    List<Throwable> failures = new ArrayList<>();
+    onContext(tc, () -> {
+      long openedAt = tripBreaker(gate, 1);
+      for (int i = 0; i < 3; i++) {
+        gate.acquire().onSuccess(v -> tc.failNow("granted while open")).onFailure(failures::add);
+      }
+      after(tc, 200, () -> {
+        assertThat(failures).as("failed once the outage passed its 100 ms budget, before the next probe")
+            .hasSize(3).allSatisfy(t -> assertThat(t).isInstanceOfSatisfying(CyclrException.class,
+                e -> assertThat(e.code()).isEqualTo("CYCLR_UNAVAILABLE")));
+        gate.acquire().onSuccess(v -> tc.failNow("granted while open")).onFailure(failures::add);
+        assertThat(failures).as("a new call fails at once").hasSize(4);
+        after(tc, 150, () -> {
+          assertThat((System.nanoTime() - openedAt) / MS).isGreaterThanOrEqualTo(300);
+          gate.acquire().onSuccess(v -> tc.verify(() -> {
+            assertThat(gate.breakerState()).as("the open period is over: a probe").isEqualTo(BreakerState.HALF_OPEN);
+            gate.release(CallKind.SUCCESS);
+            gate.acquire().onSuccess(w -> tc.completeNow()).onFailure(tc::failNow);
+          })).onFailure(tc::failNow);
+        });
+      });
+    });
+  }
+
+  @Test
+  void abandonWaitingFailsOnlyTheCallsOfAbandonedOwnersAndGrantsAreReported(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 1, UNLIMITED, 100, 1_000);
+    List<Object> granted = new ArrayList<>();
+    List<String> cancelledOwners = new ArrayList<>();
+    List<String> outcomes = new ArrayList<>();
+    onContext(tc, () -> {
+      gate.watchOwners(cancelledOwners::contains, granted::add);
+      gate.acquire("a").onFailure(tc::failNow); // holds the only permit
+      for (String owner : List.of("b", "c", "b", "d")) {
+        gate.acquire(owner).onSuccess(v -> outcomes.add(owner + " granted"))
+            .onFailure(t -> outcomes.add(owner + " " + t.getClass().getSimpleName()));
+      }
+      assertThat(granted).containsExactly("a");
+      cancelledOwners.add("b");
+      assertThat(gate.abandonWaiting()).isEqualTo(2);
+      assertThat(outcomes).containsExactly("b CallCancelled", "b CallCancelled");
+      gate.acquire("b").onFailure(t -> outcomes.add("late b " + t.getClass().getSimpleName()));
+      assertThat(outcomes).last().isEqualTo("late b CallCancelled");
+      gate.release(CallKind.SUCCESS);
+      assertThat(outcomes).contains("c granted");
+      gate.release(CallKind.SUCCESS);
+      assertThat(outcomes).contains("d granted");
+      assertThat(granted).containsExactly("a", "c", "d");
+      tc.completeNow();
+    });
+  }
+
+  @Test
+  void failuresUseUpAttemptsOnlyWhenCyclrAnsweredAnotherCallInBetween(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 100, UNLIMITED, 1_000, 1_000, 60_000);
+    onContext(tc, () -> {
+      OutageClock clock = new OutageClock(gate);
+      assertThat(clock.failed()).as("nobody got an answer: Cyclr is down").isEqualTo(OutageClock.Verdict.WAIT);
+      assertThat(clock.failed()).isEqualTo(OutageClock.Verdict.WAIT);
+      gate.acquire();
+      gate.release(CallKind.SUCCESS); // another call got an answer
+      assertThat(clock.failed()).as("Cyclr answers others: the trouble is this call's")
+          .isEqualTo(OutageClock.Verdict.COUNT);
+      assertThat(clock.failed()).isEqualTo(OutageClock.Verdict.WAIT);
+      gate.acquire();
+      gate.release(CallKind.FATAL); // a 4xx is an answer too
+      assertThat(clock.failed()).isEqualTo(OutageClock.Verdict.COUNT);
+      tc.completeNow();
+    });
+  }
+
+  @Test
+  void aCallThatOnlyEverFailsGivesUpAfterTheOutageBudget(VertxTestContext tc) {
+    RequestGate gate = new RequestGate(vertx, 100, UNLIMITED, 1_000, 1_000, 100);
+    onContext(tc, () -> {
+      OutageClock clock = new OutageClock(gate);
+      assertThat(clock.failed()).isEqualTo(OutageClock.Verdict.WAIT);
+      after(tc, 150, () -> {
+        assertThat(clock.failed()).isEqualTo(OutageClock.Verdict.GIVE_UP);
+        assertThat(clock.waitedSeconds()).isZero();
+        OutageClock unbounded = new OutageClock(new RequestGate(vertx, 100, UNLIMITED, 1_000, 1_000, 0));
+        assertThat(unbounded.failed()).as("maxOutageMs 0: wait for ever").isEqualTo(OutageClock.Verdict.WAIT);
+        tc.completeNow();
+      });
     });
   }
 

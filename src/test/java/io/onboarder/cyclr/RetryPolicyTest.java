@@ -54,6 +54,25 @@ class RetryPolicyTest {
     assertThat(RetryPolicy.classify(status, idempotent)).isEqualTo(expected);
   }
 
+  // ---- classify(status, body unreadable) ----------------------------------------------------------
+
+  /** A body too large, not JSON or not the expected shape: a 2xx install may have been done, so it is checked. */
+  @ParameterizedTest(name = "{0} idempotent={1}, unreadable body -> {2}")
+  @CsvSource({
+      "200, true,  FATAL",        "200, false, AMBIGUOUS",
+      "201, true,  FATAL",        "201, false, AMBIGUOUS",
+      "400, true,  FATAL",        "400, false, FATAL",
+      "401, true,  UNAUTHORIZED", "401, false, UNAUTHORIZED",
+      "429, true,  RATE_LIMITED", "429, false, RATE_LIMITED",
+      "502, true,  RETRYABLE",    "502, false, AMBIGUOUS",
+      "503, true,  RETRYABLE",    "503, false, RETRYABLE",
+  })
+  void anUnreadableBodyMakesA2xxFatalOrAmbiguousAndLeavesOtherStatusesAlone(int status, boolean idempotent,
+                                                                          CallKind expected) {
+    assertThat(RetryPolicy.classify(status, idempotent, false)).isEqualTo(expected);
+    assertThat(RetryPolicy.classify(status, idempotent, true)).isEqualTo(RetryPolicy.classify(status, idempotent));
+  }
+
   // ---- classify(failure) -------------------------------------------------------------------------
 
   /** Failures that prove the request never left this process: always safe to send again. */

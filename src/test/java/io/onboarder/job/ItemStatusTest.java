@@ -25,6 +25,11 @@ class ItemStatusTest {
       "RUNNING,   PENDING,           true",
       "RUNNING,   RUNNING,           false",
       "FAILED,    PENDING,           true",
+      "OAUTH_PENDING, AUTHENTICATED, true",
+      "OAUTH_PENDING, INSTALLED,     false",
+      "OAUTH_PENDING, PENDING,       false",
+      "RUNNING,   AUTHENTICATED,     false",
+      "AUTHENTICATED, OAUTH_PENDING, false",
       "FAILED,    RUNNING,           false",
       "FAILED,    INSTALLED,         false",
       "CANCELLED, PENDING,           false",
@@ -35,7 +40,7 @@ class ItemStatusTest {
   }
 
   @ParameterizedTest(name = "{0} is final")
-  @EnumSource(value = ItemStatus.class, names = {"INSTALLED", "ALREADY_INSTALLED", "OAUTH_PENDING", "CANCELLED"})
+  @EnumSource(value = ItemStatus.class, names = {"INSTALLED", "ALREADY_INSTALLED", "AUTHENTICATED", "CANCELLED"})
   void finishedItemsNeverMoveAgain(ItemStatus done) {
     for (ItemStatus target : ItemStatus.values()) {
       assertThat(done.canMoveTo(target)).as("%s -> %s", done, target).isFalse();
@@ -50,12 +55,19 @@ class ItemStatusTest {
       "INSTALLED,         true,  true",
       "ALREADY_INSTALLED, true,  true",
       "OAUTH_PENDING,     true,  true",
+      "AUTHENTICATED,     true,  true",
       "FAILED,            true,  false",
       "CANCELLED,         true,  false",
   })
   void terminalAndSucceeded(ItemStatus status, boolean terminal, boolean succeeded) {
     assertThat(status.terminal()).isEqualTo(terminal);
     assertThat(status.succeeded()).isEqualTo(succeeded);
+  }
+
+  @Test
+  void aPendingSignInIsFinalForTheJobYetMayStillBecomeAuthenticated() {
+    assertThat(ItemStatus.OAUTH_PENDING.terminal()).isTrue();
+    assertThat(ItemStatus.OAUTH_PENDING.next()).containsExactly(ItemStatus.AUTHENTICATED);
   }
 
   @Test

@@ -12,6 +12,8 @@ import io.onboarder.job.JobRequest;
 import io.onboarder.job.JobRequestValidator;
 import io.onboarder.job.JobStatus;
 import io.onboarder.job.JobStore;
+import io.onboarder.signin.SignInPolicy;
+import io.onboarder.signin.SignInStore;
 import io.onboarder.support.Postgres;
 import io.onboarder.support.TestService;
 import io.vertx.core.Future;
@@ -240,11 +242,265 @@ class JobStoreContractTest {
         .hasMessageContaining("newer than this build");
   }
 
+  // ---- sign-in links and the sign-in watch -----------------------------------------------------
+
+  private static final String PUBLIC = "https://onboard.example.com";
+
+  private static SignInPolicy relay(long ttlMs, long firstMs) {
+    return new SignInPolicy(PUBLIC, ttlMs, firstMs, Math.max(firstMs, 900_000));
+  }
+
+  private static ItemOutcome oauthPending(ClaimedItem i) {
+    return new ItemOutcome(i.id(), i.jobId(), i.account(), ItemStatus.OAUTH_PENDING, 2L, "Salesforce",
+        1000 + i.id(), null, null, null, false);
+  }
+
+  /** A job of OAUTH_PENDING items (installed, sign-in links issued); the outcomes as recorded. */
+  private List<ItemOutcome> pendingSignIns(JobStore s, String... accounts) {
+    String job = await(s.create(request(accounts), "alice", null)).job().id();
+    List<ClaimedItem> claimed = await(s.claim(job, "n", 100, 60_000));
+    return await(s.record("n", claimed.stream().map(JobStoreContractTest::oauthPending).toList()));
+  }
+
+  private static String token(ItemOutcome o) {
+    return o.relayUrl().substring(o.relayUrl().lastIndexOf('/') + 1);
+  }
+
+  /** Every text value of the links and items tables, to prove what is not stored. */
+  private String storedText(String kind, String url) throws Exception {
+    String jdbc = kind.equals("sqlite") ? "jdbc:sqlite:" + dir.resolve("db.sqlite") : Postgres.jdbcUrl(url);
+    StringBuilder all = new StringBuilder();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbc, kind.equals("sqlite") ? null : "postgres",
+        null); java.sql.Statement st = c.createStatement()) {
+      for (String table : List.of("links", "items")) {
+        try (java.sql.ResultSet rs = st.executeQuery("SELECT * FROM " + table)) {
+          while (rs.next()) {
+            for (int col = 1; col <= rs.getMetaData().getColumnCount(); col++) {
+              all.append(rs.getString(col)).append('|');
+            }
+          }
+        }
+      }
+    }
+    return all.toString();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void relayLinksAreIssuedWithTheOutcomeAndStoredOnlyAsAHash(String kind) throws Exception {
+    String url = kind.equals("sqlite") ? null : Postgres.freshDatabaseUrl();
+    JobStore s = store(kind, url);
+    s.signIns().configure(relay(3_600_000, 30_000));
+    List<ItemOutcome> recorded = pendingSignIns(s, "a", "b");
+    assertThat(recorded).allSatisfy(o -> {
+      assertThat(o.relayUrl()).matches(java.util.regex.Pattern.quote(PUBLIC) + "/connect/[A-Za-z0-9_-]{43}");
+      assertThat(o.url()).isEqualTo(o.relayUrl());
+      assertThat(java.time.Instant.parse(o.relayExpiresAt()))
+          .isBetween(java.time.Instant.now().plusSeconds(3500), java.time.Instant.now().plusSeconds(3700));
+    });
+    String token = token(recorded.get(0));
+    SignInStore.LinkView view = await(s.signIns().link(token));
+    assertThat(view.itemId()).isEqualTo(recorded.get(0).itemId());
+    assertThat(view.status()).isEqualTo(ItemStatus.OAUTH_PENDING);
+    assertThat(view.usable()).isTrue();
+    assertThat(view.connectorName()).isEqualTo("Salesforce");
+    assertThat(view.accountConnectorId()).isEqualTo(1000 + recorded.get(0).itemId());
+    assertThat(await(s.signIns().link("A".repeat(43)))).isNull();
+    // The item listing shows the link again (derived with the store key), yet the database holds no token.
+    JsonObject listed = await(s.items(recorded.get(0).jobId(), null, 10, null)).items().getJsonObject(0);
+    assertThat(listed.getJsonObject("oauth").getString("url")).isEqualTo(recorded.get(0).relayUrl());
+    String stored = storedText(kind, url);
+    for (ItemOutcome o : recorded) {
+      assertThat(stored).doesNotContain(token(o)).contains(SecretBox.sha256Hex(token(o)));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void dueWatchesAreClaimedByOneNodeAtATimeAndAStaleOwnerCannotReschedule(String kind) {
+    String url = kind.equals("sqlite") ? null : Postgres.freshDatabaseUrl();
+    JobStore a = store(kind, url);
+    // SQLite is one process: its "nodes" share one store. PostgreSQL: two pools, as two nodes would.
+    JobStore b = kind.equals("sqlite") ? a : store(kind, url);
+    a.signIns().configure(relay(3_600_000, 1));
+    b.signIns().configure(relay(3_600_000, 1));
+    String[] accounts = IntStream.range(0, 40).mapToObj(i -> "w-" + i).toArray(String[]::new);
+    pendingSignIns(a, accounts);
+    TestService.await(vertx.timer(30)); // due on the database clock (first interval 1 ms ±10 %)
+    Set<Long> claimed = new HashSet<>();
+    for (int round = 0; round < 3; round++) {
+      Future<List<SignInStore.Watched>> fa = a.signIns().claimWatches("node-a", 15, 60_000);
+      Future<List<SignInStore.Watched>> fb = b.signIns().claimWatches("node-b", 15, 60_000);
+      await(Future.join(fa, fb));
+      for (SignInStore.Watched w : concat(fa.result(), fb.result())) {
+        assertThat(claimed.add(w.itemId())).as("watch %s claimed twice", w.itemId()).isTrue();
+        assertThat(w.intervalMs()).isEqualTo(1);
+        assertThat(w.accountConnectorId()).isEqualTo(1000 + w.itemId());
+      }
+    }
+    assertThat(claimed).hasSize(40);
+    assertThat(await(a.signIns().claimWatches("node-c", 100, 60_000))).as("leased, not due").isEmpty();
+    long one = claimed.iterator().next();
+    assertThat(await(a.signIns().watchAgain("node-c", one, 2, 1))).as("not its watch").isFalse();
+
+    // node-x claims with a 1 ms lease and stalls; node-y takes over; node-x's late answer changes nothing.
+    String job = await(a.create(request("z"), "alice", null)).job().id();
+    List<ClaimedItem> z = await(a.claim(job, "n", 1, 60_000));
+    await(a.record("n", List.of(oauthPending(z.get(0)))));
+    TestService.await(vertx.timer(30));
+    assertThat(await(a.signIns().claimWatches("node-x", 10, 1))).extracting(SignInStore.Watched::itemId)
+        .containsExactly(z.get(0).id());
+    TestService.await(vertx.timer(30));
+    assertThat(await(b.signIns().claimWatches("node-y", 10, 60_000))).extracting(SignInStore.Watched::itemId)
+        .containsExactly(z.get(0).id());
+    assertThat(await(a.signIns().watchAgain("node-x", z.get(0).id(), 2, 1))).isFalse();
+    assertThat(await(b.signIns().watchAgain("node-y", z.get(0).id(), 2, 60_000))).isTrue();
+    assertThat(await(a.signIns().nextWatchDueInMs())).isBetween(0L, 60_000L);
+  }
+
+  private static <T> List<T> concat(List<T> x, List<T> y) {
+    List<T> all = new ArrayList<>(x);
+    all.addAll(y);
+    return all;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"postgresql"})
+  void twoNodesRecordingSignInsOfTheSameJobsInOppositeOrderNeverDeadlock(String kind) {
+    String url = Postgres.freshDatabaseUrl();
+    JobStore a = store(kind, url);
+    JobStore b = store(kind, url);
+    a.signIns().configure(relay(3_600_000, 60_000));
+    b.signIns().configure(relay(3_600_000, 60_000));
+    for (int round = 0; round < 5; round++) {
+      int r = round;
+      String j1 = await(a.create(request(IntStream.range(0, 20).mapToObj(i -> "d" + r + "-" + i)
+          .toArray(String[]::new)), "alice", null)).job().id();
+      String j2 = await(a.create(request(IntStream.range(0, 20).mapToObj(i -> "e" + r + "-" + i)
+          .toArray(String[]::new)), "alice", null)).job().id();
+      // Each node's batch holds items of both jobs, in opposite orders: both lock both job rows.
+      List<ItemOutcome> fromA = new ArrayList<>();
+      await(a.claim(j1, "node-a", 10, 60_000)).forEach(i -> fromA.add(oauthPending(i)));
+      await(a.claim(j2, "node-a", 10, 60_000)).forEach(i -> fromA.add(oauthPending(i)));
+      List<ItemOutcome> fromB = new ArrayList<>();
+      await(b.claim(j2, "node-b", 10, 60_000)).forEach(i -> fromB.add(oauthPending(i)));
+      await(b.claim(j1, "node-b", 10, 60_000)).forEach(i -> fromB.add(oauthPending(i)));
+      Future<List<ItemOutcome>> ra = a.record("node-a", fromA);
+      Future<List<ItemOutcome>> rb = b.record("node-b", fromB);
+      await(Future.join(ra, rb));
+      assertThat(ra.succeeded() && rb.succeeded()).as("%s / %s", ra.cause(), rb.cause()).isTrue();
+      assertThat(ra.result()).hasSize(20).allSatisfy(o -> assertThat(o.relayUrl()).isNotNull());
+      assertThat(rb.result()).hasSize(20);
+      assertThat(await(a.counts(j1)).get(ItemStatus.OAUTH_PENDING)).isEqualTo(20);
+      assertThat(await(a.counts(j2)).get(ItemStatus.OAUTH_PENDING)).isEqualTo(20);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void aSignInIsRecordedOnceEvenAfterTheJobFinishedAndCountedInTheSummary(String kind) {
+    JobStore s = store(kind);
+    s.signIns().configure(relay(3_600_000, 1));
+    List<ItemOutcome> recorded = pendingSignIns(s, "a", "b");
+    String job = recorded.get(0).jobId();
+    assertThat(await(s.finishIfDone(job)).status()).as("OAUTH_PENDING is final for the job")
+        .isEqualTo(JobStatus.SUCCEEDED);
+    long item = recorded.get(0).itemId();
+    List<Future<SignInStore.Authenticated>> racing = IntStream.range(0, 5)
+        .mapToObj(i -> s.signIns().markAuthenticated(item)).toList();
+    await(Future.all(new ArrayList<>(racing)));
+    assertThat(racing.stream().filter(f -> f.result() != null).toList()).hasSize(1)
+        .allSatisfy(f -> assertThat(f.result().account()).isEqualTo("a"));
+    assertThat(await(s.counts(job))).containsEntry(ItemStatus.AUTHENTICATED, 1L)
+        .containsEntry(ItemStatus.OAUTH_PENDING, 1L);
+    assertThat(await(s.job(job)).status()).isEqualTo(JobStatus.SUCCEEDED);
+    assertThat(await(s.finishIfDone(job))).isNull();
+    assertThat(await(s.signIns().link(token(recorded.get(0)))).status()).isEqualTo(ItemStatus.AUTHENTICATED);
+    TestService.await(vertx.timer(30));
+    assertThat(await(s.signIns().claimWatches("n", 10, 60_000))).extracting(SignInStore.Watched::itemId)
+        .as("a signed-in item is no longer watched").containsExactly(recorded.get(1).itemId());
+    assertThatThrownBy(() -> await(s.signIns().reissue(job, item))).cause().isInstanceOf(Problem.class)
+        .hasMessageContaining("signed in already");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void aReissueRevokesTheOldLinkAndACancelRevokesTheJobsLinks(String kind) {
+    JobStore s = store(kind);
+    s.signIns().configure(relay(3_600_000, 60_000));
+    List<ItemOutcome> recorded = pendingSignIns(s, "a", "b");
+    String job = recorded.get(0).jobId();
+    SignInStore.IssuedLink fresh = await(s.signIns().reissue(job, recorded.get(0).itemId()));
+    assertThat(fresh.url()).startsWith(PUBLIC + "/connect/").isNotEqualTo(recorded.get(0).relayUrl());
+    assertThat(fresh.target().account()).isEqualTo("a");
+    assertThat(fresh.target().connectorName()).isEqualTo("Salesforce");
+    assertThat(await(s.signIns().link(token(recorded.get(0)))).revoked()).isTrue();
+    String freshToken = fresh.url().substring(fresh.url().lastIndexOf('/') + 1);
+    assertThat(await(s.signIns().link(freshToken)).usable()).isTrue();
+    assertThatThrownBy(() -> await(s.signIns().reissue(job, 999_999))).cause().isInstanceOf(Problem.class)
+        .hasMessageContaining("has no item");
+
+    // An unfinished job (one item still running) is cancelled: links revoked, none issued afterwards.
+    String other = await(s.create(request("c", "d"), "alice", null)).job().id();
+    List<ClaimedItem> cd = await(s.claim(other, "n", 10, 60_000));
+    List<ItemOutcome> c = await(s.record("n", List.of(oauthPending(cd.get(0)))));
+    await(s.cancel(other));
+    assertThat(await(s.signIns().link(token(c.get(0)))).revoked()).isTrue();
+    List<ItemOutcome> d = await(s.record("n", List.of(oauthPending(cd.get(1)))));
+    assertThat(d.get(0).relayUrl()).as("no link in a cancelled job").isNull();
+    assertThatThrownBy(() -> await(s.signIns().reissue(other, cd.get(1).id()))).cause()
+        .isInstanceOf(Problem.class).hasMessageContaining("cancelled");
+
+    assertThat(await(s.signIns().revokeLinks(job))).isEqualTo(2);
+    assertThat(await(s.signIns().link(freshToken)).revoked()).isTrue();
+    assertThat(await(s.signIns().revokeLinks(job))).isZero();
+    TestService.await(vertx.timer(30));
+    assertThat(await(s.signIns().nextWatchDueInMs())).as("no watch left").isNull();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void linksAndWatchesExpireOnTheDatabaseClock(String kind) {
+    JobStore s = store(kind);
+    s.signIns().configure(relay(20, 1));
+    List<ItemOutcome> recorded = pendingSignIns(s, "a");
+    TestService.await(vertx.timer(60));
+    SignInStore.LinkView view = await(s.signIns().link(token(recorded.get(0))));
+    assertThat(view.expired()).isTrue();
+    assertThat(view.usable()).isFalse();
+    assertThat(await(s.signIns().claimWatches("n", 10, 60_000))).as("the watch ends with the link").isEmpty();
+    assertThat(await(s.signIns().expireWatches())).isEqualTo(1);
+    assertThat(await(s.signIns().nextWatchDueInMs())).isNull();
+  }
+
   @org.junit.jupiter.api.Test
   void aSecondServiceOnTheSameSqliteFileIsRefused() {
     store("sqlite");
     JobStore second = new SqliteJobStore(vertx, dir.resolve("db.sqlite"), KEY);
     assertThatThrownBy(() -> await(second.start())).cause().isInstanceOf(StoreRefusedException.class)
         .hasMessageContaining("another cyclr-onboarder process is using");
+  }
+
+  @org.junit.jupiter.api.Test
+  void aFullDiskIsRecognisedAsSuchAndTheStoreKeepsWorkingOnceThereIsSpace() throws Exception {
+    JobStore s = store("sqlite");
+    await(s.create(request("a"), "alice", null));
+    // SQLite's page cap stands in for a full disk: it fails writes with SQLITE_FULL, as ENOSPC does.
+    java.nio.file.Path db = dir.resolve("db.sqlite");
+    Throwable full;
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+         java.sql.Statement st = c.createStatement()) {
+      st.execute("PRAGMA max_page_count = 1");
+      full = org.assertj.core.api.Assertions.catchThrowable(() -> st.execute(
+          "INSERT INTO items (job_id, account, spec, status, attempts) "
+              + "SELECT job_id, account || 'x', hex(zeroblob(1000000)), status, 0 FROM items"));
+    }
+    assertThat(full).isNotNull();
+    assertThat(StoreErrors.isDiskFull(full)).isTrue();
+    assertThat(StoreErrors.isDiskFull(new RuntimeException("UNIQUE constraint failed"))).isFalse();
+    assertThat(StoreErrors.isDiskFull(new RuntimeException("ERROR: could not extend file: No space left on device "
+        + "(53100)"))).isTrue();
+    // The service's own connection was never capped: it still writes.
+    assertThat(await(s.create(request("b"), "alice", null)).existing()).isFalse();
   }
 }

@@ -76,6 +76,21 @@ public final class TestService implements AutoCloseable {
     return conf;
   }
 
+  /**
+   * Relay links on: a free HTTP port chosen now, so that {@code PUBLIC_URL} can name it before the
+   * service starts (a test config consumer).
+   */
+  public static void relayLinks(JsonObject conf) {
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    ConfigLoader.put(conf, "http.port", port);
+    ConfigLoader.put(conf, "api.publicUrl", "http://127.0.0.1:" + port);
+  }
+
   public String base() {
     return "http://127.0.0.1:" + app.httpPort();
   }

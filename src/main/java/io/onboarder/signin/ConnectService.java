@@ -1,0 +1,139 @@
+package io.onboarder.signin;
+
+import io.onboarder.bus.Addresses;
+import io.onboarder.job.ItemStatus;
+import io.onboarder.job.JobEvents;
+import io.onboarder.metrics.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the public relay-link pages do, on {@value Addresses#CONNECT} (local): {@code view} reads the link
+ * (never calls Cyclr, so a mail filter opening it burns nothing); {@code start} (the Connect button, a
+ * POST) checks at Cyclr and mints a fresh sign-in token only if the tenant has not signed in; {@code done}
+ * (the browser's return from Cyclr) checks at once and forwards to the job's own targetOrigin. Replies a
+ * page model {@code {"page": connect|connected|gone|redirect|unavailable, …}} that the HTTP API renders.
+ * Any node serves any link: everything comes from the store.
+ */
+public final class ConnectService extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(ConnectService.class);
+  private static final DeliveryOptions TO_GATEWAY = new DeliveryOptions().setLocalOnly(true).setSendTimeout(60_000);
+
+  private final SignInStore store;
+  private JobEvents events;
+
+  public ConnectService(SignInStore store) {
+    this.store = store;
+  }
+
+  @Override
+  public Future<?> start() {
+    events = new JobEvents(vertx.eventBus(), Metrics.current());
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(Addresses.CONNECT, this::handle);
+    return consumer.completion();
+  }
+
+  private void handle(Message<JsonObject> msg) {
+    String op = msg.body().getString("op", "");
+    String token = msg.body().getString("token");
+    Future<JsonObject> page = token == null ? Future.succeededFuture(gone()) : store.link(token).compose(link -> {
+      if (link == null || link.revoked()) {
+        return Future.succeededFuture(gone());
+      }
+      return switch (op) {
+        case "view" -> Future.succeededFuture(view(link));
+        case "start" -> start(link, token);
+        case "done" -> done(link);
+        default -> Future.succeededFuture(gone());
+      };
+    });
+    page.onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(ar.result());
+      } else {
+        log.warn("relay link page ({}) failed: {}", op, ar.cause().getMessage());
+        msg.reply(new JsonObject().put("page", "unavailable"));
+      }
+    });
+  }
+
+  private static JsonObject gone() {
+    return new JsonObject().put("page", "gone");
+  }
+
+  private static JsonObject connected(SignInStore.LinkView link) {
+    return new JsonObject().put("page", "connected").put("connectorName", link.connectorName());
+  }
+
+  private static JsonObject view(SignInStore.LinkView link) {
+    if (link.status() == ItemStatus.AUTHENTICATED) {
+      return connected(link);
+    }
+    if (!link.usable() || link.status() != ItemStatus.OAUTH_PENDING) {
+      return gone();
+    }
+    return new JsonObject().put("page", "connect").put("connectorName", link.connectorName())
+        .put("expiresAt", link.expiresAt());
+  }
+
+  /** The Connect button: a fresh Cyclr sign-in token now, unless the tenant signed in already. */
+  private Future<JsonObject> start(SignInStore.LinkView link, String token) {
+    JsonObject page = view(link);
+    if (!"connect".equals(page.getString("page"))) {
+      return Future.succeededFuture(page);
+    }
+    JsonObject oauth = link.oauth();
+    String callbackMessage = oauth.getString("callbackMessage");
+    // With a callbackMessage the job wants Cyclr's postMessage to its own origin; otherwise the browser
+    // comes back here, so that the sign-in is noticed at once.
+    String targetOrigin = callbackMessage != null ? oauth.getString("targetOrigin")
+        : store.policy().returnUrl(token);
+    JsonObject call = new JsonObject().put("op", "start").put("account", link.account())
+        .put("accountConnectorId", link.accountConnectorId()).put("username", oauth.getString("username"))
+        .put("targetOrigin", targetOrigin).put("callbackMessage", callbackMessage);
+    return vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_SIGNIN, call, TO_GATEWAY)
+        .map(reply -> reply.body())
+        .compose(state -> {
+          if (!state.getBoolean("found", true)) {
+            return store.stopWatch(link.itemId()).map(v -> gone());
+          }
+          if (state.getBoolean("authenticated", false)) {
+            return store.markAuthenticated(link.itemId()).map(a -> {
+              SignedIn.publish(events, a, "a visit to its link");
+              return connected(link);
+            });
+          }
+          return store.visited(link.itemId()).map(v -> new JsonObject().put("page", "redirect")
+              .put("location", state.getString("url")));
+        }, err -> Future.succeededFuture(new JsonObject().put("page", "unavailable")));
+  }
+
+  /** Back from Cyclr: check at once, then on to the job's own page. */
+  private Future<JsonObject> done(SignInStore.LinkView link) {
+    String targetOrigin = link.oauth().getString("targetOrigin");
+    JsonObject onward = targetOrigin == null ? connected(link)
+        : new JsonObject().put("page", "redirect").put("location", targetOrigin);
+    if (link.status() == ItemStatus.AUTHENTICATED) {
+      return Future.succeededFuture(onward);
+    }
+    if (!link.usable() || link.status() != ItemStatus.OAUTH_PENDING) {
+      return Future.succeededFuture(gone());
+    }
+    JsonObject call = new JsonObject().put("op", "check").put("account", link.account())
+        .put("accountConnectorId", link.accountConnectorId());
+    return vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_SIGNIN, call, TO_GATEWAY)
+        .compose(reply -> reply.body().getBoolean("authenticated", false)
+            ? store.markAuthenticated(link.itemId()).map(a -> {
+              SignedIn.publish(events, a, "the return from Cyclr");
+              return onward;
+            })
+            // Not (yet) signed in, or Cyclr did not answer: the watch looks again soon.
+            : store.visited(link.itemId()).map(onward), err -> store.visited(link.itemId()).map(onward));
+  }
+}

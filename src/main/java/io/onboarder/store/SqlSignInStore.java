@@ -1,0 +1,276 @@
+package io.onboarder.store;
+
+import io.onboarder.bus.Problem;
+import io.onboarder.job.ItemOutcome;
+import io.onboarder.job.ItemStatus;
+import io.onboarder.signin.SignInPolicy;
+import io.onboarder.signin.SignInStore;
+import io.onboarder.signin.WatchSchedule;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Relay links and the sign-in watch on the job store's database ({@link SqlJobStore}'s pool, key and
+ * dialect). A link's token is derived from a random salt with the store key and never stored: the
+ * table holds the salt and the token's SHA-256. Validity (expiry, revocation) and watch leases are
+ * decided by the database, on its clock, so every node agrees.
+ */
+final class SqlSignInStore implements SignInStore {
+  private static final int SALT_BYTES = 32;
+
+  private final SqlJobStore store;
+  private final String claimSql;
+  private final String cancelRequestedShared;
+  private volatile SignInPolicy policy = SignInPolicy.DEFAULT;
+
+  SqlSignInStore(SqlJobStore store) {
+    this.store = store;
+    this.claimSql = SqlQueries.claimWatches(store.dialect);
+    this.cancelRequestedShared = SqlQueries.jobCancelRequestedShared(store.dialect);
+  }
+
+  private String sql(String text) {
+    return store.dialect.sql(text);
+  }
+
+  @Override
+  public void configure(SignInPolicy policy) {
+    this.policy = policy;
+  }
+
+  @Override
+  public SignInPolicy policy() {
+    return policy;
+  }
+
+  private static long jittered(long ms) {
+    return WatchSchedule.jittered(ms, ThreadLocalRandom.current()::nextDouble);
+  }
+
+  private static String iso(long epochMs) {
+    return Instant.ofEpochMilli(epochMs).toString();
+  }
+
+  // ---- inside the job store's transactions ---------------------------------------------------
+
+  /**
+   * Called while recording outcomes, in the same transaction: every applied OAUTH_PENDING item starts
+   * its watch and, with relay links, gets its link. Not in a cancelled job: cancelling revokes links,
+   * and the job row is locked (shared) so that a concurrent cancel is wholly before or after this.
+   */
+  Future<List<ItemOutcome>> started(SqlConnection conn, List<ItemOutcome> applied) {
+    List<ItemOutcome> out = new ArrayList<>(applied.size());
+    Future<Void> chain = Future.succeededFuture();
+    for (ItemOutcome o : applied) {
+      chain = chain.compose(v -> (o.status() == ItemStatus.OAUTH_PENDING ? started(conn, o)
+          : Future.succeededFuture(o)).map(done -> {
+            out.add(done);
+            return null;
+          }));
+    }
+    return chain.map(v -> out);
+  }
+
+  private Future<ItemOutcome> started(SqlConnection conn, ItemOutcome o) {
+    SignInPolicy p = policy;
+    return conn.preparedQuery(cancelRequestedShared).execute(Tuple.of(o.jobId())).compose(rows -> {
+      Integer cancelled = rows.size() == 0 ? null : rows.iterator().next().getInteger(0);
+      if (cancelled == null || cancelled != 0) {
+        return Future.succeededFuture(o);
+      }
+      return startWatch(conn, o.itemId(), o.connectorName(), p)
+          .compose(v -> p.relayLinks() ? newLink(conn, o.itemId(), o.jobId(), o.accountConnectorId(), p)
+              .map(link -> o.withRelay(link[0], link[1])) : Future.succeededFuture(o));
+    });
+  }
+
+  private Future<Void> startWatch(SqlClient conn, long itemId, String connectorName, SignInPolicy p) {
+    return conn.preparedQuery(sql(SqlQueries.START_WATCH)).execute(Tuple.of(connectorName, p.watchFirstMs(),
+        jittered(p.watchFirstMs()), p.linkTtlMs(), itemId)).mapEmpty();
+  }
+
+  /** Revokes the item's links and inserts a new one; returns {url, expiresAt}. */
+  private Future<String[]> newLink(SqlClient conn, long itemId, String jobId, Long accountConnectorId,
+                                   SignInPolicy p) {
+    byte[] salt = SecretBox.randomBytes(SALT_BYTES);
+    String token = store.box.linkToken(salt);
+    return conn.preparedQuery(sql(SqlQueries.REVOKE_ITEM_LINKS)).execute(Tuple.of(itemId))
+        .compose(v -> conn.preparedQuery(sql(SqlQueries.INSERT_LINK)).execute(Tuple.of(SecretBox.sha256Hex(token),
+            Base64.getEncoder().encodeToString(salt), itemId, jobId, accountConnectorId, p.linkTtlMs())))
+        .map(rows -> new String[] {p.linkUrl(token), iso(rows.iterator().next().getLong(0))});
+  }
+
+  /** Cancel: links that still work are revoked and watches end, in the caller's transaction. */
+  Future<Integer> revoke(SqlClient conn, String jobId) {
+    return conn.preparedQuery(sql(SqlQueries.REVOKE_JOB_LINKS)).execute(Tuple.of(jobId))
+        .compose(revoked -> conn.preparedQuery(sql(SqlQueries.STOP_JOB_WATCHES)).execute(Tuple.of(jobId))
+            .map(v -> revoked.size()));
+  }
+
+  /** The live link of each item of a page (ids {@code from..to} of a job), as {url, expiresAt}. */
+  Future<Map<Long, JsonObject>> linksOf(String jobId, long from, long to) {
+    SignInPolicy p = policy;
+    if (!p.relayLinks() || from > to) {
+      return Future.succeededFuture(Map.of());
+    }
+    return store.pool.preparedQuery(sql(SqlQueries.LINKS_OF_ITEMS)).execute(Tuple.of(jobId, from, to)).map(rows -> {
+      Map<Long, JsonObject> links = new HashMap<>();
+      for (Row r : rows) {
+        String token = store.box.linkToken(Base64.getDecoder().decode(r.getString("salt")));
+        // A changed store key derives other tokens: such a link still opens, but cannot be shown again.
+        if (SecretBox.sha256Hex(token).equals(r.getString("token_hash"))) {
+          links.put(r.getLong("item_id"), new JsonObject().put("url", p.linkUrl(token))
+              .put("expiresAt", iso(r.getLong("expires_at"))));
+        }
+      }
+      return links;
+    });
+  }
+
+  // ---- watch ---------------------------------------------------------------------------------
+
+  @Override
+  public Future<List<Watched>> claimWatches(String node, int max, long leaseMs) {
+    if (max <= 0) {
+      return Future.succeededFuture(List.of());
+    }
+    return store.inTransaction(conn -> conn.preparedQuery(claimSql).execute(Tuple.of(node, leaseMs, (long) max)))
+        .map(rows -> {
+          List<Watched> out = new ArrayList<>(rows.size());
+          for (Row r : rows) {
+            out.add(new Watched(r.getLong("id"), r.getString("job_id"), r.getString("account"),
+                r.getLong("account_connector_id"), r.getLong("connector_id"), r.getLong("watch_interval")));
+          }
+          return out;
+        });
+  }
+
+  @Override
+  public Future<Boolean> watchAgain(String node, long itemId, long intervalMs, long delayMs) {
+    return store.pool.preparedQuery(sql(SqlQueries.WATCH_AGAIN)).execute(Tuple.of(intervalMs, delayMs, itemId, node))
+        .map(rows -> rows.rowCount() == 1);
+  }
+
+  @Override
+  public Future<Void> stopWatch(long itemId) {
+    return store.pool.preparedQuery(sql(SqlQueries.STOP_WATCH)).execute(Tuple.of(itemId)).mapEmpty();
+  }
+
+  @Override
+  public Future<Integer> expireWatches() {
+    return store.pool.query(sql(SqlQueries.EXPIRE_WATCHES)).execute().map(RowSet::rowCount);
+  }
+
+  @Override
+  public Future<Long> nextWatchDueInMs() {
+    return store.pool.query(sql(SqlQueries.NEXT_WATCH_DUE)).execute().map(rows -> {
+      Long due = rows.size() == 0 ? null : rows.iterator().next().getLong(0);
+      return due == null ? null : Math.max(0, due);
+    });
+  }
+
+  @Override
+  public Future<Authenticated> markAuthenticated(long itemId) {
+    return store.pool.preparedQuery(sql(SqlQueries.MARK_AUTHENTICATED))
+        .execute(Tuple.of(Instant.now().toString(), itemId))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return null;
+          }
+          Row r = rows.iterator().next();
+          return new Authenticated(r.getLong("id"), r.getString("job_id"), r.getString("account"),
+              r.getLong("connector_id"));
+        });
+  }
+
+  @Override
+  public Future<Void> visited(long itemId) {
+    long first = policy.watchFirstMs();
+    return store.pool.preparedQuery(sql(SqlQueries.VISITED)).execute(Tuple.of(first, jittered(first), itemId))
+        .mapEmpty();
+  }
+
+  // ---- links ---------------------------------------------------------------------------------
+
+  @Override
+  public Future<LinkView> link(String token) {
+    return store.pool.preparedQuery(sql(SqlQueries.SELECT_LINK)).execute(Tuple.of(SecretBox.sha256Hex(token)))
+        .map(rows -> {
+          if (rows.size() == 0) {
+            return null;
+          }
+          Row r = rows.iterator().next();
+          return new LinkView(r.getLong("item_id"), r.getString("job_id"), r.getString("account"),
+              r.getLong("account_connector_id"), r.getLong("connector_id"), r.getString("connector_name"),
+              ItemStatus.valueOf(r.getString("status")), r.getInteger("expired") != 0, r.getInteger("revoked") != 0,
+              iso(r.getLong("expires_at")), new JsonObject(r.getString("spec")));
+        });
+  }
+
+  /** The item, checked: in this job (404), the job not cancelled and the item waiting for a sign-in (409). */
+  private Future<LinkTarget> target(SqlClient conn, String jobId, long itemId, boolean lockJob) {
+    Future<Boolean> cancelled = conn.preparedQuery(sql(lockJob ? SqlQueries.JOB_CANCEL_REQUESTED
+            : SqlQueries.JOB_CANCEL_REQUESTED.replace("{FOR_UPDATE}", ""))).execute(Tuple.of(jobId))
+        .map(rows -> rows.size() > 0 && rows.iterator().next().getInteger(0) != 0);
+    return cancelled.compose(isCancelled -> conn.preparedQuery(sql(SqlQueries.SELECT_LINK_TARGET))
+        .execute(Tuple.of(itemId, jobId)).map(rows -> {
+          if (rows.size() == 0) {
+            throw Problem.notFound("Job '" + jobId + "' has no item '" + itemId + "'.");
+          }
+          Row r = rows.iterator().next();
+          ItemStatus status = ItemStatus.valueOf(r.getString("status"));
+          if (isCancelled) {
+            throw Problem.conflict("Job '" + jobId + "' was cancelled: its links were revoked and no new one is "
+                + "issued.");
+          }
+          if (status != ItemStatus.OAUTH_PENDING) {
+            throw Problem.conflict("Item '" + itemId + "' is " + status + (status == ItemStatus.AUTHENTICATED
+                ? ": the tenant has signed in already." : ": it needs no sign-in link."));
+          }
+          return new LinkTarget(r.getLong("id"), r.getString("job_id"), r.getString("account"),
+              r.getLong("account_connector_id"), r.getLong("connector_id"), r.getString("connector_name"));
+        }));
+  }
+
+  @Override
+  public Future<IssuedLink> reissue(String jobId, long itemId) {
+    SignInPolicy p = policy;
+    if (!p.relayLinks()) {
+      return Future.failedFuture(new IllegalStateException("relay links are off (PUBLIC_URL is not set)"));
+    }
+    return store.inTransaction(conn -> target(conn, jobId, itemId, true)
+        .compose(t -> startWatch(conn, itemId, null, p)
+            .compose(v -> newLink(conn, itemId, jobId, t.accountConnectorId(), p))
+            .map(link -> new IssuedLink(t, link[0], null, link[1]))));
+  }
+
+  @Override
+  public Future<LinkTarget> linkTarget(String jobId, long itemId) {
+    return target(store.pool, jobId, itemId, false);
+  }
+
+  @Override
+  public Future<Void> rawLinkIssued(long itemId, String url, String expiresAt) {
+    SignInPolicy p = policy;
+    return store.inTransaction(conn -> conn.preparedQuery(sql(SqlQueries.SET_RAW_LINK))
+        .execute(Tuple.of(url, expiresAt, itemId))
+        .compose(v -> startWatch(conn, itemId, null, p)));
+  }
+
+  @Override
+  public Future<Integer> revokeLinks(String jobId) {
+    return store.inTransaction(conn -> revoke(conn, jobId));
+  }
+}
