@@ -175,6 +175,10 @@ public final class HttpApiVerticle extends VerticleBase {
     }
     String caller = rc.get(BearerAuth.CALLER);
     req.pause();
+    if ("100-continue".equalsIgnoreCase(req.getHeader("Expect"))) {
+      // curl asks before sending a big body; without an answer it waits a second, then sends anyway.
+      rc.response().writeContinue();
+    }
     intake.submit(ConnectionGuard.streamed(rc), format, caller != null ? caller : BearerAuth.DEFAULT_CALLER, key,
             JobQuery.fields(req.params()), length)
         .onComplete(ar -> {

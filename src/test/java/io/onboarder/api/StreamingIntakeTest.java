@@ -254,6 +254,26 @@ class StreamingIntakeTest {
   }
 
   @Test
+  void aClientThatAsksBeforeSendingItsBodyIsToldToGoOn() {
+    HttpClient client = svc.vertx.createHttpClient();
+    try {
+      String body = csvRows("expect", 3);
+      Future<Integer> status = client.request(new RequestOptions().setMethod(HttpMethod.POST)
+              .setAbsoluteURI(s.base() + "/v1/jobs?connectorId=1&dryRun=true")
+              .putHeader("Authorization", bearer()).putHeader("Content-Type", "text/csv")
+              .putHeader("Content-Length", String.valueOf(body.length())).putHeader("Expect", "100-continue"))
+          .compose(req -> {
+            // The body goes only once the server said 100 Continue (curl waits a second otherwise).
+            req.continueHandler(v -> req.end(body));
+            return req.sendHead().compose(v -> req.response()).map(r -> r.statusCode());
+          });
+      assertThat(TestService.await(status.timeout(5, java.util.concurrent.TimeUnit.SECONDS))).isEqualTo(202);
+    } finally {
+      client.close();
+    }
+  }
+
+  @Test
   void theEventBusStillTakesAJsonObject() {
     JsonObject reply = TestService.await(s.vertx.eventBus().<JsonObject>request("onboarder.jobs.submit",
         TestService.apiKeyJob("bus", 3), new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(30_000))).body();
