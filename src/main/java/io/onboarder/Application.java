@@ -1,6 +1,7 @@
 package io.onboarder;
 
 import io.onboarder.api.HttpApiVerticle;
+import io.onboarder.bridge.BridgeVerticle;
 import io.onboarder.bus.Addresses;
 import io.onboarder.config.Settings;
 import io.onboarder.cyclr.CyclrGatewayVerticle;
@@ -9,9 +10,14 @@ import io.onboarder.intake.IntakeLimits;
 import io.onboarder.intake.JobIntake;
 import io.onboarder.job.Dispatcher;
 import io.onboarder.metrics.Metrics;
+import io.onboarder.job.JobEvents;
 import io.onboarder.job.JobService;
 import io.onboarder.job.JobStore;
 import io.onboarder.job.NodeState;
+import io.onboarder.job.Retention;
+import io.onboarder.webhook.WebhookSender;
+import io.onboarder.webhook.WebhookService;
+import io.onboarder.metrics.Metrics;
 import io.onboarder.signin.ConnectService;
 import io.onboarder.signin.SignInWatch;
 import io.onboarder.store.PgJobStore;
@@ -27,6 +33,9 @@ import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,12 +51,18 @@ public final class Application {
   private final Settings settings;
   private final JobStore store;
   private final int httpPort;
+  /** Deployments stopped before the store closes (they use it on their own timers); bridge port or -1. */
+  private final List<String> storeUsers;
+  private final int bridgePort;
 
-  private Application(Vertx vertx, Settings settings, JobStore store, int httpPort) {
+  private Application(Vertx vertx, Settings settings, JobStore store, int httpPort, List<String> storeUsers,
+                      int bridgePort) {
     this.vertx = vertx;
     this.settings = settings;
     this.store = store;
     this.httpPort = httpPort;
+    this.storeUsers = storeUsers;
+    this.bridgePort = bridgePort;
   }
 
   /** Vert.x with Prometheus metrics, as the service runs it. */
@@ -91,6 +106,9 @@ public final class Application {
   /** Deploys the whole service on {@code vertx}. HTTP port 0 picks a free port (see {@link #httpPort()}). */
   public static Future<Application> deploy(Vertx vertx, Settings settings) {
     JobStore store = store(vertx, settings);
+    // Events are written by the store with the change they describe, and published after the commit.
+    store.onCommitted(new JobEvents(vertx.eventBus(), Metrics.current())::published);
+    store.outboxTypes(settings.webhooksEnabled() ? settings.webhookEvents() : Set.of());
     NodeState node = new NodeState(settings.leaseMs());
     IntakeLimits limits = new IntakeLimits(settings.maxIntakeBytes(), settings.maxIntakeItems());
     JobIntake intake = new JobIntake(vertx, settings, store, node, limits);
@@ -100,10 +118,16 @@ public final class Application {
         limits::itemsInFlight);
     // One HTTP API instance per core (they share the port); the API is stateless.
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+    List<String> storeUsers = new ArrayList<>();
     return store.start()
         .compose(v -> vertx.deployVerticle(new CyclrGatewayVerticle(settings, node.leaseCheck())))
         .compose(v -> vertx.deployVerticle(new Dispatcher(settings, store, node)))
         .compose(v -> vertx.deployVerticle(new JobService(settings, store, node, limits)))
+        .compose(v -> vertx.deployVerticle(new WebhookService(settings, store.outbox())))
+        .compose(v -> vertx.deployVerticle(new Retention(store)).onSuccess(storeUsers::add))
+        .compose(v -> settings.webhooksEnabled()
+            ? vertx.deployVerticle(new WebhookSender(settings, store.outbox())).onSuccess(storeUsers::add)
+            : Future.succeededFuture())
         .compose(v -> vertx.deployVerticle(new SignInWatch(settings, store.signIns(), node)))
         .compose(v -> vertx.deployVerticle(new ConnectService(store.signIns())))
         // All API instances share one port; for port 0 one free port is picked first.
@@ -111,8 +135,16 @@ public final class Application {
             : vertx.executeBlocking(Application::freePort))
         .compose(port -> vertx.deployVerticle(HttpApiVerticle.instances(settings, port, intake),
             new DeploymentOptions().setInstances(instances)).map(port))
-        .map(port -> new Application(vertx, settings, store, port))
+        .compose(port -> !settings.bridgeEnabled() ? Future.succeededFuture(new Application(vertx, settings, store,
+            port, storeUsers, -1))
+            : deployBridge(vertx, settings).map(bridgePort -> new Application(vertx, settings, store, port,
+                storeUsers, bridgePort)))
         .onFailure(err -> store.close());
+  }
+
+  private static Future<Integer> deployBridge(Vertx vertx, Settings settings) {
+    BridgeVerticle bridge = new BridgeVerticle(settings);
+    return vertx.deployVerticle(bridge).map(id -> bridge.actualPort());
   }
 
   private static int freePort() throws java.io.IOException {
@@ -123,6 +155,11 @@ public final class Application {
 
   public int httpPort() {
     return httpPort;
+  }
+
+  /** The TCP event-bus bridge's port, or -1 when {@code BRIDGE_PORT} is not set. */
+  public int bridgePort() {
+    return bridgePort;
   }
 
   public Vertx vertx() {
@@ -149,6 +186,9 @@ public final class Application {
    * future chained on an event loop cannot report Vert.x's own close.
    */
   public Future<Void> stop(long graceMs) {
-    return drain(graceMs).compose(v -> store.close());
+    return drain(graceMs)
+        .compose(v -> Future.join(storeUsers.stream().map(vertx::undeploy).toList()).<Void>mapEmpty()
+            .recover(err -> Future.succeededFuture()))
+        .compose(v -> store.close());
   }
 }

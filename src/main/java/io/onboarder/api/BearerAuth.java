@@ -9,22 +9,23 @@ import java.util.List;
 
 /**
  * Checks {@code Authorization: Bearer <token>} against the configured tokens in constant time, and
- * names the caller. {@code API_TOKENS} entries are {@code token}, {@code name:token} or
+ * names the caller (for the HTTP API and the event-bus bridge). {@code API_TOKENS} entries are {@code token}, {@code name:token} or
  * {@code name:token:admin}; plain tokens all belong to the caller {@value #DEFAULT_CALLER}.
  */
-final class BearerAuth implements Handler<RoutingContext> {
+public final class BearerAuth implements Handler<RoutingContext> {
   static final String DEFAULT_CALLER = "default";
   /** Routing-context keys of the authenticated caller. */
   static final String CALLER = "caller";
   static final String ADMIN = "admin";
 
-  record Caller(String name, boolean admin) {}
+  /** Who a token belongs to. */
+  public record Caller(String name, boolean admin) {}
 
   private record Entry(byte[] digest, Caller caller) {}
 
   private final List<Entry> entries;
 
-  BearerAuth(List<String> tokens) {
+  public BearerAuth(List<String> tokens) {
     this.entries = tokens.stream().map(BearerAuth::parse).toList();
   }
 
@@ -54,7 +55,7 @@ final class BearerAuth implements Handler<RoutingContext> {
   }
 
   /** The caller a token belongs to, or null. Compares digests (fixed length), always against every token. */
-  Caller caller(String presented) {
+  public Caller caller(String presented) {
     byte[] given = sha256(presented);
     Caller found = null;
     for (Entry e : entries) {

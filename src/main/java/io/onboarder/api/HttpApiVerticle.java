@@ -34,6 +34,7 @@ import java.util.regex.Pattern;
 public final class HttpApiVerticle extends VerticleBase {
   private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
   private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,200}");
+  private static final Pattern DELIVERY_ID = Pattern.compile("msg_[0-9a-f]{32}");
   // The job service runs on every node: an HTTP request is answered by its own node.
   private static final DeliveryOptions QUERY = new DeliveryOptions().setSendTimeout(30_000).setLocalOnly(true);
 
@@ -44,6 +45,7 @@ public final class HttpApiVerticle extends VerticleBase {
   private final ClientRateLimiter publicLimiter;
   private final JobIntake intake;
   private HttpServer server;
+  private JobEventStreams streams;
 
   private HttpApiVerticle(Settings settings, int port, ClientRateLimiter publicLimiter, JobIntake intake) {
     this.settings = settings;
@@ -126,6 +128,10 @@ public final class HttpApiVerticle extends VerticleBase {
     router.post("/v1/jobs/:id/cancel").handler(rc -> control(rc, Addresses.JOBS_CANCEL));
     router.post("/v1/jobs/:id/retry").handler(rc -> control(rc, Addresses.JOBS_RETRY));
     router.post("/v1/jobs/:id/items/:itemId/link").handler(this::reissueLink);
+    streams = new JobEventStreams(vertx);
+    router.get("/v1/jobs/:id/events").handler(this::jobEvents);
+    router.get("/v1/webhooks/deliveries").handler(this::listDeliveries);
+    router.post("/v1/webhooks/deliveries/:id/retry").handler(this::replayDelivery);
 
     server = vertx.createHttpServer(guard.apply(new HttpServerOptions()
         .setMaxInitialLineLength(8192)
@@ -298,6 +304,45 @@ public final class HttpApiVerticle extends VerticleBase {
         exportPage(rc, id, status, next, format, gone);
       }
     });
+  }
+
+  private void jobEvents(RoutingContext rc) {
+    String id = jobId(rc);
+    if (id == null) {
+      return;
+    }
+    long after;
+    try {
+      String last = rc.request().getHeader("Last-Event-ID");
+      after = JobEventStreams.parseLastEventId(last != null ? last : rc.request().getParam("lastEventId"));
+    } catch (Problem p) {
+      Problems.send(rc, p);
+      return;
+    }
+    streams.open(rc, id, after, asCaller(rc, QUERY));
+  }
+
+  private void listDeliveries(RoutingContext rc) {
+    Integer limit = intParam(rc, "limit", 100, 1, 1000);
+    if (limit == null) {
+      return;
+    }
+    String cursor = rc.request().getParam("cursor");
+    if (cursor != null && !cursor.matches("\\d{1,18}")) {
+      Problems.send(rc, Problem.badRequest("cursor is not one this service issued."));
+      return;
+    }
+    ask(rc, Addresses.WEBHOOKS_DELIVERIES, new JsonObject().put("limit", limit)
+        .put("status", rc.request().getParam("status")).put("cursor", cursor));
+  }
+
+  private void replayDelivery(RoutingContext rc) {
+    String id = rc.pathParam("id");
+    if (id == null || !DELIVERY_ID.matcher(id).matches()) {
+      Problems.send(rc, Problem.notFound("No webhook delivery with that id."));
+      return;
+    }
+    ask(rc, Addresses.WEBHOOKS_REPLAY, new JsonObject().put("id", id));
   }
 
   private void control(RoutingContext rc, String address) {

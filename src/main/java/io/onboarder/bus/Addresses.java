@@ -19,6 +19,11 @@ public final class Addresses {
   public static final String JOBS_CANCEL = "onboarder.jobs.cancel";
   /** request/reply: {"id"} → job summary. */
   public static final String JOBS_RETRY = "onboarder.jobs.retry";
+  /**
+   * request/reply: {"id","after"?,"limit"?} → {"status": job status, "events": [{"id","event","data"}…]}:
+   * a job's events after number {@code after}, from the store (the SSE stream reads them here).
+   */
+  public static final String JOBS_EVENTS = "onboarder.jobs.events";
   /** request/reply: {} → {"ready": bool}; used by the readiness check. */
   public static final String JOBS_READY = "onboarder.jobs.ready";
 
@@ -34,6 +39,13 @@ public final class Addresses {
   public static final String EVENTS_JOB = "onboarder.events.job";
   /** publish: {"jobId","itemId","account","connectorId","connectorName","accountConnectorId","url","expiresAt"}. */
   public static final String EVENTS_OAUTH = "onboarder.events.oauth";
+
+  /** internal request/reply: {"status"?,"limit","cursor"?} → {"deliveries": […], "next", "endpoint", "counts"}. */
+  public static final String WEBHOOKS_DELIVERIES = "onboarder.internal.webhooks.deliveries";
+  /** internal request/reply: {"id"} → the delivery, replayed (due now, same webhook-id); 404 if unknown. */
+  public static final String WEBHOOKS_REPLAY = "onboarder.internal.webhooks.replay";
+  /** internal publish, cluster-wide: deliveries may be due (a replay); every sender looks now. */
+  public static final String WEBHOOKS_WAKE = "onboarder.internal.webhooks.wake";
 
   /** internal request/reply: one item to onboard at Cyclr → outcome. */
   public static final String GATEWAY_ONBOARD = "cyclr.gateway.onboard";

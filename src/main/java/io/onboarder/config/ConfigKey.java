@@ -46,6 +46,12 @@ public enum ConfigKey {
   LINKS_TTL_HOURS("links.ttlHours", "LINKS_TTL_HOURS"),
   OAUTH_WATCH_INTERVAL_MS("oauth.watchIntervalMs", "OAUTH_WATCH_INTERVAL_MS"),
   LINKS_RATE_LIMIT_PER_MINUTE("links.rateLimitPerMinute", "LINKS_RATE_LIMIT_PER_MINUTE"),
+  WEBHOOK_URL("webhooks.url", "WEBHOOK_URL"),
+  WEBHOOK_SECRET("webhooks.secret", "WEBHOOK_SECRET"),
+  WEBHOOK_EVENTS("webhooks.events", "WEBHOOK_EVENTS"),
+  WEBHOOK_MAX_CONCURRENCY("webhooks.maxConcurrency", "WEBHOOK_MAX_CONCURRENCY"),
+  BRIDGE_PORT("bridge.port", "BRIDGE_PORT"),
+  BRIDGE_MAX_FRAME_BYTES("bridge.maxFrameBytes", "BRIDGE_MAX_FRAME_BYTES"),
   API_MAX_INTAKE_BYTES("api.maxIntakeBytes", "API_MAX_INTAKE_BYTES"),
   API_MAX_INTAKE_ITEMS("api.maxIntakeItems", "API_MAX_INTAKE_ITEMS");
 

@@ -5,7 +5,9 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The resolved, validated configuration. Built from the merged config JSON (file, then env);
@@ -53,8 +55,16 @@ public record Settings(
     double linkTtlHours,
     long watchIntervalMs,
     int linksRatePerMinute,
+    String webhookUrl,
+    byte[] webhookKey,
+    Set<String> webhookEvents,
+    int webhookMaxConcurrency,
+    int bridgePort,
+    int bridgeMaxFrameBytes,
     long maxIntakeBytes,
     long maxIntakeItems) {
+
+  private static final List<String> WEBHOOK_TYPES = io.onboarder.webhook.WebhookTypes.ALL;
 
   public static Settings from(JsonObject conf) {
     Reader r = new Reader(conf);
@@ -116,6 +126,25 @@ public record Settings(
             + "'): use postgresql://user:password@host:port/database[?sslmode=require]");
       }
     }
+    String webhookUrl = r.url(ConfigKey.WEBHOOK_URL, false);
+    byte[] webhookKey = r.webhookSecret(ConfigKey.WEBHOOK_SECRET);
+    if (!webhookUrl.isEmpty() && webhookKey == null) {
+      throw new ConfigException(ConfigKey.WEBHOOK_SECRET, "is required with WEBHOOK_URL: whsec_ followed by base64 "
+          + "of 24 to 64 random bytes (e.g. whsec_$(openssl rand -base64 32))");
+    }
+    Set<String> webhookEvents = new LinkedHashSet<>();
+    for (String t : r.string(ConfigKey.WEBHOOK_EVENTS, "").split(",")) {
+      if (!t.isBlank() && !WEBHOOK_TYPES.contains(t.trim())) {
+        throw new ConfigException(ConfigKey.WEBHOOK_EVENTS, "lists '" + t.trim() + "', which is not an event type; "
+            + "use any of " + String.join(", ", WEBHOOK_TYPES));
+      }
+      if (!t.isBlank()) {
+        webhookEvents.add(t.trim());
+      }
+    }
+    if (webhookEvents.isEmpty()) {
+      webhookEvents.addAll(WEBHOOK_TYPES);
+    }
     return new Settings(
         (int) r.longIn(ConfigKey.HTTP_PORT, 8080, 0, 65535),
         tokens,
@@ -160,6 +189,13 @@ public record Settings(
         r.doubleIn(ConfigKey.LINKS_TTL_HOURS, 168, 0.0001, 720),
         r.longIn(ConfigKey.OAUTH_WATCH_INTERVAL_MS, 30_000, 10, SignInPolicy.WATCH_MAX_MS),
         (int) r.longIn(ConfigKey.LINKS_RATE_LIMIT_PER_MINUTE, 30, 1, 100_000),
+        webhookUrl,
+        webhookKey,
+        Set.copyOf(webhookEvents),
+        (int) r.longIn(ConfigKey.WEBHOOK_MAX_CONCURRENCY, 16, 1, 1024),
+        // Unset = no bridge; 0 = any free port (tests).
+        (int) r.longIn(ConfigKey.BRIDGE_PORT, -1, 0, 65535),
+        (int) r.longIn(ConfigKey.BRIDGE_MAX_FRAME_BYTES, 1024 * 1024, 1024, 64 * 1024 * 1024),
         r.longIn(ConfigKey.API_MAX_INTAKE_BYTES, 1L << 30, 1024, 1L << 40),
         r.longIn(ConfigKey.API_MAX_INTAKE_ITEMS, 2_000_000, 1, 1_000_000_000));
   }
@@ -198,6 +234,27 @@ public record Settings(
     return isPostgres(storeUrl);
   }
 
+  /** Webhook deliveries are on: {@code WEBHOOK_URL} is set (and so is its secret). */
+  public boolean webhooksEnabled() {
+    return !webhookUrl.isEmpty();
+  }
+
+  /** The TCP event-bus bridge is on: {@code BRIDGE_PORT} is set. */
+  public boolean bridgeEnabled() {
+    return bridgePort >= 0;
+  }
+
+  /** A URL without user info, query or fragment (they may hold credentials), for messages and logs. */
+  public static String redactUrlForLog(String url) {
+    try {
+      URI u = URI.create(url);
+      return u.getScheme() + "://" + u.getHost() + (u.getPort() >= 0 ? ":" + u.getPort() : "")
+          + (u.getRawPath() == null ? "" : u.getRawPath()) + (u.getRawQuery() != null ? "?…" : "");
+    } catch (IllegalArgumentException e) {
+      return "(unparseable URL)";
+    }
+  }
+
   /** Path of the SQLite database file. */
   public String sqlitePath() {
     return storeUrl.substring("sqlite:".length());
@@ -208,7 +265,9 @@ public record Settings(
     // Never print secrets, even by accident.
     return "Settings[httpPort=" + httpPort + ", cyclrApiUrl=" + cyclrApiUrl + ", signInMode=" + signInMode.value
         + ", maxConcurrency=" + maxConcurrency + ", ratePerSecond=" + ratePerSecond + ", maxAttempts=" + maxAttempts
-        + ", storeUrl=" + redactUrl(storeUrl) + (clustered() ? ", cluster=" + clusterName : "") + "]";
+        + ", storeUrl=" + redactUrl(storeUrl) + (clustered() ? ", cluster=" + clusterName : "")
+        + (webhooksEnabled() ? ", webhookUrl=" + redactUrlForLog(webhookUrl) : "")
+        + (bridgeEnabled() ? ", bridgePort=" + bridgePort : "") + "]";
   }
 
   /** Typed reads with validation; values may arrive as JSON numbers/booleans or as env strings. */
@@ -293,6 +352,29 @@ public record Settings(
         throw new ConfigException(k, "must be an absolute http(s) URL, got '" + s + "'");
       }
       return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    /** Standard Webhooks secret: {@code whsec_} + base64 of 24 to 64 bytes; returns the decoded key. */
+    byte[] webhookSecret(ConfigKey k) {
+      String s = string(k, "");
+      if (s.isEmpty()) {
+        return null;
+      }
+      String hint = " (Standard Webhooks format: whsec_ followed by base64 of 24 to 64 random bytes, e.g. "
+          + "whsec_$(openssl rand -base64 32))";
+      if (!s.startsWith("whsec_")) {
+        throw new ConfigException(k, "must start with whsec_" + hint);
+      }
+      byte[] key;
+      try {
+        key = Base64.getDecoder().decode(s.substring("whsec_".length()));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(k, "is not base64 after whsec_" + hint);
+      }
+      if (key.length < 24 || key.length > 64) {
+        throw new ConfigException(k, "decodes to " + key.length + " bytes" + hint);
+      }
+      return key;
     }
 
     byte[] secretKey(ConfigKey k) {

@@ -31,9 +31,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code demo}: the embedded Cyclr emulator and the service on free ports, a sample bulk job of
- * API-key, Basic and OAuth installs submitted over HTTP, live progress, the OAuth links published
- * on the event bus as relay links, two tenants signing in through them (one noticed on its return, one by
- * the sign-in watch) and their items turning AUTHENTICATED, and an identical second job that installs nothing.
+ * API-key, Basic and OAuth installs submitted over HTTP, live progress from the job's event stream
+ * (Server-Sent Events), the OAuth links published on the event bus as relay links, two tenants signing in
+ * through them (one noticed on its return, one by the sign-in watch) and their items turning AUTHENTICATED,
+ * and an identical second job that installs nothing.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Run the service against the embedded Cyclr emulator with a sample job.")
@@ -225,24 +226,77 @@ public final class Demo implements Callable<Integer> {
     }
     String location = created.getHeader("Location");
     say("  202 Accepted, Location: %s", location);
-    String last = "";
-    long deadline = System.currentTimeMillis() + 120_000;
-    while (System.currentTimeMillis() < deadline) {
-      JsonObject s = http.getAbs(base + location).send().await(10, TimeUnit.SECONDS).bodyAsJsonObject();
-      JsonObject c = s.getJsonObject("counts");
-      long done = s.getLong("total") - c.getLong("PENDING") - c.getLong("RUNNING");
-      String line = String.format("  %-9s %3d/%d  %s", s.getString("status"), done, s.getLong("total"), compact(c));
-      if (!line.equals(last)) {
-        say("%s", line);
-        last = line;
-      }
-      if (List.of("SUCCEEDED", "COMPLETED_WITH_ERRORS", "CANCELLED").contains(s.getString("status"))) {
-        return s;
-      }
-      vertx.timer(200).await();
+    say("  live progress from GET %s/events (Server-Sent Events):", location);
+    try {
+      return watch(vertx, base + location + "/events").await(120, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      say("the job did not finish in time");
+      return null;
     }
-    say("the job did not finish in time");
-    return null;
+  }
+
+  /**
+   * Follows the job's event stream: item events move the counts, job events carry the summary; a line
+   * is printed on each job event and every quarter of the items. Completes with the final summary.
+   */
+  private Future<JsonObject> watch(Vertx vertx, String url) {
+    io.vertx.core.Promise<JsonObject> done = io.vertx.core.Promise.promise();
+    io.vertx.core.http.HttpClient client = vertx.createHttpClient();
+    java.util.Map<String, String> statusOf = new java.util.HashMap<>();
+    JsonObject counts = new JsonObject();
+    long[] total = {0};
+    long[] printedAt = {-1};
+    String[] jobStatus = {"PENDING"};
+    Runnable print = () -> {
+      long finished = counts.fieldNames().stream().filter(k -> !k.equals("PENDING") && !k.equals("RUNNING"))
+          .mapToLong(k -> counts.getLong(k)).sum();
+      printedAt[0] = finished;
+      say("  %-9s %3d/%d  %s", jobStatus[0], finished, total[0], compact(counts));
+    };
+    StringBuilder block = new StringBuilder();
+    io.vertx.core.parsetools.RecordParser lines = io.vertx.core.parsetools.RecordParser.newDelimited("\n", line -> {
+      String l = line.toString();
+      if (!l.isEmpty()) {
+        block.append(l).append('\n');
+        return;
+      }
+      String event = null;
+      JsonObject data = null;
+      for (String f : block.toString().split("\n")) {
+        if (f.startsWith("event: ")) {
+          event = f.substring(7);
+        } else if (f.startsWith("data: ")) {
+          data = new JsonObject(f.substring(6));
+        }
+      }
+      block.setLength(0);
+      if ("job".equals(event) && data != null) {
+        total[0] = data.getLong("total");
+        jobStatus[0] = data.getString("status");
+        counts.clear();
+        data.getJsonObject("counts").forEach(e -> counts.put(e.getKey(), e.getValue()));
+        print.run();
+        if (List.of("SUCCEEDED", "COMPLETED_WITH_ERRORS", "CANCELLED").contains(jobStatus[0])) {
+          done.tryComplete(data);
+        }
+      } else if ("item".equals(event) && data != null && total[0] > 0) {
+        String before = statusOf.put(data.getString("itemId"), data.getString("status"));
+        counts.put(before == null ? "PENDING" : before, counts.getLong(before == null ? "PENDING" : before, 0L) - 1);
+        counts.put(data.getString("status"), counts.getLong(data.getString("status"), 0L) + 1);
+        long finished = total[0] - counts.getLong("PENDING", 0L) - counts.getLong("RUNNING", 0L);
+        if (finished - printedAt[0] >= Math.max(1, total[0] / 4) && finished < total[0]) {
+          print.run();
+        }
+      }
+    });
+    client.request(new io.vertx.core.http.RequestOptions().setAbsoluteURI(url).putHeader("Accept", "text/event-stream"))
+        .compose(req -> req.send())
+        .onSuccess(resp -> {
+          resp.handler(lines);
+          resp.endHandler(v -> done.tryFail("the event stream ended before the job finished"));
+        })
+        .onFailure(done::tryFail);
+    return done.future().eventually(client::close);
   }
 
   private JsonObject sampleJob() {

@@ -2,6 +2,8 @@ package io.onboarder.intake;
 
 import io.onboarder.bus.Problem;
 import io.onboarder.job.ConnectorRef;
+import io.onboarder.job.EventBodies;
+import io.onboarder.job.ItemStatus;
 import io.onboarder.job.JobRecord;
 import io.onboarder.job.JobRequest;
 import io.onboarder.job.JobRequestValidator;
@@ -16,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.core.streams.ReadStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -354,7 +357,10 @@ final class IntakeSession implements BodyListener {
             JobSummaries.of(job, job.status(), job.finishedAt(), counts), false));
       }
       log.info("job {} accepted from {}: {} item(s) ({}, {} bytes)", c.job().id(), owner, count, format, bytes);
-      return Future.succeededFuture(new JobIntake.Accepted(ctx.events.accepted(c.job(), count), true));
+      // The store wrote the job's first event with the commit; the dispatchers are told now.
+      ctx.events.work(c.job().id());
+      return Future.succeededFuture(new JobIntake.Accepted(
+          EventBodies.job(c.job(), Map.of(ItemStatus.PENDING, (long) count)), true));
     }).onComplete(ar -> {
       finished = true;
       stopHeartbeat();

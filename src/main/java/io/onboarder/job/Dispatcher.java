@@ -196,7 +196,6 @@ public final class Dispatcher extends VerticleBase {
       }
       log.info("took over {} item(s) whose node stopped renewing its lease; they are checked at Cyclr before "
           + "anything is installed", changed.size());
-      events.items(changed, ItemStatus.PENDING);
       changed.stream().map(JobStore.Changed::jobId).distinct().forEach(events::work);
     }).onFailure(this::storeError);
   }
@@ -274,14 +273,10 @@ public final class Dispatcher extends VerticleBase {
     JobRecord running = new JobRecord(job.id(), JobStatus.RUNNING, job.createdAt(), null, job.total(), job.spec(),
         job.cancelRequested(), job.stopped(), job.owner());
     jobs.computeIfPresent(job.id(), (k, v) -> running);
-    store.markRunning(job.id())
-        .compose(changed -> changed ? store.counts(job.id()).map(c -> events.job(running, c))
-            : Future.succeededFuture())
-        .onFailure(this::storeError);
+    store.markRunning(job.id()).onFailure(this::storeError);
   }
 
   private void dispatch(ClaimedItem item) {
-    events.item(item.jobId(), item.id(), item.account(), null, ItemStatus.RUNNING, null);
     if (item.authUnreadable()) {
       buffer.add(ItemOutcome.failed(item, "AUTH_VALUE_UNREADABLE", "The stored auth value cannot be decrypted: "
           + "STORE_SECRET_KEY (or the key file beside the database) changed since the job was accepted. "
@@ -367,7 +362,6 @@ public final class Dispatcher extends VerticleBase {
       Set<String> touched = new HashSet<>();
       Set<String> handedBack = new HashSet<>();
       for (ItemOutcome o : applied) {
-        events.outcome(o);
         touched.add(o.jobId());
         if (o.status() == ItemStatus.PENDING) {
           handedBack.add(o.jobId());
@@ -405,7 +399,6 @@ public final class Dispatcher extends VerticleBase {
       jobs.computeIfPresent(jobId, (k, v) -> new JobRecord(v.id(), v.status(), v.createdAt(), null, v.total(),
           v.spec(), v.cancelRequested(), true, v.owner()));
       return store.stop(jobId).map(changed -> {
-        events.items(changed, ItemStatus.CANCELLED);
         events.work(jobId);
         return null;
       });
@@ -423,10 +416,7 @@ public final class Dispatcher extends VerticleBase {
     }
     store.job(jobId)
         .compose(job -> job == null || !job.recoveredOnly() || job.status().terminal() ? Future.succeededFuture()
-            : store.cancelUnstarted(jobId).map(changed -> {
-              events.items(changed, ItemStatus.CANCELLED);
-              return null;
-            }))
+            : store.cancelUnstarted(jobId).mapEmpty())
         .compose(v -> store.finishIfDone(jobId))
         .compose(finished -> {
           if (finished == null) {
@@ -434,11 +424,8 @@ public final class Dispatcher extends VerticleBase {
           }
           jobs.remove(jobId);
           exhausted.remove(jobId);
-          return store.counts(jobId).map(counts -> {
-            log.info("job {} finished: {} {}", jobId, finished.status(), counts);
-            events.job(finished, counts);
-            return null;
-          });
+          log.info("job {} finished: {}", jobId, finished.status());
+          return Future.succeededFuture();
         })
         .onFailure(this::storeError);
   }

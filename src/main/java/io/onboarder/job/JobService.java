@@ -73,6 +73,7 @@ public final class JobService extends VerticleBase {
             .compose(job -> cancel(job, caller(msg)))))),
         bus.<Object>consumer(Addresses.JOBS_RETRY, guarded(msg -> reply(msg, visibleJob(msg)
             .compose(job -> retry(job, caller(msg)))))),
+        bus.<Object>consumer(Addresses.JOBS_EVENTS, guarded(this::events)),
         bus.<Object>consumer(Addresses.JOBS_LINK, guarded(msg -> reply(msg, visibleJob(msg)
             .compose(job -> link(job, itemId(msg), caller(msg)))))));
     // Streamed submissions of a node that died mid-upload are hidden rows: any node deletes them.
@@ -190,7 +191,8 @@ public final class JobService extends VerticleBase {
             return summary(created.job()).map(s -> new Admitted(s, false));
           }
           JobRecord job = created.job();
-          JsonObject summary = events.accepted(job, n);
+          JsonObject summary = EventBodies.job(job, java.util.Map.of(ItemStatus.PENDING, (long) n));
+          events.work(job.id());
           log.info("job {} accepted from {}: {} item(s)", job.id(), owner, n);
           return Future.succeededFuture(new Admitted(summary, true));
         });
@@ -224,6 +226,23 @@ public final class JobService extends VerticleBase {
         .map(page -> new JsonObject().put("items", page.items()).put("next", page.next()))));
   }
 
+  /**
+   * A page of a job's event log. The job's status is read before the events: if it is final, every
+   * event up to its finish is committed and in this page or the next.
+   */
+  private void events(Message<JsonObject> msg) {
+    JsonObject q = msg.body();
+    long after = q.getLong("after", 0L);
+    int limit = Math.max(1, Math.min(1000, q.getInteger("limit", 500)));
+    if (after < 0) {
+      fail(msg, Problem.badRequest("\"after\" must be an event id (0 or more)"));
+      return;
+    }
+    reply(msg, visibleJob(msg).compose(job -> store.events(job.id(), after, limit).map(events ->
+        new JsonObject().put("status", job.status().name())
+            .put("events", new JsonArray(events.stream().map(JobEvent::toJson).toList())))));
+  }
+
   // ---- control -------------------------------------------------------------------------------
 
   /**
@@ -246,14 +265,13 @@ public final class JobService extends VerticleBase {
         return Future.succeededFuture(List.<JobStore.Changed>of());
       });
     }).compose(changed -> {
-      events.items(changed, ItemStatus.CANCELLED);
       vertx.eventBus().publish(Addresses.GATEWAY_CANCEL, new JsonObject().put("jobId", id));
       events.work(id);
       log.info("job {} cancelled by {}: {} pending item(s) cancelled", id, caller, changed.size());
       return store.finishIfDone(id);
     }).compose(finished -> {
       if (finished != null) {
-        return store.counts(id).map(counts -> events.job(finished, counts));
+        return store.counts(id).map(counts -> EventBodies.job(finished, counts));
       }
       return store.job(id).compose(this::summary);
     });
@@ -268,13 +286,10 @@ public final class JobService extends VerticleBase {
       if (changed.isEmpty()) {
         return Future.failedFuture(Problem.conflict("Job '" + id + "' has no FAILED items to retry."));
       }
-      events.items(changed, ItemStatus.PENDING);
       log.info("job {}: {} retries {} failed item(s)", id, caller, changed.size());
       return store.job(id).compose(reopened -> store.counts(id).map(counts -> {
-        JsonObject summary = job.status() == JobStatus.RUNNING ? JobSummaries.of(reopened, reopened.status(), null,
-            counts) : events.job(reopened, counts);
         events.work(id);
-        return summary;
+        return EventBodies.job(reopened, counts);
       }));
     });
   }
@@ -282,7 +297,7 @@ public final class JobService extends VerticleBase {
   // ---- sign-in links --------------------------------------------------------------------------
 
   /**
-   * A new sign-in link for an OAUTH_PENDING item, published like the first. Relay links: the old one is
+   * A new sign-in link for an OAUTH_PENDING item, published like the first (an oauth event written with it). Relay links: the old one is
    * revoked in the same transaction. Raw links (no PUBLIC_URL): a fresh Cyclr URL is minted now.
    */
   private Future<JsonObject> link(JobRecord job, long itemId, String caller) {
@@ -303,14 +318,12 @@ public final class JobService extends VerticleBase {
           .compose(reply -> {
             String url = reply.body().getString("url");
             String expiresAt = reply.body().getString("expiresAt");
-            return signIns.rawLinkIssued(t.itemId(), url, expiresAt)
+            return signIns.rawLinkIssued(t, url, expiresAt)
                 .map(v -> new SignInStore.IssuedLink(t, url, url, expiresAt));
           }));
     }
+    // The store wrote the link's oauth event with it; it is published after the commit.
     return issued.map(l -> {
-      SignInStore.LinkTarget t = l.target();
-      events.oauth(t.jobId(), t.itemId(), t.account(), t.connectorId(), t.connectorName(), t.accountConnectorId(),
-          l.url(), l.cyclrUrl(), l.expiresAt());
       log.info("job {}: {} issued a new sign-in link for item {}", job.id(), caller, itemId);
       return new JsonObject().put("url", l.url()).put("expiresAt", l.expiresAt());
     });

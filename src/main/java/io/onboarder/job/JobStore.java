@@ -1,8 +1,11 @@
 package io.onboarder.job;
 
+import io.onboarder.webhook.WebhookOutbox;
 import io.vertx.core.Future;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Durable state of jobs and items, shared by every node. One implementation per backend
@@ -10,7 +13,9 @@ import java.util.Map;
  * decides every correctness rule: who owns an item (leases on the database clock), one running
  * item per account (a unique index), one job per idempotency key, and who finishes a job
  * (a conditional update). Auth values are encrypted by the store and leave it only decrypted
- * inside a {@link ClaimedItem}.
+ * inside a {@link ClaimedItem}. Every method that changes a status writes the matching
+ * {@link JobEvent}s (and webhook outbox rows) in the same transaction, and hands them to the
+ * {@link #onCommitted} listener after the commit.
  */
 public interface JobStore {
 
@@ -19,6 +24,18 @@ public interface JobStore {
 
   /** An item whose status a bulk operation changed: for item events. */
   record Changed(long itemId, String jobId, String account) {}
+
+  /**
+   * Receives, on the committing node right after each commit, the events that transaction wrote, in
+   * order (the service publishes them on the event bus). Set before {@link #start}.
+   */
+  void onCommitted(Consumer<List<JobEvent>> listener);
+
+  /** Webhook event types that also go into the outbox, with their event ({@code WEBHOOK_EVENTS}); empty = off. */
+  void outboxTypes(Set<String> types);
+
+  /** The webhook outbox in the same database. */
+  WebhookOutbox outbox();
 
   /** Migrates the schema (refusing a newer one); must complete before anything else is called. */
   Future<Void> start();
@@ -141,6 +158,12 @@ public interface JobStore {
   Future<JobRecord> finishIfDone(String jobId);
 
   Future<ItemPage> items(String jobId, ItemStatus status, int limit, String cursor);
+
+  /** A job's events after number {@code afterSeq}, in order, at most {@code limit}. */
+  Future<List<JobEvent>> events(String jobId, long afterSeq, int limit);
+
+  /** Deletes the events of up to {@code maxJobs} jobs finished before {@code finishedBefore} (ISO-8601); returns rows. */
+  Future<Integer> pruneEvents(String finishedBefore, int maxJobs);
 
   /** Relay links and the sign-in watch, in the same database. */
   io.onboarder.signin.SignInStore signIns();

@@ -56,4 +56,10 @@ public final class Metrics {
     counters.computeIfAbsent("job|" + status, k -> Counter.builder("onboarder.jobs")
         .description("Job status changes").tag("status", status).register(registry)).increment();
   }
+
+  /** One webhook delivery attempt: delivered, retry (will be tried again), failed (gave up), gone (410). */
+  public void webhook(String outcome) {
+    counters.computeIfAbsent("webhook|" + outcome, k -> Counter.builder("onboarder.webhook.deliveries")
+        .description("Webhook delivery attempts by outcome").tag("outcome", outcome).register(registry)).increment();
+  }
 }

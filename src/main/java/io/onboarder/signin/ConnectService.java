@@ -2,8 +2,6 @@ package io.onboarder.signin;
 
 import io.onboarder.bus.Addresses;
 import io.onboarder.job.ItemStatus;
-import io.onboarder.job.JobEvents;
-import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -26,7 +24,6 @@ public final class ConnectService extends VerticleBase {
   private static final DeliveryOptions TO_GATEWAY = new DeliveryOptions().setLocalOnly(true).setSendTimeout(60_000);
 
   private final SignInStore store;
-  private JobEvents events;
 
   public ConnectService(SignInStore store) {
     this.store = store;
@@ -34,7 +31,6 @@ public final class ConnectService extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    events = new JobEvents(vertx.eventBus(), Metrics.current());
     MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(Addresses.CONNECT, this::handle);
     return consumer.completion();
   }
@@ -105,7 +101,7 @@ public final class ConnectService extends VerticleBase {
           }
           if (state.getBoolean("authenticated", false)) {
             return store.markAuthenticated(link.itemId()).map(a -> {
-              SignedIn.publish(events, a, "a visit to its link");
+              SignedIn.noted(a, "a visit to its link");
               return connected(link);
             });
           }
@@ -130,7 +126,7 @@ public final class ConnectService extends VerticleBase {
     return vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_SIGNIN, call, TO_GATEWAY)
         .compose(reply -> reply.body().getBoolean("authenticated", false)
             ? store.markAuthenticated(link.itemId()).map(a -> {
-              SignedIn.publish(events, a, "the return from Cyclr");
+              SignedIn.noted(a, "the return from Cyclr");
               return onward;
             })
             // Not (yet) signed in, or Cyclr did not answer: the watch looks again soon.

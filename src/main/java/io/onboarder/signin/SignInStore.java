@@ -66,7 +66,10 @@ public interface SignInStore {
   /** Milliseconds until the next watch is due (0 if one is due now), or null when nothing is watched. */
   Future<Long> nextWatchDueInMs();
 
-  /** OAUTH_PENDING → AUTHENTICATED, ending its watch; the item for the one caller that changed it, else null. */
+  /**
+   * OAUTH_PENDING → AUTHENTICATED, ending its watch, with its item event (and {@code item.authenticated}
+   * webhook) in the same transaction; the item for the one caller that changed it, else null.
+   */
   Future<Authenticated> markAuthenticated(long itemId);
 
   /** The tenant is at Cyclr now (a Connect or a return): poll soon again, from the first interval. */
@@ -78,8 +81,8 @@ public interface SignInStore {
   Future<LinkView> link(String token);
 
   /**
-   * A new relay link for an OAUTH_PENDING item of the job, the old ones revoked and the watch restarted,
-   * in one transaction. 404 problem for an item not in the job, 409 for one that needs no sign-in or a
+   * A new relay link for an OAUTH_PENDING item of the job, the old ones revoked, the watch restarted and
+   * its oauth event written, in one transaction. 404 problem for an item not in the job, 409 for one that needs no sign-in or a
    * cancelled job.
    */
   Future<IssuedLink> reissue(String jobId, long itemId);
@@ -87,8 +90,8 @@ public interface SignInStore {
   /** The item a raw (Cyclr) link may be minted for; the same 404/409 rules as {@link #reissue}. */
   Future<LinkTarget> linkTarget(String jobId, long itemId);
 
-  /** Records a raw Cyclr URL minted for the item and restarts its watch. */
-  Future<Void> rawLinkIssued(long itemId, String url, String expiresAt);
+  /** Records a raw Cyclr URL minted for the item and restarts its watch (and writes its oauth event). */
+  Future<Void> rawLinkIssued(LinkTarget target, String url, String expiresAt);
 
   /** Revokes the job's links that still work and ends its watches; returns how many links were revoked. */
   Future<Integer> revokeLinks(String jobId);

@@ -2,7 +2,6 @@ package io.onboarder.signin;
 
 import io.onboarder.bus.Addresses;
 import io.onboarder.config.Settings;
-import io.onboarder.job.JobEvents;
 import io.onboarder.job.NodeState;
 import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
@@ -38,7 +37,6 @@ public final class SignInWatch extends VerticleBase {
   private final long leaseMs;
   /** Longest sleep between looks at the store while nothing is due (new watches start at least this far out). */
   private final long idleMs;
-  private JobEvents events;
   private int inFlight;
   private boolean claiming;
   private long timer = -1;
@@ -59,7 +57,6 @@ public final class SignInWatch extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    events = new JobEvents(vertx.eventBus(), Metrics.current());
     Metrics.current().gauge("onboarder.signins.polling", "Sign-in checks this node has at Cyclr now", () -> inFlight);
     schedule(ThreadLocalRandom.current().nextLong(Math.min(1_000, idleMs) + 1));
     return Future.succeededFuture();
@@ -147,7 +144,7 @@ public final class SignInWatch extends VerticleBase {
         }
         if (state.getBoolean("authenticated", false)) {
           return store.markAuthenticated(w.itemId()).map(a -> {
-            SignedIn.publish(events, a, "the sign-in watch");
+            SignedIn.noted(a, "the sign-in watch");
             return null;
           });
         }

@@ -8,8 +8,8 @@ import java.util.regex.Pattern;
  * clock (leases are measured on it, so nodes' clocks never need to agree), row locks, and the claim.
  */
 enum SqlDialect {
-  SQLITE("CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)", ""),
-  POSTGRES("(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT", " FOR UPDATE");
+  SQLITE("CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)", "", ""),
+  POSTGRES("(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::BIGINT", " FOR UPDATE", " FOR UPDATE SKIP LOCKED");
 
   private static final Pattern PLACEHOLDER = Pattern.compile("\\?");
 
@@ -17,15 +17,21 @@ enum SqlDialect {
   final String nowMs;
   /** Row lock for a read inside a transaction (SQLite's BEGIN IMMEDIATE already serializes writers). */
   final String forUpdate;
+  /** Row lock that passes over rows another transaction holds (several senders claiming at once). */
+  final String skipLocked;
 
-  SqlDialect(String nowMs, String forUpdate) {
+  SqlDialect(String nowMs, String forUpdate, String skipLocked) {
     this.nowMs = nowMs;
     this.forUpdate = forUpdate;
+    this.skipLocked = skipLocked;
   }
 
-  /** Expands {NOW_MS} and {FOR_UPDATE}; PostgreSQL numbers its placeholders ($1, $2…) unless they already are. */
+  /**
+   * Expands {NOW_MS}, {FOR_UPDATE} and {SKIP_LOCKED}; PostgreSQL numbers its placeholders ($1, $2…)
+   * unless they already are.
+   */
   String sql(String text) {
-    String s = text.replace("{NOW_MS}", nowMs).replace("{FOR_UPDATE}", forUpdate);
+    String s = text.replace("{NOW_MS}", nowMs).replace("{FOR_UPDATE}", forUpdate).replace("{SKIP_LOCKED}", skipLocked);
     if (this != POSTGRES || s.contains("$1")) {
       return s;
     }

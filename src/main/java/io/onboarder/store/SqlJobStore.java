@@ -2,14 +2,17 @@ package io.onboarder.store;
 
 import io.onboarder.bus.Problem;
 import io.onboarder.job.ClaimedItem;
+import io.onboarder.job.EventBodies;
 import io.onboarder.job.ItemOutcome;
 import io.onboarder.job.ItemPage;
 import io.onboarder.job.ItemStatus;
+import io.onboarder.job.JobEvent;
 import io.onboarder.job.JobRecord;
 import io.onboarder.job.JobRequest;
 import io.onboarder.job.JobStatus;
 import io.onboarder.job.JobStore;
 import io.onboarder.job.RequestPrint;
+import io.onboarder.webhook.WebhookOutbox;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -26,18 +29,26 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The store's logic, shared by both back ends: the SQL of {@link SqlQueries} run through a Vert.x
- * SQL {@link Pool}. A subclass supplies the pool, transactions and the dialect.
+ * SQL {@link Pool}. A subclass supplies the pool, transactions and the dialect. Every status change
+ * writes its events (and webhook outbox rows) in its own transaction, through an {@link EventLog}.
  */
 abstract class SqlJobStore implements JobStore {
+  private static final Logger log = LoggerFactory.getLogger(SqlJobStore.class);
   private static final int INSERT_CHUNK = 2_000;
 
   protected final Vertx vertx;
@@ -45,18 +56,70 @@ abstract class SqlJobStore implements JobStore {
   protected Pool pool;
   protected SecretBox box;
   private final String claimSql;
+  private volatile Consumer<List<JobEvent>> committed = events -> { };
+  private volatile Set<String> outboxTypes = Set.of();
+  private final SqlWebhookOutbox outbox;
   private final SqlSignInStore signIns;
 
   SqlJobStore(Vertx vertx, SqlDialect dialect) {
     this.vertx = vertx;
     this.dialect = dialect;
     this.claimSql = SqlQueries.claim(dialect);
+    this.outbox = new SqlWebhookOutbox(this);
     this.signIns = new SqlSignInStore(this);
   }
 
   @Override
   public io.onboarder.signin.SignInStore signIns() {
     return signIns;
+  }
+
+  @Override
+  public void onCommitted(Consumer<List<JobEvent>> listener) {
+    this.committed = listener;
+  }
+
+  @Override
+  public void outboxTypes(Set<String> types) {
+    this.outboxTypes = Set.copyOf(types);
+  }
+
+  @Override
+  public WebhookOutbox outbox() {
+    return outbox;
+  }
+
+  /**
+   * Runs {@code work} in one transaction that also writes the events it collected (last, before the
+   * commit); after the commit they go to the {@link #onCommitted} listener, before the caller continues.
+   */
+  <T> Future<T> withEvents(boolean durable, BiFunction<SqlConnection, EventLog, Future<T>> work) {
+    EventLog events = new EventLog(dialect, outboxTypes);
+    Function<SqlConnection, Future<T>> tx = conn -> work.apply(conn, events).compose(r -> events.write(conn).map(r));
+    return (durable ? inDurableTransaction(tx) : inTransaction(tx)).map(r -> {
+      List<JobEvent> written = events.written();
+      if (!written.isEmpty()) {
+        try {
+          committed.accept(written);
+        } catch (RuntimeException e) {
+          log.error("publishing {} committed event(s) failed: {}", written.size(), e.toString());
+        }
+      }
+      return r;
+    });
+  }
+
+  /** SQL with the dialect's differences expanded (for the outbox, which shares this store's pool). */
+  String sqlOf(String text) {
+    return dialect.sql(text);
+  }
+
+  Pool pool() {
+    return pool;
+  }
+
+  <T> Future<T> transaction(Function<SqlConnection, Future<T>> work) {
+    return inTransaction(work);
   }
 
   /** Runs {@code work} in one transaction on one connection. */
@@ -175,12 +238,15 @@ abstract class SqlJobStore implements JobStore {
 
   private Future<Created> insert(Prepared p) {
     int total = p.request().items().size();
-    return inDurableTransaction(conn -> conn.preparedQuery(sql(SqlQueries.insertJob(dialect)))
+    JobRecord job = new JobRecord(p.id(), JobStatus.PENDING, p.now(), null, total, p.spec(), false, false, p.owner());
+    return withEvents(true, (conn, events) -> conn.preparedQuery(sql(SqlQueries.insertJob(dialect)))
             .execute(Tuple.of(p.id(), JobStatus.PENDING.name(), p.now(), total, p.spec().encode(), p.key(),
                 p.print(), p.owner()))
-            .compose(v -> insertChunks(conn, p.rows(), 0)))
-        .map(v -> new Created(new JobRecord(p.id(), JobStatus.PENDING, p.now(), null, total, p.spec(), false, false,
-            p.owner()), false))
+            .compose(v -> insertChunks(conn, p.rows(), 0))
+            .map(v -> {
+              events.job(p.id(), EventBodies.job(job, Map.of(ItemStatus.PENDING, (long) total)));
+              return new Created(job, false);
+            }))
         .recover(err -> p.key() != null && isUniqueViolation(err)
             // A concurrent request with the same key (on any node) won the race: answer with its job.
             ? existing(p).compose(found -> found != null ? Future.succeededFuture(found) : Future.failedFuture(err))
@@ -278,12 +344,17 @@ abstract class SqlJobStore implements JobStore {
       JsonObject spec = fields.specJson();
       String createdAt = Instant.now().toString();
       Tuple args = Tuple.of(createdAt, total, spec.encode(), key, print, id);
+      JobRecord job = new JobRecord(id, JobStatus.PENDING, createdAt, null, total, spec, false, false, owner);
+      // The job's first event is written by the same transaction that makes it visible.
       return tail
-          .compose(v -> inDurableTransaction(conn -> conn.preparedQuery(sql(SqlQueries.COMMIT_INTAKE)).execute(args)))
-          .compose(rs -> rs.rowCount() == 1
-              ? Future.succeededFuture(new Created(new JobRecord(id, JobStatus.PENDING, createdAt, null, total, spec,
-                  false, false, owner), false))
-              : Future.<Created>failedFuture(Problem.unavailable(ABANDONED)))
+          .compose(v -> withEvents(true, (conn, events) -> conn.preparedQuery(sql(SqlQueries.COMMIT_INTAKE))
+              .execute(args).compose(rs -> {
+                if (rs.rowCount() != 1) {
+                  return Future.<Created>failedFuture(Problem.unavailable(ABANDONED));
+                }
+                events.job(id, EventBodies.job(job, Map.of(ItemStatus.PENDING, (long) total)));
+                return Future.succeededFuture(new Created(job, false));
+              })))
           .recover(err -> key != null && isUniqueViolation(err)
               // A concurrent request with the same key (on any node) committed first: answer with its job.
               ? discard().compose(v -> existing(key, print))
@@ -301,7 +372,11 @@ abstract class SqlJobStore implements JobStore {
 
   @Override
   public Future<JobRecord> job(String jobId) {
-    return pool.preparedQuery(sql(SqlQueries.SELECT_JOB)).execute(Tuple.of(jobId))
+    return jobOn(pool, jobId);
+  }
+
+  private Future<JobRecord> jobOn(SqlClient client, String jobId) {
+    return client.preparedQuery(sql(SqlQueries.SELECT_JOB)).execute(Tuple.of(jobId))
         .map(rows -> rows.size() == 0 ? null : job(rows.iterator().next()));
   }
 
@@ -337,7 +412,11 @@ abstract class SqlJobStore implements JobStore {
 
   @Override
   public Future<Map<ItemStatus, Long>> counts(String jobId) {
-    return pool.preparedQuery(sql(SqlQueries.COUNT_BY_STATUS)).execute(Tuple.of(jobId)).map(rows -> {
+    return countsOn(pool, jobId);
+  }
+
+  private Future<Map<ItemStatus, Long>> countsOn(SqlClient client, String jobId) {
+    return client.preparedQuery(sql(SqlQueries.COUNT_BY_STATUS)).execute(Tuple.of(jobId)).map(rows -> {
       Map<ItemStatus, Long> counts = new EnumMap<>(ItemStatus.class);
       for (ItemStatus s : ItemStatus.values()) {
         counts.put(s, 0L);
@@ -354,7 +433,13 @@ abstract class SqlJobStore implements JobStore {
 
   @Override
   public Future<Boolean> markRunning(String jobId) {
-    return pool.preparedQuery(sql(SqlQueries.MARK_RUNNING)).execute(Tuple.of(jobId)).map(rs -> rs.rowCount() == 1);
+    return withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> conn.preparedQuery(sql(SqlQueries.MARK_RUNNING)).execute(Tuple.of(jobId)))
+        .compose(rs -> rs.rowCount() != 1 ? Future.succeededFuture(false)
+            : jobOn(conn, jobId).compose(job -> countsOn(conn, jobId).map(counts -> {
+              events.job(jobId, EventBodies.job(job, counts));
+              return true;
+            }))));
   }
 
   // ---- leases --------------------------------------------------------------------------------
@@ -362,12 +447,17 @@ abstract class SqlJobStore implements JobStore {
   @Override
   public Future<List<ClaimedItem>> claim(String jobId, String node, int max, long leaseMs) {
     Tuple args = Tuple.of(node, leaseMs, Instant.now().toString(), jobId, (long) max * 4, (long) max);
-    return inTransaction(conn -> conn.preparedQuery(claimSql).execute(args))
+    return claimOnce(jobId, args)
         .recover(err -> isUniqueViolation(err)
             // Another node leased an item of the same account at the same instant: the database
             // refused this batch as a whole; nothing was claimed, so just try again.
-            ? inTransaction(conn -> conn.preparedQuery(claimSql).execute(args))
-            : Future.failedFuture(err))
+            ? claimOnce(jobId, args)
+            : Future.failedFuture(err));
+  }
+
+  private Future<List<ClaimedItem>> claimOnce(String jobId, Tuple args) {
+    return withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> conn.preparedQuery(claimSql).execute(args))
         .map(rows -> {
           List<ClaimedItem> items = new ArrayList<>(rows.size());
           for (Row r : rows) {
@@ -384,8 +474,10 @@ abstract class SqlJobStore implements JobStore {
                 r.getLong("halted") != null && r.getLong("halted") > 0));
           }
           items.sort(Comparator.comparingLong(ClaimedItem::id));
+          items.forEach(i -> events.item(jobId, EventBodies.item(jobId, i.id(), i.account(), null, ItemStatus.RUNNING,
+              null), null));
           return items;
-        });
+        }));
   }
 
   @Override
@@ -395,17 +487,43 @@ abstract class SqlJobStore implements JobStore {
 
   @Override
   public Future<List<Changed>> releaseExpired() {
-    return pool.preparedQuery(sql(SqlQueries.RELEASE_EXPIRED)).execute(Tuple.of(Instant.now().toString()))
-        .map(rows -> {
-          List<Changed> out = new ArrayList<>();
-          rows.forEach(r -> out.add(new Changed(r.getLong("id"), r.getString("job_id"), r.getString("account"))));
-          return out;
-        });
+    return releaseByJob(SqlQueries.JOBS_WITH_EXPIRED_LEASES, SqlQueries.RELEASE_EXPIRED_OF_JOB);
   }
 
   @Override
   public Future<Integer> releaseAll() {
-    return pool.query(sql(SqlQueries.RELEASE_ALL)).execute().map(RowSet::rowCount);
+    return releaseByJob(SqlQueries.JOBS_WITH_RUNNING_ITEMS, SqlQueries.RELEASE_ALL_OF_JOB).map(List::size);
+  }
+
+  /** RUNNING items back to PENDING (recovered), job by job: the jobs are locked first, as everywhere. */
+  private Future<List<Changed>> releaseByJob(String jobsQuery, String releaseOfJob) {
+    return pool.query(sql(jobsQuery)).execute().compose(rows -> {
+      Set<String> jobIds = new TreeSet<>();
+      rows.forEach(r -> jobIds.add(r.getString(0)));
+      if (jobIds.isEmpty()) {
+        return Future.succeededFuture(List.of());
+      }
+      String now = Instant.now().toString();
+      return withEvents(false, (conn, events) -> events.lock(conn, jobIds).compose(v -> {
+        List<Changed> out = new ArrayList<>();
+        Future<Void> chain = Future.succeededFuture();
+        for (String jobId : jobIds) {
+          chain = chain.compose(x -> conn.preparedQuery(sql(releaseOfJob)).execute(Tuple.of(now, jobId))
+              .map(rs -> {
+                List<Changed> changed = changed(rs, jobId);
+                itemEvents(events, changed, ItemStatus.PENDING);
+                out.addAll(changed);
+                return null;
+              }));
+        }
+        return chain.map(out);
+      }));
+    });
+  }
+
+  private static void itemEvents(EventLog events, List<Changed> changed, ItemStatus status) {
+    changed.forEach(c -> events.item(c.jobId(), EventBodies.item(c.jobId(), c.itemId(), c.account(), null, status,
+        null), null));
   }
 
   @Override
@@ -420,11 +538,15 @@ abstract class SqlJobStore implements JobStore {
           o.oauthExpiresAt(), o.error() == null ? null : o.error().encode(), o.wipesAuthValue() ? 1 : 0,
           o.status().name(), o.recovered() ? 1 : 0, now, o.itemId(), node}));
     }
-    // Which of them this node still holds (locked on PostgreSQL, so a takeover waits), then one batch
-    // for those; the lease condition in the UPDATE is the backstop.
-    return inTransaction(conn -> conn.preparedQuery(sql(SqlQueries.SELECT_HELD)).execute(Tuple.of(node))
+    // Jobs first (their events are numbered under the job row lock), then which of the outcomes this
+    // node still holds (locked on PostgreSQL, so a takeover waits), then one batch for those; the lease
+    // condition in the UPDATE is the backstop.
+    Set<String> jobIds = new TreeSet<>();
+    outcomes.forEach(o -> jobIds.add(o.jobId()));
+    return withEvents(false, (conn, events) -> events.lock(conn, jobIds)
+        .compose(v -> conn.preparedQuery(sql(SqlQueries.SELECT_HELD)).execute(Tuple.of(node)))
         .compose(rows -> {
-          java.util.Set<Long> held = new java.util.HashSet<>();
+          Set<Long> held = new java.util.HashSet<>();
           rows.forEach(r -> held.add(r.getLong(0)));
           List<ItemOutcome> applied = new ArrayList<>(outcomes.size());
           List<Tuple> updates = new ArrayList<>(outcomes.size());
@@ -434,10 +556,52 @@ abstract class SqlJobStore implements JobStore {
               updates.add(batch.get(i));
             }
           }
-          return (updates.isEmpty() ? Future.succeededFuture(applied)
-              : conn.preparedQuery(sql(SqlQueries.RECORD_OUTCOME)).executeBatch(updates).map(applied))
-              .compose(recorded -> signIns.started(conn, recorded)); // OAUTH_PENDING: watch and relay link
+          if (updates.isEmpty()) {
+            return Future.succeededFuture(applied);
+          }
+          return conn.preparedQuery(sql(SqlQueries.RECORD_OUTCOME)).executeBatch(updates)
+              .compose(x -> signIns.started(conn, applied)) // OAUTH_PENDING: watch and relay link
+              .compose(started -> webhookViews(conn, events, started).map(views -> {
+                for (ItemOutcome o : started) {
+                  events.item(o.jobId(), EventBodies.item(o), views.get(o.itemId()));
+                  JsonObject oauth = EventBodies.oauth(o);
+                  if (oauth != null) {
+                    events.oauth(o.jobId(), oauth);
+                  }
+                }
+                return started;
+              }));
         }));
+  }
+
+  /**
+   * The items (as GET …/items shows them, with the relay link just issued) that become webhooks, read
+   * after their update in the same transaction.
+   */
+  private Future<Map<Long, JsonObject>> webhookViews(SqlConnection conn, EventLog events, List<ItemOutcome> applied) {
+    Map<Long, JsonObject> views = new java.util.HashMap<>();
+    List<Future<?>> reads = new ArrayList<>();
+    String select = sql(SqlQueries.SELECT_ITEM);
+    for (ItemOutcome o : applied) {
+      if (events.sendsWebhook(o.status().name())) {
+        JsonObject link = o.relayUrl() == null ? null
+            : new JsonObject().put("url", o.relayUrl()).put("expiresAt", o.relayExpiresAt());
+        reads.add(conn.preparedQuery(select).execute(Tuple.of(o.itemId())).onSuccess(rows -> rows.forEach(r ->
+            views.put(r.getLong("id"), itemJson(r, link)))));
+      }
+    }
+    return Future.all(reads).map(views);
+  }
+
+  /** One item as GET …/items shows it, read on {@code conn} (inside a transaction), with its live link. */
+  Future<JsonObject> itemView(SqlConnection conn, String jobId, long itemId) {
+    return conn.preparedQuery(sql(SqlQueries.SELECT_ITEM)).execute(Tuple.of(itemId)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture((JsonObject) null);
+      }
+      Row r = rows.iterator().next();
+      return signIns.linksOf(conn, jobId, itemId, itemId).map(links -> itemJson(r, links.get(itemId)));
+    });
   }
 
   // ---- control -------------------------------------------------------------------------------
@@ -454,31 +618,38 @@ abstract class SqlJobStore implements JobStore {
 
   @Override
   public Future<List<Changed>> cancel(String jobId) {
-    return inTransaction(conn -> lockJob(conn, jobId).compose(job -> {
-      if (job.status().terminal()) {
-        throw Problem.conflict("Job '" + jobId + "' already finished with status " + job.status()
-            + "; there is nothing to cancel.");
-      }
-      return conn.preparedQuery(sql(SqlQueries.MARK_CANCEL_REQUESTED)).execute(Tuple.of(jobId))
-          .compose(v -> signIns.revoke(conn, jobId)) // a cancelled job's sign-in links stop working
-          .compose(v -> cancelUnstarted(conn, jobId));
-    }));
+    return withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> lockJob(conn, jobId)).compose(job -> {
+          if (job.status().terminal()) {
+            throw Problem.conflict("Job '" + jobId + "' already finished with status " + job.status()
+                + "; there is nothing to cancel.");
+          }
+          return conn.preparedQuery(sql(SqlQueries.MARK_CANCEL_REQUESTED)).execute(Tuple.of(jobId))
+              .compose(v -> signIns.revoke(conn, jobId)) // a cancelled job's sign-in links stop working
+              .compose(v -> cancelUnstarted(conn, events, jobId));
+        }));
   }
 
   @Override
   public Future<List<Changed>> stop(String jobId) {
-    return inTransaction(conn -> conn.preparedQuery(sql(SqlQueries.MARK_STOPPED)).execute(Tuple.of(jobId))
-        .compose(v -> cancelUnstarted(conn, jobId)));
+    return withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> conn.preparedQuery(sql(SqlQueries.MARK_STOPPED)).execute(Tuple.of(jobId)))
+        .compose(v -> cancelUnstarted(conn, events, jobId)));
   }
 
   @Override
   public Future<List<Changed>> cancelUnstarted(String jobId) {
-    return inTransaction(conn -> cancelUnstarted(conn, jobId));
+    return withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> cancelUnstarted(conn, events, jobId)));
   }
 
-  private Future<List<Changed>> cancelUnstarted(SqlClient conn, String jobId) {
+  private Future<List<Changed>> cancelUnstarted(SqlClient conn, EventLog events, String jobId) {
     return conn.preparedQuery(sql(SqlQueries.CANCEL_UNSTARTED)).execute(Tuple.of(Instant.now().toString(), jobId))
-        .map(rows -> changed(rows, jobId));
+        .map(rows -> {
+          List<Changed> changed = changed(rows, jobId);
+          itemEvents(events, changed, ItemStatus.CANCELLED);
+          return changed;
+        });
   }
 
   private static List<Changed> changed(RowSet<Row> rows, String jobId) {
@@ -492,40 +663,59 @@ abstract class SqlJobStore implements JobStore {
   public Future<List<Changed>> retryFailed(String jobId) {
     // A retry re-opens the job in the same transaction (RUNNING, not finished, no longer stopped),
     // so a crash cannot leave PENDING items inside a finished job.
-    return inTransaction(conn -> lockJob(conn, jobId).compose(job -> {
-      if (job.cancelRequested()) {
-        throw Problem.conflict("Job '" + jobId + "' was cancelled; a cancelled job stays cancelled. Submit the "
-            + "failed items as a new job.");
-      }
-      return conn.preparedQuery(sql(SqlQueries.RETRY_FAILED)).execute(Tuple.of(Instant.now().toString(), jobId))
-          .map(rows -> changed(rows, jobId))
-          .compose(changed -> changed.isEmpty() ? Future.succeededFuture(changed)
-              : conn.preparedQuery(sql(SqlQueries.REOPEN_JOB)).execute(Tuple.of(jobId)).map(changed));
-    }));
+    return withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> lockJob(conn, jobId)).compose(job -> {
+          if (job.cancelRequested()) {
+            throw Problem.conflict("Job '" + jobId + "' was cancelled; a cancelled job stays cancelled. Submit the "
+                + "failed items as a new job.");
+          }
+          return conn.preparedQuery(sql(SqlQueries.RETRY_FAILED)).execute(Tuple.of(Instant.now().toString(), jobId))
+              .map(rows -> changed(rows, jobId))
+              .compose(changed -> {
+                if (changed.isEmpty()) {
+                  return Future.succeededFuture(changed);
+                }
+                itemEvents(events, changed, ItemStatus.PENDING);
+                return conn.preparedQuery(sql(SqlQueries.REOPEN_JOB)).execute(Tuple.of(jobId))
+                    // A finished job re-opens (a job event); a running one just has more to do.
+                    .compose(v -> job.status() == JobStatus.RUNNING ? Future.succeededFuture(changed)
+                        : jobOn(conn, jobId).compose(reopened -> countsOn(conn, jobId).map(counts -> {
+                          events.job(jobId, EventBodies.job(reopened, counts));
+                          return changed;
+                        })));
+              });
+        }));
   }
 
   @Override
   public Future<JobRecord> finishIfDone(String jobId) {
     // The job row is locked first, so a concurrent retry (which locks it too) is either wholly
     // before this check or wholly after the finish.
-    return inTransaction(conn -> lockJob(conn, jobId).compose(job -> {
-      if (job.status().terminal()) {
-        return Future.succeededFuture((JobRecord) null);
-      }
-      return exists(conn, SqlQueries.ANY_UNFINISHED_ITEM, jobId).compose(unfinished -> {
-        if (unfinished) {
-          return Future.succeededFuture((JobRecord) null);
-        }
-        return exists(conn, SqlQueries.ANY_FAILED_ITEM, jobId).compose(failed -> {
-          JobStatus status = job.cancelRequested() ? JobStatus.CANCELLED
-              : failed || job.stopped() ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.SUCCEEDED;
-          String finishedAt = Instant.now().toString();
-          return conn.preparedQuery(sql(SqlQueries.FINISH_JOB)).execute(Tuple.of(status.name(), finishedAt, jobId))
-              .map(v -> new JobRecord(job.id(), status, job.createdAt(), finishedAt, job.total(), job.spec(),
-                  job.cancelRequested(), job.stopped(), job.owner()));
-        });
-      });
-    }));
+    return withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> lockJob(conn, jobId)).compose(job -> {
+          if (job.status().terminal()) {
+            return Future.succeededFuture((JobRecord) null);
+          }
+          return exists(conn, SqlQueries.ANY_UNFINISHED_ITEM, jobId).compose(unfinished -> {
+            if (unfinished) {
+              return Future.succeededFuture((JobRecord) null);
+            }
+            return exists(conn, SqlQueries.ANY_FAILED_ITEM, jobId).compose(failed -> {
+              JobStatus status = job.cancelRequested() ? JobStatus.CANCELLED
+                  : failed || job.stopped() ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.SUCCEEDED;
+              String finishedAt = Instant.now().toString();
+              JobRecord finished = new JobRecord(job.id(), status, job.createdAt(), finishedAt, job.total(),
+                  job.spec(), job.cancelRequested(), job.stopped(), job.owner());
+              return conn.preparedQuery(sql(SqlQueries.FINISH_JOB))
+                  .execute(Tuple.of(status.name(), finishedAt, jobId))
+                  .compose(v -> countsOn(conn, jobId))
+                  .map(counts -> {
+                    events.job(jobId, EventBodies.job(finished, counts));
+                    return finished;
+                  });
+            });
+          });
+        }));
   }
 
   private Future<Boolean> exists(SqlConnection conn, String query, String jobId) {
@@ -567,8 +757,35 @@ abstract class SqlJobStore implements JobStore {
     });
   }
 
-  /** {@code link}: the item's live relay link {url, expiresAt}, or null. */
-  private static JsonObject itemJson(Row r, JsonObject link) {
+  // ---- event log -----------------------------------------------------------------------------
+
+  @Override
+  public Future<List<JobEvent>> events(String jobId, long afterSeq, int limit) {
+    return pool.preparedQuery(sql(SqlQueries.SELECT_EVENTS)).execute(Tuple.of(jobId, afterSeq, (long) limit))
+        .map(rows -> {
+          List<JobEvent> out = new ArrayList<>(rows.size());
+          rows.forEach(r -> out.add(new JobEvent(jobId, r.getLong("seq"), JobEvent.Kind.parse(r.getString("kind")),
+              new JsonObject(r.getString("body")))));
+          return out;
+        });
+  }
+
+  @Override
+  public Future<Integer> pruneEvents(String finishedBefore, int maxJobs) {
+    return pool.preparedQuery(sql(SqlQueries.JOBS_WITH_OLD_EVENTS)).execute(Tuple.of(finishedBefore, (long) maxJobs))
+        .compose(rows -> {
+          List<Future<Integer>> deleted = new ArrayList<>();
+          rows.forEach(r -> deleted.add(pool.preparedQuery(sql(SqlQueries.DELETE_EVENTS_OF_JOB))
+              .execute(Tuple.of(r.getString(0))).map(RowSet::rowCount)));
+          return Future.all(deleted).map(all -> deleted.stream().mapToInt(Future::result).sum());
+        });
+  }
+
+  /**
+   * The item as {@code GET …/items} shows it (also the data of its webhooks); {@code link}: its live
+   * relay link {url, expiresAt}, or null.
+   */
+  static JsonObject itemJson(Row r, JsonObject link) {
     String spec = r.getString("spec");
     String error = r.getString("error");
     String cyclrUrl = r.getString("oauth_url");

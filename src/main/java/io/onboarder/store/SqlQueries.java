@@ -95,11 +95,6 @@ final class SqlQueries {
 
   static final String RENEW_LEASES =
       "UPDATE items SET lease_until = {NOW_MS} + ? WHERE lease_owner = ? AND status = 'RUNNING'";
-  static final String RELEASE_EXPIRED =
-      "UPDATE items SET status = 'PENDING', recovered = 1, lease_owner = NULL, lease_until = NULL, updated_at = ? "
-          + "WHERE status = 'RUNNING' AND lease_until < {NOW_MS} RETURNING id, job_id, account";
-  static final String RELEASE_ALL =
-      "UPDATE items SET status = 'PENDING', recovered = 1, lease_owner = NULL, lease_until = NULL WHERE status = 'RUNNING'";
   static final String RECORD_OUTCOME =
       "UPDATE items SET status = ?, connector_id = COALESCE(?, connector_id), "
           + "account_connector_id = COALESCE(?, account_connector_id), oauth_url = ?, oauth_expires_at = ?, error = ?, "
@@ -127,10 +122,92 @@ final class SqlQueries {
   static final String FINISH_JOB = "UPDATE jobs SET status = ?, finished_at = ? WHERE id = ?";
   static final String ITEM_COLUMNS =
       "id, account, spec, status, attempts, connector_id, account_connector_id, oauth_url, oauth_expires_at, error";
+  static final String SELECT_ITEM = "SELECT " + ITEM_COLUMNS + " FROM items WHERE id = ?";
+  static final String JOB_OF_ITEM = "SELECT job_id FROM items WHERE id = ?";
   static final String SELECT_ITEMS =
       "SELECT " + ITEM_COLUMNS + " FROM items WHERE job_id = ? AND id > ? ORDER BY id LIMIT ?";
   static final String SELECT_ITEMS_BY_STATUS =
       "SELECT " + ITEM_COLUMNS + " FROM items WHERE job_id = ? AND status = ? AND id > ? ORDER BY id LIMIT ?";
+
+  // ---- event log -------------------------------------------------------------------------------
+
+  /** Locks the job row for the rest of the transaction (PostgreSQL) and reads its last event number. */
+  static final String LOCK_JOB_EVENTS = "SELECT event_seq, owner FROM jobs WHERE id = ?{FOR_UPDATE}";
+  static final String ADVANCE_EVENT_SEQ = "UPDATE jobs SET event_seq = ? WHERE id = ?";
+  static final String INSERT_EVENT =
+      "INSERT INTO job_events (job_id, seq, kind, body, created_at) VALUES (?, ?, ?, ?, ?)";
+  static final String SELECT_EVENTS =
+      "SELECT seq, kind, body FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?";
+  /** Jobs finished before a time whose events are still kept. */
+  static final String JOBS_WITH_OLD_EVENTS = "SELECT id FROM jobs WHERE status IN ('SUCCEEDED', "
+      + "'COMPLETED_WITH_ERRORS', 'CANCELLED') AND finished_at < ? AND EXISTS (SELECT 1 FROM job_events e "
+      + "WHERE e.job_id = jobs.id) LIMIT ?";
+  static final String DELETE_EVENTS_OF_JOB = "DELETE FROM job_events WHERE job_id = ?";
+  /** Jobs with RUNNING items whose lease expired: locked first, then released one job at a time. */
+  static final String JOBS_WITH_EXPIRED_LEASES =
+      "SELECT DISTINCT job_id FROM items WHERE status = 'RUNNING' AND lease_until < {NOW_MS}";
+  static final String RELEASE_EXPIRED_OF_JOB =
+      "UPDATE items SET status = 'PENDING', recovered = 1, lease_owner = NULL, lease_until = NULL, updated_at = ? "
+          + "WHERE job_id = ? AND status = 'RUNNING' AND lease_until < {NOW_MS} RETURNING id, account";
+  static final String JOBS_WITH_RUNNING_ITEMS = "SELECT DISTINCT job_id FROM items WHERE status = 'RUNNING'";
+  static final String RELEASE_ALL_OF_JOB =
+      "UPDATE items SET status = 'PENDING', recovered = 1, lease_owner = NULL, lease_until = NULL, updated_at = ? "
+          + "WHERE job_id = ? AND status = 'RUNNING' RETURNING id, account";
+
+  // ---- webhook outbox --------------------------------------------------------------------------
+
+  static final String INSERT_DELIVERY = "INSERT INTO webhook_deliveries (id, type, job_id, owner, payload, status, "
+      + "attempts, created_at, window_start_ms, next_attempt_ms) VALUES (?, ?, ?, ?, ?, 'PENDING', 0, ?, {NOW_MS}, "
+      + "{NOW_MS})";
+  static final String DELIVERY_COLUMNS = "seq, id, type, job_id, payload, status, attempts, created_at, "
+      + "next_attempt_ms, lease_until, last_attempt_at, last_http_status, last_error, finished_at";
+
+  /**
+   * Parameters: node, leaseMs, max. Due PENDING deliveries nobody holds are leased to one sender;
+   * PostgreSQL skips rows another sender is claiming at the same moment.
+   */
+  static final String CLAIM_DELIVERIES = "UPDATE webhook_deliveries SET lease_owner = ?, lease_until = {NOW_MS} + ? "
+      + "WHERE seq IN (SELECT seq FROM webhook_deliveries WHERE status = 'PENDING' AND next_attempt_ms <= {NOW_MS} "
+      + "AND (lease_until IS NULL OR lease_until < {NOW_MS}) ORDER BY next_attempt_ms LIMIT ?{SKIP_LOCKED}) "
+      + "AND status = 'PENDING' RETURNING id, type, payload, attempts";
+  /** Parameters: now, httpStatus, now, id, node. */
+  static final String DELIVERED = "UPDATE webhook_deliveries SET status = 'DELIVERED', attempts = attempts + 1, "
+      + "last_attempt_at = ?, last_http_status = ?, last_error = NULL, finished_at = ?, "
+      + "lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ? AND status = 'PENDING'";
+  /**
+   * Parameters: now, httpStatus, error, giveUpAfterMs, giveUpAfterMs, now, retryInMs, id, node. A failed
+   * attempt past the retry window (measured from the first attempt, or the last replay) is final.
+   */
+  static final String ATTEMPT_FAILED = "UPDATE webhook_deliveries SET attempts = attempts + 1, last_attempt_at = ?, "
+      + "last_http_status = ?, last_error = ?, "
+      + "status = CASE WHEN {NOW_MS} - window_start_ms >= ? THEN 'FAILED' ELSE 'PENDING' END, "
+      + "finished_at = CASE WHEN {NOW_MS} - window_start_ms >= ? THEN ? ELSE NULL END, "
+      + "next_attempt_ms = {NOW_MS} + ?, lease_owner = NULL, lease_until = NULL "
+      + "WHERE id = ? AND lease_owner = ? AND status = 'PENDING' RETURNING status";
+  /** Parameters: node. A sender that stops hands its leases back (the attempt in flight may still land). */
+  static final String RELEASE_DELIVERIES_OF = "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL "
+      + "WHERE lease_owner = ? AND status = 'PENDING'";
+  static final String RELEASE_ALL_DELIVERIES =
+      "UPDATE webhook_deliveries SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL";
+  /** Parameters: id. A replay: due now, with a fresh retry window; the webhook-id stays the same. */
+  static final String REPLAY_DELIVERY = "UPDATE webhook_deliveries SET status = 'PENDING', next_attempt_ms = "
+      + "{NOW_MS}, window_start_ms = {NOW_MS}, finished_at = NULL WHERE id = ? RETURNING " + DELIVERY_COLUMNS;
+  static final String SELECT_DELIVERY = "SELECT " + DELIVERY_COLUMNS + ", owner FROM webhook_deliveries WHERE id = ?";
+  static final String PRUNE_DELIVERIES = "DELETE FROM webhook_deliveries WHERE seq IN (SELECT seq FROM "
+      + "webhook_deliveries WHERE status = ? AND finished_at < ? LIMIT ?)";
+  static final String COUNT_DELIVERIES_BY_STATUS = "SELECT status, COUNT(*) FROM webhook_deliveries GROUP BY status";
+
+  /** Newest first, after a cursor (seq); optionally of one status and of one owner. */
+  static String deliveries(boolean byStatus, boolean byOwner) {
+    return "SELECT " + DELIVERY_COLUMNS + " FROM webhook_deliveries WHERE seq < ?"
+        + (byStatus ? " AND status = ?" : "") + (byOwner ? " AND owner = ?" : "") + " ORDER BY seq DESC LIMIT ?";
+  }
+
+  static final String SELECT_ENDPOINT = "SELECT disabled_at, disabled_reason FROM webhook_endpoints WHERE url_hash = ?";
+  static final String DISABLE_ENDPOINT = "INSERT INTO webhook_endpoints (url_hash, disabled_at, disabled_reason) "
+      + "VALUES (?, ?, ?) ON CONFLICT (url_hash) DO UPDATE SET disabled_at = excluded.disabled_at, "
+      + "disabled_reason = excluded.disabled_reason";
+  static final String ENABLE_ENDPOINT = "DELETE FROM webhook_endpoints WHERE url_hash = ?";
 
   // ---- sign-in links and the sign-in watch (SqlSignInStore) -----------------------------------
 

@@ -1,6 +1,7 @@
 package io.onboarder.store;
 
 import io.onboarder.bus.Problem;
+import io.onboarder.job.EventBodies;
 import io.onboarder.job.ItemOutcome;
 import io.onboarder.job.ItemStatus;
 import io.onboarder.signin.SignInPolicy;
@@ -121,11 +122,16 @@ final class SqlSignInStore implements SignInStore {
 
   /** The live link of each item of a page (ids {@code from..to} of a job), as {url, expiresAt}. */
   Future<Map<Long, JsonObject>> linksOf(String jobId, long from, long to) {
+    return linksOf(store.pool, jobId, from, to);
+  }
+
+  /** As {@link #linksOf(String, long, long)}, on {@code client} (a transaction's connection). */
+  Future<Map<Long, JsonObject>> linksOf(SqlClient client, String jobId, long from, long to) {
     SignInPolicy p = policy;
     if (!p.relayLinks() || from > to) {
       return Future.succeededFuture(Map.of());
     }
-    return store.pool.preparedQuery(sql(SqlQueries.LINKS_OF_ITEMS)).execute(Tuple.of(jobId, from, to)).map(rows -> {
+    return client.preparedQuery(sql(SqlQueries.LINKS_OF_ITEMS)).execute(Tuple.of(jobId, from, to)).map(rows -> {
       Map<Long, JsonObject> links = new HashMap<>();
       for (Row r : rows) {
         String token = store.box.linkToken(Base64.getDecoder().decode(r.getString("salt")));
@@ -183,16 +189,31 @@ final class SqlSignInStore implements SignInStore {
 
   @Override
   public Future<Authenticated> markAuthenticated(long itemId) {
-    return store.pool.preparedQuery(sql(SqlQueries.MARK_AUTHENTICATED))
-        .execute(Tuple.of(Instant.now().toString(), itemId))
-        .map(rows -> {
-          if (rows.size() == 0) {
-            return null;
-          }
-          Row r = rows.iterator().next();
-          return new Authenticated(r.getLong("id"), r.getString("job_id"), r.getString("account"),
-              r.getLong("connector_id"));
-        });
+    // The job is locked before the item (as in every transaction that writes events); its id is read first.
+    return store.pool.preparedQuery(sql(SqlQueries.JOB_OF_ITEM)).execute(Tuple.of(itemId)).compose(jobRows -> {
+      if (jobRows.size() == 0) {
+        return Future.succeededFuture((Authenticated) null);
+      }
+      String jobId = jobRows.iterator().next().getString(0);
+      return store.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+          .compose(v -> conn.preparedQuery(sql(SqlQueries.MARK_AUTHENTICATED))
+              .execute(Tuple.of(Instant.now().toString(), itemId)))
+          .compose(rows -> {
+            if (rows.size() == 0) {
+              return Future.succeededFuture((Authenticated) null);
+            }
+            Row r = rows.iterator().next();
+            Authenticated a = new Authenticated(r.getLong("id"), r.getString("job_id"), r.getString("account"),
+                r.getLong("connector_id"));
+            Future<JsonObject> view = events.sendsWebhook(ItemStatus.AUTHENTICATED.name())
+                ? store.itemView(conn, a.jobId(), a.itemId()) : Future.succeededFuture(null);
+            return view.map(v -> {
+              events.item(a.jobId(), EventBodies.item(a.jobId(), a.itemId(), a.account(), a.connectorId(),
+                  ItemStatus.AUTHENTICATED, null), v);
+              return a;
+            });
+          }));
+    });
   }
 
   @Override
@@ -250,10 +271,14 @@ final class SqlSignInStore implements SignInStore {
     if (!p.relayLinks()) {
       return Future.failedFuture(new IllegalStateException("relay links are off (PUBLIC_URL is not set)"));
     }
-    return store.inTransaction(conn -> target(conn, jobId, itemId, true)
+    return store.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(x -> target(conn, jobId, itemId, true))
         .compose(t -> startWatch(conn, itemId, null, p)
             .compose(v -> newLink(conn, itemId, jobId, t.accountConnectorId(), p))
-            .map(link -> new IssuedLink(t, link[0], null, link[1]))));
+            .map(link -> {
+              events.oauth(jobId, oauthEvent(t, link[0], null, link[1]));
+              return new IssuedLink(t, link[0], null, link[1]);
+            })));
   }
 
   @Override
@@ -262,11 +287,20 @@ final class SqlSignInStore implements SignInStore {
   }
 
   @Override
-  public Future<Void> rawLinkIssued(long itemId, String url, String expiresAt) {
+  public Future<Void> rawLinkIssued(LinkTarget t, String url, String expiresAt) {
     SignInPolicy p = policy;
-    return store.inTransaction(conn -> conn.preparedQuery(sql(SqlQueries.SET_RAW_LINK))
-        .execute(Tuple.of(url, expiresAt, itemId))
-        .compose(v -> startWatch(conn, itemId, null, p)));
+    return store.withEvents(false, (conn, events) -> events.lock(conn, List.of(t.jobId()))
+        .compose(x -> conn.preparedQuery(sql(SqlQueries.SET_RAW_LINK)).execute(Tuple.of(url, expiresAt, t.itemId())))
+        .compose(v -> startWatch(conn, t.itemId(), null, p))
+        .map(v -> {
+          events.oauth(t.jobId(), oauthEvent(t, url, url, expiresAt));
+          return (Void) null;
+        }));
+  }
+
+  private static JsonObject oauthEvent(LinkTarget t, String url, String cyclrUrl, String expiresAt) {
+    return EventBodies.oauth(t.jobId(), t.itemId(), t.account(), t.connectorId(), t.connectorName(),
+        t.accountConnectorId(), url, cyclrUrl, expiresAt);
   }
 
   @Override

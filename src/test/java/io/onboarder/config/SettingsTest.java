@@ -268,6 +268,33 @@ class SettingsTest {
   }
 
   @Test
+  void webhooksNeedAStandardSecretWithTheirUrlAndKnownEventTypes() {
+    String key = "whsec_" + Base64.getEncoder().encodeToString(new byte[32]);
+    Settings off = Settings.from(minimal());
+    assertThat(off.webhooksEnabled()).isFalse();
+    assertThat(off.bridgeEnabled()).as("BRIDGE_PORT unset = off").isFalse();
+    Settings on = withEnv("WEBHOOK_URL", "https://hooks.example.com/in?token=abc", "WEBHOOK_SECRET", key,
+        "WEBHOOK_EVENTS", "item.failed, job.finished", "BRIDGE_PORT", "7000");
+    assertThat(on.webhooksEnabled()).isTrue();
+    assertThat(on.webhookKey()).hasSize(32);
+    assertThat(on.webhookEvents()).containsExactlyInAnyOrder("item.failed", "job.finished");
+    assertThat(on.bridgePort()).isEqualTo(7000);
+    assertThat(on.toString()).doesNotContain("abc").doesNotContain(key.substring(6));
+    assertThat(withEnv("WEBHOOK_URL", "https://h.example.com", "WEBHOOK_SECRET", key).webhookEvents())
+        .containsExactlyInAnyOrder("item.oauth_pending", "item.authenticated", "item.failed", "job.finished");
+    assertThatThrownBy(() -> withEnv("WEBHOOK_URL", "https://h.example.com"))
+        .hasMessageContaining("WEBHOOK_SECRET").hasMessageContaining("required");
+    assertThatThrownBy(() -> withEnv("WEBHOOK_URL", "https://h.example.com", "WEBHOOK_SECRET", "plain-secret"))
+        .hasMessageContaining("whsec_");
+    assertThatThrownBy(() -> withEnv("WEBHOOK_URL", "https://h.example.com", "WEBHOOK_SECRET",
+        "whsec_" + Base64.getEncoder().encodeToString(new byte[8]))).hasMessageContaining("8 bytes");
+    assertThatThrownBy(() -> withEnv("WEBHOOK_URL", "https://h.example.com", "WEBHOOK_SECRET", key,
+        "WEBHOOK_EVENTS", "item.deleted")).hasMessageContaining("item.deleted").hasMessageContaining("job.finished");
+    assertThatThrownBy(() -> withEnv("WEBHOOK_URL", "ftp://h.example.com", "WEBHOOK_SECRET", key))
+        .hasMessageContaining("WEBHOOK_URL");
+  }
+
+  @Test
   void relayLinksAreOffByDefaultAndTheWatchStartsAtThirtySeconds() {
     Settings s = Settings.from(minimal());
     assertThat(s.publicUrl()).isNull();

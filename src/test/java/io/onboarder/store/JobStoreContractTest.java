@@ -7,6 +7,7 @@ import io.onboarder.bus.Problem;
 import io.onboarder.job.ClaimedItem;
 import io.onboarder.job.ItemOutcome;
 import io.onboarder.job.ItemStatus;
+import io.onboarder.job.JobEvent;
 import io.onboarder.job.JobRecord;
 import io.onboarder.job.JobRequest;
 import io.onboarder.job.JobRequestValidator;
@@ -15,6 +16,7 @@ import io.onboarder.job.JobStore;
 import io.onboarder.signin.SignInPolicy;
 import io.onboarder.signin.SignInStore;
 import io.onboarder.support.Postgres;
+import io.onboarder.webhook.WebhookOutbox;
 import io.onboarder.support.TestService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -220,6 +222,158 @@ class JobStoreContractTest {
       await(b.record("node-b", fb.result().stream().map(JobStoreContractTest::installed).toList()));
     }
     assertThat(seen).hasSize(300);
+  }
+
+  private static ItemOutcome withSignInUrl(ClaimedItem i) {
+    return new ItemOutcome(i.id(), i.jobId(), i.account(), ItemStatus.OAUTH_PENDING, 2L, "Salesforce", 77L,
+        "https://cyclr.example/oauth?id=77&token=t", "2030-01-01T00:00:00Z", null, false);
+  }
+
+  private static List<String> describe(List<JobEvent> events) {
+    return events.stream().map(e -> e.seq() + ":" + e.kind().wire + ":" + e.body().getString("status")).toList();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void everyStatusChangeWritesNumberedEventsAndOutboxRowsInItsOwnTransaction(String kind) {
+    JobStore s = store(kind);
+    List<JobEvent> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+    s.onCommitted(published::addAll);
+    s.outboxTypes(Set.of("item.oauth_pending", "item.failed", "job.finished"));
+    String job = await(s.create(request("a", "b", "c"), "alice", null)).job().id();
+    assertThat(await(s.markRunning(job))).isTrue();
+    assertThat(await(s.markRunning(job))).as("no change, no event").isFalse();
+    List<ClaimedItem> items = await(s.claim(job, "n", 10, 60_000));
+    await(s.record("n", List.of(withSignInUrl(items.get(0)), ItemOutcome.failed(items.get(1), "CYCLR_4XX", "no"),
+        installed(items.get(2)))));
+    assertThat(await(s.record("n", List.of(installed(items.get(0)))))).as("lease gone: no event").isEmpty();
+    JobRecord finished = await(s.finishIfDone(job));
+    assertThat(finished.status()).isEqualTo(JobStatus.COMPLETED_WITH_ERRORS);
+    await(s.retryFailed(job));
+
+    List<JobEvent> log = await(s.events(job, 0, 100));
+    assertThat(describe(log)).containsExactly("1:job:PENDING", "2:job:RUNNING", "3:item:RUNNING", "4:item:RUNNING",
+        "5:item:RUNNING", "6:item:OAUTH_PENDING", "7:oauth:null", "8:item:FAILED", "9:item:INSTALLED",
+        "10:job:COMPLETED_WITH_ERRORS", "11:item:PENDING", "12:job:RUNNING");
+    assertThat(published).as("what was committed is what is published, in order").isEqualTo(log);
+    assertThat(await(s.events(job, 10, 100))).extracting(JobEvent::seq).containsExactly(11L, 12L);
+    assertThat(log.get(6).body().getString("url")).isEqualTo("https://cyclr.example/oauth?id=77&token=t");
+    assertThat(log.get(9).body().getJsonObject("counts").getLong("FAILED")).isEqualTo(1);
+
+    // The outbox holds the three webhook-worthy events; item data is the item as GET …/items shows it.
+    WebhookOutbox.Page page = await(s.outbox().list(null, null, 10, null));
+    assertThat(page.deliveries()).extracting(d -> d.getString("type"))
+        .containsExactly("job.finished", "item.failed", "item.oauth_pending");
+    JsonObject oauthItem = await(s.items(job, ItemStatus.OAUTH_PENDING, 10, null)).items().getJsonObject(0);
+    JsonObject data = page.deliveries().get(2).getJsonObject("payload").getJsonObject("data");
+    assertThat(data.copy().put("jobId", (String) null)).isEqualTo(oauthItem.copy().put("jobId", (String) null));
+    assertThat(data.getString("jobId")).isEqualTo(job);
+    assertThat(page.deliveries()).allSatisfy(d -> assertThat(d.encode()).doesNotContain("key-of-"));
+    assertThat(await(s.outbox().list(null, "bob", 10, null)).deliveries()).as("another caller's").isEmpty();
+    assertThat(await(s.outbox().list(null, "alice", 10, null)).deliveries()).hasSize(3);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void deliveriesAreLeasedToOneSenderRetriedGivenUpReplayedAndPruned(String kind) {
+    String url = kind.equals("sqlite") ? null : Postgres.freshDatabaseUrl();
+    JobStore s = store(kind, url);
+    WebhookOutbox other = kind.equals("sqlite") ? s.outbox() : store(kind, url).outbox();
+    s.outboxTypes(Set.of("job.finished"));
+    for (int i = 0; i < 6; i++) {
+      String job = await(s.create(request("x" + i), "alice", null)).job().id();
+      List<ClaimedItem> items = await(s.claim(job, "n", 10, 60_000));
+      await(s.record("n", List.of(installed(items.get(0)))));
+      await(s.finishIfDone(job));
+    }
+    WebhookOutbox box = s.outbox();
+    // Two senders at once never get the same delivery.
+    Future<List<WebhookOutbox.Due>> fa = box.claimDue("sender-a", 4, 60_000);
+    Future<List<WebhookOutbox.Due>> fb = other.claimDue("sender-b", 4, 60_000);
+    await(Future.join(fa, fb));
+    Set<String> ids = new HashSet<>();
+    fa.result().forEach(d -> assertThat(ids.add(d.id())).isTrue());
+    fb.result().forEach(d -> assertThat(ids.add(d.id())).isTrue());
+    assertThat(ids).hasSize(6);
+    assertThat(await(box.claimDue("sender-c", 10, 60_000))).as("all leased").isEmpty();
+
+    List<WebhookOutbox.Due> leased = new ArrayList<>(fa.result());
+    leased.addAll(fb.result());
+    String[] owner = new String[leased.size()];
+    for (int i = 0; i < leased.size(); i++) {
+      owner[i] = fa.result().contains(leased.get(i)) ? "sender-a" : "sender-b";
+    }
+    WebhookOutbox.Due first = leased.get(0);
+    assertThat(await(box.delivered(first.id(), "sender-z", 200))).as("not the lease holder").isFalse();
+    assertThat(await(box.delivered(first.id(), owner[0], 204))).isTrue();
+    // A failure within the window: PENDING, due again; past the window: FAILED.
+    assertThat(await(box.attemptFailed(leased.get(1).id(), owner[1], 503, "HTTP 503", 0, 3_600_000)))
+        .isEqualTo("PENDING");
+    assertThat(await(box.attemptFailed(leased.get(2).id(), owner[2], null, "timeout after 15 s", 0, 0)))
+        .isEqualTo("FAILED");
+    List<WebhookOutbox.Due> again = await(box.claimDue("sender-c", 10, 60_000));
+    assertThat(again).extracting(WebhookOutbox.Due::id).containsExactly(leased.get(1).id());
+    assertThat(again.get(0).attempts()).isEqualTo(1);
+    assertThat(again.get(0).payload()).isEqualTo(leased.get(1).payload());
+    assertThat(await(box.release("sender-c"))).isEqualTo(1);
+    assertThat(await(box.releaseAll())).isEqualTo(3);
+
+    JsonObject failed = await(box.list("FAILED", null, 10, null)).deliveries().get(0);
+    assertThat(failed.getJsonObject("lastResult").getString("error")).isEqualTo("timeout after 15 s");
+    JsonObject replayed = await(box.replay(failed.getString("id"), "alice"));
+    assertThat(replayed.getString("status")).isEqualTo("PENDING");
+    assertThat(await(box.replay(failed.getString("id"), "bob"))).as("not bob's").isNull();
+    assertThat(await(box.counts())).isEqualTo(new JsonObject().put("PENDING", 5L).put("DELIVERED", 1L)
+        .put("FAILED", 0L));
+
+    // Paging, newest first.
+    WebhookOutbox.Page p1 = await(box.list(null, null, 4, null));
+    WebhookOutbox.Page p2 = await(box.list(null, null, 4, p1.next()));
+    assertThat(p1.deliveries()).hasSize(4);
+    assertThat(p2.deliveries()).hasSize(2);
+    assertThat(p2.next()).isNull();
+
+    // A 410 disables the endpoint for every node until it is enabled again.
+    await(box.disableEndpoint("hash-1", "HTTP 410 Gone"));
+    assertThat(await(other.endpoint("hash-1")).enabled()).isFalse();
+    assertThat(await(other.endpoint("hash-2")).enabled()).isTrue();
+    await(box.enableEndpoint("hash-1"));
+    assertThat(await(other.endpoint("hash-1")).enabled()).isTrue();
+
+    // Retention: settled deliveries before a time, and the events of jobs finished before it.
+    String future = java.time.Instant.now().plusSeconds(60).toString();
+    assertThat(await(box.prune("DELIVERED", future, 100))).isEqualTo(1);
+    assertThat(await(s.pruneEvents(future, 100))).isGreaterThan(0);
+    assertThat(await(s.pruneEvents(future, 100))).isZero();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"postgresql"})
+  void eventNumbersHaveNoGapsOrRepeatsWhenTwoNodesWorkOnOneJob(String kind) {
+    String url = Postgres.freshDatabaseUrl();
+    JobStore a = store(kind, url);
+    JobStore b = store(kind, url);
+    String[] accounts = IntStream.range(0, 200).mapToObj(i -> "acct-" + i).toArray(String[]::new);
+    String job = await(a.create(request(accounts), "alice", null)).job().id();
+    for (int round = 0; round < 20; round++) {
+      Future<List<ItemOutcome>> ra = a.claim(job, "node-a", 10, 60_000)
+          .compose(l -> a.record("node-a", l.stream().map(JobStoreContractTest::installed).toList()));
+      Future<List<ItemOutcome>> rb = b.claim(job, "node-b", 10, 60_000)
+          .compose(l -> b.record("node-b", l.stream().map(JobStoreContractTest::installed).toList()));
+      await(Future.join(ra, rb));
+    }
+    await(a.finishIfDone(job));
+    List<JobEvent> log = new ArrayList<>();
+    long after = 0;
+    List<JobEvent> page;
+    do {
+      page = await(b.events(job, after, 150));
+      log.addAll(page);
+      after = page.isEmpty() ? after : page.get(page.size() - 1).seq();
+    } while (!page.isEmpty());
+    assertThat(log).extracting(JobEvent::seq)
+        .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 402).boxed().toList());
+    assertThat(log.get(401).body().getString("status")).isEqualTo("SUCCEEDED");
   }
 
   @ParameterizedTest

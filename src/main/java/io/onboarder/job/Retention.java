@@ -1,0 +1,59 @@
+package io.onboarder.job;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the event log and the webhook outbox from growing without end: deletes the events of jobs
+ * finished more than {@link #EVENTS} ago, deliveries delivered more than {@link #DELIVERED} ago and
+ * failed ones after {@link #FAILED}. Runs on every node (the deletes are idempotent), in small batches.
+ */
+public final class Retention extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(Retention.class);
+  public static final Duration EVENTS = Duration.ofDays(7);
+  public static final Duration DELIVERED = Duration.ofDays(7);
+  public static final Duration FAILED = Duration.ofDays(30);
+  private static final long EVERY_MS = Duration.ofMinutes(10).toMillis();
+  private static final int BATCH = 1_000;
+
+  private final JobStore store;
+  private long timer;
+
+  public Retention(JobStore store) {
+    this.store = store;
+  }
+
+  @Override
+  public Future<?> start() {
+    // Nodes started together sweep at different moments.
+    vertx.setTimer(60_000 + ThreadLocalRandom.current().nextLong(60_000), t -> sweep());
+    timer = vertx.setPeriodic(EVERY_MS, t -> sweep());
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(timer);
+    return Future.succeededFuture();
+  }
+
+  /** One sweep; public for tests. Returns the rows deleted. */
+  public Future<Integer> sweep() {
+    Instant now = Instant.now();
+    return store.pruneEvents(now.minus(EVENTS).toString(), 100)
+        .compose(events -> store.outbox().prune("DELIVERED", now.minus(DELIVERED).toString(), BATCH)
+            .compose(delivered -> store.outbox().prune("FAILED", now.minus(FAILED).toString(), BATCH)
+                .map(failed -> events + delivered + failed)))
+        .onSuccess(n -> {
+          if (n > 0) {
+            log.info("retention: deleted {} old event and delivery row(s)", n);
+          }
+        })
+        .onFailure(err -> log.warn("retention sweep failed: {}", err.getMessage()));
+  }
+}

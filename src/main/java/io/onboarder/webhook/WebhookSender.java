@@ -1,0 +1,268 @@
+package io.onboarder.webhook;
+
+import io.onboarder.bus.Addresses;
+import io.onboarder.config.Settings;
+import io.onboarder.metrics.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the webhook outbox to {@code WEBHOOK_URL}, on every node: leases due deliveries from the
+ * shared store (one sender per delivery at a time), signs each attempt (Standard Webhooks, the same
+ * {@code webhook-id} every time), and records the result: delivered, due again after a backoff or
+ * the receiver's {@code Retry-After}, or failed once the retry window is over. At most
+ * {@code webhooks.maxConcurrency} attempts in flight per node; 15 s per attempt; redirects are not
+ * followed. A {@code 410 Gone} disables the endpoint, cluster-wide, until a delivery is replayed.
+ */
+public final class WebhookSender extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(WebhookSender.class);
+  static final long TIMEOUT_MS = 15_000;
+  /** Longer than an attempt can take, so a lease only lapses when its sender died. */
+  static final long LEASE_MS = 60_000;
+  private static final long POLL_MS = 500;
+
+  private final Settings settings;
+  private final WebhookOutbox outbox;
+  private final String nodeId = UUID.randomUUID().toString();
+  private final String urlHash;
+  private final String shownUrl;
+  private final RequestOptions target;
+  private final String basicAuth;
+  private final WebhookRetry retry = new WebhookRetry(n -> ThreadLocalRandom.current().nextLong(n));
+  private final int maxInFlight;
+  private HttpClient client;
+  private Metrics metrics;
+  private int inFlight;
+  /** Attempts whose result is not recorded yet (in flight or answered). */
+  private int recording;
+  /** 410 answers whose disabling of the endpoint is not written yet. */
+  private int goneUnrecorded;
+  private boolean polling;
+  private boolean stopped;
+  private Boolean endpointEnabled;
+  private long timer = -1;
+
+  public WebhookSender(Settings settings, WebhookOutbox outbox) {
+    this.settings = settings;
+    this.outbox = outbox;
+    this.urlHash = WebhookSignature.urlHash(settings.webhookUrl());
+    this.shownUrl = Settings.redactUrlForLog(settings.webhookUrl());
+    this.maxInFlight = settings.webhookMaxConcurrency();
+    URI uri = URI.create(settings.webhookUrl());
+    // Credentials in the URL (https://user:pass@host/…) become a Basic header; they are never logged.
+    String userInfo = uri.getRawUserInfo();
+    this.basicAuth = userInfo == null ? null : "Basic " + Base64.getEncoder().encodeToString(
+        URLDecoder.decode(userInfo, StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8));
+    String withoutUserInfo = userInfo == null ? settings.webhookUrl()
+        : settings.webhookUrl().replaceFirst("://[^@/]*@", "://");
+    this.target = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(withoutUserInfo)
+        .setFollowRedirects(false).setConnectTimeout(TIMEOUT_MS).setIdleTimeout(TIMEOUT_MS);
+  }
+
+  @Override
+  public Future<?> start() {
+    metrics = Metrics.current();
+    metrics.gauge("onboarder.webhook.inflight", "Webhook attempts in flight on this node", () -> inFlight);
+    client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setConnectTimeout((int) TIMEOUT_MS)
+        .setMaxRedirects(0), new PoolOptions().setHttp1MaxSize(maxInFlight).setMaxWaitQueueSize(maxInFlight * 2));
+    // The embedded store belongs to this process alone: leases left by a previous process are void.
+    Future<Integer> released = settings.clustered() ? Future.succeededFuture(0) : outbox.releaseAll();
+    return vertx.eventBus().consumer(Addresses.WEBHOOKS_WAKE, m -> poll()).completion()
+        .compose(v -> released)
+        .onSuccess(n -> {
+          log.info("webhooks: sending {} to {} (at most {} in flight)", settings.webhookEvents(), shownUrl,
+              maxInFlight);
+          timer = vertx.setPeriodic(POLL_MS, t -> poll());
+          poll();
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    stopped = true;
+    vertx.cancelTimer(timer);
+    // Attempts in flight are cut short; their deliveries go back to the outbox for any node.
+    return client.close().compose(v -> outbox.release(nodeId)).recover(err -> Future.succeededFuture());
+  }
+
+  // ---- claiming ------------------------------------------------------------------------------
+
+  private void poll() {
+    int room = Math.min(maxInFlight - inFlight, 2 * maxInFlight - recording);
+    // One claim at a time: attempts that finish while it runs are refilled together by the next one.
+    if (polling || stopped || room <= 0 || goneUnrecorded > 0) {
+      return;
+    }
+    polling = true;
+    outbox.endpoint(urlHash)
+        .compose(endpoint -> {
+          noteEndpoint(endpoint);
+          return endpoint.enabled() ? outbox.claimDue(nodeId, room, LEASE_MS)
+              : Future.succeededFuture(List.<WebhookOutbox.Due>of());
+        })
+        .onComplete(ar -> {
+          polling = false;
+          if (ar.failed()) {
+            log.warn("webhooks: the outbox is not readable now: {}", ar.cause().getMessage());
+            return;
+          }
+          ar.result().forEach(this::attempt);
+          if (ar.result().size() == room) {
+            poll(); // there may be more due, and attempts that ended meanwhile left room
+          }
+        });
+  }
+
+  private void noteEndpoint(WebhookOutbox.Endpoint endpoint) {
+    if (endpointEnabled != null && endpointEnabled == endpoint.enabled()) {
+      return;
+    }
+    if (!endpoint.enabled()) {
+      log.warn("webhooks: the endpoint {} is disabled since {} ({}); deliveries are held until one is replayed "
+          + "(POST /v1/webhooks/deliveries/{id}/retry)", shownUrl, endpoint.disabledAt(), endpoint.reason());
+    } else if (endpointEnabled != null) {
+      log.info("webhooks: the endpoint {} is enabled again", shownUrl);
+    }
+    endpointEnabled = endpoint.enabled();
+  }
+
+  // ---- one attempt ---------------------------------------------------------------------------
+
+  /** What one attempt came to: an HTTP status (with Retry-After), or no answer (error text). */
+  private record Result(Integer status, String retryAfter, String error) {}
+
+  /**
+   * One attempt. Its slot is free again as soon as the receiver answered: the result is recorded
+   * meanwhile (at most as many results waiting to be written as attempts in flight), and the
+   * delivery stays leased until it is.
+   */
+  private void attempt(WebhookOutbox.Due due) {
+    inFlight++;
+    recording++;
+    send(due).onComplete(x -> {
+      inFlight--;
+      if (x.succeeded() && x.result().status() != null && x.result().status() == 410) {
+        goneUnrecorded++; // nothing is claimed until the endpoint is marked disabled in the store
+      }
+      poll();
+    }).compose(result -> record(due, result))
+        .onFailure(err -> log.warn("webhooks: the result of delivery {} could not be recorded ({}); it is sent "
+            + "again when its lease expires", due.id(), err.getMessage()))
+        .onComplete(x -> {
+          recording--;
+          poll();
+        });
+  }
+
+  private Future<Result> send(WebhookOutbox.Due due) {
+    long timestamp = System.currentTimeMillis() / 1000;
+    RequestOptions options = new RequestOptions(target)
+        .putHeader("content-type", "application/json")
+        .putHeader("user-agent", "cyclr-onboarder-webhooks")
+        .putHeader("webhook-id", due.id())
+        .putHeader("webhook-timestamp", String.valueOf(timestamp))
+        .putHeader("webhook-signature", WebhookSignature.sign(settings.webhookKey(), due.id(), timestamp,
+            due.payload()));
+    if (basicAuth != null) {
+      options.putHeader("authorization", basicAuth);
+    }
+    Promise<Result> result = Promise.promise();
+    // The whole exchange has 15 s, connecting included; a receiver that stalls after the headers is cut off too.
+    Promise<io.vertx.core.http.HttpClientRequest> request = Promise.promise();
+    long deadline = vertx.setTimer(TIMEOUT_MS, t -> {
+      if (request.future().succeeded()) {
+        request.future().result().reset();
+      }
+      result.tryComplete(new Result(null, null, "timeout after " + TIMEOUT_MS / 1000 + " s"));
+    });
+    client.request(options).onComplete(request).onComplete(req -> {
+      if (req.failed()) {
+        vertx.cancelTimer(deadline);
+        result.tryComplete(failure(req.cause()));
+        return;
+      }
+      req.result().send(Buffer.buffer(due.payload())).onComplete(resp -> {
+        if (resp.failed()) {
+          vertx.cancelTimer(deadline);
+          result.tryComplete(failure(resp.cause()));
+          return;
+        }
+        HttpClientResponse r = resp.result();
+        // The answer's body is not kept (nor buffered): only its status counts.
+        r.handler(b -> { });
+        r.end().onComplete(x -> vertx.cancelTimer(deadline));
+        MultiMap h = r.headers();
+        result.tryComplete(new Result(r.statusCode(), h.get("retry-after"), null));
+      });
+    });
+    return result.future();
+  }
+
+  /** An error text fit for the delivery record: a class of failure, never a URL or a message that may hold one. */
+  private static Result failure(Throwable err) {
+    String error = err instanceof TimeoutException ? "timeout after " + TIMEOUT_MS / 1000 + " s"
+        : err instanceof ConnectException ? "connection refused or unreachable"
+        : err instanceof javax.net.ssl.SSLException ? "TLS handshake failed"
+        : err instanceof java.net.UnknownHostException ? "unknown host"
+        : String.valueOf(err.getMessage()).toLowerCase().contains("closed") ? "connection closed before an answer"
+        : "request failed (" + err.getClass().getSimpleName() + ")";
+    return new Result(null, null, error);
+  }
+
+  private Future<Void> record(WebhookOutbox.Due due, Result r) {
+    if (r.status() != null && r.status() >= 200 && r.status() < 300) {
+      metrics.webhook("delivered");
+      return outbox.delivered(due.id(), nodeId, r.status()).mapEmpty();
+    }
+    long delay = retry.delayMs(due.attempts() + 1, r.retryAfter(), System.currentTimeMillis());
+    String error = r.status() == null ? r.error()
+        : r.status() >= 300 && r.status() < 400 ? "HTTP " + r.status() + " (redirects are not followed)"
+        : r.status() == 410 ? "HTTP 410 Gone: endpoint disabled"
+        : "HTTP " + r.status();
+    Future<Void> gone = Future.succeededFuture();
+    if (r.status() != null && r.status() == 410) {
+      metrics.webhook("gone");
+      log.warn("webhooks: {} answered 410 Gone to delivery {}: the endpoint is disabled; deliveries are held "
+          + "until one is replayed (POST /v1/webhooks/deliveries/{id}/retry)", shownUrl, due.id());
+      endpointEnabled = false;
+      gone = outbox.disableEndpoint(urlHash, "HTTP 410 Gone answered to delivery " + due.id())
+          .eventually(() -> {
+            goneUnrecorded--;
+            return Future.succeededFuture();
+          });
+    }
+    return gone.compose(v -> outbox.attemptFailed(due.id(), nodeId, r.status(), error, delay,
+        WebhookRetry.WINDOW.toMillis())).map(status -> {
+          if ("FAILED".equals(status)) {
+            metrics.webhook("failed");
+            log.warn("webhooks: delivery {} ({}) failed for good after {} attempts over {} h: {}", due.id(),
+                due.type(), due.attempts() + 1, WebhookRetry.WINDOW.toHours(), error);
+          } else if (status != null) {
+            metrics.webhook("retry");
+            log.debug("webhooks: delivery {} attempt {} failed ({}); next in {} ms", due.id(), due.attempts() + 1,
+                error, delay);
+          }
+          return null;
+        });
+  }
+}
