@@ -7,7 +7,10 @@ import io.onboarder.config.Settings;
 import io.onboarder.cyclr.CyclrGatewayVerticle;
 import io.onboarder.cluster.ClusterSetup;
 import io.onboarder.job.AccountSteps;
+import io.onboarder.intake.IntakeLimits;
+import io.onboarder.intake.JobIntake;
 import io.onboarder.job.Dispatcher;
+import io.onboarder.metrics.Metrics;
 import io.onboarder.job.JobEvents;
 import io.onboarder.job.JobService;
 import io.onboarder.job.JobStore;
@@ -108,6 +111,12 @@ public final class Application {
     store.onCommitted(new JobEvents(vertx.eventBus(), Metrics.current())::published);
     store.outboxTypes(settings.webhooksEnabled() ? settings.webhookEvents() : Set.of());
     NodeState node = new NodeState(settings.leaseMs());
+    IntakeLimits limits = new IntakeLimits(settings.maxIntakeBytes(), settings.maxIntakeItems());
+    JobIntake intake = new JobIntake(vertx, settings, store, node, limits);
+    Metrics metrics = Metrics.current();
+    metrics.gauge("onboarder.intake.bytes", "Bytes of job bodies this node is taking in now", limits::bytesInFlight);
+    metrics.gauge("onboarder.intake.items", "Items this node is taking in and has not committed yet",
+        limits::itemsInFlight);
     // One HTTP API instance per core (they share the port); the API is stateless.
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     List<String> storeUsers = new ArrayList<>();
@@ -115,7 +124,7 @@ public final class Application {
         .compose(v -> vertx.deployVerticle(new CyclrGatewayVerticle(settings, node.leaseCheck())))
         .compose(v -> vertx.deployVerticle(new Dispatcher(settings, store, node)))
         .compose(v -> vertx.deployVerticle(new AccountSteps(settings, store, node)))
-        .compose(v -> vertx.deployVerticle(new JobService(settings, store, node)))
+        .compose(v -> vertx.deployVerticle(new JobService(settings, store, node, limits)))
         .compose(v -> vertx.deployVerticle(new WebhookService(settings, store.outbox())))
         .compose(v -> vertx.deployVerticle(new Retention(store)).onSuccess(storeUsers::add))
         .compose(v -> settings.webhooksEnabled()
@@ -126,7 +135,7 @@ public final class Application {
         // All API instances share one port; for port 0 one free port is picked first.
         .compose(v -> settings.httpPort() != 0 ? Future.succeededFuture(settings.httpPort())
             : vertx.executeBlocking(Application::freePort))
-        .compose(port -> vertx.deployVerticle(HttpApiVerticle.instances(settings, port),
+        .compose(port -> vertx.deployVerticle(HttpApiVerticle.instances(settings, port, intake),
             new DeploymentOptions().setInstances(instances)).map(port))
         .compose(port -> !settings.bridgeEnabled() ? Future.succeededFuture(new Application(vertx, settings, store,
             port, storeUsers, -1))

@@ -1,5 +1,7 @@
 package io.onboarder;
 
+import io.onboarder.cli.JobCommands;
+import io.onboarder.cli.SubmitCommand;
 import io.onboarder.config.ConfigException;
 import io.onboarder.config.ConfigLoader;
 import io.onboarder.config.Settings;
@@ -19,10 +21,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
-/** Command line: {@code serve} (default) runs the service; {@code demo} runs it against the embedded emulator. */
+/**
+ * Command line: {@code serve} (default) runs the service; {@code demo} runs it against the embedded
+ * emulator; {@code submit}, {@code status}, {@code report}, {@code cancel} and {@code retry} talk to a
+ * running service ({@code io.onboarder.cli}).
+ */
 @Command(name = "cyclr-onboarder", mixinStandardHelpOptions = true, version = "cyclr-onboarder 0.1.0",
     description = "Onboards many tenant accounts into Cyclr at once.",
-    subcommands = {Main.Serve.class, Demo.class, io.onboarder.emulator.EmulatorCommand.class})
+    subcommands = {Main.Serve.class, Demo.class, io.onboarder.emulator.EmulatorCommand.class,
+        SubmitCommand.class, JobCommands.Status.class, JobCommands.Report.class, JobCommands.Cancel.class,
+        JobCommands.Retry.class})
 public final class Main implements Callable<Integer> {
   static final int EXIT_CONFIG = 2;
 

@@ -2,7 +2,10 @@ package io.onboarder.api;
 
 import io.onboarder.bus.Problem;
 import io.onboarder.config.Settings;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
@@ -27,6 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ConnectionGuard {
   private static final long LINGER_MS = 1_000;
+  /** Routing-context key: re-arms the body deadline (a streamed body's deadline runs between chunks). */
+  private static final String BODY_PROGRESS = "onboarder.bodyProgress";
   private static final long LINGER_BYTES = 64 * 1024;
 
   private final Vertx vertx;
@@ -100,16 +105,24 @@ final class ConnectionGuard {
         state.headerTimer = -1;
       }
     }
-    long bodyTimer = req.isEnded() ? -1 : vertx.setTimer(bodyTimeoutMs, t -> {
-      if (!req.isEnded() && !rc.response().ended()) {
-        if (!rc.response().headWritten()) {
-          Problems.send(rc, Problem.of(408, "request-timeout", "Request timeout", "The request body did not "
-              + "arrive within http.bodyTimeoutMs (HTTP_BODY_TIMEOUT_MS)."));
-        } else {
-          conn.close();
-        }
+    long[] bodyTimer = {-1};
+    Runnable armBodyTimer = () -> {
+      if (bodyTimer[0] >= 0) {
+        vertx.cancelTimer(bodyTimer[0]);
       }
-    });
+      bodyTimer[0] = req.isEnded() ? -1 : vertx.setTimer(bodyTimeoutMs, t -> {
+        if (!req.isEnded() && !rc.response().ended()) {
+          if (!rc.response().headWritten()) {
+            Problems.send(rc, Problem.of(408, "request-timeout", "Request timeout", "The request body did not "
+                + "arrive within http.bodyTimeoutMs (HTTP_BODY_TIMEOUT_MS)."));
+          } else {
+            conn.close();
+          }
+        }
+      });
+    };
+    armBodyTimer.run();
+    rc.put(BODY_PROGRESS, armBodyTimer);
     boolean[] closeAfter = {false};
     rc.addHeadersEndHandler(v -> {
       // An error before the body was read: say so, and do not read (or wait for) the rest.
@@ -119,8 +132,9 @@ final class ConnectionGuard {
       }
     });
     rc.addEndHandler(ar -> {
-      if (bodyTimer >= 0) {
-        vertx.cancelTimer(bodyTimer);
+      if (bodyTimer[0] >= 0) {
+        vertx.cancelTimer(bodyTimer[0]);
+        bodyTimer[0] = -1;
       }
       if (closeAfter[0]) {
         closeAfterLinger(req, conn);
@@ -162,6 +176,60 @@ final class ConnectionGuard {
       conn.close();
     });
     req.resume();
+  }
+
+  /**
+   * The request body as a stream whose every chunk re-arms the body deadline: a streamed job body of
+   * hundreds of megabytes must keep arriving, not arrive whole within {@code http.bodyTimeoutMs}.
+   */
+  static ReadStream<Buffer> streamed(RoutingContext rc) {
+    HttpServerRequest req = rc.request();
+    Runnable progress = rc.get(BODY_PROGRESS);
+    if (progress == null) {
+      return req;
+    }
+    return new ReadStream<>() {
+      @Override
+      public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+        req.exceptionHandler(handler);
+        return this;
+      }
+
+      @Override
+      public ReadStream<Buffer> handler(Handler<Buffer> handler) {
+        req.handler(handler == null ? null : chunk -> {
+          progress.run();
+          handler.handle(chunk);
+        });
+        return this;
+      }
+
+      @Override
+      public ReadStream<Buffer> pause() {
+        req.pause();
+        return this;
+      }
+
+      @Override
+      public ReadStream<Buffer> resume() {
+        // While the body was paused for the store, the client could not send: the deadline starts again.
+        progress.run();
+        req.resume();
+        return this;
+      }
+
+      @Override
+      public ReadStream<Buffer> fetch(long amount) {
+        req.fetch(amount);
+        return this;
+      }
+
+      @Override
+      public ReadStream<Buffer> endHandler(Handler<Void> endHandler) {
+        req.endHandler(endHandler);
+        return this;
+      }
+    };
   }
 
   private void awaitHeaders(HttpConnection conn, State state, long ms) {

@@ -3,24 +3,26 @@ package io.onboarder.api;
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
 import io.onboarder.config.Settings;
+import io.onboarder.intake.BodyFormat;
+import io.onboarder.intake.JobIntake;
+import io.onboarder.intake.JobQuery;
 import io.onboarder.job.JobService;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import java.util.regex.Pattern;
@@ -34,7 +36,6 @@ public final class HttpApiVerticle extends VerticleBase {
   private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,200}");
   private static final Pattern DELIVERY_ID = Pattern.compile("msg_[0-9a-f]{32}");
   // The job service runs on every node: an HTTP request is answered by its own node.
-  private static final DeliveryOptions SUBMIT = new DeliveryOptions().setSendTimeout(120_000).setLocalOnly(true);
   private static final DeliveryOptions QUERY = new DeliveryOptions().setSendTimeout(30_000).setLocalOnly(true);
 
   private static final Pattern ITEM_ID = Pattern.compile("[0-9]{1,18}");
@@ -42,23 +43,25 @@ public final class HttpApiVerticle extends VerticleBase {
   private final Settings settings;
   private final int port;
   private final ClientRateLimiter publicLimiter;
+  private final JobIntake intake;
   private HttpServer server;
   private JobEventStreams streams;
 
-  public HttpApiVerticle(Settings settings, int port) {
-    this(settings, port, new ClientRateLimiter(settings.linksRatePerMinute()));
-  }
-
-  private HttpApiVerticle(Settings settings, int port, ClientRateLimiter publicLimiter) {
+  private HttpApiVerticle(Settings settings, int port, ClientRateLimiter publicLimiter, JobIntake intake) {
     this.settings = settings;
     this.port = port;
     this.publicLimiter = publicLimiter;
+    this.intake = intake;
   }
 
-  /** Instances for one node: they share the port and one rate limiter for the public routes. */
-  public static java.util.function.Supplier<HttpApiVerticle> instances(Settings settings, int port) {
+  /**
+   * Instances for one node: they share the port, one rate limiter for the public routes, and the node's
+   * intake, which takes job bodies as they stream in (node-local: see {@link JobIntake}).
+   */
+  public static java.util.function.Supplier<HttpApiVerticle> instances(Settings settings, int port,
+                                                                     JobIntake intake) {
     ClientRateLimiter limiter = new ClientRateLimiter(settings.linksRatePerMinute());
-    return () -> new HttpApiVerticle(settings, port, limiter);
+    return () -> new HttpApiVerticle(settings, port, limiter, intake);
   }
 
   @Override
@@ -117,10 +120,8 @@ public final class HttpApiVerticle extends VerticleBase {
     if (!settings.authDisabled()) {
       router.route("/v1/*").handler(new BearerAuth(settings.apiTokens()));
     }
-    // Content type first (415 before reading a body), then the bounded body (413), then the handler.
-    router.post("/v1/jobs").handler(this::requireJson);
-    router.post("/v1/jobs").handler(BodyHandler.create(false).setBodyLimit(settings.maxBodyBytes()))
-        .handler(this::submit);
+    // The body is read as a stream by the intake (no BodyHandler): never whole in memory.
+    router.post("/v1/jobs").handler(this::submit);
     router.get("/v1/jobs").handler(this::listJobs);
     router.get("/v1/jobs/:id").handler(this::getJob);
     router.get("/v1/jobs/:id/items").handler(this::listItems);
@@ -155,56 +156,60 @@ public final class HttpApiVerticle extends VerticleBase {
     return server.actualPort();
   }
 
-  private void requireJson(RoutingContext rc) {
-    String type = rc.request().getHeader("Content-Type");
-    String mime = type == null ? "" : type.split(";")[0].trim().toLowerCase();
-    if (mime.equals("application/json") || (mime.startsWith("application/") && mime.endsWith("+json"))) {
-      rc.next();
-    } else {
-      Problems.send(rc, Problems.forStatus(415, null));
+  /**
+   * POST /v1/jobs: content type (415), size (413) and key (400) are checked before a byte of the body
+   * is read; then the intake streams the body into the store and answers 202 (created) or 200 (the
+   * Idempotency-Key's job).
+   */
+  private void submit(RoutingContext rc) {
+    HttpServerRequest req = rc.request();
+    BodyFormat format = BodyFormat.of(req.getHeader("Content-Type"));
+    if (format == null) {
+      Problems.send(rc, Problem.of(415, "unsupported-media-type", "Unsupported media type", "Send the job as "
+          + "'Content-Type: application/json', 'application/x-ndjson' (line 1 the job, then one item per line) or "
+          + "'text/csv' (a header row with an 'account' column; job fields as query parameters)."));
+      return;
     }
+    String key = req.getHeader("Idempotency-Key");
+    if (key != null && !IDEMPOTENCY_KEY.matcher(key).matches()) {
+      Problems.send(rc, Problem.badRequest("Idempotency-Key must be 1 to 200 visible ASCII characters."));
+      return;
+    }
+    long length = contentLength(req);
+    if (length > settings.maxBodyBytes()) {
+      Problems.send(rc, Problems.forStatus(413, null));
+      return;
+    }
+    String caller = rc.get(BearerAuth.CALLER);
+    req.pause();
+    if ("100-continue".equalsIgnoreCase(req.getHeader("Expect"))) {
+      // curl asks before sending a big body; without an answer it waits a second, then sends anyway.
+      rc.response().writeContinue();
+    }
+    intake.submit(ConnectionGuard.streamed(rc), format, caller != null ? caller : BearerAuth.DEFAULT_CALLER, key,
+            JobQuery.fields(req.params()), length)
+        .onComplete(ar -> {
+          if (ar.failed()) {
+            // An answer before the body's end closes the connection after it (ConnectionGuard).
+            Problems.send(rc, Problems.from(ar.cause(), 500));
+            return;
+          }
+          JobIntake.Accepted accepted = ar.result();
+          rc.response()
+              .setStatusCode(accepted.created() ? 202 : 200)
+              .putHeader("Location", "/v1/jobs/" + accepted.summary().getString("id"))
+              .putHeader("Content-Type", "application/json")
+              .end(accepted.summary().encode());
+        });
   }
 
-  private void submit(RoutingContext rc) {
-    Buffer body = rc.body().buffer();
-    if (body == null || body.length() == 0) {
-      Problems.send(rc, Problem.badRequest("The request body must be a JSON object."));
-      return;
-    }
-    Object parsed;
+  private static long contentLength(HttpServerRequest req) {
+    String v = req.getHeader("Content-Length");
     try {
-      parsed = Json.decodeValue(body);
-    } catch (RuntimeException e) {
-      Problems.send(rc, Problem.badRequest("The request body is not valid JSON."));
-      return;
+      return v == null ? -1 : Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      return -1;
     }
-    if (!(parsed instanceof JsonObject json)) {
-      Problems.send(rc, Problem.badRequest("The request body must be a JSON object."));
-      return;
-    }
-    json.remove("idempotencyKey"); // the HTTP API takes the key from the header only
-    DeliveryOptions options = asCaller(rc, SUBMIT);
-    String key = rc.request().getHeader("Idempotency-Key");
-    if (key != null) {
-      if (!IDEMPOTENCY_KEY.matcher(key).matches()) {
-        Problems.send(rc, Problem.badRequest("Idempotency-Key must be 1 to 200 visible ASCII characters."));
-        return;
-      }
-      options.addHeader("Idempotency-Key", key);
-    }
-    vertx.eventBus().<JsonObject>request(Addresses.JOBS_SUBMIT, json, options).onComplete(ar -> {
-      if (ar.failed()) {
-        Problems.send(rc, Problems.from(ar.cause(), 500));
-        return;
-      }
-      Message<JsonObject> reply = ar.result();
-      boolean created = "true".equals(reply.headers().get("created"));
-      rc.response()
-          .setStatusCode(created ? 202 : 200)
-          .putHeader("Location", "/v1/jobs/" + reply.body().getString("id"))
-          .putHeader("Content-Type", "application/json")
-          .end(reply.body().encode());
-    });
   }
 
   private void listJobs(RoutingContext rc) {
@@ -222,6 +227,14 @@ public final class HttpApiVerticle extends VerticleBase {
   }
 
   private void listItems(RoutingContext rc) {
+    ItemReport report = ItemReport.of(rc.request().getHeader("Accept"));
+    if (report != null) {
+      String id = jobId(rc);
+      if (id != null) {
+        exportItems(rc, id, report);
+      }
+      return;
+    }
     String id = jobId(rc);
     Integer limit = id == null ? null : intParam(rc, "limit", 100, 1, 1000);
     if (limit == null) {
@@ -234,6 +247,64 @@ public final class HttpApiVerticle extends VerticleBase {
     }
     ask(rc, Addresses.JOBS_ITEMS, new JsonObject().put("id", id).put("limit", limit)
         .put("status", rc.request().getParam("status")).put("cursor", cursor));
+  }
+
+  /**
+   * GET /v1/jobs/{id}/items with {@code Accept: text/csv} or {@code application/x-ndjson}: every item
+   * (optionally of one status), streamed page by page from the store. The next page is fetched only
+   * once the response's write queue has drained, so memory holds one page whatever the job's size.
+   */
+  private void exportItems(RoutingContext rc, String id, ItemReport format) {
+    String status = rc.request().getParam("status");
+    HttpServerResponse response = rc.response();
+    boolean[] gone = {false};
+    response.closeHandler(v -> gone[0] = true);
+    exportPage(rc, id, status, null, format, gone);
+  }
+
+  private void exportPage(RoutingContext rc, String id, String status, String cursor, ItemReport format,
+                          boolean[] gone) {
+    JsonObject query = new JsonObject().put("id", id).put("limit", ItemReport.PAGE).put("status", status)
+        .put("cursor", cursor);
+    vertx.eventBus().<JsonObject>request(Addresses.JOBS_ITEMS, query, asCaller(rc, QUERY)).onComplete(ar -> {
+      HttpServerResponse response = rc.response();
+      if (gone[0]) {
+        return;
+      }
+      if (ar.failed()) {
+        if (!response.headWritten()) {
+          Problems.send(rc, Problems.from(ar.cause(), 500));
+        } else {
+          // Half a report must not look whole: the connection is cut, so the client sees it end early.
+          response.reset();
+        }
+        return;
+      }
+      if (!response.headWritten()) {
+        response.setChunked(true)
+            .putHeader("Content-Type", format.contentType())
+            .putHeader("Content-Disposition", "attachment; filename=\"job-" + id + "-items." + format.extension()
+                + "\"");
+        if (format.header() != null) {
+          response.write(format.header());
+        }
+      }
+      JsonObject page = ar.result().body();
+      response.write(format.rows(page.getJsonArray("items")));
+      String next = page.getString("next");
+      if (next == null) {
+        response.end();
+        return;
+      }
+      if (response.writeQueueFull()) {
+        response.drainHandler(v -> {
+          response.drainHandler(null);
+          exportPage(rc, id, status, next, format, gone);
+        });
+      } else {
+        exportPage(rc, id, status, next, format, gone);
+      }
+    });
   }
 
   private void jobEvents(RoutingContext rc) {

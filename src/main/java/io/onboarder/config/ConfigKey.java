@@ -51,7 +51,9 @@ public enum ConfigKey {
   WEBHOOK_EVENTS("webhooks.events", "WEBHOOK_EVENTS"),
   WEBHOOK_MAX_CONCURRENCY("webhooks.maxConcurrency", "WEBHOOK_MAX_CONCURRENCY"),
   BRIDGE_PORT("bridge.port", "BRIDGE_PORT"),
-  BRIDGE_MAX_FRAME_BYTES("bridge.maxFrameBytes", "BRIDGE_MAX_FRAME_BYTES");
+  BRIDGE_MAX_FRAME_BYTES("bridge.maxFrameBytes", "BRIDGE_MAX_FRAME_BYTES"),
+  API_MAX_INTAKE_BYTES("api.maxIntakeBytes", "API_MAX_INTAKE_BYTES"),
+  API_MAX_INTAKE_ITEMS("api.maxIntakeItems", "API_MAX_INTAKE_ITEMS");
 
   public final String key;
   public final String env;

@@ -60,7 +60,9 @@ public record Settings(
     Set<String> webhookEvents,
     int webhookMaxConcurrency,
     int bridgePort,
-    int bridgeMaxFrameBytes) {
+    int bridgeMaxFrameBytes,
+    long maxIntakeBytes,
+    long maxIntakeItems) {
 
   private static final List<String> WEBHOOK_TYPES = io.onboarder.webhook.WebhookTypes.ALL;
 
@@ -147,8 +149,8 @@ public record Settings(
         (int) r.longIn(ConfigKey.HTTP_PORT, 8080, 0, 65535),
         tokens,
         authDisabled,
-        r.longIn(ConfigKey.API_MAX_BODY_BYTES, 32L * 1024 * 1024, 1024, 1L << 31),
-        (int) r.longIn(ConfigKey.API_MAX_ITEMS_PER_JOB, 100_000, 1, 10_000_000),
+        r.longIn(ConfigKey.API_MAX_BODY_BYTES, 256L * 1024 * 1024, 1024, 1L << 34),
+        (int) r.longIn(ConfigKey.API_MAX_ITEMS_PER_JOB, 1_000_000, 1, 10_000_000),
         apiUrl,
         serviceUrl.isEmpty() ? apiUrl : serviceUrl,
         clientId,
@@ -160,7 +162,7 @@ public record Settings(
         (int) r.longIn(ConfigKey.GATEWAY_MAX_ATTEMPTS, 6, 1, 100),
         (int) r.longIn(ConfigKey.GATEWAY_BREAKER_THRESHOLD, 10, 1, 10_000),
         r.longIn(ConfigKey.GATEWAY_BREAKER_OPEN_MS, 5_000, 10, 600_000),
-        r.longIn(ConfigKey.JOBS_MAX_PENDING_ITEMS, 1_000_000, 1, 1_000_000_000),
+        r.longIn(ConfigKey.JOBS_MAX_PENDING_ITEMS, 5_000_000, 1, 1_000_000_000),
         r.longIn(ConfigKey.JOBS_SHUTDOWN_GRACE_MS, 15_000, 0, 600_000),
         storeUrl,
         secretKey,
@@ -193,7 +195,9 @@ public record Settings(
         (int) r.longIn(ConfigKey.WEBHOOK_MAX_CONCURRENCY, 16, 1, 1024),
         // Unset = no bridge; 0 = any free port (tests).
         (int) r.longIn(ConfigKey.BRIDGE_PORT, -1, 0, 65535),
-        (int) r.longIn(ConfigKey.BRIDGE_MAX_FRAME_BYTES, 1024 * 1024, 1024, 64 * 1024 * 1024));
+        (int) r.longIn(ConfigKey.BRIDGE_MAX_FRAME_BYTES, 1024 * 1024, 1024, 64 * 1024 * 1024),
+        r.longIn(ConfigKey.API_MAX_INTAKE_BYTES, 1L << 30, 1024, 1L << 40),
+        r.longIn(ConfigKey.API_MAX_INTAKE_ITEMS, 2_000_000, 1, 1_000_000_000));
   }
 
   /** The externally reachable base URL of relay links: absolute http(s), no query or fragment; "" = off. */

@@ -19,7 +19,7 @@ final class GatewayRequests {
         .put("properties", itemSpec.getJsonArray("properties"))
         .put("connector", itemSpec.getJsonObject("connector", spec.getJsonObject("connector")))
         .put("installName", itemSpec.getString("installName", spec.getString("installName")))
-        .put("description", spec.getString("description"))
+        .put("description", itemSpec.getString("description", spec.getString("description")))
         .put("targetOrigin", oauth.getString("targetOrigin"))
         .put("callbackMessage", oauth.getString("callbackMessage"))
         .put("username", oauth.getString("username"))

@@ -34,7 +34,7 @@ public final class JobEvents {
   }
 
   /** Tells every node's dispatcher that a job may have claimable items (or may be finishable). */
-  void work(String jobId) {
+  public void work(String jobId) {
     bus.publish(Addresses.JOBS_WORK, new JsonObject().put("jobId", jobId));
   }
 }

@@ -1,12 +1,14 @@
 package io.onboarder.job;
 
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 
 /**
  * A validated bulk-install request. {@link #specJson()} is what is persisted for the job
- * (no auth values); each item's auth value is stored encrypted, apart from its spec. With a
+ * (no auth values); each item's auth value is stored encrypted, apart from its spec. A streamed
+ * request is validated as job fields (this record with no items) plus items one by one. With a
  * {@code template}, every account of the job also gets the template's cycle once its items are ready,
  * activated as {@code activate} says (null: installed, not activated).
  */
@@ -24,13 +26,60 @@ public record JobRequest(
     TemplateRef template,
     Activation activate) {
 
-  /** One requested install; {@code connector} and {@code installName} are per-item overrides (nullable). */
+  /**
+   * One requested install; {@code connector}, {@code installName} and {@code description} are per-item
+   * overrides (nullable).
+   */
   public record Item(String account, String authValue, JsonArray properties, ConnectorRef connector,
-                     String installName) {
+                     String installName, String description) {
+
+    /**
+     * {@link #specJson()} encoded, written directly: a million-item job encodes a million of these,
+     * and building then serializing a tree for each costs more than everything else at intake.
+     */
+    public String specText() {
+      if (properties == null && connector == null && installName == null && description == null) {
+        return null;
+      }
+      StringBuilder b = new StringBuilder(64);
+      b.append('{');
+      if (connector != null) {
+        b.append("\"connector\":{");
+        if (connector.id() != null) {
+          b.append("\"id\":").append(connector.id().longValue());
+        } else {
+          quoted(b.append("\"name\":"), connector.name());
+          if (connector.version() != null) {
+            quoted(b.append(",\"version\":"), connector.version());
+          }
+        }
+        b.append('}');
+      }
+      if (installName != null) {
+        quoted(b.append(b.length() > 1 ? "," : "").append("\"installName\":"), installName);
+      }
+      if (description != null) {
+        quoted(b.append(b.length() > 1 ? "," : "").append("\"description\":"), description);
+      }
+      if (properties != null) {
+        b.append(b.length() > 1 ? "," : "").append("\"properties\":[");
+        for (int i = 0; i < properties.size(); i++) {
+          JsonObject p = properties.getJsonObject(i);
+          quoted(b.append(i > 0 ? ",{" : "{").append("\"name\":"), p.getString("name"));
+          quoted(b.append(",\"value\":"), p.getString("value")).append('}');
+        }
+        b.append(']');
+      }
+      return b.append('}').toString();
+    }
+
+    private static StringBuilder quoted(StringBuilder b, String s) {
+      return b.append('"').append(JsonStringEncoder.getInstance().quoteAsString(s)).append('"');
+    }
 
     /** The non-secret part of the item, or null when it only names an account. */
     public JsonObject specJson() {
-      if (properties == null && connector == null && installName == null) {
+      if (properties == null && connector == null && installName == null && description == null) {
         return null;
       }
       JsonObject j = new JsonObject();
@@ -40,11 +89,20 @@ public record JobRequest(
       if (installName != null) {
         j.put("installName", installName);
       }
+      if (description != null) {
+        j.put("description", description);
+      }
       if (properties != null) {
         j.put("properties", properties);
       }
       return j;
     }
+  }
+
+  /** The same job fields with {@code items}. */
+  public JobRequest withItems(List<Item> items) {
+    return new JobRequest(connector, installName, description, targetOrigin, callbackMessage, username, dryRun,
+        createAccounts, toleratedFailurePercent, items, template, activate);
   }
 
   public JsonObject specJson() {

@@ -7,11 +7,12 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Turns a submitted JSON body into a {@link JobRequest} or a 400/422 {@link Problem} listing every
- * violation as {pointer, message}. Used by both triggers (HTTP and event bus), so they behave alike.
+ * violation as {pointer, message}. The one implementation of the rules: the event bus validates a
+ * whole object with {@link #validate}; a streamed body (JSON, NDJSON, CSV) validates its job fields
+ * with {@link #fields} and each item as it arrives with {@link #item}.
  */
 public final class JobRequestValidator {
   static final int MAX_ACCOUNT_LENGTH = 200;
@@ -19,7 +20,6 @@ public final class JobRequestValidator {
   static final int MAX_NAME_LENGTH = 200;
   static final int MAX_TEXT_LENGTH = 2000;
   static final int MAX_PROPERTIES = 100;
-  static final int MAX_REPORTED_ERRORS = 100;
 
   private final int maxItemsPerJob;
 
@@ -27,11 +27,52 @@ public final class JobRequestValidator {
     this.maxItemsPerJob = maxItemsPerJob;
   }
 
+  public int maxItemsPerJob() {
+    return maxItemsPerJob;
+  }
+
   public JobRequest validate(Object body) {
     if (!(body instanceof JsonObject json)) {
       throw Problem.badRequest("The request body must be a JSON object.");
     }
-    Errors errors = new Errors();
+    ValidationErrors errors = new ValidationErrors();
+    JobRequest fields = fields(json, errors);
+    Object itemsRaw = json.getValue("items");
+    List<JobRequest.Item> items = new ArrayList<>();
+    if (!(itemsRaw instanceof JsonArray array)) {
+      errors.add("/items", itemsRaw == null ? "is required: a non-empty array of items" : "must be an array");
+    } else if (array.isEmpty()) {
+      errors.add("/items", "must not be empty");
+    } else if (array.size() > maxItemsPerJob) {
+      throw tooManyItems(array.size());
+    } else {
+      for (int i = 0; i < array.size(); i++) {
+        String at = "/items/" + i;
+        JobRequest.Item item = item(array.getValue(i), at, errors);
+        if (item != null && item.connector() == null && fields.connector() == null) {
+          connectorRequired(at, errors);
+        } else if (item != null) {
+          items.add(item);
+        }
+      }
+    }
+    errors.throwIfAny();
+    return fields.withItems(List.copyOf(items));
+  }
+
+  /** 422: the job has more items than a job may hold ({@code count}, or null when a stream was cut short). */
+  public Problem tooManyItems(Integer count) {
+    return Problem.validation(422, "A job may hold at most " + maxItemsPerJob + " items; this one has "
+            + (count == null ? "more" : count) + ". Split it into several jobs.",
+        new JsonArray().add(new JsonObject().put("pointer", "/items")
+            .put("message", "at most " + maxItemsPerJob + " items per job")));
+  }
+
+  /**
+   * The job-level fields of {@code json} (its {@code items} are ignored), as a request without items.
+   * Violations go to {@code errors}; the result is then not to be used.
+   */
+  public JobRequest fields(JsonObject json, ValidationErrors errors) {
     ConnectorRef jobConnector = json.containsKey("connector")
         ? connector(json.getValue("connector"), "/connector", errors) : null;
     String installName = text(json, "installName", "/installName", MAX_NAME_LENGTH, errors);
@@ -81,34 +122,12 @@ public final class JobRequestValidator {
       errors.unprocessable("/activate", "needs a template: activation applies to the cycle a template installs");
     }
 
-    Object itemsRaw = json.getValue("items");
-    List<JobRequest.Item> items = new ArrayList<>();
-    if (!(itemsRaw instanceof JsonArray array)) {
-      errors.add("/items", itemsRaw == null ? "is required: a non-empty array of items" : "must be an array");
-    } else if (array.isEmpty()) {
-      errors.add("/items", "must not be empty");
-    } else if (array.size() > maxItemsPerJob) {
-      throw Problem.validation(422, "A job may hold at most " + maxItemsPerJob + " items; this one has "
-          + array.size() + ". Split it into several jobs.",
-          new JsonArray().add(new JsonObject().put("pointer", "/items")
-              .put("message", "at most " + maxItemsPerJob + " items per job")));
-    } else {
-      for (int i = 0; i < array.size(); i++) {
-        JobRequest.Item item = item(array.getValue(i), "/items/" + i, jobConnector, errors);
-        if (item != null) {
-          items.add(item);
-        }
-      }
-    }
-    if (!errors.list.isEmpty()) {
-      throw Problem.validation(errors.status(), errors.summary(), errors.json());
-    }
     return new JobRequest(jobConnector, installName, description, targetOrigin, callbackMessage, username,
-        dryRun, createAccounts, tolerated, List.copyOf(items), template, activate);
+        dryRun, createAccounts, tolerated, List.of(), template, activate);
   }
 
   /** {"id": string or positive integer} or {"name": string}: exactly one of them. */
-  private static TemplateRef template(Object raw, Errors errors) {
+  private static TemplateRef template(Object raw, ValidationErrors errors) {
     if (!(raw instanceof JsonObject t)) {
       errors.add("/template", "must be {\"id\": \"…\"} or {\"name\": \"…\"}");
       return null;
@@ -140,13 +159,13 @@ public final class JobRequestValidator {
   }
 
   /** {"interval": one of Cyclr's minutes, "runOnce"?: bool, "startTime"?: ISO-8601}; interval may go with runOnce. */
-  private static Activation activation(Object raw, Errors errors) {
+  private static Activation activation(Object raw, ValidationErrors errors) {
     if (!(raw instanceof JsonObject a)) {
       errors.add("/activate", "must be an object {\"interval\": minutes, \"runOnce\"?: bool, \"startTime\"?: "
           + "ISO-8601}");
       return null;
     }
-    int before = errors.list.size();
+    long before = errors.count();
     boolean runOnce = bool(a, "runOnce", "/activate/runOnce", errors);
     Object intervalRaw = a.getValue("interval");
     Integer interval = null;
@@ -180,7 +199,7 @@ public final class JobRequestValidator {
         errors.add("/activate/" + field, "is not a field of activate (interval, runOnce, startTime)");
       }
     }
-    if (errors.list.size() != before) {
+    if (errors.count() != before) {
       return null;
     }
     // With runOnce Cyclr ignores the interval; a day is sent when none was given.
@@ -201,12 +220,22 @@ public final class JobRequestValidator {
     }
   }
 
-  private static JobRequest.Item item(Object raw, String at, ConnectorRef jobConnector, Errors errors) {
+  /** The error of an item that names no connector while the job names none either. */
+  public static void connectorRequired(String at, ValidationErrors errors) {
+    errors.add(at + "/connector", "is required: give a connector at job level or on the item");
+  }
+
+  /**
+   * One item at {@code at} (e.g. "/items/7"), or null with its violations in {@code errors}. Whether it
+   * needs a connector depends on the job's, which a stream may bring later: the caller checks that
+   * ({@link #connectorRequired}) for an item whose {@code connector()} is null.
+   */
+  public static JobRequest.Item item(Object raw, String at, ValidationErrors errors) {
     if (!(raw instanceof JsonObject item)) {
       errors.add(at, "must be an object");
       return null;
     }
-    int before = errors.list.size();
+    long before = errors.count();
     Object accountRaw = item.getValue("account");
     String account = null;
     if (!(accountRaw instanceof String s)) {
@@ -215,12 +244,11 @@ public final class JobRequestValidator {
       errors.add(at + "/account", "must not be empty");
     } else if (s.length() > MAX_ACCOUNT_LENGTH) {
       errors.add(at + "/account", "must be at most " + MAX_ACCOUNT_LENGTH + " characters");
-    } else if (hasControlChars(s)) {
-      errors.add(at + "/account", "must not contain control characters");
-    } else if (!s.chars().allMatch(ch -> ch >= 0x20 && ch < 0x7F)) {
+    } else if (!isPrintableAscii(s)) {
       // It travels in the X-Cyclr-Account header, which carries ASCII only.
-      errors.add(at + "/account", "must be printable ASCII (it is sent in the X-Cyclr-Account header)");
-    } else if (!s.equals(s.strip())) {
+      errors.add(at + "/account", hasControlChars(s) ? "must not contain control characters"
+          : "must be printable ASCII (it is sent in the X-Cyclr-Account header)");
+    } else if (s.charAt(0) == ' ' || s.charAt(s.length() - 1) == ' ') {
       errors.add(at + "/account", "must not start or end with white space");
     } else {
       account = s;
@@ -230,7 +258,7 @@ public final class JobRequestValidator {
     if (authRaw != null) {
       if (!(authRaw instanceof String s)) {
         errors.add(at + "/authValue", "must be a string");
-      } else if (s.getBytes(StandardCharsets.UTF_8).length > MAX_AUTH_VALUE_BYTES) {
+      } else if (s.length() > MAX_AUTH_VALUE_BYTES / 3 && s.getBytes(StandardCharsets.UTF_8).length > MAX_AUTH_VALUE_BYTES) {
         errors.add(at + "/authValue", "must be at most 8 KiB");
       } else if (!s.isEmpty()) {
         authValue = s;
@@ -243,17 +271,15 @@ public final class JobRequestValidator {
     }
     ConnectorRef connector = item.containsKey("connector")
         ? connector(item.getValue("connector"), at + "/connector", errors) : null;
-    if (connector == null && jobConnector == null && !item.containsKey("connector")) {
-      errors.add(at + "/connector", "is required: give a connector at job level or on the item");
-    }
     String installName = text(item, "installName", at + "/installName", MAX_NAME_LENGTH, errors);
-    if (errors.list.size() != before) {
+    String description = text(item, "description", at + "/description", MAX_TEXT_LENGTH, errors);
+    if (errors.count() != before) {
       return null;
     }
-    return new JobRequest.Item(account, authValue, properties, connector, installName);
+    return new JobRequest.Item(account, authValue, properties, connector, installName, description);
   }
 
-  private static JsonArray properties(Object raw, String at, Errors errors) {
+  private static JsonArray properties(Object raw, String at, ValidationErrors errors) {
     if (!(raw instanceof JsonArray array)) {
       errors.add(at, "must be an array of {name, value} strings");
       return null;
@@ -276,7 +302,7 @@ public final class JobRequestValidator {
     return out;
   }
 
-  private static ConnectorRef connector(Object raw, String at, Errors errors) {
+  private static ConnectorRef connector(Object raw, String at, ValidationErrors errors) {
     if (raw instanceof JsonObject c) {
       Object id = c.getValue("id");
       Object name = c.getValue("name");
@@ -312,7 +338,7 @@ public final class JobRequestValidator {
     return false;
   }
 
-  private static String text(JsonObject json, String field, String at, int max, Errors errors) {
+  private static String text(JsonObject json, String field, String at, int max, ValidationErrors errors) {
     Object v = json.getValue(field);
     if (v == null) {
       return null;
@@ -332,7 +358,7 @@ public final class JobRequestValidator {
     return s.isBlank() ? null : s.strip();
   }
 
-  private static boolean bool(JsonObject json, String field, String at, Errors errors) {
+  private static boolean bool(JsonObject json, String field, String at, ValidationErrors errors) {
     Object v = json.getValue(field);
     if (v == null) {
       return false;
@@ -342,6 +368,17 @@ public final class JobRequestValidator {
     }
     errors.add(at, "must be true or false");
     return false;
+  }
+
+  /** Space to tilde only (checked per character: a million accounts per big job). */
+  private static boolean isPrintableAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c >= 0x7F) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static boolean hasControlChars(String s) {
@@ -361,40 +398,6 @@ public final class JobRequestValidator {
           && u.getHost() != null && !u.getHost().isEmpty();
     } catch (Exception e) {
       return false;
-    }
-  }
-
-  /** Collects violations; reports the first {@value #MAX_REPORTED_ERRORS}. */
-  private static final class Errors {
-    final List<Map.Entry<String, String>> list = new ArrayList<>();
-    /** Errors about a well-formed value the service cannot use (422), as opposed to a malformed one (400). */
-    int unprocessable;
-
-    void add(String pointer, String message) {
-      list.add(Map.entry(pointer, message));
-    }
-
-    void unprocessable(String pointer, String message) {
-      add(pointer, message);
-      unprocessable++;
-    }
-
-    /** 422 when every error is about a value the service cannot use, else 400. */
-    int status() {
-      return unprocessable == list.size() ? 422 : 400;
-    }
-
-    JsonArray json() {
-      JsonArray a = new JsonArray();
-      list.stream().limit(MAX_REPORTED_ERRORS)
-          .forEach(e -> a.add(new JsonObject().put("pointer", e.getKey()).put("message", e.getValue())));
-      return a;
-    }
-
-    String summary() {
-      Map.Entry<String, String> first = list.get(0);
-      String more = list.size() > 1 ? " (and " + (list.size() - 1) + " more)" : "";
-      return first.getKey() + " " + first.getValue() + more;
     }
   }
 }

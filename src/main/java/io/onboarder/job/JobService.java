@@ -3,6 +3,8 @@ package io.onboarder.job;
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
 import io.onboarder.config.Settings;
+import io.onboarder.intake.IntakeLimits;
+import io.onboarder.intake.JobIntake;
 import io.onboarder.metrics.Metrics;
 import io.onboarder.signin.SignInStore;
 import io.onboarder.store.StoreErrors;
@@ -41,15 +43,20 @@ public final class JobService extends VerticleBase {
   private final Settings settings;
   private final JobStore store;
   private final NodeState node;
+  private static final long PURGE_EVERY_MS = 60_000;
+
   private final JobRequestValidator validator;
+  private final IntakeLimits limits;
   /** Items of submissions being written on this node now: counted with the store's PENDING items. */
   private long admitting;
   private JobEvents events;
+  private long purgeTimer = -1;
 
-  public JobService(Settings settings, JobStore store, NodeState node) {
+  public JobService(Settings settings, JobStore store, NodeState node, IntakeLimits limits) {
     this.settings = settings;
     this.store = store;
     this.node = node;
+    this.limits = limits;
     this.validator = new JobRequestValidator(settings.maxItemsPerJob());
   }
 
@@ -70,7 +77,25 @@ public final class JobService extends VerticleBase {
         bus.<Object>consumer(Addresses.JOBS_EVENTS, guarded(this::events)),
         bus.<Object>consumer(Addresses.JOBS_LINK, guarded(msg -> reply(msg, visibleJob(msg)
             .compose(job -> link(job, itemId(msg), caller(msg)))))));
+    // Streamed submissions of a node that died mid-upload are hidden rows: any node deletes them.
+    purgeTimer = vertx.setPeriodic(PURGE_EVERY_MS, t -> {
+      if (node.accepting()) {
+        store.purgeStaleIntakes(JobIntake.STALE_INTAKE_MS)
+            .onSuccess(n -> {
+              if (n > 0) {
+                log.info("deleted {} abandoned streamed submission(s) (their node stopped mid-upload)", n);
+              }
+            })
+            .onFailure(err -> log.debug("stale intake purge: {}", err.toString()));
+      }
+    });
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(purgeTimer);
+    return Future.succeededFuture();
   }
 
   // ---- callers -------------------------------------------------------------------------------
@@ -143,6 +168,10 @@ public final class JobService extends VerticleBase {
 
   private Future<Admitted> admit(JobRequest request, String owner, String key) {
     int n = request.items().size();
+    if (!limits.reserveItems(n)) {
+      return Future.failedFuture(Problem.busy("This node is taking in too many items at once ("
+          + limits.itemsInFlight() + ", limit " + settings.maxIntakeItems() + "); try again shortly.", 10));
+    }
     // Reserve room now: concurrent submissions must not overshoot the bound while this one commits.
     admitting += n;
     return store.pendingItems()
@@ -155,6 +184,7 @@ public final class JobService extends VerticleBase {
         })
         .eventually(() -> {
           admitting -= n;
+          limits.releaseItems(n);
           return Future.succeededFuture();
         })
         .compose(created -> {

@@ -64,6 +64,47 @@ public interface JobStore {
    */
   Future<Created> create(JobRequest request, String owner, String idempotencyKey);
 
+  /** A fresh incremental fingerprint, keyed like the ones {@link #create} stores. */
+  RequestPrint newPrint();
+
+  /**
+   * The job {@code owner}'s idempotency key names: null if none; {@code existing} if its request had
+   * {@code print}; a 409 problem if it had another ({@code print} null: any job the key names).
+   */
+  Future<Created> existing(String owner, String idempotencyKey, String print);
+
+  /**
+   * Starts a streamed job: a hidden job row (status INTAKE) that no query shows and no dispatcher
+   * claims, to which items are appended in batches of their own transactions (so other writers get
+   * their turn), until {@link Intake#commit} makes it visible in one statement or
+   * {@link Intake#discard} deletes it.
+   */
+  Future<Intake> openIntake(String owner);
+
+  /** Deletes streamed jobs whose intake stopped renewing its heartbeat {@code idleMs} ago (its node died); returns how many. */
+  Future<Integer> purgeStaleIntakes(long idleMs);
+
+  /** A streamed job being written. Calls are made in order, from one event loop. */
+  interface Intake {
+    String jobId();
+
+    /** Appends items after those of earlier calls (their encryption starts at once, off the event loop). */
+    Future<Void> append(List<JobRequest.Item> items);
+
+    /** Renews the heartbeat while the client is slow to send the next batch. */
+    Future<Void> touch();
+
+    /**
+     * After every append: makes the job PENDING with its spec and total, durably. If the idempotency key
+     * was taken meanwhile (a concurrent request), the intake is discarded and that job is answered
+     * ({@code existing}), or a 409 problem if its request differed.
+     */
+    Future<Created> commit(JobRequest fields, int total, String idempotencyKey, String print);
+
+    /** Deletes what was written (after any append in progress), in batches. */
+    Future<Void> discard();
+  }
+
   Future<JobRecord> job(String jobId);
 
   /** Newest first; {@code owner} null lists every caller's jobs. */

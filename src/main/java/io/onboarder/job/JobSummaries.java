@@ -5,16 +5,16 @@ import io.vertx.core.json.JsonObject;
 import java.util.Map;
 
 /** JSON of a job summary, as the HTTP API, the event bus and job events show it. */
-final class JobSummaries {
+public final class JobSummaries {
   private JobSummaries() {}
 
-  static JsonObject of(JobRecord job, JobStatus status, String finishedAt, Map<ItemStatus, Long> counts) {
+  public static JsonObject of(JobRecord job, JobStatus status, String finishedAt, Map<ItemStatus, Long> counts) {
     return of(job, status, finishedAt, counts, null);
   }
 
   /** {@code accounts}: counts by account status, for a job with a template (null: no "accounts" field). */
-  static JsonObject of(JobRecord job, JobStatus status, String finishedAt, Map<ItemStatus, Long> counts,
-                       Map<AccountStatus, Long> accounts) {
+  public static JsonObject of(JobRecord job, JobStatus status, String finishedAt, Map<ItemStatus, Long> counts,
+                              Map<AccountStatus, Long> accounts) {
     JsonObject c = new JsonObject();
     for (ItemStatus s : ItemStatus.values()) {
       c.put(s.name(), counts.getOrDefault(s, 0L));
@@ -37,7 +37,7 @@ final class JobSummaries {
   }
 
   /** The summary of {@code job} as stored now: item counts, and account counts when it has a template. */
-  static Future<JsonObject> load(JobStore store, JobRecord job) {
+  public static Future<JsonObject> load(JobStore store, JobRecord job) {
     Future<Map<ItemStatus, Long>> counts = store.counts(job.id());
     Future<Map<AccountStatus, Long>> accounts = job.hasTemplate() ? store.accountCounts(job.id())
         : Future.succeededFuture(null);

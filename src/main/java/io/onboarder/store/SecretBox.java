@@ -1,5 +1,9 @@
 package io.onboarder.store;
 
+import io.onboarder.job.JobRequest;
+import io.onboarder.job.RequestPrint;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -25,6 +29,14 @@ public final class SecretBox {
   private final SecretKeySpec aesKey;
   private final SecretKeySpec macKey;
   private final SecretKeySpec linkKey;
+  /** A Cipher per thread: looking one up costs more than encrypting a short value (a million per big job). */
+  private final ThreadLocal<Cipher> ciphers = ThreadLocal.withInitial(() -> {
+    try {
+      return Cipher.getInstance("AES/GCM/NoPadding");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  });
 
   public SecretBox(byte[] key) {
     if (key == null || key.length != 32) {
@@ -71,7 +83,7 @@ public final class SecretBox {
     try {
       byte[] nonce = new byte[NONCE_BYTES];
       RANDOM.nextBytes(nonce);
-      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+      Cipher c = ciphers.get();
       c.init(Cipher.ENCRYPT_MODE, aesKey, new GCMParameterSpec(128, nonce));
       byte[] ct = c.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
       byte[] out = new byte[NONCE_BYTES + ct.length];
@@ -92,7 +104,7 @@ public final class SecretBox {
       if (in.length < NONCE_BYTES + 16) {
         throw new IllegalArgumentException("too short");
       }
-      Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
+      Cipher c = ciphers.get();
       c.init(Cipher.DECRYPT_MODE, aesKey, new GCMParameterSpec(128, in, 0, NONCE_BYTES));
       return new String(c.doFinal(in, NONCE_BYTES, in.length - NONCE_BYTES), StandardCharsets.UTF_8);
     } catch (GeneralSecurityException | IllegalArgumentException | java.security.ProviderException e) {
@@ -134,6 +146,42 @@ public final class SecretBox {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Prefix of prints made by {@link #newPrint()}; earlier versions stored bare {@link #fingerprint} values. */
+  public static final String PRINT_VERSION = "v2:";
+
+  /**
+   * An incremental keyed fingerprint of a job request: one line per item ([account, authValue, spec]
+   * as JSON; JSON escapes newlines, so lines cannot run into each other), then the job spec.
+   */
+  public RequestPrint newPrint() {
+    Mac mac;
+    try {
+      mac = Mac.getInstance("HmacSHA256");
+      mac.init(macKey);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+    return new RequestPrint() {
+      @Override
+      public void item(JobRequest.Item item) {
+        JsonStringEncoder json = JsonStringEncoder.getInstance();
+        String spec = item.specText();
+        String line = "[\"" + new String(json.quoteAsString(item.account())) + "\","
+            + (item.authValue() == null ? "null" : "\"" + new String(json.quoteAsString(item.authValue())) + "\"")
+            + "," + (spec == null ? "null" : spec) + "]";
+        mac.update(line.getBytes(StandardCharsets.UTF_8));
+        mac.update((byte) '\n');
+      }
+
+      @Override
+      public String finish(JsonObject spec) {
+        mac.update((byte) '#');
+        mac.update(spec.encode().getBytes(StandardCharsets.UTF_8));
+        return PRINT_VERSION + Base64.getEncoder().encodeToString(mac.doFinal());
+      }
+    };
   }
 
   private static byte[] hmac(SecretKeySpec key, String text) {

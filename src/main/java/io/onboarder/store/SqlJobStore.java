@@ -15,6 +15,7 @@ import io.onboarder.job.JobRecord;
 import io.onboarder.job.JobRequest;
 import io.onboarder.job.JobStatus;
 import io.onboarder.job.JobStore;
+import io.onboarder.job.RequestPrint;
 import io.onboarder.webhook.WebhookOutbox;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -180,32 +181,62 @@ abstract class SqlJobStore implements JobStore {
                           JsonObject spec, List<Tuple> rows) {}
 
   private Prepared prepare(JobRequest request, String owner, String idempotencyKey) {
-    // Keys are per caller: stored prefixed with the owner, so one unique column serves the whole cluster.
-    String key = idempotencyKey == null ? null : owner + "\u001f" + idempotencyKey;
-    String print = key == null ? null : box.fingerprint(canonical(request));
+    String key = keyOf(owner, idempotencyKey);
+    String print = null;
+    if (key != null) {
+      RequestPrint rp = box.newPrint();
+      request.items().forEach(rp::item);
+      print = rp.finish(request.specJson());
+    }
     String id = UUID.randomUUID().toString();
     String now = Instant.now().toString();
-    List<Tuple> rows = new ArrayList<>(request.items().size());
-    for (JobRequest.Item item : request.items()) {
-      JsonObject itemSpec = item.specJson();
-      rows.add(Tuple.of(id, item.account(), itemSpec == null ? null : itemSpec.encode(),
-          box.encrypt(item.authValue()), now));
+    return new Prepared(request, owner, key, print, id, now, request.specJson(), itemRows(id, request.items(), now));
+  }
+
+  /** Keys are per caller: stored prefixed with the owner, so one unique column serves the whole cluster. */
+  private static String keyOf(String owner, String idempotencyKey) {
+    return idempotencyKey == null ? null : owner + "\u001f" + idempotencyKey;
+  }
+
+  /** Item rows with encrypted auth values: CPU work, so callers run it on a worker. */
+  private List<Tuple> itemRows(String jobId, List<JobRequest.Item> items, String now) {
+    List<Tuple> rows = new ArrayList<>(items.size());
+    for (JobRequest.Item item : items) {
+      rows.add(Tuple.of(jobId, item.account(), item.specText(), box.encrypt(item.authValue()), now));
     }
-    return new Prepared(request, owner, key, print, id, now, request.specJson(), rows);
+    return rows;
+  }
+
+  @Override
+  public RequestPrint newPrint() {
+    return box.newPrint();
+  }
+
+  @Override
+  public Future<Created> existing(String owner, String idempotencyKey, String print) {
+    return existing(keyOf(owner, idempotencyKey), print);
   }
 
   private Future<Created> existing(Prepared p) {
-    if (p.key() == null) {
+    return existing(p.key(), p.print());
+  }
+
+  private Future<Created> existing(String key, String print) {
+    if (key == null) {
       return Future.succeededFuture(null);
     }
-    return pool.preparedQuery(sql(SqlQueries.SELECT_JOB_BY_KEY)).execute(Tuple.of(p.key())).map(rows -> {
+    return pool.preparedQuery(sql(SqlQueries.SELECT_JOB_BY_KEY)).execute(Tuple.of(key)).map(rows -> {
       if (rows.size() == 0) {
         return null;
       }
       Row row = rows.iterator().next();
-      if (!p.print().equals(row.getString("request_print"))) {
+      String stored = row.getString("request_print");
+      if (print != null && !print.equals(stored)) {
         // The key is the caller's own text: it is not echoed back.
-        throw Problem.conflict("This Idempotency-Key was already used with a different request body.");
+        throw Problem.conflict(stored != null && !stored.startsWith(SecretBox.PRINT_VERSION)
+            ? "This Idempotency-Key was recorded by an earlier version of the service, whose request cannot be "
+                + "compared with this one; use a new key."
+            : "This Idempotency-Key was already used with a different request body.");
       }
       return new Created(job(row), true);
     });
@@ -253,13 +284,112 @@ abstract class SqlJobStore implements JobStore {
     return m.contains("UNIQUE") || m.contains("23505") || m.contains("duplicate key");
   }
 
-  /** Everything that makes two requests "the same body", including auth values (only ever hashed with a key). */
-  private static String canonical(JobRequest r) {
-    JsonArray items = new JsonArray();
-    for (JobRequest.Item i : r.items()) {
-      items.add(new JsonArray().add(i.account()).add(i.authValue()).add(i.specJson()));
+  // ---- streamed intake ------------------------------------------------------------------------
+
+  /** Items per DELETE when an intake is discarded: short transactions, so SQLite's one writer stays shared. */
+  private static final int DELETE_CHUNK = 5_000;
+  private static final String ABANDONED = "The upload took too long and was abandoned; submit the job again.";
+
+  @Override
+  public Future<Intake> openIntake(String owner) {
+    String id = UUID.randomUUID().toString();
+    return pool.preparedQuery(sql(SqlQueries.insertIntake(dialect)))
+        .execute(Tuple.of(id, Instant.now().toString(), owner))
+        .map(v -> new SqlIntake(id, owner));
+  }
+
+  @Override
+  public Future<Integer> purgeStaleIntakes(long idleMs) {
+    return pool.preparedQuery(sql(SqlQueries.STALE_INTAKES)).execute(Tuple.of(idleMs)).compose(rows -> {
+      List<String> ids = new ArrayList<>();
+      rows.forEach(r -> ids.add(r.getString("id")));
+      Future<Void> all = Future.succeededFuture();
+      for (String id : ids) {
+        all = all.compose(v -> deleteIntake(id));
+      }
+      return all.map(ids.size());
+    });
+  }
+
+  private Future<Void> deleteIntake(String jobId) {
+    return pool.preparedQuery(sql(SqlQueries.DELETE_INTAKE_ITEMS)).execute(Tuple.of(jobId, (long) DELETE_CHUNK))
+        .compose(rs -> rs.rowCount() > 0 ? deleteIntake(jobId)
+            : pool.preparedQuery(sql(SqlQueries.DELETE_INTAKE_JOB)).execute(Tuple.of(jobId)).mapEmpty());
+  }
+
+  /** One streamed job: inserts run in call order, each batch in its own transaction. */
+  private final class SqlIntake implements Intake {
+    private final String id;
+    private final String owner;
+    private final String now = Instant.now().toString();
+    /** The last write: the next one waits for it, so items keep their submission order (ids). */
+    private Future<Void> tail = Future.succeededFuture();
+
+    SqlIntake(String id, String owner) {
+      this.id = id;
+      this.owner = owner;
     }
-    return r.specJson().encode() + items.encode();
+
+    @Override
+    public String jobId() {
+      return id;
+    }
+
+    @Override
+    public Future<Void> append(List<JobRequest.Item> items) {
+      // Encrypting starts now, on a worker, while the previous batch is still being inserted.
+      Future<List<Tuple>> rows = vertx.executeBlocking(() -> itemRows(id, items, now), false);
+      String insert = sql(SqlQueries.INSERT_ITEM);
+      String touch = sql(SqlQueries.TOUCH_INTAKE);
+      tail = tail.compose(v -> rows).compose(batch -> inTransaction(conn -> conn.preparedQuery(touch)
+          .execute(Tuple.of(id))
+          .compose(t -> t.rowCount() == 1 ? conn.preparedQuery(insert).executeBatch(batch)
+              // Deleted as stale by some node (this one was thought dead): nothing may be added to it.
+              : Future.failedFuture(Problem.unavailable(ABANDONED)))
+          .<Void>mapEmpty()));
+      return tail;
+    }
+
+    @Override
+    public Future<Void> touch() {
+      return pool.preparedQuery(sql(SqlQueries.TOUCH_INTAKE)).execute(Tuple.of(id)).mapEmpty();
+    }
+
+    @Override
+    public Future<Created> commit(JobRequest fields, int total, String idempotencyKey, String print) {
+      String key = keyOf(owner, idempotencyKey);
+      JsonObject spec = fields.specJson();
+      String createdAt = Instant.now().toString();
+      Tuple args = Tuple.of(createdAt, total, spec.encode(), key, print, id);
+      JobRecord job = new JobRecord(id, JobStatus.PENDING, createdAt, null, total, spec, false, false, owner);
+      // The job's first event is written by the same transaction that makes it visible.
+      return tail
+          .compose(v -> withEvents(true, (conn, events) -> conn.preparedQuery(sql(SqlQueries.COMMIT_INTAKE))
+              .execute(args).compose(rs -> {
+                if (rs.rowCount() != 1) {
+                  return Future.<Created>failedFuture(Problem.unavailable(ABANDONED));
+                }
+                // A job with a template gets its accounts in the same transaction that makes it visible.
+                return insertAccounts(conn, id, spec, createdAt)
+                    .compose(x -> job.hasTemplate() ? accountCountsOn(conn, id) : Future.succeededFuture(null))
+                    .map(accounts -> {
+                      events.job(id, EventBodies.job(job, Map.of(ItemStatus.PENDING, (long) total), accounts));
+                      return new Created(job, false);
+                    });
+              })))
+          .recover(err -> key != null && isUniqueViolation(err)
+              // A concurrent request with the same key (on any node) committed first: answer with its job.
+              ? discard().compose(v -> existing(key, print))
+                  .compose(found -> found != null ? Future.succeededFuture(found) : Future.failedFuture(err))
+              : Future.failedFuture(err));
+    }
+
+    @Override
+    public Future<Void> discard() {
+      Future<Void> after = tail.transform(ar -> Future.<Void>succeededFuture());
+      tail = after.compose(v -> deleteIntake(id));
+      return tail;
+    }
   }
 
   @Override

@@ -17,15 +17,41 @@ final class SqlQueries {
             + "VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?)";
   }
 
+  /** Parameters: id, created_at, owner. A hidden job that a streamed request's items are appended to. */
+  static String insertIntake(SqlDialect d) {
+    return d == SqlDialect.SQLITE
+        ? "INSERT INTO jobs (id, seq, status, created_at, total, spec, owner, intake_heartbeat) VALUES "
+            + "(?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), 'INTAKE', ?, 0, '{}', ?, {NOW_MS})"
+        : "INSERT INTO jobs (id, status, created_at, total, spec, owner, intake_heartbeat) VALUES "
+            + "(?, 'INTAKE', ?, 0, '{}', ?, {NOW_MS})";
+  }
+
+  static final String TOUCH_INTAKE =
+      "UPDATE jobs SET intake_heartbeat = {NOW_MS} WHERE id = ? AND status = 'INTAKE'";
+  /** The one statement that makes a streamed job visible and dispatchable. */
+  static final String COMMIT_INTAKE =
+      "UPDATE jobs SET status = 'PENDING', created_at = ?, total = ?, spec = ?, idempotency_key = ?, "
+          + "request_print = ?, intake_heartbeat = NULL WHERE id = ? AND status = 'INTAKE'";
+  /** Parameters: jobId, batch size. Deletes in bounded batches so SQLite's one writer stays available. */
+  static final String DELETE_INTAKE_ITEMS =
+      "DELETE FROM items WHERE id IN (SELECT i.id FROM items i JOIN jobs j ON j.id = i.job_id "
+          + "WHERE i.job_id = ? AND j.status = 'INTAKE' LIMIT ?)";
+  static final String DELETE_INTAKE_JOB = "DELETE FROM jobs WHERE id = ? AND status = 'INTAKE'";
+  static final String STALE_INTAKES =
+      "SELECT id FROM jobs WHERE status = 'INTAKE' AND (intake_heartbeat IS NULL OR intake_heartbeat < {NOW_MS} - ?)";
+
   static final String INSERT_ITEM =
       "INSERT INTO items (job_id, account, spec, auth_value, status, attempts, updated_at) VALUES (?, ?, ?, ?, 'PENDING', 0, ?)";
   static final String JOB_COLUMNS = "id, status, created_at, finished_at, total, spec, cancel_requested, stopped, owner";
-  static final String SELECT_JOB = "SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = ?";
-  static final String LOCK_JOB = "SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = ?{FOR_UPDATE}";
+  // A job being streamed in (status INTAKE) exists for no query until it is committed.
+  static final String SELECT_JOB = "SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = ? AND status <> 'INTAKE'";
+  static final String LOCK_JOB =
+      "SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = ? AND status <> 'INTAKE'{FOR_UPDATE}";
   static final String SELECT_JOB_BY_KEY = "SELECT " + JOB_COLUMNS + ", request_print FROM jobs WHERE idempotency_key = ?";
-  static final String SELECT_RECENT_JOBS = "SELECT " + JOB_COLUMNS + " FROM jobs ORDER BY seq DESC LIMIT ?";
+  static final String SELECT_RECENT_JOBS =
+      "SELECT " + JOB_COLUMNS + " FROM jobs WHERE status <> 'INTAKE' ORDER BY seq DESC LIMIT ?";
   static final String SELECT_RECENT_JOBS_OF =
-      "SELECT " + JOB_COLUMNS + " FROM jobs WHERE owner = ? ORDER BY seq DESC LIMIT ?";
+      "SELECT " + JOB_COLUMNS + " FROM jobs WHERE owner = ? AND status <> 'INTAKE' ORDER BY seq DESC LIMIT ?";
   static final String SELECT_UNFINISHED_JOBS =
       "SELECT " + JOB_COLUMNS + " FROM jobs WHERE status IN ('PENDING', 'RUNNING') ORDER BY seq";
   static final String COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM items WHERE job_id = ? GROUP BY status";

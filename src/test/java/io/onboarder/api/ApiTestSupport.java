@@ -83,6 +83,20 @@ final class ApiTestSupport {
     return TestService.await(body == null ? req.send() : req.sendBuffer(body));
   }
 
+  /** As {@link #send}, with an Idempotency-Key header. */
+  static HttpResponse<Buffer> send(TestService s, HttpMethod method, String path, String auth, String type,
+                                   Buffer body, String idempotencyKey) {
+    HttpRequest<Buffer> req = s.http.requestAbs(method, s.base() + path).timeout(30_000)
+        .putHeader("Idempotency-Key", idempotencyKey);
+    if (auth != null) {
+      req.putHeader("Authorization", auth);
+    }
+    if (type != null) {
+      req.putHeader("Content-Type", type);
+    }
+    return TestService.await(req.sendBuffer(body));
+  }
+
   static HttpResponse<Buffer> postJob(TestService s, String body) {
     return send(s, HttpMethod.POST, "/v1/jobs", bearer(), "application/json", Buffer.buffer(body));
   }

@@ -344,7 +344,7 @@ class HttpApiContractTest {
       }
       String id = ss.submit(new JsonObject().put("connector", new JsonObject().put("id", 1)).put("items", items));
 
-      // BUG: JobVerticle.retry() (the active-job branch, store.retryFailed(id).map(n -> ...)) answers 200 with the
+      // Once a BUG (the old JobVerticle.retry(), store.retryFailed(id).map(n -> ...)) answered 200 with the
       // summary even when n == 0, while a finished job with no FAILED items gets 409. Expected: 409 in both cases.
       HttpResponse<Buffer> retry = ApiTestSupport.post(ss, "/v1/jobs/" + id + "/retry");
       assertThat(ss.job(id).getString("status")).as("still running").isIn("PENDING", "RUNNING");

@@ -61,8 +61,11 @@ class SettingsTest {
     assertThat(s.breakerThreshold()).isEqualTo(10);
     assertThat(s.breakerOpenMs()).isEqualTo(5_000);
     assertThat(s.cyclrRequestTimeoutMs()).isEqualTo(30_000);
-    assertThat(s.maxItemsPerJob()).isEqualTo(100_000);
-    assertThat(s.maxBodyBytes()).isEqualTo(32L * 1024 * 1024);
+    assertThat(s.maxItemsPerJob()).isEqualTo(1_000_000);
+    assertThat(s.maxBodyBytes()).isEqualTo(256L * 1024 * 1024);
+    assertThat(s.maxIntakeBytes()).isEqualTo(1L << 30);
+    assertThat(s.maxIntakeItems()).isEqualTo(2_000_000);
+    assertThat(s.maxPendingItems()).isEqualTo(5_000_000);
     assertThat(s.storeUrl()).isEqualTo("sqlite:data/onboarder.db");
     assertThat(s.sqlitePath()).isEqualTo("data/onboarder.db");
     assertThat(s.secretKey()).as("no key configured: the store makes one").isNull();

@@ -165,6 +165,27 @@ class TemplateOnboardingTest {
   }
 
   @Test
+  void aCsvTenantListTakesItsTemplateAndActivationFromTheQuery(Vertx vertx, @TempDir Path dir) {
+    try (TestService s = TestService.start(vertx, dir)) {
+      String csv = "account,authValue\ncsv-1,key-1\ncsv-2,key-2\ncsv-2,key-2b\n";
+      HttpResponse<Buffer> r = TestService.await(s.http.postAbs(s.base() + "/v1/jobs?connectorId=1&templateName="
+              + "API%20Key%20Sync&activateInterval=1440").bearerTokenAuthentication(TestService.TOKEN)
+          .putHeader("Content-Type", "text/csv").sendBuffer(Buffer.buffer(csv)));
+      assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(202);
+      assertThat(r.bodyAsJsonObject().getJsonObject("accounts").getLong("WAITING")).isEqualTo(2);
+      String id = r.bodyAsJsonObject().getString("id");
+      assertThat(s.awaitJob(id).getJsonObject("accounts").getLong("ACTIVE")).isEqualTo(2);
+      assertThat(s.cyclr.cycles("csv-2").get(0).getInteger("Interval")).isEqualTo(1440);
+      HttpResponse<Buffer> bad = TestService.await(s.http.postAbs(s.base() + "/v1/jobs?connectorId=1&templateId=t"
+              + "&activateInterval=7").bearerTokenAuthentication(TestService.TOKEN)
+          .putHeader("Content-Type", "text/csv").sendBuffer(Buffer.buffer(csv)));
+      assertThat(bad.statusCode()).isEqualTo(422);
+      assertThat(bad.bodyAsJsonObject().getJsonArray("errors").getJsonObject(0).getString("pointer"))
+          .isEqualTo("/activate/interval");
+    }
+  }
+
+  @Test
   void anUnknownTemplateFailsItsAccountsWithAClearCode(Vertx vertx, @TempDir Path dir) {
     try (TestService s = TestService.start(vertx, dir)) {
       String byId = s.submit(job("u", 2, byId("no-such-template"), HOURLY));

@@ -1,0 +1,27 @@
+package io.onboarder.intake;
+
+import io.onboarder.bus.Problem;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Reads a job body incrementally, chunk by chunk as it arrives, and tells a {@link BodyListener} what
+ * it finds; it never holds more than one item. A body it cannot read on (bad syntax) throws a 400
+ * {@link Problem} naming the line and column.
+ */
+interface BodyReader {
+  void feed(Buffer chunk);
+
+  /** No more input: finishes the last item, or throws if the body ended in the middle of one. */
+  void end();
+
+  static Problem syntax(String message, long line, long column) {
+    JsonObject where = new JsonObject().put("pointer", "").put("line", line);
+    if (column > 0) {
+      where.put("column", column);
+    }
+    String at = "line " + line + (column > 0 ? ", column " + column : "");
+    return Problem.validation(400, "The request body cannot be read: " + at + ": " + message,
+        new io.vertx.core.json.JsonArray().add(where.put("message", message)));
+  }
+}

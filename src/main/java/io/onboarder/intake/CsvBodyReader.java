@@ -1,0 +1,409 @@
+package io.onboarder.intake;
+
+import io.onboarder.bus.Problem;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A CSV job body (RFC 4180: comma-separated, fields quoted with {@code "} when they hold commas,
+ * quotes or line breaks, quotes doubled inside; CRLF or LF; UTF-8 with or without a BOM), read by a
+ * small state machine as bytes arrive. The header row names the columns: {@code account} (required),
+ * {@code authValue}, {@code installName}, {@code description}, {@code connectorId},
+ * {@code connectorName}, {@code connectorVersion}, {@code prop:<Name>}. Each row becomes an item in
+ * the JSON shape, so that it is validated by the same rules; errors name the line and column.
+ */
+final class CsvBodyReader implements BodyReader {
+  /** Longest field; the longest valid one (an auth value) is 8 KiB. */
+  static final int MAX_FIELD_CHARS = 65_536;
+  static final int MAX_COLUMNS = 1_000;
+  static final List<String> COLUMNS = List.of("account", "authValue", "installName", "description", "connectorId",
+      "connectorName", "connectorVersion");
+  private static final String PROP = "prop:";
+
+  private enum State { FIELD_START, UNQUOTED, QUOTED, QUOTE_IN_QUOTED, AFTER_CR }
+
+  private final BodyListener listener;
+  private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+      .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+  /** Bytes of a character split between two chunks. */
+  private ByteBuffer leftover = ByteBuffer.allocate(0);
+  private final CharBuffer chars = CharBuffer.allocate(16 * 1024);
+  private State state = State.FIELD_START;
+  private boolean first = true;
+  private long line = 1;
+  private long recordLine = 1;
+  private final StringBuilder field = new StringBuilder();
+  private boolean fieldTooLong;
+  private final List<String> record = new ArrayList<>();
+  private boolean tooManyFields;
+  private boolean recordStarted;
+  /** Column names of the header row (null until it is read); index → name. */
+  private List<String> header;
+  private int accountColumn = -1;
+
+  CsvBodyReader(BodyListener listener) {
+    this.listener = listener;
+  }
+
+  @Override
+  public void feed(Buffer chunk) {
+    ByteBuffer in;
+    byte[] bytes = chunk.getBytes();
+    if (leftover.hasRemaining()) {
+      in = ByteBuffer.allocate(leftover.remaining() + bytes.length);
+      in.put(leftover).put(bytes).flip();
+    } else {
+      in = ByteBuffer.wrap(bytes);
+    }
+    decode(in, false);
+    leftover = in.hasRemaining() ? ByteBuffer.allocate(in.remaining()).put(in).flip() : ByteBuffer.allocate(0);
+  }
+
+  private void decode(ByteBuffer in, boolean endOfInput) {
+    while (true) {
+      CoderResult r = decoder.decode(in, chars, endOfInput);
+      chars.flip();
+      while (chars.hasRemaining()) {
+        accept(chars.get());
+      }
+      chars.clear();
+      if (r.isError()) {
+        throw BodyReader.syntax("not valid UTF-8 text (save the file as CSV UTF-8)", line, 0);
+      }
+      if (r.isUnderflow()) {
+        return;
+      }
+    }
+  }
+
+  @Override
+  public void end() {
+    decode(leftover, true);
+    CoderResult r = decoder.flush(chars);
+    if (r.isError()) {
+      throw BodyReader.syntax("not valid UTF-8 text", line, 0);
+    }
+    if (state == State.QUOTED) {
+      throw BodyReader.syntax("a quoted field is not closed (it starts on line " + recordLine
+          + "); a quote inside a quoted field is written twice (\"\")", line, record.size() + 1);
+    }
+    if (recordStarted || field.length() > 0 || !record.isEmpty()) {
+      endField();
+      endRecord();
+    }
+    if (header == null) {
+      throw Problem.badRequest("The CSV body is empty: it needs a header row with an 'account' column, then one "
+          + "row per item.");
+    }
+  }
+
+  private void accept(char c) {
+    if (first) {
+      first = false;
+      if (c == '\uFEFF') {
+        return; // the UTF-8 byte order mark that spreadsheet programs write
+      }
+    }
+    switch (state) {
+      case AFTER_CR -> {
+        state = State.FIELD_START;
+        if (c == '\n') {
+          return;
+        }
+        accept(c);
+      }
+      case FIELD_START -> {
+        if (!recordStarted) {
+          recordStarted = true;
+          recordLine = line;
+        }
+        if (c == '"') {
+          state = State.QUOTED;
+        } else if (c == ',') {
+          endField();
+        } else if (c == '\r' || c == '\n') {
+          lineBreak(c);
+        } else {
+          append(c);
+          state = State.UNQUOTED;
+        }
+      }
+      case UNQUOTED -> {
+        if (c == ',') {
+          endField();
+          state = State.FIELD_START;
+        } else if (c == '\r' || c == '\n') {
+          lineBreak(c);
+        } else if (c == '"') {
+          throw BodyReader.syntax("a quote inside an unquoted field; quote the whole field and write the quote "
+              + "twice (\"\")", line, record.size() + 1);
+        } else {
+          append(c);
+        }
+      }
+      case QUOTED -> {
+        if (c == '"') {
+          state = State.QUOTE_IN_QUOTED;
+        } else {
+          if (c == '\n') {
+            line++; // a line break inside a quoted field: the record goes on, on the next line
+          }
+          append(c);
+        }
+      }
+      case QUOTE_IN_QUOTED -> {
+        if (c == '"') {
+          append('"');
+          state = State.QUOTED;
+        } else if (c == ',') {
+          endField();
+          state = State.FIELD_START;
+        } else if (c == '\r' || c == '\n') {
+          lineBreak(c);
+        } else {
+          throw BodyReader.syntax("unexpected text after the closing quote of a field", line, record.size() + 1);
+        }
+      }
+      default -> throw new IllegalStateException();
+    }
+  }
+
+  /** A CRLF inside quotes counts one line; outside it ends the record. */
+  private void lineBreak(char c) {
+    endField();
+    endRecord();
+    line++;
+    state = c == '\r' ? State.AFTER_CR : State.FIELD_START;
+  }
+
+  private void append(char c) {
+    if (field.length() < MAX_FIELD_CHARS) {
+      field.append(c);
+    } else {
+      fieldTooLong = true;
+    }
+  }
+
+  private void endField() {
+    if (record.size() < MAX_COLUMNS) {
+      record.add(fieldTooLong ? null : field.toString());
+    } else {
+      tooManyFields = true;
+    }
+    field.setLength(0);
+    fieldTooLong = false;
+  }
+
+  private void endRecord() {
+    try {
+      if (record.size() == 1 && "".equals(record.get(0)) && !tooManyFields) {
+        return; // a blank line
+      }
+      if (header == null) {
+        header(record);
+      } else {
+        row(record);
+      }
+    } finally {
+      record.clear();
+      tooManyFields = false;
+      recordStarted = false;
+    }
+  }
+
+  // ---- header ------------------------------------------------------------------------------------
+
+  private void header(List<String> names) {
+    List<String> columns = new ArrayList<>(names.size());
+    Map<String, Integer> seen = new HashMap<>();
+    JsonArray errors = new JsonArray();
+    accountColumn = -1;
+    for (int i = 0; i < names.size(); i++) {
+      if (names.get(i) != null && names.get(i).strip().equalsIgnoreCase("account")) {
+        accountColumn = i;
+      }
+    }
+    if (accountColumn < 0) {
+      errors.add(new JsonObject().put("pointer", "/items").put("line", 1)
+          .put("message", "the header row has no 'account' column (it names the tenant account of each row)"));
+    }
+    for (int i = 0; i < names.size(); i++) {
+      String raw = names.get(i) == null ? "" : names.get(i).strip();
+      String name = canonical(raw);
+      if (name == null) {
+        errors.add(headerError(i, "unknown column '" + cut(raw) + "' (columns: " + String.join(", ", COLUMNS)
+            + ", prop:<Name>)"));
+      } else if (seen.putIfAbsent(name.startsWith(PROP) ? name : name.toLowerCase(Locale.ROOT), i) != null) {
+        errors.add(headerError(i, "column '" + cut(raw) + "' appears twice"));
+      }
+      columns.add(name);
+    }
+    if (tooManyFields) {
+      errors.add(headerError(MAX_COLUMNS, "more than " + MAX_COLUMNS + " columns"));
+    }
+
+    if (!errors.isEmpty()) {
+      JsonObject firstError = errors.getJsonObject(0);
+      throw Problem.validation(400, "The CSV header row is not usable: line 1"
+          + (firstError.containsKey("column") ? ", column " + firstError.getInteger("column") : "") + ": "
+          + firstError.getString("message") + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : ""),
+          errors);
+    }
+    header = columns;
+    listener.jobFieldsDone();
+  }
+
+  private static JsonObject headerError(int index, String message) {
+    return new JsonObject().put("pointer", "").put("line", 1).put("column", index + 1).put("message", message);
+  }
+
+  private static String cut(String s) {
+    return s.length() > 60 ? s.substring(0, 60) + "…" : s;
+  }
+
+  /** The column's name as the rest of the code spells it, or null if it is not a column. */
+  private static String canonical(String raw) {
+    for (String c : COLUMNS) {
+      if (c.equalsIgnoreCase(raw)) {
+        return c;
+      }
+    }
+    if (raw.regionMatches(true, 0, PROP, 0, PROP.length()) && !raw.substring(PROP.length()).isBlank()) {
+      return PROP + raw.substring(PROP.length()).strip();
+    }
+    return null;
+  }
+
+  // ---- rows --------------------------------------------------------------------------------------
+
+  private void row(List<String> values) {
+    long at = recordLine;
+    if (values.size() != header.size() || tooManyFields) {
+      listener.badItem("has " + (tooManyFields ? "more than " + MAX_COLUMNS : values.size()) + " fields; the header "
+          + "row has " + header.size() + " (a field with a comma or line break must be in quotes)",
+          new JsonObject().put("line", at));
+      return;
+    }
+    JsonObject item = new JsonObject();
+    JsonObject connector = null;
+    JsonArray properties = null;
+    /** Column of each property in the item's properties array, for error locations. */
+    List<Integer> propertyColumns = null;
+    Integer tooLong = null;
+    for (int i = 0; i < values.size(); i++) {
+      String v = values.get(i);
+      if (v == null) {
+        tooLong = tooLong == null ? i : tooLong;
+        continue;
+      }
+      String name = header.get(i);
+      if (name.equals("account")) {
+        item.put("account", v);
+        continue;
+      }
+      if (v.isEmpty()) {
+        continue; // an empty cell is a field not given
+      }
+      switch (name) {
+        case "authValue", "installName", "description" -> item.put(name, v);
+        case "connectorId" -> {
+          connector = connector == null ? new JsonObject() : connector;
+          connector.put("id", v.matches("\\d{1,15}") ? (Object) Long.parseLong(v) : v);
+        }
+        case "connectorName" -> {
+          connector = connector == null ? new JsonObject() : connector;
+          connector.put("name", v);
+        }
+        case "connectorVersion" -> {
+          connector = connector == null ? new JsonObject() : connector;
+          connector.put("version", v);
+        }
+        default -> {
+          properties = properties == null ? new JsonArray() : properties;
+          propertyColumns = propertyColumns == null ? new ArrayList<>() : propertyColumns;
+          properties.add(new JsonObject().put("name", name.substring(PROP.length())).put("value", v));
+          propertyColumns.add(i);
+        }
+      }
+    }
+    if (tooLong != null) {
+      listener.badItem("is longer than " + MAX_FIELD_CHARS + " characters", where(at, tooLong));
+      return;
+    }
+    if (connector != null) {
+      item.put("connector", connector);
+    }
+    if (properties != null) {
+      item.put("properties", properties);
+    }
+    List<Integer> props = propertyColumns;
+    JsonObject c = connector;
+    listener.item(item, pointer -> where(at, column(pointer, c, props)));
+  }
+
+  private JsonObject where(long line, Integer column) {
+    JsonObject w = new JsonObject().put("line", line);
+    if (column != null) {
+      w.put("column", column + 1).put("field", header.get(column));
+    }
+    return w;
+  }
+
+  /** The column an item pointer ("/items/7/connector/id") came from, or null. */
+  private Integer column(String pointer, JsonObject connector, List<Integer> props) {
+    String[] parts = pointer.split("/");
+    // "", "items", index, field, …
+    if (parts.length < 4) {
+      return null;
+    }
+    String field = parts[3];
+    String sub = parts.length > 4 ? parts[4] : null;
+    return switch (field) {
+      case "account", "authValue", "installName", "description" -> indexOf(field);
+      case "connector" -> {
+        if ("id".equals(sub)) {
+          yield indexOf("connectorId");
+        }
+        if ("name".equals(sub)) {
+          yield indexOf("connectorName");
+        }
+        if ("version".equals(sub)) {
+          yield indexOf("connectorVersion");
+        }
+        yield connector != null && connector.containsKey("id") ? indexOf("connectorId")
+            : connector != null && connector.containsKey("name") ? indexOf("connectorName")
+            : connector != null ? indexOf("connectorVersion") : null;
+      }
+      case "properties" -> {
+        if (props == null || props.isEmpty()) {
+          yield null;
+        }
+        int k = sub != null && sub.matches("\\d+") ? Integer.parseInt(sub) : 0;
+        yield k < props.size() ? props.get(k) : props.get(0);
+      }
+      default -> null;
+    };
+  }
+
+  private Integer indexOf(String column) {
+    int i = header.indexOf(column);
+    return i < 0 ? null : i;
+  }
+
+  /** Column names in header order (for tests and messages). */
+  List<String> header() {
+    return header;
+  }
+}

@@ -1,0 +1,427 @@
+package io.onboarder.intake;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.async.ByteArrayFeeder;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import io.onboarder.bus.Problem;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.function.Function;
+
+/**
+ * A JSON job body ({@code {"connector": …, "items": [ … ]}}) or an NDJSON one (line 1 the job
+ * fields, then one item per line), read with Jackson's non-blocking parser: each item becomes a small
+ * JSON tree on its own (bounded in size), never the whole body. Job fields may come before or after
+ * the items in a JSON body.
+ */
+final class JsonBodyReader implements BodyReader {
+  /** Longest string anywhere in a body; the longest valid field (an auth value) is 8 KiB. */
+  static final int MAX_STRING = 1_000_000;
+  /** Most characters (strings and names) one item, or all job fields together, may have. */
+  static final int MAX_VALUE_CHARS = 1_000_000;
+  private static final JsonFactory FACTORY = JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_STRING).maxNestingDepth(64).build())
+      .build();
+
+  private enum State { ROOT, FIELDS, ITEMS, DONE }
+
+  private final boolean ndjson;
+  private final BodyListener listener;
+  private final JsonParser parser;
+  private final ByteArrayFeeder feeder;
+  private State state = State.ROOT;
+  /** The value being built (an item or a job field), or skipped (depth only). */
+  private final TreeBuilder tree = new TreeBuilder();
+  private String fieldName;
+  private boolean sawItems;
+  private long jobFieldChars;
+  private int lastValueEndLine;
+  private boolean anyInput;
+
+  JsonBodyReader(boolean ndjson, BodyListener listener) {
+    this.ndjson = ndjson;
+    this.listener = listener;
+    try {
+      this.parser = FACTORY.createNonBlockingByteArrayParser();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    this.feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
+  }
+
+  @Override
+  public void feed(Buffer chunk) {
+    if (chunk.length() == 0) {
+      return;
+    }
+    anyInput = true;
+    byte[] bytes = chunk.getBytes();
+    try {
+      feeder.feedInput(bytes, 0, bytes.length);
+    } catch (IOException e) {
+      throw syntax(e);
+    }
+    drain();
+  }
+
+  @Override
+  public void end() {
+    feeder.endOfInput();
+    drain();
+    if (ndjson) {
+      if (state == State.ROOT) {
+        throw Problem.badRequest("The body is empty: line 1 must be the job object (e.g. {\"connector\": {\"id\": 2}}), "
+            + "then one item per line.");
+      }
+      if (tree.building()) {
+        throw BodyReader.syntax("the last line ends in the middle of a JSON value", line(), 0);
+      }
+      return;
+    }
+    if (state != State.DONE) {
+      if (!anyInput || state == State.ROOT) {
+        throw Problem.badRequest("The request body must be a JSON object.");
+      }
+      throw BodyReader.syntax("the body ends before the JSON object is complete", line(), 0);
+    }
+    if (!sawItems) {
+      listener.error("/items", "is required: a non-empty array of items", null);
+    }
+  }
+
+  private long line() {
+    return parser.currentLocation().getLineNr();
+  }
+
+  private void drain() {
+    try {
+      JsonToken t;
+      while ((t = parser.nextToken()) != null && t != JsonToken.NOT_AVAILABLE) {
+        token(t);
+      }
+    } catch (StreamConstraintsException e) {
+      JsonLocation at = parser.currentLocation();
+      throw BodyReader.syntax(e.getOriginalMessage().contains("nesting") ? "values are nested too deeply"
+          : "a string is longer than " + MAX_STRING + " characters", at.getLineNr(), at.getColumnNr());
+    } catch (JsonProcessingException e) {
+      throw syntax(e);
+    } catch (IOException e) {
+      throw syntax(e);
+    }
+  }
+
+  /** Jackson's messages can quote the body (an unquoted token might be a secret): only the place is kept. */
+  private Problem syntax(IOException e) {
+    JsonLocation at = e instanceof JsonProcessingException jpe && jpe.getLocation() != null ? jpe.getLocation()
+        : parser.currentLocation();
+    return BodyReader.syntax("not valid JSON" + (ndjson ? " (NDJSON: one JSON value per line)" : ""),
+        at.getLineNr(), at.getColumnNr());
+  }
+
+  private void token(JsonToken t) throws IOException {
+    if (tree.active()) {
+      if (tree.add(t, parser)) {
+        valueDone();
+      }
+      return;
+    }
+    if (ndjson) {
+      ndjsonToken(t);
+      return;
+    }
+    switch (state) {
+      case ROOT -> {
+        if (t != JsonToken.START_OBJECT) {
+          throw Problem.badRequest("The request body must be a JSON object.");
+        }
+        state = State.FIELDS;
+      }
+      case FIELDS -> {
+        if (t == JsonToken.END_OBJECT) {
+          state = State.DONE;
+        } else if (t == JsonToken.FIELD_NAME) {
+          fieldName = parser.currentName();
+        } else if ("items".equals(fieldName)) {
+          if (sawItems) {
+            throw BodyReader.syntax("\"items\" appears more than once", line(), 0);
+          }
+          sawItems = true;
+          if (t == JsonToken.START_ARRAY) {
+            state = State.ITEMS;
+          } else {
+            listener.error("/items", t == JsonToken.VALUE_NULL ? "is required: a non-empty array of items"
+                : "must be an array", null);
+            tree.skip(t);
+          }
+        } else {
+          tree.start(t, parser, MAX_VALUE_CHARS - jobFieldChars);
+          if (!tree.active()) {
+            valueDone();
+          }
+        }
+      }
+      case ITEMS -> {
+        if (t == JsonToken.END_ARRAY) {
+          state = State.FIELDS;
+          fieldName = null;
+          return;
+        }
+        tree.start(t, parser, MAX_VALUE_CHARS);
+        if (!tree.active()) {
+          valueDone();
+        }
+      }
+      case DONE -> throw BodyReader.syntax("there is more after the end of the JSON object", line(),
+          parser.currentLocation().getColumnNr());
+      default -> throw new IllegalStateException();
+    }
+  }
+
+  private void ndjsonToken(JsonToken t) throws IOException {
+    int line = parser.currentTokenLocation().getLineNr();
+    if (state != State.ROOT && line <= lastValueEndLine) {
+      throw BodyReader.syntax("a second JSON value on the same line (NDJSON: one per line)", line,
+          parser.currentTokenLocation().getColumnNr());
+    }
+    if (state == State.ROOT) {
+      if (t != JsonToken.START_OBJECT) {
+        throw BodyReader.syntax("line 1 must be the job object, e.g. {\"connector\": {\"id\": 2}}", line, 1);
+      }
+      state = State.FIELDS;
+      tree.start(t, parser, MAX_VALUE_CHARS);
+      return;
+    }
+    tree.start(t, parser, MAX_VALUE_CHARS);
+    if (!tree.active()) {
+      valueDone();
+    }
+  }
+
+  private void valueDone() {
+    if (tree.skipped()) {
+      fieldName = null;
+      return;
+    }
+    Object value = tree.take();
+    boolean tooLarge = tree.tooLarge();
+    if (ndjson) {
+      lastValueEndLine = parser.currentLocation().getLineNr();
+      if (state == State.FIELDS) {
+        state = State.ITEMS;
+        if (tooLarge) {
+          throw BodyReader.syntax("the job object is too large", 1, 0);
+        }
+        JsonObject job = (JsonObject) value;
+        for (String name : job.fieldNames()) {
+          if (name.equals("items")) {
+            listener.error("/items", "must not be on line 1: in NDJSON the items follow, one per line",
+                new JsonObject().put("line", 1));
+          } else {
+            listener.jobField(name, job.getValue(name));
+          }
+        }
+        listener.jobFieldsDone();
+        return;
+      }
+      JsonObject where = new JsonObject().put("line", tree.startLine());
+      if (tooLarge) {
+        listener.badItem("is too large (more than " + MAX_VALUE_CHARS + " characters)", where);
+      } else {
+        listener.item(value, pointer -> where);
+      }
+      return;
+    }
+    if (state == State.ITEMS) {
+      if (tooLarge) {
+        listener.badItem("is too large (more than " + MAX_VALUE_CHARS + " characters)", null);
+      } else {
+        listener.item(value, (Function<String, JsonObject>) null);
+      }
+    } else {
+      if (tooLarge) {
+        throw BodyReader.syntax("the job fields (everything but the items) are too large", line(), 0);
+      }
+      jobFieldChars += tree.chars();
+      listener.jobField(fieldName, value);
+      fieldName = null;
+    }
+  }
+
+  /** Builds one JSON value from tokens, counting its characters; past the limit it only skips. */
+  private static final class TreeBuilder {
+    private final Deque<Object> stack = new ArrayDeque<>();
+    private final Deque<String> names = new ArrayDeque<>();
+    private Object result;
+    private boolean active;
+    private boolean skipping;
+    private int depth;
+    private long chars;
+    private long limit;
+    private boolean tooLarge;
+    private boolean skippedOnly;
+    private int startLine;
+
+    boolean active() {
+      return active;
+    }
+
+    boolean building() {
+      return active;
+    }
+
+    boolean tooLarge() {
+      return tooLarge;
+    }
+
+    long chars() {
+      return chars;
+    }
+
+    int startLine() {
+      return startLine;
+    }
+
+    /** Starts a value at token {@code t}; a scalar completes at once (then {@link #active()} is false). */
+    void start(JsonToken t, JsonParser p, long limit) throws IOException {
+      this.limit = limit;
+      chars = 0;
+      tooLarge = false;
+      skippedOnly = false;
+      skipping = false;
+      result = null;
+      startLine = p.currentTokenLocation().getLineNr();
+      active = true;
+      if (add(t, p)) {
+        active = false;
+      }
+    }
+
+    /** Skips a value without building it. */
+    void skip(JsonToken t) {
+      skippedOnly = true;
+      tooLarge = false;
+      skipping = true;
+      active = true;
+      depth = 0;
+      result = null;
+      if (t.isStructStart()) {
+        depth = 1;
+      } else {
+        active = false;
+        skipping = false;
+      }
+    }
+
+    /** Adds a token; true when the value is complete. */
+    boolean add(JsonToken t, JsonParser p) throws IOException {
+      if (skipping) {
+        if (t.isStructStart()) {
+          depth++;
+        } else if (t.isStructEnd()) {
+          depth--;
+        }
+        if (depth == 0) {
+          active = false;
+          skipping = false;
+          return true;
+        }
+        return false;
+      }
+      switch (t) {
+        case START_OBJECT -> {
+          stack.push(new JsonObject());
+          return false;
+        }
+        case START_ARRAY -> {
+          stack.push(new JsonArray());
+          return false;
+        }
+        case FIELD_NAME -> {
+          String name = p.currentName();
+          if (count(name.length())) {
+            return overLimit();
+          }
+          names.push(name);
+          return false;
+        }
+        case END_OBJECT, END_ARRAY -> {
+          return put(stack.pop());
+        }
+        case VALUE_STRING -> {
+          String text = p.getText();
+          return count(text.length()) ? overLimit() : put(text);
+        }
+        case VALUE_NUMBER_INT -> {
+          return count(8) ? overLimit() : put(p.getNumberValue());
+        }
+        case VALUE_NUMBER_FLOAT -> {
+          return count(8) ? overLimit() : put(p.getDoubleValue());
+        }
+        case VALUE_TRUE -> {
+          return put(Boolean.TRUE);
+        }
+        case VALUE_FALSE -> {
+          return put(Boolean.FALSE);
+        }
+        case VALUE_NULL -> {
+          return put(null);
+        }
+        default -> throw new IllegalStateException("unexpected token " + t);
+      }
+    }
+
+    /** True when this pushes the value over its limit. */
+    private boolean count(int n) {
+      chars += n;
+      return chars > limit;
+    }
+
+    /** Drops what was built and skips the rest of the value; true if nothing is left of it. */
+    private boolean overLimit() {
+      tooLarge = true;
+      depth = stack.size();
+      stack.clear();
+      names.clear();
+      if (depth == 0) {
+        active = false;
+        return true;
+      }
+      skipping = true;
+      return false;
+    }
+
+    boolean skipped() {
+      return skippedOnly;
+    }
+
+    private boolean put(Object value) {
+      if (stack.isEmpty()) {
+        result = value;
+        active = false;
+        return true;
+      }
+      Object top = stack.peek();
+      if (top instanceof JsonObject o) {
+        o.put(names.pop(), value);
+      } else {
+        ((JsonArray) top).add(value);
+      }
+      return false;
+    }
+
+    Object take() {
+      Object r = result;
+      result = null;
+      return r;
+    }
+  }
+}
