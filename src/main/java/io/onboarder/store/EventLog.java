@@ -70,11 +70,11 @@ final class EventLog {
 
   /**
    * An account event ({@code body} as on {@code onboarder.events.account}); {@code view} is the account as
-   * {@code GET …/accounts} shows it, ready to be a webhook's data. Which account statuses become webhooks
-   * (account.active, account.setup_required, account.failed) is for the webhook code to map, in WebhookTypes.
+   * {@code GET …/accounts} shows it, the data of its webhook if its status has one (WebhookTypes).
    */
   void account(String jobId, JsonObject body, JsonObject view) {
-    pending.add(new Pending(jobId, JobEvent.Kind.ACCOUNT, body, null,
+    String type = WebhookTypes.forAccountStatus(body.getString("status"));
+    pending.add(new Pending(jobId, JobEvent.Kind.ACCOUNT, body, type,
         view == null ? null : view.copy().put("jobId", jobId)));
   }
 

@@ -247,4 +247,29 @@ class WebhookDeliveryTest {
       assertThat(data.getString("id")).isEqualTo(pending.getJsonObject("data").getString("id"));
     }
   }
+
+  @Test
+  void accountsOfATemplateJobNotifyWhenActiveOrLeftForSetUp() {
+    try (TestService s = service("account.active,account.setup_required,account.failed")) {
+      JsonObject hourly = new JsonObject().put("interval", 60);
+      JsonObject active = TestService.apiKeyJob("wa", 2)
+          .put("template", new JsonObject().put("id", io.onboarder.emulator.DefaultCatalogue.API_KEY_TEMPLATE))
+          .put("activate", hourly);
+      JsonObject mapped = TestService.apiKeyJob("wm", 1)
+          .put("template", new JsonObject().put("id", io.onboarder.emulator.DefaultCatalogue.MAPPING_TEMPLATE))
+          .put("activate", hourly);
+      s.awaitJob(s.submit(active));
+      s.awaitJob(s.submit(mapped));
+      List<WebhookReceiver.Received> got = awaitDistinct(s, 3);
+      Map<String, List<JsonObject>> byType = got.stream().map(WebhookReceiver.Received::json)
+          .collect(Collectors.groupingBy(j -> j.getString("type")));
+      assertThat(byType.keySet()).containsExactlyInAnyOrder("account.active", "account.setup_required");
+      assertThat(byType.get("account.active")).extracting(j -> j.getJsonObject("data").getString("account"))
+          .containsExactlyInAnyOrder("wa-0001", "wa-0002");
+      JsonObject setUp = byType.get("account.setup_required").get(0).getJsonObject("data");
+      assertThat(setUp.getString("account")).isEqualTo("wm-0001");
+      assertThat(setUp.getJsonArray("prerequisites")).isNotEmpty();
+      assertThat(setUp.getString("cycleId")).isNotBlank();
+    }
+  }
 }
