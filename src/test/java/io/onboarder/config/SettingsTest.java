@@ -281,7 +281,8 @@ class SettingsTest {
     assertThat(on.bridgePort()).isEqualTo(7000);
     assertThat(on.toString()).doesNotContain("abc").doesNotContain(key.substring(6));
     assertThat(withEnv("WEBHOOK_URL", "https://h.example.com", "WEBHOOK_SECRET", key).webhookEvents())
-        .containsExactlyInAnyOrder("item.oauth_pending", "item.authenticated", "item.failed", "job.finished");
+        .containsExactlyInAnyOrder("item.oauth_pending", "item.authenticated", "item.failed", "job.finished",
+            "account.active", "account.setup_required", "account.failed");
     assertThatThrownBy(() -> withEnv("WEBHOOK_URL", "https://h.example.com"))
         .hasMessageContaining("WEBHOOK_SECRET").hasMessageContaining("required");
     assertThatThrownBy(() -> withEnv("WEBHOOK_URL", "https://h.example.com", "WEBHOOK_SECRET", "plain-secret"))
