@@ -18,15 +18,8 @@ final class ClientRateLimiter {
   private final double perMinute;
   private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
 
-  private static final class Bucket {
-    double tokens;
-    long refilledAt;
-
-    Bucket(double tokens, long now) {
-      this.tokens = tokens;
-      this.refilledAt = now;
-    }
-  }
+  /** Immutable: replaced atomically by {@link ConcurrentHashMap#compute}, so event loops never wait on a lock. */
+  private record Bucket(double tokens, long refilledAt, boolean granted) {}
 
   ClientRateLimiter(int perMinute) {
     this.perMinute = perMinute;
@@ -38,25 +31,18 @@ final class ClientRateLimiter {
     if (buckets.size() > MAX_CLIENTS) {
       sweep(now);
     }
-    Bucket b = buckets.computeIfAbsent(client, k -> new Bucket(perMinute, now));
-    synchronized (b) {
-      b.tokens = Math.min(perMinute, b.tokens + (now - b.refilledAt) / 60e9 * perMinute);
-      b.refilledAt = now;
-      if (b.tokens >= 1) {
-        b.tokens -= 1;
-        return 0;
-      }
-      return Math.max(1, (long) Math.ceil((1 - b.tokens) * 60 / perMinute));
-    }
+    Bucket b = buckets.compute(client, (k, old) -> {
+      double tokens = old == null ? perMinute
+          : Math.min(perMinute, old.tokens() + (now - old.refilledAt()) / 60e9 * perMinute);
+      return tokens >= 1 ? new Bucket(tokens - 1, now, true) : new Bucket(tokens, now, false);
+    });
+    return b.granted() ? 0 : Math.max(1, (long) Math.ceil((1 - b.tokens()) * 60 / perMinute));
   }
 
   /** Forgets clients whose bucket is full again (idle for a minute): they would start full anyway. */
   private void sweep(long now) {
-    buckets.entrySet().removeIf(e -> {
-      synchronized (e.getValue()) {
-        return e.getValue().tokens + (now - e.getValue().refilledAt) / 60e9 * perMinute >= perMinute;
-      }
-    });
+    buckets.entrySet().removeIf(e -> e.getValue().tokens() + (now - e.getValue().refilledAt()) / 60e9 * perMinute
+        >= perMinute);
   }
 
   /** The client's address: the TCP peer, or behind a private-network proxy the entry that proxy appended. */
