@@ -36,7 +36,6 @@ public final class AccountSteps extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(AccountSteps.class);
   private static final int MAX_CLAIM = 64;
   private static final int FLUSH_AT = 32;
-  private static final long FLUSH_DELAY_MS = 10;
   /** Due accounts are looked for at least this often (a watch coming due, a lease taken over). */
   private static final long POLL_MS = 1_000;
   /** Waits that ended unnoticed (a sign-in seen by the sign-in watch) are swept this often... */
@@ -54,7 +53,7 @@ public final class AccountSteps extends VerticleBase {
   private final int maxInFlight;
   private final long leaseMs;
   private final SignInPolicy signInPolicy;
-  private final List<AccountOutcome> buffer = new ArrayList<>();
+  private OutcomeBuffer<AccountOutcome> outcomes;
   /** Job specs (immutable) by id, most recently used last. */
   private final Map<String, JsonObject> specs = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
@@ -68,9 +67,7 @@ public final class AccountSteps extends VerticleBase {
   private JobEvents events;
   private int inFlight;
   private boolean claiming;
-  private boolean flushing;
   private boolean draining;
-  private long flushTimer = -1;
   private long wakeTimer = -1;
   private int sweeps;
   private long storeErrorLoggedAt;
@@ -92,6 +89,9 @@ public final class AccountSteps extends VerticleBase {
   public Future<?> start() {
     EventBus bus = vertx.eventBus();
     events = new JobEvents(bus, Metrics.current());
+    outcomes = new OutcomeBuffer<>(vertx, "account outcome(s)", FLUSH_AT,
+        batch -> store.recordAccounts(node.nodeId(), batch).map(JobStore.RecordedAccounts::applied), this::written,
+        this::storeError, this::stopped, () -> drained != null && drained.future().isComplete());
     Metrics.current().gauge("onboarder.accounts.inflight", "Account steps being run at Cyclr by this node now",
         () -> inFlight);
     List<MessageConsumer<?>> consumers = List.of(
@@ -205,8 +205,7 @@ public final class AccountSteps extends VerticleBase {
           if (ar.failed()) {
             log.warn("account step of {} (job {}) did not run: {}", a.account(), a.jobId(), ar.cause().getMessage());
           }
-          buffer.add(ar.succeeded() ? ar.result() : AccountOutcome.handBack(a, a.recovered()));
-          scheduleFlush();
+          outcomes.add(ar.succeeded() ? ar.result() : AccountOutcome.handBack(a, a.recovered()));
           checkDrained();
           pump();
         });
@@ -255,55 +254,18 @@ public final class AccountSteps extends VerticleBase {
 
   // ---- recording -------------------------------------------------------------------------------
 
-  private void scheduleFlush() {
-    if (buffer.size() >= FLUSH_AT || stopped()) {
-      flush();
-    } else if (flushTimer < 0) {
-      flushTimer = vertx.setTimer(FLUSH_DELAY_MS, t -> {
-        flushTimer = -1;
-        flush();
-      });
+  /** After a batch was written (the store also wrote and, after its commit, published its events). */
+  private void written(List<AccountOutcome> batch, List<AccountOutcome> applied) {
+    Set<String> touched = new HashSet<>();
+    for (AccountOutcome o : applied) {
+      touched.add(o.jobId());
+      if (o.handBack()) {
+        wake();
+      }
     }
-  }
-
-  private Future<Void> flush() {
-    if (flushing || buffer.isEmpty()) {
-      return Future.succeededFuture();
-    }
-    flushing = true;
-    List<AccountOutcome> batch = new ArrayList<>(buffer);
-    buffer.clear();
-    return store.recordAccounts(node.nodeId(), batch).transform(ar -> {
-      flushing = false;
-      if (ar.failed()) {
-        // Kept in order and written when the store is back; a lease lost meanwhile drops its outcome, and the
-        // account's new owner lists its cycles at Cyclr before anything is installed.
-        storeError(ar.cause());
-        buffer.addAll(0, batch);
-        vertx.setTimer(500, t -> flush());
-        return Future.failedFuture(ar.cause());
-      }
-      // The store wrote (and published, after its commit) the account events and the sign-in items' events.
-      List<AccountOutcome> applied = ar.result().applied();
-      if (applied.size() < batch.size()) {
-        log.warn("{} account outcome(s) arrived after their lease was taken over by another node",
-            batch.size() - applied.size());
-      }
-      Set<String> touched = new HashSet<>();
-      for (AccountOutcome o : applied) {
-        touched.add(o.jobId());
-        if (o.handBack()) {
-          wake();
-        }
-      }
-      touched.forEach(this::finish);
-      if (!buffer.isEmpty()) {
-        scheduleFlush();
-      }
-      checkDrained();
-      pump();
-      return Future.succeededFuture();
-    });
+    touched.forEach(this::finish);
+    checkDrained();
+    pump();
   }
 
   /** The job may be finished now; one check per job at a time here (the store lets one node finish it). */
@@ -371,23 +333,6 @@ public final class AccountSteps extends VerticleBase {
   }
 
   private void flushAndComplete() {
-    if (flushTimer >= 0) {
-      vertx.cancelTimer(flushTimer);
-      flushTimer = -1;
-    }
-    flushAll(System.currentTimeMillis() + 5_000).onComplete(x -> drained.tryComplete());
-  }
-
-  private Future<Void> flushAll(long deadline) {
-    if (buffer.isEmpty() && !flushing) {
-      return Future.succeededFuture();
-    }
-    if (System.currentTimeMillis() > deadline) {
-      log.warn("{} account outcome(s) could not be recorded before shutdown; those steps run again when their "
-          + "leases expire", buffer.size());
-      return Future.succeededFuture();
-    }
-    Future<Void> step = flushing ? vertx.timer(5).mapEmpty() : flush().recover(err -> vertx.timer(200).mapEmpty());
-    return step.compose(v -> flushAll(deadline));
+    outcomes.drain(System.currentTimeMillis() + 5_000).onComplete(x -> drained.tryComplete());
   }
 }

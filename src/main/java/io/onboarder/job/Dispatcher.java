@@ -33,7 +33,6 @@ public final class Dispatcher extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
   private static final int MAX_CLAIM = 256;
   private static final int FLUSH_AT = 64;
-  private static final long FLUSH_DELAY_MS = 10;
   private static final long REFRESH_MS = 5_000;
   private static final long HEALTH_MS = 1_000;
   private static final DeliveryOptions TO_GATEWAY = new DeliveryOptions().setLocalOnly(true)
@@ -52,12 +51,10 @@ public final class Dispatcher extends VerticleBase {
   /** Jobs whose last claim found nothing: skipped until a work notice or the periodic refresh. */
   private final Set<String> exhausted = new HashSet<>();
   private final Map<String, Integer> inFlightByJob = new HashMap<>();
-  private final List<ItemOutcome> buffer = new ArrayList<>();
+  private OutcomeBuffer<ItemOutcome> outcomes;
   private JobEvents events;
   private int inFlight;
   private boolean claiming;
-  private boolean flushing;
-  private long flushTimer = -1;
   private long storeErrorLoggedAt;
   /** When the store last became reachable (nanos): no takeover until every node had time to renew. */
   private long reachableSince = System.nanoTime();
@@ -82,6 +79,8 @@ public final class Dispatcher extends VerticleBase {
     EventBus bus = vertx.eventBus();
     Metrics metrics = Metrics.current();
     events = new JobEvents(bus, metrics);
+    outcomes = new OutcomeBuffer<>(vertx, "item outcome(s)", FLUSH_AT, batch -> store.record(nodeId, batch),
+        this::written, this::storeError, node::draining, this::closed);
     // Read on the scrape thread: plain fields, a slightly stale value is fine for a gauge.
     metrics.gauge("onboarder.items.inflight", "Items being onboarded at Cyclr by this node now", () -> inFlight);
     metrics.gauge("onboarder.jobs.active", "Unfinished jobs this node dispatches", jobs::size);
@@ -171,8 +170,7 @@ public final class Dispatcher extends VerticleBase {
         reachableSince = System.nanoTime();
         renew();
         pump();
-        scheduleFlush();
-      }
+        }
     });
   }
 
@@ -278,10 +276,9 @@ public final class Dispatcher extends VerticleBase {
 
   private void dispatch(ClaimedItem item) {
     if (item.authUnreadable()) {
-      buffer.add(ItemOutcome.failed(item, "AUTH_VALUE_UNREADABLE", "The stored auth value cannot be decrypted: "
+      outcomes.add(ItemOutcome.failed(item, "AUTH_VALUE_UNREADABLE", "The stored auth value cannot be decrypted: "
           + "STORE_SECRET_KEY (or the key file beside the database) changed since the job was accepted. "
           + "Submit the item again."));
-      scheduleFlush();
       return;
     }
     JobRecord job = jobs.get(item.jobId());
@@ -291,9 +288,8 @@ public final class Dispatcher extends VerticleBase {
         if (ar.succeeded() && ar.result() != null) {
           send(ar.result(), item);
         } else {
-          buffer.add(ItemOutcome.handBack(item));
-          scheduleFlush();
-        }
+          outcomes.add(ItemOutcome.handBack(item));
+            }
       });
       return;
     }
@@ -315,72 +311,33 @@ public final class Dispatcher extends VerticleBase {
             log.warn("gateway did not take item {}: {}", item.id(), ar.cause().getMessage());
             outcome = ItemOutcome.handBack(item);
           }
-          buffer.add(outcome);
-          scheduleFlush();
-          checkDrained();
+          outcomes.add(outcome);
+              checkDrained();
           pump();
         });
   }
 
   // ---- recording -----------------------------------------------------------------------------
 
-  private void scheduleFlush() {
-    if (buffer.size() >= FLUSH_AT || node.draining()) {
-      flush();
-    } else if (flushTimer < 0) {
-      flushTimer = vertx.setTimer(FLUSH_DELAY_MS, t -> {
-        flushTimer = -1;
-        flush();
-      });
+  /** After a batch of outcomes was written: wake other nodes for hand-backs, apply the policy, settle jobs. */
+  private void written(List<ItemOutcome> batch, List<ItemOutcome> applied) {
+    Set<String> touched = new HashSet<>();
+    Set<String> handedBack = new HashSet<>();
+    for (ItemOutcome o : applied) {
+      touched.add(o.jobId());
+      if (o.status() == ItemStatus.PENDING) {
+        handedBack.add(o.jobId());
+      }
     }
-  }
-
-  private Future<Void> flush() {
-    if (flushing || buffer.isEmpty()) {
-      return Future.succeededFuture();
+    handedBack.forEach(events::work);
+    for (String jobId : touched) {
+      applyFailurePolicy(jobId, applied);
+      if (inFlightByJob.getOrDefault(jobId, 0) == 0 && exhausted.contains(jobId)) {
+        settle(jobId);
+      }
     }
-    flushing = true;
-    List<ItemOutcome> batch = new ArrayList<>(buffer);
-    buffer.clear();
-    return store.record(nodeId, batch).transform(ar -> {
-      flushing = false;
-      if (ar.failed()) {
-        // Kept in order and written when the store is back (the leases may lapse meanwhile: then the
-        // item's new owner checks it at Cyclr, and this outcome is dropped by the lease condition).
-        storeError(ar.cause());
-        buffer.addAll(0, batch);
-        if (!closed()) {
-          vertx.setTimer(500, t -> flush());
-        }
-        return Future.failedFuture(ar.cause());
-      }
-      List<ItemOutcome> applied = ar.result();
-      if (applied.size() < batch.size()) {
-        log.warn("{} outcome(s) arrived after their lease was taken over by another node; that node checks "
-            + "those items at Cyclr", batch.size() - applied.size());
-      }
-      Set<String> touched = new HashSet<>();
-      Set<String> handedBack = new HashSet<>();
-      for (ItemOutcome o : applied) {
-        touched.add(o.jobId());
-        if (o.status() == ItemStatus.PENDING) {
-          handedBack.add(o.jobId());
-        }
-      }
-      handedBack.forEach(events::work);
-      for (String jobId : touched) {
-        applyFailurePolicy(jobId, applied);
-        if (inFlightByJob.getOrDefault(jobId, 0) == 0 && exhausted.contains(jobId)) {
-          settle(jobId);
-        }
-      }
-      if (!buffer.isEmpty()) {
-        scheduleFlush();
-      }
-      checkDrained();
-      pump();
-      return Future.succeededFuture();
-    });
+    checkDrained();
+    pump();
   }
 
   /** Once the share of failed items exceeds the tolerance, nothing new starts and what is left is cancelled. */
@@ -467,24 +424,6 @@ public final class Dispatcher extends VerticleBase {
   }
 
   private void flushAndComplete() {
-    if (flushTimer >= 0) {
-      vertx.cancelTimer(flushTimer);
-      flushTimer = -1;
-    }
-    flushAll(System.currentTimeMillis() + 5_000).onComplete(x -> drained.tryComplete());
-  }
-
-  /** Flushes until the buffer is empty or the deadline passes (the store may be down). */
-  private Future<Void> flushAll(long deadline) {
-    if (buffer.isEmpty() && !flushing) {
-      return Future.succeededFuture();
-    }
-    if (System.currentTimeMillis() > deadline) {
-      log.warn("{} outcome(s) could not be recorded before shutdown; those items are checked at Cyclr when "
-          + "their leases expire", buffer.size());
-      return Future.succeededFuture();
-    }
-    Future<Void> step = flushing ? vertx.timer(5).mapEmpty() : flush().recover(err -> vertx.timer(200).mapEmpty());
-    return step.compose(v -> flushAll(deadline));
+    outcomes.drain(System.currentTimeMillis() + 5_000).onComplete(x -> drained.tryComplete());
   }
 }
