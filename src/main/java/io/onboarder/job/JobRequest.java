@@ -41,7 +41,7 @@ public record JobRequest(
       if (properties == null && connector == null && installName == null && description == null) {
         return null;
       }
-      StringBuilder b = new StringBuilder(64);
+      StringBuilder b = new StringBuilder(128);
       b.append('{');
       if (connector != null) {
         b.append("\"connector\":{");

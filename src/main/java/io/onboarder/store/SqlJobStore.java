@@ -53,7 +53,6 @@ import org.slf4j.LoggerFactory;
  */
 abstract class SqlJobStore implements JobStore {
   private static final Logger log = LoggerFactory.getLogger(SqlJobStore.class);
-  private static final int INSERT_CHUNK = 2_000;
 
   protected final Vertx vertx;
   protected final SqlDialect dialect;
@@ -178,7 +177,7 @@ abstract class SqlJobStore implements JobStore {
 
   /** A job ready to insert: its id, spec, encrypted item rows and request fingerprint. */
   private record Prepared(JobRequest request, String owner, String key, String print, String id, String now,
-                          JsonObject spec, List<Tuple> rows) {}
+                          JsonObject spec, ItemRows rows) {}
 
   private Prepared prepare(JobRequest request, String owner, String idempotencyKey) {
     String key = keyOf(owner, idempotencyKey);
@@ -190,21 +189,13 @@ abstract class SqlJobStore implements JobStore {
     }
     String id = UUID.randomUUID().toString();
     String now = Instant.now().toString();
-    return new Prepared(request, owner, key, print, id, now, request.specJson(), itemRows(id, request.items(), now));
+    return new Prepared(request, owner, key, print, id, now, request.specJson(),
+        ItemRows.of(id, request.items(), now, box));
   }
 
   /** Keys are per caller: stored prefixed with the owner, so one unique column serves the whole cluster. */
   private static String keyOf(String owner, String idempotencyKey) {
     return idempotencyKey == null ? null : owner + "\u001f" + idempotencyKey;
-  }
-
-  /** Item rows with encrypted auth values: CPU work, so callers run it on a worker. */
-  private List<Tuple> itemRows(String jobId, List<JobRequest.Item> items, String now) {
-    List<Tuple> rows = new ArrayList<>(items.size());
-    for (JobRequest.Item item : items) {
-      rows.add(Tuple.of(jobId, item.account(), item.specText(), box.encrypt(item.authValue()), now));
-    }
-    return rows;
   }
 
   @Override
@@ -248,7 +239,7 @@ abstract class SqlJobStore implements JobStore {
     return withEvents(true, (conn, events) -> conn.preparedQuery(sql(SqlQueries.insertJob(dialect)))
             .execute(Tuple.of(p.id(), JobStatus.PENDING.name(), p.now(), total, p.spec().encode(), p.key(),
                 p.print(), p.owner()))
-            .compose(v -> insertChunks(conn, p.rows(), 0))
+            .compose(v -> p.rows().insert(conn, dialect))
             .compose(v -> insertAccounts(conn, p.id(), p.spec(), p.now()))
             .map(v -> {
               events.job(p.id(), EventBodies.job(job, Map.of(ItemStatus.PENDING, (long) total),
@@ -260,15 +251,6 @@ abstract class SqlJobStore implements JobStore {
             // A concurrent request with the same key (on any node) won the race: answer with its job.
             ? existing(p).compose(found -> found != null ? Future.succeededFuture(found) : Future.failedFuture(err))
             : Future.failedFuture(err));
-  }
-
-  private Future<Void> insertChunks(SqlConnection conn, List<Tuple> rows, int from) {
-    if (from >= rows.size()) {
-      return Future.succeededFuture();
-    }
-    int to = Math.min(rows.size(), from + INSERT_CHUNK);
-    return conn.preparedQuery(sql(SqlQueries.INSERT_ITEM)).executeBatch(rows.subList(from, to))
-        .compose(v -> insertChunks(conn, rows, to));
   }
 
   /** A job with a template gets one account row per account of its items, in the same transaction. */
@@ -338,12 +320,11 @@ abstract class SqlJobStore implements JobStore {
     @Override
     public Future<Void> append(List<JobRequest.Item> items) {
       // Encrypting starts now, on a worker, while the previous batch is still being inserted.
-      Future<List<Tuple>> rows = vertx.executeBlocking(() -> itemRows(id, items, now), false);
-      String insert = sql(SqlQueries.INSERT_ITEM);
+      Future<ItemRows> rows = vertx.executeBlocking(() -> ItemRows.of(id, items, now, box), false);
       String touch = sql(SqlQueries.TOUCH_INTAKE);
       tail = tail.compose(v -> rows).compose(batch -> inTransaction(conn -> conn.preparedQuery(touch)
           .execute(Tuple.of(id))
-          .compose(t -> t.rowCount() == 1 ? conn.preparedQuery(insert).executeBatch(batch)
+          .compose(t -> t.rowCount() == 1 ? batch.insert(conn, dialect)
               // Deleted as stale by some node (this one was thought dead): nothing may be added to it.
               : Future.failedFuture(Problem.unavailable(ABANDONED)))
           .<Void>mapEmpty()));

@@ -40,8 +40,18 @@ final class SqlQueries {
   static final String STALE_INTAKES =
       "SELECT id FROM jobs WHERE status = 'INTAKE' AND (intake_heartbeat IS NULL OR intake_heartbeat < {NOW_MS} - ?)";
 
-  static final String INSERT_ITEM =
-      "INSERT INTO items (job_id, account, spec, auth_value, status, attempts, updated_at) VALUES (?, ?, ?, ?, 'PENDING', 0, ?)";
+  private static final String INSERT_ITEMS = "INSERT INTO items (job_id, account, spec, auth_value, status, attempts, "
+      + "updated_at) VALUES ";
+  private static final String ITEM_VALUES = "(?, ?, ?, ?, 'PENDING', 0, ?)";
+
+  /** An INSERT of {@code rows} new items (five parameters each, see {@link ItemRows}). */
+  static String insertItems(int rows) {
+    StringBuilder b = new StringBuilder(INSERT_ITEMS.length() + rows * (ITEM_VALUES.length() + 2)).append(INSERT_ITEMS);
+    for (int i = 0; i < rows; i++) {
+      b.append(i == 0 ? "" : ", ").append(ITEM_VALUES);
+    }
+    return b.toString();
+  }
   static final String JOB_COLUMNS = "id, status, created_at, finished_at, total, spec, cancel_requested, stopped, owner";
   // A job being streamed in (status INTAKE) exists for no query until it is committed.
   static final String SELECT_JOB = "SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = ? AND status <> 'INTAKE'";
@@ -55,7 +65,9 @@ final class SqlQueries {
   static final String SELECT_UNFINISHED_JOBS =
       "SELECT " + JOB_COLUMNS + " FROM jobs WHERE status IN ('PENDING', 'RUNNING') ORDER BY seq";
   static final String COUNT_BY_STATUS = "SELECT status, COUNT(*) FROM items WHERE job_id = ? GROUP BY status";
-  static final String COUNT_PENDING = "SELECT COUNT(*) FROM items WHERE status = 'PENDING'";
+  /** Pending items of open jobs (and of submissions being streamed in), through items_by_job_status. */
+  static final String COUNT_PENDING = "SELECT COUNT(*) FROM items WHERE job_id IN (SELECT id FROM jobs WHERE "
+      + "status IN ('INTAKE', 'PENDING', 'RUNNING')) AND status = 'PENDING'";
   static final String MARK_RUNNING = "UPDATE jobs SET status = 'RUNNING' WHERE id = ? AND status = 'PENDING'";
   static final String PING = "SELECT 1";
 
@@ -299,12 +311,16 @@ final class SqlQueries {
       + "WHERE e.job_id = jobs.id) LIMIT ?";
   static final String DELETE_EVENTS_OF_JOB = "DELETE FROM job_events WHERE job_id = ?";
   /** Jobs with RUNNING items whose lease expired: locked first, then released one job at a time. */
-  static final String JOBS_WITH_EXPIRED_LEASES =
-      "SELECT DISTINCT job_id FROM items WHERE status = 'RUNNING' AND lease_until < {NOW_MS}";
+  // Open jobs first, then each one's RUNNING items (items_by_job_status): never a walk over all items.
+  // Only open jobs can have RUNNING items (a job finishes when none is PENDING or RUNNING).
+  static final String JOBS_WITH_EXPIRED_LEASES = "SELECT id AS job_id FROM jobs WHERE status IN ('PENDING', 'RUNNING') "
+      + "AND EXISTS (SELECT 1 FROM items WHERE items.job_id = jobs.id AND items.status = 'RUNNING' "
+      + "AND items.lease_until < {NOW_MS})";
   static final String RELEASE_EXPIRED_OF_JOB =
       "UPDATE items SET status = 'PENDING', recovered = 1, lease_owner = NULL, lease_until = NULL, updated_at = ? "
           + "WHERE job_id = ? AND status = 'RUNNING' AND lease_until < {NOW_MS} RETURNING id, account";
-  static final String JOBS_WITH_RUNNING_ITEMS = "SELECT DISTINCT job_id FROM items WHERE status = 'RUNNING'";
+  static final String JOBS_WITH_RUNNING_ITEMS = "SELECT id AS job_id FROM jobs WHERE status IN ('PENDING', 'RUNNING') "
+      + "AND EXISTS (SELECT 1 FROM items WHERE items.job_id = jobs.id AND items.status = 'RUNNING')";
   static final String RELEASE_ALL_OF_JOB =
       "UPDATE items SET status = 'PENDING', recovered = 1, lease_owner = NULL, lease_until = NULL, updated_at = ? "
           + "WHERE job_id = ? AND status = 'RUNNING' RETURNING id, account";

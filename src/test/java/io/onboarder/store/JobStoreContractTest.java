@@ -138,6 +138,25 @@ class JobStoreContractTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgresql"})
+  void itemsAreWrittenInSubmissionOrderWithTheirAuthValuesAcrossMultiRowStatements(String kind) {
+    JobStore s = store(kind);
+    // Two full multi-row statements and a short one: every row in order, none lost or repeated.
+    String[] accounts = java.util.stream.IntStream.range(0, 2 * 64 + 5).mapToObj(i -> "acct-" + i).toArray(String[]::new);
+    JobRecord job = await(s.create(request(accounts), "alice", null)).job();
+    List<ClaimedItem> claimed = await(s.claim(job.id(), "n", 1_000, 60_000));
+    assertThat(claimed).extracting(ClaimedItem::account).containsExactly(accounts);
+    assertThat(claimed).extracting(ClaimedItem::authValue)
+        .containsExactly(java.util.Arrays.stream(accounts).map(a -> "key-of-" + a).toArray(String[]::new));
+    assertThat(claimed).extracting(ClaimedItem::id).isSorted();
+    // Pending counts only open jobs' items: once this one is done, a new job's items are all that count.
+    await(s.record("n", claimed.stream().map(JobStoreContractTest::installed).toList()));
+    assertThat(await(s.pendingItems())).isZero();
+    await(s.create(request("x", "y"), "alice", null));
+    assertThat(await(s.pendingItems())).isEqualTo(2);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
   void idempotencyKeysAreScopedToTheCallerAndRacesCreateOneJob(String kind) {
     JobStore s = store(kind);
     List<Future<JobStore.Created>> racing = IntStream.range(0, 6)

@@ -1,0 +1,70 @@
+package io.onboarder.store;
+
+import io.onboarder.job.JobRequest;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * New item rows, auth values already encrypted, grouped for multi-row INSERTs: {@link #ROWS} rows per
+ * statement and one shorter statement for the rest. One statement per 64 rows instead of one per row
+ * roughly halves the cost of writing a big job (fewer statement executions and driver round trips).
+ */
+final class ItemRows {
+  /** Rows per INSERT: 320 parameters, far below SQLite's and PostgreSQL's limits. */
+  static final int ROWS = 64;
+  /** Statements per driver batch: short enough that a big job does not hold one huge batch in flight. */
+  private static final int STATEMENTS_PER_BATCH = 32;
+
+  private final List<Tuple> full;
+  private final Tuple rest;
+  private final int restRows;
+
+  private ItemRows(List<Tuple> full, Tuple rest, int restRows) {
+    this.full = full;
+    this.rest = rest;
+    this.restRows = restRows;
+  }
+
+  /** The rows of {@code items} for job {@code jobId}: CPU work (encryption), so callers run it on a worker. */
+  static ItemRows of(String jobId, List<JobRequest.Item> items, String now, SecretBox box) {
+    List<Tuple> full = new ArrayList<>(items.size() / ROWS);
+    Tuple current = newTuple();
+    int inCurrent = 0;
+    for (JobRequest.Item item : items) {
+      current.addValue(jobId).addValue(item.account()).addValue(item.specText())
+          .addValue(box.encrypt(item.authValue())).addValue(now);
+      if (++inCurrent == ROWS) {
+        full.add(current);
+        current = newTuple();
+        inCurrent = 0;
+      }
+    }
+    return new ItemRows(full, current, inCurrent);
+  }
+
+  private static Tuple newTuple() {
+    return Tuple.wrap(new ArrayList<>(ROWS * 5));
+  }
+
+  int size() {
+    return full.size() * ROWS + restRows;
+  }
+
+  /** Inserts the rows on {@code conn}, in order. */
+  Future<Void> insert(SqlConnection conn, SqlDialect dialect) {
+    return insertFull(conn, dialect.sql(SqlQueries.insertItems(ROWS)), 0).compose(v -> restRows == 0
+        ? Future.succeededFuture()
+        : conn.preparedQuery(dialect.sql(SqlQueries.insertItems(restRows))).execute(rest).mapEmpty());
+  }
+
+  private Future<Void> insertFull(SqlConnection conn, String sql, int from) {
+    if (from >= full.size()) {
+      return Future.succeededFuture();
+    }
+    int to = Math.min(full.size(), from + STATEMENTS_PER_BATCH);
+    return conn.preparedQuery(sql).executeBatch(full.subList(from, to)).compose(v -> insertFull(conn, sql, to));
+  }
+}
