@@ -220,12 +220,11 @@ final class IntakeSession implements BodyListener {
       fail(ctx.validator.tooManyItems(null));
       return;
     }
-    String at = "/items/" + index;
     long mark = errors.mark();
-    JobRequest.Item item = JobRequestValidator.item(raw, at, errors);
+    JobRequest.Item item = JobRequestValidator.item(raw, index, errors);
     if (item != null && item.connector() == null && jobConnector == null) {
       if (fieldsDone) {
-        JobRequestValidator.connectorRequired(at, errors);
+        JobRequestValidator.connectorRequired(JobRequestValidator.pointer(index, ""), errors);
         item = null;
       } else if (connectorlessCount++ < ValidationErrors.MAX_REPORTED) {
         connectorless.add(index); // the job's connector may still come, after the items

@@ -47,10 +47,9 @@ public final class JobRequestValidator {
       throw tooManyItems(array.size());
     } else {
       for (int i = 0; i < array.size(); i++) {
-        String at = "/items/" + i;
-        JobRequest.Item item = item(array.getValue(i), at, errors);
+        JobRequest.Item item = item(array.getValue(i), i, errors);
         if (item != null && item.connector() == null && fields.connector() == null) {
-          connectorRequired(at, errors);
+          connectorRequired(pointer(i, ""), errors);
         } else if (item != null) {
           items.add(item);
         }
@@ -230,26 +229,32 @@ public final class JobRequestValidator {
    * needs a connector depends on the job's, which a stream may bring later: the caller checks that
    * ({@link #connectorRequired}) for an item whose {@code connector()} is null.
    */
-  public static JobRequest.Item item(Object raw, String at, ValidationErrors errors) {
+  /** The pointer of a field of item {@code index}: built only for an error (a million items make none). */
+  public static String pointer(int index, String suffix) {
+    return "/items/" + index + suffix;
+  }
+
+  /** Item {@code index} of a job, or null with its errors added. */
+  public static JobRequest.Item item(Object raw, int index, ValidationErrors errors) {
     if (!(raw instanceof JsonObject item)) {
-      errors.add(at, "must be an object");
+      errors.add(pointer(index, ""), "must be an object");
       return null;
     }
     long before = errors.count();
     Object accountRaw = item.getValue("account");
     String account = null;
     if (!(accountRaw instanceof String s)) {
-      errors.add(at + "/account", accountRaw == null ? "is required" : "must be a string");
+      errors.add(pointer(index, "/account"), accountRaw == null ? "is required" : "must be a string");
     } else if (s.isEmpty()) {
-      errors.add(at + "/account", "must not be empty");
+      errors.add(pointer(index, "/account"), "must not be empty");
     } else if (s.length() > MAX_ACCOUNT_LENGTH) {
-      errors.add(at + "/account", "must be at most " + MAX_ACCOUNT_LENGTH + " characters");
+      errors.add(pointer(index, "/account"), "must be at most " + MAX_ACCOUNT_LENGTH + " characters");
     } else if (!isPrintableAscii(s)) {
       // It travels in the X-Cyclr-Account header, which carries ASCII only.
-      errors.add(at + "/account", hasControlChars(s) ? "must not contain control characters"
+      errors.add(pointer(index, "/account"), hasControlChars(s) ? "must not contain control characters"
           : "must be printable ASCII (it is sent in the X-Cyclr-Account header)");
     } else if (s.charAt(0) == ' ' || s.charAt(s.length() - 1) == ' ') {
-      errors.add(at + "/account", "must not start or end with white space");
+      errors.add(pointer(index, "/account"), "must not start or end with white space");
     } else {
       account = s;
     }
@@ -257,9 +262,9 @@ public final class JobRequestValidator {
     String authValue = null;
     if (authRaw != null) {
       if (!(authRaw instanceof String s)) {
-        errors.add(at + "/authValue", "must be a string");
+        errors.add(pointer(index, "/authValue"), "must be a string");
       } else if (s.length() > MAX_AUTH_VALUE_BYTES / 3 && s.getBytes(StandardCharsets.UTF_8).length > MAX_AUTH_VALUE_BYTES) {
-        errors.add(at + "/authValue", "must be at most 8 KiB");
+        errors.add(pointer(index, "/authValue"), "must be at most 8 KiB");
       } else if (!s.isEmpty()) {
         authValue = s;
       }
@@ -267,39 +272,41 @@ public final class JobRequestValidator {
     JsonArray properties = null;
     Object propsRaw = item.getValue("properties");
     if (propsRaw != null) {
-      properties = properties(propsRaw, at + "/properties", errors);
+      properties = properties(propsRaw, index, errors);
     }
     ConnectorRef connector = item.containsKey("connector")
-        ? connector(item.getValue("connector"), at + "/connector", errors) : null;
-    String installName = text(item, "installName", at + "/installName", MAX_NAME_LENGTH, errors);
-    String description = text(item, "description", at + "/description", MAX_TEXT_LENGTH, errors);
+        ? connector(item.getValue("connector"), pointer(index, "/connector"), errors) : null;
+    String installName = item.getValue("installName") == null ? null
+        : text(item, "installName", pointer(index, "/installName"), MAX_NAME_LENGTH, errors);
+    String description = item.getValue("description") == null ? null
+        : text(item, "description", pointer(index, "/description"), MAX_TEXT_LENGTH, errors);
     if (errors.count() != before) {
       return null;
     }
     return new JobRequest.Item(account, authValue, properties, connector, installName, description);
   }
 
-  private static JsonArray properties(Object raw, String at, ValidationErrors errors) {
+  /** The item's properties as given (each exactly {name, value}), or null with errors added. */
+  private static JsonArray properties(Object raw, int index, ValidationErrors errors) {
     if (!(raw instanceof JsonArray array)) {
-      errors.add(at, "must be an array of {name, value} strings");
+      errors.add(pointer(index, "/properties"), "must be an array of {name, value} strings");
       return null;
     }
     if (array.size() > MAX_PROPERTIES) {
-      errors.add(at, "must hold at most " + MAX_PROPERTIES + " properties");
+      errors.add(pointer(index, "/properties"), "must hold at most " + MAX_PROPERTIES + " properties");
       return null;
     }
-    JsonArray out = new JsonArray();
+    boolean valid = true;
     for (int i = 0; i < array.size(); i++) {
       Object p = array.getValue(i);
-      if (p instanceof JsonObject prop && prop.getValue("name") instanceof String name && !name.isBlank()
+      if (!(p instanceof JsonObject prop && prop.getValue("name") instanceof String name && !name.isBlank()
           && name.length() <= MAX_NAME_LENGTH && prop.getValue("value") instanceof String value
-          && value.length() <= MAX_TEXT_LENGTH && prop.size() == 2) {
-        out.add(new JsonObject().put("name", name).put("value", value));
-      } else {
-        errors.add(at + "/" + i, "must be an object {\"name\": non-empty string, \"value\": string}");
+          && value.length() <= MAX_TEXT_LENGTH && prop.size() == 2)) {
+        errors.add(pointer(index, "/properties/" + i), "must be an object {\"name\": non-empty string, \"value\": string}");
+        valid = false;
       }
     }
-    return out;
+    return valid ? array : null;
   }
 
   private static ConnectorRef connector(Object raw, String at, ValidationErrors errors) {

@@ -13,7 +13,7 @@ import java.util.List;
  * roughly halves the cost of writing a big job (fewer statement executions and driver round trips).
  */
 final class ItemRows {
-  /** Rows per INSERT: 320 parameters, far below SQLite's and PostgreSQL's limits. */
+  /** Rows per INSERT: 194 parameters, far below SQLite's and PostgreSQL's limits. */
   static final int ROWS = 64;
   /** Statements per driver batch: short enough that a big job does not hold one huge batch in flight. */
   private static final int STATEMENTS_PER_BATCH = 32;
@@ -31,22 +31,24 @@ final class ItemRows {
   /** The rows of {@code items} for job {@code jobId}: CPU work (encryption), so callers run it on a worker. */
   static ItemRows of(String jobId, List<JobRequest.Item> items, String now, SecretBox box) {
     List<Tuple> full = new ArrayList<>(items.size() / ROWS);
-    Tuple current = newTuple();
+    Tuple current = newTuple(jobId, now);
     int inCurrent = 0;
     for (JobRequest.Item item : items) {
-      current.addValue(jobId).addValue(item.account()).addValue(item.specText())
-          .addValue(box.encrypt(item.authValue())).addValue(now);
+      current.addValue(item.account()).addValue(item.specText()).addValue(box.encrypt(item.authValue()));
       if (++inCurrent == ROWS) {
         full.add(current);
-        current = newTuple();
+        current = newTuple(jobId, now);
         inCurrent = 0;
       }
     }
     return new ItemRows(full, current, inCurrent);
   }
 
-  private static Tuple newTuple() {
-    return Tuple.wrap(new ArrayList<>(ROWS * 5));
+  private static Tuple newTuple(String jobId, String now) {
+    List<Object> values = new ArrayList<>(2 + ROWS * 3);
+    values.add(jobId);
+    values.add(now);
+    return Tuple.wrap(values);
   }
 
   int size() {
@@ -55,9 +57,9 @@ final class ItemRows {
 
   /** Inserts the rows on {@code conn}, in order. */
   Future<Void> insert(SqlConnection conn, SqlDialect dialect) {
-    return insertFull(conn, dialect.sql(SqlQueries.insertItems(ROWS)), 0).compose(v -> restRows == 0
+    return insertFull(conn, dialect.sql(SqlQueries.insertItems(dialect, ROWS)), 0).compose(v -> restRows == 0
         ? Future.succeededFuture()
-        : conn.preparedQuery(dialect.sql(SqlQueries.insertItems(restRows))).execute(rest).mapEmpty());
+        : conn.preparedQuery(dialect.sql(SqlQueries.insertItems(dialect, restRows))).execute(rest).mapEmpty());
   }
 
   private Future<Void> insertFull(SqlConnection conn, String sql, int from) {

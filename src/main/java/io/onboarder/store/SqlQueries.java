@@ -42,13 +42,18 @@ final class SqlQueries {
 
   private static final String INSERT_ITEMS = "INSERT INTO items (job_id, account, spec, auth_value, status, attempts, "
       + "updated_at) VALUES ";
-  private static final String ITEM_VALUES = "(?, ?, ?, ?, 'PENDING', 0, ?)";
 
-  /** An INSERT of {@code rows} new items (five parameters each, see {@link ItemRows}). */
-  static String insertItems(int rows) {
-    StringBuilder b = new StringBuilder(INSERT_ITEMS.length() + rows * (ITEM_VALUES.length() + 2)).append(INSERT_ITEMS);
-    for (int i = 0; i < rows; i++) {
-      b.append(i == 0 ? "" : ", ").append(ITEM_VALUES);
+  /**
+   * An INSERT of {@code rows} new items of one job: parameter 1 is the job id and 2 the time, shared by
+   * every row (numbered parameters, bound once); then account, spec and auth value of each row.
+   */
+  static String insertItems(SqlDialect d, int rows) {
+    char mark = d == SqlDialect.POSTGRES ? '$' : '?';
+    StringBuilder b = new StringBuilder(INSERT_ITEMS.length() + rows * 48).append(INSERT_ITEMS);
+    for (int i = 0, p = 3; i < rows; i++, p += 3) {
+      b.append(i == 0 ? "(" : ", (").append(mark).append("1, ").append(mark).append(p).append(", ")
+          .append(mark).append(p + 1).append(", ").append(mark).append(p + 2).append(", 'PENDING', 0, ")
+          .append(mark).append("2)");
     }
     return b.toString();
   }
