@@ -1,0 +1,566 @@
+package io.onboarder.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PrepareOptions;
+import io.vertx.sqlclient.PreparedQuery;
+import io.vertx.sqlclient.PreparedStatement;
+import io.vertx.sqlclient.PropertyKind;
+import io.vertx.sqlclient.Query;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowIterator;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.SqlResult;
+import io.vertx.sqlclient.Transaction;
+import io.vertx.sqlclient.Tuple;
+import io.vertx.sqlclient.desc.ColumnDescriptor;
+import io.vertx.sqlclient.spi.DatabaseMetadata;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collector;
+import javax.sql.DataSource;
+
+/**
+ * The embedded store's SQL client: one SQLite connection on one worker thread, behind the subset of
+ * the Vert.x SQL client API the store uses (queries, prepared queries, batches, leased connections
+ * for transactions), so {@link SqlJobStore} runs the same code on SQLite and on PostgreSQL.
+ *
+ * <p>Why not the Vert.x JDBC client: per statement it prepared the SQL again, read the result's
+ * metadata and loaded a type class per column, and ran a second query for generated keys; for a
+ * file database answering in microseconds that was most of the store's CPU. Here statements are
+ * prepared once and cached, values are read as SQLite stores them (integer, real, text, blob; the
+ * {@link Tuple} getters convert numbers), and each statement is one hop to the connection's thread
+ * and one back to the caller's context.
+ *
+ * <p>One statement at a time: the connection is leased (FIFO) to a {@link #getConnection() caller}
+ * for a transaction, or for a single statement run on the pool; the store never nests the two.
+ */
+final class SqliteClient implements Pool {
+  /** Prepared statements kept: the store has about a hundred distinct ones. */
+  private static final int STATEMENT_CACHE = 256;
+
+  private final VertxInternal vertx;
+  private final DataSource dataSource;
+  private final WorkerExecutor thread;
+  private final ArrayDeque<Promise<Lease>> waiting = new ArrayDeque<>();
+  private boolean leased;
+  private volatile boolean closed;
+
+  // Used on the connection's thread, under connLock (so that a close from elsewhere waits for a running statement).
+  private final Object connLock = new Object();
+  private Connection conn;
+  private final Map<String, java.sql.PreparedStatement> statements =
+      new LinkedHashMap<>(STATEMENT_CACHE, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, java.sql.PreparedStatement> eldest) {
+          if (size() > STATEMENT_CACHE) {
+            closeQuietly(eldest.getValue());
+            return true;
+          }
+          return false;
+        }
+      };
+
+  SqliteClient(Vertx vertx, DataSource dataSource, String name) {
+    this.vertx = (VertxInternal) vertx;
+    this.dataSource = dataSource;
+    this.thread = vertx.createSharedWorkerExecutor(name, 1);
+  }
+
+  // ---- leasing the one connection ------------------------------------------------------------
+
+  private final class Lease {
+    private volatile boolean released;
+
+    void release() {
+      Promise<Lease> next;
+      synchronized (SqliteClient.this) {
+        if (released) {
+          return;
+        }
+        released = true;
+        next = waiting.poll();
+        if (next == null) {
+          leased = false;
+        }
+      }
+      if (next != null) {
+        next.complete(new Lease()); // its listeners run on the waiter's own context
+      }
+    }
+  }
+
+  private Future<Lease> acquire() {
+    synchronized (this) {
+      if (closed) {
+        return Future.failedFuture(new IllegalStateException("SQLite pool closed"));
+      }
+      if (!leased) {
+        leased = true;
+        return vertx.getOrCreateContext().succeededFuture(new Lease());
+      }
+      Promise<Lease> p = vertx.getOrCreateContext().promise();
+      waiting.add(p);
+      return p.future();
+    }
+  }
+
+  private <T> Future<T> leased(Function<Lease, Future<T>> work) {
+    return acquire().compose(lease -> {
+      Future<T> f;
+      try {
+        f = work.apply(lease);
+      } catch (RuntimeException e) {
+        lease.release();
+        return Future.failedFuture(e);
+      }
+      return f.andThen(ar -> lease.release());
+    });
+  }
+
+  // ---- running statements (on the connection's thread) ---------------------------------------
+
+  private Future<RowSet<Row>> run(String sql, Tuple params) {
+    return thread.executeBlocking(() -> {
+      synchronized (connLock) {
+        return execute(sql, params);
+      }
+    }, true);
+  }
+
+  private Future<RowSet<Row>> runBatch(String sql, List<Tuple> batch) {
+    return thread.executeBlocking(() -> {
+      synchronized (connLock) {
+        return executeBatch(sql, batch);
+      }
+    }, true);
+  }
+
+  private java.sql.PreparedStatement statement(String sql) throws SQLException {
+    if (closed) {
+      throw new SQLException("SQLite pool closed");
+    }
+    if (conn == null || conn.isClosed()) {
+      statements.values().forEach(SqliteClient::closeQuietly);
+      statements.clear();
+      conn = dataSource.getConnection();
+    }
+    java.sql.PreparedStatement ps = statements.get(sql);
+    if (ps == null) {
+      ps = conn.prepareStatement(sql);
+      statements.put(sql, ps);
+    }
+    return ps;
+  }
+
+  private RowSet<Row> execute(String sql, Tuple params) throws SQLException {
+    java.sql.PreparedStatement ps = statement(sql);
+    try {
+      bind(ps, params);
+      if (!ps.execute()) {
+        return new Rows(List.of(), List.of(), Math.max(0, ps.getUpdateCount()));
+      }
+      try (ResultSet rs = ps.getResultSet()) {
+        ResultSetMetaData meta = rs.getMetaData();
+        int columns = meta.getColumnCount();
+        String[] names = new String[columns];
+        for (int i = 0; i < columns; i++) {
+          names[i] = meta.getColumnLabel(i + 1);
+        }
+        List<Row> rows = new ArrayList<>();
+        while (rs.next()) {
+          Object[] values = new Object[columns];
+          for (int i = 0; i < columns; i++) {
+            values[i] = rs.getObject(i + 1);
+          }
+          rows.add(new SqliteRow(names, values));
+        }
+        // UPDATE … RETURNING counts the rows it changed, as PostgreSQL reports it.
+        return new Rows(rows, Arrays.asList(names), rows.size());
+      }
+    } finally {
+      ps.clearParameters();
+    }
+  }
+
+  private RowSet<Row> executeBatch(String sql, List<Tuple> batch) throws SQLException {
+    java.sql.PreparedStatement ps = statement(sql);
+    try {
+      for (Tuple t : batch) {
+        bind(ps, t);
+        ps.addBatch();
+      }
+      int changed = 0;
+      for (int n : ps.executeBatch()) {
+        changed += Math.max(0, n);
+      }
+      return new Rows(List.of(), List.of(), changed);
+    } finally {
+      ps.clearBatch();
+      ps.clearParameters();
+    }
+  }
+
+  private static void bind(java.sql.PreparedStatement ps, Tuple params) throws SQLException {
+    for (int i = 0, n = params.size(); i < n; i++) {
+      Object v = params.getValue(i);
+      int at = i + 1;
+      if (v == null) {
+        ps.setNull(at, java.sql.Types.NULL);
+      } else if (v instanceof String s) {
+        ps.setString(at, s);
+      } else if (v instanceof Long l) {
+        ps.setLong(at, l);
+      } else if (v instanceof Integer x) {
+        ps.setInt(at, x);
+      } else if (v instanceof Boolean b) {
+        ps.setInt(at, b ? 1 : 0);
+      } else if (v instanceof Double d) {
+        ps.setDouble(at, d);
+      } else if (v instanceof Number x) {
+        ps.setLong(at, x.longValue());
+      } else if (v instanceof byte[] bytes) {
+        ps.setBytes(at, bytes);
+      } else if (v instanceof Buffer buf) {
+        ps.setBytes(at, buf.getBytes());
+      } else {
+        throw new IllegalArgumentException("unsupported SQLite parameter type " + v.getClass().getName());
+      }
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception ignored) {
+      // closing anyway
+    }
+  }
+
+  // ---- Pool ----------------------------------------------------------------------------------
+
+  @Override
+  public Future<SqlConnection> getConnection() {
+    return acquire().map(Leased::new);
+  }
+
+  /** As the default, but a function that throws still gives the connection back. */
+  @Override
+  public <T> Future<T> withConnection(Function<SqlConnection, Future<T>> function) {
+    return getConnection().compose(conn -> {
+      Future<T> f;
+      try {
+        f = function.apply(conn);
+      } catch (RuntimeException e) {
+        conn.close();
+        return Future.failedFuture(e);
+      }
+      return f.andThen(ar -> conn.close());
+    });
+  }
+
+  @Override
+  public Query<RowSet<Row>> query(String sql) {
+    return new Statement(sql, null);
+  }
+
+  @Override
+  public PreparedQuery<RowSet<Row>> preparedQuery(String sql) {
+    return new Statement(sql, null);
+  }
+
+  @Override
+  public PreparedQuery<RowSet<Row>> preparedQuery(String sql, PrepareOptions options) {
+    return new Statement(sql, null);
+  }
+
+  @Override
+  public int size() {
+    return 1;
+  }
+
+  @Override
+  public Future<Void> close() {
+    // On the connection's thread, after what is running there.
+    return thread.executeBlocking(() -> {
+      closeNow();
+      return (Void) null;
+    }, true).eventually(thread::close);
+  }
+
+  /**
+   * Closes the connection from the calling thread, after the statement running now (Vert.x is
+   * closing: as a process that dies, this rolls back an open transaction and frees the file).
+   */
+  void closeNow() {
+    synchronized (this) {
+      closed = true;
+      waiting.forEach(p -> p.tryFail(new IllegalStateException("SQLite pool closed")));
+      waiting.clear();
+    }
+    synchronized (connLock) {
+      statements.values().forEach(SqliteClient::closeQuietly);
+      statements.clear();
+      if (conn != null) {
+        closeQuietly(conn);
+        conn = null;
+      }
+    }
+  }
+
+  /** One statement: on the pool it leases the connection for itself; on a leased connection it runs as is. */
+  private final class Statement implements PreparedQuery<RowSet<Row>> {
+    private final String sql;
+    private final Leased on;
+
+    Statement(String sql, Leased on) {
+      this.sql = sql;
+      this.on = on;
+    }
+
+    @Override
+    public Future<RowSet<Row>> execute() {
+      return execute(Tuple.tuple());
+    }
+
+    @Override
+    public Future<RowSet<Row>> execute(Tuple params) {
+      if (on != null) {
+        return on.checkOpen().compose(v -> run(sql, params));
+      }
+      return leased(lease -> run(sql, params));
+    }
+
+    @Override
+    public Future<RowSet<Row>> executeBatch(List<Tuple> batch) {
+      if (batch.isEmpty()) {
+        return Future.failedFuture(new IllegalArgumentException("empty batch"));
+      }
+      if (on != null) {
+        return on.checkOpen().compose(v -> runBatch(sql, batch));
+      }
+      return leased(lease -> runBatch(sql, batch));
+    }
+
+    @Override
+    public <R> PreparedQuery<SqlResult<R>> collecting(Collector<Row, ?, R> collector) {
+      throw new UnsupportedOperationException("collecting");
+    }
+
+    @Override
+    public <U> PreparedQuery<RowSet<U>> mapping(Function<Row, U> mapper) {
+      throw new UnsupportedOperationException("mapping");
+    }
+  }
+
+  /** The connection while leased: for a transaction (BEGIN … COMMIT run by the store). */
+  private final class Leased implements SqlConnection {
+    private final Lease lease;
+
+    Leased(Lease lease) {
+      this.lease = lease;
+    }
+
+    Future<Void> checkOpen() {
+      return lease.released ? Future.failedFuture(new IllegalStateException("connection closed"))
+          : Future.succeededFuture();
+    }
+
+    @Override
+    public Query<RowSet<Row>> query(String sql) {
+      return new Statement(sql, this);
+    }
+
+    @Override
+    public PreparedQuery<RowSet<Row>> preparedQuery(String sql) {
+      return new Statement(sql, this);
+    }
+
+    @Override
+    public PreparedQuery<RowSet<Row>> preparedQuery(String sql, PrepareOptions options) {
+      return new Statement(sql, this);
+    }
+
+    @Override
+    public Future<Void> close() {
+      lease.release();
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<PreparedStatement> prepare(String sql) {
+      return Future.failedFuture(new UnsupportedOperationException("prepare"));
+    }
+
+    @Override
+    public Future<PreparedStatement> prepare(String sql, PrepareOptions options) {
+      return Future.failedFuture(new UnsupportedOperationException("prepare"));
+    }
+
+    @Override
+    public SqlConnection exceptionHandler(Handler<Throwable> handler) {
+      return this;
+    }
+
+    @Override
+    public SqlConnection closeHandler(Handler<Void> handler) {
+      return this;
+    }
+
+    @Override
+    public Future<Transaction> begin() {
+      return Future.failedFuture(new UnsupportedOperationException("the store runs BEGIN IMMEDIATE itself"));
+    }
+
+    @Override
+    public Transaction transaction() {
+      return null;
+    }
+
+    @Override
+    public boolean isSSL() {
+      return false;
+    }
+
+    @Override
+    public DatabaseMetadata databaseMetadata() {
+      throw new UnsupportedOperationException("databaseMetadata");
+    }
+  }
+
+  /** A result: its rows, read in full, and the count of rows changed (or returned). */
+  private static final class Rows implements RowSet<Row> {
+    private final List<Row> rows;
+    private final List<String> names;
+    private final int rowCount;
+
+    Rows(List<Row> rows, List<String> names, int rowCount) {
+      this.rows = rows;
+      this.names = names;
+      this.rowCount = rowCount;
+    }
+
+    @Override
+    public RowIterator<Row> iterator() {
+      Iterator<Row> it = rows.iterator();
+      return new RowIterator<>() {
+        @Override
+        public boolean hasNext() {
+          return it.hasNext();
+        }
+
+        @Override
+        public Row next() {
+          return it.next();
+        }
+      };
+    }
+
+    @Override
+    public int rowCount() {
+      return rowCount;
+    }
+
+    @Override
+    public List<String> columnsNames() {
+      return names;
+    }
+
+    @Override
+    public List<ColumnDescriptor> columnDescriptors() {
+      throw new UnsupportedOperationException("columnDescriptors");
+    }
+
+    @Override
+    public int size() {
+      return rows.size();
+    }
+
+    @Override
+    public <V> V property(PropertyKind<V> kind) {
+      return null;
+    }
+
+    @Override
+    public RowSet<Row> value() {
+      return this;
+    }
+
+    @Override
+    public RowSet<Row> next() {
+      return null;
+    }
+  }
+
+  /** A row as SQLite stores it: Integer or Long, Double, String, byte[] or null per column. */
+  private static final class SqliteRow implements Row {
+    private final String[] names;
+    private final Object[] values;
+
+    SqliteRow(String[] names, Object[] values) {
+      this.names = names;
+      this.values = values;
+    }
+
+    @Override
+    public String getColumnName(int pos) {
+      return pos >= 0 && pos < names.length ? names[pos] : null;
+    }
+
+    @Override
+    public int getColumnIndex(String column) {
+      for (int i = 0; i < names.length; i++) {
+        if (names[i].equalsIgnoreCase(column)) {
+          return i;
+        }
+      }
+      return -1;
+    }
+
+    @Override
+    public Object getValue(int pos) {
+      return values[pos];
+    }
+
+    @Override
+    public Tuple addValue(Object value) {
+      throw new UnsupportedOperationException("rows are read-only");
+    }
+
+    @Override
+    public int size() {
+      return values.length;
+    }
+
+    @Override
+    public void clear() {
+      throw new UnsupportedOperationException("rows are read-only");
+    }
+
+    @Override
+    public List<Class<?>> types() {
+      List<Class<?>> types = new ArrayList<>(values.length);
+      for (Object v : values) {
+        types.add(v == null ? Object.class : v.getClass());
+      }
+      return types;
+    }
+  }
+}
