@@ -467,7 +467,8 @@ abstract class SqlJobStore implements JobStore {
 
   @Override
   public Future<List<ClaimedItem>> claim(String jobId, String node, int max, long leaseMs) {
-    Tuple args = Tuple.of(node, leaseMs, Instant.now().toString(), jobId, (long) max * 4, (long) max);
+    // Candidates: twice what is wanted, so that items of an account already picked or busy can be skipped.
+    Tuple args = Tuple.of(node, leaseMs, Instant.now().toString(), jobId, (long) max * 2, (long) max);
     return claimOnce(jobId, args)
         .recover(err -> isUniqueViolation(err)
             // Another node leased an item of the same account at the same instant: the database

@@ -76,21 +76,23 @@ final class SqlQueries {
   static final String MARK_RUNNING = "UPDATE jobs SET status = 'RUNNING' WHERE id = ? AND status = 'PENDING'";
   static final String PING = "SELECT 1";
 
-  /** In a cancelled or stopped job, only recovered items may still run (decided by the database, not a cache). */
+  /**
+   * In a cancelled or stopped job, only recovered items may still run (decided by the database, not a cache).
+   * The claim's job is parameter 4: the check is made once per claim, not per candidate.
+   */
   private static final String RECOVERED_OR_LIVE = "(i.recovered = 1 OR NOT EXISTS (SELECT 1 FROM jobs j "
-      + "WHERE j.id = i.job_id AND (j.cancel_requested = 1 OR j.stopped = 1)))";
+      + "WHERE j.id = {JOB} AND (j.cancel_requested = 1 OR j.stopped = 1)))";
   /** No account step (template, activation) of the item's account runs anywhere: they never overlap at Cyclr. */
   private static final String NO_ACCOUNT_STEP_RUNNING =
       "NOT EXISTS (SELECT 1 FROM accounts s WHERE s.account = i.account AND s.lease_owner IS NOT NULL)";
   private static final String CLAIM_CANDIDATES =
-      "SELECT id, account FROM items i WHERE i.job_id = ? AND i.status = 'PENDING' AND " + RECOVERED_OR_LIVE
+      "SELECT id, account FROM items i WHERE i.job_id = ?4 AND i.status = 'PENDING' AND "
+          + RECOVERED_OR_LIVE.replace("{JOB}", "?4")
           + " AND NOT EXISTS (SELECT 1 FROM items r WHERE r.account = i.account AND r.status = 'RUNNING') "
-          + "AND " + NO_ACCOUNT_STEP_RUNNING + " ORDER BY i.id LIMIT ?";
-  private static final String CLAIM_SET =
-      "UPDATE items SET status = 'RUNNING', attempts = attempts + 1, lease_owner = ?, lease_until = {NOW_MS} + ?, "
-          + "updated_at = ? ";
+          + "AND " + NO_ACCOUNT_STEP_RUNNING + " ORDER BY i.id LIMIT ?5";
+  // The claim is of one job: its flags are read once, not per returned row.
   private static final String CLAIM_RETURNING = " RETURNING id, account, auth_value, spec, attempts, "
-      + "(SELECT j.cancel_requested + j.stopped FROM jobs j WHERE j.id = items.job_id) AS halted";
+      + "(SELECT j.cancel_requested + j.stopped FROM jobs j WHERE j.id = {JOB}) AS halted";
 
   /**
    * Parameters: node, leaseMs, now, jobId, candidates, max. One item per account, none
@@ -100,10 +102,13 @@ final class SqlQueries {
    */
   static String claim(SqlDialect d) {
     if (d == SqlDialect.SQLITE) {
-      return d.sql(CLAIM_SET + "WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY account "
-          + "ORDER BY id) AS rn FROM (" + CLAIM_CANDIDATES + ")) WHERE rn = 1 ORDER BY id LIMIT ?)" + CLAIM_RETURNING);
+      // Numbered parameters: the job (?4) is used three times.
+      return d.sql("UPDATE items SET status = 'RUNNING', attempts = attempts + 1, lease_owner = ?1, "
+          + "lease_until = {NOW_MS} + ?2, updated_at = ?3 WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() "
+          + "OVER (PARTITION BY account ORDER BY id) AS rn FROM (" + CLAIM_CANDIDATES + ")) WHERE rn = 1 "
+          + "ORDER BY id LIMIT ?6)" + CLAIM_RETURNING.replace("{JOB}", "?4"));
     }
-    return d.sql("WITH cand AS (SELECT id, account FROM items i WHERE i.job_id = $4 AND i.status = 'PENDING' AND "
+    return d.sql(("WITH cand AS (SELECT id, account FROM items i WHERE i.job_id = $4 AND i.status = 'PENDING' AND "
         + RECOVERED_OR_LIVE + " AND NOT EXISTS (SELECT 1 FROM items r WHERE r.account = i.account "
         + "AND r.status = 'RUNNING') AND " + NO_ACCOUNT_STEP_RUNNING
         + " ORDER BY i.id LIMIT $5 FOR UPDATE OF i SKIP LOCKED), "
@@ -111,7 +116,7 @@ final class SqlQueries {
         + "WHERE pg_try_advisory_xact_lock(hashtextextended(account, 0)) ORDER BY account, id) "
         + "UPDATE items SET status = 'RUNNING', attempts = attempts + 1, lease_owner = $1, "
         + "lease_until = {NOW_MS} + $2, updated_at = $3 WHERE id IN (SELECT id FROM pick ORDER BY id LIMIT $6)"
-        + CLAIM_RETURNING);
+        + CLAIM_RETURNING).replace("{JOB}", "$4"));
   }
 
   static final String RENEW_LEASES =
