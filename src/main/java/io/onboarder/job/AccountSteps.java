@@ -61,6 +61,16 @@ public final class AccountSteps extends VerticleBase {
       return size() > SPEC_CACHE;
     }
   };
+  /**
+   * Whether a job has a template, learned once per job (a cache: a job missing here is looked up). Item
+   * outcomes of jobs without one never make an account due, so they need not wake the account steps.
+   */
+  private final Map<String, Boolean> templated = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > 4096;
+    }
+  };
   private final Set<String> finishing = new HashSet<>();
   private final Set<String> finishAgain = new HashSet<>();
   private final List<Long> timers = new ArrayList<>();
@@ -125,7 +135,21 @@ public final class AccountSteps extends VerticleBase {
       store.nudgeAccount(event.getString("jobId"), event.getString("account")).onComplete(ar -> wake());
       return;
     }
-    wake();
+    String jobId = event.getString("jobId");
+    Boolean known = jobId == null ? Boolean.TRUE : templated.get(jobId);
+    if (known == null) {
+      templated.put(jobId, Boolean.TRUE); // until the lookup answers, wake as before
+      store.job(jobId).onComplete(ar -> {
+        if (ar.succeeded()) {
+          templated.put(jobId, ar.result() == null || ar.result().hasTemplate());
+        } else {
+          templated.remove(jobId);
+        }
+      });
+      wake();
+    } else if (known) {
+      wake();
+    }
   }
 
   private void wake() {
