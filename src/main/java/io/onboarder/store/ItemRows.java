@@ -51,10 +51,6 @@ final class ItemRows {
     return Tuple.wrap(values);
   }
 
-  int size() {
-    return full.size() * ROWS + restRows;
-  }
-
   /** Inserts the rows on {@code conn}, in order. */
   Future<Void> insert(SqlConnection conn, SqlDialect dialect) {
     return insertFull(conn, dialect.sql(SqlQueries.insertItems(dialect, ROWS)), 0).compose(v -> restRows == 0

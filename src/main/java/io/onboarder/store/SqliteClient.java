@@ -59,6 +59,9 @@ final class SqliteClient implements Pool {
   private final VertxInternal vertx;
   private final DataSource dataSource;
   private final WorkerExecutor thread;
+  // The lease queue is shared by the event loops of several verticles: guarded by this object's monitor,
+  // held only for a queue operation (no I/O, no callback), so an event loop never waits for a statement.
+  // connLock is taken only on the connection's thread, and by closeNow() on a worker.
   private final ArrayDeque<Promise<Lease>> waiting = new ArrayDeque<>();
   private boolean leased;
   private volatile boolean closed;

@@ -49,9 +49,9 @@ public final class SqliteJobStore extends SqlJobStore {
       dataSource.setUrl("jdbc:sqlite:" + dbFile.toAbsolutePath());
       migrate(dataSource, "classpath:db/migration/sqlite");
       // One connection: SQLite has one writer, and statements are short; no lock contention at all.
-      pool = new SqliteClient(vertx, dataSource, "onboarder-sqlite");
+      SqliteClient client = new SqliteClient(vertx, dataSource, "onboarder-sqlite");
+      pool = client;
       // The connection and the file lock go with this Vert.x instance, as they would with a process that dies.
-      SqliteClient client = (SqliteClient) pool;
       ((io.vertx.core.internal.VertxInternal) vertx).addCloseHook(completion -> vertx.executeBlocking(() -> {
         client.closeNow();
         return (Void) null;
