@@ -11,18 +11,11 @@ loopback; the emulator answers at once. Usage: bench/intake.py [items] [report_i
 """
 import json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-JAR = os.path.join(ROOT, "target", "cyclr-onboarder.jar")
-TOKEN = "bench-token"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import JAR, ROOT, TOKEN, cpu_seconds, free_port, wait_http  # noqa: E402
 ITEMS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 REPORT_ITEMS = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
 JVM_FLAGS = os.environ.get("INTAKE_JVM_FLAGS", "").split()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http(method, url, body=None):
@@ -31,31 +24,12 @@ def http(method, url, body=None):
         return json.loads(r.read() or b"{}")
 
 
-def wait_http(url, timeout=90):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except Exception:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("not ready: " + url)
-
-
 def status_kb(pid, field):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def write_files(d, n):

@@ -788,13 +788,22 @@ abstract class SqlJobStore implements JobStore {
 
   // ---- queries -------------------------------------------------------------------------------
 
+  /** The id a page cursor stands for (0 for the first page). */
+  private static long after(String cursor) {
+    try {
+      return cursor == null || cursor.isEmpty() ? 0 : Long.parseLong(cursor);
+    } catch (NumberFormatException e) {
+      throw Problem.badRequest("cursor is not one this service issued");
+    }
+  }
+
   @Override
   public Future<ItemPage> items(String jobId, ItemStatus status, int limit, String cursor) {
     long after;
     try {
-      after = cursor == null || cursor.isEmpty() ? 0 : Long.parseLong(cursor);
-    } catch (NumberFormatException e) {
-      return Future.failedFuture(Problem.badRequest("cursor is not one this service issued"));
+      after = after(cursor);
+    } catch (Problem p) {
+      return Future.failedFuture(p);
     }
     Future<RowSet<Row>> rows = status == null
         ? pool.preparedQuery(sql(SqlQueries.SELECT_ITEMS)).execute(Tuple.of(jobId, after, (long) limit + 1))
@@ -1062,9 +1071,9 @@ abstract class SqlJobStore implements JobStore {
   public Future<ItemPage> accounts(String jobId, AccountStatus status, int limit, String cursor) {
     long after;
     try {
-      after = cursor == null || cursor.isEmpty() ? 0 : Long.parseLong(cursor);
-    } catch (NumberFormatException e) {
-      return Future.failedFuture(Problem.badRequest("cursor is not one this service issued"));
+      after = after(cursor);
+    } catch (Problem p) {
+      return Future.failedFuture(p);
     }
     Future<RowSet<Row>> rows = status == null
         ? pool.preparedQuery(sql(SqlQueries.SELECT_ACCOUNTS)).execute(Tuple.of(jobId, after, (long) limit + 1))
