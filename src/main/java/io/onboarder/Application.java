@@ -121,9 +121,9 @@ public final class Application {
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     List<String> storeUsers = new ArrayList<>();
     return store.start()
-        .compose(v -> vertx.deployVerticle(new CyclrGatewayVerticle(settings, node.leaseCheck())))
-        .compose(v -> vertx.deployVerticle(new Dispatcher(settings, store, node)))
-        .compose(v -> vertx.deployVerticle(new AccountSteps(settings, store, node)))
+        // The gateway and the two dispatchers trade a request and a reply per item: on one event loop.
+        .compose(v -> vertx.deployVerticle(new OneLoop(new CyclrGatewayVerticle(settings, node.leaseCheck()),
+            new Dispatcher(settings, store, node), new AccountSteps(settings, store, node))))
         .compose(v -> vertx.deployVerticle(new JobService(settings, store, node, limits)))
         .compose(v -> vertx.deployVerticle(new WebhookService(settings, store.outbox())))
         .compose(v -> vertx.deployVerticle(new Retention(store)).onSuccess(storeUsers::add))
