@@ -223,13 +223,13 @@ def cpu(concurrency, n, workdir, jvm, warmups=1, rounds=1):
                           "scriptCpuMsPerInstall": round(script["cpuSeconds"] * 1000 / n, 3),
                           "serviceSeconds": round(seconds, 2), "scriptSeconds": round(script["seconds"], 2),
                           "ratio": round((c1 - c0) / script["cpuSeconds"], 3)})
-        ratios = sorted(p["ratio"] for p in pairs)
-        mid = pairs[[p["ratio"] for p in pairs].index(ratios[len(ratios) // 2])]
+        ranked = sorted(pairs, key=lambda p: p["ratio"])
+        mid = ranked[len(ranked) // 2]
         return {"jvm": jvm, "serviceWarmupInstalls": warmups * n, "concurrency": concurrency, "items": n,
                 "rounds": rounds, "serviceCpuMsPerInstall": mid["serviceCpuMsPerInstall"],
                 "scriptCpuMsPerInstall": mid["scriptCpuMsPerInstall"], "serviceSeconds": mid["serviceSeconds"],
                 "scriptSeconds": mid["scriptSeconds"], "cpuRatioServiceToScript": mid["ratio"],
-                "ratioMin": ratios[0], "ratioMax": ratios[-1], "pairs": pairs}
+                "ratioMin": ranked[0]["ratio"], "ratioMax": ranked[-1]["ratio"], "pairs": pairs}
     finally:
         stop(svc)
         stop(emu)
