@@ -3,21 +3,23 @@
 (Cluster figures: bench/cluster.py.)
 
 1. Flow: emulator latency L, gateway concurrency C, fresh accounts (k = 2 Cyclr calls per item:
-   list + install). Measures items/s against the ideal C / (k * L).
+   list + install). Measures items/s against the ideal C / (k * L), and both processes' CPU per install.
 2. Rate limit: the emulator refuses above R requests/s (429); the service runs with
    GATEWAY_RATE_PER_SECOND = R. Sustained requests/s at the emulator, and the share refused.
 3. CPU per install: emulator answering instantly; CPU seconds of the service process (durable
    SQLite state included) per install, against a minimal Node.js script making the same calls
-   at the same concurrency (bench/baseline.mjs).
+   at the same concurrency (bench/baseline.mjs), at 64 and at 16 in flight.
 Every figure comes from one run of this script; ratios are computed within that run.
 """
-import json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
+import http.client as httpclient
+import json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.parse, urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 JAR = os.path.join(ROOT, "target", "cyclr-onboarder.jar")
 TOKEN = "bench-token"
-# The JVM flags the container image ships with (Dockerfile, k8s): C1-only JIT, since the service is
-# I/O-bound and C2 compilation costs more CPU than it saves. "default" runs plain `java -jar`.
+# The JVM flags the container image ships with (Dockerfile, k8s): C1-only JIT. "default" runs plain
+# `java -jar` (tiered, C2): cheaper per install once settled, after tens of thousands of installs of
+# compilation and profiled code, and with a higher peak RSS (the CPU rows below measure both).
 JVM_FLAGS = {"shipped": ["-XX:TieredStopAtLevel=1"], "default": []}
 CLK = os.sysconf("SC_CLK_TCK")
 
@@ -28,12 +30,36 @@ def free_port():
         return s.getsockname()[1]
 
 
+_polling = {}
+
+
 def http(method, url, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={
-        "Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        return json.loads(r.read() or b"{}")
+    """One JSON call. GETs reuse a kept-alive connection per host, as a dashboard polling a job would: a new
+    connection per poll would bill the service for connection set-up (about 0.5 ms of its CPU each, at the
+    50 polls a second of the throughput runs). Other calls go on a connection of their own, never re-sent."""
+    if method != "GET":
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(url, data=data, method=method, headers={
+            "Authorization": "Bearer " + TOKEN, "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return json.loads(r.read() or b"{}")
+    u = urllib.parse.urlsplit(url)
+    key = (u.hostname, u.port)
+    for attempt in (1, 2):
+        conn = _polling.get(key) or _polling.setdefault(key, httpclient.HTTPConnection(u.hostname, u.port, timeout=60))
+        try:
+            conn.request("GET", u.path + ("?" + u.query if u.query else ""), headers={"Authorization": "Bearer " + TOKEN})
+            r = conn.getresponse()
+            payload = r.read()
+        except (httpclient.HTTPException, OSError):
+            conn.close()
+            _polling.pop(key, None)
+            if attempt == 2:
+                raise
+            continue
+        if r.status >= 400:
+            raise RuntimeError(f"GET {url}: HTTP {r.status}: {payload[:300]!r}")
+        return json.loads(payload or b"{}")
 
 
 def wait_http(url, timeout=60):
@@ -83,21 +109,13 @@ def start_service(api_url, concurrency, workdir, jvm="shipped", rate=0):
     return p, base
 
 
-def run_job(base, prefix, n, marks=None, poll_s=0.02):
-    """Submits a job and polls it every `poll_s`; returns (summary, seconds end to end). With a dict
-    for `marks`, records when 10 % and 90 % of the items were done (the steady-state window)."""
+def run_job(base, prefix, n, poll_s=0.02):
+    """Submits a job of n fresh accounts and polls it every `poll_s`; returns (summary, seconds end to end)."""
     items = [{"account": f"{prefix}-{i:05d}", "authValue": f"key-{prefix}-{i}"} for i in range(1, n + 1)]
     t0 = time.time()
     job = http("POST", base + "/v1/jobs", {"connector": {"id": 1}, "items": items})
     while True:
         s = http("GET", base + "/v1/jobs/" + job["id"])
-        if marks is not None:
-            c = s["counts"]
-            done = n - c["PENDING"] - c["RUNNING"]
-            now = time.time()
-            for frac in (0.1, 0.9):
-                if frac not in marks and done >= frac * n:
-                    marks[frac] = (now, done)
         if s["status"] in ("SUCCEEDED", "COMPLETED_WITH_ERRORS", "CANCELLED"):
             return s, time.time() - t0
         time.sleep(poll_s)
@@ -135,8 +153,31 @@ def measure_job(base, prefix, n, api):
 
 
 def emulator_stats(api):
-    with urllib.request.urlopen(api + "/_emulator/stats", timeout=10) as r:
-        return json.loads(r.read())
+    return http("GET", api + "/_emulator/stats")
+
+
+def run_flow_job(base, api, prefix, n):
+    """Submits n fresh accounts and times them by the installs the emulator answered (polled 50 times a
+    second), so that the service is asked for its status only four times a second, as a dashboard would,
+    and then 50 times a second for the last moments until the job is finished. Its CPU is then the CPU of
+    its installs, not of answering the driver. Returns (summary, seconds end to end, marks)."""
+    items = [{"account": f"{prefix}-{i:05d}", "authValue": f"key-{prefix}-{i}"} for i in range(1, n + 1)]
+    start = emulator_stats(api)["installs"]
+    t0 = time.time()
+    job = http("POST", base + "/v1/jobs", {"connector": {"id": 1}, "items": items})
+    marks, polled = {}, 0.0
+    while True:
+        done = emulator_stats(api)["installs"] - start
+        now = time.time()
+        for frac in (0.1, 0.9):
+            if frac not in marks and done >= frac * n:
+                marks[frac] = (now, done)
+        if now - polled >= 0.25 or done >= n:
+            polled = now
+            s = http("GET", base + "/v1/jobs/" + job["id"])
+            if s["status"] in ("SUCCEEDED", "COMPLETED_WITH_ERRORS", "CANCELLED"):
+                return s, time.time() - t0, marks
+        time.sleep(0.02)
 
 
 def stop(p):
@@ -151,10 +192,13 @@ def flow(latency_ms, concurrency, n, workdir):
     emu, api = start_emulator(latency_ms)
     svc, base = start_service(api, concurrency, workdir)
     try:
-        run_job(base, "warm", concurrency * 10)
+        # Warmed with as many items as the script's own untimed pass, so that the CPU columns compare two
+        # warm processes (a fresh JVM compiles for its first few thousand installs).
+        run_job(base, "warm", n)
         before = emulator_stats(api)
-        marks = {}
-        s, seconds = run_job(base, "flow", n, marks)
+        c0 = cpu_seconds(svc.pid)
+        s, seconds, marks = run_flow_job(base, api, "flow", n)
+        service_cpu = cpu_seconds(svc.pid) - c0
         assert s["status"] == "SUCCEEDED", s
         ideal = concurrency / (2 * latency_ms / 1000.0)
         (t10, d10), (t90, d90) = marks[0.1], marks[0.9]
@@ -175,7 +219,10 @@ def flow(latency_ms, concurrency, n, workdir):
                 "callsPerItem": round(requests / n, 3), "emulatorMeanResponseMs": round(measured_l, 2),
                 "ideal": round(ideal, 1), "steadyRatioToMeasuredL": round(steady / ideal_measured, 3),
                 "steadyItemsPerSecond": round(steady, 1), "steadyRatio": round(steady / ideal, 3),
-                "endToEndItemsPerSecond": round(n / seconds, 1), "endToEndRatio": round(n / seconds / ideal, 3)}
+                "endToEndItemsPerSecond": round(n / seconds, 1), "endToEndRatio": round(n / seconds / ideal, 3),
+                "serviceCpuMsPerInstall": round(service_cpu * 1000 / n, 3),
+                "scriptCpuMsPerInstall": round(script["cpuSeconds"] * 1000 / n, 3),
+                "cpuRatioServiceToScript": round(service_cpu / script["cpuSeconds"], 3)}
     finally:
         stop(svc)
         stop(emu)
@@ -196,10 +243,19 @@ def rate_limit(rate, n, workdir):
         stop(emu)
 
 
+def peak_rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024)
+    return None
+
+
 def cpu(concurrency, n, workdir, jvm, warmups=1, rounds=1):
     """CPU per install of the service and of the script, in `rounds` alternating pairs (service job, then a
     script run) on the same emulator; the ratio of each pair, and their median. Both processes' CPU moves by
-    ±15 % from one run to the next on a shared machine, so one pair alone says little."""
+    ±15 % from one run to the next on a shared machine, so one pair alone says little. The service's CPU
+    during its warm-up jobs is reported too (what the JIT costs before it settles)."""
     emu, api = start_emulator(0)
     svc, base = start_service(api, concurrency, workdir, jvm)
     try:
@@ -207,8 +263,10 @@ def cpu(concurrency, n, workdir, jvm, warmups=1, rounds=1):
         # default JIT settles, several).
         # Polled four times a second, as a dashboard would: the 50 Hz polling of the throughput runs
         # (which need the 10 %/90 % marks) would be counted as install work otherwise.
+        w0 = cpu_seconds(svc.pid)
         for w in range(warmups):
             run_job(base, f"cpuwarm{w}", n, poll_s=0.25)
+        warm_ms = (cpu_seconds(svc.pid) - w0) * 1000 / max(1, warmups * n)
         pairs = []
         for r in range(rounds):
             c0 = cpu_seconds(svc.pid)
@@ -225,7 +283,8 @@ def cpu(concurrency, n, workdir, jvm, warmups=1, rounds=1):
                           "ratio": round((c1 - c0) / script["cpuSeconds"], 3)})
         ranked = sorted(pairs, key=lambda p: p["ratio"])
         mid = ranked[len(ranked) // 2]
-        return {"jvm": jvm, "serviceWarmupInstalls": warmups * n, "concurrency": concurrency, "items": n,
+        return {"jvm": jvm, "serviceWarmupInstalls": warmups * n, "warmupCpuMsPerInstall": round(warm_ms, 3),
+                "peakRssMb": peak_rss_mb(svc.pid), "concurrency": concurrency, "items": n,
                 "rounds": rounds, "serviceCpuMsPerInstall": mid["serviceCpuMsPerInstall"],
                 "scriptCpuMsPerInstall": mid["scriptCpuMsPerInstall"], "serviceSeconds": mid["serviceSeconds"],
                 "scriptSeconds": mid["scriptSeconds"], "cpuRatioServiceToScript": mid["ratio"],
@@ -254,10 +313,12 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
     print(json.dumps(results["rate"]), flush=True)
     results["cpu"] = []
-    for jvm, warmups, rounds in (("shipped", 1, 7), ("default", 1, 1), ("default", 8, 1)):
+    # The shipped JVM (C1 settles within 3,000 installs) at 64 in flight (as the first flow row) and at 16;
+    # the default JVM once C2 settled (30,000 installs).
+    for concurrency, jvm, warmups, rounds in ((64, "shipped", 1, 7), (16, "shipped", 1, 7), (64, "default", 10, 5)):
         work = tempfile.mkdtemp(prefix="onboarder-bench-")
         try:
-            r = cpu(16, 3000, work, jvm, warmups, rounds)
+            r = cpu(concurrency, 3000, work, jvm, warmups, rounds)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         print(json.dumps(r), flush=True)
