@@ -261,8 +261,7 @@ def cpu(concurrency, n, workdir, jvm, warmups=1, rounds=1):
     try:
         # The script makes one untimed pass first; the service gets the same (or, to show where the
         # default JIT settles, several).
-        # Polled four times a second, as a dashboard would: the 50 Hz polling of the throughput runs
-        # (which need the 10 %/90 % marks) would be counted as install work otherwise.
+        # Polled four times a second, as a dashboard would (each status read counts the job's items).
         w0 = cpu_seconds(svc.pid)
         for w in range(warmups):
             run_job(base, f"cpuwarm{w}", n, poll_s=0.25)
