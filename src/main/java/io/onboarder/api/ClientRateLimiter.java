@@ -1,16 +1,12 @@
 package io.onboarder.api;
 
-import io.vertx.core.http.HttpServerRequest;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Requests per minute per client IP, as a token bucket (a full minute's allowance may come at once), for
  * the public routes. One per node, shared by the HTTP API instances; not cluster-wide, so with N nodes
- * behind a load balancer a client gets up to N times the limit. Behind a proxy on a private address (an
- * Ingress), the client is the right-most {@code X-Forwarded-For} entry: the one that proxy appended,
- * which the client cannot forge.
+ * behind a load balancer a client gets up to N times the limit. Who the client is (the peer, or behind a
+ * trusted proxy the address it saw) is {@link ClientAddress}'s answer.
  */
 final class ClientRateLimiter {
   private static final int MAX_CLIENTS = 100_000;
@@ -43,30 +39,5 @@ final class ClientRateLimiter {
   private void sweep(long now) {
     buckets.entrySet().removeIf(e -> e.getValue().tokens() + (now - e.getValue().refilledAt()) / 60e9 * perMinute
         >= perMinute);
-  }
-
-  /** The client's address: the TCP peer, or behind a private-network proxy the entry that proxy appended. */
-  static String client(HttpServerRequest req) {
-    String peer = req.connection() != null && req.connection().remoteAddress() != null
-        ? req.connection().remoteAddress().hostAddress() : "unknown";
-    String forwarded = req.getHeader("X-Forwarded-For");
-    if (forwarded == null || !isPrivate(peer)) {
-      return peer;
-    }
-    String last = forwarded.substring(forwarded.lastIndexOf(',') + 1).trim();
-    return last.isEmpty() || last.length() > 64 ? peer : last;
-  }
-
-  private static boolean isPrivate(String ip) {
-    if (ip == null || !(ip.indexOf(':') >= 0 || Character.isDigit(ip.isEmpty() ? 'x' : ip.charAt(0)))) {
-      return false; // not an IP literal: never resolve names here
-    }
-    try {
-      InetAddress a = InetAddress.getByName(ip);
-      return a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress()
-          || (a.getAddress().length == 16 && (a.getAddress()[0] & 0xfe) == 0xfc); // IPv6 unique local
-    } catch (UnknownHostException e) {
-      return false;
-    }
   }
 }

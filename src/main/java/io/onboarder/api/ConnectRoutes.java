@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * calls nothing at Cyclr), {@code POST /connect/{token}} (mints a Cyclr sign-in token, 303 to Cyclr's page)
  * and {@code GET /connect/{token}/done} (Cyclr's return). The token in the path is the capability: no
  * cookie or session is involved, so a cross-site POST carries no authority the poster did not already
- * have (no CSRF token needed). Rate-limited per client IP; every answer is uncacheable, unframeable,
+ * have (no CSRF token needed). Rate-limited per client IP ({@link ClientAddress}: {@code X-Forwarded-For} is
+ * believed from {@code TRUSTED_PROXIES} only); every answer is uncacheable, unframeable,
  * sends no Referer, and runs no script.
  */
 final class ConnectRoutes {
@@ -26,11 +27,13 @@ final class ConnectRoutes {
 
   private final Vertx vertx;
   private final ClientRateLimiter limiter;
+  private final ClientAddress clients;
   private final String csp;
 
   ConnectRoutes(Vertx vertx, Settings settings, ClientRateLimiter limiter) {
     this.vertx = vertx;
     this.limiter = limiter;
+    this.clients = new ClientAddress(settings.trustedProxies());
     this.csp = ConnectPages.contentSecurityPolicy(origin(settings.cyclrServiceUrl()));
   }
 
@@ -58,7 +61,7 @@ final class ConnectRoutes {
   }
 
   private void rateLimit(RoutingContext rc) {
-    long retryAfter = limiter.acquire(ClientRateLimiter.client(rc.request()));
+    long retryAfter = limiter.acquire(clients.of(rc.request()));
     if (retryAfter > 0) {
       rc.response().putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(retryAfter));
       html(rc, 429, ConnectPages.tooManyRequests());

@@ -53,7 +53,12 @@ public enum ConfigKey {
   BRIDGE_PORT("bridge.port", "BRIDGE_PORT"),
   BRIDGE_MAX_FRAME_BYTES("bridge.maxFrameBytes", "BRIDGE_MAX_FRAME_BYTES"),
   API_MAX_INTAKE_BYTES("api.maxIntakeBytes", "API_MAX_INTAKE_BYTES"),
-  API_MAX_INTAKE_ITEMS("api.maxIntakeItems", "API_MAX_INTAKE_ITEMS");
+  API_MAX_INTAKE_ITEMS("api.maxIntakeItems", "API_MAX_INTAKE_ITEMS"),
+  API_TRUSTED_PROXIES("api.trustedProxies", "TRUSTED_PROXIES"),
+  STREAMS_MAX_PER_CALLER("streams.maxPerCaller", "STREAMS_MAX_PER_CALLER"),
+  STREAMS_MAX_PER_NODE("streams.maxPerNode", "STREAMS_MAX_PER_NODE"),
+  LINKS_MAX_MINTS("links.maxMints", "LINKS_MAX_MINTS"),
+  LINKS_MINT_WINDOW_MINUTES("links.mintWindowMinutes", "LINKS_MINT_WINDOW_MINUTES");
 
   public final String key;
   public final String env;

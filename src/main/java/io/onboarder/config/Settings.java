@@ -62,7 +62,12 @@ public record Settings(
     int bridgePort,
     int bridgeMaxFrameBytes,
     long maxIntakeBytes,
-    long maxIntakeItems) {
+    long maxIntakeItems,
+    List<Cidr> trustedProxies,
+    int streamsPerCaller,
+    int streamsPerNode,
+    int linkMaxMints,
+    long linkMintWindowMs) {
 
   private static final List<String> WEBHOOK_TYPES = io.onboarder.webhook.WebhookTypes.ALL;
 
@@ -197,7 +202,12 @@ public record Settings(
         (int) r.longIn(ConfigKey.BRIDGE_PORT, -1, 0, 65535),
         (int) r.longIn(ConfigKey.BRIDGE_MAX_FRAME_BYTES, 1024 * 1024, 1024, 64 * 1024 * 1024),
         r.longIn(ConfigKey.API_MAX_INTAKE_BYTES, 1L << 30, 1024, 1L << 40),
-        r.longIn(ConfigKey.API_MAX_INTAKE_ITEMS, 2_000_000, 1, 1_000_000_000));
+        r.longIn(ConfigKey.API_MAX_INTAKE_ITEMS, 2_000_000, 1, 1_000_000_000),
+        r.cidrs(ConfigKey.API_TRUSTED_PROXIES),
+        (int) r.longIn(ConfigKey.STREAMS_MAX_PER_CALLER, 100, 1, 1_000_000),
+        (int) r.longIn(ConfigKey.STREAMS_MAX_PER_NODE, 500, 1, 1_000_000),
+        (int) r.longIn(ConfigKey.LINKS_MAX_MINTS, 5, 1, 10_000),
+        r.longIn(ConfigKey.LINKS_MINT_WINDOW_MINUTES, 10, 1, 7 * 24 * 60) * 60_000);
   }
 
   /** The externally reachable base URL of relay links: absolute http(s), no query or fragment; "" = off. */
@@ -286,6 +296,16 @@ public record Settings(
     String string(ConfigKey k, String def) {
       Object v = raw(k);
       return v == null ? def : String.valueOf(v).trim();
+    }
+
+    /** Comma-separated CIDR blocks (IPv4 or IPv6); empty = none. */
+    List<Cidr> cidrs(ConfigKey k) {
+      try {
+        return Arrays.stream(string(k, "").split(",")).filter(c -> !c.isBlank()).map(Cidr::parse).toList();
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(k, "must be comma-separated CIDR blocks such as 10.0.0.0/8, fd00::/8: "
+            + e.getMessage());
+      }
     }
 
     boolean bool(ConfigKey k, boolean def) {
