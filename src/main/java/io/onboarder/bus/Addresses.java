@@ -1,7 +1,7 @@
 package io.onboarder.bus;
 
 /**
- * The event-bus contract in one place. Public addresses are part of DESIGN.md; bodies are
+ * The event-bus contract in one place. Public addresses are the contract in docs/events.md; bodies are
  * {@code JsonObject}s so any Vert.x node or bridge client can use them.
  */
 public final class Addresses {

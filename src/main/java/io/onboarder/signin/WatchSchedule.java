@@ -22,7 +22,7 @@ public record WatchSchedule(long firstMs, long maxMs) {
 
   /**
    * Polls one item gets within {@code horizonMs} of being published, without jitter: the figure the
-   * README's cost of watching is computed from.
+   * cost of watching in docs/sign-in-links.md is computed from.
    */
   public long pollsWithin(long horizonMs) {
     long t = firstMs;

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The success paths and state conflicts of the HTTP API, and the event-bus trigger (DESIGN.md). */
+/** The success paths and state conflicts of the HTTP API, and the event-bus trigger (docs/http-api.md, docs/events.md). */
 @ExtendWith(VertxExtension.class)
 class HttpApiContractTest {
   @TempDir

@@ -39,7 +39,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * One test per request rule of the HTTP API (DESIGN.md "HTTP API (v1)"): every bad request gets a
+ * One test per request rule of the HTTP API (docs/http-api.md, "Validation rules"): every bad request gets a
  * 4xx {@code application/problem+json} whose {@code status} is the HTTP status, and validation
  * errors point at the bad field.
  *

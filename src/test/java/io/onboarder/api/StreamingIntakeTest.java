@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code POST /v1/jobs} as a stream, in its three formats (DESIGN.md "Big tenant lists"): what a CSV
+ * {@code POST /v1/jobs} as a stream, in its three formats (docs/http-api.md, "Big tenant lists"): what a CSV
  * says is exactly what gets installed; a bad row anywhere, a client that goes away or a bound crossed
  * leaves nothing behind (checked in the database itself); big bodies are written in batches and
  * committed once.

@@ -6,8 +6,8 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * The watch's backoff, and what watching costs at Cyclr: the README's figures for 10,000 pending
- * sign-ins come from {@link #tenThousandPendingSignInsCostFortyThousandCallsAnHourOnceBackedOff}, which
+ * The watch's backoff, and what watching costs at Cyclr: the figures for 10,000 pending
+ * sign-ins in docs/sign-in-links.md come from {@link #tenThousandPendingSignInsCostFortyThousandCallsAnHourOnceBackedOff}, which
  * counts the polls of 10,000 items over a simulated week with the production schedule and its jitter.
  */
 class WatchScheduleTest {
