@@ -9,6 +9,7 @@ import io.onboarder.cluster.ClusterSetup;
 import io.onboarder.job.AccountSteps;
 import io.onboarder.intake.IntakeLimits;
 import io.onboarder.intake.JobIntake;
+import io.onboarder.intake.SubmitService;
 import io.onboarder.job.Dispatcher;
 import io.onboarder.metrics.Metrics;
 import io.onboarder.job.JobEvents;
@@ -124,7 +125,8 @@ public final class Application {
         // The gateway and the two dispatchers trade a request and a reply per item: on one event loop.
         .compose(v -> vertx.deployVerticle(new OneLoop(new CyclrGatewayVerticle(settings, node.leaseCheck()),
             new Dispatcher(settings, store, node), new AccountSteps(settings, store, node))))
-        .compose(v -> vertx.deployVerticle(new JobService(settings, store, node, limits)))
+        .compose(v -> vertx.deployVerticle(new JobService(store, node)))
+        .compose(v -> vertx.deployVerticle(new SubmitService(intake)))
         .compose(v -> vertx.deployVerticle(new WebhookService(settings, store.outbox())))
         .compose(v -> vertx.deployVerticle(new Retention(store)).onSuccess(storeUsers::add))
         .compose(v -> settings.webhooksEnabled()
@@ -166,6 +168,11 @@ public final class Application {
 
   public Vertx vertx() {
     return vertx;
+  }
+
+  /** This node's store (tests make it fail under the running service: closed, or its disk full). */
+  public JobStore store() {
+    return store;
   }
 
   /**

@@ -3,6 +3,7 @@ package io.onboarder.api;
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
 import io.onboarder.config.Settings;
+import io.onboarder.intake.Admission;
 import io.onboarder.intake.BodyFormat;
 import io.onboarder.intake.JobIntake;
 import io.onboarder.intake.JobQuery;
@@ -33,7 +34,6 @@ import java.util.regex.Pattern;
  */
 public final class HttpApiVerticle extends VerticleBase {
   private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
-  private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,200}");
   private static final Pattern DELIVERY_ID = Pattern.compile("msg_[0-9a-f]{32}");
   // The job service runs on every node: an HTTP request is answered by its own node.
   private static final DeliveryOptions QUERY = new DeliveryOptions().setSendTimeout(30_000).setLocalOnly(true);
@@ -170,11 +170,8 @@ public final class HttpApiVerticle extends VerticleBase {
           + "'text/csv' (a header row with an 'account' column; job fields as query parameters)."));
       return;
     }
-    String key = req.getHeader("Idempotency-Key");
-    if (key != null && !IDEMPOTENCY_KEY.matcher(key).matches()) {
-      Problems.send(rc, Problem.badRequest("Idempotency-Key must be 1 to 200 visible ASCII characters."));
-      return;
-    }
+    // A key against the rule throws its 400 problem, which the failure handler sends.
+    String key = Admission.idempotencyKey(req.getHeader("Idempotency-Key"));
     long length = contentLength(req);
     if (length > settings.maxBodyBytes()) {
       Problems.send(rc, Problems.forStatus(413, null));
@@ -190,7 +187,8 @@ public final class HttpApiVerticle extends VerticleBase {
             JobQuery.fields(req.params()), length)
         .onComplete(ar -> {
           if (ar.failed()) {
-            // An answer before the body's end closes the connection after it (ConnectionGuard).
+            // The intake's admission policy decided the problem; an answer before the body's end closes
+            // the connection after it (ConnectionGuard).
             Problems.send(rc, Problems.from(ar.cause(), 500));
             return;
           }

@@ -102,8 +102,9 @@ final class IntakeSession implements BodyListener {
         return;
       }
       pendingAtStart = ar.result();
-      if (!compareOnly && pendingAtStart >= ctx.settings.maxPendingItems()) {
-        fail(busyPending());
+      Problem full = compareOnly ? null : ctx.admission.pendingBound(pendingAtStart, 0);
+      if (full != null) {
+        fail(full);
         return;
       }
       body.handler(this::chunk);
@@ -129,8 +130,8 @@ final class IntakeSession implements BodyListener {
     if (bytes > reservedBytes) {
       // No Content-Length (chunked): bytes are counted against the node's intake bound as they come.
       long more = Math.max(bytes - reservedBytes, 1 << 20);
-      if (!ctx.limits.reserveBytes(more)) {
-        fail(Problem.busy("This node is taking in too many job bodies at once; try again shortly.", 10));
+      if (!ctx.admission.reserveBytes(more)) {
+        fail(ctx.admission.tooManyBytes());
         return;
       }
       reservedBytes += more;
@@ -243,8 +244,9 @@ final class IntakeSession implements BodyListener {
     if (compareOnly) {
       return;
     }
-    if (pendingAtStart + count > ctx.settings.maxPendingItems()) {
-      fail(busyPending());
+    Problem full = ctx.admission.pendingBound(pendingAtStart, count);
+    if (full != null) {
+      fail(full);
       return;
     }
     batch.add(item);
@@ -287,9 +289,8 @@ final class IntakeSession implements BodyListener {
   private void write() {
     List<JobRequest.Item> items = batch;
     batch = new ArrayList<>(BATCH);
-    if (!ctx.limits.reserveItems(items.size())) {
-      fail(Problem.busy("This node is taking in too many items at once (" + ctx.limits.itemsInFlight()
-          + ", limit " + ctx.settings.maxIntakeItems() + "); try again shortly.", 10));
+    if (!ctx.admission.reserveItems(items.size())) {
+      fail(ctx.admission.tooManyItems());
       return;
     }
     reservedItems += items.size();
@@ -404,15 +405,9 @@ final class IntakeSession implements BodyListener {
   }
 
   private void release() {
-    ctx.limits.releaseBytes(reservedBytes);
-    ctx.limits.releaseItems(reservedItems);
+    ctx.admission.release(reservedBytes, reservedItems);
     reservedBytes = 0;
     reservedItems = 0;
-  }
-
-  private Problem busyPending() {
-    return Problem.busy("Too many items are waiting (" + pendingAtStart + " pending, limit "
-        + ctx.settings.maxPendingItems() + "); try again later.", 30);
   }
 
   /** The job connector {@code value} names, if it is a valid one. */

@@ -2,9 +2,15 @@ package io.onboarder.intake;
 
 import io.onboarder.bus.Problem;
 import io.onboarder.config.Settings;
+import io.onboarder.job.AccountStatus;
+import io.onboarder.job.EventBodies;
+import io.onboarder.job.ItemStatus;
 import io.onboarder.job.JobEvents;
+import io.onboarder.job.JobRecord;
+import io.onboarder.job.JobRequest;
 import io.onboarder.job.JobRequestValidator;
 import io.onboarder.job.JobStore;
+import io.onboarder.job.JobSummaries;
 import io.onboarder.job.NodeState;
 import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
@@ -12,32 +18,39 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.streams.ReadStream;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Streamed job submissions on this node: a body (JSON, NDJSON or CSV) goes from the socket into the
- * store in batches, validated item by item, with flat memory whatever its size (see
- * {@link IntakeSession}). The HTTP API hands request bodies here directly: a body stream cannot
- * travel over the event bus without copying every item, and the job service is node-local anyway.
+ * The one way in for job submissions on this node. A body streamed over HTTP (JSON, NDJSON or CSV)
+ * goes from the socket into the store in batches, validated item by item, with flat memory whatever
+ * its size (see {@link IntakeSession}); a job that arrives whole (an event-bus or TCP-bridge message,
+ * see {@link SubmitService}) is validated and written in one transaction. Both are admitted by the
+ * same {@link Admission} policy and fail with the problems it decides.
  */
 public final class JobIntake {
+  private static final Logger log = LoggerFactory.getLogger(JobIntake.class);
   /** A streamed job whose node stopped renewing its heartbeat this long ago is deleted by any node. */
   public static final long STALE_INTAKE_MS = 10 * 60_000;
 
   final Vertx vertx;
   final Settings settings;
   final JobStore store;
-  final NodeState node;
-  final IntakeLimits limits;
+  final Admission admission;
   final JobRequestValidator validator;
-  JobEvents events;
+  final JobEvents events;
+  /** Items of whole submissions being written on this node now: counted with the store's PENDING items. */
+  private final AtomicLong admitting = new AtomicLong();
 
   public JobIntake(Vertx vertx, Settings settings, JobStore store, NodeState node, IntakeLimits limits) {
     this.vertx = vertx;
     this.settings = settings;
     this.store = store;
-    this.node = node;
-    this.limits = limits;
+    this.admission = new Admission(settings, node, limits);
     this.validator = new JobRequestValidator(settings.maxItemsPerJob());
+    this.events = new JobEvents(vertx.eventBus(), Metrics.current());
   }
 
   /** The answer to a submission: the job summary, and whether it was created now (202) or existed (200). */
@@ -45,24 +58,67 @@ public final class JobIntake {
 
   /**
    * Takes a job from {@code body} (paused by the caller; resumed here). {@code declaredLength} is the
-   * Content-Length, or -1. Fails with a {@link Problem}; whatever was written is deleted first. The
-   * body may not have been read to its end when the result fails early.
+   * Content-Length, or -1; {@code idempotencyKey} has passed {@link Admission#idempotencyKey}. Fails with
+   * a {@link Problem}; whatever was written is deleted first. The body may not have been read to its end
+   * when the result fails early.
    */
   public Future<Accepted> submit(ReadStream<Buffer> body, BodyFormat format, String owner, String idempotencyKey,
                                  JsonObject queryFields, long declaredLength) {
-    if (events == null) {
-      events = new JobEvents(vertx.eventBus(), Metrics.current());
+    Problem refused = admission.refusal();
+    if (refused != null) {
+      return Future.failedFuture(refused);
     }
-    if (!node.accepting()) {
-      return Future.failedFuture(Problem.busy(node.draining() ? "The service is shutting down; submit again shortly."
-          : !node.started() ? "The service is starting; submit again shortly."
-          : "The job store is unreachable; submit again shortly.", 5));
-    }
-    if (declaredLength > 0 && !limits.reserveBytes(declaredLength)) {
-      return Future.failedFuture(Problem.busy("This node is taking in too many job bodies at once ("
-          + limits.bytesInFlight() + " bytes, limit " + settings.maxIntakeBytes() + "); try again shortly.", 10));
+    if (declaredLength > 0 && !admission.reserveBytes(declaredLength)) {
+      return Future.failedFuture(admission.tooManyBytes());
     }
     return new IntakeSession(this, body, format, owner, idempotencyKey, queryFields, Math.max(0, declaredLength))
-        .start();
+        .start()
+        .recover(err -> Future.failedFuture(admission.problem(err)));
+  }
+
+  /**
+   * Takes a job that arrived whole: {@code body} is the job's JSON (any value: anything else is a 400),
+   * {@code idempotencyKey} has passed {@link Admission#idempotencyKey}. Fails with a {@link Problem}.
+   */
+  public Future<Accepted> submit(Object body, String owner, String idempotencyKey) {
+    Problem refused = admission.refusal();
+    if (refused != null) {
+      return Future.failedFuture(refused);
+    }
+    // Validating (and, in the store, encrypting) 100,000 items takes a while: off the event loop.
+    return vertx.executeBlocking(() -> validator.validate(body), false)
+        .compose(request -> admit(request, owner, idempotencyKey))
+        .recover(err -> Future.failedFuture(admission.problem(err)));
+  }
+
+  private Future<Accepted> admit(JobRequest request, String owner, String key) {
+    int n = request.items().size();
+    if (!admission.reserveItems(n)) {
+      return Future.failedFuture(admission.tooManyItems());
+    }
+    // Reserve room now: concurrent submissions must not overshoot the bound while this one commits.
+    long others = admitting.getAndAdd(n);
+    return store.pendingItems()
+        .compose(pending -> {
+          Problem full = admission.pendingBound(pending + others, n);
+          return full != null ? Future.<JobStore.Created>failedFuture(full) : store.create(request, owner, key);
+        })
+        .eventually(() -> {
+          admitting.addAndGet(-n);
+          admission.release(0, n);
+          return Future.succeededFuture();
+        })
+        .compose(created -> {
+          JobRecord job = created.job();
+          if (created.existing()) {
+            return JobSummaries.load(store, job).map(s -> new Accepted(s, false));
+          }
+          JsonObject summary = EventBodies.job(job, Map.of(ItemStatus.PENDING, (long) n),
+              request.template() == null ? null : Map.of(AccountStatus.WAITING, request.items().stream()
+                  .map(JobRequest.Item::account).distinct().count()));
+          events.work(job.id());
+          log.info("job {} accepted from {}: {} item(s)", job.id(), owner, n);
+          return Future.succeededFuture(new Accepted(summary, true));
+        });
   }
 }

@@ -2,12 +2,8 @@ package io.onboarder.job;
 
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
-import io.onboarder.config.Settings;
-import io.onboarder.intake.IntakeLimits;
-import io.onboarder.intake.JobIntake;
 import io.onboarder.metrics.Metrics;
 import io.onboarder.signin.SignInStore;
-import io.onboarder.store.StoreErrors;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -22,8 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The public {@code onboarder.jobs.*} addresses, on every node: submit, get, list, items, cancel and
- * retry, answered from the shared store (stateless, so any node answers for any job). Callers
+ * The public {@code onboarder.jobs.*} addresses but submit (that one is the intake's), on every node:
+ * get, list, items, accounts, events, cancel, retry and sign-in links, answered from the shared store (stateless, so any node answers for any job). Callers
  * reaching it through the HTTP API carry their name in a {@value #CALLER} header and see only their
  * own jobs unless they are admins; event-bus clients inside the cluster are trusted.
  */
@@ -40,24 +36,13 @@ public final class JobService extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(JobService.class);
 
-  private final Settings settings;
   private final JobStore store;
   private final NodeState node;
-  private static final long PURGE_EVERY_MS = 60_000;
-
-  private final JobRequestValidator validator;
-  private final IntakeLimits limits;
-  /** Items of submissions being written on this node now: counted with the store's PENDING items. */
-  private long admitting;
   private JobEvents events;
-  private long purgeTimer = -1;
 
-  public JobService(Settings settings, JobStore store, NodeState node, IntakeLimits limits) {
-    this.settings = settings;
+  public JobService(JobStore store, NodeState node) {
     this.store = store;
     this.node = node;
-    this.limits = limits;
-    this.validator = new JobRequestValidator(settings.maxItemsPerJob());
   }
 
   @Override
@@ -65,7 +50,6 @@ public final class JobService extends VerticleBase {
     EventBus bus = vertx.eventBus();
     events = new JobEvents(bus, Metrics.current());
     List<MessageConsumer<?>> consumers = List.of(
-        bus.<Object>consumer(Addresses.JOBS_SUBMIT, this::submit),
         bus.<Object>consumer(Addresses.JOBS_GET, guarded(msg -> reply(msg, visibleJob(msg).compose(this::summary)))),
         bus.<Object>consumer(Addresses.JOBS_LIST, guarded(this::list)),
         bus.<Object>consumer(Addresses.JOBS_ITEMS, guarded(this::items)),
@@ -77,25 +61,7 @@ public final class JobService extends VerticleBase {
         bus.<Object>consumer(Addresses.JOBS_EVENTS, guarded(this::events)),
         bus.<Object>consumer(Addresses.JOBS_LINK, guarded(msg -> reply(msg, visibleJob(msg)
             .compose(job -> link(job, itemId(msg), caller(msg)))))));
-    // Streamed submissions of a node that died mid-upload are hidden rows: any node deletes them.
-    purgeTimer = vertx.setPeriodic(PURGE_EVERY_MS, t -> {
-      if (node.accepting()) {
-        store.purgeStaleIntakes(JobIntake.STALE_INTAKE_MS)
-            .onSuccess(n -> {
-              if (n > 0) {
-                log.info("deleted {} abandoned streamed submission(s) (their node stopped mid-upload)", n);
-              }
-            })
-            .onFailure(err -> log.debug("stale intake purge: {}", err.toString()));
-      }
-    });
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
-  }
-
-  @Override
-  public Future<?> stop() {
-    vertx.cancelTimer(purgeTimer);
-    return Future.succeededFuture();
   }
 
   // ---- callers -------------------------------------------------------------------------------
@@ -117,88 +83,6 @@ public final class JobService extends VerticleBase {
     String owner = ownerFilter(msg);
     return store.job(id).compose(job -> job == null || (owner != null && !owner.equals(job.owner()))
         ? Future.failedFuture(Problem.notFound("No job with id '" + id + "'.")) : Future.succeededFuture(job));
-  }
-
-  // ---- intake --------------------------------------------------------------------------------
-
-  private void submit(Message<Object> msg) {
-    Object body = msg.body();
-    String key = msg.headers().get("Idempotency-Key");
-    if (body instanceof JsonObject json && json.getValue("idempotencyKey") != null) {
-      if (!(json.getValue("idempotencyKey") instanceof String k) || k.isBlank() || k.length() > 200) {
-        fail(msg, Problem.badRequest("idempotencyKey must be a non-empty string of at most 200 characters"));
-        return;
-      }
-      key = k;
-      json = json.copy();
-      json.remove("idempotencyKey");
-      body = json;
-    }
-    if (node.diskFull()) {
-      fail(msg, diskFull());
-      return;
-    }
-    if (!node.accepting()) {
-      fail(msg, Problem.busy(node.draining() ? "The service is shutting down; submit again shortly."
-          : !node.started() ? "The service is starting; submit again shortly."
-          : "The job store is unreachable; submit again shortly.", 5));
-      return;
-    }
-    // Validating (and, in the store, encrypting) 100,000 items takes a while: off the event loop.
-    Object toValidate = body;
-    String idempotencyKey = key;
-    String owner = caller(msg);
-    vertx.executeBlocking(() -> validator.validate(toValidate), false)
-        .compose(request -> admit(request, owner, idempotencyKey))
-        .onComplete(ar -> {
-          if (ar.failed()) {
-            if (StoreErrors.isDiskFull(ar.cause()) && node.diskFullNow()) {
-              log.error("the job store's disk is full: a submission was refused (507). Free disk space where the "
-                  + "database lives.");
-            }
-            fail(msg, ar.cause());
-          } else {
-            msg.reply(ar.result().summary(), new DeliveryOptions().addHeader("created",
-                String.valueOf(ar.result().created())));
-          }
-        });
-  }
-
-  private record Admitted(JsonObject summary, boolean created) {}
-
-  private Future<Admitted> admit(JobRequest request, String owner, String key) {
-    int n = request.items().size();
-    if (!limits.reserveItems(n)) {
-      return Future.failedFuture(Problem.busy("This node is taking in too many items at once ("
-          + limits.itemsInFlight() + ", limit " + settings.maxIntakeItems() + "); try again shortly.", 10));
-    }
-    // Reserve room now: concurrent submissions must not overshoot the bound while this one commits.
-    admitting += n;
-    return store.pendingItems()
-        .compose(pending -> {
-          if (pending + admitting > settings.maxPendingItems()) {
-            return Future.failedFuture(Problem.busy("Too many items are waiting (" + pending + " pending, limit "
-                + settings.maxPendingItems() + "); try again later.", 30));
-          }
-          return store.create(request, owner, key);
-        })
-        .eventually(() -> {
-          admitting -= n;
-          limits.releaseItems(n);
-          return Future.succeededFuture();
-        })
-        .compose(created -> {
-          if (created.existing()) {
-            return summary(created.job()).map(s -> new Admitted(s, false));
-          }
-          JobRecord job = created.job();
-          JsonObject summary = EventBodies.job(job, java.util.Map.of(ItemStatus.PENDING, (long) n),
-              request.template() == null ? null : java.util.Map.of(AccountStatus.WAITING, request.items().stream()
-                  .map(JobRequest.Item::account).distinct().count()));
-          events.work(job.id());
-          log.info("job {} accepted from {}: {} item(s)", job.id(), owner, n);
-          return Future.succeededFuture(new Admitted(summary, true));
-        });
   }
 
   // ---- queries -------------------------------------------------------------------------------
@@ -394,22 +278,12 @@ public final class JobService extends VerticleBase {
     });
   }
 
-  private static Problem diskFull() {
-    return Problem.of(507, "disk-full", "Insufficient storage", "The job store's disk is full: nothing was "
-        + "accepted. Try again once the operator has freed disk space.");
-  }
-
   private static void fail(Message<?> msg, Throwable err) {
-    if (err instanceof Problem p) {
-      msg.fail(p.status(), p.toJson().encode());
-    } else if (StoreErrors.isDiskFull(err)) {
-      msg.fail(507, diskFull().toJson().encode());
-    } else if (StoreErrors.isUnavailable(err)) {
-      msg.fail(503, Problem.busy("The job store is unreachable; try again shortly.", 5).toJson().encode());
-    } else {
+    Problem p = StoreProblems.of(err);
+    if (p == null) {
       log.error("request on {} failed: {}", msg.address(), err.toString());
-      msg.fail(500, Problem.of(500, "internal", "Internal error", "The request could not be completed; "
-          + "it was not accepted.").toJson().encode());
+      p = StoreProblems.internal();
     }
+    msg.fail(p.status(), p.toJson().encode());
   }
 }

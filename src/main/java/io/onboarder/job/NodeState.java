@@ -35,7 +35,7 @@ public final class NodeState {
   }
 
   /** Returns true when this is news (not already known within the last minute): log it then. */
-  boolean diskFullNow() {
+  public boolean diskFullNow() {
     boolean news = !diskFull();
     diskFullUntil = System.nanoTime() + 60_000_000_000L;
     return news;
