@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Application {
   private static final Logger log = LoggerFactory.getLogger(Application.class);
+  /** How old the pending-items gauge may be: each sample counts PENDING items of open jobs in the store. */
+  static final long PENDING_SAMPLE_MS = 10_000;
 
   private final Vertx vertx;
   private final Settings settings;
@@ -122,6 +124,10 @@ public final class Application {
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     List<String> storeUsers = new ArrayList<>();
     return store.start()
+        // Counted in the store (an index range over open jobs), so sampled: at most one count per interval.
+        .onSuccess(v -> metrics.sampledGauge("onboarder.items.pending",
+            "Items waiting to be dispatched over all jobs (sampled at most every 10 s)", store::pendingItems,
+            PENDING_SAMPLE_MS, vertx.getOrCreateContext()))
         // The gateway and the two dispatchers trade a request and a reply per item: on one event loop.
         .compose(v -> vertx.deployVerticle(new OneLoop(new CyclrGatewayVerticle(settings, node.leaseCheck()),
             new Dispatcher(settings, store, node), new AccountSteps(settings, store, node))))

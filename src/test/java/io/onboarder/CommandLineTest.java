@@ -98,7 +98,9 @@ class CommandLineTest {
           .contains("onboarder_cyclr_calls_total{outcome=\"success\",route=\"POST /v1.0/connectors/{id}/install\"}")
           .contains("onboarder_items_total{status=\"INSTALLED\"}")
           .contains("onboarder_jobs_total{status=\"SUCCEEDED\"}")
-          .contains("onboarder_cyclr_latency_seconds");
+          .contains("onboarder_cyclr_latency_seconds")
+          .contains("onboarder_items_pending").contains("onboarder_items_inflight")
+          .contains("onboarder_jobs_active").contains("onboarder_signins_polling");
       JsonObject ready = TestService.await(WebClient.create(vertx).getAbs(s.base() + "/health/ready").send())
           .bodyAsJsonObject();
       assertThat(ready.getString("status")).isEqualTo("UP");

@@ -4,10 +4,13 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.micrometer.backends.BackendRegistries;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The service's own meters (Prometheus names {@code onboarder_*}), on the Vert.x Micrometer
@@ -40,6 +43,17 @@ public final class Metrics {
   /** A value sampled when scraped, e.g. items waiting or in flight. */
   public void gauge(String name, String description, java.util.function.Supplier<Number> value) {
     io.micrometer.core.instrument.Gauge.builder(name, value).description(description).register(registry);
+  }
+
+  /**
+   * A value counted by an asynchronous query (e.g. in the store), sampled when scraped but at most once
+   * per {@code intervalMs}, started on {@code context}: scrapes never wait for it nor pile queries up.
+   */
+  public void sampledGauge(String name, String description, Supplier<Future<? extends Number>> query,
+                           long intervalMs, Context context) {
+    SampledGauge sampled = new SampledGauge(query, TimeUnit.MILLISECONDS.toNanos(intervalMs), System::nanoTime,
+        task -> context.runOnContext(v -> task.run()));
+    io.micrometer.core.instrument.Gauge.builder(name, sampled::read).description(description).register(registry);
   }
 
   public void cyclrRetry(String reason) {
