@@ -107,6 +107,18 @@ public final class Application {
     return store;
   }
 
+  /**
+   * Deploys the service configured by {@code config}, in the shape of the configuration file (the keys of
+   * docs/configuration.md; the environment is not read): how a program embeds the service.
+   */
+  public static Future<Application> deploy(Vertx vertx, JsonObject config) {
+    try {
+      return deploy(vertx, Settings.from(config));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
   /** Deploys the whole service on {@code vertx}. HTTP port 0 picks a free port (see {@link #httpPort()}). */
   public static Future<Application> deploy(Vertx vertx, Settings settings) {
     JobStore store = store(vertx, settings);

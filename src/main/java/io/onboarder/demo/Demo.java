@@ -1,24 +1,16 @@
 package io.onboarder.demo;
 
 import ch.qos.logback.classic.Level;
+import static io.onboarder.demo.Console.compact;
+import static io.onboarder.demo.Console.say;
+
 import io.onboarder.Application;
-import io.onboarder.bus.Addresses;
-import io.onboarder.config.ConfigLoader;
-import io.onboarder.config.Settings;
 import io.onboarder.emulator.CyclrEmulator;
 import io.onboarder.emulator.EmulatorOptions;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.core.buffer.Buffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -37,10 +29,16 @@ import picocli.CommandLine.Option;
  * and an identical second job that installs nothing; then whole integrations: templates installed and
  * activated per tenant (ACTIVE), a tenant whose template waits for a sign-in and turns ACTIVE once it signs
  * in, and one left SETUP_REQUIRED.
+ *
+ * <p>The demo uses the service as a caller would: it embeds it ({@link Application}, configured by the keys of
+ * docs/configuration.md), then talks to it over HTTP and listens on its public event-bus addresses only.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Run the service against the embedded Cyclr emulator with a sample job.")
 public final class Demo implements Callable<Integer> {
+  /** Public event-bus addresses (docs/events.md). */
+  static final String EVENTS_OAUTH = "onboarder.events.oauth";
+  static final String EVENTS_ITEM = "onboarder.events.item";
 
   @Option(names = "--accounts", description = "tenant accounts in the sample job (default: ${DEFAULT-VALUE})",
       defaultValue = "40")
@@ -80,46 +78,45 @@ public final class Demo implements Callable<Integer> {
     say("Cyclr emulator      %s  (latency %d ms, %.0f %% of calls answered 503)", cyclr.apiUrl(), latencyMs,
         failureRate * 100);
 
-    JsonObject conf = cyclr.serviceConfig(dir.resolve("demo.db"));
-    ConfigLoader.put(conf, "api.authDisabled", true);
-    ConfigLoader.put(conf, "gateway.maxConcurrency", 16);
     // Relay links on the service's own address, and a watch that looks every second (30 s by default).
     int port = freePort();
-    ConfigLoader.put(conf, "http.port", port);
-    ConfigLoader.put(conf, "api.publicUrl", "http://127.0.0.1:" + port);
-    ConfigLoader.put(conf, "oauth.watchIntervalMs", 1_000);
-    Application app = Application.deploy(vertx, Settings.from(conf)).await(60, TimeUnit.SECONDS);
+    JsonObject conf = cyclr.serviceConfig(dir.resolve("demo.db"));
+    conf.getJsonObject("http").put("port", port);
+    conf.put("api", new JsonObject().put("authDisabled", true).put("publicUrl", "http://127.0.0.1:" + port))
+        .put("gateway", new JsonObject().put("maxConcurrency", 16))
+        .put("oauth", new JsonObject().put("watchIntervalMs", 1_000));
+    Application app = Application.deploy(vertx, conf).await(60, TimeUnit.SECONDS);
     String base = "http://127.0.0.1:" + app.httpPort();
     say("cyclr-onboarder     %s  (store %s)", base, dir.resolve("demo.db"));
 
     List<JsonObject> links = new CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_OAUTH, m -> links.add(m.body()))
+    vertx.eventBus().<JsonObject>consumer(EVENTS_OAUTH, m -> links.add(m.body()))
         .completion().await(5, TimeUnit.SECONDS);
     List<JsonObject> signedIn = new CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_ITEM, m -> {
+    vertx.eventBus().<JsonObject>consumer(EVENTS_ITEM, m -> {
       if ("AUTHENTICATED".equals(m.body().getString("status"))) {
         signedIn.add(m.body());
       }
     }).completion().await(5, TimeUnit.SECONDS);
 
-    JsonObject job = sampleJob();
-    WebClient http = WebClient.create(vertx);
+    JsonObject job = SampleJobs.mixedJob(accounts);
+    ServiceClient service = new ServiceClient(vertx, base);
     say("");
     say("POST /v1/jobs: %d items (API-key connector by id, Basic connector by id, OAuth2 'Salesforce' by name)",
         job.getJsonArray("items").size());
-    JsonObject first = submitAndWatch(vertx, http, base, job);
+    JsonObject first = service.submitAndWatch(job);
     if (first == null) {
       return false;
     }
 
     say("");
     say("Relay links published on %s (one per OAuth install; send them to your tenants, they work for %d days):",
-        Addresses.EVENTS_OAUTH, 7);
+        EVENTS_OAUTH, 7);
     links.sort(Comparator.comparing(l -> l.getString("account")));
     for (JsonObject l : links) {
       say("  %-11s %s", l.getString("account"), l.getString("url"));
     }
-    if (!signInTwoTenants(vertx, http, cyclr, base, first.getString("id"), links, signedIn)) {
+    if (!new SignInScenario(vertx, service, cyclr).run(first.getString("id"), links, signedIn)) {
       return false;
     }
     int expectedSignIns = Math.min(2, links.size());
@@ -128,7 +125,7 @@ public final class Demo implements Callable<Integer> {
     say("");
     say("The same job again: nothing may be installed twice.");
     links.clear();
-    JsonObject second = submitAndWatch(vertx, http, base, job);
+    JsonObject second = service.submitAndWatch(job);
     if (second == null) {
       return false;
     }
@@ -136,12 +133,11 @@ public final class Demo implements Callable<Integer> {
     long extra = cyclr.stats().installs() - installsBefore;
     long duplicates = cyclr.stats().duplicateInstalls();
 
-    boolean templatesOk = templates(vertx, http, base, cyclr, links);
+    boolean templatesOk = new TemplateScenario(vertx, service, cyclr, accounts).run(links);
 
     say("");
     say("Summary");
-    JsonObject firstNow = http.getAbs(base + "/v1/jobs/" + first.getString("id")).send().await(10, TimeUnit.SECONDS)
-        .bodyAsJsonObject();
+    JsonObject firstNow = service.job(first.getString("id"));
     say("  first job   %s  %s", firstNow.getString("status"), compact(firstNow.getJsonObject("counts")));
     say("  second job  %s  %s", second.getString("status"), compact(second.getJsonObject("counts")));
     say("  Cyclr saw   %d requests, %d installs, %d duplicate installs, %d answered 503 (all retried), "
@@ -161,352 +157,9 @@ public final class Demo implements Callable<Integer> {
     return ok;
   }
 
-  /**
-   * Whole integrations: three jobs with a template and hourly activation, at once. API-key tenants get
-   * "API Key Sync" (ACTIVE); two OAuth tenants get "Salesforce Sync", which uses their Salesforce connector (the
-   * one who signed in is ACTIVE, the other waits for a sign-in, then turns ACTIVE); one tenant gets "Mapped Sync",
-   * whose field mapping only a person can make (SETUP_REQUIRED). Then the first job again changes nothing.
-   */
-  private boolean templates(Vertx vertx, WebClient http, String base, CyclrEmulator cyclr, List<JsonObject> links)
-      throws Exception {
-    int oauth = Math.max(1, accounts / 5);
-    int basic = Math.max(1, accounts / 8);
-    int firstApiKey = oauth + basic + 1;
-    if (accounts - firstApiKey < 1 || oauth < 2) {
-      say("");
-      say("(too few accounts for the template part of the demo)");
-      return true;
-    }
-    JsonArray apiKeyItems = new JsonArray();
-    for (int i = firstApiKey; i < accounts; i++) {
-      apiKeyItems.add(apiKeyItem(i));
-    }
-    JsonObject hourly = new JsonObject().put("interval", 60);
-    JsonObject apiKeySync = templateJob("API Key Sync", apiKeyItems, hourly);
-    JsonObject salesforceSync = templateJob("Salesforce Sync", new JsonArray().add(apiKeyItem(1)).add(apiKeyItem(3)),
-        hourly);
-    JsonObject mappedSync = templateJob("Mapped Sync", new JsonArray().add(apiKeyItem(accounts)), hourly);
-    say("");
-    say("Whole integrations: three jobs with a template and \"activate\": {\"interval\": 60}, submitted at once:");
-    say("  'API Key Sync'    (API-key connector)                for %d API-key tenants", apiKeyItems.size());
-    say("  'Salesforce Sync' (API-key + the OAuth2 Salesforce)  for tenant-001 (signed in) and tenant-003 (not yet)");
-    say("  'Mapped Sync'     (needs a field mapping in Cyclr)   for %s", String.format("tenant-%03d", accounts));
-    links.clear();
-    List<String> ids = new ArrayList<>();
-    for (JsonObject job : List.of(apiKeySync, salesforceSync, mappedSync)) {
-      HttpResponse<Buffer> created = http.postAbs(base + "/v1/jobs").putHeader("Content-Type", "application/json")
-          .sendBuffer(job.toBuffer()).await(30, TimeUnit.SECONDS);
-      if (created.statusCode() != 202) {
-        say("submit failed: HTTP %d %s", created.statusCode(), created.bodyAsString());
-        return false;
-      }
-      ids.add(created.bodyAsJsonObject().getString("id"));
-    }
-    List<JsonObject> done = new ArrayList<>();
-    for (String id : ids) {
-      JsonObject s = awaitFinished(vertx, http, base, id);
-      if (s == null) {
-        return false;
-      }
-      done.add(s);
-    }
-    say("  %-16s %-9s accounts %s", "API Key Sync", done.get(0).getString("status"),
-        compact(done.get(0).getJsonObject("accounts")));
-    for (int j = 1; j < 3; j++) {
-      for (JsonObject a : accounts(http, base, ids.get(j))) {
-        say("  %-16s %-11s %-15s %s", j == 1 ? "Salesforce Sync" : "Mapped Sync", a.getString("account"),
-            a.getString("status"), detail(a));
-      }
-    }
-    JsonObject link = links.stream().filter(l -> "tenant-003".equals(l.getString("account"))).findFirst()
-        .orElse(null);
-    if (link == null) {
-      say("no sign-in link was published for tenant-003");
-      return false;
-    }
-    say("");
-    say("The template brought tenant-003 a Salesforce connector to sign in to: an item of the job, OAUTH_PENDING,");
-    say("with its own link on %s. tenant-003 opens it, clicks Connect and signs in:", Addresses.EVENTS_OAUTH);
-    String url = link.getString("url");
-    HttpResponse<Buffer> connect = browse(http, "POST", url);
-    HttpResponse<Buffer> atCyclr = browse(http, "GET", connect.getHeader("Location"));
-    HttpResponse<Buffer> back = atCyclr.getHeader("Location") != null && atCyclr.getHeader("Location").equals(url
-        + "/done") ? browse(http, "GET", url + "/done") : atCyclr;
-    say("  tenant-003  Connect -> %d, Cyclr -> %d, back -> %d; the item turns AUTHENTICATED and the cycle is "
-        + "activated, nobody submits anything again", connect.statusCode(), atCyclr.statusCode(), back.statusCode());
-    JsonObject signedIn = null;
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (System.currentTimeMillis() < deadline && signedIn == null) {
-      signedIn = accounts(http, base, ids.get(1)).stream().filter(a -> a.getString("account").equals("tenant-003")
-          && a.getString("status").equals("ACTIVE")).findFirst().orElse(null);
-      if (signedIn == null) {
-        vertx.timer(200).await();
-      }
-    }
-    if (signedIn == null) {
-      say("tenant-003 did not turn ACTIVE in time");
-      return false;
-    }
-    say("  %-16s %-11s %-15s %s", "Salesforce Sync", "tenant-003", "ACTIVE", detail(signedIn));
-
-    long cycles = cyclr.stats().cyclesInstalled();
-    long activations = cyclr.stats().activations();
-    say("");
-    say("'API Key Sync' again: no second cycle, nothing activated twice.");
-    JsonObject again = submitAndWatch(vertx, http, base, apiKeySync);
-    if (again == null) {
-      return false;
-    }
-    say("  accounts %s; %d new cycles, %d new activations", compact(again.getJsonObject("accounts")),
-        cyclr.stats().cyclesInstalled() - cycles, cyclr.stats().activations() - activations);
-    List<JsonObject> setup = accounts(http, base, ids.get(2));
-    return done.get(0).getJsonObject("accounts").getLong("ACTIVE") == apiKeyItems.size()
-        && setup.stream().allMatch(a -> a.getString("status").equals("SETUP_REQUIRED"))
-        && again.getJsonObject("accounts").getLong("ACTIVE") == apiKeyItems.size()
-        && cyclr.stats().cyclesInstalled() == cycles && cyclr.stats().activations() == activations;
-  }
-
-  private static String detail(JsonObject account) {
-    JsonArray prerequisites = account.getJsonArray("prerequisites");
-    if (account.getString("status").equals("ACTIVE") || prerequisites == null || prerequisites.isEmpty()) {
-      return "cycle " + account.getString("cycleId");
-    }
-    JsonObject p = prerequisites.getJsonObject(0);
-    return "prerequisite " + p.getValue("code") + ": " + p.getString("reason");
-  }
-
-  private JsonObject apiKeyItem(int i) {
-    return new JsonObject().put("account", String.format("tenant-%03d", i)).put("authValue", "demo-api-key-" + i)
-        .put("properties", new JsonArray().add(new JsonObject().put("name", "Region").put("value", "eu")));
-  }
-
-  private static JsonObject templateJob(String template, JsonArray items, JsonObject activate) {
-    return new JsonObject()
-        .put("connector", new JsonObject().put("id", 1))
-        .put("template", new JsonObject().put("name", template))
-        .put("activate", activate)
-        .put("oauth", new JsonObject().put("targetOrigin", "https://app.example.com"))
-        .put("items", items);
-  }
-
-  private static List<JsonObject> accounts(WebClient http, String base, String id) throws Exception {
-    List<JsonObject> out = new ArrayList<>();
-    http.getAbs(base + "/v1/jobs/" + id + "/accounts?limit=1000").send().await(10, TimeUnit.SECONDS)
-        .bodyAsJsonObject().getJsonArray("items").forEach(o -> out.add((JsonObject) o));
-    return out;
-  }
-
-  private JsonObject awaitFinished(Vertx vertx, WebClient http, String base, String id) throws Exception {
-    long deadline = System.currentTimeMillis() + 120_000;
-    while (System.currentTimeMillis() < deadline) {
-      JsonObject s = http.getAbs(base + "/v1/jobs/" + id).send().await(10, TimeUnit.SECONDS).bodyAsJsonObject();
-      if (List.of("SUCCEEDED", "COMPLETED_WITH_ERRORS", "CANCELLED").contains(s.getString("status"))) {
-        return s;
-      }
-      vertx.timer(200).await();
-    }
-    say("job %s did not finish in time", id);
-    return null;
-  }
-
-  /**
-   * tenant-001 opens its link, clicks Connect, signs in at Cyclr and comes back: noticed at the return.
-   * tenant-002 signs in and closes the window: noticed by the sign-in watch.
-   */
-  private boolean signInTwoTenants(Vertx vertx, WebClient http, CyclrEmulator cyclr, String base, String jobId,
-                                   List<JsonObject> links, List<JsonObject> signedIn) throws Exception {
-    if (links.size() < 2) {
-      return true;
-    }
-    say("");
-    say("tenant-001 opens its link in a browser:");
-    String link = links.get(0).getString("url");
-    long minted = cyclr.stats().signInTokensIssued();
-    HttpResponse<Buffer> page = browse(http, "GET", link);
-    say("  GET  /connect/…       -> %d, a page with a Connect button (Cyclr tokens minted: %d; a mail filter "
-        + "opening the link burns nothing)", page.statusCode(), cyclr.stats().signInTokensIssued() - minted);
-    HttpResponse<Buffer> connect = browse(http, "POST", link);
-    say("  POST /connect/…       -> %d to Cyclr's sign-in page, with a token minted just now (minted: %d)",
-        connect.statusCode(), cyclr.stats().signInTokensIssued() - minted);
-    HttpResponse<Buffer> atCyclr = browse(http, "GET", connect.getHeader("Location"));
-    say("  Cyclr sign-in page    -> %d back to %s", atCyclr.statusCode(),
-        atCyclr.getHeader("Location") == null ? "?" : atCyclr.getHeader("Location").replace(link, "/connect/…"));
-    HttpResponse<Buffer> done = browse(http, "GET", link + "/done");
-    say("  GET  /connect/…/done  -> %d to %s (checked at Cyclr at once)", done.statusCode(),
-        done.getHeader("Location"));
-    HttpResponse<Buffer> again = browse(http, "GET", link);
-    say("  the link again        -> %d, \"%s\"", again.statusCode(),
-        again.bodyAsString().contains("is connected") ? "Salesforce is connected" : "?");
-
-    say("");
-    say("tenant-002 signs in at Cyclr and closes the window before coming back:");
-    String link2 = links.get(1).getString("url");
-    HttpResponse<Buffer> atCyclr2 = browse(http, "GET", browse(http, "POST", link2).getHeader("Location"));
-    say("  Cyclr sign-in page    -> %d (the browser never returns to /done)", atCyclr2.statusCode());
-    long t0 = System.nanoTime();
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (signedIn.size() < 2 && System.currentTimeMillis() < deadline) {
-      vertx.timer(100).await();
-    }
-    if (signedIn.size() < 2) {
-      say("the sign-in watch did not notice tenant-002 in time");
-      return false;
-    }
-    say("  the sign-in watch noticed it %.1f s later (it polls GET /v1.0/account/connectors/{id}, backing off)",
-        (System.nanoTime() - t0) / 1e9);
-    say("");
-    say("Published on %s:", Addresses.EVENTS_ITEM);
-    signedIn.stream().sorted(Comparator.comparing(e -> e.getString("account")))
-        .forEach(e -> say("  %-11s %s", e.getString("account"), e.getString("status")));
-    JsonObject s = http.getAbs(base + "/v1/jobs/" + jobId).send().await(10, TimeUnit.SECONDS).bodyAsJsonObject();
-    say("  job %s  %s", s.getString("status"), compact(s.getJsonObject("counts")));
-    return true;
-  }
-
-  private static HttpResponse<Buffer> browse(WebClient http, String method, String url) throws Exception {
-    return http.requestAbs(io.vertx.core.http.HttpMethod.valueOf(method), url).followRedirects(false).send()
-        .await(30, TimeUnit.SECONDS);
-  }
-
   private static int freePort() throws java.io.IOException {
     try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
       return socket.getLocalPort();
     }
   }
-
-  private JsonObject submitAndWatch(Vertx vertx, WebClient http, String base, JsonObject job) throws Exception {
-    HttpResponse<Buffer> created = http.postAbs(base + "/v1/jobs").putHeader("Content-Type", "application/json")
-        .sendBuffer(job.toBuffer()).await(30, TimeUnit.SECONDS);
-    if (created.statusCode() != 202) {
-      say("submit failed: HTTP %d %s", created.statusCode(), created.bodyAsString());
-      return null;
-    }
-    String location = created.getHeader("Location");
-    say("  202 Accepted, Location: %s", location);
-    say("  live progress from GET %s/events (Server-Sent Events):", location);
-    try {
-      return watch(vertx, base + location + "/events").await(120, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException e) {
-      say("the job did not finish in time");
-      return null;
-    }
-  }
-
-  /**
-   * Follows the job's event stream: item events move the counts, job events carry the summary; a line
-   * is printed on each job event and every quarter of the items. Completes with the final summary.
-   */
-  private Future<JsonObject> watch(Vertx vertx, String url) {
-    io.vertx.core.Promise<JsonObject> done = io.vertx.core.Promise.promise();
-    io.vertx.core.http.HttpClient client = vertx.createHttpClient();
-    java.util.Map<String, String> statusOf = new java.util.HashMap<>();
-    JsonObject counts = new JsonObject();
-    long[] total = {0};
-    long[] printedAt = {-1};
-    String[] jobStatus = {"PENDING"};
-    // A job with a template: its accounts' counts, from job summaries and account events.
-    JsonObject accounts = new JsonObject();
-    java.util.Map<String, String> accountStatus = new java.util.HashMap<>();
-    Runnable print = () -> {
-      long finished = counts.fieldNames().stream().filter(k -> !k.equals("PENDING") && !k.equals("RUNNING"))
-          .mapToLong(k -> counts.getLong(k)).sum();
-      printedAt[0] = finished;
-      say("  %-9s %3d/%d  %s%s", jobStatus[0], finished, total[0], compact(counts),
-          accounts.isEmpty() ? "" : "  | accounts " + compact(accounts));
-    };
-    StringBuilder block = new StringBuilder();
-    io.vertx.core.parsetools.RecordParser lines = io.vertx.core.parsetools.RecordParser.newDelimited("\n", line -> {
-      String l = line.toString();
-      if (!l.isEmpty()) {
-        block.append(l).append('\n');
-        return;
-      }
-      String event = null;
-      JsonObject data = null;
-      for (String f : block.toString().split("\n")) {
-        if (f.startsWith("event: ")) {
-          event = f.substring(7);
-        } else if (f.startsWith("data: ")) {
-          data = new JsonObject(f.substring(6));
-        }
-      }
-      block.setLength(0);
-      if ("job".equals(event) && data != null) {
-        total[0] = data.getLong("total");
-        jobStatus[0] = data.getString("status");
-        counts.clear();
-        data.getJsonObject("counts").forEach(e -> counts.put(e.getKey(), e.getValue()));
-        if (data.getJsonObject("accounts") != null) {
-          accounts.clear();
-          data.getJsonObject("accounts").forEach(e -> accounts.put(e.getKey(), e.getValue()));
-        }
-        print.run();
-        if (List.of("SUCCEEDED", "COMPLETED_WITH_ERRORS", "CANCELLED").contains(jobStatus[0])) {
-          done.tryComplete(data);
-        }
-      } else if ("account".equals(event) && data != null && !accounts.isEmpty()) {
-        String before = accountStatus.put(data.getString("account"), data.getString("status"));
-        String from = before == null ? "WAITING" : before;
-        accounts.put(from, accounts.getLong(from, 0L) - 1);
-        accounts.put(data.getString("status"), accounts.getLong(data.getString("status"), 0L) + 1);
-      } else if ("item".equals(event) && data != null && total[0] > 0) {
-        String before = statusOf.put(data.getString("itemId"), data.getString("status"));
-        counts.put(before == null ? "PENDING" : before, counts.getLong(before == null ? "PENDING" : before, 0L) - 1);
-        counts.put(data.getString("status"), counts.getLong(data.getString("status"), 0L) + 1);
-        long finished = total[0] - counts.getLong("PENDING", 0L) - counts.getLong("RUNNING", 0L);
-        if (finished - printedAt[0] >= Math.max(1, total[0] / 4) && finished < total[0]) {
-          print.run();
-        }
-      }
-    });
-    client.request(new io.vertx.core.http.RequestOptions().setAbsoluteURI(url).putHeader("Accept", "text/event-stream"))
-        .compose(req -> req.send())
-        .onSuccess(resp -> {
-          resp.handler(lines);
-          resp.endHandler(v -> done.tryFail("the event stream ended before the job finished"));
-        })
-        .onFailure(done::tryFail);
-    return done.future().eventually(client::close);
-  }
-
-  private JsonObject sampleJob() {
-    JsonArray items = new JsonArray();
-    int oauth = Math.max(1, accounts / 5);
-    int basic = Math.max(1, accounts / 8);
-    for (int i = 1; i <= accounts; i++) {
-      String account = String.format("tenant-%03d", i);
-      if (i <= oauth) {
-        items.add(new JsonObject().put("account", account)
-            .put("connector", new JsonObject().put("name", "Salesforce")));
-      } else if (i <= oauth + basic) {
-        String basicAuth = Base64.getEncoder().encodeToString(("user-" + i + ":demo-password-" + i)
-            .getBytes(StandardCharsets.UTF_8));
-        items.add(new JsonObject().put("account", account).put("authValue", basicAuth)
-            .put("connector", new JsonObject().put("id", 3)));
-      } else {
-        items.add(new JsonObject().put("account", account).put("authValue", "demo-api-key-" + i)
-            .put("properties", new JsonArray().add(new JsonObject().put("name", "Region").put("value", "eu"))));
-      }
-    }
-    return new JsonObject()
-        .put("connector", new JsonObject().put("id", 1))
-        .put("description", "Installed by the cyclr-onboarder demo")
-        .put("oauth", new JsonObject().put("targetOrigin", "https://app.example.com"))
-        .put("items", items);
-  }
-
-  private static String compact(JsonObject counts) {
-    List<String> parts = new ArrayList<>();
-    counts.forEach(e -> {
-      if (((Number) e.getValue()).longValue() > 0) {
-        parts.add(e.getKey() + " " + e.getValue());
-      }
-    });
-    return String.join(", ", parts);
-  }
-
-  private static void say(String format, Object... args) {
-    System.out.println(String.format(format, args));
-  }
-
 }

@@ -109,13 +109,12 @@ public final class CyclrEmulator {
    * URL and client credentials, and a SQLite store at {@code dbFile}. Callers add the rest.
    */
   public JsonObject serviceConfig(java.nio.file.Path dbFile) {
-    JsonObject conf = new JsonObject();
-    io.onboarder.config.ConfigLoader.put(conf, "http.port", 0);
-    io.onboarder.config.ConfigLoader.put(conf, "cyclr.apiUrl", apiUrl());
-    io.onboarder.config.ConfigLoader.put(conf, "cyclr.clientId", options.getClientId());
-    io.onboarder.config.ConfigLoader.put(conf, "cyclr.clientSecret", options.getClientSecret());
-    io.onboarder.config.ConfigLoader.put(conf, "store.url", "sqlite:" + dbFile);
-    return conf;
+    // The service's configuration file shape (docs/configuration.md): the emulator knows nothing else of it.
+    return new JsonObject()
+        .put("http", new JsonObject().put("port", 0))
+        .put("cyclr", new JsonObject().put("apiUrl", apiUrl()).put("clientId", options.getClientId())
+            .put("clientSecret", options.getClientSecret()))
+        .put("store", new JsonObject().put("url", "sqlite:" + dbFile));
   }
 
   public int port() {
