@@ -17,6 +17,7 @@ import io.onboarder.job.JobService;
 import io.onboarder.job.JobStore;
 import io.onboarder.job.NodeState;
 import io.onboarder.job.Retention;
+import io.onboarder.signin.SignInPolicy;
 import io.onboarder.webhook.WebhookSender;
 import io.onboarder.webhook.WebhookService;
 import io.onboarder.metrics.Metrics;
@@ -103,7 +104,7 @@ public final class Application {
     JobStore store = settings.postgres()
         ? new PgJobStore(vertx, settings.storeUrl(), settings.secretKey(), settings.storePoolSize())
         : new SqliteJobStore(vertx, Path.of(settings.sqlitePath()), settings.secretKey());
-    store.signIns().configure(settings.signInPolicy());
+    store.signIns().configure(SignInPolicy.of(settings));
     return store;
   }
 

@@ -8,6 +8,7 @@ import io.onboarder.intake.BodyFormat;
 import io.onboarder.intake.JobIntake;
 import io.onboarder.intake.JobQuery;
 import io.onboarder.job.JobService;
+import io.onboarder.signin.SignInPolicy;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
@@ -108,7 +109,7 @@ public final class HttpApiVerticle extends VerticleBase {
     }
 
     // Relay links: the public pages tenants open (no bearer token; see ConnectRoutes).
-    if (settings.signInPolicy().relayLinks()) {
+    if (SignInPolicy.of(settings).relayLinks()) {
       new ConnectRoutes(vertx, settings, publicLimiter).mount(router);
     }
     // Job and item answers (sign-in links among them) must not be cached nor sniffed into HTML.

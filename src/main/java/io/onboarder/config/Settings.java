@@ -1,6 +1,5 @@
 package io.onboarder.config;
 
-import io.onboarder.signin.SignInPolicy;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.util.Arrays;
@@ -69,7 +68,9 @@ public record Settings(
     int linkMaxMints,
     long linkMintWindowMs) {
 
-  private static final List<String> WEBHOOK_TYPES = io.onboarder.webhook.WebhookTypes.ALL;
+  private static final List<String> WEBHOOK_TYPES = WebhookTypeNames.ALL;
+  /** The sign-in watch's longest interval, and so the bound of {@code OAUTH_WATCH_INTERVAL_MS}. */
+  public static final long WATCH_MAX_MS = 15 * 60_000L;
 
   public static Settings from(JsonObject conf) {
     Reader r = new Reader(conf);
@@ -192,7 +193,7 @@ public record Settings(
         publicUrl(r),
         // Hours, decimals allowed (tests use seconds-long links); at most 30 days.
         r.doubleIn(ConfigKey.LINKS_TTL_HOURS, 168, 0.0001, 720),
-        r.longIn(ConfigKey.OAUTH_WATCH_INTERVAL_MS, 30_000, 10, SignInPolicy.WATCH_MAX_MS),
+        r.longIn(ConfigKey.OAUTH_WATCH_INTERVAL_MS, 30_000, 10, WATCH_MAX_MS),
         (int) r.longIn(ConfigKey.LINKS_RATE_LIMIT_PER_MINUTE, 30, 1, 100_000),
         webhookUrl,
         webhookKey,
@@ -218,12 +219,6 @@ public record Settings(
           + "https://onboarder.example.com, got '" + url + "'");
     }
     return url.isEmpty() ? null : url;
-  }
-
-  /** Relay links (with PUBLIC_URL), their lifetime and the sign-in watch's first interval. */
-  public SignInPolicy signInPolicy() {
-    return new SignInPolicy(publicUrl, Math.round(linkTtlHours * 3_600_000), watchIntervalMs,
-        SignInPolicy.WATCH_MAX_MS);
   }
 
   private static boolean isPostgres(String url) {

@@ -88,7 +88,7 @@ public final class AccountSteps extends VerticleBase {
     this.store = store;
     this.node = node;
     this.leaseMs = settings.leaseMs();
-    this.signInPolicy = settings.signInPolicy();
+    this.signInPolicy = SignInPolicy.of(settings);
     // An account step is a few calls in a row (cycles, install, prerequisites, activation), with store and
     // event-bus work in between: like the items' window, three steps per request slot keep every slot busy
     // when only account steps are left. Memory stays bounded by the window.

@@ -3,6 +3,7 @@ package io.onboarder.job;
 import io.onboarder.bus.Addresses;
 import io.onboarder.config.Settings;
 import io.onboarder.metrics.Metrics;
+import io.onboarder.signin.SignInPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -68,7 +69,7 @@ public final class Dispatcher extends VerticleBase {
     // Shared with the account steps: one renewal keeps both kinds of lease.
     this.nodeId = node.nodeId();
     this.leaseMs = settings.leaseMs();
-    this.mintSignIn = !settings.signInPolicy().relayLinks();
+    this.mintSignIn = !SignInPolicy.of(settings).relayLinks();
     // Three times the gateway's concurrency keeps every request slot busy while items wait for their
     // next call and outcomes are recorded; memory stays bounded by the window, not the job size.
     this.maxInFlight = Math.max(8, settings.maxConcurrency() * 3);

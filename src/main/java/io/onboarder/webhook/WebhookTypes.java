@@ -1,28 +1,23 @@
 package io.onboarder.webhook;
 
+import static io.onboarder.config.WebhookTypeNames.ACCOUNT_ACTIVE;
+import static io.onboarder.config.WebhookTypeNames.ACCOUNT_FAILED;
+import static io.onboarder.config.WebhookTypeNames.ACCOUNT_SETUP_REQUIRED;
+import static io.onboarder.config.WebhookTypeNames.ITEM_AUTHENTICATED;
+import static io.onboarder.config.WebhookTypeNames.ITEM_FAILED;
+import static io.onboarder.config.WebhookTypeNames.ITEM_OAUTH_PENDING;
+import static io.onboarder.config.WebhookTypeNames.JOB_FINISHED;
+
 import io.onboarder.job.JobStatus;
-import java.util.List;
 import java.util.Map;
 
 /**
  * Which events become webhooks, table-driven: an item reaching a status in {@link #BY_ITEM_STATUS},
  * and a job reaching a final status. Keyed by the status name: a status that should notify is one
- * more line here (and a type in {@link #ALL}).
+ * more line here (and a name in {@link io.onboarder.config.WebhookTypeNames}).
  */
 public final class WebhookTypes {
   private WebhookTypes() {}
-
-  public static final String ITEM_OAUTH_PENDING = "item.oauth_pending";
-  public static final String ITEM_AUTHENTICATED = "item.authenticated";
-  public static final String ITEM_FAILED = "item.failed";
-  public static final String JOB_FINISHED = "job.finished";
-  public static final String ACCOUNT_ACTIVE = "account.active";
-  public static final String ACCOUNT_SETUP_REQUIRED = "account.setup_required";
-  public static final String ACCOUNT_FAILED = "account.failed";
-
-  /** Every type a receiver can subscribe to ({@code WEBHOOK_EVENTS}; the default is all). */
-  public static final List<String> ALL = List.of(ITEM_OAUTH_PENDING, ITEM_AUTHENTICATED, ITEM_FAILED, JOB_FINISHED,
-      ACCOUNT_ACTIVE, ACCOUNT_SETUP_REQUIRED, ACCOUNT_FAILED);
 
   /** Item status → webhook type; one line per status that notifies. */
   private static final Map<String, String> BY_ITEM_STATUS = Map.of(

@@ -3,6 +3,7 @@ package io.onboarder.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.onboarder.signin.SignInPolicy;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
 import java.util.Base64;
@@ -299,10 +300,10 @@ class SettingsTest {
   void relayLinksAreOffByDefaultAndTheWatchStartsAtThirtySeconds() {
     Settings s = Settings.from(minimal());
     assertThat(s.publicUrl()).isNull();
-    assertThat(s.signInPolicy().relayLinks()).isFalse();
-    assertThat(s.signInPolicy().linkTtlMs()).isEqualTo(168 * 3_600_000L);
-    assertThat(s.signInPolicy().watchFirstMs()).isEqualTo(30_000);
-    assertThat(s.signInPolicy().watchMaxMs()).isEqualTo(15 * 60_000);
+    assertThat(SignInPolicy.of(s).relayLinks()).isFalse();
+    assertThat(SignInPolicy.of(s).linkTtlMs()).isEqualTo(168 * 3_600_000L);
+    assertThat(SignInPolicy.of(s).watchFirstMs()).isEqualTo(30_000);
+    assertThat(SignInPolicy.of(s).watchMaxMs()).isEqualTo(15 * 60_000);
     assertThat(s.linksRatePerMinute()).isEqualTo(30);
   }
 
@@ -310,11 +311,11 @@ class SettingsTest {
   void publicUrlTurnsRelayLinksOn() {
     Settings s = withEnv("PUBLIC_URL", "https://onboard.example.com/", "LINKS_TTL_HOURS", "0.5",
         "OAUTH_WATCH_INTERVAL_MS", "5000", "LINKS_RATE_LIMIT_PER_MINUTE", "120");
-    assertThat(s.signInPolicy().relayLinks()).isTrue();
-    assertThat(s.signInPolicy().linkUrl("t0k3n")).isEqualTo("https://onboard.example.com/connect/t0k3n");
-    assertThat(s.signInPolicy().returnUrl("t0k3n")).isEqualTo("https://onboard.example.com/connect/t0k3n/done");
-    assertThat(s.signInPolicy().linkTtlMs()).isEqualTo(1_800_000);
-    assertThat(s.signInPolicy().watchFirstMs()).isEqualTo(5_000);
+    assertThat(SignInPolicy.of(s).relayLinks()).isTrue();
+    assertThat(SignInPolicy.of(s).linkUrl("t0k3n")).isEqualTo("https://onboard.example.com/connect/t0k3n");
+    assertThat(SignInPolicy.of(s).returnUrl("t0k3n")).isEqualTo("https://onboard.example.com/connect/t0k3n/done");
+    assertThat(SignInPolicy.of(s).linkTtlMs()).isEqualTo(1_800_000);
+    assertThat(SignInPolicy.of(s).watchFirstMs()).isEqualTo(5_000);
     assertThat(s.linksRatePerMinute()).isEqualTo(120);
   }
 

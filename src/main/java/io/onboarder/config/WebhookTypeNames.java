@@ -1,0 +1,24 @@
+package io.onboarder.config;
+
+import java.util.List;
+
+/**
+ * The webhook event types by their public names: what {@code WEBHOOK_EVENTS} may list (the default is
+ * all). Here, beside the settings that check them, so that the configuration depends on nothing else;
+ * which status raises which type is {@code webhook/WebhookTypes}.
+ */
+public final class WebhookTypeNames {
+  private WebhookTypeNames() {}
+
+  public static final String ITEM_OAUTH_PENDING = "item.oauth_pending";
+  public static final String ITEM_AUTHENTICATED = "item.authenticated";
+  public static final String ITEM_FAILED = "item.failed";
+  public static final String JOB_FINISHED = "job.finished";
+  public static final String ACCOUNT_ACTIVE = "account.active";
+  public static final String ACCOUNT_SETUP_REQUIRED = "account.setup_required";
+  public static final String ACCOUNT_FAILED = "account.failed";
+
+  /** Every type a receiver can subscribe to. */
+  public static final List<String> ALL = List.of(ITEM_OAUTH_PENDING, ITEM_AUTHENTICATED, ITEM_FAILED, JOB_FINISHED,
+      ACCOUNT_ACTIVE, ACCOUNT_SETUP_REQUIRED, ACCOUNT_FAILED);
+}
