@@ -142,13 +142,21 @@ abstract class SqlJobStore implements JobStore {
   static void migrate(DataSource dataSource, String location) {
     Flyway flyway = Flyway.configure().dataSource(dataSource).locations(location).load();
     flyway.migrate();
-    for (MigrationInfo m : flyway.info().all()) {
-      if (m.getState() == MigrationState.FUTURE_SUCCESS || m.getState() == MigrationState.FUTURE_FAILED) {
+    MigrationInfo[] all = flyway.info().all();
+    // The newest version this build ships: the migrations it resolved, not the database's current one.
+    String newestKnown = java.util.Arrays.stream(all).filter(m -> !isFuture(m)).map(MigrationInfo::getVersion)
+        .filter(java.util.Objects::nonNull).max(Comparable::compareTo).map(String::valueOf).orElse("none");
+    for (MigrationInfo m : all) {
+      if (isFuture(m)) {
         throw new StoreRefusedException("the database schema is at version " + m.getVersion()
-            + ", newer than this build understands (" + flyway.info().current().getVersion()
+            + ", newer than this build understands (" + newestKnown
             + " is the newest it knows): run the newer cyclr-onboarder, or restore a matching database");
       }
     }
+  }
+
+  private static boolean isFuture(MigrationInfo m) {
+    return m.getState() == MigrationState.FUTURE_SUCCESS || m.getState() == MigrationState.FUTURE_FAILED;
   }
 
   private String sql(String text) {
