@@ -5,9 +5,9 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.async.ByteArrayFeeder;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import io.onboarder.bus.JsonBounds;
 import io.onboarder.bus.Problem;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -25,12 +25,11 @@ import java.util.function.Function;
  */
 final class JsonBodyReader implements BodyReader {
   /** Longest string anywhere in a body; the longest valid field (an auth value) is 8 KiB. */
-  static final int MAX_STRING = 1_000_000;
-  /** Most characters (strings and names) one item, or all job fields together, may have. */
+  static final int MAX_STRING = JsonBounds.MAX_STRING_CHARS;
+  /** Most characters (strings, names and numbers) one item, or all job fields together, may have. */
   static final int MAX_VALUE_CHARS = 1_000_000;
-  private static final JsonFactory FACTORY = JsonFactory.builder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_STRING).maxNestingDepth(64).build())
-      .build();
+  /** String, key and depth bounds, and repeated keys, are checked by the parser; number length here. */
+  private static final JsonFactory FACTORY = JsonBounds.factoryBuilder().build();
 
   private enum State { ROOT, FIELDS, ITEMS, DONE }
 
@@ -106,13 +105,22 @@ final class JsonBodyReader implements BodyReader {
     try {
       JsonToken t;
       while ((t = parser.nextToken()) != null && t != JsonToken.NOT_AVAILABLE) {
+        // Before anything converts it (a 1,000,000-digit BigInteger takes some 20 s), skipped or not.
+        if (t.isNumeric() && parser.getTextLength() > JsonBounds.MAX_NUMBER_CHARS) {
+          JsonLocation at = parser.currentTokenLocation();
+          throw BodyReader.syntax("a number is longer than " + JsonBounds.MAX_NUMBER_CHARS + " characters",
+              at.getLineNr(), at.getColumnNr());
+        }
         token(t);
       }
     } catch (StreamConstraintsException e) {
       JsonLocation at = parser.currentLocation();
-      throw BodyReader.syntax(e.getOriginalMessage().contains("nesting") ? "values are nested too deeply"
-          : "a string is longer than " + MAX_STRING + " characters", at.getLineNr(), at.getColumnNr());
+      throw BodyReader.syntax(JsonBounds.describe(e), at.getLineNr(), at.getColumnNr());
     } catch (JsonProcessingException e) {
+      if (e.getOriginalMessage() != null && e.getOriginalMessage().startsWith("Duplicate field")) {
+        JsonLocation at = parser.currentTokenLocation();
+        throw BodyReader.syntax(JsonBounds.describe(e), at.getLineNr(), at.getColumnNr());
+      }
       throw syntax(e);
     } catch (IOException e) {
       throw syntax(e);
@@ -361,10 +369,10 @@ final class JsonBodyReader implements BodyReader {
           return count(text.length()) ? overLimit() : put(text);
         }
         case VALUE_NUMBER_INT -> {
-          return count(8) ? overLimit() : put(p.getNumberValue());
+          return count(p.getTextLength()) ? overLimit() : put(p.getNumberValue());
         }
         case VALUE_NUMBER_FLOAT -> {
-          return count(8) ? overLimit() : put(p.getDoubleValue());
+          return count(p.getTextLength()) ? overLimit() : put(p.getDoubleValue());
         }
         case VALUE_TRUE -> {
           return put(Boolean.TRUE);

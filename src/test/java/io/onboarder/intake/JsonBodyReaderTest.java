@@ -3,6 +3,7 @@ package io.onboarder.intake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.onboarder.bus.JsonBounds;
 import io.onboarder.bus.Problem;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -99,5 +100,59 @@ class JsonBodyReaderTest {
         .getMessage()).contains("line 1");
     assertThat(catchThrowableOfType(() -> RecordingListener.read(BodyFormat.NDJSON, "\n \n", 4), Problem.class)
         .status()).isEqualTo(400);
+  }
+  private static final String MILLION_DIGITS = "9".repeat(1_000_000);
+
+  /** Where a 1,000,000-digit number may hide; each must be refused at once, never converted. */
+  @ParameterizedTest(name = "[{index}] {0}")
+  @ValueSource(strings = {"job field", "unknown item field", "skipped items value", "float", "ndjson job line",
+      "ndjson item line"})
+  void aMillionDigitNumberIsA400WithinMilliseconds(String where) {
+    String n = MILLION_DIGITS;
+    String body = switch (where) {
+      case "job field" -> "{\"connector\": {\"id\": " + n + "}, \"items\": [{\"account\": \"a\"}]}";
+      case "unknown item field" -> "{\"connector\": {\"id\": 2}, \"items\": [{\"account\": \"a\", \"x\": " + n + "}]}";
+      case "skipped items value" -> "{\"items\": {\"x\": " + n + "}}";
+      case "float" -> "{\"items\": [{\"account\": \"a\", \"x\": 1." + n + "}]}";
+      case "ndjson job line" -> "{\"connector\": {\"id\": " + n + "}}\n{\"account\": \"a\"}\n";
+      default -> "{\"connector\": {\"id\": 2}}\n{\"account\": \"a\", \"x\": -" + n + "}\n";
+    };
+    BodyFormat format = where.startsWith("ndjson") ? BodyFormat.NDJSON : BodyFormat.JSON;
+    long started = System.nanoTime();
+    Problem p = catchThrowableOfType(() -> RecordingListener.read(format, body, 8192), Problem.class);
+    long ms = (System.nanoTime() - started) / 1_000_000;
+    assertThat(p).isNotNull();
+    assertThat(p.status()).isEqualTo(400);
+    assertThat(p.getMessage()).contains("a number is longer than " + JsonBounds.MAX_NUMBER_CHARS + " characters");
+    assertThat(ms).as("milliseconds to refuse").isLessThan(2_000);
+  }
+
+  @Test
+  void aNumberOfTheLongestAllowedLengthIsRead() {
+    String n = "7".repeat(JsonBounds.MAX_NUMBER_CHARS);
+    RecordingListener l = RecordingListener.read(BodyFormat.JSON, "{\"items\": [{\"account\": \"a\", \"x\": " + n
+        + "}]}", 100);
+    assertThat(((JsonObject) l.items.get(0)).getNumber("x")).isEqualTo(new java.math.BigInteger(n));
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @ValueSource(strings = {"{\"connector\": {\"id\": 1}, \"connector\": {\"id\": 2}, \"items\": [{\"account\": \"a\"}]}",
+      "{\"items\": [{\"account\": \"a\", \"authValue\": \"k\", \"account\": \"b\"}]}",
+      "{\"items\": [{\"account\": \"a\", \"properties\": [{\"name\": \"R\", \"value\": \"x\", \"name\": \"S\"}]}]}",
+      "{\"items\": [{\"account\": \"a\"}], \"unknown\": {\"x\": 1, \"x\": 2}}"})
+  void aKeyRepeatedInOneObjectIsA400(String body) {
+    Problem p = catchThrowableOfType(() -> RecordingListener.read(BodyFormat.JSON, body, 7), Problem.class);
+    assertThat(p).isNotNull();
+    assertThat(p.status()).isEqualTo(400);
+    assertThat(p.getMessage()).contains("a key appears twice in one object");
+  }
+
+  @Test
+  void ndjsonRefusesARepeatedKeyOnAnyLine() {
+    for (String body : new String[] {"{\"installName\": \"a\", \"installName\": \"b\"}\n{\"account\": \"a\"}\n",
+        "{\"connector\": {\"id\": 2}}\n{\"account\": \"a\", \"account\": \"b\"}\n"}) {
+      Problem p = catchThrowableOfType(() -> RecordingListener.read(BodyFormat.NDJSON, body, 5), Problem.class);
+      assertThat(p.getMessage()).contains("a key appears twice");
+    }
   }
 }
