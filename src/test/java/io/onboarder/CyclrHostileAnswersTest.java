@@ -251,6 +251,24 @@ class CyclrHostileAnswersTest {
   }
 
   @Test
+  void aMillionDigitNumberInAnAnswerFailsOnlyItsItemAtOnce(Vertx vertx, @TempDir Path dir) {
+    String digits = "9".repeat(1_000_000);
+    Rig rig = rig(vertx, dir, r -> r.get("/v1.0/connectors/7").handler(rc -> rc.response()
+        .putHeader("Content-Type", "application/json").end("{\"Id\": 7, \"Name\": \"Big\", \"Version\": " + digits
+            + "}")), c -> { });
+
+    long started = System.nanoTime();
+    Map<String, JsonObject> items = runItems(vertx, rig, job(item("big-number", byId(7)), item("fine", byId(1))));
+
+    assertThat((System.nanoTime() - started) / 1_000_000).as("ms for the job").isLessThan(10_000);
+    JsonObject error = items.get("big-number").getJsonObject("error");
+    assertThat(items.get("big-number").getString("status")).isEqualTo("FAILED");
+    assertThat(error.getString("code")).isEqualTo("CYCLR_RESPONSE_TOO_LARGE");
+    assertThat(error.getString("message")).contains("a number is longer than 1000 characters");
+    assertThat(items.get("fine").getString("status")).isEqualTo("INSTALLED");
+  }
+
+  @Test
   void anUnreadable2xxInstallAnswerIsCheckedAtCyclrAndEndsInstalled(Vertx vertx, @TempDir Path dir) {
     Map<String, Consumer<RoutingContext>> replies = Map.of(
         "html", rc -> rc.response().putHeader("Content-Type", "text/html").end("<html><body>OK</body></html>"),

@@ -164,12 +164,16 @@ public final class BridgeVerticle extends VerticleBase {
   private void guard(NetSocket socket, NetSocket inner, Buffer frame) {
     JsonObject msg;
     try {
-      Object parsed = io.vertx.core.json.Json.decodeValue(frame);
+      // Bounded (number and string length, depth) and strict: a key given twice is refused, not overwritten.
+      Object parsed = io.onboarder.bus.JsonBounds.parse(frame);
       if (!(parsed instanceof JsonObject o)) {
         error(socket, null, 400, "malformed frame: the payload must be a JSON object");
         return;
       }
       msg = o;
+    } catch (io.onboarder.bus.Problem p) {
+      error(socket, null, 400, "malformed frame: " + p.getMessage()); // names the place, never quotes the text
+      return;
     } catch (DecodeException | ClassCastException e) {
       error(socket, null, 400, "malformed frame: the payload is not JSON"); // its text is not echoed nor logged
       return;

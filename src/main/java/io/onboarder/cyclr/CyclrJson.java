@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import io.onboarder.bus.JsonBounds;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
@@ -25,7 +26,8 @@ final class CyclrJson {
    */
   static final long MAX_TOKENS = 500_000;
   private static final JsonFactory FACTORY = new JsonFactoryBuilder()
-      .streamReadConstraints(StreamReadConstraints.builder().maxTokenCount(MAX_TOKENS).maxNestingDepth(64).build())
+      .streamReadConstraints(StreamReadConstraints.builder().maxTokenCount(MAX_TOKENS)
+          .maxNumberLength(JsonBounds.MAX_NUMBER_CHARS).maxNestingDepth(JsonBounds.MAX_DEPTH).build())
       .build();
 
   private CyclrJson() {}
@@ -71,9 +73,13 @@ final class CyclrJson {
     try {
       return parse(b);
     } catch (DecodeException e) {
-      boolean tooBig = e.getCause() instanceof StreamConstraintsException;
-      throw unreadable(call, response, tooBig ? "CYCLR_RESPONSE_TOO_LARGE" : "CYCLR_BAD_RESPONSE",
-          tooBig ? "a body of more than " + MAX_TOKENS + " JSON values" : "a body that is not valid JSON");
+      // A bound of the parser (values, number length, depth) was passed: refused before anything is built.
+      if (e.getCause() instanceof StreamConstraintsException past) {
+        throw unreadable(call, response, "CYCLR_RESPONSE_TOO_LARGE",
+            String.valueOf(past.getOriginalMessage()).startsWith("Token count")
+                ? "a body of more than " + MAX_TOKENS + " JSON values" : "a body in which " + JsonBounds.describe(past));
+      }
+      throw unreadable(call, response, "CYCLR_BAD_RESPONSE", "a body that is not valid JSON");
     }
   }
 

@@ -1,5 +1,6 @@
 package io.onboarder.job;
 
+import io.onboarder.bus.JsonBounds;
 import io.onboarder.bus.Problem;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,6 +36,8 @@ public final class JobRequestValidator {
     if (!(body instanceof JsonObject json)) {
       throw Problem.badRequest("The request body must be a JSON object.");
     }
+    // A tree from the event bus was built by the sender: its sizes are checked before anything reads it.
+    JsonBounds.check(json);
     ValidationErrors errors = new ValidationErrors();
     JobRequest fields = fields(json, errors);
     Object itemsRaw = json.getValue("items");
