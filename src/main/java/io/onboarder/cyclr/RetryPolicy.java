@@ -98,8 +98,8 @@ public final class RetryPolicy {
         d = Duration.ofSeconds(Long.parseLong(v));
       } else if (v.matches("-?\\d{1,12}\\.\\d+")) {
         d = Duration.ofMillis((long) (Double.parseDouble(v) * 1000));
-      } else if (v.matches("\\d{19,}")) {
-        d = MAX_RETRY_AFTER;
+      } else if (v.matches("-?\\d+(\\.\\d+)?")) {
+        d = v.startsWith("-") ? Duration.ZERO : MAX_RETRY_AFTER; // too many digits to parse: past either end
       } else {
         d = Duration.between(now, ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
       }

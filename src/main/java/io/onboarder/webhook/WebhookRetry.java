@@ -46,6 +46,8 @@ public final class WebhookRetry {
     long ms;
     if (v.matches("\\d{1,9}")) {
       ms = Long.parseLong(v) * 1000;
+    } else if (v.matches("\\d{10,}")) {
+      ms = RETRY_AFTER_MAX_MS; // 10+ digits: more than 31 years, so the cap (parsing it could overflow)
     } else {
       try {
         ms = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli() - nowMs;

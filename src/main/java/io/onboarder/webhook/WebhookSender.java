@@ -37,6 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class WebhookSender extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(WebhookSender.class);
   static final long TIMEOUT_MS = 15_000;
+  /** Most bytes of a receiver's answer that are read; past them the connection is closed. */
+  static final int MAX_REPLY_BYTES = 4096;
   /** Longer than an attempt can take, so a lease only lapses when its sender died. */
   static final long LEASE_MS = 60_000;
   private static final long POLL_MS = 500;
@@ -208,8 +210,17 @@ public final class WebhookSender extends VerticleBase {
           return;
         }
         HttpClientResponse r = resp.result();
-        // The answer's body is not kept (nor buffered): only its status counts.
-        r.handler(b -> { });
+        // Only the status counts: at most MAX_REPLY_BYTES of the body are read (and dropped), then the
+        // connection is cut, so an endless answer costs nothing.
+        long[] read = {0};
+        r.exceptionHandler(ignored -> { });
+        r.handler(b -> {
+          read[0] += b.length();
+          if (read[0] > MAX_REPLY_BYTES) {
+            vertx.cancelTimer(deadline);
+            req.result().reset();
+          }
+        });
         r.end().onComplete(x -> vertx.cancelTimer(deadline));
         MultiMap h = r.headers();
         result.tryComplete(new Result(r.statusCode(), h.get("retry-after"), null));

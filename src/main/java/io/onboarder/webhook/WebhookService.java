@@ -55,7 +55,8 @@ public final class WebhookService extends VerticleBase {
     int limit = Math.max(1, Math.min(1000, q.getInteger("limit", 100)));
     Future<JsonObject> endpoint = !settings.webhooksEnabled() ? Future.succeededFuture(null)
         : outbox.endpoint(WebhookSignature.urlHash(settings.webhookUrl())).map(e -> new JsonObject()
-            .put("url", Settings.redactUrlForLog(settings.webhookUrl()))
+            // Where the deliveries go is the operator's business: only admins see it.
+            .put("url", owner == null ? Settings.redactUrlForLog(settings.webhookUrl()) : null)
             .put("enabled", e.enabled())
             .put("disabledAt", e.disabledAt())
             .put("reason", e.reason())

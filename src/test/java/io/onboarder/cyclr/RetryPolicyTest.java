@@ -157,6 +157,8 @@ class RetryPolicyTest {
       "'999999999999999999',     120000",
       "'9223372036854775807',    120000",
       "'999999999999999999999',  120000",
+      "'1234567890123.5',        120000",
+      "'-99999999999999999999',  0",
   })
   void deltaSecondsAreHonouredButNeverNegativeNorAboveTwoMinutes(String header, long expectedMs) {
     assertThat(RetryPolicy.parseRetryAfter(header, NOW)).isEqualTo(Duration.ofMillis(expectedMs));
