@@ -255,14 +255,19 @@ public final class HttpApiVerticle extends VerticleBase {
    */
   private void exportItems(RoutingContext rc, String id, ItemReport format) {
     String status = rc.request().getParam("status");
+    String escape = rc.request().getParam("escapeFormulas", "true");
+    if (!escape.equals("true") && !escape.equals("false")) {
+      Problems.send(rc, Problem.badRequest("escapeFormulas must be true (the default) or false."));
+      return;
+    }
     HttpServerResponse response = rc.response();
     boolean[] gone = {false};
     response.closeHandler(v -> gone[0] = true);
-    exportPage(rc, id, status, null, format, gone);
+    exportPage(rc, id, status, null, format, escape.equals("true"), gone);
   }
 
   private void exportPage(RoutingContext rc, String id, String status, String cursor, ItemReport format,
-                          boolean[] gone) {
+                          boolean escapeFormulas, boolean[] gone) {
     JsonObject query = new JsonObject().put("id", id).put("limit", ItemReport.PAGE).put("status", status)
         .put("cursor", cursor);
     vertx.eventBus().<JsonObject>request(Addresses.JOBS_ITEMS, query, asCaller(rc, QUERY)).onComplete(ar -> {
@@ -289,7 +294,7 @@ public final class HttpApiVerticle extends VerticleBase {
         }
       }
       JsonObject page = ar.result().body();
-      response.write(format.rows(page.getJsonArray("items")));
+      response.write(format.rows(page.getJsonArray("items"), escapeFormulas));
       String next = page.getString("next");
       if (next == null) {
         response.end();
@@ -298,10 +303,10 @@ public final class HttpApiVerticle extends VerticleBase {
       if (response.writeQueueFull()) {
         response.drainHandler(v -> {
           response.drainHandler(null);
-          exportPage(rc, id, status, next, format, gone);
+          exportPage(rc, id, status, next, format, escapeFormulas, gone);
         });
       } else {
-        exportPage(rc, id, status, next, format, gone);
+        exportPage(rc, id, status, next, format, escapeFormulas, gone);
       }
     });
   }

@@ -59,7 +59,12 @@ enum ItemReport {
     return this == CSV ? Buffer.buffer(String.join(",", COLUMNS) + "\r\n") : null;
   }
 
-  Buffer rows(JsonArray items) {
+  /**
+   * The rows of {@code items}. With {@code escapeFormulas} (the default of the API), a text cell that a
+   * spreadsheet would run as a formula gets a leading {@code '} (OWASP's advice on CSV injection):
+   * accounts, install names and Cyclr's error messages come from outside.
+   */
+  Buffer rows(JsonArray items, boolean escapeFormulas) {
     StringBuilder b = new StringBuilder(items.size() * 120);
     for (int i = 0; i < items.size(); i++) {
       JsonObject item = items.getJsonObject(i);
@@ -77,12 +82,20 @@ enum ItemReport {
           if (c > 0) {
             b.append(',');
           }
-          field(b, row[c]);
+          field(b, escapeFormulas ? neutralised(row[c]) : row[c]);
         }
         b.append("\r\n");
       }
     }
     return Buffer.buffer(b.toString());
+  }
+
+  /** A text starting with {@code = + - @}, a tab or a carriage return, prefixed by {@code '}; anything else as is. */
+  static Object neutralised(Object value) {
+    if (value instanceof String s && !s.isEmpty() && "=+-@\t\r".indexOf(s.charAt(0)) >= 0) {
+      return "'" + s;
+    }
+    return value;
   }
 
   /** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */

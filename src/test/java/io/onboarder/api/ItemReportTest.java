@@ -158,4 +158,40 @@ class ItemReportTest {
     assertThat(page.getString("next")).isNotNull();
     assertThat(new JsonArray()).isEmpty();
   }
+  @Test
+  void csvCellsThatASpreadsheetWouldRunAsFormulasAreNeutralisedUnlessAskedNotTo() {
+    List<String> accounts = List.of("=1+2", "+SUM(A1:A9)", "-2+3", "@cmd", "plain-acct");
+    JsonArray items = new JsonArray();
+    accounts.forEach(a -> items.add(new JsonObject().put("account", a).put("authValue", "k")
+        .put("installName", "=HYPERLINK(\"http://evil.example\")")));
+    String id = s.submit(new JsonObject().put("connector", new JsonObject().put("id", 1)).put("items", items));
+    s.awaitJob(id);
+    java.util.function.Function<String, List<List<String>>> csv = query -> {
+      HttpResponse<Buffer> r = TestService.await(s.http.getAbs(s.base() + "/v1/jobs/" + id + "/items" + query)
+          .bearerTokenAuthentication(TestService.TOKEN).putHeader("Accept", "text/csv").send());
+      assertThat(r.statusCode()).as(r.bodyAsString()).isEqualTo(200);
+      return parseCsv(r.bodyAsString()).subList(1, accounts.size() + 1);
+    };
+
+    List<List<String>> escaped = csv.apply("");
+    assertThat(escaped.stream().map(row -> row.get(1))).containsExactlyInAnyOrder("'=1+2", "'+SUM(A1:A9)", "'-2+3",
+        "'@cmd", "plain-acct");
+    assertThat(escaped).allSatisfy(row -> assertThat(row.get(3)).isEqualTo("'=HYPERLINK(\"http://evil.example\")"));
+    assertThat(escaped).allSatisfy(row -> assertThat(row.get(2)).isEqualTo("1"));
+    List<List<String>> raw = csv.apply("?escapeFormulas=false");
+    assertThat(raw.stream().map(row -> row.get(1))).containsExactlyInAnyOrderElementsOf(accounts);
+    assertProblem(TestService.await(s.http.getAbs(s.base() + "/v1/jobs/" + id + "/items?escapeFormulas=maybe")
+        .bearerTokenAuthentication(TestService.TOKEN).putHeader("Accept", "text/csv").send()), 400);
+  }
+
+  @Test
+  void neutralisingTouchesOnlyTextThatStartsLikeAFormula() {
+    for (String risky : new String[] {"=A1", "+1", "-1", "@x", "\tx", "\rx"}) {
+      assertThat(ItemReport.neutralised(risky)).isEqualTo("'" + risky);
+    }
+    assertThat(ItemReport.neutralised("a=b")).isEqualTo("a=b");
+    assertThat(ItemReport.neutralised("")).isEqualTo("");
+    assertThat(ItemReport.neutralised(-5)).isEqualTo(-5);
+    assertThat(ItemReport.neutralised(null)).isNull();
+  }
 }
