@@ -79,7 +79,11 @@ final class ApiClient {
     String accept = format.equals("ndjson") ? "application/x-ndjson" : "text/csv";
     HttpRequest req = request("/v1/jobs/" + jobId + "/items" + (status == null ? "" : "?status=" + enc(status)),
         Duration.ofHours(2)).header("Accept", accept).GET().build();
-    Path dir = target.toAbsolutePath().getParent();
+    // A symbolic link is written through (it stays a link); a device or pipe (/dev/stdout) is written
+    // into: only a regular file is replaced, atomically, by the finished report.
+    Path real = OutputTarget.resolve(target);
+    boolean special = Files.exists(real) && !Files.isRegularFile(real);
+    Path dir = special ? Path.of(System.getProperty("java.io.tmpdir")) : real.getParent();
     Path tmp;
     try {
       tmp = Files.createTempFile(dir, ".report-", ".part");
@@ -91,10 +95,14 @@ final class ApiClient {
       if (r.statusCode() != 200) {
         throw problem(r.statusCode(), Files.readString(tmp));
       }
-      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       long lines;
-      try (var s = Files.lines(target, StandardCharsets.UTF_8)) {
+      try (var s = Files.lines(tmp, StandardCharsets.UTF_8)) {
         lines = s.count();
+      }
+      if (special) {
+        OutputTarget.copyInto(tmp, real);
+      } else {
+        Files.move(tmp, real, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       }
       return format.equals("ndjson") ? lines : Math.max(0, lines - 1);
     } catch (IOException e) {

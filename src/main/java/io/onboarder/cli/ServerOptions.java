@@ -31,17 +31,46 @@ final class ServerOptions {
 
   private String token() {
     if (tokenFile != null) {
-      try {
-        String t = Files.readString(tokenFile).strip();
-        if (t.isEmpty()) {
-          throw new CliException("--token-file " + tokenFile + " is empty");
-        }
-        return t;
-      } catch (IOException e) {
-        throw new CliException("cannot read --token-file " + tokenFile + ": " + e.getMessage());
-      }
+      return checked(fromFile(tokenFile), "--token-file " + tokenFile);
     }
     String t = env.apply("CYCLR_ONBOARDER_TOKEN");
-    return t == null || t.isBlank() ? null : t.strip();
+    return t == null || t.isBlank() ? null : checked(t.strip(), "$CYCLR_ONBOARDER_TOKEN");
+  }
+
+  /** Most bytes a token file may have: a token is far shorter, and a wrong path must not be read whole. */
+  private static final long MAX_TOKEN_FILE_BYTES = 64 * 1024;
+
+  /** The file's one line, without a UTF-8 byte-order mark (Windows editors add one) or line break. */
+  static String fromFile(Path file) {
+    String text;
+    try {
+      if (Files.size(file) > MAX_TOKEN_FILE_BYTES) {
+        throw new CliException("--token-file " + file + " is larger than " + MAX_TOKEN_FILE_BYTES
+            + " bytes; it must hold the token alone");
+      }
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new CliException("cannot read --token-file " + file + ": " + e.getMessage());
+    }
+    text = (text.startsWith("\uFEFF") ? text.substring(1) : text).strip();
+    if (text.isEmpty()) {
+      throw new CliException("--token-file " + file + " is empty");
+    }
+    if (text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) {
+      throw new CliException("--token-file " + file + " has more than one line; it must hold the token alone");
+    }
+    return text;
+  }
+
+  /** A token goes into an HTTP header: visible ASCII only. The message never shows the token. */
+  static String checked(String token, String source) {
+    for (int i = 0; i < token.length(); i++) {
+      char c = token.charAt(i);
+      if (c < 0x21 || c > 0x7E) {
+        throw new CliException(source + " holds a character that cannot be part of a token (a space, a control "
+            + "character or non-ASCII); it must hold the token alone");
+      }
+    }
+    return token;
   }
 }

@@ -202,4 +202,66 @@ class CliTest {
       s.cyclr.options().setLatencyMs(2);
     }
   }
+  /** Connection arguments with another token file. */
+  static String[] withToken(Path token, String... args) {
+    String[] all = with(args);
+    all[args.length + 3] = token.toString();
+    return all;
+  }
+
+  @Test
+  void aTokenFileWithAByteOrderMarkAndCrLfWorksWhileASecondLineOrAStrayCharacterIsAUsageError()
+      throws IOException {
+    String id = s.submit(TestService.apiKeyJob("cli-bom", 1));
+    s.awaitJob(id);
+    Path bom = Files.write(dir.resolve("token-bom"), ("\uFEFF" + TestService.TOKEN + "\r\n")
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    Run ok = cli(withToken(bom, "status", id));
+    assertThat(ok.exit()).as(ok.toString()).isZero();
+    assertThat(ok.out()).startsWith(id + "  SUCCEEDED");
+
+    Path twoLines = Files.writeString(dir.resolve("token-two"), TestService.TOKEN + "\nsecond-line-secret\n");
+    Path stray = Files.writeString(dir.resolve("token-stray"), "tok\u00e9n-secret");
+    for (Path bad : List.of(twoLines, stray)) {
+      Run run = cli(withToken(bad, "status", id));
+      assertThat(run.exit()).as(run.toString()).isEqualTo(2);
+      assertThat(run.err().lines().toList()).singleElement().asString().startsWith("error: --token-file " + bad)
+          .contains("it must hold the token alone").doesNotContain("secret");
+    }
+    ServerOptions.env = Map.of("CYCLR_ONBOARDER_TOKEN", TestService.TOKEN + "\nx", "CYCLR_ONBOARDER_URL", s.base())::get;
+    Run env = cli("status", id);
+    assertThat(env.exit()).isEqualTo(2);
+    assertThat(env.err().lines().toList()).singleElement().asString().contains("$CYCLR_ONBOARDER_TOKEN");
+  }
+
+  @Test
+  void reportToASymbolicLinkWritesThroughItAndToAPipeWritesIntoIt() throws Exception {
+    String id = s.submit(TestService.apiKeyJob("cli-link", 2));
+    s.awaitJob(id);
+    Path real = dir.resolve("real-report.csv");
+    Path link = Files.createSymbolicLink(dir.resolve("report-link.csv"), real);
+    Run run = cli(with("report", id, "-o", link.toString()));
+    assertThat(run.exit()).as(run.toString()).isZero();
+    assertThat(Files.isSymbolicLink(link)).as("the link is still a link").isTrue();
+    assertThat(Files.readAllLines(real)).hasSize(3);
+
+    // A named pipe behind a link stands in for /dev/stdout: written into, not replaced.
+    Path fifo = dir.resolve("report.fifo");
+    assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+    Path toFifo = Files.createSymbolicLink(dir.resolve("fifo-link.csv"), fifo);
+    java.util.concurrent.CompletableFuture<List<String>> read = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            return Files.readAllLines(fifo);
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        });
+    Run piped = cli(with("report", id, "-o", toFifo.toString()));
+    assertThat(piped.exit()).as(piped.toString()).isZero();
+    assertThat(read.get(30, java.util.concurrent.TimeUnit.SECONDS)).hasSize(3).first().asString()
+        .startsWith("itemId,account");
+    assertThat(Files.isSymbolicLink(toFifo)).isTrue();
+    assertThat(Files.isRegularFile(fifo)).as("the pipe is still a pipe").isFalse();
+  }
 }
