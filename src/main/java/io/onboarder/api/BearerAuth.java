@@ -13,7 +13,7 @@ import java.util.List;
  * {@code name:token:admin}; plain tokens all belong to the caller {@value #DEFAULT_CALLER}.
  */
 public final class BearerAuth implements Handler<RoutingContext> {
-  static final String DEFAULT_CALLER = "default";
+  static final String DEFAULT_CALLER = io.onboarder.config.Settings.RESERVED_CALLER;
   /** Routing-context keys of the authenticated caller. */
   static final String CALLER = "caller";
   static final String ADMIN = "admin";

@@ -72,6 +72,9 @@ public record Settings(
   /** The sign-in watch's longest interval, and so the bound of {@code OAUTH_WATCH_INTERVAL_MS}. */
   public static final long WATCH_MAX_MS = 15 * 60_000L;
 
+  /** The caller name of plain tokens and event-bus clients; no named token may take it. */
+  public static final String RESERVED_CALLER = "default";
+
   public static Settings from(JsonObject conf) {
     Reader r = new Reader(conf);
     boolean authDisabled = r.bool(ConfigKey.API_AUTH_DISABLED, false);
@@ -80,6 +83,12 @@ public record Settings(
     if (!authDisabled && tokens.isEmpty()) {
       throw new ConfigException(ConfigKey.API_TOKENS,
           "is required (comma-separated bearer tokens), or set API_AUTH_DISABLED=true for local use");
+    }
+    // Plain tokens and event-bus clients own their jobs as "default": a token of that name would share them.
+    if (tokens.stream().anyMatch(t -> t.split(":", -1).length >= 2 && t.split(":", -1)[0].strip()
+        .equalsIgnoreCase(RESERVED_CALLER))) {
+      throw new ConfigException(ConfigKey.API_TOKENS, "names a token '" + RESERVED_CALLER + "': that name is reserved "
+          + "for plain (unnamed) tokens and event-bus clients; give it another name");
     }
     String apiUrl = r.url(ConfigKey.CYCLR_API_URL, true);
     String serviceUrl = r.url(ConfigKey.CYCLR_SERVICE_URL, false);

@@ -245,7 +245,8 @@ final class CsvBodyReader implements BodyReader {
       if (name == null) {
         errors.add(headerError(i, "unknown column '" + cut(raw) + "' (columns: " + String.join(", ", COLUMNS)
             + ", prop:<Name>)"));
-      } else if (seen.putIfAbsent(name.startsWith(PROP) ? name : name.toLowerCase(Locale.ROOT), i) != null) {
+      } else if (seen.putIfAbsent(name.toLowerCase(Locale.ROOT), i) != null) {
+        // Case-blind, prop: columns too: "prop:Region" and "PROP:region" would set one property twice.
         errors.add(headerError(i, "column '" + cut(raw) + "' appears twice"));
       }
       columns.add(name);

@@ -242,6 +242,16 @@ class SettingsTest {
         .hasMessageContaining("API_AUTH_DISABLED");
   }
 
+  @ParameterizedTest(name = "API_TOKENS=''{0}''")
+  @ValueSource(strings = {"default:tok-sneaky", "alice:tok-a, Default:tok-sneaky:admin", " default :tok-sneaky"})
+  void aTokenNamedDefaultIsAStartupErrorThatNeverShowsTheToken(String tokens) {
+    assertThatThrownBy(() -> withEnv("API_TOKENS", tokens))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("API_TOKENS")
+        .hasMessageContaining("reserved")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("tok-sneaky"));
+  }
+
   @Test
   void missingTokensAreFineWhenAuthIsDisabled() {
     JsonObject conf = minimal();

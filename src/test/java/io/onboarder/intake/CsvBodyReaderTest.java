@@ -77,6 +77,14 @@ class CsvBodyReaderTest {
   }
 
   @Test
+  void aPropertyColumnRepeatedInAnotherCaseIsRefused() {
+    Problem p = catchThrowableOfType(() -> RecordingListener.read(BodyFormat.CSV,
+        "account,prop:Region,PROP:region\na,eu,us\n", 5), Problem.class);
+    assertThat(p.status()).isEqualTo(400);
+    assertThat(p.getMessage()).contains("line 1, column 3").contains("column 'PROP:region' appears twice");
+  }
+
+  @Test
   void aRowWithTheWrongNumberOfFieldsIsAnItemErrorOnItsLine() {
     RecordingListener l = RecordingListener.read(BodyFormat.CSV, "account,authValue\na,1\nb,2,3\nc,3\n", 100);
     assertThat(l.items).hasSize(3);
