@@ -63,7 +63,7 @@ class WebhookBoundsTest {
 
   private TestService service() {
     return TestService.start(vertx, dir, e -> { }, c -> {
-      ConfigLoader.put(c, "api.tokens", TestService.TOKEN + ":admin,alice:tok-alice");
+      ConfigLoader.put(c, "api.tokens", "ops:" + TestService.TOKEN + ":admin,alice:tok-alice");
       ConfigLoader.put(c, "webhooks.url", "http://127.0.0.1:" + receiver.actualPort() + "/hooks");
       ConfigLoader.put(c, "webhooks.secret", SECRET);
       ConfigLoader.put(c, "webhooks.events", "job.finished");
