@@ -124,7 +124,8 @@ class JsonBodyReaderTest {
     assertThat(p).isNotNull();
     assertThat(p.status()).isEqualTo(400);
     assertThat(p.getMessage()).contains("a number is longer than " + JsonBounds.MAX_NUMBER_CHARS + " characters");
-    assertThat(ms).as("milliseconds to refuse").isLessThan(2_000);
+    // Converted, such a number takes ~20 s; refused, ~0.05 s (the margin is for a busy machine).
+    assertThat(ms).as("milliseconds to refuse").isLessThan(3_000);
   }
 
   @Test
