@@ -86,7 +86,7 @@ public final class CyclrClient {
 
   /** Sends a call; succeeds with the 2xx response. */
   public Future<CyclrResponse> send(CyclrCall call) {
-    return attempt(call, 1, false, 0, new OutageClock(gate));
+    return attempt(call, 1, false, 0, new OutageClock(gate.breaker(), gate.time()));
   }
 
   /** Sends a call; succeeds with the JSON object body (empty when there is none). */
@@ -150,7 +150,7 @@ public final class CyclrClient {
                 delay = Math.max(delay, RetryPolicy.parseRetryAfter(ex.response.header("Retry-After"),
                     Instant.now()).toMillis());
               }
-              return vertx.timer(Math.max(1, delay)).compose(x -> attempt(call, next, refreshed, rateLimited, clock));
+              return gate.time().timer(Math.max(1, delay)).compose(x -> attempt(call, next, refreshed, rateLimited, clock));
             }
             default:
               if (ex.failure instanceof CyclrException.Unreadable unreadable && ex.response.statusCode() < 300) {
@@ -167,7 +167,7 @@ public final class CyclrClient {
 
   /** One HTTP exchange, holding one gate permit; never fails: the outcome is classified instead. */
   private Future<Exchange> exchange(CyclrCall call, String token) {
-    long start = System.nanoTime();
+    long start = gate.time().nanoTime();
     RequestOptions options = new RequestOptions()
         .setMethod(call.method())
         .setHost(host)
@@ -241,7 +241,7 @@ public final class CyclrClient {
               ar.result().unreadable() == null), ar.result().response(), ar.result().unreadable(), token)
           : new Exchange(RetryPolicy.classify(ar.cause(), call.idempotent()), null, ar.cause(), token);
       gate.release(ex.kind);
-      metrics.cyclrCall(call.route(), ex.kind.name().toLowerCase(), System.nanoTime() - start);
+      metrics.cyclrCall(call.route(), ex.kind.name().toLowerCase(), gate.time().nanoTime() - start);
       if (ex.kind != CallKind.SUCCESS && log.isDebugEnabled()) {
         log.debug("{} -> {}", call.route(), ex.describe());
       }

@@ -70,7 +70,8 @@ public final class CyclrGatewayVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    RequestGate gate = new RequestGate(vertx, settings.maxConcurrency(), settings.ratePerSecond(),
+    TimeSource time = TimeSource.of(vertx);
+    RequestGate gate = RequestGate.create(time, settings.maxConcurrency(), settings.ratePerSecond(),
         settings.breakerThreshold(), settings.breakerOpenMs(), settings.maxOutageMs());
     gate.watchOwners(this::abandoned, this::granted);
     clusterRate = new ClusterRate(vertx, gate, settings.ratePerSecond());
@@ -296,7 +297,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
   private void rememberCancelled(String jobId) {
     forgetOldCancels();
     cancelledJobs.remove(jobId);
-    cancelledJobs.put(jobId, System.nanoTime());
+    cancelledJobs.put(jobId, client.gate().time().nanoTime());
   }
 
   private boolean cancelledLately(String jobId) {
@@ -305,7 +306,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
   }
 
   private void forgetOldCancels() {
-    long now = System.nanoTime();
+    long now = client.gate().time().nanoTime();
     for (Iterator<Long> it = cancelledJobs.values().iterator(); it.hasNext(); ) {
       if (now - it.next() > CANCEL_MEMORY_MS * 1_000_000 || cancelledJobs.size() > 10_000) {
         it.remove();
@@ -357,10 +358,10 @@ public final class CyclrGatewayVerticle extends VerticleBase {
 
   private void status(Message<JsonObject> msg) {
     RequestGate gate = client.gate();
-    long since = gate.outageSinceMillis();
+    long since = gate.breaker().outageSinceMillis();
     // Degraded: the breaker has stayed open (Cyclr down) longer than gateway.degradedAfterMs; readiness uses it.
     boolean degraded = settings.degradedAfterMs() > 0
-        && gate.outageNanos(System.nanoTime()) > settings.degradedAfterMs() * 1_000_000;
+        && gate.outageNanos() > settings.degradedAfterMs() * 1_000_000;
     msg.reply(new JsonObject()
         .put("breaker", gate.breakerState().name())
         .put("breakerOpenSinceMs", since < 0 ? null : since)

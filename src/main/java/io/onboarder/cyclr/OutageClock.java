@@ -9,7 +9,7 @@ package io.onboarder.cyclr;
  * call's, not Cyclr's. While nothing gets an answer, Cyclr is down: the call retries and then waits
  * at the open breaker without using attempts, for at most {@code gateway.maxOutageMs} counted from
  * its first such failure (or the breaker's opening); past that it fails with CYCLR_UNAVAILABLE.
- * One clock per call; confined to the gateway's event loop like the gate.
+ * One per call, on the gate's clock; confined to the gateway's event loop like the gate.
  */
 final class OutageClock {
   enum Verdict {
@@ -21,29 +21,31 @@ final class OutageClock {
     GIVE_UP
   }
 
-  private final RequestGate gate;
+  private final Breaker breaker;
+  private final TimeSource time;
   private long answersSeen;
   private long waitingSince = -1;
 
-  OutageClock(RequestGate gate) {
-    this.gate = gate;
-    this.answersSeen = gate.answers();
+  OutageClock(Breaker breaker, TimeSource time) {
+    this.breaker = breaker;
+    this.time = time;
+    this.answersSeen = breaker.answers();
   }
 
   /** Called on each retryable failure of the call. */
   Verdict failed() {
-    long now = System.nanoTime();
-    boolean cyclrAnswered = gate.answers() > answersSeen;
-    answersSeen = gate.answers();
-    if (cyclrAnswered && gate.breakerClosed()) {
+    long now = time.nanoTime();
+    boolean cyclrAnswered = breaker.answers() > answersSeen;
+    answersSeen = breaker.answers();
+    if (cyclrAnswered && breaker.state() == Breaker.State.CLOSED) {
       waitingSince = -1;
       return Verdict.COUNT;
     }
     if (waitingSince < 0) {
       waitingSince = now;
     }
-    long budget = gate.maxOutageNanos();
-    if (budget > 0 && (now - waitingSince > budget || gate.outageNanos(now) > budget)) {
+    long budget = breaker.maxOutageNanos();
+    if (budget > 0 && (now - waitingSince > budget || breaker.outageNanos(now) > budget)) {
       return Verdict.GIVE_UP;
     }
     return Verdict.WAIT;
@@ -51,8 +53,8 @@ final class OutageClock {
 
   /** Seconds this call (or, if longer, the open breaker) has been waiting out an outage. */
   long waitedSeconds() {
-    long now = System.nanoTime();
+    long now = time.nanoTime();
     long own = waitingSince < 0 ? 0 : now - waitingSince;
-    return Math.max(own, gate.outageNanos(now)) / 1_000_000_000L;
+    return Math.max(own, breaker.outageNanos(now)) / 1_000_000_000L;
   }
 }
