@@ -81,9 +81,10 @@ public final class CyclrGatewayVerticle extends VerticleBase {
         settings.cyclrMaxPages(), settings.cyclrMaxRows()));
     // After an ambiguous install, wait a fraction of the request timeout (1-5 s) before checking.
     long settle = Math.max(1_000, Math.min(5_000, settings.cyclrRequestTimeoutMs() / 6));
-    flow = new OnboardFlow(vertx, client, settings.signInMode(), settings.cyclrServiceUrl(), settings.maxAttempts(),
-        settle, mayInstall);
-    templateFlow = new TemplateFlow(vertx, client, flow, settings.maxAttempts(), settle, mayInstall);
+    Catalogue catalogue = new Catalogue(time);
+    CheckedInstall installs = new CheckedInstall(time, settings.maxAttempts(), settle, mayInstall);
+    flow = new OnboardFlow(client, catalogue, installs, settings.signInMode(), settings.cyclrServiceUrl());
+    templateFlow = new TemplateFlow(client, flow, catalogue, installs);
     MessageConsumer<JsonObject> onboard = vertx.eventBus().localConsumer(Addresses.GATEWAY_ONBOARD, this::onboard);
     MessageConsumer<JsonObject> account = vertx.eventBus().localConsumer(Addresses.GATEWAY_ACCOUNT,
         this::accountStep);

@@ -12,9 +12,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,19 +24,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * never gets the same connector twice.
  */
 public final class OnboardFlow {
-  private static final long CONNECTOR_CACHE_MILLIS = 10 * 60_000;
-
-  private final io.vertx.core.Vertx vertx;
-  private final long settleMillis;
   private final CyclrClient client;
+  private final Catalogue catalogue;
+  private final CheckedInstall installs;
   private final SignInMode signInMode;
   private final String serviceUrl;
-  private final int maxAttempts;
-  private final java.util.function.BooleanSupplier mayInstall;
-  private final Map<String, CachedConnector> connectors = new HashMap<>();
   private final Set<String> knownAccounts = ConcurrentHashMap.newKeySet();
-
-  private record CachedConnector(Future<Connector> connector, long at) {}
 
   /** What the gateway replies for an item. */
   public record Result(ItemStatus status, Connector connector, Long accountConnectorId, String oauthUrl,
@@ -55,15 +46,13 @@ public final class OnboardFlow {
     }
   }
 
-  public OnboardFlow(io.vertx.core.Vertx vertx, CyclrClient client, SignInMode signInMode, String serviceUrl,
-                     int maxAttempts, long settleMillis, java.util.function.BooleanSupplier mayInstall) {
-    this.mayInstall = mayInstall;
-    this.vertx = vertx;
-    this.settleMillis = settleMillis;
+  OnboardFlow(CyclrClient client, Catalogue catalogue, CheckedInstall installs, SignInMode signInMode,
+              String serviceUrl) {
     this.client = client;
+    this.catalogue = catalogue;
+    this.installs = installs;
     this.signInMode = signInMode;
     this.serviceUrl = serviceUrl;
-    this.maxAttempts = maxAttempts;
   }
 
   /**
@@ -105,7 +94,7 @@ public final class OnboardFlow {
             }
             // From the first install POST on, an interrupted item may exist at Cyclr: if shutdown
             // interrupts it, it is handed back as recovered (checked and finished, even if cancelled).
-            return install(item, account, connector, installName, 1)
+            return install(item, account, connector, installName)
                 .compose(installed -> afterInstall(item, account, connector, installName, installed,
                     ItemStatus.INSTALLED))
                 .recover(err -> err instanceof CyclrException.ShuttingDown
@@ -199,14 +188,8 @@ public final class OnboardFlow {
     });
   }
 
-  /** Installs once; after an ambiguous outcome, checks the account before sending again. */
-  private Future<JsonObject> install(JsonObject item, String account, Connector connector, String installName,
-                                     int attempt) {
-    if (!mayInstall.getAsBoolean()) {
-      // This node's lease on the item may lapse before the POST lands: hand it back rather than race
-      // the node that would take it over. After an earlier attempt it is handed back as recovered.
-      return Future.failedFuture(new CyclrException.ShuttingDown(attempt > 1));
-    }
+  /** Installs once, through the check-then-install guarantee ({@link CheckedInstall}). */
+  private Future<JsonObject> install(JsonObject item, String account, Connector connector, String installName) {
     JsonArray properties = new JsonArray();
     JsonArray requested = item.getJsonArray("properties");
     if (requested != null) {
@@ -223,33 +206,9 @@ public final class OnboardFlow {
     if (item.getString("authValue") != null) {
       body.put("AuthValue", item.getString("authValue"));
     }
-    return client.sendJson(CyclrCall.post("/v1.0/connectors/" + connector.id() + "/install", account, body, false,
-            "POST /v1.0/connectors/{id}/install"))
-        .recover(err -> {
-          if (!(err instanceof CyclrException.Ambiguous)) {
-            return Future.failedFuture(err);
-          }
-          // A proxy's 502/504 or our timeout can come while Cyclr is still working on the install:
-          // let it settle before looking, and look twice before sending it again.
-          return settledCheck(account, connector, installName).compose(found -> {
-            if (found != null) {
-              return Future.succeededFuture(found);
-            }
-            if (attempt >= maxAttempts) {
-              return Future.failedFuture(new CyclrException("CYCLR_UNAVAILABLE", "The install's outcome stayed "
-                  + "unknown after " + attempt + " attempts (" + err.getMessage() + "); nothing is installed.",
-                  null));
-            }
-            return install(item, account, connector, installName, attempt + 1);
-          });
-        });
-  }
-
-  private Future<JsonObject> settledCheck(String account, Connector connector, String installName) {
-    return vertx.timer(settleMillis)
-        .compose(v -> findInstalled(account, connector, installName))
-        .compose(found -> found != null ? Future.succeededFuture(found)
-            : vertx.timer(settleMillis * 2).compose(v -> findInstalled(account, connector, installName)));
+    return installs.install(() -> findInstalled(account, connector, installName),
+        () -> client.sendJson(CyclrCall.post("/v1.0/connectors/" + connector.id() + "/install", account, body, false,
+            "POST /v1.0/connectors/{id}/install")), "install", "nothing is installed");
   }
 
   /** The account's install of this connector under this name, or null; reads pages until it is found. */
@@ -281,18 +240,7 @@ public final class OnboardFlow {
 
   /** Resolves (and caches, partner-wide) a connector by id, or by name and optional version. */
   Future<Connector> connector(ConnectorRef ref, String account) {
-    long now = System.currentTimeMillis();
-    CachedConnector cached = connectors.get(ref.key());
-    if (cached != null && !(cached.connector.isComplete() && (cached.connector.failed()
-        || now - cached.at > CONNECTOR_CACHE_MILLIS))) {
-      // The lookup ran with another item's account. A refusal (4xx) may be about that account
-      // (missing, no access), so it is retried with this item's own; Cyclr being down is shared.
-      return cached.connector.recover(err -> err instanceof CyclrException e && e.httpStatus() != null
-          && e.httpStatus() >= 400 && e.httpStatus() < 500 ? lookup(ref, account) : Future.failedFuture(err));
-    }
-    Future<Connector> f = lookup(ref, account);
-    connectors.put(ref.key(), new CachedConnector(f, now));
-    return f;
+    return catalogue.get("connector:" + ref.key(), () -> lookup(ref, account));
   }
 
   private Future<Connector> lookup(ConnectorRef ref, String account) {

@@ -4,16 +4,12 @@ import io.onboarder.job.AccountStatus;
 import io.onboarder.job.Activation;
 import io.onboarder.job.TemplateRef;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 
 /**
  * The account step of a job with a template, at Cyclr: resolve the template, reuse the account's cycle
@@ -24,17 +20,13 @@ import java.util.function.BooleanSupplier;
  * settings, credentials it was not given) end the account in SETUP_REQUIRED with Cyclr's reasons.
  */
 public final class TemplateFlow {
-  private static final long TEMPLATE_CACHE_MILLIS = 10 * 60_000;
   /** Cyclr's reason code for "an account connector is not authenticated". */
   static final int NOT_AUTHENTICATED = 20;
 
-  private final Vertx vertx;
   private final CyclrClient client;
   private final OnboardFlow onboard;
-  private final int maxAttempts;
-  private final long settleMillis;
-  private final BooleanSupplier mayInstall;
-  private final Map<String, Cached> templates = new HashMap<>();
+  private final Catalogue catalogue;
+  private final CheckedInstall installs;
 
   /** A resolved template: its Cyclr Id, and its name when known. */
   record Template(String id, String name) {
@@ -42,8 +34,6 @@ public final class TemplateFlow {
       return name != null ? "'" + name + "' (" + id + ")" : id;
     }
   }
-
-  private record Cached(Future<Template> template, long at) {}
 
   /**
    * What the gateway replies for an account step. {@code watch}: waiting for a tenant to sign in to a
@@ -65,14 +55,11 @@ public final class TemplateFlow {
   /** The parts of a cycle's prerequisites: what a sign-in clears, and everything else. */
   private record Unmet(JsonArray all, List<JsonObject> signIns, List<JsonObject> setup, List<Long> waiting) {}
 
-  public TemplateFlow(Vertx vertx, CyclrClient client, OnboardFlow onboard, int maxAttempts, long settleMillis,
-                      BooleanSupplier mayInstall) {
-    this.vertx = vertx;
+  TemplateFlow(CyclrClient client, OnboardFlow onboard, Catalogue catalogue, CheckedInstall installs) {
     this.client = client;
     this.onboard = onboard;
-    this.maxAttempts = maxAttempts;
-    this.settleMillis = settleMillis;
-    this.mayInstall = mayInstall;
+    this.catalogue = catalogue;
+    this.installs = installs;
   }
 
   /**
@@ -102,7 +89,7 @@ public final class TemplateFlow {
                     + ", then check its prerequisites" + activation(req).map(a -> " and activate it "
                     + a.describe()).orElse(""))));
           }
-          return install(account, template, 1)
+          return install(account, template)
               .compose(installed -> afterCycle(req, account, template, installed))
               // From the install POST on, the step may have left a cycle at Cyclr: a shutdown now hands it
               // back as recovered.
@@ -278,47 +265,19 @@ public final class TemplateFlow {
 
   // ---- the cycle: reuse or install, once --------------------------------------------------------
 
-  /** Installs the template once; after an answer that was lost, looks twice before sending it again. */
-  private Future<JsonObject> install(String account, Template template, int attempt) {
-    if (!mayInstall.getAsBoolean()) {
-      // This node's lease may lapse before the POST lands: hand the account back rather than race the node
-      // that would take it over.
-      return Future.failedFuture(new CyclrException.ShuttingDown(attempt > 1));
-    }
-    return client.sendJson(CyclrCall.post("/v1.0/templates/" + OnboardFlow.encode(template.id()) + "/install",
-            account, new JsonObject(), false, "POST /v1.0/templates/{id}/install"))
+  /** Installs the template once, through the check-then-install guarantee ({@link CheckedInstall}). */
+  private Future<JsonObject> install(String account, Template template) {
+    return installs.install(() -> findCycle(account, template, null), () -> client.sendJson(CyclrCall.post(
+            "/v1.0/templates/" + OnboardFlow.encode(template.id()) + "/install", account, new JsonObject(), false,
+            "POST /v1.0/templates/{id}/install"))
         .compose(cycle -> cycleId(cycle) != null ? Future.succeededFuture(cycle)
             // An answer without the cycle's Id: the cycle exists; find it.
             : findCycle(account, template, null).compose(found -> found != null ? Future.succeededFuture(found)
                 : Future.failedFuture(new CyclrException("CYCLR_BAD_RESPONSE", "Cyclr installed template "
                     + template.describe() + " but named no cycle, and none is listed.", null))))
-        .recover(err -> {
-          if (err instanceof CyclrException e && Integer.valueOf(404).equals(e.httpStatus())
-              && !OnboardFlow.aboutTheAccount(e)) {
-            return Future.failedFuture(notFound(template.id(), null));
-          }
-          if (!(err instanceof CyclrException.Ambiguous)) {
-            return Future.failedFuture(err);
-          }
-          return settledCheck(account, template).compose(found -> {
-            if (found != null) {
-              return Future.succeededFuture(found);
-            }
-            if (attempt >= maxAttempts) {
-              return Future.failedFuture(new CyclrException("CYCLR_UNAVAILABLE", "The template install's outcome "
-                  + "stayed unknown after " + attempt + " attempts (" + err.getMessage() + "); no cycle is "
-                  + "installed.", null));
-            }
-            return install(account, template, attempt + 1);
-          });
-        });
-  }
-
-  private Future<JsonObject> settledCheck(String account, Template template) {
-    return vertx.timer(settleMillis)
-        .compose(v -> findCycle(account, template, null))
-        .compose(found -> found != null ? Future.succeededFuture(found)
-            : vertx.timer(settleMillis * 2).compose(v -> findCycle(account, template, null)));
+        .recover(err -> err instanceof CyclrException e && Integer.valueOf(404).equals(e.httpStatus())
+            && !OnboardFlow.aboutTheAccount(e) ? Future.failedFuture(notFound(template.id(), null))
+            : Future.failedFuture(err)), "template install", "no cycle is installed");
   }
 
   /**
@@ -348,16 +307,7 @@ public final class TemplateFlow {
     if (ref.id() != null) {
       return Future.succeededFuture(new Template(ref.id(), null));
     }
-    long now = System.currentTimeMillis();
-    Cached cached = templates.get(ref.key());
-    if (cached != null && !(cached.template.isComplete() && (cached.template.failed()
-        || now - cached.at > TEMPLATE_CACHE_MILLIS))) {
-      return cached.template.recover(err -> err instanceof CyclrException e && e.httpStatus() != null
-          && e.httpStatus() >= 400 && e.httpStatus() < 500 ? byName(ref.name(), account) : Future.failedFuture(err));
-    }
-    Future<Template> f = byName(ref.name(), account);
-    templates.put(ref.key(), new Cached(f, now));
-    return f;
+    return catalogue.get("template:" + ref.key(), () -> byName(ref.name(), account));
   }
 
   /** Exact name (case-sensitive first, else case-insensitive) over every page; two with the name is ambiguous. */
@@ -391,19 +341,12 @@ public final class TemplateFlow {
     if (template.name() != null) {
       return Future.succeededFuture();
     }
-    String key = "exists:" + template.id().toLowerCase();
-    long now = System.currentTimeMillis();
-    Cached cached = templates.get(key);
-    if (cached != null && !(cached.template.isComplete() && (cached.template.failed()
-        && !(cached.template.cause() instanceof CyclrException e && "TEMPLATE_NOT_FOUND".equals(e.code()))
-        || now - cached.at > TEMPLATE_CACHE_MILLIS))) {
-      return cached.template.mapEmpty();
-    }
-    Future<Template> f = allTemplates(account, t -> template.id().equalsIgnoreCase(String.valueOf(t.getValue("Id"))))
+    // "No such template" is an answer, kept like a found one.
+    return catalogue.get("template-exists:" + template.id().toLowerCase(), () -> allTemplates(account,
+            t -> template.id().equalsIgnoreCase(String.valueOf(t.getValue("Id"))))
         .compose(found -> found.isEmpty() ? Future.failedFuture(notFound(template.id(), null))
-            : Future.succeededFuture(template));
-    templates.put(key, new Cached(f, now));
-    return f.mapEmpty();
+            : Future.succeededFuture(template)),
+        err -> err instanceof CyclrException e && "TEMPLATE_NOT_FOUND".equals(e.code())).mapEmpty();
   }
 
   private Future<List<JsonObject>> allTemplates(String account, java.util.function.Predicate<JsonObject> wanted) {
