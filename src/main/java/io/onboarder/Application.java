@@ -15,7 +15,8 @@ import io.onboarder.metrics.Metrics;
 import io.onboarder.job.JobEvents;
 import io.onboarder.job.JobService;
 import io.onboarder.job.JobStore;
-import io.onboarder.job.NodeState;
+import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.lease.Scheduler;
 import io.onboarder.job.Retention;
 import io.onboarder.signin.SignInPolicy;
 import io.onboarder.webhook.WebhookSender;
@@ -25,6 +26,7 @@ import io.onboarder.signin.ConnectService;
 import io.onboarder.signin.SignInWatch;
 import io.onboarder.store.PgJobStore;
 import io.onboarder.store.SqliteJobStore;
+import io.onboarder.store.StoreErrors;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -126,7 +128,7 @@ public final class Application {
     // Events are written by the store with the change they describe, and published after the commit.
     store.onCommitted(new JobEvents(vertx.eventBus(), Metrics.current())::published);
     store.outboxTypes(settings.webhooksEnabled() ? settings.webhookEvents() : Set.of());
-    NodeState node = new NodeState(settings.leaseMs());
+    NodeLifecycle node = new NodeLifecycle(Scheduler.of(vertx), settings.leaseMs(), StoreErrors::isDiskFull);
     IntakeLimits limits = new IntakeLimits(settings.maxIntakeBytes(), settings.maxIntakeItems());
     JobIntake intake = new JobIntake(vertx, settings, store, node, limits);
     Metrics metrics = Metrics.current();
@@ -149,9 +151,10 @@ public final class Application {
         .compose(v -> vertx.deployVerticle(new WebhookService(settings, store.outbox())))
         .compose(v -> vertx.deployVerticle(new Retention(store)).onSuccess(storeUsers::add))
         .compose(v -> settings.webhooksEnabled()
-            ? vertx.deployVerticle(new WebhookSender(settings, store.outbox())).onSuccess(storeUsers::add)
+            ? vertx.deployVerticle(new WebhookSender(settings, store.outbox(), node)).onSuccess(storeUsers::add)
             : Future.succeededFuture())
-        .compose(v -> vertx.deployVerticle(new SignInWatch(settings, store.signIns(), node)))
+        .compose(v -> vertx.deployVerticle(new SignInWatch(settings, store.signIns(), node))
+            .onSuccess(storeUsers::add))
         .compose(v -> vertx.deployVerticle(new ConnectService(store.signIns())))
         // All API instances share one port; for port 0 one free port is picked first.
         .compose(v -> settings.httpPort() != 0 ? Future.succeededFuture(settings.httpPort())

@@ -62,7 +62,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     }
   }
 
-  /** {@code mayInstall}: false while this node's item leases may have lapsed (see NodeState#holdsLeases). */
+  /** {@code mayInstall}: false while this node's item leases may have lapsed (see NodeLifecycle#holdsLeases). */
   public CyclrGatewayVerticle(Settings settings, java.util.function.BooleanSupplier mayInstall) {
     this.settings = settings;
     this.mayInstall = mayInstall;

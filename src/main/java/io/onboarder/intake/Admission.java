@@ -2,7 +2,7 @@ package io.onboarder.intake;
 
 import io.onboarder.bus.Problem;
 import io.onboarder.config.Settings;
-import io.onboarder.job.NodeState;
+import io.onboarder.lease.NodeLifecycle;
 import io.onboarder.job.StoreProblems;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -26,10 +26,10 @@ public final class Admission {
   private static final long RETRY_PENDING_S = 30;
 
   private final Settings settings;
-  private final NodeState node;
+  private final NodeLifecycle node;
   private final IntakeLimits limits;
 
-  Admission(Settings settings, NodeState node, IntakeLimits limits) {
+  Admission(Settings settings, NodeLifecycle node, IntakeLimits limits) {
     this.settings = settings;
     this.node = node;
     this.limits = limits;

@@ -11,7 +11,7 @@ import io.onboarder.job.JobRequest;
 import io.onboarder.job.JobRequestValidator;
 import io.onboarder.job.JobStore;
 import io.onboarder.job.JobSummaries;
-import io.onboarder.job.NodeState;
+import io.onboarder.lease.NodeLifecycle;
 import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -44,7 +44,7 @@ public final class JobIntake {
   /** Items of whole submissions being written on this node now: counted with the store's PENDING items. */
   private final AtomicLong admitting = new AtomicLong();
 
-  public JobIntake(Vertx vertx, Settings settings, JobStore store, NodeState node, IntakeLimits limits) {
+  public JobIntake(Vertx vertx, Settings settings, JobStore store, NodeLifecycle node, IntakeLimits limits) {
     this.vertx = vertx;
     this.settings = settings;
     this.store = store;

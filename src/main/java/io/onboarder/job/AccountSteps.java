@@ -2,6 +2,8 @@ package io.onboarder.job;
 
 import io.onboarder.bus.Addresses;
 import io.onboarder.config.Settings;
+import io.onboarder.lease.LeaseHolder;
+import io.onboarder.lease.NodeLifecycle;
 import io.onboarder.metrics.Metrics;
 import io.onboarder.signin.SignInPolicy;
 import io.vertx.core.Future;
@@ -18,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,7 +50,7 @@ public final class AccountSteps extends VerticleBase {
 
   private final Settings settings;
   private final JobStore store;
-  private final NodeState node;
+  private final NodeLifecycle node;
   private final int maxInFlight;
   private final long leaseMs;
   private final SignInPolicy signInPolicy;
@@ -80,10 +81,9 @@ public final class AccountSteps extends VerticleBase {
   private boolean draining;
   private long wakeTimer = -1;
   private int sweeps;
-  private long storeErrorLoggedAt;
   private Promise<Void> drained;
 
-  public AccountSteps(Settings settings, JobStore store, NodeState node) {
+  public AccountSteps(Settings settings, JobStore store, NodeLifecycle node) {
     this.settings = settings;
     this.store = store;
     this.node = node;
@@ -111,10 +111,10 @@ public final class AccountSteps extends VerticleBase {
         bus.<JsonObject>localConsumer(Addresses.EVENTS_ITEM, msg -> itemChanged(msg.body())),
         bus.<JsonObject>localConsumer(Addresses.ACCOUNTS_DRAIN, this::drain));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList()).onSuccess(v -> {
+      // Account leases are renewed with the items' (one statement); expired ones are swept on the node's timer.
+      node.register(LeaseHolder.of(Future::succeededFuture, this::takeOver, this::pump));
       timers.add(vertx.setPeriodic(POLL_MS, t -> pump()));
       timers.add(vertx.setPeriodic(SWEEP_MS, t -> sweep()));
-      timers.add(vertx.setPeriodic(Math.max(200, leaseMs / 3) + ThreadLocalRandom.current().nextLong(250),
-          t -> releaseExpired()));
       sweep();
     });
   }
@@ -173,18 +173,18 @@ public final class AccountSteps extends VerticleBase {
     }).onFailure(this::storeError);
   }
 
-  private void releaseExpired() {
-    // The dispatcher's rule: only while this node surely holds its own leases (so its view is not stale).
-    if (stopped() || !node.holdsLeases() || !node.storeReachable()) {
-      return;
+  private Future<Integer> takeOver() {
+    if (stopped()) {
+      return Future.succeededFuture(0);
     }
-    store.releaseExpiredAccounts().onSuccess(changed -> {
+    return store.releaseExpiredAccounts().map(changed -> {
       if (!changed.isEmpty()) {
         log.info("took over {} account step(s) whose node stopped renewing its lease; each lists the account's "
             + "cycles at Cyclr before any template install", changed.size());
         pump();
       }
-    }).onFailure(this::storeError);
+      return changed.size();
+    });
   }
 
   // ---- dispatch --------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ public final class AccountSteps extends VerticleBase {
       }
       List<ClaimedAccount> claimed = ar.result();
       if (!claimed.isEmpty()) {
-        node.leasesConfirmed(System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(50));
+        node.claimed();
         claimed.forEach(this::run);
         if (claimed.size() == max) {
           pump();
@@ -318,13 +318,8 @@ public final class AccountSteps extends VerticleBase {
   }
 
   private void storeError(Throwable err) {
-    if (drained != null && drained.future().isComplete()) {
-      return;
-    }
-    long now = System.currentTimeMillis();
-    if (now - storeErrorLoggedAt > 10_000) {
-      storeErrorLoggedAt = now;
-      log.warn("store operation failed (account steps): {}", err.getMessage());
+    if (drained == null || !drained.future().isComplete()) {
+      node.storeFailed("account steps", err);
     }
   }
 

@@ -2,6 +2,8 @@ package io.onboarder.job;
 
 import io.onboarder.bus.Addresses;
 import io.onboarder.config.Settings;
+import io.onboarder.lease.LeaseHolder;
+import io.onboarder.lease.NodeLifecycle;
 import io.onboarder.metrics.Metrics;
 import io.onboarder.signin.SignInPolicy;
 import io.vertx.core.Future;
@@ -19,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,13 +36,12 @@ public final class Dispatcher extends VerticleBase {
   private static final int MAX_CLAIM = 256;
   private static final int FLUSH_AT = 64;
   private static final long REFRESH_MS = 5_000;
-  private static final long HEALTH_MS = 1_000;
   private static final DeliveryOptions TO_GATEWAY = new DeliveryOptions().setLocalOnly(true)
       .setSendTimeout(TimeUnit.DAYS.toMillis(7));
 
   private final Settings settings;
   private final JobStore store;
-  private final NodeState node;
+  private final NodeLifecycle node;
   private final String nodeId;
   private final int maxInFlight;
   private final long leaseMs;
@@ -56,13 +56,10 @@ public final class Dispatcher extends VerticleBase {
   private JobEvents events;
   private int inFlight;
   private boolean claiming;
-  private long storeErrorLoggedAt;
-  /** When the store last became reachable (nanos): no takeover until every node had time to renew. */
-  private long reachableSince = System.nanoTime();
   private Promise<Void> drained;
   private final List<Long> timers = new ArrayList<>();
 
-  public Dispatcher(Settings settings, JobStore store, NodeState node) {
+  public Dispatcher(Settings settings, JobStore store, NodeLifecycle node) {
     this.settings = settings;
     this.store = store;
     this.node = node;
@@ -105,12 +102,9 @@ public final class Dispatcher extends VerticleBase {
           return refresh();
         })
         .onSuccess(v -> {
-          node.started(true);
-          timers.add(vertx.setPeriodic(HEALTH_MS, t -> checkStore()));
-          timers.add(vertx.setPeriodic(Math.max(200, leaseMs / 5), t -> renew()));
-          // Spread the sweeps of several nodes; any node may take over expired leases.
-          timers.add(vertx.setPeriodic(Math.max(200, leaseMs / 3) + ThreadLocalRandom.current().nextLong(250),
-              t -> releaseExpired()));
+          // The node's lifecycle checks the store, renews leases and sweeps for expired ones, on this loop.
+          node.register(LeaseHolder.of(this::renew, this::takeOver, this::pump));
+          node.start(store::ping);
           timers.add(vertx.setPeriodic(REFRESH_MS, t -> refresh()));
           if (!jobs.isEmpty()) {
             log.info("{} unfinished job(s) to work on", jobs.size());
@@ -156,64 +150,28 @@ public final class Dispatcher extends VerticleBase {
     return drained != null && drained.future().isComplete();
   }
 
-  private void checkStore() {
-    store.ping().onComplete(ar -> {
-      if (closed()) {
-        return;
+  private Future<Void> renew() {
+    // Items' and account steps' leases of this node are renewed by one statement.
+    return store.renewLeases(nodeId, leaseMs).mapEmpty();
+  }
+
+  private Future<Integer> takeOver() {
+    if (node.draining()) {
+      return Future.succeededFuture(0);
+    }
+    return store.releaseExpired().map(changed -> {
+      if (!changed.isEmpty()) {
+        log.info("took over {} item(s) whose node stopped renewing its lease; they are checked at Cyclr before "
+            + "anything is installed", changed.size());
+        changed.stream().map(JobStore.Changed::jobId).distinct().forEach(events::work);
       }
-      boolean was = node.storeReachable();
-      node.storeReachable(ar.succeeded());
-      if (was && ar.failed()) {
-        log.error("the store is unreachable ({}): not ready; outcomes are kept until it is back",
-            ar.cause().getMessage());
-      } else if (!was && ar.succeeded()) {
-        log.info("the store answers again: ready");
-        reachableSince = System.nanoTime();
-        renew();
-        pump();
-        }
+      return changed.size();
     });
   }
 
-  private void renew() {
-    long sentAt = System.nanoTime();
-    store.renewLeases(nodeId, leaseMs)
-        .onSuccess(n -> node.leasesConfirmed(sentAt))
-        .onFailure(this::storeError);
-  }
-
-  private void releaseExpired() {
-    // After an outage of the store every lease looks expired: first let every node renew its own
-    // (each does within a second of the store coming back), and never sweep with a stale view.
-    if (node.draining() || !node.holdsLeases()
-        || System.nanoTime() - reachableSince < TimeUnit.MILLISECONDS.toNanos(3 * HEALTH_MS)) {
-      return;
-    }
-    store.releaseExpired().onSuccess(changed -> {
-      if (changed.isEmpty()) {
-        return;
-      }
-      log.info("took over {} item(s) whose node stopped renewing its lease; they are checked at Cyclr before "
-          + "anything is installed", changed.size());
-      changed.stream().map(JobStore.Changed::jobId).distinct().forEach(events::work);
-    }).onFailure(this::storeError);
-  }
-
   private void storeError(Throwable err) {
-    if (closed()) {
-      return;
-    }
-    if (io.onboarder.store.StoreErrors.isDiskFull(err)) {
-      if (node.diskFullNow()) {
-        log.error("the job store's disk is full: not ready, submissions are refused (507); outcomes are kept "
-            + "and written when there is space again. Free disk space where the database lives.");
-      }
-      return;
-    }
-    long now = System.currentTimeMillis();
-    if (now - storeErrorLoggedAt > 10_000) {
-      storeErrorLoggedAt = now;
-      log.warn("store operation failed: {}", err.getMessage());
+    if (!closed()) {
+      node.storeFailed("dispatcher", err);
     }
   }
 
@@ -246,7 +204,7 @@ public final class Dispatcher extends VerticleBase {
         exhausted.add(job.id());
         settle(job.id());
       } else {
-        node.leasesConfirmed(System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(50));
+        node.claimed();
         if (job.status() == JobStatus.PENDING) {
           markRunning(job);
         }
@@ -397,7 +355,7 @@ public final class Dispatcher extends VerticleBase {
   private void drain(Message<JsonObject> msg) {
     long graceMs = msg.body() == null ? settings.shutdownGraceMs() : msg.body().getLong("graceMs",
         settings.shutdownGraceMs());
-    node.draining(true);
+    node.drain();
     if (drained == null) {
       drained = Promise.promise();
       log.info("draining: {} item(s) in flight, up to {} ms", inFlight, graceMs);
@@ -414,6 +372,7 @@ public final class Dispatcher extends VerticleBase {
       // Nothing touches the store after the drain: it is closed next. Leases still held (items on the
       // wire past the grace period) expire and are taken over.
       timers.forEach(vertx::cancelTimer);
+      node.stop();
       msg.reply(new JsonObject().put("inFlight", inFlight));
     });
   }

@@ -2,6 +2,7 @@ package io.onboarder.job;
 
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
+import io.onboarder.lease.NodeLifecycle;
 import io.onboarder.metrics.Metrics;
 import io.onboarder.signin.SignInStore;
 import io.vertx.core.Future;
@@ -37,10 +38,10 @@ public final class JobService extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(JobService.class);
 
   private final JobStore store;
-  private final NodeState node;
+  private final NodeLifecycle node;
   private JobEvents events;
 
-  public JobService(JobStore store, NodeState node) {
+  public JobService(JobStore store, NodeLifecycle node) {
     this.store = store;
     this.node = node;
   }

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * that completes at once) waits its turn, so no change ever sees another half made. Confined to one
  * context; time comes from the injected {@link Scheduler}.
  */
-public final class LeasePump<W, O> {
+public final class LeasePump<W, O> implements LeaseHolder {
   private static final Logger log = LoggerFactory.getLogger(LeasePump.class);
   /** At shutdown, failed writes of outcomes are tried again for this long after the grace period. */
   static final long FLUSH_GRACE_MS = 5_000;
@@ -128,6 +128,7 @@ public final class LeasePump<W, O> {
   }
 
   /** A notice that work may be due (new work, work handed back, the store back): claim now if there is room. */
+  @Override
   public void wake() {
     execute(fx -> {
       idle = false;
@@ -163,11 +164,13 @@ public final class LeasePump<W, O> {
   }
 
   /** Extends this node's leases in the queue (on the node's renewal timer); nothing once closed. */
+  @Override
   public Future<Void> renew() {
     return phase == Phase.CLOSED ? Future.succeededFuture() : queue.renew();
   }
 
   /** Frees expired leases of other nodes and wakes the pump if it freed any. */
+  @Override
   public Future<Integer> takeOver() {
     if (phase != Phase.RUNNING) {
       return Future.succeededFuture(0);

@@ -2,13 +2,14 @@ package io.onboarder.signin;
 
 import io.onboarder.bus.Addresses;
 import io.onboarder.config.Settings;
-import io.onboarder.job.NodeState;
+import io.onboarder.lease.LeasePump;
+import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.lease.Scheduler;
 import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -16,165 +17,98 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One per node: notices tenants signing in. Claims OAUTH_PENDING items whose next poll is due (leased in
- * the store, so each is polled by one node at a time, and a dead node's claims come due again), asks
- * Cyclr through this node's gateway whether the account connector is {@code Authenticated}, and either
- * records AUTHENTICATED (publishing the item event) or schedules the next poll with backoff. It keeps at
- * most a quarter of the gateway's concurrency busy, so install work keeps the rest; its calls share the
- * gateway's rate limit. Nothing here is remembered across restarts but what the store holds.
+ * One per node: notices tenants signing in. A {@link LeasePump} claims OAUTH_PENDING items whose next
+ * poll is due ({@link WatchQueue}), asks Cyclr through this node's gateway whether each account connector
+ * is {@code Authenticated}, and records AUTHENTICATED (the store publishes the item event) or the next
+ * poll with backoff. It keeps at most a quarter of the gateway's concurrency busy, so install work keeps
+ * the rest; its calls share the gateway's rate limit. Nothing here is remembered across restarts but what
+ * the store holds.
  */
 public final class SignInWatch extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(SignInWatch.class);
   private static final DeliveryOptions TO_GATEWAY = new DeliveryOptions().setLocalOnly(true)
       .setSendTimeout(TimeUnit.MINUTES.toMillis(10));
 
+  private final Settings settings;
   private final SignInStore store;
-  private final NodeState node;
-  private final SignInPolicy policy;
+  private final NodeLifecycle node;
   private final WatchSchedule schedule;
   private final String nodeId = UUID.randomUUID().toString();
-  private final int maxInFlight;
-  private final long leaseMs;
-  /** Longest sleep between looks at the store while nothing is due (new watches start at least this far out). */
-  private final long idleMs;
-  private int inFlight;
-  private boolean claiming;
-  private long timer = -1;
-  private long timerDue;
-  private long storeErrorLoggedAt;
-  private long expiredAt;
+  private LeasePump<SignInStore.Watched, WatchQueue.Found> pump;
 
-  public SignInWatch(Settings settings, SignInStore store, NodeState node) {
+  public SignInWatch(Settings settings, SignInStore store, NodeLifecycle node) {
+    this.settings = settings;
     this.store = store;
     this.node = node;
-    this.policy = store.policy();
-    this.schedule = policy.schedule();
-    this.maxInFlight = Math.max(1, settings.maxConcurrency() / 4);
-    // A claim outlives a poll's worst case (every attempt timing out) so two nodes do not poll one item at once.
-    this.leaseMs = Math.max(settings.leaseMs(), settings.cyclrRequestTimeoutMs() * Math.min(3, settings.maxAttempts()));
-    this.idleMs = Math.max(10, Math.min(5_000, policy.watchFirstMs()));
+    this.schedule = store.policy().schedule();
   }
 
   @Override
   public Future<?> start() {
-    Metrics.current().gauge("onboarder.signins.polling", "Sign-in checks this node has at Cyclr now", () -> inFlight);
-    schedule(ThreadLocalRandom.current().nextLong(Math.min(1_000, idleMs) + 1));
+    Scheduler time = Scheduler.of(vertx);
+    int maxInFlight = Math.max(1, settings.maxConcurrency() / 4);
+    // A claim outlives a poll's worst case (every attempt timing out) so two nodes do not poll one item at once.
+    long leaseMs = Math.max(settings.leaseMs(), settings.cyclrRequestTimeoutMs() * Math.min(3, settings.maxAttempts()));
+    // The longest sleep between looks at the store while nothing is due (new watches start at least this far out).
+    long idleMs = Math.max(10, Math.min(5_000, store.policy().watchFirstMs()));
+    pump = new LeasePump<>("sign-in watch", time, new WatchQueue(store, time, nodeId, leaseMs),
+        new LeasePump.Sender<>() {
+          @Override
+          public Future<WatchQueue.Found> send(SignInStore.Watched w) {
+            return poll(w);
+          }
+
+          @Override
+          public WatchQueue.Found failed(SignInStore.Watched w, Throwable cause) {
+            // Cyclr did not answer: try again at the same pace, without backing off further.
+            return node.draining() ? null : again(w, w.intervalMs());
+          }
+        },
+        new LeasePump.Options(maxInFlight, 1, maxInFlight, Math.max(1, maxInFlight), 10, idleMs, idleMs),
+        node::mayClaim, new LeasePump.Listener<>() {
+          @Override
+          public void storeFailed(Throwable cause) {
+            node.storeFailed("sign-in watch", cause);
+          }
+        });
+    Metrics.current().gauge("onboarder.signins.polling", "Sign-in checks this node has at Cyclr now",
+        pump::inFlight);
+    node.register(pump);
+    pump.start();
     return Future.succeededFuture();
   }
 
   @Override
   public Future<?> stop() {
-    cancelTimer();
-    return Future.succeededFuture();
+    // Polls in flight are let go (their claims lapse); what was found is written first.
+    return pump.drain(0);
   }
 
-  private void schedule(long delayMs) {
-    long due = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs);
-    if (timer >= 0) {
-      if (timerDue <= due) {
-        return;
-      }
-      cancelTimer();
-    }
-    timerDue = due;
-    timer = vertx.setTimer(Math.max(1, delayMs), t -> {
-      timer = -1;
-      tick();
-    });
-  }
-
-  private void cancelTimer() {
-    if (timer >= 0) {
-      vertx.cancelTimer(timer);
-      timer = -1;
-    }
-  }
-
-  /** Ends expired watches, claims what is due (as much as there is room for), then sleeps until the next is due. */
-  private void tick() {
-    if (claiming || node.draining()) {
-      return;
-    }
-    int room = maxInFlight - inFlight;
-    if (room <= 0) {
-      return; // a finished poll ticks again
-    }
-    claiming = true;
-    // Ending expired watches is housekeeping (claims skip them anyway): every few seconds is enough.
-    long now = System.nanoTime();
-    Future<Integer> expired = Future.succeededFuture(0);
-    if (now - expiredAt > TimeUnit.SECONDS.toNanos(5)) {
-      expiredAt = now;
-      expired = store.expireWatches();
-    }
-    expired.compose(n -> store.claimWatches(nodeId, room, leaseMs))
-        .onComplete(ar -> {
-          claiming = false;
-          if (ar.failed()) {
-            storeError(ar.cause());
-            schedule(idleMs);
-            return;
-          }
-          List<SignInStore.Watched> due = ar.result();
-          due.forEach(this::poll);
-          if (due.size() < room) {
-            store.nextWatchDueInMs().onComplete(next -> schedule(next.succeeded() && next.result() != null
-                ? Math.max(20, Math.min(idleMs, next.result())) : idleMs));
-          }
-        });
-  }
-
-  private void poll(SignInStore.Watched w) {
-    inFlight++;
-    Future<Void> done;
+  private Future<WatchQueue.Found> poll(SignInStore.Watched w) {
     if (w.accountConnectorId() == null) {
-      done = store.stopWatch(w.itemId());
-    } else {
-      JsonObject check = new JsonObject().put("op", "check").put("account", w.account())
-          .put("accountConnectorId", w.accountConnectorId());
-      done = vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_SIGNIN, check, TO_GATEWAY).compose(reply -> {
-        if (node.draining()) {
-          return Future.succeededFuture(); // the claim lapses; whoever runs next polls it again
-        }
-        JsonObject state = reply.body();
-        if (!state.getBoolean("found", true)) {
-          log.warn("item {}: account connector {} no longer exists at Cyclr; its sign-in is no longer watched",
-              w.itemId(), w.accountConnectorId());
-          return store.stopWatch(w.itemId());
-        }
-        if (state.getBoolean("authenticated", false)) {
-          return store.markAuthenticated(w.itemId()).map(a -> {
-            SignedIn.noted(a, "the sign-in watch");
-            return null;
-          });
-        }
-        long next = schedule.after(w.intervalMs());
-        return store.watchAgain(nodeId, w.itemId(), next, jittered(next)).mapEmpty();
-      }, err -> node.draining() ? Future.succeededFuture()
-          // Cyclr did not answer: try again at the same pace, without backing off further.
-          : store.watchAgain(nodeId, w.itemId(), w.intervalMs(), jittered(w.intervalMs())).mapEmpty());
+      return Future.succeededFuture(new WatchQueue.Found(w.itemId(), WatchQueue.Kind.STOP, 0, 0));
     }
-    done.onComplete(ar -> {
-      inFlight--;
-      if (ar.failed()) {
-        storeError(ar.cause());
+    JsonObject check = new JsonObject().put("op", "check").put("account", w.account())
+        .put("accountConnectorId", w.accountConnectorId());
+    return vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_SIGNIN, check, TO_GATEWAY).map(reply -> {
+      if (node.draining()) {
+        return null; // the claim lapses; whoever runs next polls it again
       }
-      schedule(0);
+      JsonObject state = reply.body();
+      if (!state.getBoolean("found", true)) {
+        log.warn("item {}: account connector {} no longer exists at Cyclr; its sign-in is no longer watched",
+            w.itemId(), w.accountConnectorId());
+        return new WatchQueue.Found(w.itemId(), WatchQueue.Kind.STOP, 0, 0);
+      }
+      if (state.getBoolean("authenticated", false)) {
+        return new WatchQueue.Found(w.itemId(), WatchQueue.Kind.AUTHENTICATED, 0, 0);
+      }
+      return again(w, schedule.after(w.intervalMs()));
     });
   }
 
-  private static long jittered(long ms) {
-    return WatchSchedule.jittered(ms, ThreadLocalRandom.current()::nextDouble);
-  }
-
-  private void storeError(Throwable err) {
-    if (node.draining()) {
-      return;
-    }
-    long now = System.currentTimeMillis();
-    if (now - storeErrorLoggedAt > 10_000) {
-      storeErrorLoggedAt = now;
-      log.warn("sign-in watch: store operation failed: {}", err.getMessage());
-    }
+  private static WatchQueue.Found again(SignInStore.Watched w, long intervalMs) {
+    return new WatchQueue.Found(w.itemId(), WatchQueue.Kind.AGAIN, intervalMs,
+        WatchSchedule.jittered(intervalMs, ThreadLocalRandom.current()::nextDouble));
   }
 }

@@ -2,6 +2,10 @@ package io.onboarder.webhook;
 
 import io.onboarder.bus.Addresses;
 import io.onboarder.config.Settings;
+import io.onboarder.lease.LeasePump;
+import io.onboarder.lease.LeaseQueue;
+import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.lease.Scheduler;
 import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -18,8 +22,11 @@ import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeoutException;
@@ -27,14 +34,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends the webhook outbox to {@code WEBHOOK_URL}, on every node: leases due deliveries from the
- * shared store (one sender per delivery at a time), signs each attempt (Standard Webhooks, the same
+ * Sends the webhook outbox to {@code WEBHOOK_URL}, on every node: a {@link LeasePump} leases due
+ * deliveries from the shared store (one sender per delivery at a time), this signs each attempt (Standard Webhooks, the same
  * {@code webhook-id} every time), and records the result: delivered, due again after a backoff or
  * the receiver's {@code Retry-After}, or failed once the retry window is over. At most
  * {@code webhooks.maxConcurrency} attempts in flight per node; 15 s per attempt; redirects are not
  * followed. A {@code 410 Gone} disables the endpoint, cluster-wide, until a delivery is replayed.
  */
-public final class WebhookSender extends VerticleBase {
+public final class WebhookSender extends VerticleBase
+    implements LeaseQueue<WebhookOutbox.Due, WebhookSender.Attempt>, LeasePump.Sender<WebhookOutbox.Due,
+    WebhookSender.Attempt> {
   private static final Logger log = LoggerFactory.getLogger(WebhookSender.class);
   static final long TIMEOUT_MS = 15_000;
   /** Most bytes of a receiver's answer that are read; past them the connection is closed. */
@@ -45,6 +54,7 @@ public final class WebhookSender extends VerticleBase {
 
   private final Settings settings;
   private final WebhookOutbox outbox;
+  private final NodeLifecycle node;
   private final String nodeId = UUID.randomUUID().toString();
   private final String urlHash;
   private final String shownUrl;
@@ -54,19 +64,15 @@ public final class WebhookSender extends VerticleBase {
   private final int maxInFlight;
   private HttpClient client;
   private Metrics metrics;
-  private int inFlight;
-  /** Attempts whose result is not recorded yet (in flight or answered). */
-  private int recording;
-  /** 410 answers whose disabling of the endpoint is not written yet. */
-  private int goneUnrecorded;
-  private boolean polling;
-  private boolean stopped;
+  private LeasePump<WebhookOutbox.Due, Attempt> pump;
+  /** 410 answers whose disabling of the endpoint is not written yet: nothing is claimed meanwhile. */
+  private final Set<String> goneUnrecorded = new HashSet<>();
   private Boolean endpointEnabled;
-  private long timer = -1;
 
-  public WebhookSender(Settings settings, WebhookOutbox outbox) {
+  public WebhookSender(Settings settings, WebhookOutbox outbox, NodeLifecycle node) {
     this.settings = settings;
     this.outbox = outbox;
+    this.node = node;
     this.urlHash = WebhookSignature.urlHash(settings.webhookUrl());
     this.shownUrl = Settings.redactUrlForLog(settings.webhookUrl());
     this.maxInFlight = settings.webhookMaxConcurrency();
@@ -84,55 +90,74 @@ public final class WebhookSender extends VerticleBase {
   @Override
   public Future<?> start() {
     metrics = Metrics.current();
-    metrics.gauge("onboarder.webhook.inflight", "Webhook attempts in flight on this node", () -> inFlight);
+    // An attempt's slot is free again as soon as the receiver answered: its result is written meanwhile
+    // (the pump keeps attempts plus unwritten results under twice the window), its delivery leased until then.
+    pump = new LeasePump<>("webhook delivery", Scheduler.of(vertx), this, this,
+        new LeasePump.Options(maxInFlight, 1, maxInFlight, maxInFlight, 0, POLL_MS, POLL_MS), node::mayClaim,
+        new LeasePump.Listener<>() {
+          @Override
+          public void storeFailed(Throwable cause) {
+            log.warn("webhooks: the outbox is not readable or writable now: {}", cause.getMessage());
+          }
+        });
+    metrics.gauge("onboarder.webhook.inflight", "Webhook attempts in flight on this node", pump::inFlight);
     client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setConnectTimeout((int) TIMEOUT_MS)
         .setMaxRedirects(0), new PoolOptions().setHttp1MaxSize(maxInFlight).setMaxWaitQueueSize(maxInFlight * 2));
     // The embedded store belongs to this process alone: leases left by a previous process are void.
     Future<Integer> released = settings.clustered() ? Future.succeededFuture(0) : outbox.releaseAll();
-    return vertx.eventBus().consumer(Addresses.WEBHOOKS_WAKE, m -> poll()).completion()
+    return vertx.eventBus().consumer(Addresses.WEBHOOKS_WAKE, m -> pump.wake()).completion()
         .compose(v -> released)
         .onSuccess(n -> {
           log.info("webhooks: sending {} to {} (at most {} in flight)", settings.webhookEvents(), shownUrl,
               maxInFlight);
-          timer = vertx.setPeriodic(POLL_MS, t -> poll());
-          poll();
+          node.register(pump);
+          pump.start();
         });
   }
 
   @Override
   public Future<?> stop() {
-    stopped = true;
-    vertx.cancelTimer(timer);
-    // Attempts in flight are cut short; their deliveries go back to the outbox for any node.
-    return client.close().compose(v -> outbox.release(nodeId)).recover(err -> Future.succeededFuture());
+    // Attempts in flight are cut short (answers written so far are recorded first); their deliveries, and
+    // any claimed meanwhile, go back to the outbox for any node.
+    return pump.drain(0).compose(left -> client.close()).compose(v -> outbox.release(nodeId))
+        .recover(err -> Future.succeededFuture());
   }
 
-  // ---- claiming ------------------------------------------------------------------------------
+  // ---- the outbox as the pump's queue --------------------------------------------------------
 
-  private void poll() {
-    int room = Math.min(maxInFlight - inFlight, 2 * maxInFlight - recording);
-    // One claim at a time: attempts that finish while it runs are refilled together by the next one.
-    if (polling || stopped || room <= 0 || goneUnrecorded > 0) {
-      return;
+  /** One claim at a time (the pump's rule): attempts that finish while it runs are refilled by the next. */
+  @Override
+  public Future<List<WebhookOutbox.Due>> claim(int max) {
+    if (!goneUnrecorded.isEmpty()) {
+      return Future.succeededFuture(List.of());
     }
-    polling = true;
-    outbox.endpoint(urlHash)
-        .compose(endpoint -> {
-          noteEndpoint(endpoint);
-          return endpoint.enabled() ? outbox.claimDue(nodeId, room, LEASE_MS)
-              : Future.succeededFuture(List.<WebhookOutbox.Due>of());
-        })
-        .onComplete(ar -> {
-          polling = false;
-          if (ar.failed()) {
-            log.warn("webhooks: the outbox is not readable now: {}", ar.cause().getMessage());
-            return;
-          }
-          ar.result().forEach(this::attempt);
-          if (ar.result().size() == room) {
-            poll(); // there may be more due, and attempts that ended meanwhile left room
-          }
-        });
+    return outbox.endpoint(urlHash).compose(endpoint -> {
+      noteEndpoint(endpoint);
+      return endpoint.enabled() ? outbox.claimDue(nodeId, max, LEASE_MS)
+          : Future.succeededFuture(List.<WebhookOutbox.Due>of());
+    });
+  }
+
+  /** Results are written one by one (each its own statement, as before); a lost lease is not applied. */
+  @Override
+  public Future<List<Attempt>> record(List<Attempt> attempts) {
+    List<Attempt> applied = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (Attempt a : attempts) {
+      chain = chain.compose(v -> record(a.due(), a.result()).map(held -> {
+        if (held) {
+          applied.add(a);
+        }
+        return null;
+      }));
+    }
+    return chain.map(v -> applied);
+  }
+
+  /** The claims that land while stopping are released with every other lease of this sender, in {@link #stop}. */
+  @Override
+  public Future<Void> release(List<WebhookOutbox.Due> unsent) {
+    return Future.succeededFuture();
   }
 
   private void noteEndpoint(WebhookOutbox.Endpoint endpoint) {
@@ -153,30 +178,25 @@ public final class WebhookSender extends VerticleBase {
   /** What one attempt came to: an HTTP status (with Retry-After), or no answer (error text). */
   private record Result(Integer status, String retryAfter, String error) {}
 
-  /**
-   * One attempt. Its slot is free again as soon as the receiver answered: the result is recorded
-   * meanwhile (at most as many results waiting to be written as attempts in flight), and the
-   * delivery stays leased until it is.
-   */
-  private void attempt(WebhookOutbox.Due due) {
-    inFlight++;
-    recording++;
-    send(due).onComplete(x -> {
-      inFlight--;
-      if (x.succeeded() && x.result().status() != null && x.result().status() == 410) {
-        goneUnrecorded++; // nothing is claimed until the endpoint is marked disabled in the store
+  /** One attempt's delivery and result, waiting to be recorded. */
+  record Attempt(WebhookOutbox.Due due, Result result) {}
+
+  @Override
+  public Future<Attempt> send(WebhookOutbox.Due due) {
+    return attempt(due).map(result -> {
+      if (result.status() != null && result.status() == 410) {
+        goneUnrecorded.add(due.id()); // nothing is claimed until the endpoint is marked disabled in the store
       }
-      poll();
-    }).compose(result -> record(due, result))
-        .onFailure(err -> log.warn("webhooks: the result of delivery {} could not be recorded ({}); it is sent "
-            + "again when its lease expires", due.id(), err.getMessage()))
-        .onComplete(x -> {
-          recording--;
-          poll();
-        });
+      return new Attempt(due, result);
+    });
   }
 
-  private Future<Result> send(WebhookOutbox.Due due) {
+  @Override
+  public Attempt failed(WebhookOutbox.Due due, Throwable cause) {
+    return new Attempt(due, failure(cause));
+  }
+
+  private Future<Result> attempt(WebhookOutbox.Due due) {
     long timestamp = System.currentTimeMillis() / 1000;
     RequestOptions options = new RequestOptions(target)
         .putHeader("content-type", "application/json")
@@ -240,10 +260,11 @@ public final class WebhookSender extends VerticleBase {
     return new Result(null, null, error);
   }
 
-  private Future<Void> record(WebhookOutbox.Due due, Result r) {
+  /** Writes one result; false when this sender no longer held the delivery's lease. */
+  private Future<Boolean> record(WebhookOutbox.Due due, Result r) {
     if (r.status() != null && r.status() >= 200 && r.status() < 300) {
       metrics.webhook("delivered");
-      return outbox.delivered(due.id(), nodeId, r.status()).mapEmpty();
+      return outbox.delivered(due.id(), nodeId, r.status());
     }
     long delay = retry.delayMs(due.attempts() + 1, r.retryAfter(), System.currentTimeMillis());
     String error = r.status() == null ? r.error()
@@ -258,7 +279,7 @@ public final class WebhookSender extends VerticleBase {
       endpointEnabled = false;
       gone = outbox.disableEndpoint(urlHash, "HTTP 410 Gone answered to delivery " + due.id())
           .eventually(() -> {
-            goneUnrecorded--;
+            goneUnrecorded.remove(due.id());
             return Future.succeededFuture();
           });
     }
@@ -273,7 +294,7 @@ public final class WebhookSender extends VerticleBase {
             log.debug("webhooks: delivery {} attempt {} failed ({}); next in {} ms", due.id(), due.attempts() + 1,
                 error, delay);
           }
-          return null;
+          return status != null;
         });
   }
 }

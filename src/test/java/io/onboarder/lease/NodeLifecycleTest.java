@@ -1,0 +1,132 @@
+package io.onboarder.lease;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The node's lifecycle on a virtual clock: store health, lease renewal, takeover sweeps, disk full, stop. */
+class NodeLifecycleTest {
+  private static final long LEASE_MS = 10_000;
+
+  private final VirtualClock clock = new VirtualClock();
+  private final NodeLifecycle node = new NodeLifecycle(clock, LEASE_MS, err -> err.getMessage().contains("disk"));
+  private boolean storeUp = true;
+  private int pings;
+  private final List<String> calls = new ArrayList<>();
+
+  private final LeaseHolder holder = LeaseHolder.of(
+      () -> {
+        calls.add("renew");
+        return storeUp ? Future.succeededFuture() : Future.failedFuture("down");
+      },
+      () -> {
+        calls.add("takeOver");
+        return Future.succeededFuture(0);
+      },
+      () -> calls.add("wake"));
+
+  private Future<?> ping() {
+    pings++;
+    return storeUp ? Future.succeededFuture() : Future.failedFuture("connection refused");
+  }
+
+  @Test
+  void startingWakesEveryHolderAndOpensTheGate() {
+    node.register(holder);
+    assertThat(node.mayClaim()).isFalse();
+    assertThat(node.accepting()).isFalse();
+    node.start(this::ping);
+    assertThat(calls).containsExactly("wake");
+    assertThat(node.mayClaim()).isTrue();
+    assertThat(node.accepting()).isTrue();
+  }
+
+  @Test
+  void renewsFiveTimesPerLeaseAndKeepsTheLeasesHeld() {
+    node.register(holder);
+    node.start(this::ping);
+    clock.advance(LEASE_MS);
+    assertThat(calls.stream().filter("renew"::equals).count()).isEqualTo(5);
+    assertThat(node.holdsLeases()).isTrue();
+    assertThat(pings).isEqualTo(10);
+  }
+
+  @Test
+  void aStoreThatStopsAnsweringClosesTheGateLetsLeasesLapseAndWakesHoldersWhenBack() {
+    node.register(holder);
+    node.start(this::ping);
+    storeUp = false;
+    clock.advance(1_000);
+    assertThat(node.storeReachable()).isFalse();
+    assertThat(node.mayClaim()).isFalse();
+    assertThat(node.accepting()).isFalse();
+    clock.advance(LEASE_MS / 2);
+    assertThat(node.holdsLeases()).as("no renewal for half a lease: installs stop").isFalse();
+    calls.clear();
+    storeUp = true;
+    clock.advance(1_000);
+    assertThat(node.storeReachable()).isTrue();
+    assertThat(calls).startsWith("renew", "wake");
+    assertThat(node.holdsLeases()).isTrue();
+  }
+
+  @Test
+  void sweepsForExpiredLeasesOnlyOnceEveryNodeHadTimeToRenewAfterAnOutage() {
+    node.register(holder);
+    node.start(this::ping);
+    clock.advance(3_600);
+    assertThat(calls).contains("takeOver");
+    storeUp = false;
+    clock.advance(LEASE_MS);
+    calls.clear();
+    storeUp = true;
+    clock.advance(1_000); // back: reachable again now
+    clock.advance(2_500);
+    assertThat(calls).as("within three health checks of the store coming back").doesNotContain("takeOver");
+    clock.advance(4_000);
+    assertThat(calls).contains("takeOver");
+  }
+
+  @Test
+  void aFullDiskRefusesSubmissionsForAMinute() {
+    node.start(this::ping);
+    node.storeFailed("test", new RuntimeException("disk full"));
+    assertThat(node.diskFull()).isTrue();
+    assertThat(node.accepting()).isFalse();
+    assertThat(node.mayClaim()).as("outcomes still flow: the store answers").isTrue();
+    assertThat(node.diskFullNow()).as("not news within the minute").isFalse();
+    clock.advance(60_000);
+    assertThat(node.diskFull()).isFalse();
+    assertThat(node.accepting()).isTrue();
+  }
+
+  @Test
+  void drainingClosesTheGateAndStopsSweepsAndStoppingCancelsEveryTimer() {
+    node.register(holder);
+    node.start(this::ping);
+    node.drain();
+    assertThat(node.mayClaim()).isFalse();
+    calls.clear();
+    clock.advance(LEASE_MS);
+    assertThat(calls).as("renewal goes on for the work in flight").contains("renew").doesNotContain("takeOver");
+    node.stop();
+    assertThat(clock.pending()).isZero();
+    int before = pings;
+    clock.advance(LEASE_MS);
+    assertThat(pings).isEqualTo(before);
+  }
+
+  @Test
+  void aClaimConfirmsTheLeases() {
+    node.register(holder);
+    node.start(this::ping);
+    storeUp = false;
+    clock.advance(LEASE_MS / 2);
+    assertThat(node.holdsLeases()).isFalse();
+    node.claimed();
+    assertThat(node.holdsLeases()).isTrue();
+  }
+}
