@@ -6,11 +6,7 @@ import io.onboarder.config.ConfigLoader;
 import io.onboarder.support.TestService;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -45,53 +41,13 @@ class EventBusBridgeTest {
     TestService.await(vertx.close());
   }
 
-  /** A bridge client on a plain socket. */
-  private final class Client implements AutoCloseable {
-    final Socket socket;
-    final DataOutputStream out;
-    final DataInputStream in;
-
-    Client() throws IOException {
-      socket = new Socket("127.0.0.1", service.app.bridgePort());
-      socket.setSoTimeout(15_000);
-      out = new DataOutputStream(socket.getOutputStream());
-      in = new DataInputStream(socket.getInputStream());
-    }
-
-    void write(JsonObject frame) throws IOException {
-      byte[] b = frame.encode().getBytes(StandardCharsets.UTF_8);
-      out.writeInt(b.length);
-      out.write(b);
-      out.flush();
-    }
-
-    JsonObject read() throws IOException {
-      int n = in.readInt();
-      byte[] b = new byte[n];
-      in.readFully(b);
-      return new JsonObject(new String(b, StandardCharsets.UTF_8));
-    }
-
-    /** A request: send with a reply address; returns the answer frame (message or err). */
-    JsonObject request(String address, JsonObject body, String token) throws IOException {
-      JsonObject frame = new JsonObject().put("type", "send").put("address", address).put("replyAddress", "r-1")
-          .put("body", body);
-      if (token != null) {
-        frame.put("headers", new JsonObject().put("Authorization", "Bearer " + token));
-      }
-      write(frame);
-      return read();
-    }
-
-    @Override
-    public void close() throws IOException {
-      socket.close();
-    }
+  private BridgeClient client() throws IOException {
+    return new BridgeClient(service.app.bridgePort());
   }
 
   @Test
   void framesWithoutAValidTokenAreRefusedWithAnErrorFrameAndTheConnectionStaysUsable() throws IOException {
-    try (Client c = new Client()) {
+    try (BridgeClient c = client()) {
       JsonObject noToken = c.request("onboarder.jobs.list", new JsonObject(), null);
       assertThat(noToken.getString("type")).isEqualTo("err");
       assertThat(noToken.getString("address")).isEqualTo("r-1");
@@ -111,7 +67,7 @@ class EventBusBridgeTest {
 
   @Test
   void aTokenServesSubmitAndEventsScopedToItsCaller() throws IOException {
-    try (Client alice = new Client(); Client bob = new Client(); Client ops = new Client()) {
+    try (BridgeClient alice = client()) {
       alice.write(new JsonObject().put("type", "register").put("address", "onboarder.events.job")
           .put("headers", new JsonObject().put("Authorization", "Bearer tok-alice")));
       JsonObject job = TestService.apiKeyJob("bridge", 3);
@@ -128,7 +84,13 @@ class EventBusBridgeTest {
         }
       }
       assertThat(status).isEqualTo("SUCCEEDED");
+      alicesJobSeenOnlyByHerAndAdmins(alice, id);
+    }
+  }
 
+  /** Connected now: a connection must present its token within the deadline (bridge.authTimeoutMs). */
+  private void alicesJobSeenOnlyByHerAndAdmins(BridgeClient alice, String id) throws IOException {
+    try (BridgeClient bob = client(); BridgeClient ops = client()) {
       // Another caller does not see alice's job, even claiming to be alice in a header; an admin does.
       JsonObject spoofed = new JsonObject().put("type", "send").put("address", "onboarder.jobs.get")
           .put("replyAddress", "r-2").put("body", new JsonObject().put("id", id))
@@ -148,7 +110,7 @@ class EventBusBridgeTest {
 
   @Test
   void onlyThePublicAddressesAreOpen() throws IOException {
-    try (Client c = new Client()) {
+    try (BridgeClient c = client()) {
       for (String internal : new String[] {"onboarder.jobs.drain", "onboarder.jobs.ready", "cyclr.gateway.status",
           "onboarder.internal.work", "onboarder.internal.webhooks.deliveries"}) {
         JsonObject answer = c.request(internal, new JsonObject(), TestService.TOKEN);
@@ -168,7 +130,7 @@ class EventBusBridgeTest {
 
   @Test
   void oversizedAndMalformedFramesAreRefusedWithoutHarmingOtherClients() throws IOException {
-    try (Client bystander = new Client(); Client sloppy = new Client(); Client hostile = new Client()) {
+    try (BridgeClient bystander = client(); BridgeClient sloppy = client(); BridgeClient hostile = client()) {
       // Not JSON, and JSON that is not an object: an error each, and the connection goes on.
       byte[] junk = "{not json".getBytes(StandardCharsets.UTF_8);
       sloppy.out.writeInt(junk.length);
@@ -191,9 +153,9 @@ class EventBusBridgeTest {
       hostile.out.flush();
       JsonObject err = hostile.read();
       assertThat(err.getInteger("failureCode")).isEqualTo(413);
-      assertThat(readsEndOfStream(hostile)).isTrue();
+      assertThat(hostile.readsEndOfStream()).isTrue();
       // A frame just over the limit, too.
-      try (Client big = new Client()) {
+      try (BridgeClient big = client()) {
         big.out.writeInt(64 * 1024 + 1);
         big.out.flush();
         assertThat(big.read().getInteger("failureCode")).isEqualTo(413);
@@ -201,15 +163,6 @@ class EventBusBridgeTest {
 
       assertThat(bystander.request("onboarder.jobs.list", new JsonObject(), TestService.TOKEN).getString("type"))
           .isEqualTo("message");
-    }
-  }
-
-  private static boolean readsEndOfStream(Client c) throws IOException {
-    try {
-      c.in.readInt();
-      return false;
-    } catch (EOFException | java.net.SocketException e) {
-      return true;
     }
   }
 }
