@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.onboarder.config.ConfigLoader;
 import io.onboarder.config.Settings;
+import io.onboarder.support.BridgeClient;
 import io.onboarder.support.TestService;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;

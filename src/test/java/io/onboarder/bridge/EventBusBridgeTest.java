@@ -3,6 +3,7 @@ package io.onboarder.bridge;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.onboarder.config.ConfigLoader;
+import io.onboarder.support.BridgeClient;
 import io.onboarder.support.TestService;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
