@@ -4,6 +4,7 @@ import io.onboarder.bus.Problem;
 import io.onboarder.config.Settings;
 import io.onboarder.lease.NodeLifecycle;
 import io.onboarder.job.StoreProblems;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,8 @@ public final class Admission {
   private final Settings settings;
   private final NodeLifecycle node;
   private final IntakeLimits limits;
+  /** Items of whole submissions being written on this node now: not in the store's PENDING count yet. */
+  private final AtomicLong admitting = new AtomicLong();
 
   Admission(Settings settings, NodeLifecycle node, IntakeLimits limits) {
     this.settings = settings;
@@ -71,7 +74,8 @@ public final class Admission {
 
   /**
    * Null if {@code adding} more items (at least one: a job has one) fit beside the {@code pending} ones
-   * under {@code jobs.maxPendingItems}; else the refusal.
+   * under {@code jobs.maxPendingItems}; else the refusal. {@code pending} is the store's count plus
+   * this node's whole submissions being written ({@link #admitting}).
    */
   Problem pendingBound(long pending, long adding) {
     if (pending + Math.max(1, adding) <= settings.maxPendingItems()) {
@@ -81,7 +85,7 @@ public final class Admission {
         + "); try again later.", RETRY_PENDING_S);
   }
 
-  /** Reserves {@code n} bytes of bodies being received on this node; false (see {@link #tooManyBytes}) past the bound. */
+  /** Reserves {@code n} bytes of bodies being received on this node; false past the bound ({@link #tooManyBytes}). */
   boolean reserveBytes(long n) {
     return limits.reserveBytes(n);
   }
@@ -91,7 +95,7 @@ public final class Admission {
         + " bytes, limit " + settings.maxIntakeBytes() + "); try again shortly.", RETRY_INTAKE_S);
   }
 
-  /** Reserves {@code n} items not yet committed on this node; false (see {@link #tooManyItems}) past the bound. */
+  /** Reserves {@code n} items not yet committed on this node; false past the bound ({@link #tooManyItems}). */
   boolean reserveItems(long n) {
     return limits.reserveItems(n);
   }
@@ -99,6 +103,23 @@ public final class Admission {
   Problem tooManyItems() {
     return Problem.busy("This node is taking in too many items at once (" + limits.itemsInFlight() + ", limit "
         + settings.maxIntakeItems() + "); try again shortly.", RETRY_INTAKE_S);
+  }
+
+  /** Items of whole submissions being written on this node now. */
+  long admitting() {
+    return admitting.get();
+  }
+
+  /**
+   * Counts {@code n} items of a whole submission as being written, before the store is asked for its
+   * count, so that concurrent submissions cannot overshoot the bound together; returns the others'.
+   */
+  long startAdmitting(long n) {
+    return admitting.getAndAdd(n);
+  }
+
+  void doneAdmitting(long n) {
+    admitting.addAndGet(-n);
   }
 
   void release(long bytes, long items) {

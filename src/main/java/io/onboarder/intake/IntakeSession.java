@@ -102,7 +102,7 @@ final class IntakeSession implements BodyListener {
         return;
       }
       pendingAtStart = ar.result();
-      Problem full = compareOnly ? null : ctx.admission.pendingBound(pendingAtStart, 0);
+      Problem full = compareOnly ? null : ctx.admission.pendingBound(pendingAtStart + ctx.admission.admitting(), 0);
       if (full != null) {
         fail(full);
         return;
@@ -244,7 +244,7 @@ final class IntakeSession implements BodyListener {
     if (compareOnly) {
       return;
     }
-    Problem full = ctx.admission.pendingBound(pendingAtStart, count);
+    Problem full = ctx.admission.pendingBound(pendingAtStart + ctx.admission.admitting(), count);
     if (full != null) {
       fail(full);
       return;

@@ -19,7 +19,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.streams.ReadStream;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,8 +40,6 @@ public final class JobIntake {
   final Admission admission;
   final JobRequestValidator validator;
   final JobEvents events;
-  /** Items of whole submissions being written on this node now: counted with the store's PENDING items. */
-  private final AtomicLong admitting = new AtomicLong();
 
   public JobIntake(Vertx vertx, Settings settings, JobStore store, NodeLifecycle node, IntakeLimits limits) {
     this.vertx = vertx;
@@ -96,15 +93,14 @@ public final class JobIntake {
     if (!admission.reserveItems(n)) {
       return Future.failedFuture(admission.tooManyItems());
     }
-    // Reserve room now: concurrent submissions must not overshoot the bound while this one commits.
-    long others = admitting.getAndAdd(n);
+    long others = admission.startAdmitting(n);
     return store.pendingItems()
         .compose(pending -> {
           Problem full = admission.pendingBound(pending + others, n);
           return full != null ? Future.<JobStore.Created>failedFuture(full) : store.create(request, owner, key);
         })
         .eventually(() -> {
-          admitting.addAndGet(-n);
+          admission.doneAdmitting(n);
           admission.release(0, n);
           return Future.succeededFuture();
         })

@@ -19,10 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The public {@code onboarder.jobs.*} addresses but submit (that one is the intake's), on every node:
- * get, list, items, accounts, events, cancel, retry and sign-in links, answered from the shared store (stateless, so any node answers for any job). Callers
- * reaching it through the HTTP API carry their name in a {@value #CALLER} header and see only their
- * own jobs unless they are admins; event-bus clients inside the cluster are trusted.
+ * The public {@code onboarder.jobs.*} addresses but submit (the intake's), on every node: get, list,
+ * items, accounts, events, cancel, retry and sign-in links, answered from the shared store (stateless,
+ * so any node answers for any job). Callers reaching it through the HTTP API carry their name in a
+ * {@value #CALLER} header and see only their own jobs unless they are admins; event-bus clients
+ * inside the cluster are trusted.
  */
 public final class JobService extends VerticleBase {
   /** Message header: the API caller's name (token name). */

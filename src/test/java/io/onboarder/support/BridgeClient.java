@@ -9,7 +9,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 
-/** A TCP event-bus bridge client as a Node, Python or Go program is one: a plain socket and length-prefixed JSON frames. */
+/** A TCP event-bus bridge client as a Node, Python or Go program is one: a socket and length-prefixed JSON frames. */
 public final class BridgeClient implements AutoCloseable {
   public final Socket socket;
   public final DataOutputStream out;
