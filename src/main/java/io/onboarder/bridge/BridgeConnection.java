@@ -40,6 +40,11 @@ final class BridgeConnection {
   static final int MAX_REGISTRATIONS = 16;
   /** How long a closing connection may take to write its last frame before it is dropped. */
   static final long CLOSE_GRACE_MS = 1_000;
+  /**
+   * Bytes of partial frames all connections without a valid token may hold together: each may announce a
+   * frame of up to bridge.maxFrameBytes, but not a hundred of them at once.
+   */
+  static final long MAX_UNAUTHENTICATED_BYTES = 16L * 1024 * 1024;
   private static final long MAX_REQUEST_TIMEOUT_MS = 60_000;
   private static final Set<String> TYPES = Set.of("send", "publish", "register", "unregister", "ping");
 
@@ -53,6 +58,9 @@ final class BridgeConnection {
     boolean authenticated(BridgeConnection c);
 
     void gone(BridgeConnection c);
+
+    /** Bytes held for connections without a valid token changed by {@code delta}; returns their total. */
+    long held(long delta);
   }
 
   /** A frame to write; an event waits for {@code visible} (whether its caller may see it) and is dropped if not. */
@@ -72,6 +80,8 @@ final class BridgeConnection {
   private boolean closed;
   private long authTimer = -1;
   private long dropTimer = -1;
+  /** What this connection counts in the bridge's total for connections without a valid token. */
+  private long heldUnauthenticated;
 
   BridgeConnection(Shared shared, NetSocket socket) {
     this.shared = shared;
@@ -86,6 +96,10 @@ final class BridgeConnection {
     socket.handler(data -> {
       shared.stats().buffered((long) reader.buffered() + data.length());
       reader.handle(data);
+      if (account() > MAX_UNAUTHENTICATED_BYTES && !authenticated) {
+        close("unauthenticated-bytes", Frames.error(null, 503, "too many bytes from bridge connections without a "
+            + "valid token; closing the connection"));
+      }
     });
     socket.exceptionHandler(err -> close("error", null));
     socket.closeHandler(v -> gone());
@@ -162,6 +176,7 @@ final class BridgeConnection {
         return;
       }
       authenticated = true;
+      account();
     }
     options.addHeader(JobService.CALLER, caller.name());
     if (caller.admin()) {
@@ -344,9 +359,18 @@ final class BridgeConnection {
     }
   }
 
+  /** Updates this connection's part of the bytes held without a valid token; returns the bridge's total. */
+  private long account() {
+    long now = authenticated || closed ? 0 : reader.buffered();
+    long total = shared.slots().held(now - heldUnauthenticated);
+    heldUnauthenticated = now;
+    return total;
+  }
+
   private void release() {
     closed = true;
     reader.stop();
+    account();
     shared.vertx().cancelTimer(authTimer);
     registered.values().forEach(MessageConsumer::unregister);
     registered.clear();

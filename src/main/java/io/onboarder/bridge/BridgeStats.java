@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class BridgeStats {
   private volatile int authenticated;
   private volatile int unauthenticated;
+  private final AtomicLong maxUnauthenticatedBytes = new AtomicLong();
   private final AtomicLong maxBufferedBytes = new AtomicLong();
   private final AtomicLong readPauses = new AtomicLong();
   private final AtomicLong maxQueuedBytes = new AtomicLong();
@@ -20,6 +21,10 @@ public final class BridgeStats {
   void open(int authenticated, int unauthenticated) {
     this.authenticated = authenticated;
     this.unauthenticated = unauthenticated;
+  }
+
+  void heldUnauthenticated(long bytes) {
+    maxUnauthenticatedBytes.accumulateAndGet(bytes, Math::max);
   }
 
   void buffered(long bytes) {
@@ -48,6 +53,11 @@ public final class BridgeStats {
     return unauthenticated;
   }
 
+  /** The most bytes all connections without a valid token held together. */
+  public long maxUnauthenticatedBytes() {
+    return maxUnauthenticatedBytes.get();
+  }
+
   /** The most bytes one connection held received and not yet handed out as a frame. */
   public long maxBufferedBytes() {
     return maxBufferedBytes.get();
@@ -68,7 +78,8 @@ public final class BridgeStats {
 
   /**
    * Connections the bridge closed for {@code reason}: {@code oversized}, {@code refused} (too many frames
-   * refused before a valid token), {@code auth-timeout}, {@code evicted}, {@code full}, {@code slow}.
+   * refused before a valid token), {@code auth-timeout}, {@code evicted}, {@code full}, {@code slow}, {@code unauthenticated-bytes} (over
+   * the bytes all connections without a valid token may hold together).
    */
   public long closes(String reason) {
     AtomicLong n = closed.get(reason);

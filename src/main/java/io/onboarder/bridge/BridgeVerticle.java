@@ -44,6 +44,7 @@ public final class BridgeVerticle extends VerticleBase {
   /** Connections without a valid token yet, oldest first. */
   private final Set<BridgeConnection> waiting = new LinkedHashSet<>();
   private int serving;
+  private long heldUnauthenticated;
   private BridgeConnection.Shared shared;
   private NetServer server;
 
@@ -110,6 +111,13 @@ public final class BridgeVerticle extends VerticleBase {
       }
       stats.open(serving, waiting.size());
       return admitted;
+    }
+
+    @Override
+    public long held(long delta) {
+      heldUnauthenticated += delta;
+      stats.heldUnauthenticated(heldUnauthenticated);
+      return heldUnauthenticated;
     }
 
     @Override

@@ -254,6 +254,38 @@ class BridgeAttackTest {
   }
 
   @Test
+  void connectionsWithoutATokenCannotHoldMoreThanTheirSharedBudgetOfPartialFrames() throws IOException {
+    int port = start(c -> ConfigLoader.put(c, "bridge.maxFrameBytes", 1024 * 1024));
+    // 30 connections, no token, each sending all but the last byte of a 1 MiB frame: 30 MiB if all were kept.
+    byte[] almost = new byte[1024 * 1024 - 1];
+    List<BridgeClient> hostile = new ArrayList<>();
+    try {
+      for (int i = 0; i < 30; i++) {
+        BridgeClient c = new BridgeClient(port);
+        hostile.add(c);
+        try {
+          c.out.writeInt(1024 * 1024);
+          c.out.write(almost);
+          c.out.flush();
+        } catch (SocketException closedByTheNode) {
+          // expected for some
+        }
+      }
+      service.poll(() -> bridge.stats().closes("unauthenticated-bytes"), n -> n >= 14, Duration.ofSeconds(10),
+          "connections over the budget closed");
+      assertThat(bridge.stats().maxUnauthenticatedBytes())
+          .isLessThanOrEqualTo(BridgeConnection.MAX_UNAUTHENTICATED_BYTES + 1024 * 1024);
+      System.out.printf("partial frames without a token: %d of 30 connections closed; at most %d bytes held "
+          + "together%n", bridge.stats().closes("unauthenticated-bytes"), bridge.stats().maxUnauthenticatedBytes());
+    } finally {
+      for (BridgeClient c : hostile) {
+        c.close();
+      }
+    }
+    nodeIsUpAndServes(port);
+  }
+
+  @Test
   void eventsGoOnlyToTheCallerWhoseJobTheyAreAboutWhileAnAdminReceivesAll() throws IOException {
     int port = start(c -> { });
     List<String> addresses = List.of("onboarder.events.job", "onboarder.events.item", "onboarder.events.oauth",
