@@ -3,6 +3,7 @@ package io.onboarder;
 import io.onboarder.api.HttpApiVerticle;
 import io.onboarder.bridge.BridgeVerticle;
 import io.onboarder.bus.Addresses;
+import io.onboarder.bus.GatewayContract;
 import io.onboarder.config.Settings;
 import io.onboarder.cyclr.CyclrGatewayVerticle;
 import io.onboarder.cluster.ClusterSetup;
@@ -124,6 +125,8 @@ public final class Application {
 
   /** Deploys the whole service on {@code vertx}. HTTP port 0 picks a free port (see {@link #httpPort()}). */
   public static Future<Application> deploy(Vertx vertx, Settings settings) {
+    // Once per Vert.x, before anything sends on the gateway's local addresses.
+    GatewayContract.register(vertx.eventBus());
     JobStore store = store(vertx, settings);
     // Events are written by the store with the change they describe, and published after the commit.
     store.onCommitted(new JobEvents(vertx.eventBus(), Metrics.current())::published);

@@ -34,18 +34,41 @@ final class Problems {
       return p;
     }
     if (failure instanceof ReplyException re) {
-      if (re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
-        Problem carried = Problem.fromJson(re.getMessage());
-        if (carried != null) {
-          return carried;
-        }
-      }
-      return Problem.unavailable("The job service did not answer in time; try again.");
+      return fromReply(re);
     }
     if (failure instanceof DecodeException) {
       return Problem.badRequest("The request body is not valid JSON.");
     }
     return forStatus(statusCode <= 0 ? 500 : statusCode, failure);
+  }
+
+  /**
+   * An event-bus request that failed: the service did not answer in time (504), no service is there to take it
+   * (503: starting, stopping, or not deployed on this node), or it refused: its own problem when it sent one,
+   * else its failure code (a 4xx with its text; anything else is a 502 without internals).
+   */
+  static Problem fromReply(ReplyException re) {
+    ReplyFailure type = re.failureType() == null ? ReplyFailure.ERROR : re.failureType();
+    return switch (type) {
+      case TIMEOUT -> Problem.of(504, "timeout", "Timeout", "The job service did not answer in time; try again.");
+      case NO_HANDLERS -> Problem.of(503, "no-handler", "Service unavailable", "The job service is not running on "
+          + "this node (starting or stopping); try again shortly.");
+      case RECIPIENT_FAILURE -> {
+        Problem carried = Problem.fromJson(re.getMessage());
+        int code = re.failureCode();
+        if (carried != null) {
+          yield carried;
+        }
+        if (code >= 400 && code < 500) {
+          yield Problem.of(code, "recipient-failure", "Request refused", re.getMessage() == null
+              ? "The job service refused the request." : re.getMessage());
+        }
+        log.warn("the job service failed with code {}: {}", code, re.getMessage());
+        yield Problem.of(code >= 500 && code < 600 ? code : 502, "recipient-failure", "Request failed",
+            "The job service could not complete the request; try again.");
+      }
+      case ERROR -> Problem.unavailable("The request could not be delivered to the job service; try again.");
+    };
   }
 
   static Problem forStatus(int status, Throwable failure) {

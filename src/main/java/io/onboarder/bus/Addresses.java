@@ -2,7 +2,8 @@ package io.onboarder.bus;
 
 /**
  * The event-bus contract in one place. Public addresses are the contract in docs/events.md; bodies are
- * {@code JsonObject}s so any Vert.x node or bridge client can use them.
+ * {@code JsonObject}s so any Vert.x node or bridge client can use them. The gateway's local addresses
+ * (onboard, account step, sign-in) carry the typed records of {@link GatewayContract} instead.
  */
 public final class Addresses {
   private Addresses() {}
@@ -54,9 +55,12 @@ public final class Addresses {
   /** internal publish, cluster-wide: deliveries may be due (a replay); every sender looks now. */
   public static final String WEBHOOKS_WAKE = "onboarder.internal.webhooks.wake";
 
-  /** internal request/reply: one item to onboard at Cyclr → outcome. */
+  /** internal request/reply (local): {@link GatewayContract.ItemRequest} → {@link GatewayContract.ItemReply}. */
   public static final String GATEWAY_ONBOARD = "cyclr.gateway.onboard";
-  /** internal request/reply: one account step of a job with a template (template, prerequisites, activation) → outcome. */
+  /**
+   * internal request/reply (local): one account step of a job with a template (template, prerequisites, activation),
+   * {@link GatewayContract.AccountStepRequest} → {@link GatewayContract.AccountStepReply}.
+   */
   public static final String GATEWAY_ACCOUNT = "cyclr.gateway.account";
   /** internal request/reply (this node): {"graceMs"} → stop claiming account steps, wait for those in flight, flush. */
   public static final String ACCOUNTS_DRAIN = "onboarder.internal.accounts.drain";
@@ -80,7 +84,10 @@ public final class Addresses {
    * nodes registered here are the gateways that share gateway.ratePerSecond.
    */
   public static final String GATEWAY_MEMBERS = "cyclr.gateway.members";
-  /** internal request/reply (local): a sign-in check or mint at Cyclr, see {@code cyclr.SignInCalls}. */
+  /**
+   * internal request/reply (local): a sign-in check or mint at Cyclr, {@link GatewayContract.SignInRequest} →
+   * {@link GatewayContract.SignInReply}; see {@code cyclr.SignInCalls}.
+   */
   public static final String GATEWAY_SIGNIN = "cyclr.gateway.signin";
 
   /** request/reply: {"id","itemId"} → {"url","expiresAt"}: a new sign-in link for the item, the old one revoked. */

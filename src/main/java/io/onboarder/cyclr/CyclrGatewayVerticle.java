@@ -1,8 +1,12 @@
 package io.onboarder.cyclr;
 
 import io.onboarder.bus.Addresses;
+import io.onboarder.bus.GatewayContract.AccountStepReply;
+import io.onboarder.bus.GatewayContract.AccountStepRequest;
+import io.onboarder.bus.GatewayContract.ItemReply;
+import io.onboarder.bus.GatewayContract.ItemRequest;
+import io.onboarder.bus.GatewayContract.SignInRequest;
 import io.onboarder.config.Settings;
-import io.onboarder.job.ItemStatus;
 import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -17,15 +21,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The only code that talks to Cyclr. Takes items on {@value Addresses#GATEWAY_ONBOARD} and replies
- * with their outcome. Items of the same account run one after another, so two items (even of two
- * jobs) can never both decide "not installed yet" and install twice. A job's items that have sent
- * no install yet can be cancelled ({@value Addresses#GATEWAY_CANCEL}): they are handed back untried
- * at once and their calls are never sent.
+ * The only code that talks to Cyclr. Takes items on {@value Addresses#GATEWAY_ONBOARD} and account steps on
+ * {@value Addresses#GATEWAY_ACCOUNT} (the records of {@link io.onboarder.bus.GatewayContract}) and replies with
+ * their outcome. Work of the same account runs one after another, so two items (even of two jobs) can never
+ * both decide "not installed yet" and install twice. A job's work that has sent no install yet can be
+ * cancelled ({@value Addresses#GATEWAY_CANCEL}): it is handed back untried at once and its calls are never sent.
  */
 public final class CyclrGatewayVerticle extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(CyclrGatewayVerticle.class);
@@ -34,36 +40,44 @@ public final class CyclrGatewayVerticle extends VerticleBase {
   private static final int MAX_RESTARTS = 10;
 
   private final Settings settings;
-  private final java.util.function.BooleanSupplier mayInstall;
+  private final BooleanSupplier mayInstall;
   private CyclrClient client;
   private OnboardFlow flow;
   private TemplateFlow templateFlow;
   private ClusterRate clusterRate;
   private final Map<String, Future<?>> accountTails = new HashMap<>();
-  /** The item calling Cyclr for each account right now (one at a time per account). */
-  private final Map<String, ItemRun> running = new HashMap<>();
-  /** Items of each job held here, queued behind their account or running. */
-  private final Map<String, Set<ItemRun>> byJob = new HashMap<>();
+  /** The work calling Cyclr for each account right now (one at a time per account). */
+  private final Map<String, Run<?>> running = new HashMap<>();
+  /** Work of each job held here, queued behind its account or running. */
+  private final Map<String, Set<Run<?>>> byJob = new HashMap<>();
   /** Recently cancelled jobs → when (nanos). */
   private final Map<String, Long> cancelledJobs = new LinkedHashMap<>();
   private int active;
 
-  /** One item in this gateway, from arrival to reply. */
-  private static final class ItemRun {
+  /** One item or account step in this gateway, from arrival to reply ({@code R}: its reply). */
+  private static final class Run<R> {
     final String jobId;
-    final Promise<JsonObject> reply = Promise.promise();
+    final Promise<R> reply = Promise.promise();
+    /** The reply when its job is cancelled before it sent an install. */
+    final R cancelledReply;
     boolean cancelled;
     /** An install of it was let through (it may exist at Cyclr), or it came in as recovered: never cancelled. */
     boolean mayExistAtCyclr;
 
-    ItemRun(String jobId, boolean recovered) {
+    Run(String jobId, boolean recovered, R cancelledReply) {
       this.jobId = jobId;
       this.mayExistAtCyclr = recovered;
+      this.cancelledReply = cancelledReply;
+    }
+
+    void cancel() {
+      cancelled = true;
+      reply.tryComplete(cancelledReply);
     }
   }
 
   /** {@code mayInstall}: false while this node's item leases may have lapsed (see NodeLifecycle#holdsLeases). */
-  public CyclrGatewayVerticle(Settings settings, java.util.function.BooleanSupplier mayInstall) {
+  public CyclrGatewayVerticle(Settings settings, BooleanSupplier mayInstall) {
     this.settings = settings;
     this.mayInstall = mayInstall;
   }
@@ -85,11 +99,17 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     CheckedInstall installs = new CheckedInstall(time, settings.maxAttempts(), settle, mayInstall);
     flow = new OnboardFlow(client, catalogue, installs, settings.signInMode(), settings.cyclrServiceUrl());
     templateFlow = new TemplateFlow(client, flow, catalogue, installs);
-    MessageConsumer<JsonObject> onboard = vertx.eventBus().localConsumer(Addresses.GATEWAY_ONBOARD, this::onboard);
-    MessageConsumer<JsonObject> account = vertx.eventBus().localConsumer(Addresses.GATEWAY_ACCOUNT,
-        this::accountStep);
+    MessageConsumer<ItemRequest> onboard = vertx.eventBus().localConsumer(Addresses.GATEWAY_ONBOARD, msg -> {
+      ItemRequest item = msg.body();
+      queue(msg, item.account(), item.jobId(), item.recovered(), ItemReply.cancelledJob(), run -> start(run, item, 0));
+    });
+    MessageConsumer<AccountStepRequest> account = vertx.eventBus().localConsumer(Addresses.GATEWAY_ACCOUNT, msg -> {
+      AccountStepRequest step = msg.body();
+      queue(msg, step.account(), step.jobId(), step.recovered(), AccountStepReply.handBack(false),
+          run -> runAccountStep(run, step, 0));
+    });
     MessageConsumer<JsonObject> status = vertx.eventBus().localConsumer(Addresses.GATEWAY_STATUS, this::status);
-    MessageConsumer<JsonObject> signIn = vertx.eventBus().localConsumer(Addresses.GATEWAY_SIGNIN,
+    MessageConsumer<SignInRequest> signIn = vertx.eventBus().localConsumer(Addresses.GATEWAY_SIGNIN,
         msg -> SignInCalls.handle(flow, msg));
     MessageConsumer<JsonObject> drain = vertx.eventBus().localConsumer(Addresses.GATEWAY_DRAIN, msg -> {
       gate.close("draining");
@@ -111,27 +131,24 @@ public final class CyclrGatewayVerticle extends VerticleBase {
   }
 
   /**
-   * Item JSON as {@link OnboardFlow#onboard} reads it, plus optional "jobId" (for cancel) and
-   * "recovered" (true: it may exist at Cyclr already, so it is never cancelled here).
+   * Queues an item or account step behind whatever its account is already doing here, so that the work of one
+   * account never overlaps; replies when it is done, or with {@code cancelledReply} at once when its job is
+   * cancelled before it sent an install (or was cancelled lately and it is not recovered).
    */
-  private void onboard(Message<JsonObject> msg) {
-    JsonObject item = msg.body();
-    String account = item.getString("account");
-    String jobId = item.getValue("jobId") instanceof String s ? s : null;
-    boolean recovered = Boolean.TRUE.equals(item.getValue("recovered"));
+  private <R> void queue(Message<?> msg, String account, String jobId, boolean recovered, R cancelledReply,
+                         Function<Run<R>, Future<R>> work) {
     if (jobId != null && !recovered && cancelledLately(jobId)) {
-      msg.reply(cancelledReply());
+      msg.reply(cancelledReply);
       return;
     }
-    ItemRun run = new ItemRun(jobId, recovered);
+    Run<R> run = new Run<>(jobId, recovered, cancelledReply);
     if (jobId != null) {
       byJob.computeIfAbsent(jobId, k -> new HashSet<>()).add(run);
     }
     active++;
-    // Chain after whatever this account is already doing.
     Future<?> previous = accountTails.getOrDefault(account, Future.succeededFuture());
-    Future<JsonObject> mine = previous.transform(ignored -> run.cancelled ? Future.succeededFuture(cancelledReply())
-        : start(run, account, item, 0));
+    Future<R> mine = previous.transform(ignored -> run.cancelled ? Future.succeededFuture(cancelledReply)
+        : work.apply(run));
     accountTails.put(account, mine);
     mine.onComplete(ar -> {
       active--;
@@ -139,122 +156,50 @@ public final class CyclrGatewayVerticle extends VerticleBase {
         accountTails.remove(account);
       }
       running.remove(account, run);
-      Set<ItemRun> ofJob = jobId == null ? null : byJob.get(jobId);
+      Set<Run<?>> ofJob = jobId == null ? null : byJob.get(jobId);
       if (ofJob != null && ofJob.remove(run) && ofJob.isEmpty()) {
         byJob.remove(jobId);
       }
-      run.reply.tryComplete(ar.result()); // a cancelled item was answered already
+      run.reply.tryComplete(ar.result()); // a cancelled one was answered already
     });
     run.reply.future().onSuccess(msg::reply);
   }
 
-  /**
-   * One account step of a job with a template ({@link TemplateFlow#run} JSON, plus "jobId" and "recovered"):
-   * queued behind whatever this account is doing here, like an item, so items and account steps of one account
-   * never overlap; cancelled like an item until its template install is let through.
-   */
-  private void accountStep(Message<JsonObject> msg) {
-    JsonObject req = msg.body();
-    String account = req.getString("account");
-    String jobId = req.getValue("jobId") instanceof String s ? s : null;
-    boolean recovered = Boolean.TRUE.equals(req.getValue("recovered"));
-    if (jobId != null && !recovered && cancelledLately(jobId)) {
-      msg.reply(handBack(false));
-      return;
-    }
-    ItemRun run = new ItemRun(jobId, recovered);
-    if (jobId != null) {
-      byJob.computeIfAbsent(jobId, k -> new HashSet<>()).add(run);
-    }
-    active++;
-    Future<?> previous = accountTails.getOrDefault(account, Future.succeededFuture());
-    Future<JsonObject> mine = previous.transform(ignored -> run.cancelled ? Future.succeededFuture(handBack(false))
-        : runAccountStep(run, account, req, 0));
-    accountTails.put(account, mine);
-    mine.onComplete(ar -> {
-      active--;
-      if (accountTails.get(account) == mine) {
-        accountTails.remove(account);
-      }
-      running.remove(account, run);
-      Set<ItemRun> ofJob = jobId == null ? null : byJob.get(jobId);
-      if (ofJob != null && ofJob.remove(run) && ofJob.isEmpty()) {
-        byJob.remove(jobId);
-      }
-      JsonObject reply = ar.result();
-      // The cancel answered items with the item shape: an account step is handed back instead.
-      run.reply.tryComplete(reply);
-    });
-    run.reply.future().onSuccess(r -> msg.reply(Boolean.TRUE.equals(r.getValue("cancelled")) ? handBack(false) : r));
-  }
-
-  private Future<JsonObject> runAccountStep(ItemRun run, String account, JsonObject req, int restarts) {
-    running.put(account, run);
-    return templateFlow.run(req)
-        .map(TemplateFlow.Result::toJson)
-        .recover(err -> {
-          if (err instanceof CallCancelled && !run.cancelled && restarts < MAX_RESTARTS) {
-            return runAccountStep(run, account, req, restarts + 1);
-          }
-          return Future.succeededFuture(accountFailure(err, run, req));
-        });
-  }
-
-  /** An account step that ends nothing: it goes back to the store as it was ({@code recovered}: an install may have been sent). */
-  private static JsonObject handBack(boolean recovered) {
-    return new JsonObject().put("handBack", true).put("recovered", recovered);
-  }
-
-  /** The reply for an account step that failed, its message redacted like an item's. */
-  private JsonObject accountFailure(Throwable err, ItemRun run, JsonObject req) {
-    if (err instanceof CallCancelled) {
-      return handBack(false);
-    }
-    if (err instanceof CyclrException.ShuttingDown s) {
-      return handBack(s.afterInstall() && run.mayExistAtCyclr);
-    }
-    String code;
-    String message;
-    Integer httpStatus = null;
-    if (err instanceof CyclrException e) {
-      code = e.code();
-      message = Redaction.clean(e.getMessage(), null, settings.clientSecret());
-      httpStatus = e.httpStatus();
-    } else {
-      code = "INTERNAL";
-      message = "unexpected error: " + err.getClass().getSimpleName();
-      log.warn("account step of {}: unexpected {}: {}", req.getString("account"), err.getClass().getName(),
-          Redaction.clean(err.getMessage(), null, settings.clientSecret()));
-      log.debug("unexpected failure", err);
-    }
-    log.warn("account step of {} failed: {} {}", req.getString("account"), code, message);
-    return new JsonObject().put("status", "FAILED").put("error", new JsonObject().put("code", code)
-        .put("message", message).put("httpStatus", httpStatus));
-  }
-
-  private Future<JsonObject> start(ItemRun run, String account, JsonObject item, int restarts) {
-    running.put(account, run);
+  private Future<ItemReply> start(Run<ItemReply> run, ItemRequest item, int restarts) {
+    running.put(item.account(), run);
     return flow.onboard(item)
-        .map(OnboardFlow.Result::toJson)
+        .map(OnboardFlow.Result::toReply)
         .recover(err -> {
           if (err instanceof CallCancelled && !run.cancelled && restarts < MAX_RESTARTS) {
             // A lookup shared with a cancelled item was abandoned: start over (the flow checks before installing).
-            return start(run, account, item, restarts + 1);
+            return start(run, item, restarts + 1);
           }
           return Future.succeededFuture(failure(err, run, item));
         });
   }
 
-  /** Whether a waiting call belongs to a cancelled item: calls carry the item's account. */
+  private Future<AccountStepReply> runAccountStep(Run<AccountStepReply> run, AccountStepRequest step, int restarts) {
+    running.put(step.account(), run);
+    return templateFlow.run(step)
+        .map(TemplateFlow.Result::toReply)
+        .recover(err -> {
+          if (err instanceof CallCancelled && !run.cancelled && restarts < MAX_RESTARTS) {
+            return runAccountStep(run, step, restarts + 1);
+          }
+          return Future.succeededFuture(accountFailure(err, run, step));
+        });
+  }
+
+  /** Whether a waiting call belongs to cancelled work: calls carry the account. */
   private boolean abandoned(Object owner) {
-    ItemRun run = owner instanceof CyclrCall c && c.account() != null ? running.get(c.account()) : null;
+    Run<?> run = owner instanceof CyclrCall c && c.account() != null ? running.get(c.account()) : null;
     return run != null && run.cancelled;
   }
 
-  /** An install let through may reach Cyclr: from now on its item is finished, not cancelled. */
+  /** An install let through may reach Cyclr: from now on its work is finished, not cancelled. */
   private void granted(Object owner) {
     if (owner instanceof CyclrCall c && !c.idempotent() && c.account() != null) {
-      ItemRun run = running.get(c.account());
+      Run<?> run = running.get(c.account());
       if (run != null) {
         run.mayExistAtCyclr = true;
       }
@@ -262,9 +207,9 @@ public final class CyclrGatewayVerticle extends VerticleBase {
   }
 
   /**
-   * {"jobId"}: that job's items here that sent no install are answered PENDING (cancelled, not
-   * recovered) at once, and their waiting calls fail before being sent; items whose install may
-   * have reached Cyclr finish normally.
+   * {"jobId"}: that job's work here that sent no install is answered at once (items PENDING, cancelled, not
+   * recovered; account steps handed back), and its waiting calls fail before being sent; work whose install may
+   * have reached Cyclr finishes normally.
    */
   private void cancel(Message<Object> msg) {
     if (!(msg.body() instanceof JsonObject body) || !(body.getValue("jobId") instanceof String jobId)) {
@@ -276,12 +221,11 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     rememberCancelled(jobId);
     int cancelled = 0;
     int finishing = 0;
-    for (ItemRun run : byJob.getOrDefault(jobId, Set.of())) {
+    for (Run<?> run : byJob.getOrDefault(jobId, Set.of())) {
       if (run.mayExistAtCyclr) {
         finishing++;
       } else {
-        run.cancelled = true;
-        run.reply.tryComplete(cancelledReply());
+        run.cancel();
         cancelled++;
       }
     }
@@ -317,25 +261,36 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     }
   }
 
-  private static JsonObject cancelledReply() {
-    return new JsonObject().put("status", ItemStatus.PENDING.name()).put("recovered", false).put("cancelled", true);
-  }
-
   /**
-   * The reply for an item that failed, logged in one line. Its message goes through
-   * {@link Redaction} here, the one place every error text passes before it is stored, returned,
-   * published or logged: Cyclr's text might quote what it was sent.
+   * The reply for an item that failed, logged in one line. Its message goes through {@link Redaction} here,
+   * the one place every error text passes before it is stored, returned, published or logged: Cyclr's text
+   * might quote what it was sent.
    */
-  private JsonObject failure(Throwable err, ItemRun run, JsonObject item) {
+  private ItemReply failure(Throwable err, Run<ItemReply> run, ItemRequest item) {
     if (err instanceof CallCancelled) {
-      return cancelledReply();
+      return ItemReply.cancelledJob();
     }
     if (err instanceof CyclrException.ShuttingDown s) {
       // Recovered only if an install was really let through: an install still waiting in the gate never left.
-      return new JsonObject().put("status", ItemStatus.PENDING.name())
-          .put("recovered", s.afterInstall() && run.mayExistAtCyclr);
+      return ItemReply.handBack(s.afterInstall() && run.mayExistAtCyclr);
     }
-    String authValue = item.getString("authValue");
+    return ItemReply.failed(error(err, item.authValue(), "item " + item.itemId() + " (account " + item.account()
+        + ")"));
+  }
+
+  /** The reply for an account step that failed, its message redacted like an item's. */
+  private AccountStepReply accountFailure(Throwable err, Run<AccountStepReply> run, AccountStepRequest step) {
+    if (err instanceof CallCancelled) {
+      return AccountStepReply.handBack(false);
+    }
+    if (err instanceof CyclrException.ShuttingDown s) {
+      return AccountStepReply.handBack(s.afterInstall() && run.mayExistAtCyclr);
+    }
+    return AccountStepReply.failed(error(err, null, "account step of " + step.account()));
+  }
+
+  /** {"code", "message", "httpStatus"} of a failure, redacted, logged in one line. */
+  private JsonObject error(Throwable err, String authValue, String what) {
     String code;
     String message;
     Integer httpStatus = null;
@@ -347,22 +302,19 @@ public final class CyclrGatewayVerticle extends VerticleBase {
       // A bug, not Cyclr: still one line (its text redacted too), the stack trace only at debug level.
       code = "INTERNAL";
       message = "unexpected error: " + err.getClass().getSimpleName();
-      log.warn("item {} (account {}): unexpected {}: {}", item.getValue("itemId"), item.getString("account"),
-          err.getClass().getName(), Redaction.clean(err.getMessage(), authValue, settings.clientSecret()));
+      log.warn("{}: unexpected {}: {}", what, err.getClass().getName(),
+          Redaction.clean(err.getMessage(), authValue, settings.clientSecret()));
       log.debug("unexpected failure", err);
     }
-    log.warn("item {} (account {}) failed: {} {}", item.getValue("itemId"), item.getString("account"), code,
-        message);
-    return new JsonObject().put("status", ItemStatus.FAILED.name()).put("error", new JsonObject()
-        .put("code", code).put("message", message).put("httpStatus", httpStatus));
+    log.warn("{} failed: {} {}", what, code, message);
+    return new JsonObject().put("code", code).put("message", message).put("httpStatus", httpStatus);
   }
 
   private void status(Message<JsonObject> msg) {
     RequestGate gate = client.gate();
     long since = gate.breaker().outageSinceMillis();
     // Degraded: the breaker has stayed open (Cyclr down) longer than gateway.degradedAfterMs; readiness uses it.
-    boolean degraded = settings.degradedAfterMs() > 0
-        && gate.outageNanos() > settings.degradedAfterMs() * 1_000_000;
+    boolean degraded = settings.degradedAfterMs() > 0 && gate.outageNanos() > settings.degradedAfterMs() * 1_000_000;
     msg.reply(new JsonObject()
         .put("breaker", gate.breakerState().name())
         .put("breakerOpenSinceMs", since < 0 ? null : since)

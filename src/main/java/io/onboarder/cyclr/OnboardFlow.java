@@ -1,5 +1,8 @@
 package io.onboarder.cyclr;
 
+import io.onboarder.bus.GatewayContract.ItemReply;
+import io.onboarder.bus.GatewayContract.ItemRequest;
+import io.onboarder.bus.GatewayContract.LinkOptions;
 import io.onboarder.config.SignInMode;
 import io.onboarder.job.ConnectorRef;
 import io.onboarder.job.ItemStatus;
@@ -34,15 +37,10 @@ public final class OnboardFlow {
   /** What the gateway replies for an item. */
   public record Result(ItemStatus status, Connector connector, Long accountConnectorId, String oauthUrl,
                        String oauthExpiresAt, JsonObject error) {
-    public JsonObject toJson() {
-      return new JsonObject()
-          .put("status", status.name())
-          .put("connectorId", connector == null ? null : connector.id())
-          .put("connectorName", connector == null ? null : connector.name())
-          .put("accountConnectorId", accountConnectorId)
-          .put("oauthUrl", oauthUrl)
-          .put("oauthExpiresAt", oauthExpiresAt)
-          .put("error", error);
+    public ItemReply toReply() {
+      return new ItemReply(status.name(), connector == null ? null : connector.id(),
+          connector == null ? null : connector.name(), accountConnectorId, oauthUrl, oauthExpiresAt, error, false,
+          false);
     }
   }
 
@@ -59,11 +57,12 @@ public final class OnboardFlow {
    * Item JSON: account, authValue?, properties?, connector {id | name, version?}, installName?,
    * description?, targetOrigin?, callbackMessage?, username?, createAccounts, dryRun.
    */
-  public Future<Result> onboard(JsonObject item) {
-    String account = item.getString("account");
-    ConnectorRef ref = ConnectorRef.fromJson(item.getJsonObject("connector"));
+  public Future<Result> onboard(ItemRequest item) {
+    String account = item.account();
+    ConnectorRef ref = ConnectorRef.fromJson(item.connector());
+    LinkOptions link = linkOf(item);
     // A dry run changes nothing at Cyclr, not even accounts.
-    Future<Void> accountReady = item.getBoolean("createAccounts", false) && !item.getBoolean("dryRun", false)
+    Future<Void> accountReady = item.createAccounts() && !item.dryRun()
         ? ensureAccount(account) : Future.succeededFuture();
     return accountReady
         .compose(v -> connector(ref, account))
@@ -72,10 +71,9 @@ public final class OnboardFlow {
             throw new CyclrException("CONNECTOR_NOT_INSTALLABLE", "Connector " + connector.id() + " ('"
                 + connector.name() + "') has status " + connector.status() + " and cannot be installed.", null);
           }
-          String installName = Optional.ofNullable(item.getString("installName"))
+          String installName = Optional.ofNullable(item.installName())
               .orElse(connector.name() != null ? connector.name() : "Connector " + connector.id());
-          if (connector.needsUserSignIn() && item.getString("targetOrigin") == null && !item.getBoolean("dryRun",
-              false)) {
+          if (connector.needsUserSignIn() && link.targetOrigin() == null && !item.dryRun()) {
             throw new CyclrException("TARGET_ORIGIN_REQUIRED", "Connector " + connector.id() + " uses "
                 + connector.authTypes() + ": oauth.targetOrigin is required to build the sign-in link.", null);
           }
@@ -83,12 +81,12 @@ public final class OnboardFlow {
             if (existing != null) {
               return afterInstall(item, account, connector, installName, existing, ItemStatus.ALREADY_INSTALLED);
             }
-            if (item.getBoolean("dryRun", false)) {
+            if (item.dryRun()) {
               return Future.succeededFuture(new Result(ItemStatus.CANCELLED, connector, null, null, null,
                   new JsonObject().put("code", "DRY_RUN").put("message", "dry run: would install '" + installName
                       + "'")));
             }
-            if (item.getBoolean("checkOnly", false)) {
+            if (item.checkOnly()) {
               // A recovered item of a cancelled job: its earlier install did not land, and none is sent now.
               return Future.succeededFuture(new Result(ItemStatus.CANCELLED, connector, null, null, null, null));
             }
@@ -103,13 +101,12 @@ public final class OnboardFlow {
         });
   }
 
-  private Future<Result> afterInstall(JsonObject item, String account, Connector connector, String installName,
+  private Future<Result> afterInstall(ItemRequest item, String account, Connector connector, String installName,
                                       JsonObject ac, ItemStatus status) {
     Long acId = longOf(ac.getValue("Id"), null);
     boolean authenticated = Boolean.TRUE.equals(ac.getValue("Authenticated"));
     // Only a user sign-in needs a link; OAuth2 client-credentials connectors authenticate themselves.
-    if (!connector.needsUserSignIn() || authenticated || item.getBoolean("dryRun", false)
-        || item.getBoolean("checkOnly", false)) {
+    if (!connector.needsUserSignIn() || authenticated || item.dryRun() || item.checkOnly()) {
       return Future.succeededFuture(new Result(status, connector, acId, null, null, null));
     }
     if (acId == null) {
@@ -125,18 +122,19 @@ public final class OnboardFlow {
         return afterInstall(item, account, connector, installName, found, status);
       });
     }
-    String targetOrigin = item.getString("targetOrigin");
+    LinkOptions link = linkOf(item);
+    String targetOrigin = link.targetOrigin();
     if (targetOrigin == null) {
       throw new CyclrException("TARGET_ORIGIN_REQUIRED", "Connector " + connector.id()
           + " is installed but needs a sign-in: oauth.targetOrigin is required to build the link.", null);
     }
-    if (!item.getBoolean("mintSignIn", true)) {
+    if (!link.mint()) {
       // Relay links: the Cyclr token is minted when the tenant clicks Connect, not now (it dies in minutes).
       return Future.succeededFuture(new Result(ItemStatus.OAUTH_PENDING, connector, acId, null, null, null));
     }
-    return signInLink(account, item.getString("username"), acId, targetOrigin, item.getString("callbackMessage"))
-        .map(link -> new Result(ItemStatus.OAUTH_PENDING, connector, acId, link.getString("url"),
-            link.getString("expiresAt"), null));
+    return signInLink(account, link.username(), acId, targetOrigin, link.callbackMessage())
+        .map(minted -> new Result(ItemStatus.OAUTH_PENDING, connector, acId, minted.getString("url"),
+            minted.getString("expiresAt"), null));
   }
 
   /**
@@ -189,9 +187,9 @@ public final class OnboardFlow {
   }
 
   /** Installs once, through the check-then-install guarantee ({@link CheckedInstall}). */
-  private Future<JsonObject> install(JsonObject item, String account, Connector connector, String installName) {
+  private Future<JsonObject> install(ItemRequest item, String account, Connector connector, String installName) {
     JsonArray properties = new JsonArray();
-    JsonArray requested = item.getJsonArray("properties");
+    JsonArray requested = item.properties();
     if (requested != null) {
       for (Object o : requested) {
         JsonObject p = (JsonObject) o;
@@ -201,10 +199,10 @@ public final class OnboardFlow {
     // Always a JSON body: Cyclr answers 500 to an install with none.
     JsonObject body = new JsonObject()
         .put("Name", installName)
-        .put("Description", Optional.ofNullable(item.getString("description")).orElse(""))
+        .put("Description", Optional.ofNullable(item.description()).orElse(""))
         .put("Properties", properties);
-    if (item.getString("authValue") != null) {
-      body.put("AuthValue", item.getString("authValue"));
+    if (item.authValue() != null) {
+      body.put("AuthValue", item.authValue());
     }
     return installs.install(() -> findInstalled(account, connector, installName),
         () -> client.sendJson(CyclrCall.post("/v1.0/connectors/" + connector.id() + "/install", account, body, false,
@@ -344,6 +342,13 @@ public final class OnboardFlow {
     }
     return 0;
   }
+
+  /** The item's sign-in link options; none given: no target, and a token minted now. */
+  static LinkOptions linkOf(ItemRequest item) {
+    return item.link() != null ? item.link() : NO_LINK;
+  }
+
+  static final LinkOptions NO_LINK = new LinkOptions(null, null, null, true);
 
   /** A number Cyclr may send as a JSON number or as a string; {@code fallback} when neither. */
   static Long longOf(Object v, Long fallback) {

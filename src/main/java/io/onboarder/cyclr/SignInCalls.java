@@ -1,35 +1,35 @@
 package io.onboarder.cyclr;
 
+import io.onboarder.bus.GatewayContract.LinkOptions;
+import io.onboarder.bus.GatewayContract.SignInOp;
+import io.onboarder.bus.GatewayContract.SignInReply;
+import io.onboarder.bus.GatewayContract.SignInRequest;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonObject;
 
 /**
  * The gateway's sign-in calls ({@code cyclr.gateway.signin}), for relay links, reissues and the sign-in
  * watch: they go through the same gate as installs (rate limit, concurrency cap, breaker, retries).
- * Request {@code {"op", "account", "accountConnectorId", "username"?, "targetOrigin"?, "callbackMessage"?}};
- * {@code op}: {@code check} (is it authenticated?), {@code start} (check, then mint only if not),
- * {@code mint}. Reply {@code {"found", "authenticated", "url"?, "expiresAt"?}}; a failure is code 503
- * with the reason.
+ * {@link SignInOp}: {@code CHECK} (is it authenticated?), {@code START} (check, then mint only if not),
+ * {@code MINT}. A failure is code 503 with the reason; a request without op, account or account connector
+ * is refused with 400.
  */
 final class SignInCalls {
   private SignInCalls() {}
 
-  static void handle(OnboardFlow flow, Message<JsonObject> msg) {
-    JsonObject r = msg.body();
-    String account = r.getString("account");
-    Long acId = r.getLong("accountConnectorId");
-    String op = r.getString("op", "");
-    if (account == null || acId == null || !(op.equals("check") || op.equals("start") || op.equals("mint"))) {
+  static void handle(OnboardFlow flow, Message<SignInRequest> msg) {
+    SignInRequest r = msg.body();
+    if (r == null || r.op() == null || r.account() == null || r.accountConnectorId() == null) {
       msg.fail(400, "a sign-in call needs op (check, start, mint), account and accountConnectorId");
       return;
     }
-    Future<JsonObject> result = op.equals("mint") ? mint(flow, r, account, acId)
+    String account = r.account();
+    long acId = r.accountConnectorId();
+    Future<SignInReply> result = r.op() == SignInOp.MINT ? mint(flow, r, account, acId)
         : flow.signedIn(account, acId).compose(signedIn -> {
-          JsonObject state = new JsonObject().put("found", signedIn != null)
-              .put("authenticated", Boolean.TRUE.equals(signedIn));
+          SignInReply state = new SignInReply(signedIn != null, Boolean.TRUE.equals(signedIn), null, null);
           // Already signed in (or gone): nothing is minted, a second attempt costs Cyclr no token.
-          return op.equals("check") || signedIn == null || signedIn ? Future.succeededFuture(state)
+          return r.op() == SignInOp.CHECK || signedIn == null || signedIn ? Future.succeededFuture(state)
               : mint(flow, r, account, acId);
         });
     result.onComplete(ar -> {
@@ -42,9 +42,9 @@ final class SignInCalls {
     });
   }
 
-  private static Future<JsonObject> mint(OnboardFlow flow, JsonObject r, String account, long acId) {
-    return flow.signInLink(account, r.getString("username"), acId, r.getString("targetOrigin"),
-            r.getString("callbackMessage"))
-        .map(link -> link.put("found", true).put("authenticated", false));
+  private static Future<SignInReply> mint(OnboardFlow flow, SignInRequest r, String account, long acId) {
+    LinkOptions link = r.link() != null ? r.link() : OnboardFlow.NO_LINK;
+    return flow.signInLink(account, link.username(), acId, link.targetOrigin(), link.callbackMessage())
+        .map(l -> new SignInReply(true, false, l.getString("url"), l.getString("expiresAt")));
   }
 }

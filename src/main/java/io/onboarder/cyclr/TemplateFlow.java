@@ -1,5 +1,8 @@
 package io.onboarder.cyclr;
 
+import io.onboarder.bus.GatewayContract.AccountStepReply;
+import io.onboarder.bus.GatewayContract.AccountStepRequest;
+import io.onboarder.bus.GatewayContract.LinkOptions;
 import io.onboarder.job.AccountStatus;
 import io.onboarder.job.Activation;
 import io.onboarder.job.TemplateRef;
@@ -41,14 +44,9 @@ public final class TemplateFlow {
    */
   public record Result(AccountStatus status, boolean watch, String cycleId, JsonArray prerequisites, JsonArray links,
                        JsonObject error) {
-    public JsonObject toJson() {
-      return new JsonObject()
-          .put("status", status.name())
-          .put("watch", watch)
-          .put("cycleId", cycleId)
-          .put("prerequisites", prerequisites == null ? new JsonArray() : prerequisites)
-          .put("links", links == null ? new JsonArray() : links)
-          .put("error", error);
+    public AccountStepReply toReply() {
+      return new AccountStepReply(false, false, status.name(), watch, cycleId,
+          prerequisites == null ? new JsonArray() : prerequisites, links == null ? new JsonArray() : links, error);
     }
   }
 
@@ -67,12 +65,12 @@ public final class TemplateFlow {
    * (look, change nothing), cycleId? (the cycle found before), linked [account connector ids already sent a
    * link], targetOrigin?, callbackMessage?, username?.
    */
-  public Future<Result> run(JsonObject req) {
-    String account = req.getString("account");
-    TemplateRef ref = TemplateRef.fromJson(req.getJsonObject("template"));
-    boolean dryRun = req.getBoolean("dryRun", false);
-    boolean checkOnly = req.getBoolean("checkOnly", false);
-    return template(ref, account).compose(template -> findCycle(account, template, req.getString("cycleId"))
+  public Future<Result> run(AccountStepRequest req) {
+    String account = req.account();
+    TemplateRef ref = TemplateRef.fromJson(req.template());
+    boolean dryRun = req.dryRun();
+    boolean checkOnly = req.checkOnly();
+    return template(ref, account).compose(template -> findCycle(account, template, req.cycleId())
         .compose(cycle -> {
           if (cycle != null) {
             return afterCycle(req, account, template, cycle);
@@ -98,11 +96,15 @@ public final class TemplateFlow {
         }));
   }
 
-  private static java.util.Optional<Activation> activation(JsonObject req) {
-    return java.util.Optional.ofNullable(Activation.fromJson(req.getJsonObject("activate")));
+  private static LinkOptions link(AccountStepRequest req) {
+    return req.link() != null ? req.link() : OnboardFlow.NO_LINK;
   }
 
-  private Future<Result> afterCycle(JsonObject req, String account, Template template, JsonObject cycle) {
+  private static java.util.Optional<Activation> activation(AccountStepRequest req) {
+    return java.util.Optional.ofNullable(Activation.fromJson(req.activate()));
+  }
+
+  private Future<Result> afterCycle(AccountStepRequest req, String account, Template template, JsonObject cycle) {
     String cycleId = cycleId(cycle);
     if (cycleId == null) {
       return Future.failedFuture(new CyclrException("CYCLR_BAD_RESPONSE", "Cyclr described a cycle of template "
@@ -113,10 +115,10 @@ public final class TemplateFlow {
       // An active cycle is left alone: running, so ready.
       return Future.succeededFuture(new Result(AccountStatus.ACTIVE, false, cycleId, null, null, null));
     }
-    if (req.getBoolean("checkOnly", false)) {
+    if (req.checkOnly()) {
       return Future.succeededFuture(new Result(AccountStatus.INSTALLED, false, cycleId, null, null, null));
     }
-    boolean dryRun = req.getBoolean("dryRun", false);
+    boolean dryRun = req.dryRun();
     java.util.Optional<Activation> activate = activation(req);
     return unmet(account, cycleId).compose(unmet -> {
       if (!unmet.setup().isEmpty()) {
@@ -131,7 +133,7 @@ public final class TemplateFlow {
               error("DRY_RUN", "dry run: the tenant has to sign in before the cycle can be activated; no sign-in "
                   + "link was sent")));
         }
-        if (!unmet.signIns().isEmpty() && req.getString("targetOrigin") == null) {
+        if (!unmet.signIns().isEmpty() && link(req).targetOrigin() == null) {
           return Future.succeededFuture(new Result(AccountStatus.SETUP_REQUIRED, false, cycleId, unmet.all(), null,
               error("TARGET_ORIGIN_REQUIRED", "Template " + template.describe() + " brought a connector the tenant "
                   + "must sign in to: oauth.targetOrigin is required to build the sign-in link.")));
@@ -158,15 +160,18 @@ public final class TemplateFlow {
    * OAUTH_PENDING item. Cyclr's one-time link is minted here unless relay links are on ({@code mintSignIn} false:
    * the relay link mints it when the tenant clicks Connect).
    */
-  private Future<JsonArray> links(JsonObject req, String account, Unmet unmet, boolean dryRun) {
+  private Future<JsonArray> links(AccountStepRequest req, String account, Unmet unmet, boolean dryRun) {
     JsonArray links = new JsonArray();
-    String targetOrigin = req.getString("targetOrigin");
+    LinkOptions link = link(req);
+    String targetOrigin = link.targetOrigin();
     if (dryRun || targetOrigin == null || unmet.signIns().isEmpty()) {
       return Future.succeededFuture(links);
     }
-    boolean mint = req.getBoolean("mintSignIn", true);
+    boolean mint = link.mint();
     Set<String> linked = new HashSet<>();
-    req.getJsonArray("linked", new JsonArray()).forEach(o -> linked.add(String.valueOf(o)));
+    if (req.linked() != null) {
+      req.linked().forEach(o -> linked.add(String.valueOf(o)));
+    }
     Future<Void> chain = Future.succeededFuture();
     for (JsonObject ac : unmet.signIns()) {
       Long acId = OnboardFlow.longOf(ac.getValue("Id"), null);
@@ -174,8 +179,8 @@ public final class TemplateFlow {
         continue;
       }
       Object connector = ac.getValue("Connector");
-      chain = chain.compose(v -> (mint ? onboard.signInLink(account, req.getString("username"), acId, targetOrigin,
-          req.getString("callbackMessage")) : Future.succeededFuture(new JsonObject())).map(l -> {
+      chain = chain.compose(v -> (mint ? onboard.signInLink(account, link.username(), acId, targetOrigin,
+          link.callbackMessage()) : Future.succeededFuture(new JsonObject())).map(l -> {
         links.add(l.put("accountConnectorId", acId)
             .put("connectorId", connector instanceof JsonObject c ? OnboardFlow.longOf(c.getValue("Id"), null) : null)
             .put("connectorName", connector instanceof JsonObject c && c.getValue("Name") instanceof String n ? n

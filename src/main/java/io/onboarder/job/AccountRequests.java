@@ -1,5 +1,7 @@
 package io.onboarder.job;
 
+import io.onboarder.bus.GatewayContract.AccountStepReply;
+import io.onboarder.bus.GatewayContract.AccountStepRequest;
 import io.onboarder.signin.SignInPolicy;
 import io.onboarder.signin.WatchSchedule;
 import io.vertx.core.json.JsonArray;
@@ -14,44 +16,32 @@ final class AccountRequests {
   private AccountRequests() {}
 
   /** {@code mintSignIn}: false with relay links, whose Cyclr token is minted only when the tenant clicks Connect. */
-  static JsonObject of(JsonObject spec, ClaimedAccount a, boolean checkOnly, boolean mintSignIn) {
-    JsonObject oauth = spec.getJsonObject("oauth", new JsonObject());
+  static AccountStepRequest of(JsonObject spec, ClaimedAccount a, boolean checkOnly, boolean mintSignIn) {
     JsonObject options = spec.getJsonObject("options", new JsonObject());
-    return new JsonObject()
-        .put("jobId", a.jobId())
-        .put("account", a.account())
-        .put("template", spec.getJsonObject("template"))
-        .put("activate", spec.getJsonObject("activate"))
-        .put("dryRun", options.getBoolean("dryRun", false))
-        .put("checkOnly", checkOnly)
-        // It may exist at Cyclr already: the gateway's cancel does not bounce it.
-        .put("recovered", a.recovered())
-        .put("cycleId", a.cycleId())
-        .put("linked", a.linked())
-        .put("targetOrigin", oauth.getString("targetOrigin"))
-        .put("callbackMessage", oauth.getString("callbackMessage"))
-        .put("username", oauth.getString("username"))
-        .put("mintSignIn", mintSignIn);
+    // recovered: it may exist at Cyclr already, so the gateway's cancel does not bounce it.
+    return new AccountStepRequest(a.jobId(), a.account(), spec.getJsonObject("template"),
+        spec.getJsonObject("activate"), options.getBoolean("dryRun", false), checkOnly, a.recovered(), a.cycleId(),
+        a.linked(), GatewayRequests.link(spec, mintSignIn));
   }
 
   /**
    * {@code policy}: the sign-in watch's schedule and the links' lifetime, which also pace and bound the wait for
    * Cyclr to catch up (a connector signed in that a prerequisite still names).
    */
-  static AccountOutcome outcome(ClaimedAccount a, JsonObject r, boolean checkOnly, SignInPolicy policy) {
-    if (Boolean.TRUE.equals(r.getValue("handBack"))) {
-      return AccountOutcome.handBack(a, a.recovered() || Boolean.TRUE.equals(r.getValue("recovered")));
+  static AccountOutcome outcome(ClaimedAccount a, AccountStepReply r, boolean checkOnly, SignInPolicy policy) {
+    if (r.handBack()) {
+      return AccountOutcome.handBack(a, a.recovered() || r.recovered());
     }
-    AccountStatus status = AccountStatus.parse(r.getString("status"));
+    AccountStatus status = AccountStatus.parse(r.status());
     if (status == null) {
       return AccountOutcome.decided(a, AccountStatus.FAILED, AccountPhase.DONE, AccountOutcome.error("INTERNAL",
-          "gateway replied with status " + r.getString("status")));
+          "gateway replied with status " + r.status()));
     }
-    String cycleId = r.getString("cycleId") != null ? r.getString("cycleId") : a.cycleId();
-    JsonArray links = r.getJsonArray("links", new JsonArray());
+    String cycleId = r.cycleId() != null ? r.cycleId() : a.cycleId();
+    JsonArray links = r.links() != null ? r.links() : new JsonArray();
     JsonArray signIns = a.signIns() == null ? new JsonArray() : a.signIns();
-    JsonArray prerequisites = r.getJsonArray("prerequisites", new JsonArray());
-    JsonObject error = r.getJsonObject("error");
+    JsonArray prerequisites = r.prerequisites() != null ? r.prerequisites() : new JsonArray();
+    JsonObject error = r.error();
     if (checkOnly) {
       // A cancelled or stopped job: the account stays as Cyclr has it, for good.
       return new AccountOutcome(a.id(), a.jobId(), a.account(), a.status(), status, AccountPhase.HALTED, cycleId,
@@ -62,7 +52,7 @@ final class AccountRequests {
       return new AccountOutcome(a.id(), a.jobId(), a.account(), a.status(), status, AccountPhase.SIGN_IN, cycleId,
           prerequisites, signIns, links, error, null, null, null, false, false);
     }
-    if (r.getBoolean("watch", false)) {
+    if (r.watch()) {
       if (a.phase() == AccountPhase.WATCH && a.watchUntil() != null && a.nowMs() >= a.watchUntil()) {
         return new AccountOutcome(a.id(), a.jobId(), a.account(), a.status(), AccountStatus.WAITING,
             AccountPhase.DONE, cycleId, prerequisites, signIns, links, AccountOutcome.error("SIGN_IN_WATCH_ENDED",

@@ -1,6 +1,7 @@
 package io.onboarder.job;
 
 import io.onboarder.bus.Addresses;
+import io.onboarder.bus.GatewayContract.AccountStepReply;
 import io.onboarder.config.Settings;
 import io.onboarder.lease.LeaseHolder;
 import io.onboarder.lease.NodeLifecycle;
@@ -257,8 +258,8 @@ public final class AccountSteps extends VerticleBase {
       return Future.succeededFuture(AccountOutcome.decided(a, AccountStatus.FAILED, AccountPhase.DONE,
           AccountOutcome.error("INTERNAL", "the job has no template")));
     }
-    return vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_ACCOUNT, AccountRequests.of(spec, a, checkOnly,
-            !signInPolicy.relayLinks()), TO_GATEWAY)
+    return vertx.eventBus().<AccountStepReply>request(Addresses.GATEWAY_ACCOUNT,
+            AccountRequests.of(spec, a, checkOnly, !signInPolicy.relayLinks()), TO_GATEWAY)
         .map(reply -> AccountRequests.outcome(a, reply.body(), checkOnly, signInPolicy));
   }
 

@@ -1,6 +1,7 @@
 package io.onboarder.job;
 
 import io.onboarder.bus.Addresses;
+import io.onboarder.bus.GatewayContract.ItemReply;
 import io.onboarder.config.Settings;
 import io.onboarder.lease.LeaseHolder;
 import io.onboarder.lease.NodeLifecycle;
@@ -258,7 +259,7 @@ public final class Dispatcher extends VerticleBase {
   private void send(JobRecord job, ClaimedItem item) {
     inFlight++;
     inFlightByJob.merge(item.jobId(), 1, Integer::sum);
-    vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_ONBOARD, GatewayRequests.of(job.spec(), item, mintSignIn),
+    vertx.eventBus().<ItemReply>request(Addresses.GATEWAY_ONBOARD, GatewayRequests.of(job.spec(), item, mintSignIn),
             TO_GATEWAY)
         .onComplete(ar -> {
           inFlight--;

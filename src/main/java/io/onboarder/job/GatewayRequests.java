@@ -1,5 +1,8 @@
 package io.onboarder.job;
 
+import io.onboarder.bus.GatewayContract.ItemReply;
+import io.onboarder.bus.GatewayContract.ItemRequest;
+import io.onboarder.bus.GatewayContract.LinkOptions;
 import io.vertx.core.json.JsonObject;
 
 /** The gateway's request for one claimed item, and its reply turned into an {@link ItemOutcome}. */
@@ -7,41 +10,35 @@ final class GatewayRequests {
   private GatewayRequests() {}
 
   /** {@code mintSignIn}: false with relay links, whose Cyclr token is minted only when the tenant clicks Connect. */
-  static JsonObject of(JsonObject spec, ClaimedItem item, boolean mintSignIn) {
+  static ItemRequest of(JsonObject spec, ClaimedItem item, boolean mintSignIn) {
     JsonObject itemSpec = item.spec() == null ? new JsonObject() : item.spec();
-    JsonObject oauth = spec.getJsonObject("oauth", new JsonObject());
     JsonObject options = spec.getJsonObject("options", new JsonObject());
-    return new JsonObject()
-        .put("jobId", item.jobId())
-        .put("itemId", item.id())
-        .put("account", item.account())
-        .put("authValue", item.authValue())
-        .put("properties", itemSpec.getJsonArray("properties"))
-        .put("connector", itemSpec.getJsonObject("connector", spec.getJsonObject("connector")))
-        .put("installName", itemSpec.getString("installName", spec.getString("installName")))
-        .put("description", itemSpec.getString("description", spec.getString("description")))
-        .put("targetOrigin", oauth.getString("targetOrigin"))
-        .put("callbackMessage", oauth.getString("callbackMessage"))
-        .put("username", oauth.getString("username"))
-        .put("createAccounts", options.getBoolean("createAccounts", false))
-        .put("dryRun", options.getBoolean("dryRun", false))
-        // A recovered item of a cancelled or stopped job: check at Cyclr, never install (and the
-        // gateway's cancel does not bounce it: it may exist at Cyclr).
-        .put("checkOnly", item.halted())
-        .put("recovered", item.halted())
-        .put("mintSignIn", mintSignIn);
+    // A recovered item of a cancelled or stopped job (halted): check at Cyclr, never install (checkOnly), and
+    // the gateway's cancel does not bounce it (recovered): it may exist at Cyclr.
+    return new ItemRequest(item.jobId(), item.id(), item.account(), item.authValue(),
+        itemSpec.getJsonArray("properties"), itemSpec.getJsonObject("connector", spec.getJsonObject("connector")),
+        itemSpec.getString("installName", spec.getString("installName")),
+        itemSpec.getString("description", spec.getString("description")), link(spec, mintSignIn),
+        options.getBoolean("createAccounts", false), options.getBoolean("dryRun", false), item.halted(),
+        item.halted());
   }
 
-  static ItemOutcome outcome(ClaimedItem item, JsonObject r) {
-    ItemStatus status = ItemStatus.parse(r.getString("status"));
-    if (status == ItemStatus.PENDING && r.getBoolean("recovered", false)) {
+  /** The job's sign-in link options ({@code oauth}). */
+  static LinkOptions link(JsonObject spec, boolean mintSignIn) {
+    JsonObject oauth = spec.getJsonObject("oauth", new JsonObject());
+    return new LinkOptions(oauth.getString("targetOrigin"), oauth.getString("callbackMessage"),
+        oauth.getString("username"), mintSignIn);
+  }
+
+  static ItemOutcome outcome(ClaimedItem item, ItemReply r) {
+    ItemStatus status = ItemStatus.parse(r.status());
+    if (status == ItemStatus.PENDING && r.recovered()) {
       return ItemOutcome.handBackRecovered(item);
     }
     if (status == null || !ItemStatus.RUNNING.canMoveTo(status)) {
-      return ItemOutcome.failed(item, "INTERNAL", "gateway replied with status " + r.getString("status"));
+      return ItemOutcome.failed(item, "INTERNAL", "gateway replied with status " + r.status());
     }
-    return new ItemOutcome(item.id(), item.jobId(), item.account(), status, r.getLong("connectorId"),
-        r.getString("connectorName"), r.getLong("accountConnectorId"), r.getString("oauthUrl"),
-        r.getString("oauthExpiresAt"), r.getJsonObject("error"), false);
+    return new ItemOutcome(item.id(), item.jobId(), item.account(), status, r.connectorId(), r.connectorName(),
+        r.accountConnectorId(), r.oauthUrl(), r.oauthExpiresAt(), r.error(), false);
   }
 }

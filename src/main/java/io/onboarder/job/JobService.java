@@ -1,6 +1,9 @@
 package io.onboarder.job;
 
 import io.onboarder.bus.Addresses;
+import io.onboarder.bus.GatewayContract.SignInOp;
+import io.onboarder.bus.GatewayContract.SignInReply;
+import io.onboarder.bus.GatewayContract.SignInRequest;
 import io.onboarder.bus.Problem;
 import io.onboarder.lease.NodeLifecycle;
 import io.onboarder.metrics.Metrics;
@@ -210,18 +213,15 @@ public final class JobService extends VerticleBase {
     if (signIns.policy().relayLinks()) {
       issued = signIns.reissue(job.id(), itemId);
     } else {
-      JsonObject oauth = job.spec().getJsonObject("oauth", new JsonObject());
-      issued = signIns.linkTarget(job.id(), itemId).compose(t -> vertx.eventBus().<JsonObject>request(
-              Addresses.GATEWAY_SIGNIN, new JsonObject().put("op", "mint").put("account", t.account())
-                  .put("accountConnectorId", t.accountConnectorId()).put("username", oauth.getString("username"))
-                  .put("targetOrigin", oauth.getString("targetOrigin"))
-                  .put("callbackMessage", oauth.getString("callbackMessage")),
-              new DeliveryOptions().setLocalOnly(true).setSendTimeout(60_000))
+      issued = signIns.linkTarget(job.id(), itemId).compose(t -> vertx.eventBus().<SignInReply>request(
+              Addresses.GATEWAY_SIGNIN, new SignInRequest(SignInOp.MINT, t.account(), t.accountConnectorId(),
+                  GatewayRequests.link(job.spec(), true)), new DeliveryOptions().setLocalOnly(true)
+                  .setSendTimeout(60_000))
           .recover(err -> Future.failedFuture(Problem.unavailable("Cyclr did not mint a sign-in token ("
               + err.getMessage() + "); try again shortly.")))
           .compose(reply -> {
-            String url = reply.body().getString("url");
-            String expiresAt = reply.body().getString("expiresAt");
+            String url = reply.body().url();
+            String expiresAt = reply.body().expiresAt();
             return signIns.rawLinkIssued(t, url, expiresAt)
                 .map(v -> new SignInStore.IssuedLink(t, url, url, expiresAt));
           }));

@@ -1,6 +1,10 @@
 package io.onboarder.signin;
 
 import io.onboarder.bus.Addresses;
+import io.onboarder.bus.GatewayContract.LinkOptions;
+import io.onboarder.bus.GatewayContract.SignInOp;
+import io.onboarder.bus.GatewayContract.SignInReply;
+import io.onboarder.bus.GatewayContract.SignInRequest;
 import io.onboarder.job.ItemStatus;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -90,23 +94,22 @@ public final class ConnectService extends VerticleBase {
     // comes back here, so that the sign-in is noticed at once.
     String targetOrigin = callbackMessage != null ? oauth.getString("targetOrigin")
         : store.policy().returnUrl(token);
-    JsonObject call = new JsonObject().put("op", "start").put("account", link.account())
-        .put("accountConnectorId", link.accountConnectorId()).put("username", oauth.getString("username"))
-        .put("targetOrigin", targetOrigin).put("callbackMessage", callbackMessage);
-    return vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_SIGNIN, call, TO_GATEWAY)
+    SignInRequest call = new SignInRequest(SignInOp.START, link.account(), link.accountConnectorId(),
+        new LinkOptions(targetOrigin, callbackMessage, oauth.getString("username"), true));
+    return vertx.eventBus().<SignInReply>request(Addresses.GATEWAY_SIGNIN, call, TO_GATEWAY)
         .map(reply -> reply.body())
         .compose(state -> {
-          if (!state.getBoolean("found", true)) {
+          if (!state.found()) {
             return store.stopWatch(link.itemId()).map(v -> gone());
           }
-          if (state.getBoolean("authenticated", false)) {
+          if (state.authenticated()) {
             return store.markAuthenticated(link.itemId()).map(a -> {
               SignedIn.noted(a, "a visit to its link");
               return connected(link);
             });
           }
           return store.visited(link.itemId()).map(v -> new JsonObject().put("page", "redirect")
-              .put("location", state.getString("url")));
+              .put("location", state.url()));
         }, err -> Future.succeededFuture(new JsonObject().put("page", "unavailable")));
   }
 
@@ -121,10 +124,9 @@ public final class ConnectService extends VerticleBase {
     if (!link.usable() || link.status() != ItemStatus.OAUTH_PENDING) {
       return Future.succeededFuture(gone());
     }
-    JsonObject call = new JsonObject().put("op", "check").put("account", link.account())
-        .put("accountConnectorId", link.accountConnectorId());
-    return vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_SIGNIN, call, TO_GATEWAY)
-        .compose(reply -> reply.body().getBoolean("authenticated", false)
+    SignInRequest call = new SignInRequest(SignInOp.CHECK, link.account(), link.accountConnectorId(), null);
+    return vertx.eventBus().<SignInReply>request(Addresses.GATEWAY_SIGNIN, call, TO_GATEWAY)
+        .compose(reply -> reply.body().authenticated()
             ? store.markAuthenticated(link.itemId()).map(a -> {
               SignedIn.noted(a, "the return from Cyclr");
               return onward;

@@ -1,6 +1,9 @@
 package io.onboarder.signin;
 
 import io.onboarder.bus.Addresses;
+import io.onboarder.bus.GatewayContract.SignInOp;
+import io.onboarder.bus.GatewayContract.SignInReply;
+import io.onboarder.bus.GatewayContract.SignInRequest;
 import io.onboarder.config.Settings;
 import io.onboarder.lease.LeasePump;
 import io.onboarder.lease.NodeLifecycle;
@@ -9,7 +12,6 @@ import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -88,19 +90,18 @@ public final class SignInWatch extends VerticleBase {
     if (w.accountConnectorId() == null) {
       return Future.succeededFuture(new WatchQueue.Found(w.itemId(), WatchQueue.Kind.STOP, 0, 0));
     }
-    JsonObject check = new JsonObject().put("op", "check").put("account", w.account())
-        .put("accountConnectorId", w.accountConnectorId());
-    return vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_SIGNIN, check, TO_GATEWAY).map(reply -> {
+    SignInRequest check = new SignInRequest(SignInOp.CHECK, w.account(), w.accountConnectorId(), null);
+    return vertx.eventBus().<SignInReply>request(Addresses.GATEWAY_SIGNIN, check, TO_GATEWAY).map(reply -> {
       if (node.draining()) {
         return null; // the claim lapses; whoever runs next polls it again
       }
-      JsonObject state = reply.body();
-      if (!state.getBoolean("found", true)) {
+      SignInReply state = reply.body();
+      if (!state.found()) {
         log.warn("item {}: account connector {} no longer exists at Cyclr; its sign-in is no longer watched",
             w.itemId(), w.accountConnectorId());
         return new WatchQueue.Found(w.itemId(), WatchQueue.Kind.STOP, 0, 0);
       }
-      if (state.getBoolean("authenticated", false)) {
+      if (state.authenticated()) {
         return new WatchQueue.Found(w.itemId(), WatchQueue.Kind.AUTHENTICATED, 0, 0);
       }
       return again(w, schedule.after(w.intervalMs()));

@@ -7,6 +7,9 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import io.onboarder.bus.Addresses;
+import io.onboarder.bus.GatewayContract;
+import io.onboarder.bus.GatewayContract.ItemRequest;
+import io.onboarder.bus.GatewayContract.LinkOptions;
 import io.onboarder.config.ConfigLoader;
 import io.onboarder.config.Settings;
 import io.onboarder.emulator.CyclrEmulator;
@@ -89,9 +92,9 @@ class ClusterRateTest {
       // A 429 seen by A pauses and slows B, which sent nothing.
       cyclr.options().setRateLimitPerSecond(1).setRetryAfterValue("3");
       for (int i = 0; i < 3; i++) {
-        a.eventBus().request(Addresses.GATEWAY_ONBOARD, new JsonObject().put("account", "cluster-" + i)
-            .put("authValue", "secret").put("connector", new JsonObject().put("id", 1)),
-            new DeliveryOptions().setSendTimeout(120_000));
+        a.eventBus().request(Addresses.GATEWAY_ONBOARD, new ItemRequest(null, i, "cluster-" + i, "secret", null,
+            new JsonObject().put("id", 1), null, null, new LinkOptions(null, null, null, true), false, false, false,
+            false), new DeliveryOptions().setLocalOnly(true).setSendTimeout(120_000));
       }
       JsonObject slowed = poll(() -> status(b), g -> g.getLong("pausedForMs") > 0, "B to pause after A's 429");
       assertThat(cyclr.stats().rateLimited()).isPositive();
@@ -133,8 +136,10 @@ class ClusterRateTest {
     ports.forEach(p -> join.getTcpIpConfig().addMember("127.0.0.1:" + p));
     VertxOptions options = new VertxOptions()
         .setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0));
-    return TestService.await(Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hz))
+    Vertx node = TestService.await(Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hz))
         .buildClustered());
+    GatewayContract.register(node.eventBus()); // as Application does at start-up
+    return node;
   }
 
   private static JsonObject status(Vertx node) {

@@ -3,6 +3,9 @@ package io.onboarder.cyclr;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.onboarder.bus.Addresses;
+import io.onboarder.bus.GatewayContract.ItemReply;
+import io.onboarder.bus.GatewayContract.ItemRequest;
+import io.onboarder.bus.GatewayContract.LinkOptions;
 import io.onboarder.support.TestService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -21,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A cancel published on {@value Addresses#GATEWAY_CANCEL} ends a job's waiting items in the gateway at once
  * (handed back untried, never sent), while an item whose install may have reached Cyclr finishes. Items are sent
- * straight to the gateway, as the job core does, with their "jobId".
+ * straight to the gateway, as the job core does, as the typed records of {@code bus.GatewayContract}.
  */
 @ExtendWith(VertxExtension.class)
 class GatewayCancelTest {
@@ -33,11 +36,11 @@ class GatewayCancelTest {
     try (TestService s = TestService.start(vertx, dir)) {
       int port = s.cyclr.port();
       TestService.await(s.cyclr.stop()); // Cyclr unreachable: every item waits
-      Future<Message<JsonObject>> a1 = onboard(vertx, "j1", "cancel-a1");
-      Future<Message<JsonObject>> a2 = onboard(vertx, "j1", "cancel-a2");
-      Future<Message<JsonObject>> a1Again = onboard(vertx, "j1", "cancel-a1"); // queued behind a1
-      Future<Message<JsonObject>> b1 = onboard(vertx, "j2", "cancel-b1");
-      Future<Message<JsonObject>> noJob = onboard(vertx, null, "cancel-c1");
+      Future<Message<ItemReply>> a1 = onboard(vertx, "j1", "cancel-a1");
+      Future<Message<ItemReply>> a2 = onboard(vertx, "j1", "cancel-a2");
+      Future<Message<ItemReply>> a1Again = onboard(vertx, "j1", "cancel-a1"); // queued behind a1
+      Future<Message<ItemReply>> b1 = onboard(vertx, "j2", "cancel-b1");
+      Future<Message<ItemReply>> noJob = onboard(vertx, null, "cancel-c1");
       s.poll(() -> status(vertx), g -> g.getInteger("activeItems") == 5 && !"CLOSED".equals(g.getString("breaker")),
           Duration.ofSeconds(20), "five items waiting at an open breaker");
 
@@ -45,22 +48,22 @@ class GatewayCancelTest {
           new JsonObject().put("jobId", "j1"))).body();
       assertThat(reply.getInteger("cancelled")).isEqualTo(3);
       assertThat(reply.getInteger("finishing")).isZero();
-      for (Future<Message<JsonObject>> f : List.of(a1, a2, a1Again)) {
-        JsonObject outcome = TestService.await(f).body();
-        assertThat(outcome.getString("status")).isEqualTo("PENDING");
-        assertThat(outcome.getBoolean("cancelled")).isTrue();
-        assertThat(outcome.getBoolean("recovered")).isFalse();
+      for (Future<Message<ItemReply>> f : List.of(a1, a2, a1Again)) {
+        ItemReply outcome = TestService.await(f).body();
+        assertThat(outcome.status()).isEqualTo("PENDING");
+        assertThat(outcome.cancelled()).isTrue();
+        assertThat(outcome.recovered()).isFalse();
       }
       assertThat(b1.isComplete()).as("another job's item keeps waiting").isFalse();
       assertThat(noJob.isComplete()).isFalse();
       // An item of the cancelled job that crosses the cancel is handed back too; a recovered one is finished.
-      assertThat(TestService.await(onboard(vertx, "j1", "cancel-a3")).body().getBoolean("cancelled")).isTrue();
-      Future<Message<JsonObject>> recovered = onboard(vertx, "j1", "cancel-a4", true);
+      assertThat(TestService.await(onboard(vertx, "j1", "cancel-a3")).body().cancelled()).isTrue();
+      Future<Message<ItemReply>> recovered = onboard(vertx, "j1", "cancel-a4", true);
 
       TestService.await(s.cyclr.start(port));
-      assertThat(TestService.await(b1).body().getString("status")).isEqualTo("INSTALLED");
-      assertThat(TestService.await(noJob).body().getString("status")).isEqualTo("INSTALLED");
-      assertThat(TestService.await(recovered).body().getString("status")).isEqualTo("INSTALLED");
+      assertThat(TestService.await(b1).body().status()).isEqualTo("INSTALLED");
+      assertThat(TestService.await(noJob).body().status()).isEqualTo("INSTALLED");
+      assertThat(TestService.await(recovered).body().status()).isEqualTo("INSTALLED");
       s.poll(() -> status(vertx), g -> g.getInteger("activeItems") == 0, Duration.ofSeconds(20),
           "the abandoned flows to end");
       assertThat(s.cyclr.stats().installsFor("cancel-a1")).isZero();
@@ -74,16 +77,16 @@ class GatewayCancelTest {
   @Test
   void anItemWhoseInstallMayHaveReachedCyclrIsFinishedNotCancelled(Vertx vertx, @TempDir Path dir) {
     try (TestService s = TestService.start(vertx, dir, e -> e.setLatencyMs(300), c -> { })) {
-      Future<Message<JsonObject>> sent = onboard(vertx, "j3", "cancel-x1");
+      Future<Message<ItemReply>> sent = onboard(vertx, "j3", "cancel-x1");
       s.poll(() -> s.cyclr.stats().requests(INSTALL), n -> n >= 1, Duration.ofSeconds(20),
           "the install to reach Cyclr");
-      Future<Message<JsonObject>> queued = onboard(vertx, "j3", "cancel-x1"); // same account: waits its turn
+      Future<Message<ItemReply>> queued = onboard(vertx, "j3", "cancel-x1"); // same account: waits its turn
       JsonObject reply = TestService.await(vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_CANCEL,
           new JsonObject().put("jobId", "j3"))).body();
       assertThat(reply.getInteger("finishing")).isEqualTo(1);
       assertThat(reply.getInteger("cancelled")).isEqualTo(1);
-      assertThat(TestService.await(queued).body().getBoolean("cancelled")).isTrue();
-      assertThat(TestService.await(sent).body().getString("status")).isEqualTo("INSTALLED");
+      assertThat(TestService.await(queued).body().cancelled()).isTrue();
+      assertThat(TestService.await(sent).body().status()).isEqualTo("INSTALLED");
       assertThat(s.cyclr.stats().installsFor("cancel-x1")).isEqualTo(1);
     }
   }
@@ -100,24 +103,13 @@ class GatewayCancelTest {
     }
   }
 
-  private static Future<Message<JsonObject>> onboard(Vertx vertx, String jobId, String account) {
+  private static Future<Message<ItemReply>> onboard(Vertx vertx, String jobId, String account) {
     return onboard(vertx, jobId, account, false);
   }
 
-  private static Future<Message<JsonObject>> onboard(Vertx vertx, String jobId, String account, boolean recovered) {
-    JsonObject item = new JsonObject()
-        .put("itemId", 1)
-        .put("account", account)
-        .put("authValue", "secret-" + account)
-        .put("connector", new JsonObject().put("id", 1))
-        .put("createAccounts", false)
-        .put("dryRun", false);
-    if (jobId != null) {
-      item.put("jobId", jobId);
-    }
-    if (recovered) {
-      item.put("recovered", true);
-    }
+  private static Future<Message<ItemReply>> onboard(Vertx vertx, String jobId, String account, boolean recovered) {
+    ItemRequest item = new ItemRequest(jobId, 1, account, "secret-" + account, null, new JsonObject().put("id", 1),
+        null, null, new LinkOptions(null, null, null, true), false, false, false, recovered);
     return vertx.eventBus().request(Addresses.GATEWAY_ONBOARD, item, WAIT);
   }
 

@@ -2,6 +2,7 @@ package io.onboarder.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.onboarder.bus.GatewayContract.AccountStepReply;
 import io.onboarder.job.AccountReadiness.Decision;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -67,14 +68,17 @@ class AccountReadinessTest {
         false, interval, watchUntil, now, List.of(new ClaimedAccount.ItemState("INSTALLED", null)));
   }
 
-  private static final JsonObject STILL_WAITING = new JsonObject().put("status", "WAITING").put("watch", true)
-      .put("cycleId", "cyc").put("links", new JsonArray());
+  private static final AccountStepReply STILL_WAITING = stillWaiting(new JsonArray());
+
+  private static AccountStepReply stillWaiting(JsonArray links) {
+    return new AccountStepReply(false, false, "WAITING", true, "cyc", null, links, null);
+  }
 
   @Test
   void aConnectorTheTemplateBroughtWaitsAsASignInItemNotAsAWatch() {
     ClaimedAccount first = new ClaimedAccount(1, "job", "acct", AccountStatus.WAITING, AccountPhase.ITEMS, null, null,
         1, false, false, null, null, 0, List.of());
-    AccountOutcome o = AccountRequests.outcome(first, STILL_WAITING.copy().put("links", new JsonArray()
+    AccountOutcome o = AccountRequests.outcome(first, stillWaiting(new JsonArray()
         .add(new JsonObject().put("accountConnectorId", 5).put("url", "u"))), false, POLICY);
     assertThat(o.phase()).isEqualTo(AccountPhase.SIGN_IN);
     assertThat(o.nextCheckMs()).isNull();
@@ -106,8 +110,7 @@ class AccountReadinessTest {
 
   @Test
   void aHandBackKeepsTheAccountAsItWasAndRemembersAnInstallThatMayHaveBeenSent() {
-    AccountOutcome o = AccountRequests.outcome(watching(1_000L, 10L, 5), new JsonObject().put("handBack", true)
-        .put("recovered", true), false, POLICY);
+    AccountOutcome o = AccountRequests.outcome(watching(1_000L, 10L, 5), AccountStepReply.handBack(true), false, POLICY);
     assertThat(o.handBack()).isTrue();
     assertThat(o.recovered()).isTrue();
     assertThat(o.phase()).isEqualTo(AccountPhase.WATCH);
