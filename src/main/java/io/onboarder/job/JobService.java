@@ -37,7 +37,7 @@ public final class JobService extends VerticleBase {
    * The owner of jobs submitted over the event bus by a cluster member: the same caller as plain
    * (unnamed) API tokens, so those see them, as before callers had names.
    */
-  public static final String BUS_OWNER = "default";
+  public static final String BUS_OWNER = io.onboarder.config.Settings.RESERVED_CALLER;
 
   private static final Logger log = LoggerFactory.getLogger(JobService.class);
 
