@@ -130,7 +130,7 @@ public final class HttpApiVerticle extends VerticleBase {
     router.post("/v1/jobs/:id/cancel").handler(rc -> control(rc, Addresses.JOBS_CANCEL));
     router.post("/v1/jobs/:id/retry").handler(rc -> control(rc, Addresses.JOBS_RETRY));
     router.post("/v1/jobs/:id/items/:itemId/link").handler(this::reissueLink);
-    streams = new JobEventStreams(vertx);
+    streams = new JobEventStreams(vertx, settings);
     router.get("/v1/jobs/:id/events").handler(this::jobEvents);
     router.get("/v1/webhooks/deliveries").handler(this::listDeliveries);
     router.post("/v1/webhooks/deliveries/:id/retry").handler(this::replayDelivery);

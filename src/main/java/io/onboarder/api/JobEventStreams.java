@@ -2,59 +2,75 @@ package io.onboarder.api;
 
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
+import io.onboarder.config.Settings;
+import io.onboarder.job.JobService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.netty.channel.ChannelOption;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * {@code GET /v1/jobs/{id}/events}: Server-Sent Events of a job, read from the job's event log in the
  * store (so any node serves any job), each with {@code id:} = the event's number. A reconnect with
- * {@code Last-Event-ID} resumes right after it. The stream is woken by the job's events on the bus
- * and polls as a safety net; it sends a comment every 15 s, and ends once the job is finished and
- * every event is sent. A reconnect after that gets {@code 204}, which tells EventSource to stop.
- * One instance per API verticle, used on its event loop.
+ * {@code Last-Event-ID} resumes right after it. A stream's first page is read as its caller (which
+ * decides whether the caller may see the job); from then on it takes the pages of the job's one shared
+ * read on this node ({@link JobEventFeeds}). A stream whose client does not keep up (its write queue is
+ * full) skips those pages and later catches up from the log by itself, one page at a time and only as
+ * its client drains, so it never holds more than a page beyond the connection's buffer, and never slows
+ * the job or the other streams; a client that stops reading altogether is closed by the idle timeout.
+ * The stream gets a comment every 15 s, and ends once the job is finished and every event is sent. A
+ * reconnect after that gets {@code 204}, which tells EventSource to stop. Streams per caller and per
+ * node are bounded (429 / 503 with {@code Retry-After}). One instance per API verticle, used on its
+ * event loop.
  */
 final class JobEventStreams {
-  static final long HEARTBEAT_MS = 15_000;
-  private static final long POLL_MS = 2_000;
-  private static final int PAGE = 500;
-  private static final Set<String> FINAL = Set.of("SUCCEEDED", "COMPLETED_WITH_ERRORS", "CANCELLED");
   private static final DeliveryOptions READ = new DeliveryOptions().setSendTimeout(30_000).setLocalOnly(true);
 
   private final Vertx vertx;
-  private final Map<String, Set<Stream>> byJob = new HashMap<>();
-  private final List<MessageConsumer<JsonObject>> notices = new ArrayList<>();
+  private static final Buffer HEARTBEAT = Buffer.buffer(": heartbeat\n\n");
 
-  JobEventStreams(Vertx vertx) {
+  private final JobEventFeeds feeds;
+  private final int sendBufferBytes;
+
+  JobEventStreams(Vertx vertx, Settings settings) {
     this.vertx = vertx;
+    this.sendBufferBytes = settings.streamSendBufferBytes();
+    this.feeds = JobEventFeeds.of(vertx, settings);
   }
 
-  /** Answers the request: 404/400 problems, 204 when there is nothing more to send, else the stream. */
+  /** Answers the request: 429/503 when over a bound, 404/400 problems, 204 when there is nothing more, else the stream. */
   void open(RoutingContext rc, String jobId, long after, DeliveryOptions asCaller) {
+    String caller = asCaller.getHeaders().get(JobService.CALLER);
+    Problem refused = feeds.admit(caller);
+    if (refused != null) {
+      Problems.send(rc, refused);
+      return;
+    }
     DeliveryOptions options = new DeliveryOptions(READ);
     asCaller.getHeaders().forEach(h -> options.addHeader(h.getKey(), h.getValue()));
     read(jobId, after, options).onComplete(ar -> {
       if (ar.failed()) {
+        feeds.release(caller);
         Problems.send(rc, Problems.from(ar.cause(), 500));
         return;
       }
-      JsonObject page = ar.result();
-      if (FINAL.contains(page.getString("status")) && page.getJsonArray("events").isEmpty()) {
+      EventPage page = EventPage.of(ar.result(), after, false);
+      if (page.last() && page.chunk() == null) {
+        feeds.release(caller);
         rc.response().setStatusCode(204).end();
+        return;
+      }
+      if (rc.response().closed()) {
+        feeds.release(caller); // the client left while its first page was read
         return;
       }
       HttpServerResponse response = rc.response().setChunked(true)
@@ -63,126 +79,156 @@ final class JobEventStreams {
           // Compression would hold events back in the deflater; proxies must not buffer either.
           .putHeader(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY)
           .putHeader("X-Accel-Buffering", "no");
-      Stream stream = new Stream(jobId, after, options, response);
+      boundSendBuffer(rc.request().connection(), response);
       response.write("retry: 3000\n\n");
-      stream.take(page);
+      new Stream(jobId, caller, after, options, response).first(page);
     });
+  }
+
+  /**
+   * Fixes the socket's send buffer and the write queue at {@code streams.sendBufferBytes}: left alone, the kernel
+   * grows the send buffer of a client that reads slowly up to its maximum (4 MB on Linux), memory per stream
+   * outside any bound of ours; bounded, a stalled client's write queue fills early and the stream skips pages.
+   */
+  private void boundSendBuffer(HttpConnection connection, HttpServerResponse response) {
+    response.setWriteQueueMaxSize(sendBufferBytes);
+    if (connection instanceof ConnectionBase c) {
+      c.channel().config().setOption(ChannelOption.SO_SNDBUF, sendBufferBytes);
+    }
   }
 
   private Future<JsonObject> read(String jobId, long after, DeliveryOptions options) {
     return vertx.eventBus().<JsonObject>request(Addresses.JOBS_EVENTS, new JsonObject().put("id", jobId)
-        .put("after", after).put("limit", PAGE), options).map(m -> m.body());
+        .put("after", after).put("limit", EventPage.SIZE), options).map(m -> m.body());
   }
 
-  // ---- wake-ups ------------------------------------------------------------------------------
-
-  private void add(Stream s) {
-    if (byJob.isEmpty()) {
-      // Only while a stream is open: every node receives every job's events otherwise for nothing.
-      notices.add(vertx.eventBus().consumer(Addresses.EVENTS_ITEM, m -> wake(m.body().getString("jobId"))));
-      notices.add(vertx.eventBus().consumer(Addresses.EVENTS_JOB, m -> wake(m.body().getString("id"))));
-    }
-    byJob.computeIfAbsent(s.jobId, k -> new HashSet<>()).add(s);
-  }
-
-  private void remove(Stream s) {
-    Set<Stream> set = byJob.get(s.jobId);
-    if (set != null && set.remove(s) && set.isEmpty()) {
-      byJob.remove(s.jobId);
-    }
-    if (byJob.isEmpty() && !notices.isEmpty()) {
-      notices.forEach(MessageConsumer::unregister);
-      notices.clear();
-    }
-  }
-
-  private void wake(String jobId) {
-    Set<Stream> set = jobId == null ? null : byJob.get(jobId);
-    if (set != null) {
-      new ArrayList<>(set).forEach(Stream::fetch);
-    }
-  }
-
-  /** One open stream: reads pages after the last event sent, one read at a time. */
-  private final class Stream {
+  /**
+   * One open stream: live on the shared pages while its client keeps up; else catching up from the log
+   * on its own (after the last event it sent), then live again.
+   */
+  private final class Stream implements Consumer<EventPage> {
     final String jobId;
+    final String caller;
     final DeliveryOptions options;
     final HttpServerResponse response;
-    long after;
-    boolean reading;
-    boolean again;
+    long sent;
+    /** Bytes written but not yet taken by the socket, and the last write (writes complete in order). */
+    long queued;
+    Future<Void> lastWrite = Future.succeededFuture();
+    boolean catchingUp;
     boolean closed;
-    final long heartbeat;
-    final long poll;
 
-    Stream(String jobId, long after, DeliveryOptions options, HttpServerResponse response) {
+    Stream(String jobId, String caller, long sent, DeliveryOptions options, HttpServerResponse response) {
       this.jobId = jobId;
-      this.after = after;
+      this.caller = caller;
+      this.sent = sent;
       this.options = options;
       this.response = response;
-      add(this);
-      heartbeat = vertx.setPeriodic(HEARTBEAT_MS, t -> {
-        if (!response.writeQueueFull()) {
-          response.write(": heartbeat\n\n");
-        }
-      });
-      poll = vertx.setPeriodic(POLL_MS, t -> fetch());
       response.closeHandler(v -> close());
       response.exceptionHandler(err -> close());
     }
 
-    void fetch() {
+    /** The page the caller's own read brought: sent, then on from the log (more pages), the end, or live. */
+    void first(EventPage page) {
+      write(page);
+      if (page.last()) {
+        end();
+        return;
+      }
+      feeds.subscribe(jobId, sent, this);
+      if (page.full()) {
+        catchUp();
+      }
+    }
+
+    /** A page of the shared read (on this stream's event loop). */
+    @Override
+    public void accept(EventPage page) {
       if (closed) {
         return;
       }
-      if (reading || response.writeQueueFull()) {
-        again = true;
+      if (page == EventPage.HEARTBEAT) {
+        if (!catchingUp && !full()) {
+          send(HEARTBEAT);
+        }
         return;
       }
-      reading = true;
-      again = false;
-      read(jobId, after, options).onComplete(ar -> {
-        reading = false;
+      if (page.gone()) {
+        end();
+        return;
+      }
+      if (catchingUp) {
+        return; // it reads the log itself until it is level again
+      }
+      if (page.gapAfter(sent) || (page.after(sent) != null && full())) {
+        catchUp(); // it missed a page, or its client is slow: this page is skipped, not buffered
+        return;
+      }
+      write(page);
+      if (page.last() && sent >= page.upTo()) {
+        end();
+      }
+    }
+
+    private void write(EventPage page) {
+      Buffer rest = page.after(sent);
+      if (rest != null) {
+        send(rest);
+        sent = page.upTo();
+      }
+    }
+
+    private void send(Buffer bytes) {
+      int n = bytes.length();
+      queued += n;
+      lastWrite = response.write(bytes).andThen(ar -> queued -= n);
+    }
+
+    /**
+     * Whether the client is behind: more than {@code streams.sendBufferBytes} not yet taken by the socket. (The
+     * write queue's own measure counts writes, not bytes: a few pages would pass for nothing.)
+     */
+    private boolean full() {
+      return queued > sendBufferBytes || response.writeQueueFull();
+    }
+
+    /** Reads on from the log after the last event sent, once the client has taken what it was sent. */
+    void catchUp() {
+      catchingUp = true;
+      if (full()) {
+        lastWrite.onComplete(v -> readOn()); // once the socket took all it was given
+      } else {
+        readOn();
+      }
+    }
+
+    private void readOn() {
+      if (closed) {
+        return;
+      }
+      long from = sent;
+      read(jobId, from, options).onComplete(ar -> {
         if (closed) {
           return;
         }
-        if (ar.succeeded()) {
-          take(ar.result());
-        } else if (ar.cause() instanceof io.vertx.core.eventbus.ReplyException re && re.failureCode() == 404) {
-          end(); // the job is no longer visible
-        } else if (again) {
-          fetch();
+        if (ar.failed()) {
+          if (ar.cause() instanceof ReplyException re && re.failureCode() == 404) {
+            end(); // the job is no longer visible
+          } else {
+            catchingUp = false; // the next shared page shows the gap: this read is tried again then
+          }
+          return;
         }
-        // any other failure: the next wake-up or poll reads again from the same event
-      });
-    }
-
-    /** Sends a page; then ends (finished and all sent), reads on (more pages), or waits. */
-    void take(JsonObject page) {
-      JsonArray events = page.getJsonArray("events");
-      if (!events.isEmpty()) {
-        Buffer chunk = Buffer.buffer(events.size() * 256);
-        for (Object o : events) {
-          JsonObject e = (JsonObject) o;
-          chunk.appendString("id: " + e.getLong("id") + "\nevent: " + e.getString("event") + "\ndata: ",
-                  StandardCharsets.UTF_8.name())
-              .appendString(e.getJsonObject("data").encode(), StandardCharsets.UTF_8.name())
-              .appendString("\n\n");
-          after = e.getLong("id");
-        }
-        response.write(chunk);
-      }
-      if (events.size() == PAGE) {
-        if (response.writeQueueFull()) {
-          response.drainHandler(v -> fetch()); // a slow client: read on once it has caught up
+        EventPage page = EventPage.of(ar.result(), from, false);
+        write(page);
+        if (page.full()) {
+          catchUp();
+        } else if (page.last()) {
+          end();
         } else {
-          fetch();
+          catchingUp = false;
         }
-      } else if (FINAL.contains(page.getString("status"))) {
-        end();
-      } else if (again) {
-        fetch();
-      }
+      });
     }
 
     void end() {
@@ -197,9 +243,8 @@ final class JobEventStreams {
         return;
       }
       closed = true;
-      vertx.cancelTimer(heartbeat);
-      vertx.cancelTimer(poll);
-      remove(this);
+      feeds.unsubscribe(jobId, this);
+      feeds.release(caller);
     }
   }
 

@@ -47,6 +47,12 @@ public final class Problem extends RuntimeException {
     return new Problem(503, "urn:cyclr-onboarder:problem:busy", "Service busy", detail, null, retryAfterSeconds);
   }
 
+  /** 429: this caller holds too much already; {@code Retry-After} says when to try again. */
+  public static Problem tooManyRequests(String detail, long retryAfterSeconds) {
+    return new Problem(429, "urn:cyclr-onboarder:problem:too-many-requests", "Too many requests", detail, null,
+        retryAfterSeconds);
+  }
+
   public static Problem unavailable(String detail) {
     return of(503, "unavailable", "Service unavailable", detail);
   }

@@ -62,6 +62,7 @@ public enum ConfigKey {
   API_TRUSTED_PROXIES("api.trustedProxies", "TRUSTED_PROXIES"),
   STREAMS_MAX_PER_CALLER("streams.maxPerCaller", "STREAMS_MAX_PER_CALLER"),
   STREAMS_MAX_PER_NODE("streams.maxPerNode", "STREAMS_MAX_PER_NODE"),
+  STREAMS_SEND_BUFFER_BYTES("streams.sendBufferBytes", "STREAMS_SEND_BUFFER_BYTES"),
   LINKS_MAX_MINTS("links.maxMints", "LINKS_MAX_MINTS"),
   LINKS_MINT_WINDOW_MINUTES("links.mintWindowMinutes", "LINKS_MINT_WINDOW_MINUTES");
 

@@ -66,6 +66,7 @@ public record Settings(
     List<Cidr> trustedProxies,
     int streamsPerCaller,
     int streamsPerNode,
+    int streamSendBufferBytes,
     int linkMaxMints,
     long linkMintWindowMs) {
 
@@ -222,6 +223,7 @@ public record Settings(
         r.cidrs(ConfigKey.API_TRUSTED_PROXIES),
         (int) r.longIn(ConfigKey.STREAMS_MAX_PER_CALLER, 100, 1, 1_000_000),
         (int) r.longIn(ConfigKey.STREAMS_MAX_PER_NODE, 500, 1, 1_000_000),
+        (int) r.longIn(ConfigKey.STREAMS_SEND_BUFFER_BYTES, 64 * 1024, 4 * 1024, 4 * 1024 * 1024),
         (int) r.longIn(ConfigKey.LINKS_MAX_MINTS, 5, 1, 10_000),
         r.longIn(ConfigKey.LINKS_MINT_WINDOW_MINUTES, 10, 1, 7 * 24 * 60) * 60_000);
   }
