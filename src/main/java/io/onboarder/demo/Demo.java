@@ -52,6 +52,8 @@ public final class Demo implements Callable<Integer> {
       defaultValue = "0.05")
   double failureRate;
 
+  private Application app;
+
   @Override
   public Integer call() throws Exception {
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(Level.WARN);
@@ -60,6 +62,10 @@ public final class Demo implements Callable<Integer> {
     try {
       return run(vertx, dir) ? 0 : 1;
     } finally {
+      if (app != null) {
+        // As an embedder stops it: drain, then close the store, before Vert.x goes.
+        app.stop(5_000).await(20, TimeUnit.SECONDS);
+      }
       vertx.close().await(10, TimeUnit.SECONDS);
       try (Stream<Path> files = Files.walk(dir)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -85,7 +91,7 @@ public final class Demo implements Callable<Integer> {
     conf.put("api", new JsonObject().put("authDisabled", true).put("publicUrl", "http://127.0.0.1:" + port))
         .put("gateway", new JsonObject().put("maxConcurrency", 16))
         .put("oauth", new JsonObject().put("watchIntervalMs", 1_000));
-    Application app = Application.deploy(vertx, conf).await(60, TimeUnit.SECONDS);
+    app = Application.deploy(vertx, conf).await(60, TimeUnit.SECONDS);
     String base = "http://127.0.0.1:" + app.httpPort();
     say("cyclr-onboarder     %s  (store %s)", base, dir.resolve("demo.db"));
 
