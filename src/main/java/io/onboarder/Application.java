@@ -15,7 +15,7 @@ import io.onboarder.job.Dispatcher;
 import io.onboarder.metrics.Metrics;
 import io.onboarder.job.JobEvents;
 import io.onboarder.job.JobService;
-import io.onboarder.job.JobStore;
+import io.onboarder.job.StoreException;
 import io.onboarder.lease.NodeLifecycle;
 import io.onboarder.lease.Scheduler;
 import io.onboarder.job.Retention;
@@ -25,9 +25,7 @@ import io.onboarder.webhook.WebhookService;
 import io.onboarder.metrics.Metrics;
 import io.onboarder.signin.ConnectService;
 import io.onboarder.signin.SignInWatch;
-import io.onboarder.store.PgJobStore;
-import io.onboarder.store.SqliteJobStore;
-import io.onboarder.store.StoreErrors;
+import io.onboarder.store.Stores;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -57,13 +55,13 @@ public final class Application {
 
   private final Vertx vertx;
   private final Settings settings;
-  private final JobStore store;
+  private final Stores store;
   private final int httpPort;
   /** Deployments stopped before the store closes (they use it on their own timers); bridge port or -1. */
   private final List<String> storeUsers;
   private final int bridgePort;
 
-  private Application(Vertx vertx, Settings settings, JobStore store, int httpPort, List<String> storeUsers,
+  private Application(Vertx vertx, Settings settings, Stores store, int httpPort, List<String> storeUsers,
                       int bridgePort) {
     this.vertx = vertx;
     this.settings = settings;
@@ -103,12 +101,11 @@ public final class Application {
   }
 
   /** The store of {@code settings}: PostgreSQL (shared) or the embedded SQLite file. */
-  static JobStore store(Vertx vertx, Settings settings) {
-    JobStore store = settings.postgres()
-        ? new PgJobStore(vertx, settings.storeUrl(), settings.secretKey(), settings.storePoolSize())
-        : new SqliteJobStore(vertx, Path.of(settings.sqlitePath()), settings.secretKey());
-    store.signIns().configure(SignInPolicy.of(settings));
-    return store;
+  static Stores store(Vertx vertx, Settings settings) {
+    SignInPolicy policy = SignInPolicy.of(settings);
+    return settings.postgres()
+        ? Stores.postgres(vertx, settings.storeUrl(), settings.secretKey(), settings.storePoolSize(), policy)
+        : Stores.sqlite(vertx, Path.of(settings.sqlitePath()), settings.secretKey(), policy);
   }
 
   /**
@@ -127,13 +124,14 @@ public final class Application {
   public static Future<Application> deploy(Vertx vertx, Settings settings) {
     // Once per Vert.x, before anything sends on the gateway's local addresses.
     GatewayContract.register(vertx.eventBus());
-    JobStore store = store(vertx, settings);
+    Stores store = store(vertx, settings);
     // Events are written by the store with the change they describe, and published after the commit.
     store.onCommitted(new JobEvents(vertx.eventBus(), Metrics.current())::published);
     store.outboxTypes(settings.webhooksEnabled() ? settings.webhookEvents() : Set.of());
-    NodeLifecycle node = new NodeLifecycle(Scheduler.of(vertx), settings.leaseMs(), StoreErrors::isDiskFull);
+    NodeLifecycle node = new NodeLifecycle(Scheduler.of(vertx), settings.leaseMs(),
+        err -> StoreException.is(err, StoreException.Kind.DISK_FULL));
     IntakeLimits limits = new IntakeLimits(settings.maxIntakeBytes(), settings.maxIntakeItems());
-    JobIntake intake = new JobIntake(vertx, settings, store, node, limits);
+    JobIntake intake = new JobIntake(vertx, settings, store.intake(), store.jobs(), node, limits);
     Metrics metrics = Metrics.current();
     metrics.gauge("onboarder.intake.bytes", "Bytes of job bodies this node is taking in now", limits::bytesInFlight);
     metrics.gauge("onboarder.intake.items", "Items this node is taking in and has not committed yet",
@@ -144,21 +142,24 @@ public final class Application {
     return store.start()
         // Counted in the store (an index range over open jobs), so sampled: at most one count per interval.
         .onSuccess(v -> metrics.sampledGauge("onboarder.items.pending",
-            "Items waiting to be dispatched over all jobs (sampled at most every 10 s)", store::pendingItems,
+            "Items waiting to be dispatched over all jobs (sampled at most every 10 s)", store.intake()::pendingItems,
             PENDING_SAMPLE_MS, vertx.getOrCreateContext()))
         // The gateway and the two dispatchers trade a request and a reply per item: on one event loop.
         .compose(v -> vertx.deployVerticle(new OneLoop(new CyclrGatewayVerticle(settings, node.leaseCheck()),
-            new Dispatcher(settings, store, node), new AccountSteps(settings, store, node))))
-        .compose(v -> vertx.deployVerticle(new JobService(store, node)))
+            new Dispatcher(settings, store.jobs(), store.items(), store.accounts(), node),
+            new AccountSteps(settings, store.jobs(), store.accounts(), node))))
+        .compose(v -> vertx.deployVerticle(new JobService(new JobService.Ports(store.jobs(), store.items(),
+            store.accounts(), store.events(), store.signIns(), SignInPolicy.of(settings)), node)))
         .compose(v -> vertx.deployVerticle(new SubmitService(intake)))
-        .compose(v -> vertx.deployVerticle(new WebhookService(settings, store.outbox())))
-        .compose(v -> vertx.deployVerticle(new Retention(store)).onSuccess(storeUsers::add))
+        .compose(v -> vertx.deployVerticle(new WebhookService(settings, store.outbox(), store.endpoints())))
+        .compose(v -> vertx.deployVerticle(new Retention(store.events(), store.outbox())).onSuccess(storeUsers::add))
         .compose(v -> settings.webhooksEnabled()
-            ? vertx.deployVerticle(new WebhookSender(settings, store.outbox(), node)).onSuccess(storeUsers::add)
+            ? vertx.deployVerticle(new WebhookSender(settings, store.outbox(), store.endpoints(), node))
+                .onSuccess(storeUsers::add)
             : Future.succeededFuture())
         .compose(v -> vertx.deployVerticle(new SignInWatch(settings, store.signIns(), node))
             .onSuccess(storeUsers::add))
-        .compose(v -> vertx.deployVerticle(new ConnectService(store.signIns())))
+        .compose(v -> vertx.deployVerticle(new ConnectService(store.signIns(), SignInPolicy.of(settings))))
         // All API instances share one port; for port 0 one free port is picked first.
         .compose(v -> settings.httpPort() != 0 ? Future.succeededFuture(settings.httpPort())
             : vertx.executeBlocking(Application::freePort))
@@ -196,7 +197,7 @@ public final class Application {
   }
 
   /** This node's store (tests make it fail under the running service: closed, or its disk full). */
-  public JobStore store() {
+  public Stores store() {
     return store;
   }
 

@@ -6,7 +6,7 @@ import io.onboarder.config.ConfigException;
 import io.onboarder.config.ConfigLoader;
 import io.onboarder.config.Settings;
 import io.onboarder.demo.Demo;
-import io.onboarder.store.StoreRefusedException;
+import io.onboarder.job.StoreException;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.Promise;
@@ -86,11 +86,11 @@ public final class Main implements Callable<Integer> {
       try {
         app = Application.deploy(vertx, settings).await(120, TimeUnit.SECONDS);
       } catch (Exception e) {
-        Throwable cause = e.getCause() != null && e.getCause() instanceof StoreRefusedException ? e.getCause() : e;
+        Throwable cause = StoreException.is(e.getCause(), StoreException.Kind.REFUSED) ? e.getCause() : e;
         System.err.println("start-up failed: " + cause.getMessage());
         log.debug("start-up failure", e);
         vertx.close();
-        return cause instanceof StoreRefusedException ? EXIT_CONFIG : 1;
+        return StoreException.is(cause, StoreException.Kind.REFUSED) ? EXIT_CONFIG : 1;
       }
       log.info("cyclr-onboarder listening on port {} ({})", app.httpPort(), settings);
       Promise<Void> stopped = Promise.promise();

@@ -33,6 +33,10 @@ final class Problems {
     if (failure instanceof Problem p) {
       return p;
     }
+    Problem stored = io.onboarder.job.StoreProblems.of(failure);
+    if (stored != null) {
+      return stored;
+    }
     if (failure instanceof ReplyException re) {
       return fromReply(re);
     }

@@ -7,7 +7,6 @@ import io.onboarder.job.ItemStatus;
 import io.onboarder.job.JobRecord;
 import io.onboarder.job.JobRequest;
 import io.onboarder.job.JobRequestValidator;
-import io.onboarder.job.JobStore;
 import io.onboarder.job.JobSummaries;
 import io.onboarder.job.RequestPrint;
 import io.onboarder.job.ValidationErrors;
@@ -65,8 +64,8 @@ final class IntakeSession implements BodyListener {
 
   private int count;
   private List<JobRequest.Item> batch = new ArrayList<>();
-  private Future<JobStore.Intake> intake;
-  private JobStore.Intake opened;
+  private Future<IntakeStore.Intake> intake;
+  private IntakeStore.Intake opened;
   private int writesInFlight;
   private boolean paused;
   private boolean ended;
@@ -335,7 +334,7 @@ final class IntakeSession implements BodyListener {
   }
 
   private void complete() {
-    Future<JobStore.Created> created;
+    Future<IntakeStore.Created> created;
     if (compareOnly) {
       created = ctx.store.existing(owner, key, print.finish(fields.specJson())).compose(found -> found != null
           ? Future.succeededFuture(found)
@@ -352,13 +351,13 @@ final class IntakeSession implements BodyListener {
     }
     created.compose(c -> {
       if (c.existing()) {
-        return JobSummaries.load(ctx.store, c.job()).map(summary -> new JobIntake.Accepted(summary, false));
+        return JobSummaries.load(ctx.jobs, c.job()).map(summary -> new JobIntake.Accepted(summary, false));
       }
       log.info("job {} accepted from {}: {} item(s) ({}, {} bytes)", c.job().id(), owner, count, format, bytes);
       // The store wrote the job's first event with the commit; the dispatchers are told now.
       ctx.events.work(c.job().id());
       // (A job with a template also shows its accounts, all WAITING: read back, as the store counted them.)
-      return (c.job().hasTemplate() ? JobSummaries.load(ctx.store, c.job())
+      return (c.job().hasTemplate() ? JobSummaries.load(ctx.jobs, c.job())
           : Future.succeededFuture(EventBodies.job(c.job(), Map.of(ItemStatus.PENDING, (long) count))))
           .map(summary -> new JobIntake.Accepted(summary, true));
     }).onComplete(ar -> {
@@ -391,7 +390,7 @@ final class IntakeSession implements BodyListener {
       then.run();
       return;
     }
-    intake.compose(JobStore.Intake::discard)
+    intake.compose(IntakeStore.Intake::discard)
         .onFailure(e -> log.warn("could not delete an abandoned submission now ({}); it is removed when it goes "
             + "stale", e.toString()))
         .onComplete(x -> then.run());

@@ -9,7 +9,7 @@ import io.onboarder.job.JobEvents;
 import io.onboarder.job.JobRecord;
 import io.onboarder.job.JobRequest;
 import io.onboarder.job.JobRequestValidator;
-import io.onboarder.job.JobStore;
+import io.onboarder.job.JobRecords;
 import io.onboarder.job.JobSummaries;
 import io.onboarder.lease.NodeLifecycle;
 import io.onboarder.metrics.Metrics;
@@ -36,15 +36,19 @@ public final class JobIntake {
 
   final Vertx vertx;
   final Settings settings;
-  final JobStore store;
+  final IntakeStore store;
+  /** For the summary of a job a submission names. */
+  final JobRecords jobs;
   final Admission admission;
   final JobRequestValidator validator;
   final JobEvents events;
 
-  public JobIntake(Vertx vertx, Settings settings, JobStore store, NodeLifecycle node, IntakeLimits limits) {
+  public JobIntake(Vertx vertx, Settings settings, IntakeStore store, JobRecords jobs, NodeLifecycle node,
+                   IntakeLimits limits) {
     this.vertx = vertx;
     this.settings = settings;
     this.store = store;
+    this.jobs = jobs;
     this.admission = new Admission(settings, node, limits);
     this.validator = new JobRequestValidator(settings.maxItemsPerJob());
     this.events = new JobEvents(vertx.eventBus(), Metrics.current());
@@ -97,7 +101,7 @@ public final class JobIntake {
     return store.pendingItems()
         .compose(pending -> {
           Problem full = admission.pendingBound(pending + others, n);
-          return full != null ? Future.<JobStore.Created>failedFuture(full) : store.create(request, owner, key);
+          return full != null ? Future.<IntakeStore.Created>failedFuture(full) : store.create(request, owner, key);
         })
         .eventually(() -> {
           admission.doneAdmitting(n);
@@ -107,7 +111,7 @@ public final class JobIntake {
         .compose(created -> {
           JobRecord job = created.job();
           if (created.existing()) {
-            return JobSummaries.load(store, job).map(s -> new Accepted(s, false));
+            return JobSummaries.load(jobs, job).map(s -> new Accepted(s, false));
           }
           JsonObject summary = EventBodies.job(job, Map.of(ItemStatus.PENDING, (long) n),
               request.template() == null ? null : Map.of(AccountStatus.WAITING, request.items().stream()

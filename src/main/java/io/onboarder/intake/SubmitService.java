@@ -3,7 +3,6 @@ package io.onboarder.intake;
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
 import io.onboarder.job.JobService;
-import io.onboarder.job.JobStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -25,7 +24,7 @@ public final class SubmitService extends VerticleBase {
   static final String KEY_HEADER = "Idempotency-Key";
 
   private final JobIntake intake;
-  private final JobStore store;
+  private final IntakeStore store;
   private long purgeTimer = -1;
 
   public SubmitService(JobIntake intake) {

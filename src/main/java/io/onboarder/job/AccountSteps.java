@@ -50,7 +50,8 @@ public final class AccountSteps extends VerticleBase {
       .setSendTimeout(TimeUnit.DAYS.toMillis(7));
 
   private final Settings settings;
-  private final JobStore store;
+  private final JobRecords jobs;
+  private final AccountQueue store;
   private final NodeLifecycle node;
   private final int maxInFlight;
   private final long leaseMs;
@@ -84,8 +85,9 @@ public final class AccountSteps extends VerticleBase {
   private int sweeps;
   private Promise<Void> drained;
 
-  public AccountSteps(Settings settings, JobStore store, NodeLifecycle node) {
+  public AccountSteps(Settings settings, JobRecords jobs, AccountQueue store, NodeLifecycle node) {
     this.settings = settings;
+    this.jobs = jobs;
     this.store = store;
     this.node = node;
     this.leaseMs = settings.leaseMs();
@@ -101,7 +103,7 @@ public final class AccountSteps extends VerticleBase {
     EventBus bus = vertx.eventBus();
     events = new JobEvents(bus, Metrics.current());
     outcomes = new OutcomeBuffer<>(vertx, "account outcome(s)", FLUSH_AT,
-        batch -> store.recordAccounts(node.nodeId(), batch).map(JobStore.RecordedAccounts::applied), this::written,
+        batch -> store.record(node.nodeId(), batch).map(AccountQueue.Recorded::applied), this::written,
         this::storeError, this::stopped, () -> drained != null && drained.future().isComplete());
     Metrics.current().gauge("onboarder.accounts.inflight", "Account steps being run at Cyclr by this node now",
         () -> inFlight);
@@ -133,14 +135,14 @@ public final class AccountSteps extends VerticleBase {
     }
     if (status.equals("AUTHENTICATED") && event.getString("jobId") != null && event.getString("account") != null) {
       // The sign-in watch changed the item outside an item outcome: nothing marked its account due yet.
-      store.nudgeAccount(event.getString("jobId"), event.getString("account")).onComplete(ar -> wake());
+      store.nudge(event.getString("jobId"), event.getString("account")).onComplete(ar -> wake());
       return;
     }
     String jobId = event.getString("jobId");
     Boolean known = jobId == null ? Boolean.TRUE : templated.get(jobId);
     if (known == null) {
       templated.put(jobId, Boolean.TRUE); // until the lookup answers, wake as before
-      store.job(jobId).onComplete(ar -> {
+      jobs.job(jobId).onComplete(ar -> {
         if (ar.succeeded()) {
           templated.put(jobId, ar.result() == null || ar.result().hasTemplate());
         } else {
@@ -167,7 +169,7 @@ public final class AccountSteps extends VerticleBase {
       return;
     }
     boolean itemsToo = sweeps++ % FULL_SWEEP_EVERY == 0;
-    store.sweepAccounts(itemsToo).onSuccess(n -> {
+    store.sweep(itemsToo).onSuccess(n -> {
       if (n > 0) {
         pump();
       }
@@ -178,7 +180,7 @@ public final class AccountSteps extends VerticleBase {
     if (stopped()) {
       return Future.succeededFuture(0);
     }
-    return store.releaseExpiredAccounts().map(changed -> {
+    return store.releaseExpired().map(changed -> {
       if (!changed.isEmpty()) {
         log.info("took over {} account step(s) whose node stopped renewing its lease; each lists the account's "
             + "cycles at Cyclr before any template install", changed.size());
@@ -204,7 +206,7 @@ public final class AccountSteps extends VerticleBase {
     }
     int max = Math.min(room, MAX_CLAIM);
     claiming = true;
-    store.claimAccounts(node.nodeId(), max, leaseMs).onComplete(ar -> {
+    store.claim(node.nodeId(), max, leaseMs).onComplete(ar -> {
       claiming = false;
       if (ar.failed()) {
         storeError(ar.cause());
@@ -268,7 +270,7 @@ public final class AccountSteps extends VerticleBase {
     if (cached != null) {
       return Future.succeededFuture(cached);
     }
-    return store.job(jobId).map(job -> {
+    return jobs.job(jobId).map(job -> {
       if (job == null) {
         throw new IllegalStateException("job " + jobId + " is gone");
       }
@@ -299,7 +301,7 @@ public final class AccountSteps extends VerticleBase {
       finishAgain.add(jobId);
       return;
     }
-    store.finishIfDone(jobId)
+    jobs.finishIfDone(jobId)
         .compose(finished -> {
           if (finished == null) {
             return Future.succeededFuture();

@@ -41,7 +41,10 @@ public final class Dispatcher extends VerticleBase {
       .setSendTimeout(TimeUnit.DAYS.toMillis(7));
 
   private final Settings settings;
-  private final JobStore store;
+  private final JobRecords store;
+  private final ItemQueue items;
+  /** Its leases are renewed with the items' (one renewal keeps both) and released with them at start-up. */
+  private final AccountQueue accounts;
   private final NodeLifecycle node;
   private final String nodeId;
   private final int maxInFlight;
@@ -60,9 +63,12 @@ public final class Dispatcher extends VerticleBase {
   private Promise<Void> drained;
   private final List<Long> timers = new ArrayList<>();
 
-  public Dispatcher(Settings settings, JobStore store, NodeLifecycle node) {
+  public Dispatcher(Settings settings, JobRecords store, ItemQueue items, AccountQueue accounts,
+                    NodeLifecycle node) {
     this.settings = settings;
     this.store = store;
+    this.items = items;
+    this.accounts = accounts;
     this.node = node;
     // Shared with the account steps: one renewal keeps both kinds of lease.
     this.nodeId = node.nodeId();
@@ -78,7 +84,7 @@ public final class Dispatcher extends VerticleBase {
     EventBus bus = vertx.eventBus();
     Metrics metrics = Metrics.current();
     events = new JobEvents(bus, metrics);
-    outcomes = new OutcomeBuffer<>(vertx, "item outcome(s)", FLUSH_AT, batch -> store.record(nodeId, batch),
+    outcomes = new OutcomeBuffer<>(vertx, "item outcome(s)", FLUSH_AT, batch -> items.record(nodeId, batch),
         this::written, this::storeError, node::draining, this::closed);
     // Read on the scrape thread: plain fields, a slightly stale value is fine for a gauge.
     metrics.gauge("onboarder.items.inflight", "Items being onboarded at Cyclr by this node now", () -> inFlight);
@@ -92,7 +98,8 @@ public final class Dispatcher extends VerticleBase {
         bus.<JsonObject>localConsumer(Addresses.JOBS_DRAIN, this::drain));
     // The embedded store belongs to this process alone (it holds a file lock): whatever is RUNNING
     // was in flight when the previous process died. A shared store waits for leases to expire.
-    Future<Integer> recovered = settings.postgres() ? Future.succeededFuture(0) : store.releaseAll();
+    Future<Integer> recovered = settings.postgres() ? Future.succeededFuture(0)
+        : items.releaseAll().compose(n -> accounts.releaseAll().map(a -> n + a));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
         .compose(v -> recovered)
         .compose(n -> {
@@ -152,19 +159,19 @@ public final class Dispatcher extends VerticleBase {
   }
 
   private Future<Void> renew() {
-    // Items' and account steps' leases of this node are renewed by one statement.
-    return store.renewLeases(nodeId, leaseMs).mapEmpty();
+    // Items' and account steps' leases of this node are renewed together (the node's lease check covers both).
+    return Future.all(items.renew(nodeId, leaseMs), accounts.renew(nodeId, leaseMs)).mapEmpty();
   }
 
   private Future<Integer> takeOver() {
     if (node.draining()) {
       return Future.succeededFuture(0);
     }
-    return store.releaseExpired().map(changed -> {
+    return items.releaseExpired().map(changed -> {
       if (!changed.isEmpty()) {
         log.info("took over {} item(s) whose node stopped renewing its lease; they are checked at Cyclr before "
             + "anything is installed", changed.size());
-        changed.stream().map(JobStore.Changed::jobId).distinct().forEach(events::work);
+        changed.stream().map(JobRecords.Changed::jobId).distinct().forEach(events::work);
       }
       return changed.size();
     });
@@ -193,7 +200,7 @@ public final class Dispatcher extends VerticleBase {
       return;
     }
     claiming = true;
-    store.claim(job.id(), nodeId, Math.min(room, MAX_CLAIM), leaseMs).onComplete(ar -> {
+    items.claim(job.id(), nodeId, Math.min(room, MAX_CLAIM), leaseMs).onComplete(ar -> {
       claiming = false;
       if (ar.failed()) {
         storeError(ar.cause());

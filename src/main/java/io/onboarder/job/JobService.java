@@ -7,7 +7,8 @@ import io.onboarder.bus.GatewayContract.SignInRequest;
 import io.onboarder.bus.Problem;
 import io.onboarder.lease.NodeLifecycle;
 import io.onboarder.metrics.Metrics;
-import io.onboarder.signin.SignInStore;
+import io.onboarder.signin.SignInPolicy;
+import io.onboarder.signin.SignIns;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
@@ -41,11 +42,15 @@ public final class JobService extends VerticleBase {
 
   private static final Logger log = LoggerFactory.getLogger(JobService.class);
 
-  private final JobStore store;
+  /** The stores this service answers from. */
+  public record Ports(JobRecords jobs, ItemQueue items, AccountQueue accounts, EventLog events, SignIns signIns,
+                      SignInPolicy policy) {}
+
+  private final Ports store;
   private final NodeLifecycle node;
   private JobEvents events;
 
-  public JobService(JobStore store, NodeLifecycle node) {
+  public JobService(Ports store, NodeLifecycle node) {
     this.store = store;
     this.node = node;
   }
@@ -86,19 +91,19 @@ public final class JobService extends VerticleBase {
   private Future<JobRecord> visibleJob(Message<JsonObject> msg) {
     String id = id(msg);
     String owner = ownerFilter(msg);
-    return store.job(id).compose(job -> job == null || (owner != null && !owner.equals(job.owner()))
+    return store.jobs().job(id).compose(job -> job == null || (owner != null && !owner.equals(job.owner()))
         ? Future.failedFuture(Problem.notFound("No job with id '" + id + "'.")) : Future.succeededFuture(job));
   }
 
   // ---- queries -------------------------------------------------------------------------------
 
   private Future<JsonObject> summary(JobRecord job) {
-    return JobSummaries.load(store, job);
+    return JobSummaries.load(store.jobs(), job);
   }
 
   private void list(Message<JsonObject> msg) {
     int limit = Math.max(1, Math.min(200, msg.body().getInteger("limit", 20)));
-    reply(msg, store.recentJobs(ownerFilter(msg), limit).compose(jobs -> {
+    reply(msg, store.jobs().recentJobs(ownerFilter(msg), limit).compose(jobs -> {
       List<Future<JsonObject>> summaries = jobs.stream().map(this::summary).toList();
       return Future.all(summaries).map(all -> new JsonObject().put("jobs",
           new JsonArray(summaries.stream().map(Future::result).toList())));
@@ -114,7 +119,7 @@ public final class JobService extends VerticleBase {
       return;
     }
     int limit = Math.max(1, Math.min(1000, q.getInteger("limit", 100)));
-    reply(msg, visibleJob(msg).compose(job -> store.items(job.id(), status, limit, q.getString("cursor"))
+    reply(msg, visibleJob(msg).compose(job -> store.items().page(job.id(), status, limit, q.getString("cursor"))
         .map(page -> new JsonObject().put("items", page.items()).put("next", page.next()))));
   }
 
@@ -127,7 +132,7 @@ public final class JobService extends VerticleBase {
       return;
     }
     int limit = Math.max(1, Math.min(1000, q.getInteger("limit", 100)));
-    reply(msg, visibleJob(msg).compose(job -> store.accounts(job.id(), status, limit, q.getString("cursor"))
+    reply(msg, visibleJob(msg).compose(job -> store.accounts().page(job.id(), status, limit, q.getString("cursor"))
         .map(page -> new JsonObject().put("items", page.items()).put("next", page.next()))));
   }
 
@@ -143,7 +148,7 @@ public final class JobService extends VerticleBase {
       fail(msg, Problem.badRequest("\"after\" must be an event id (0 or more)"));
       return;
     }
-    reply(msg, visibleJob(msg).compose(job -> store.events(job.id(), after, limit).map(events ->
+    reply(msg, visibleJob(msg).compose(job -> store.events().events(job.id(), after, limit).map(events ->
         new JsonObject().put("status", job.status().name())
             .put("events", new JsonArray(events.stream().map(JobEvent::toJson).toList())))));
   }
@@ -157,9 +162,9 @@ public final class JobService extends VerticleBase {
    */
   private Future<JsonObject> cancel(JobRecord job, String caller) {
     String id = job.id();
-    return store.cancel(id).recover(err -> {
+    return store.jobs().cancel(id).recover(err -> {
       // A finished job has nothing left to cancel, but its sign-in links may still work: revoke those.
-      if (!(err instanceof Problem p) || p.status() != 409) {
+      if (!StoreException.is(err, StoreException.Kind.CONFLICT)) {
         return Future.failedFuture(err);
       }
       return store.signIns().revokeLinks(id).compose(revoked -> {
@@ -167,18 +172,18 @@ public final class JobService extends VerticleBase {
           return Future.failedFuture(err);
         }
         log.info("job {} (finished) cancelled by {}: {} sign-in link(s) revoked", id, caller, revoked);
-        return Future.succeededFuture(List.<JobStore.Changed>of());
+        return Future.succeededFuture(List.<JobRecords.Changed>of());
       });
     }).compose(changed -> {
       vertx.eventBus().publish(Addresses.GATEWAY_CANCEL, new JsonObject().put("jobId", id));
       events.work(id);
       log.info("job {} cancelled by {}: {} pending item(s) cancelled", id, caller, changed.size());
-      return store.finishIfDone(id);
+      return store.jobs().finishIfDone(id);
     }).compose(finished -> {
       if (finished != null) {
-        return JobSummaries.load(store, finished);
+        return JobSummaries.load(store.jobs(), finished);
       }
-      return store.job(id).compose(this::summary);
+      return store.jobs().job(id).compose(this::summary);
     });
   }
 
@@ -187,14 +192,14 @@ public final class JobService extends VerticleBase {
     if (node.draining()) {
       return Future.failedFuture(Problem.busy("The service is shutting down; retry again shortly.", 5));
     }
-    return store.retry(id).compose(retried -> {
+    return store.jobs().retry(id).compose(retried -> {
       if (retried.isEmpty()) {
         return Future.failedFuture(Problem.conflict("Job '" + id + "' has no FAILED items"
             + (job.hasTemplate() ? ", FAILED accounts or SETUP_REQUIRED accounts" : "") + " to retry."));
       }
       log.info("job {}: {} retries {} failed item(s) and {} account(s)", id, caller, retried.items().size(),
           retried.accounts().size());
-      return store.job(id).compose(reopened -> summary(reopened).map(summary -> {
+      return store.jobs().job(id).compose(reopened -> summary(reopened).map(summary -> {
         events.work(id);
         return summary;
       }));
@@ -208,9 +213,9 @@ public final class JobService extends VerticleBase {
    * revoked in the same transaction. Raw links (no PUBLIC_URL): a fresh Cyclr URL is minted now.
    */
   private Future<JsonObject> link(JobRecord job, long itemId, String caller) {
-    SignInStore signIns = store.signIns();
-    Future<SignInStore.IssuedLink> issued;
-    if (signIns.policy().relayLinks()) {
+    SignIns signIns = store.signIns();
+    Future<SignIns.IssuedLink> issued;
+    if (store.policy().relayLinks()) {
       issued = signIns.reissue(job.id(), itemId);
     } else {
       issued = signIns.linkTarget(job.id(), itemId).compose(t -> vertx.eventBus().<SignInReply>request(
@@ -223,7 +228,7 @@ public final class JobService extends VerticleBase {
             String url = reply.body().url();
             String expiresAt = reply.body().expiresAt();
             return signIns.rawLinkIssued(t, url, expiresAt)
-                .map(v -> new SignInStore.IssuedLink(t, url, url, expiresAt));
+                .map(v -> new SignIns.IssuedLink(t, url, url, expiresAt));
           }));
     }
     // The store wrote the link's oauth event with it; it is published after the commit.

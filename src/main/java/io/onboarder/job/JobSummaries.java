@@ -37,7 +37,7 @@ public final class JobSummaries {
   }
 
   /** The summary of {@code job} as stored now: item counts, and account counts when it has a template. */
-  public static Future<JsonObject> load(JobStore store, JobRecord job) {
+  public static Future<JsonObject> load(JobRecords store, JobRecord job) {
     Future<Map<ItemStatus, Long>> counts = store.counts(job.id());
     Future<Map<AccountStatus, Long>> accounts = job.hasTemplate() ? store.accountCounts(job.id())
         : Future.succeededFuture(null);

@@ -1,5 +1,6 @@
 package io.onboarder.job;
 
+import io.onboarder.webhook.WebhookOutbox;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import java.time.Duration;
@@ -21,11 +22,13 @@ public final class Retention extends VerticleBase {
   private static final long EVERY_MS = Duration.ofMinutes(10).toMillis();
   private static final int BATCH = 1_000;
 
-  private final JobStore store;
+  private final EventLog events;
+  private final WebhookOutbox outbox;
   private long timer;
 
-  public Retention(JobStore store) {
-    this.store = store;
+  public Retention(EventLog events, WebhookOutbox outbox) {
+    this.events = events;
+    this.outbox = outbox;
   }
 
   @Override
@@ -45,10 +48,10 @@ public final class Retention extends VerticleBase {
   /** One sweep; public for tests. Returns the rows deleted. */
   public Future<Integer> sweep() {
     Instant now = Instant.now();
-    return store.pruneEvents(now.minus(EVENTS).toString(), 100)
-        .compose(events -> store.outbox().prune("DELIVERED", now.minus(DELIVERED).toString(), BATCH)
-            .compose(delivered -> store.outbox().prune("FAILED", now.minus(FAILED).toString(), BATCH)
-                .map(failed -> events + delivered + failed)))
+    return events.prune(now.minus(EVENTS).toString(), 100)
+        .compose(pruned -> outbox.prune("DELIVERED", now.minus(DELIVERED).toString(), BATCH)
+            .compose(delivered -> outbox.prune("FAILED", now.minus(FAILED).toString(), BATCH)
+                .map(failed -> pruned + delivered + failed)))
         .onSuccess(n -> {
           if (n > 0) {
             log.info("retention: deleted {} old event and delivery row(s)", n);

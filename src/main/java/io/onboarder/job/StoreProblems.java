@@ -1,12 +1,11 @@
 package io.onboarder.job;
 
 import io.onboarder.bus.Problem;
-import io.onboarder.store.StoreErrors;
 
 /**
  * The one mapping from a store failure to the problem a caller sees (status and problem type), for
- * every public address and route: a full disk is 507, a store that does not answer is 503 busy. The
- * store's classification of a failure is read in {@link #kindOf} alone.
+ * every public address and route: a full disk is 507, a store that does not answer is 503 busy, a
+ * conflict 409. Stores never build problems; they fail with a {@link StoreException} of a kind.
  */
 public final class StoreProblems {
   /** Seconds a caller waits before trying again while the store does not answer. */
@@ -14,14 +13,9 @@ public final class StoreProblems {
 
   private StoreProblems() {}
 
-  /** What a store failure is, to a caller. */
-  public enum Kind { DISK_FULL, UNAVAILABLE, OTHER }
-
-  /** The store's own classification of {@code err}. */
-  public static Kind kindOf(Throwable err) {
-    return StoreErrors.isDiskFull(err) ? Kind.DISK_FULL
-        : StoreErrors.isUnavailable(err) ? Kind.UNAVAILABLE
-        : Kind.OTHER;
+  /** The store's classification of {@code err}; null when it is not a store failure. */
+  public static StoreException.Kind kindOf(Throwable err) {
+    return err instanceof StoreException e ? e.kind() : null;
   }
 
   /** The problem of {@code err}: a problem as it is, a store failure by its kind; null for anything else. */
@@ -29,10 +23,17 @@ public final class StoreProblems {
     if (err instanceof Problem p) {
       return p;
     }
-    return switch (kindOf(err)) {
-      case DISK_FULL -> diskFull();
+    if (!(err instanceof StoreException e)) {
+      return null;
+    }
+    return switch (e.kind()) {
       case UNAVAILABLE -> unreachable();
-      case OTHER -> null;
+      case DISK_FULL -> diskFull();
+      case CONFLICT, DUPLICATE -> Problem.conflict(e.getMessage());
+      case NOT_FOUND -> Problem.notFound(e.getMessage());
+      case INVALID -> Problem.badRequest(e.getMessage());
+      case ABANDONED -> Problem.unavailable(e.getMessage());
+      case REFUSED, FAILED -> null;
     };
   }
 

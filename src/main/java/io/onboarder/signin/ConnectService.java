@@ -27,10 +27,12 @@ public final class ConnectService extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ConnectService.class);
   private static final DeliveryOptions TO_GATEWAY = new DeliveryOptions().setLocalOnly(true).setSendTimeout(60_000);
 
-  private final SignInStore store;
+  private final SignIns store;
+  private final SignInPolicy policy;
 
-  public ConnectService(SignInStore store) {
+  public ConnectService(SignIns store, SignInPolicy policy) {
     this.store = store;
+    this.policy = policy;
   }
 
   @Override
@@ -67,11 +69,11 @@ public final class ConnectService extends VerticleBase {
     return new JsonObject().put("page", "gone");
   }
 
-  private static JsonObject connected(SignInStore.LinkView link) {
+  private static JsonObject connected(SignIns.LinkView link) {
     return new JsonObject().put("page", "connected").put("connectorName", link.connectorName());
   }
 
-  private static JsonObject view(SignInStore.LinkView link) {
+  private static JsonObject view(SignIns.LinkView link) {
     if (link.status() == ItemStatus.AUTHENTICATED) {
       return connected(link);
     }
@@ -83,7 +85,7 @@ public final class ConnectService extends VerticleBase {
   }
 
   /** The Connect button: a fresh Cyclr sign-in token now, unless the tenant signed in already. */
-  private Future<JsonObject> start(SignInStore.LinkView link, String token) {
+  private Future<JsonObject> start(SignIns.LinkView link, String token) {
     JsonObject page = view(link);
     if (!"connect".equals(page.getString("page"))) {
       return Future.succeededFuture(page);
@@ -93,7 +95,7 @@ public final class ConnectService extends VerticleBase {
     // With a callbackMessage the job wants Cyclr's postMessage to its own origin; otherwise the browser
     // comes back here, so that the sign-in is noticed at once.
     String targetOrigin = callbackMessage != null ? oauth.getString("targetOrigin")
-        : store.policy().returnUrl(token);
+        : policy.returnUrl(token);
     SignInRequest call = new SignInRequest(SignInOp.START, link.account(), link.accountConnectorId(),
         new LinkOptions(targetOrigin, callbackMessage, oauth.getString("username"), true));
     return vertx.eventBus().<SignInReply>request(Addresses.GATEWAY_SIGNIN, call, TO_GATEWAY)
@@ -114,7 +116,7 @@ public final class ConnectService extends VerticleBase {
   }
 
   /** Back from Cyclr: check at once, then on to the job's own page. */
-  private Future<JsonObject> done(SignInStore.LinkView link) {
+  private Future<JsonObject> done(SignIns.LinkView link) {
     String targetOrigin = link.oauth().getString("targetOrigin");
     JsonObject onward = targetOrigin == null ? connected(link)
         : new JsonObject().put("page", "redirect").put("location", targetOrigin);

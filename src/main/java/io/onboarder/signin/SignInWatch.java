@@ -32,17 +32,19 @@ public final class SignInWatch extends VerticleBase {
       .setSendTimeout(TimeUnit.MINUTES.toMillis(10));
 
   private final Settings settings;
-  private final SignInStore store;
+  private final SignIns store;
   private final NodeLifecycle node;
   private final WatchSchedule schedule;
+  private final SignInPolicy policy;
   private final String nodeId = UUID.randomUUID().toString();
-  private LeasePump<SignInStore.Watched, WatchQueue.Found> pump;
+  private LeasePump<SignIns.Watched, WatchQueue.Found> pump;
 
-  public SignInWatch(Settings settings, SignInStore store, NodeLifecycle node) {
+  public SignInWatch(Settings settings, SignIns store, NodeLifecycle node) {
     this.settings = settings;
     this.store = store;
     this.node = node;
-    this.schedule = store.policy().schedule();
+    this.policy = SignInPolicy.of(settings);
+    this.schedule = policy.schedule();
   }
 
   @Override
@@ -52,16 +54,16 @@ public final class SignInWatch extends VerticleBase {
     // A claim outlives a poll's worst case (every attempt timing out) so two nodes do not poll one item at once.
     long leaseMs = Math.max(settings.leaseMs(), settings.cyclrRequestTimeoutMs() * Math.min(3, settings.maxAttempts()));
     // The longest sleep between looks at the store while nothing is due (new watches start at least this far out).
-    long idleMs = Math.max(10, Math.min(5_000, store.policy().watchFirstMs()));
+    long idleMs = Math.max(10, Math.min(5_000, policy.watchFirstMs()));
     pump = new LeasePump<>("sign-in watch", time, new WatchQueue(store, time, nodeId, leaseMs),
         new LeasePump.Sender<>() {
           @Override
-          public Future<WatchQueue.Found> send(SignInStore.Watched w) {
+          public Future<WatchQueue.Found> send(SignIns.Watched w) {
             return poll(w);
           }
 
           @Override
-          public WatchQueue.Found failed(SignInStore.Watched w, Throwable cause) {
+          public WatchQueue.Found failed(SignIns.Watched w, Throwable cause) {
             // Cyclr did not answer: try again at the same pace, without backing off further.
             return node.draining() ? null : again(w, w.intervalMs());
           }
@@ -86,7 +88,7 @@ public final class SignInWatch extends VerticleBase {
     return pump.drain(0);
   }
 
-  private Future<WatchQueue.Found> poll(SignInStore.Watched w) {
+  private Future<WatchQueue.Found> poll(SignIns.Watched w) {
     if (w.accountConnectorId() == null) {
       return Future.succeededFuture(new WatchQueue.Found(w.itemId(), WatchQueue.Kind.STOP, 0, 0));
     }
@@ -108,7 +110,7 @@ public final class SignInWatch extends VerticleBase {
     });
   }
 
-  private static WatchQueue.Found again(SignInStore.Watched w, long intervalMs) {
+  private static WatchQueue.Found again(SignIns.Watched w, long intervalMs) {
     return new WatchQueue.Found(w.itemId(), WatchQueue.Kind.AGAIN, intervalMs,
         WatchSchedule.jittered(intervalMs, ThreadLocalRandom.current()::nextDouble));
   }

@@ -13,7 +13,7 @@ final class SignedIn {
   private SignedIn() {}
 
   /** {@code a} null: another caller recorded it first (and published). */
-  static void noted(SignInStore.Authenticated a, String by) {
+  static void noted(SignIns.Authenticated a, String by) {
     if (a == null) {
       return;
     }

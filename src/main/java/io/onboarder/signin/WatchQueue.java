@@ -12,7 +12,7 @@ import java.util.List;
  * back, one watch at a time, only while this node still holds it. Expired watches are ended at most every
  * few seconds, before a claim (claims skip them anyway).
  */
-final class WatchQueue implements LeaseQueue<SignInStore.Watched, WatchQueue.Found> {
+final class WatchQueue implements LeaseQueue<SignIns.Watched, WatchQueue.Found> {
   private static final long EXPIRE_EVERY_MS = 5_000;
   /** Never look at the store again sooner than this while nothing is due. */
   private static final long MIN_SLEEP_MS = 20;
@@ -29,13 +29,13 @@ final class WatchQueue implements LeaseQueue<SignInStore.Watched, WatchQueue.Fou
 
   record Found(long itemId, Kind kind, long intervalMs, long delayMs) {}
 
-  private final SignInStore store;
+  private final SignIns store;
   private final Scheduler clock;
   private final String nodeId;
   private final long leaseMs;
   private long expiredAt = Long.MIN_VALUE;
 
-  WatchQueue(SignInStore store, Scheduler clock, String nodeId, long leaseMs) {
+  WatchQueue(SignIns store, Scheduler clock, String nodeId, long leaseMs) {
     this.store = store;
     this.clock = clock;
     this.nodeId = nodeId;
@@ -43,7 +43,7 @@ final class WatchQueue implements LeaseQueue<SignInStore.Watched, WatchQueue.Fou
   }
 
   @Override
-  public Future<List<SignInStore.Watched>> claim(int max) {
+  public Future<List<SignIns.Watched>> claim(int max) {
     Future<Integer> expired = Future.succeededFuture(0);
     if (clock.nowMs() - expiredAt >= EXPIRE_EVERY_MS) {
       expiredAt = clock.nowMs();
@@ -80,7 +80,7 @@ final class WatchQueue implements LeaseQueue<SignInStore.Watched, WatchQueue.Fou
 
   /** A claim that lands while the node stops lapses: whoever runs next polls the item again. */
   @Override
-  public Future<Void> release(List<SignInStore.Watched> unsent) {
+  public Future<Void> release(List<SignIns.Watched> unsent) {
     return Future.succeededFuture();
   }
 

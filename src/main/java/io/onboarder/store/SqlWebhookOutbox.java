@@ -1,6 +1,6 @@
 package io.onboarder.store;
 
-import io.onboarder.bus.Problem;
+import io.onboarder.job.StoreException;
 import io.onboarder.webhook.WebhookOutbox;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -11,21 +11,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The webhook outbox on the job store's database (its rows are written by {@link EventLog}). */
+/** The webhook outbox on the job store's database (its rows are written by {@link EventWriter}). */
 final class SqlWebhookOutbox implements WebhookOutbox {
-  private final SqlJobStore store;
+  private final Database db;
 
-  SqlWebhookOutbox(SqlJobStore store) {
-    this.store = store;
-  }
-
-  private String sql(String text) {
-    return store.sqlOf(text);
+  SqlWebhookOutbox(Database db) {
+    this.db = db;
   }
 
   @Override
   public Future<List<Due>> claimDue(String node, int max, long leaseMs) {
-    return store.transaction(conn -> conn.preparedQuery(sql(SqlQueries.CLAIM_DELIVERIES))
+    return db.transaction(conn -> conn.preparedQuery(db.sql(OutboxSql.CLAIM_DELIVERIES))
         .execute(Tuple.of(node, leaseMs, (long) max))).map(rows -> {
           List<Due> out = new ArrayList<>(rows.size());
           rows.forEach(r -> out.add(new Due(r.getString("id"), r.getString("type"), r.getString("payload"),
@@ -37,7 +33,7 @@ final class SqlWebhookOutbox implements WebhookOutbox {
   @Override
   public Future<Boolean> delivered(String id, String node, int httpStatus) {
     String now = Instant.now().toString();
-    return store.pool().preparedQuery(sql(SqlQueries.DELIVERED)).execute(Tuple.of(now, httpStatus, now, id, node))
+    return db.query(OutboxSql.DELIVERED, Tuple.of(now, httpStatus, now, id, node))
         .map(rs -> rs.rowCount() == 1);
   }
 
@@ -45,48 +41,25 @@ final class SqlWebhookOutbox implements WebhookOutbox {
   public Future<String> attemptFailed(String id, String node, Integer httpStatus, String error, long retryInMs,
                                       long giveUpAfterMs) {
     String now = Instant.now().toString();
-    return store.pool().preparedQuery(sql(SqlQueries.ATTEMPT_FAILED))
-        .execute(Tuple.from(new Object[] {now, httpStatus, error, giveUpAfterMs, giveUpAfterMs, now, retryInMs, id,
+    return db.query(OutboxSql.ATTEMPT_FAILED, Tuple.from(new Object[] {now, httpStatus, error, giveUpAfterMs, giveUpAfterMs, now, retryInMs, id,
             node}))
         .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("status"));
   }
 
   @Override
   public Future<Integer> release(String node) {
-    return store.pool().preparedQuery(sql(SqlQueries.RELEASE_DELIVERIES_OF)).execute(Tuple.of(node))
+    return db.query(OutboxSql.RELEASE_DELIVERIES_OF, Tuple.of(node))
         .map(RowSet::rowCount);
   }
 
   @Override
   public Future<Integer> releaseAll() {
-    return store.pool().query(sql(SqlQueries.RELEASE_ALL_DELIVERIES)).execute().map(RowSet::rowCount);
-  }
-
-  @Override
-  public Future<Endpoint> endpoint(String urlHash) {
-    return store.pool().preparedQuery(sql(SqlQueries.SELECT_ENDPOINT)).execute(Tuple.of(urlHash)).map(rows -> {
-      if (rows.size() == 0) {
-        return new Endpoint(true, null, null);
-      }
-      Row r = rows.iterator().next();
-      return new Endpoint(false, r.getString("disabled_at"), r.getString("disabled_reason"));
-    });
-  }
-
-  @Override
-  public Future<Void> disableEndpoint(String urlHash, String reason) {
-    return store.pool().preparedQuery(sql(SqlQueries.DISABLE_ENDPOINT))
-        .execute(Tuple.of(urlHash, Instant.now().toString(), reason)).mapEmpty();
-  }
-
-  @Override
-  public Future<Void> enableEndpoint(String urlHash) {
-    return store.pool().preparedQuery(sql(SqlQueries.ENABLE_ENDPOINT)).execute(Tuple.of(urlHash)).mapEmpty();
+    return db.query(OutboxSql.RELEASE_ALL_DELIVERIES).map(RowSet::rowCount);
   }
 
   @Override
   public Future<JsonObject> delivery(String id, String owner) {
-    return store.pool().preparedQuery(sql(SqlQueries.SELECT_DELIVERY)).execute(Tuple.of(id)).map(rows -> {
+    return db.query(OutboxSql.SELECT_DELIVERY, Tuple.of(id)).map(rows -> {
       if (rows.size() == 0) {
         return null;
       }
@@ -101,7 +74,7 @@ final class SqlWebhookOutbox implements WebhookOutbox {
     try {
       before = cursor == null || cursor.isEmpty() ? Long.MAX_VALUE : Long.parseLong(cursor);
     } catch (NumberFormatException e) {
-      return Future.failedFuture(Problem.badRequest("cursor is not one this service issued"));
+      return Future.failedFuture(new StoreException(StoreException.Kind.INVALID, "cursor is not one this service issued"));
     }
     List<Object> args = new ArrayList<>(List.of(before));
     if (status != null) {
@@ -111,8 +84,7 @@ final class SqlWebhookOutbox implements WebhookOutbox {
       args.add(owner);
     }
     args.add((long) limit + 1);
-    return store.pool().preparedQuery(sql(SqlQueries.deliveries(status != null, owner != null)))
-        .execute(Tuple.from(args)).map(rows -> {
+    return db.query(OutboxSql.deliveries(status != null, owner != null), Tuple.from(args)).map(rows -> {
           List<JsonObject> out = new ArrayList<>();
           String next = null;
           long last = 0;
@@ -131,19 +103,19 @@ final class SqlWebhookOutbox implements WebhookOutbox {
   @Override
   public Future<JsonObject> replay(String id, String owner) {
     return delivery(id, owner).compose(found -> found == null ? Future.succeededFuture(null)
-        : store.pool().preparedQuery(sql(SqlQueries.REPLAY_DELIVERY)).execute(Tuple.of(id))
+        : db.query(OutboxSql.REPLAY_DELIVERY, Tuple.of(id))
             .map(rows -> rows.size() == 0 ? null : json(rows.iterator().next())));
   }
 
   @Override
   public Future<Integer> prune(String status, String before, int max) {
-    return store.pool().preparedQuery(sql(SqlQueries.PRUNE_DELIVERIES)).execute(Tuple.of(status, before, (long) max))
+    return db.query(OutboxSql.PRUNE_DELIVERIES, Tuple.of(status, before, (long) max))
         .map(RowSet::rowCount);
   }
 
   @Override
   public Future<JsonObject> counts() {
-    return store.pool().query(sql(SqlQueries.COUNT_DELIVERIES_BY_STATUS)).execute().map(rows -> {
+    return db.query(OutboxSql.COUNT_DELIVERIES_BY_STATUS).map(rows -> {
       JsonObject c = new JsonObject().put("PENDING", 0L).put("DELIVERED", 0L).put("FAILED", 0L);
       rows.forEach(r -> c.put(r.getString(0), r.getLong(1)));
       return c;

@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.VertxInternal;
+import io.onboarder.job.StoreException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PrepareOptions;
 import io.vertx.sqlclient.PreparedQuery;
@@ -40,7 +41,7 @@ import javax.sql.DataSource;
 /**
  * The embedded store's SQL client: one SQLite connection on one worker thread, behind the subset of
  * the Vert.x SQL client API the store uses (queries, prepared queries, batches, leased connections
- * for transactions), so {@link SqlJobStore} runs the same code on SQLite and on PostgreSQL.
+ * for transactions), so the stores run the same code on SQLite and on PostgreSQL.
  *
  * <p>Why not the Vert.x JDBC client: per statement it prepared the SQL again, read the result's
  * metadata and loaded a type class per column, and ran a second query for generated keys; for a
@@ -113,7 +114,7 @@ final class SqliteClient implements Pool {
   private Future<Lease> acquire() {
     synchronized (this) {
       if (closed) {
-        return Future.failedFuture(new IllegalStateException("SQLite pool closed"));
+        return Future.failedFuture(closed());
       }
       if (!leased) {
         leased = true;
@@ -158,7 +159,7 @@ final class SqliteClient implements Pool {
 
   private java.sql.PreparedStatement statement(String sql) throws SQLException {
     if (closed) {
-      throw new SQLException("SQLite pool closed");
+      throw closed();
     }
     if (conn == null || conn.isClosed()) {
       statements.values().forEach(SqliteClient::closeQuietly);
@@ -176,9 +177,9 @@ final class SqliteClient implements Pool {
   private RowSet<Row> execute(String sql, Tuple params) throws SQLException {
     java.sql.PreparedStatement ps = statement(sql);
     try {
-      bind(ps, params);
+      SqliteRows.bind(ps, params);
       if (!ps.execute()) {
-        return new Rows(List.of(), List.of(), Math.max(0, ps.getUpdateCount()));
+        return new SqliteRows.Rows(List.of(), List.of(), Math.max(0, ps.getUpdateCount()));
       }
       try (ResultSet rs = ps.getResultSet()) {
         ResultSetMetaData meta = rs.getMetaData();
@@ -193,10 +194,10 @@ final class SqliteClient implements Pool {
           for (int i = 0; i < columns; i++) {
             values[i] = rs.getObject(i + 1);
           }
-          rows.add(new SqliteRow(names, values));
+          rows.add(new SqliteRows.SqliteRow(names, values));
         }
         // UPDATE … RETURNING counts the rows it changed, as PostgreSQL reports it.
-        return new Rows(rows, Arrays.asList(names), rows.size());
+        return new SqliteRows.Rows(rows, Arrays.asList(names), rows.size());
       }
     } finally {
       ps.clearParameters();
@@ -207,45 +208,17 @@ final class SqliteClient implements Pool {
     java.sql.PreparedStatement ps = statement(sql);
     try {
       for (Tuple t : batch) {
-        bind(ps, t);
+        SqliteRows.bind(ps, t);
         ps.addBatch();
       }
       int changed = 0;
       for (int n : ps.executeBatch()) {
         changed += Math.max(0, n);
       }
-      return new Rows(List.of(), List.of(), changed);
+      return new SqliteRows.Rows(List.of(), List.of(), changed);
     } finally {
       ps.clearBatch();
       ps.clearParameters();
-    }
-  }
-
-  private static void bind(java.sql.PreparedStatement ps, Tuple params) throws SQLException {
-    for (int i = 0, n = params.size(); i < n; i++) {
-      Object v = params.getValue(i);
-      int at = i + 1;
-      if (v == null) {
-        ps.setNull(at, java.sql.Types.NULL);
-      } else if (v instanceof String s) {
-        ps.setString(at, s);
-      } else if (v instanceof Long l) {
-        ps.setLong(at, l);
-      } else if (v instanceof Integer x) {
-        ps.setInt(at, x);
-      } else if (v instanceof Boolean b) {
-        ps.setInt(at, b ? 1 : 0);
-      } else if (v instanceof Double d) {
-        ps.setDouble(at, d);
-      } else if (v instanceof Number x) {
-        ps.setLong(at, x.longValue());
-      } else if (v instanceof byte[] bytes) {
-        ps.setBytes(at, bytes);
-      } else if (v instanceof Buffer buf) {
-        ps.setBytes(at, buf.getBytes());
-      } else {
-        throw new IllegalArgumentException("unsupported SQLite parameter type " + v.getClass().getName());
-      }
     }
   }
 
@@ -315,7 +288,7 @@ final class SqliteClient implements Pool {
   void closeNow() {
     synchronized (this) {
       closed = true;
-      waiting.forEach(p -> p.tryFail(new IllegalStateException("SQLite pool closed")));
+      waiting.forEach(p -> p.tryFail(closed()));
       waiting.clear();
     }
     synchronized (connLock) {
@@ -382,7 +355,7 @@ final class SqliteClient implements Pool {
     }
 
     Future<Void> checkOpen() {
-      return lease.released ? Future.failedFuture(new IllegalStateException("connection closed"))
+      return lease.released ? Future.failedFuture(new StoreException(StoreException.Kind.UNAVAILABLE, "connection closed"))
           : Future.succeededFuture();
     }
 
@@ -448,122 +421,7 @@ final class SqliteClient implements Pool {
     }
   }
 
-  /** A result: its rows, read in full, and the count of rows changed (or returned). */
-  private static final class Rows implements RowSet<Row> {
-    private final List<Row> rows;
-    private final List<String> names;
-    private final int rowCount;
-
-    Rows(List<Row> rows, List<String> names, int rowCount) {
-      this.rows = rows;
-      this.names = names;
-      this.rowCount = rowCount;
-    }
-
-    @Override
-    public RowIterator<Row> iterator() {
-      Iterator<Row> it = rows.iterator();
-      return new RowIterator<>() {
-        @Override
-        public boolean hasNext() {
-          return it.hasNext();
-        }
-
-        @Override
-        public Row next() {
-          return it.next();
-        }
-      };
-    }
-
-    @Override
-    public int rowCount() {
-      return rowCount;
-    }
-
-    @Override
-    public List<String> columnsNames() {
-      return names;
-    }
-
-    @Override
-    public List<ColumnDescriptor> columnDescriptors() {
-      throw new UnsupportedOperationException("columnDescriptors");
-    }
-
-    @Override
-    public int size() {
-      return rows.size();
-    }
-
-    @Override
-    public <V> V property(PropertyKind<V> kind) {
-      return null;
-    }
-
-    @Override
-    public RowSet<Row> value() {
-      return this;
-    }
-
-    @Override
-    public RowSet<Row> next() {
-      return null;
-    }
-  }
-
-  /** A row as SQLite stores it: Integer or Long, Double, String, byte[] or null per column. */
-  private static final class SqliteRow implements Row {
-    private final String[] names;
-    private final Object[] values;
-
-    SqliteRow(String[] names, Object[] values) {
-      this.names = names;
-      this.values = values;
-    }
-
-    @Override
-    public String getColumnName(int pos) {
-      return pos >= 0 && pos < names.length ? names[pos] : null;
-    }
-
-    @Override
-    public int getColumnIndex(String column) {
-      for (int i = 0; i < names.length; i++) {
-        if (names[i].equalsIgnoreCase(column)) {
-          return i;
-        }
-      }
-      return -1;
-    }
-
-    @Override
-    public Object getValue(int pos) {
-      return values[pos];
-    }
-
-    @Override
-    public Tuple addValue(Object value) {
-      throw new UnsupportedOperationException("rows are read-only");
-    }
-
-    @Override
-    public int size() {
-      return values.length;
-    }
-
-    @Override
-    public void clear() {
-      throw new UnsupportedOperationException("rows are read-only");
-    }
-
-    @Override
-    public List<Class<?>> types() {
-      List<Class<?>> types = new ArrayList<>(values.length);
-      for (Object v : values) {
-        types.add(v == null ? Object.class : v.getClass());
-      }
-      return types;
-    }
+  private static StoreException closed() {
+    return new StoreException(StoreException.Kind.UNAVAILABLE, "SQLite pool closed");
   }
 }

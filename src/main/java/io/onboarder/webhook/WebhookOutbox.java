@@ -17,9 +17,6 @@ public interface WebhookOutbox {
   /** A page of deliveries, newest first; {@code next} is the cursor of the next page or null. */
   record Page(List<JsonObject> deliveries, String next) {}
 
-  /** Whether the endpoint may be sent to; a 410 Gone disables it until a replay. */
-  record Endpoint(boolean enabled, String disabledAt, String reason) {}
-
   /** Leases up to {@code max} due PENDING deliveries nobody holds to {@code node} for {@code leaseMs}. */
   Future<List<Due>> claimDue(String node, int max, long leaseMs);
 
@@ -39,12 +36,6 @@ public interface WebhookOutbox {
 
   /** Hands back every lease (single-process start-up: the previous process is gone). */
   Future<Integer> releaseAll();
-
-  Future<Endpoint> endpoint(String urlHash);
-
-  Future<Void> disableEndpoint(String urlHash, String reason);
-
-  Future<Void> enableEndpoint(String urlHash);
 
   /**
    * A delivery, if {@code owner} may see it (null = every owner), as JSON; null if there is none.

@@ -54,6 +54,7 @@ public final class WebhookSender extends VerticleBase
 
   private final Settings settings;
   private final WebhookOutbox outbox;
+  private final WebhookEndpoints endpoints;
   private final NodeLifecycle node;
   private final String nodeId = UUID.randomUUID().toString();
   private final String urlHash;
@@ -69,9 +70,11 @@ public final class WebhookSender extends VerticleBase
   private final Set<String> goneUnrecorded = new HashSet<>();
   private Boolean endpointEnabled;
 
-  public WebhookSender(Settings settings, WebhookOutbox outbox, NodeLifecycle node) {
+  public WebhookSender(Settings settings, WebhookOutbox outbox, WebhookEndpoints endpoints,
+                       NodeLifecycle node) {
     this.settings = settings;
     this.outbox = outbox;
+    this.endpoints = endpoints;
     this.node = node;
     this.urlHash = WebhookSignature.urlHash(settings.webhookUrl());
     this.shownUrl = Settings.redactUrlForLog(settings.webhookUrl());
@@ -131,7 +134,7 @@ public final class WebhookSender extends VerticleBase
     if (!goneUnrecorded.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    return outbox.endpoint(urlHash).compose(endpoint -> {
+    return endpoints.endpoint(urlHash).compose(endpoint -> {
       noteEndpoint(endpoint);
       return endpoint.enabled() ? outbox.claimDue(nodeId, max, LEASE_MS)
           : Future.succeededFuture(List.<WebhookOutbox.Due>of());
@@ -160,7 +163,7 @@ public final class WebhookSender extends VerticleBase
     return Future.succeededFuture();
   }
 
-  private void noteEndpoint(WebhookOutbox.Endpoint endpoint) {
+  private void noteEndpoint(WebhookEndpoints.Endpoint endpoint) {
     if (endpointEnabled != null && endpointEnabled == endpoint.enabled()) {
       return;
     }
@@ -277,7 +280,7 @@ public final class WebhookSender extends VerticleBase
       log.warn("webhooks: {} answered 410 Gone to delivery {}: the endpoint is disabled; deliveries are held "
           + "until one is replayed (POST /v1/webhooks/deliveries/{id}/retry)", shownUrl, due.id());
       endpointEnabled = false;
-      gone = outbox.disableEndpoint(urlHash, "HTTP 410 Gone answered to delivery " + due.id())
+      gone = endpoints.disable(urlHash, "HTTP 410 Gone answered to delivery " + due.id())
           .eventually(() -> {
             goneUnrecorded.remove(due.id());
             return Future.succeededFuture();

@@ -25,10 +25,12 @@ public final class WebhookService extends VerticleBase {
 
   private final Settings settings;
   private final WebhookOutbox outbox;
+  private final WebhookEndpoints endpoints;
 
-  public WebhookService(Settings settings, WebhookOutbox outbox) {
+  public WebhookService(Settings settings, WebhookOutbox outbox, WebhookEndpoints endpoints) {
     this.settings = settings;
     this.outbox = outbox;
+    this.endpoints = endpoints;
   }
 
   @Override
@@ -54,7 +56,7 @@ public final class WebhookService extends VerticleBase {
     String owner = ownerFilter(msg);
     int limit = Math.max(1, Math.min(1000, q.getInteger("limit", 100)));
     Future<JsonObject> endpoint = !settings.webhooksEnabled() ? Future.succeededFuture(null)
-        : outbox.endpoint(WebhookSignature.urlHash(settings.webhookUrl())).map(e -> new JsonObject()
+        : endpoints.endpoint(WebhookSignature.urlHash(settings.webhookUrl())).map(e -> new JsonObject()
             // Where the deliveries go is the operator's business: only admins see it.
             .put("url", owner == null ? Settings.redactUrlForLog(settings.webhookUrl()) : null)
             .put("enabled", e.enabled())
@@ -79,7 +81,7 @@ public final class WebhookService extends VerticleBase {
     String id = msg.body().getString("id");
     String owner = ownerFilter(msg);
     Future<Void> enable = settings.webhooksEnabled()
-        ? outbox.enableEndpoint(WebhookSignature.urlHash(settings.webhookUrl())) : Future.succeededFuture();
+        ? endpoints.enable(WebhookSignature.urlHash(settings.webhookUrl())) : Future.succeededFuture();
     reply(msg, outbox.delivery(id, owner).compose(found -> {
       if (found == null) {
         return Future.failedFuture(Problem.notFound("No webhook delivery with id '" + id + "'."));

@@ -1,6 +1,5 @@
 package io.onboarder.store;
 
-import io.onboarder.job.JobStore;
 import io.onboarder.support.TestService;
 
 /**
@@ -14,16 +13,16 @@ public final class StoreFaults {
    * Caps the SQLite store's file at the pages it has now ({@code PRAGMA max_page_count} on the store's
    * own connection): the next write that needs one more page fails with SQLITE_FULL, as on a full disk.
    */
-  public static void diskFull(JobStore store) {
-    if (!(store instanceof SqliteJobStore sqlite)) {
+  public static void diskFull(Stores store) {
+    if (store.database().dialect() != SqlDialect.SQLITE) {
       throw new IllegalArgumentException("a full disk is made on a SQLite store");
     }
     // The cap cannot go below the file's size: 1 means "no page more than now".
-    TestService.await(sqlite.pool().query("PRAGMA max_page_count = 1").execute());
+    TestService.await(store.database().pool().query("PRAGMA max_page_count = 1").execute());
   }
 
   /** Closes the store under the service: every statement from now on fails as on a store that is gone. */
-  public static void unreachable(JobStore store) {
+  public static void unreachable(Stores store) {
     TestService.await(store.close());
   }
 }

@@ -24,7 +24,7 @@ import java.util.UUID;
  * the order they are numbered, with no gaps, on any node. Callers lock the jobs they will touch
  * first ({@link #lock}), before any item row: one lock order everywhere, no deadlocks.
  */
-final class EventLog {
+final class EventWriter {
   private record Pending(String jobId, JobEvent.Kind kind, JsonObject body, String webhookType, JsonObject data) {}
 
   private final SqlDialect dialect;
@@ -35,7 +35,7 @@ final class EventLog {
   private final List<Pending> pending = new ArrayList<>();
   private List<JobEvent> written = List.of();
 
-  EventLog(SqlDialect dialect, Set<String> outboxTypes) {
+  EventWriter(SqlDialect dialect, Set<String> outboxTypes) {
     this.dialect = dialect;
     this.outboxTypes = outboxTypes;
   }
@@ -134,7 +134,7 @@ final class EventLog {
       Future<?> done = conn.preparedQuery(dialect.sql(SqlQueries.INSERT_EVENT)).executeBatch(eventRows)
           .compose(x -> conn.preparedQuery(dialect.sql(SqlQueries.ADVANCE_EVENT_SEQ)).executeBatch(seqRows));
       if (!deliveryRows.isEmpty()) {
-        done = done.compose(x -> conn.preparedQuery(dialect.sql(SqlQueries.INSERT_DELIVERY)).executeBatch(deliveryRows));
+        done = done.compose(x -> conn.preparedQuery(dialect.sql(OutboxSql.INSERT_DELIVERY)).executeBatch(deliveryRows));
       }
       return done.map(x -> {
         written = events;

@@ -9,9 +9,11 @@ import java.util.List;
  * Durable state of relay links and of the sign-in watch, in the job store's database, shared by every
  * node. Tokens go in and out only as the opaque strings of the links; the store keeps their SHA-256 and
  * decides validity (expiry on the database clock, revocation). Watches are leased like items: a due
- * watch is claimed by one node at a time.
+ * watch is claimed by one node at a time. The link policy (public URL, lifetimes, watch intervals) is
+ * given to the implementation when it is built. Failures are {@link io.onboarder.job.StoreException}s
+ * (NOT_FOUND, CONFLICT for the link rules below).
  */
-public interface SignInStore {
+public interface SignIns {
 
   /** An OAUTH_PENDING item due for a poll at Cyclr, claimed by one node until its lease lapses. */
   record Watched(long itemId, String jobId, String account, Long accountConnectorId, Long connectorId,
@@ -40,11 +42,6 @@ public interface SignInStore {
 
   /** A link just issued (relay or raw) for {@code target}: {@code url}, and {@code expiresAt} of that url. */
   record IssuedLink(LinkTarget target, String url, String cyclrUrl, String expiresAt) {}
-
-  /** Sets the link policy (public URL, lifetime, watch intervals); before {@code start()}. */
-  void configure(SignInPolicy policy);
-
-  SignInPolicy policy();
 
   // ---- watch ---------------------------------------------------------------------------------
 
@@ -82,12 +79,12 @@ public interface SignInStore {
 
   /**
    * A new relay link for an OAUTH_PENDING item of the job, the old ones revoked, the watch restarted and
-   * its oauth event written, in one transaction. 404 problem for an item not in the job, 409 for one that needs no sign-in or a
-   * cancelled job.
+   * its oauth event written, in one transaction. NOT_FOUND for an item not in the job, CONFLICT for one that
+   * needs no sign-in or a cancelled job.
    */
   Future<IssuedLink> reissue(String jobId, long itemId);
 
-  /** The item a raw (Cyclr) link may be minted for; the same 404/409 rules as {@link #reissue}. */
+  /** The item a raw (Cyclr) link may be minted for; the same NOT_FOUND/CONFLICT rules as {@link #reissue}. */
   Future<LinkTarget> linkTarget(String jobId, long itemId);
 
   /** Records a raw Cyclr URL minted for the item and restarts its watch (and writes its oauth event). */

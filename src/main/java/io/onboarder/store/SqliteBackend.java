@@ -1,7 +1,9 @@
 package io.onboarder.store;
 
+import io.onboarder.job.StoreException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -14,31 +16,37 @@ import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
- * The embedded store: one SQLite file (WAL, immediate transactions) through {@link SqliteClient},
+ * The embedded database: one SQLite file (WAL, immediate transactions) through {@link SqliteClient},
  * schema migrated by Flyway. One process at a time: it holds an exclusive lock on a file beside the
  * database, so a second process refuses to start instead of taking over the first one's items.
  */
-public final class SqliteJobStore extends SqlJobStore {
+final class SqliteBackend implements Backend {
   private final Path dbFile;
   private final byte[] configuredKey;
+  private Vertx vertx;
   private FileChannel lockChannel;
   private FileLock lock;
 
-  public SqliteJobStore(Vertx vertx, Path dbFile, byte[] configuredKey) {
-    super(vertx, SqlDialect.SQLITE);
+  SqliteBackend(Path dbFile, byte[] configuredKey) {
     this.dbFile = dbFile;
     this.configuredKey = configuredKey;
   }
 
   @Override
-  public Future<Void> start() {
+  public SqlDialect dialect() {
+    return SqlDialect.SQLITE;
+  }
+
+  @Override
+  public Future<Opened> open(Vertx vertx) {
+    this.vertx = vertx;
     return vertx.executeBlocking(() -> {
       Path dir = dbFile.toAbsolutePath().getParent();
       if (dir != null) {
         Files.createDirectories(dir);
       }
       lockExclusively();
-      box = SecretBox.forStore(configuredKey, keyFileFor(dbFile));
+      SecretBox box = SecretBox.forStore(configuredKey, keyFileFor(dbFile));
       SQLiteConfig config = new SQLiteConfig();
       config.setJournalMode(SQLiteConfig.JournalMode.WAL);
       config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
@@ -47,17 +55,16 @@ public final class SqliteJobStore extends SqlJobStore {
       config.setPragma(SQLiteConfig.Pragma.SECURE_DELETE, "true");
       SQLiteDataSource dataSource = new SQLiteDataSource(config);
       dataSource.setUrl("jdbc:sqlite:" + dbFile.toAbsolutePath());
-      migrate(dataSource, "classpath:db/migration/sqlite");
+      Database.migrate(dataSource, "classpath:db/migration/sqlite");
       // One connection: SQLite has one writer, and statements are short; no lock contention at all.
       SqliteClient client = new SqliteClient(vertx, dataSource, "onboarder-sqlite");
-      pool = client;
       // The connection and the file lock go with this Vert.x instance, as they would with a process that dies.
       ((io.vertx.core.internal.VertxInternal) vertx).addCloseHook(completion -> vertx.executeBlocking(() -> {
         client.closeNow();
         return (Void) null;
       }).transform(x -> releaseLock()).onComplete(completion));
-      return (Void) null;
-    }).recover(err -> releaseLock().transform(x -> Future.<Void>failedFuture(err)));
+      return new Opened(client, box);
+    }).recover(err -> releaseLock().transform(x -> Future.<Opened>failedFuture(err)));
   }
 
   private void lockExclusively() throws IOException {
@@ -70,7 +77,7 @@ public final class SqliteJobStore extends SqlJobStore {
     }
     if (lock == null) {
       lockChannel.close();
-      throw new StoreRefusedException("another cyclr-onboarder process is using " + dbFile
+      throw new StoreException(StoreException.Kind.REFUSED, "another cyclr-onboarder process is using " + dbFile
           + " (it holds " + lockFile.getFileName() + "): stop it first, or give this one its own STORE_URL");
     }
   }
@@ -88,7 +95,7 @@ public final class SqliteJobStore extends SqlJobStore {
   }
 
   /** The generated key lives beside the database: {@code data/onboarder.db} → {@code data/onboarder.key}. */
-  public static Path keyFileFor(Path dbFile) {
+  static Path keyFileFor(Path dbFile) {
     String name = dbFile.getFileName().toString();
     int dot = name.lastIndexOf('.');
     return dbFile.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".key");
@@ -96,9 +103,10 @@ public final class SqliteJobStore extends SqlJobStore {
 
   /** The database file was deleted under the running service: nothing written now would survive a restart. */
   @Override
-  public Future<Void> ping() {
-    return vertx.fileSystem().exists(dbFile.toString()).compose(exists -> exists ? super.ping()
-        : Future.failedFuture(new IllegalStateException("the database file " + dbFile + " is gone")));
+  public Future<Void> check() {
+    return vertx.fileSystem().exists(dbFile.toString()).compose(exists -> exists ? Future.succeededFuture()
+        : Future.failedFuture(new StoreException(StoreException.Kind.UNAVAILABLE,
+            "the database file " + dbFile + " is gone")));
   }
 
   /**
@@ -106,7 +114,7 @@ public final class SqliteJobStore extends SqlJobStore {
    * taken at BEGIN, so two transactions never deadlock upgrading read locks.
    */
   @Override
-  protected <T> Future<T> inTransaction(Function<SqlConnection, Future<T>> work) {
+  public <T> Future<T> inTransaction(Pool pool, Function<SqlConnection, Future<T>> work) {
     return pool.withConnection(conn -> inTransactionOn(conn, work));
   }
 
@@ -123,14 +131,14 @@ public final class SqliteJobStore extends SqlJobStore {
    * loss only means a re-check at Cyclr.
    */
   @Override
-  protected <T> Future<T> inDurableTransaction(Function<SqlConnection, Future<T>> work) {
+  public <T> Future<T> inDurableTransaction(Pool pool, Function<SqlConnection, Future<T>> work) {
     return pool.withConnection(conn -> conn.query("PRAGMA synchronous = FULL").execute()
         .compose(v -> inTransactionOn(conn, work))
         .transform(ar -> conn.query("PRAGMA synchronous = NORMAL").execute().transform(x -> (Future<T>) ar)));
   }
 
   @Override
-  public Future<Void> close() {
-    return super.close().eventually(this::releaseLock);
+  public Future<Void> close(Pool pool) {
+    return pool.close().eventually(this::releaseLock);
   }
 }

@@ -1,11 +1,11 @@
 package io.onboarder.store;
 
-import io.onboarder.bus.Problem;
 import io.onboarder.job.EventBodies;
 import io.onboarder.job.ItemOutcome;
 import io.onboarder.job.ItemStatus;
 import io.onboarder.signin.SignInPolicy;
-import io.onboarder.signin.SignInStore;
+import io.onboarder.signin.SignIns;
+import io.onboarder.job.StoreException;
 import io.onboarder.signin.WatchSchedule;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
@@ -23,37 +23,24 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Relay links and the sign-in watch on the job store's database ({@link SqlJobStore}'s pool, key and
- * dialect). A link's token is derived from a random salt with the store key and never stored: the
- * table holds the salt and the token's SHA-256. Validity (expiry, revocation) and watch leases are
+ * Relay links and the sign-in watch on the {@link Database} (its pool, key and dialect). A link's
+ * token is derived from a random salt with the store key and never stored: the table holds the salt
+ * and the token's SHA-256. Validity (expiry, revocation) and watch leases are
  * decided by the database, on its clock, so every node agrees.
  */
-final class SqlSignInStore implements SignInStore {
+final class SqlSignIns implements SignIns {
   private static final int SALT_BYTES = 32;
 
-  private final SqlJobStore store;
+  private final Database db;
+  private final SignInPolicy policy;
   private final String claimSql;
   private final String cancelRequestedShared;
-  private volatile SignInPolicy policy = SignInPolicy.DEFAULT;
 
-  SqlSignInStore(SqlJobStore store) {
-    this.store = store;
-    this.claimSql = SqlQueries.claimWatches(store.dialect);
-    this.cancelRequestedShared = SqlQueries.jobCancelRequestedShared(store.dialect);
-  }
-
-  private String sql(String text) {
-    return store.dialect.sql(text);
-  }
-
-  @Override
-  public void configure(SignInPolicy policy) {
+  SqlSignIns(Database db, SignInPolicy policy) {
+    this.db = db;
     this.policy = policy;
-  }
-
-  @Override
-  public SignInPolicy policy() {
-    return policy;
+    this.claimSql = db.sql(SignInSql.claimWatches(db.dialect()));
+    this.cancelRequestedShared = db.sql(SignInSql.jobCancelRequestedShared(db.dialect()));
   }
 
   private static long jittered(long ms) {
@@ -98,7 +85,7 @@ final class SqlSignInStore implements SignInStore {
   }
 
   private Future<Void> startWatch(SqlClient conn, long itemId, String connectorName, SignInPolicy p) {
-    return conn.preparedQuery(sql(SqlQueries.START_WATCH)).execute(Tuple.of(connectorName, p.watchFirstMs(),
+    return conn.preparedQuery(db.sql(SignInSql.START_WATCH)).execute(Tuple.of(connectorName, p.watchFirstMs(),
         jittered(p.watchFirstMs()), p.linkTtlMs(), itemId)).mapEmpty();
   }
 
@@ -106,23 +93,23 @@ final class SqlSignInStore implements SignInStore {
   private Future<String[]> newLink(SqlClient conn, long itemId, String jobId, Long accountConnectorId,
                                    SignInPolicy p) {
     byte[] salt = SecretBox.randomBytes(SALT_BYTES);
-    String token = store.box.linkToken(salt);
-    return conn.preparedQuery(sql(SqlQueries.REVOKE_ITEM_LINKS)).execute(Tuple.of(itemId))
-        .compose(v -> conn.preparedQuery(sql(SqlQueries.INSERT_LINK)).execute(Tuple.of(SecretBox.sha256Hex(token),
+    String token = db.box().linkToken(salt);
+    return conn.preparedQuery(db.sql(SignInSql.REVOKE_ITEM_LINKS)).execute(Tuple.of(itemId))
+        .compose(v -> conn.preparedQuery(db.sql(SignInSql.INSERT_LINK)).execute(Tuple.of(SecretBox.sha256Hex(token),
             Base64.getEncoder().encodeToString(salt), itemId, jobId, accountConnectorId, p.linkTtlMs())))
         .map(rows -> new String[] {p.linkUrl(token), iso(rows.iterator().next().getLong(0))});
   }
 
   /** Cancel: links that still work are revoked and watches end, in the caller's transaction. */
   Future<Integer> revoke(SqlClient conn, String jobId) {
-    return conn.preparedQuery(sql(SqlQueries.REVOKE_JOB_LINKS)).execute(Tuple.of(jobId))
-        .compose(revoked -> conn.preparedQuery(sql(SqlQueries.STOP_JOB_WATCHES)).execute(Tuple.of(jobId))
+    return conn.preparedQuery(db.sql(SignInSql.REVOKE_JOB_LINKS)).execute(Tuple.of(jobId))
+        .compose(revoked -> conn.preparedQuery(db.sql(SignInSql.STOP_JOB_WATCHES)).execute(Tuple.of(jobId))
             .map(v -> revoked.size()));
   }
 
   /** The live link of each item of a page (ids {@code from..to} of a job), as {url, expiresAt}. */
   Future<Map<Long, JsonObject>> linksOf(String jobId, long from, long to) {
-    return linksOf(store.pool, jobId, from, to);
+    return Database.classified(linksOf(db.pool(), jobId, from, to));
   }
 
   /** As {@link #linksOf(String, long, long)}, on {@code client} (a transaction's connection). */
@@ -131,10 +118,10 @@ final class SqlSignInStore implements SignInStore {
     if (!p.relayLinks() || from > to) {
       return Future.succeededFuture(Map.of());
     }
-    return client.preparedQuery(sql(SqlQueries.LINKS_OF_ITEMS)).execute(Tuple.of(jobId, from, to)).map(rows -> {
+    return client.preparedQuery(db.sql(SignInSql.LINKS_OF_ITEMS)).execute(Tuple.of(jobId, from, to)).map(rows -> {
       Map<Long, JsonObject> links = new HashMap<>();
       for (Row r : rows) {
-        String token = store.box.linkToken(Base64.getDecoder().decode(r.getString("salt")));
+        String token = db.box().linkToken(Base64.getDecoder().decode(r.getString("salt")));
         // A changed store key derives other tokens: such a link still opens, but cannot be shown again.
         if (SecretBox.sha256Hex(token).equals(r.getString("token_hash"))) {
           links.put(r.getLong("item_id"), new JsonObject().put("url", p.linkUrl(token))
@@ -145,6 +132,17 @@ final class SqlSignInStore implements SignInStore {
     });
   }
 
+  /** One item as GET …/items shows it, read on {@code conn} (inside a transaction), with its live link. */
+  private Future<JsonObject> itemView(SqlConnection conn, String jobId, long itemId) {
+    return conn.preparedQuery(db.sql(SqlQueries.SELECT_ITEM)).execute(Tuple.of(itemId)).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.succeededFuture((JsonObject) null);
+      }
+      Row r = rows.iterator().next();
+      return linksOf(conn, jobId, itemId, itemId).map(links -> JobRows.itemJson(r, links.get(itemId)));
+    });
+  }
+
   // ---- watch ---------------------------------------------------------------------------------
 
   @Override
@@ -152,7 +150,7 @@ final class SqlSignInStore implements SignInStore {
     if (max <= 0) {
       return Future.succeededFuture(List.of());
     }
-    return store.inTransaction(conn -> conn.preparedQuery(claimSql).execute(Tuple.of(node, leaseMs, (long) max)))
+    return db.transaction(conn -> conn.preparedQuery(claimSql).execute(Tuple.of(node, leaseMs, (long) max)))
         .map(rows -> {
           List<Watched> out = new ArrayList<>(rows.size());
           for (Row r : rows) {
@@ -165,23 +163,23 @@ final class SqlSignInStore implements SignInStore {
 
   @Override
   public Future<Boolean> watchAgain(String node, long itemId, long intervalMs, long delayMs) {
-    return store.pool.preparedQuery(sql(SqlQueries.WATCH_AGAIN)).execute(Tuple.of(intervalMs, delayMs, itemId, node))
+    return db.query(SignInSql.WATCH_AGAIN, Tuple.of(intervalMs, delayMs, itemId, node))
         .map(rows -> rows.rowCount() == 1);
   }
 
   @Override
   public Future<Void> stopWatch(long itemId) {
-    return store.pool.preparedQuery(sql(SqlQueries.STOP_WATCH)).execute(Tuple.of(itemId)).mapEmpty();
+    return db.query(SignInSql.STOP_WATCH, Tuple.of(itemId)).mapEmpty();
   }
 
   @Override
   public Future<Integer> expireWatches() {
-    return store.pool.query(sql(SqlQueries.EXPIRE_WATCHES)).execute().map(RowSet::rowCount);
+    return db.query(SignInSql.EXPIRE_WATCHES).map(RowSet::rowCount);
   }
 
   @Override
   public Future<Long> nextWatchDueInMs() {
-    return store.pool.query(sql(SqlQueries.NEXT_WATCH_DUE)).execute().map(rows -> {
+    return db.query(SignInSql.NEXT_WATCH_DUE).map(rows -> {
       Long due = rows.size() == 0 ? null : rows.iterator().next().getLong(0);
       return due == null ? null : Math.max(0, due);
     });
@@ -190,13 +188,13 @@ final class SqlSignInStore implements SignInStore {
   @Override
   public Future<Authenticated> markAuthenticated(long itemId) {
     // The job is locked before the item (as in every transaction that writes events); its id is read first.
-    return store.pool.preparedQuery(sql(SqlQueries.JOB_OF_ITEM)).execute(Tuple.of(itemId)).compose(jobRows -> {
+    return db.query(SqlQueries.JOB_OF_ITEM, Tuple.of(itemId)).compose(jobRows -> {
       if (jobRows.size() == 0) {
         return Future.succeededFuture((Authenticated) null);
       }
       String jobId = jobRows.iterator().next().getString(0);
-      return store.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
-          .compose(v -> conn.preparedQuery(sql(SqlQueries.MARK_AUTHENTICATED))
+      return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+          .compose(v -> conn.preparedQuery(db.sql(SignInSql.MARK_AUTHENTICATED))
               .execute(Tuple.of(Instant.now().toString(), itemId)))
           .compose(rows -> {
             if (rows.size() == 0) {
@@ -206,7 +204,7 @@ final class SqlSignInStore implements SignInStore {
             Authenticated a = new Authenticated(r.getLong("id"), r.getString("job_id"), r.getString("account"),
                 r.getLong("connector_id"));
             Future<JsonObject> view = events.sendsWebhook(ItemStatus.AUTHENTICATED.name())
-                ? store.itemView(conn, a.jobId(), a.itemId()) : Future.succeededFuture(null);
+                ? itemView(conn, a.jobId(), a.itemId()) : Future.succeededFuture(null);
             return view.map(v -> {
               events.item(a.jobId(), EventBodies.item(a.jobId(), a.itemId(), a.account(), a.connectorId(),
                   ItemStatus.AUTHENTICATED, null), v);
@@ -219,7 +217,7 @@ final class SqlSignInStore implements SignInStore {
   @Override
   public Future<Void> visited(long itemId) {
     long first = policy.watchFirstMs();
-    return store.pool.preparedQuery(sql(SqlQueries.VISITED)).execute(Tuple.of(first, jittered(first), itemId))
+    return db.query(SignInSql.VISITED, Tuple.of(first, jittered(first), itemId))
         .mapEmpty();
   }
 
@@ -227,7 +225,7 @@ final class SqlSignInStore implements SignInStore {
 
   @Override
   public Future<LinkView> link(String token) {
-    return store.pool.preparedQuery(sql(SqlQueries.SELECT_LINK)).execute(Tuple.of(SecretBox.sha256Hex(token)))
+    return db.query(SignInSql.SELECT_LINK, Tuple.of(SecretBox.sha256Hex(token)))
         .map(rows -> {
           if (rows.size() == 0) {
             return null;
@@ -242,22 +240,22 @@ final class SqlSignInStore implements SignInStore {
 
   /** The item, checked: in this job (404), the job not cancelled and the item waiting for a sign-in (409). */
   private Future<LinkTarget> target(SqlClient conn, String jobId, long itemId, boolean lockJob) {
-    Future<Boolean> cancelled = conn.preparedQuery(sql(lockJob ? SqlQueries.JOB_CANCEL_REQUESTED
-            : SqlQueries.JOB_CANCEL_REQUESTED.replace("{FOR_UPDATE}", ""))).execute(Tuple.of(jobId))
+    Future<Boolean> cancelled = conn.preparedQuery(db.sql(lockJob ? SignInSql.JOB_CANCEL_REQUESTED
+            : SignInSql.JOB_CANCEL_REQUESTED.replace("{FOR_UPDATE}", ""))).execute(Tuple.of(jobId))
         .map(rows -> rows.size() > 0 && rows.iterator().next().getInteger(0) != 0);
-    return cancelled.compose(isCancelled -> conn.preparedQuery(sql(SqlQueries.SELECT_LINK_TARGET))
+    return cancelled.compose(isCancelled -> conn.preparedQuery(db.sql(SignInSql.SELECT_LINK_TARGET))
         .execute(Tuple.of(itemId, jobId)).map(rows -> {
           if (rows.size() == 0) {
-            throw Problem.notFound("Job '" + jobId + "' has no item '" + itemId + "'.");
+            throw new StoreException(StoreException.Kind.NOT_FOUND, "Job '" + jobId + "' has no item '" + itemId + "'.");
           }
           Row r = rows.iterator().next();
           ItemStatus status = ItemStatus.valueOf(r.getString("status"));
           if (isCancelled) {
-            throw Problem.conflict("Job '" + jobId + "' was cancelled: its links were revoked and no new one is "
+            throw new StoreException(StoreException.Kind.CONFLICT, "Job '" + jobId + "' was cancelled: its links were revoked and no new one is "
                 + "issued.");
           }
           if (status != ItemStatus.OAUTH_PENDING) {
-            throw Problem.conflict("Item '" + itemId + "' is " + status + (status == ItemStatus.AUTHENTICATED
+            throw new StoreException(StoreException.Kind.CONFLICT, "Item '" + itemId + "' is " + status + (status == ItemStatus.AUTHENTICATED
                 ? ": the tenant has signed in already." : ": it needs no sign-in link."));
           }
           return new LinkTarget(r.getLong("id"), r.getString("job_id"), r.getString("account"),
@@ -271,7 +269,7 @@ final class SqlSignInStore implements SignInStore {
     if (!p.relayLinks()) {
       return Future.failedFuture(new IllegalStateException("relay links are off (PUBLIC_URL is not set)"));
     }
-    return store.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+    return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
         .compose(x -> target(conn, jobId, itemId, true))
         .compose(t -> startWatch(conn, itemId, null, p)
             .compose(v -> newLink(conn, itemId, jobId, t.accountConnectorId(), p))
@@ -283,14 +281,14 @@ final class SqlSignInStore implements SignInStore {
 
   @Override
   public Future<LinkTarget> linkTarget(String jobId, long itemId) {
-    return target(store.pool, jobId, itemId, false);
+    return Database.classified(target(db.pool(), jobId, itemId, false));
   }
 
   @Override
   public Future<Void> rawLinkIssued(LinkTarget t, String url, String expiresAt) {
     SignInPolicy p = policy;
-    return store.withEvents(false, (conn, events) -> events.lock(conn, List.of(t.jobId()))
-        .compose(x -> conn.preparedQuery(sql(SqlQueries.SET_RAW_LINK)).execute(Tuple.of(url, expiresAt, t.itemId())))
+    return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(t.jobId()))
+        .compose(x -> conn.preparedQuery(db.sql(SignInSql.SET_RAW_LINK)).execute(Tuple.of(url, expiresAt, t.itemId())))
         .compose(v -> startWatch(conn, t.itemId(), null, p))
         .map(v -> {
           events.oauth(t.jobId(), oauthEvent(t, url, url, expiresAt));
@@ -305,6 +303,6 @@ final class SqlSignInStore implements SignInStore {
 
   @Override
   public Future<Integer> revokeLinks(String jobId) {
-    return store.inTransaction(conn -> revoke(conn, jobId));
+    return db.transaction(conn -> revoke(conn, jobId));
   }
 }

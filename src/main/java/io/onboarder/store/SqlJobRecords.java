@@ -1,0 +1,191 @@
+package io.onboarder.store;
+
+import io.onboarder.job.AccountOutcome;
+import io.onboarder.job.AccountStatus;
+import io.onboarder.job.EventBodies;
+import io.onboarder.job.ItemStatus;
+import io.onboarder.job.JobRecord;
+import io.onboarder.job.JobRecords;
+import io.onboarder.job.JobStatus;
+import io.onboarder.job.StoreException;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Jobs on the {@link Database}: reads, and the changes of a whole job (run, cancel, stop, retry,
+ * finish), each in one transaction that writes its events, with the job row locked first.
+ */
+final class SqlJobRecords implements JobRecords {
+  private final Database db;
+  private final JobRows rows;
+  private final SqlSignIns signIns;
+
+  SqlJobRecords(Database db, JobRows rows, SqlSignIns signIns) {
+    this.db = db;
+    this.rows = rows;
+    this.signIns = signIns;
+  }
+
+  @Override
+  public Future<Void> ping() {
+    return db.ping();
+  }
+
+  @Override
+  public Future<JobRecord> job(String jobId) {
+    return db.query(SqlQueries.SELECT_JOB, Tuple.of(jobId))
+        .map(rs -> rs.size() == 0 ? null : JobRows.job(rs.iterator().next()));
+  }
+
+  @Override
+  public Future<List<JobRecord>> recentJobs(String owner, int limit) {
+    return (owner == null ? db.query(SqlQueries.SELECT_RECENT_JOBS, Tuple.of((long) limit))
+        : db.query(SqlQueries.SELECT_RECENT_JOBS_OF, Tuple.of(owner, (long) limit))).map(JobRows::jobs);
+  }
+
+  @Override
+  public Future<List<JobRecord>> unfinishedJobs() {
+    return db.query(SqlQueries.SELECT_UNFINISHED_JOBS).map(JobRows::jobs);
+  }
+
+  @Override
+  public Future<Map<ItemStatus, Long>> counts(String jobId) {
+    return Database.classified(rows.countsOn(db.pool(), jobId));
+  }
+
+  @Override
+  public Future<Map<AccountStatus, Long>> accountCounts(String jobId) {
+    return Database.classified(rows.accountCountsOn(db.pool(), jobId));
+  }
+
+  @Override
+  public Future<Boolean> markRunning(String jobId) {
+    return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> conn.preparedQuery(db.sql(SqlQueries.MARK_RUNNING)).execute(Tuple.of(jobId)))
+        .compose(rs -> rs.rowCount() != 1 ? Future.succeededFuture(false)
+            : rows.jobOn(conn, jobId).compose(job -> rows.summaryOn(conn, job).map(summary -> {
+              events.job(jobId, summary);
+              return true;
+            }))));
+  }
+
+  @Override
+  public Future<List<Changed>> cancel(String jobId) {
+    return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> rows.lockJob(conn, jobId)).compose(job -> {
+          if (job.status().terminal()) {
+            throw new StoreException(StoreException.Kind.CONFLICT, "Job '" + jobId + "' already finished with status "
+                + job.status() + "; there is nothing to cancel.");
+          }
+          return conn.preparedQuery(db.sql(SqlQueries.MARK_CANCEL_REQUESTED)).execute(Tuple.of(jobId))
+              .compose(v -> signIns.revoke(conn, jobId)) // a cancelled job's sign-in links stop working
+              .compose(v -> cancelUnstarted(conn, events, jobId));
+        }));
+  }
+
+  @Override
+  public Future<List<Changed>> stop(String jobId) {
+    return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> conn.preparedQuery(db.sql(SqlQueries.MARK_STOPPED)).execute(Tuple.of(jobId)))
+        .compose(v -> cancelUnstarted(conn, events, jobId)));
+  }
+
+  @Override
+  public Future<List<Changed>> cancelUnstarted(String jobId) {
+    return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> cancelUnstarted(conn, events, jobId)));
+  }
+
+  private Future<List<Changed>> cancelUnstarted(SqlClient conn, EventWriter events, String jobId) {
+    String now = Instant.now().toString();
+    return conn.preparedQuery(db.sql(SqlQueries.CANCEL_UNSTARTED)).execute(Tuple.of(now, jobId))
+        .map(rs -> {
+          List<Changed> changed = JobRows.changed(rs, jobId);
+          JobRows.itemEvents(events, changed, ItemStatus.CANCELLED);
+          return changed;
+        })
+        // Accounts whose step has not started never will (their status does not change: no event).
+        .compose(changed -> conn.preparedQuery(db.sql(AccountSql.HALT_ACCOUNTS))
+            .execute(Tuple.of(AccountOutcome.error("CANCELLED", "The job was cancelled or stopped before this "
+                + "account got its template.").encode(), now, jobId))
+            .map(changed));
+  }
+
+  @Override
+  public Future<Retried> retry(String jobId) {
+    // A retry re-opens the job in the same transaction (RUNNING, not finished, no longer stopped),
+    // so a crash cannot leave PENDING items inside a finished job.
+    String now = Instant.now().toString();
+    return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> rows.lockJob(conn, jobId)).compose(job -> {
+          if (job.cancelRequested()) {
+            throw new StoreException(StoreException.Kind.CONFLICT, "Job '" + jobId + "' was cancelled; a cancelled "
+                + "job stays cancelled. Submit the failed items as a new job.");
+          }
+          return conn.preparedQuery(db.sql(SqlQueries.RETRY_FAILED)).execute(Tuple.of(now, jobId))
+              .map(rs -> JobRows.changed(rs, jobId))
+              // Items first: an account whose items were retried waits for them.
+              .compose(items -> conn.preparedQuery(db.sql(AccountSql.RETRY_ACCOUNTS)).execute(Tuple.of(now, jobId))
+                  .map(rs -> new Retried(items, JobRows.accountsChanged(rs, jobId))))
+              .compose(retried -> retried.isEmpty() ? Future.succeededFuture(retried)
+                  : reopen(conn, events, job, retried));
+        }));
+  }
+
+  private Future<Retried> reopen(SqlConnection conn, EventWriter events, JobRecord job, Retried retried) {
+    String jobId = job.id();
+    JobRows.itemEvents(events, retried.items(), ItemStatus.PENDING);
+    // FAILED accounts run again: WAITING (a re-checked SETUP_REQUIRED one keeps its status).
+    retried.accounts().stream().filter(a -> a.status() == AccountStatus.WAITING).forEach(a ->
+        events.account(jobId, EventBodies.account(jobId, a.account(), a.status(), null, null, null), null));
+    return conn.preparedQuery(db.sql(SqlQueries.REOPEN_JOB)).execute(Tuple.of(jobId))
+        // A finished job re-opens (a job event); a running one just has more to do.
+        .compose(x -> job.status() == JobStatus.RUNNING ? Future.succeededFuture(retried)
+            : rows.jobOn(conn, jobId).compose(reopened -> rows.summaryOn(conn, reopened).map(summary -> {
+              events.job(jobId, summary);
+              return retried;
+            })));
+  }
+
+  @Override
+  public Future<JobRecord> finishIfDone(String jobId) {
+    // The job row is locked first, so a concurrent retry (which locks it too) is either wholly
+    // before this check or wholly after the finish.
+    return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+        .compose(v -> rows.lockJob(conn, jobId)).compose(job -> {
+          if (job.status().terminal()) {
+            return Future.succeededFuture((JobRecord) null);
+          }
+          // Not while an item is unfinished, nor while an account must still settle (see AccountPhase#blocksJob).
+          return rows.exists(conn, SqlQueries.ANY_UNFINISHED_ITEM, jobId).compose(unfinished -> unfinished
+              ? Future.succeededFuture(true) : rows.exists(conn, AccountSql.ANY_BLOCKING_ACCOUNT, jobId))
+              .compose(unfinished -> unfinished ? Future.succeededFuture((JobRecord) null)
+                  : finish(conn, events, job));
+        }));
+  }
+
+  private Future<JobRecord> finish(SqlConnection conn, EventWriter events, JobRecord job) {
+    String jobId = job.id();
+    return rows.exists(conn, SqlQueries.ANY_FAILED_ITEM, jobId).compose(failed -> failed
+            ? Future.succeededFuture(true) : rows.exists(conn, AccountSql.ANY_FAILED_ACCOUNT, jobId))
+        .compose(failed -> {
+          JobStatus status = job.cancelRequested() ? JobStatus.CANCELLED
+              : failed || job.stopped() ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.SUCCEEDED;
+          String finishedAt = Instant.now().toString();
+          JobRecord finished = new JobRecord(job.id(), status, job.createdAt(), finishedAt, job.total(),
+              job.spec(), job.cancelRequested(), job.stopped(), job.owner());
+          return conn.preparedQuery(db.sql(SqlQueries.FINISH_JOB))
+              .execute(Tuple.of(status.name(), finishedAt, jobId))
+              .compose(v -> rows.summaryOn(conn, finished))
+              .map(summary -> {
+                events.job(jobId, summary);
+                return finished;
+              });
+        });
+  }
+}

@@ -1,0 +1,117 @@
+package io.onboarder.store;
+
+import io.onboarder.intake.IntakeStore;
+import io.onboarder.job.AccountQueue;
+import io.onboarder.job.EventLog;
+import io.onboarder.job.ItemQueue;
+import io.onboarder.job.JobEvent;
+import io.onboarder.job.JobRecords;
+import io.onboarder.signin.SignInPolicy;
+import io.onboarder.signin.SignIns;
+import io.onboarder.webhook.WebhookEndpoints;
+import io.onboarder.webhook.WebhookOutbox;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Every store port of one back end, composed over one {@link Database}: what the application wires
+ * into the parts that use them. Start it before any port is used; close it last.
+ */
+public final class Stores {
+  private final Database db;
+  private final JobRecords jobs;
+  private final IntakeStore intake;
+  private final ItemQueue items;
+  private final AccountQueue accounts;
+  private final EventLog events;
+  private final SignIns signIns;
+  private final WebhookOutbox outbox;
+  private final WebhookEndpoints endpoints;
+
+  private Stores(Database db, SignInPolicy policy) {
+    this.db = db;
+    JobRows rows = new JobRows(db);
+    SqlSignIns links = new SqlSignIns(db, policy);
+    this.signIns = links;
+    this.jobs = new SqlJobRecords(db, rows, links);
+    this.intake = new SqlIntakeStore(db, rows);
+    this.items = new SqlItemQueue(db, rows, links);
+    this.accounts = new SqlAccountQueue(db, rows, links);
+    this.events = new SqlEventLog(db);
+    this.outbox = new SqlWebhookOutbox(db);
+    this.endpoints = new SqlWebhookEndpoints(db);
+  }
+
+  /** The embedded store: one SQLite file, owned by this process alone (its key beside it unless configured). */
+  public static Stores sqlite(Vertx vertx, Path dbFile, byte[] configuredKey, SignInPolicy policy) {
+    return new Stores(new Database(vertx, new SqliteBackend(dbFile, configuredKey)), policy);
+  }
+
+  /** The shared store of cluster mode: PostgreSQL at {@code url} (a libpq URI). */
+  public static Stores postgres(Vertx vertx, String url, byte[] secretKey, int poolSize, SignInPolicy policy) {
+    return new Stores(new Database(vertx, new PgBackend(url, secretKey, poolSize)), policy);
+  }
+
+  /** Migrates the schema (refusing a newer one: {@code StoreException} REFUSED) and opens the pool. */
+  public Future<Void> start() {
+    return db.start();
+  }
+
+  public Future<Void> close() {
+    return db.close();
+  }
+
+  /**
+   * Receives, on the committing node right after each commit, the events that transaction wrote, in
+   * order (the service publishes them on the event bus). Set before {@link #start}.
+   */
+  public void onCommitted(Consumer<List<JobEvent>> listener) {
+    db.onCommitted(listener);
+  }
+
+  /** Webhook event types that also go into the outbox with their event ({@code WEBHOOK_EVENTS}); empty = off. */
+  public void outboxTypes(Set<String> types) {
+    db.outboxTypes(types);
+  }
+
+  /** The database under the ports (tests make it fail under a running service). */
+  Database database() {
+    return db;
+  }
+
+  public JobRecords jobs() {
+    return jobs;
+  }
+
+  public IntakeStore intake() {
+    return intake;
+  }
+
+  public ItemQueue items() {
+    return items;
+  }
+
+  public AccountQueue accounts() {
+    return accounts;
+  }
+
+  public EventLog events() {
+    return events;
+  }
+
+  public SignIns signIns() {
+    return signIns;
+  }
+
+  public WebhookOutbox outbox() {
+    return outbox;
+  }
+
+  public WebhookEndpoints endpoints() {
+    return endpoints;
+  }
+}

@@ -1,0 +1,100 @@
+package io.onboarder.store;
+
+import io.onboarder.intake.IntakeStore;
+import io.onboarder.job.AccountOutcome;
+import io.onboarder.job.AccountPhase;
+import io.onboarder.job.AccountQueue;
+import io.onboarder.job.AccountStatus;
+import io.onboarder.job.ClaimedAccount;
+import io.onboarder.job.ClaimedItem;
+import io.onboarder.job.ItemOutcome;
+import io.onboarder.job.ItemStatus;
+import io.onboarder.job.JobEvent;
+import io.onboarder.job.JobRecord;
+import io.onboarder.job.JobRecords;
+import io.onboarder.job.JobRequest;
+import io.onboarder.job.JobRequestValidator;
+import io.onboarder.job.JobStatus;
+import io.onboarder.job.StoreException;
+import io.onboarder.signin.SignInPolicy;
+import io.onboarder.signin.SignIns;
+import io.onboarder.support.Postgres;
+import io.onboarder.support.TestService;
+import io.onboarder.webhook.WebhookEndpoints;
+import io.onboarder.webhook.WebhookOutbox;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The database under every store: a newer schema and a second process are refused; a full disk is told apart. */
+class DatabaseContractTest extends StoreContract {
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void aDatabaseMigratedByANewerBuildIsRefused(String kind) throws Exception {
+    String url = urlFor(kind);
+    StorePorts first = store(kind, url);
+    await(first.close());
+    stores.remove(first);
+    String jdbc = kind.equals("sqlite") ? "jdbc:sqlite:" + dir.resolve("db.sqlite") : Postgres.jdbcUrl(url);
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbc, kind.equals("sqlite") ? null : "postgres",
+        null); java.sql.Statement st = c.createStatement()) {
+      st.execute("INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, "
+          + "installed_by, installed_on, execution_time, success) VALUES (99, '99', 'from the future', 'SQL', "
+          + "'V99__future.sql', 0, 'test', CURRENT_TIMESTAMP, 1, " + (kind.equals("sqlite") ? "1" : "true") + ")");
+    }
+    Stores again = unstarted(kind, url, SignInPolicy.DEFAULT, 2);
+    // The newest version this build knows is its newest migration file, not the database's version.
+    int newest;
+    try (var files = java.nio.file.Files.list(java.nio.file.Path.of("src/main/resources/db/migration", kind))) {
+      newest = files.map(f -> f.getFileName().toString()).filter(n -> n.matches("V\\d+__.*"))
+          .mapToInt(n -> Integer.parseInt(n.substring(1, n.indexOf("__")))).max().orElseThrow();
+    }
+    assertThatThrownBy(() -> await(again.start())).cause().satisfies(failedWith(StoreException.Kind.REFUSED))
+        .hasMessageContaining("schema is at version 99, newer than this build")
+        .hasMessageContaining("(" + newest + " is the newest it knows)");
+  }
+
+  @org.junit.jupiter.api.Test
+  void aSecondServiceOnTheSameSqliteFileIsRefused() {
+    store("sqlite");
+    Stores second = unstarted("sqlite", null, SignInPolicy.DEFAULT, 1);
+    assertThatThrownBy(() -> await(second.start())).cause().satisfies(failedWith(StoreException.Kind.REFUSED))
+        .hasMessageContaining("another cyclr-onboarder process is using");
+  }
+
+  @org.junit.jupiter.api.Test
+  void aFullDiskIsRecognisedAsSuchAndTheStoreKeepsWorkingOnceThereIsSpace() throws Exception {
+    StorePorts s = store("sqlite");
+    await(s.intake().create(request("a"), "alice", null));
+    // SQLite's page cap stands in for a full disk: it fails writes with SQLITE_FULL, as ENOSPC does.
+    java.nio.file.Path db = dir.resolve("db.sqlite");
+    Throwable full;
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db);
+         java.sql.Statement st = c.createStatement()) {
+      st.execute("PRAGMA max_page_count = 1");
+      full = org.assertj.core.api.Assertions.catchThrowable(() -> st.execute(
+          "INSERT INTO items (job_id, account, spec, status, attempts) "
+              + "SELECT job_id, account || 'x', hex(zeroblob(1000000)), status, 0 FROM items"));
+    }
+    assertThat(full).isNotNull();
+    // Classified from SQLite's result code (SQLITE_FULL), as PostgreSQL's from its SQLState (StoreFailuresTest).
+    assertThat(StoreFailures.classify(full).kind()).isEqualTo(StoreException.Kind.DISK_FULL);
+    // The service's own connection was never capped: it still writes.
+    assertThat(await(s.intake().create(request("b"), "alice", null)).existing()).isFalse();
+  }
+}

@@ -1,0 +1,114 @@
+package io.onboarder.store;
+
+import io.onboarder.intake.IntakeStore;
+import io.onboarder.job.AccountOutcome;
+import io.onboarder.job.AccountPhase;
+import io.onboarder.job.AccountQueue;
+import io.onboarder.job.AccountStatus;
+import io.onboarder.job.ClaimedAccount;
+import io.onboarder.job.ClaimedItem;
+import io.onboarder.job.ItemOutcome;
+import io.onboarder.job.ItemStatus;
+import io.onboarder.job.JobEvent;
+import io.onboarder.job.JobRecord;
+import io.onboarder.job.JobRecords;
+import io.onboarder.job.JobRequest;
+import io.onboarder.job.JobRequestValidator;
+import io.onboarder.job.JobStatus;
+import io.onboarder.job.StoreException;
+import io.onboarder.signin.SignInPolicy;
+import io.onboarder.signin.SignIns;
+import io.onboarder.support.Postgres;
+import io.onboarder.support.TestService;
+import io.onboarder.webhook.WebhookEndpoints;
+import io.onboarder.webhook.WebhookOutbox;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The event log: every status change numbered in its own transaction, with no gaps or repeats across nodes. */
+class EventLogContractTest extends StoreContract {
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void everyStatusChangeWritesNumberedEventsAndOutboxRowsInItsOwnTransaction(String kind) {
+    StorePorts s = store(kind);
+    List<JobEvent> published = new java.util.concurrent.CopyOnWriteArrayList<>();
+    s.onCommitted(published::addAll);
+    s.outboxTypes(Set.of("item.oauth_pending", "item.failed", "job.finished"));
+    String job = await(s.intake().create(request("a", "b", "c"), "alice", null)).job().id();
+    assertThat(await(s.jobs().markRunning(job))).isTrue();
+    assertThat(await(s.jobs().markRunning(job))).as("no change, no event").isFalse();
+    List<ClaimedItem> items = await(s.items().claim(job, "n", 10, 60_000));
+    await(s.items().record("n", List.of(withSignInUrl(items.get(0)), ItemOutcome.failed(items.get(1), "CYCLR_4XX", "no"),
+        installed(items.get(2)))));
+    assertThat(await(s.items().record("n", List.of(installed(items.get(0)))))).as("lease gone: no event").isEmpty();
+    JobRecord finished = await(s.jobs().finishIfDone(job));
+    assertThat(finished.status()).isEqualTo(JobStatus.COMPLETED_WITH_ERRORS);
+    await(s.jobs().retry(job).map(JobRecords.Retried::items));
+
+    List<JobEvent> log = await(s.events().events(job, 0, 100));
+    assertThat(describe(log)).containsExactly("1:job:PENDING", "2:job:RUNNING", "3:item:RUNNING", "4:item:RUNNING",
+        "5:item:RUNNING", "6:item:OAUTH_PENDING", "7:oauth:null", "8:item:FAILED", "9:item:INSTALLED",
+        "10:job:COMPLETED_WITH_ERRORS", "11:item:PENDING", "12:job:RUNNING");
+    assertThat(published).as("what was committed is what is published, in order").isEqualTo(log);
+    assertThat(await(s.events().events(job, 10, 100))).extracting(JobEvent::seq).containsExactly(11L, 12L);
+    assertThat(log.get(6).body().getString("url")).isEqualTo("https://cyclr.example/oauth?id=77&token=t");
+    assertThat(log.get(9).body().getJsonObject("counts").getLong("FAILED")).isEqualTo(1);
+
+    // The outbox holds the three webhook-worthy events; item data is the item as GET …/items shows it.
+    WebhookOutbox.Page page = await(s.outbox().list(null, null, 10, null));
+    assertThat(page.deliveries()).extracting(d -> d.getString("type"))
+        .containsExactly("job.finished", "item.failed", "item.oauth_pending");
+    JsonObject oauthItem = await(s.items().page(job, ItemStatus.OAUTH_PENDING, 10, null)).items().getJsonObject(0);
+    JsonObject data = page.deliveries().get(2).getJsonObject("payload").getJsonObject("data");
+    assertThat(data.copy().put("jobId", (String) null)).isEqualTo(oauthItem.copy().put("jobId", (String) null));
+    assertThat(data.getString("jobId")).isEqualTo(job);
+    assertThat(page.deliveries()).allSatisfy(d -> assertThat(d.encode()).doesNotContain("key-of-"));
+    assertThat(await(s.outbox().list(null, "bob", 10, null)).deliveries()).as("another caller's").isEmpty();
+    assertThat(await(s.outbox().list(null, "alice", 10, null)).deliveries()).hasSize(3);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"memory", "postgresql"})
+  void eventNumbersHaveNoGapsOrRepeatsWhenTwoNodesWorkOnOneJob(String kind) {
+    String url = urlFor(kind);
+    StorePorts a = store(kind, url);
+    StorePorts b = store(kind, url);
+    String[] accounts = IntStream.range(0, 200).mapToObj(i -> "acct-" + i).toArray(String[]::new);
+    String job = await(a.intake().create(request(accounts), "alice", null)).job().id();
+    for (int round = 0; round < 20; round++) {
+      Future<List<ItemOutcome>> ra = a.items().claim(job, "node-a", 10, 60_000)
+          .compose(l -> a.items().record("node-a", l.stream().map(StoreContract::installed).toList()));
+      Future<List<ItemOutcome>> rb = b.items().claim(job, "node-b", 10, 60_000)
+          .compose(l -> b.items().record("node-b", l.stream().map(StoreContract::installed).toList()));
+      await(Future.join(ra, rb));
+    }
+    await(a.jobs().finishIfDone(job));
+    List<JobEvent> log = new ArrayList<>();
+    long after = 0;
+    List<JobEvent> page;
+    do {
+      page = await(b.events().events(job, after, 150));
+      log.addAll(page);
+      after = page.isEmpty() ? after : page.get(page.size() - 1).seq();
+    } while (!page.isEmpty());
+    assertThat(log).extracting(JobEvent::seq)
+        .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 402).boxed().toList());
+    assertThat(log.get(401).body().getString("status")).isEqualTo("SUCCEEDED");
+  }
+}

@@ -1,0 +1,771 @@
+package io.onboarder.store;
+
+import io.onboarder.intake.IntakeStore;
+import io.onboarder.job.AccountStatus;
+import io.onboarder.job.ClaimedItem;
+import io.onboarder.job.EventBodies;
+import io.onboarder.job.EventLog;
+import io.onboarder.job.ItemOutcome;
+import io.onboarder.job.ItemPage;
+import io.onboarder.job.ItemQueue;
+import io.onboarder.job.ItemStatus;
+import io.onboarder.job.JobEvent;
+import io.onboarder.job.JobRecord;
+import io.onboarder.job.JobRecords;
+import io.onboarder.job.JobRequest;
+import io.onboarder.job.JobStatus;
+import io.onboarder.job.RequestPrint;
+import io.onboarder.job.StoreException;
+import io.onboarder.job.StoreException.Kind;
+import io.onboarder.webhook.WebhookEndpoints;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The job, intake, item-queue, event-log and endpoint ports in memory, for unit tests (the lease pump,
+ * the dispatcher) that need no database: one lock, one clock ({@code nowMs}, a virtual one in tests),
+ * the same rules as the SQL stores as {@link StoreContractTest} states them. Every call completes at
+ * once. Kept in the tests: nothing in the service runs without a database. Jobs with a template
+ * (accounts), relay links and the webhook outbox are the SQL stores' alone for now.
+ */
+public final class MemoryStores {
+  private final LongSupplier nowMs;
+  private final Map<String, MJob> jobs = new LinkedHashMap<>();
+  private final TreeMap<Long, MItem> items = new TreeMap<>();
+  private final Map<String, List<JobEvent>> events = new HashMap<>();
+  private final Map<String, WebhookEndpoints.Endpoint> disabled = new HashMap<>();
+  private volatile Consumer<List<JobEvent>> committed = e -> { };
+  private long nextJobSeq;
+  private long nextItemId;
+  /** When set, every call fails with this kind (an unreachable store, a full disk). */
+  private volatile Kind failing;
+
+  private final JobRecords jobRecords = new Jobs();
+  private final IntakeStore intake = new Intake();
+  private final ItemQueue itemQueue = new Items();
+  private final EventLog eventLog = new Events();
+  private final WebhookEndpoints endpoints = new Endpoints();
+
+  public MemoryStores(LongSupplier nowMs) {
+    this.nowMs = nowMs;
+  }
+
+  public MemoryStores() {
+    this(System::currentTimeMillis);
+  }
+
+  public JobRecords jobs() {
+    return jobRecords;
+  }
+
+  public IntakeStore intake() {
+    return intake;
+  }
+
+  public ItemQueue items() {
+    return itemQueue;
+  }
+
+  public EventLog events() {
+    return eventLog;
+  }
+
+  public WebhookEndpoints endpoints() {
+    return endpoints;
+  }
+
+  public void onCommitted(Consumer<List<JobEvent>> listener) {
+    this.committed = listener;
+  }
+
+  /** From now on every call fails with {@code kind}; null: the store works again. */
+  public void failWith(Kind kind) {
+    this.failing = kind;
+  }
+
+  // ---- one transaction -----------------------------------------------------------------------
+
+  private final class MJob {
+    final String id;
+    final long seq;
+    final String owner;
+    String status;
+    String createdAt;
+    String finishedAt;
+    int total;
+    JsonObject spec;
+    boolean cancelRequested;
+    boolean stopped;
+    String key;
+    String print;
+    long heartbeat;
+
+    MJob(String id, String owner, String status, String createdAt) {
+      this.id = id;
+      this.seq = ++nextJobSeq;
+      this.owner = owner;
+      this.status = status;
+      this.createdAt = createdAt;
+      this.spec = new JsonObject();
+      this.heartbeat = nowMs.getAsLong();
+    }
+
+    JobRecord record() {
+      return new JobRecord(id, JobStatus.valueOf(status), createdAt, finishedAt, total, spec, cancelRequested, stopped,
+          owner);
+    }
+
+    boolean visible() {
+      return !"INTAKE".equals(status);
+    }
+  }
+
+  private static final class MItem {
+    final long id;
+    final String jobId;
+    final String account;
+    final JsonObject spec;
+    String authValue;
+    ItemStatus status = ItemStatus.PENDING;
+    int attempts;
+    Long connectorId;
+    Long accountConnectorId;
+    String oauthUrl;
+    String oauthExpiresAt;
+    JsonObject error;
+    boolean recovered;
+    String leaseOwner;
+    long leaseUntil;
+
+    MItem(long id, String jobId, JobRequest.Item item) {
+      this.id = id;
+      this.jobId = jobId;
+      this.account = item.account();
+      String text = item.specText();
+      this.spec = text == null ? null : new JsonObject(text);
+      this.authValue = item.authValue();
+    }
+
+    JsonObject json() {
+      JsonObject oauth = oauthUrl == null ? null : new JsonObject().put("url", oauthUrl).put("cyclrUrl", oauthUrl)
+          .put("expiresAt", oauthExpiresAt);
+      JsonObject item = new JsonObject().put("id", String.valueOf(id)).put("account", account)
+          .put("connectorId", connectorId).put("status", status.name()).put("attempts", attempts)
+          .put("accountConnectorId", accountConnectorId).put("oauth", oauth).put("error", error);
+      if (spec != null && spec.containsKey("installName")) {
+        item.put("installName", spec.getString("installName"));
+      }
+      return item;
+    }
+  }
+
+  /** Runs {@code work} under the store's one lock; the events it wrote go to the listener after it. */
+  private <T> Future<T> tx(java.util.function.Function<List<JobEvent>, T> work) {
+    Kind kind = failing;
+    if (kind != null) {
+      return Future.failedFuture(new StoreException(kind, "the in-memory store fails with " + kind));
+    }
+    List<JobEvent> written = new ArrayList<>();
+    T result;
+    try {
+      synchronized (this) {
+        result = work.apply(written);
+        written.replaceAll(e -> {
+          List<JobEvent> log = events.computeIfAbsent(e.jobId(), id -> new ArrayList<>());
+          JobEvent numbered = new JobEvent(e.jobId(), log.size() + 1L, e.kind(), e.body());
+          log.add(numbered);
+          return numbered;
+        });
+      }
+    } catch (StoreException e) {
+      return Future.failedFuture(e);
+    }
+    if (!written.isEmpty()) {
+      committed.accept(List.copyOf(written));
+    }
+    return Future.succeededFuture(result);
+  }
+
+  private <T> Future<T> read(Supplier<T> work) {
+    return tx(written -> work.get());
+  }
+
+  private static JobEvent event(String jobId, JobEvent.Kind kind, JsonObject body) {
+    return new JobEvent(jobId, 0, kind, body);
+  }
+
+  private MJob visibleJob(String jobId) {
+    MJob j = jobs.get(jobId);
+    return j == null || !j.visible() ? null : j;
+  }
+
+  private Map<ItemStatus, Long> countsOf(String jobId) {
+    Map<ItemStatus, Long> counts = new EnumMap<>(ItemStatus.class);
+    for (ItemStatus s : ItemStatus.values()) {
+      counts.put(s, 0L);
+    }
+    items.values().stream().filter(i -> i.jobId.equals(jobId)).forEach(i -> counts.merge(i.status, 1L, Long::sum));
+    return counts;
+  }
+
+  private JobEvent jobEvent(MJob j) {
+    return event(j.id, JobEvent.Kind.JOB, EventBodies.job(j.record(), countsOf(j.id)));
+  }
+
+  private static JobEvent itemEvent(MItem i, ItemStatus status) {
+    return event(i.jobId, JobEvent.Kind.ITEM, EventBodies.item(i.jobId, i.id, i.account, null, status, null));
+  }
+
+  private List<JobRecords.Changed> cancelUnstartedOf(MJob j, List<JobEvent> written) {
+    List<JobRecords.Changed> changed = new ArrayList<>();
+    if (!j.cancelRequested && !j.stopped) {
+      return changed;
+    }
+    for (MItem i : items.values()) {
+      if (i.jobId.equals(j.id) && i.status == ItemStatus.PENDING && !i.recovered) {
+        i.status = ItemStatus.CANCELLED;
+        i.authValue = null;
+        changed.add(new JobRecords.Changed(i.id, j.id, i.account));
+        written.add(itemEvent(i, ItemStatus.CANCELLED));
+      }
+    }
+    return changed;
+  }
+
+  private static String now() {
+    return Instant.now().toString();
+  }
+
+  // ---- ports ---------------------------------------------------------------------------------
+
+  private final class Jobs implements JobRecords {
+    @Override
+    public Future<Void> ping() {
+      return read(() -> null);
+    }
+
+    @Override
+    public Future<JobRecord> job(String jobId) {
+      return read(() -> {
+        MJob j = visibleJob(jobId);
+        return j == null ? null : j.record();
+      });
+    }
+
+    @Override
+    public Future<List<JobRecord>> recentJobs(String owner, int limit) {
+      return read(() -> {
+        List<JobRecord> out = new ArrayList<>();
+        List<MJob> all = new ArrayList<>(jobs.values());
+        for (int n = all.size() - 1; n >= 0 && out.size() < limit; n--) {
+          MJob j = all.get(n);
+          if (j.visible() && (owner == null || owner.equals(j.owner))) {
+            out.add(j.record());
+          }
+        }
+        return out;
+      });
+    }
+
+    @Override
+    public Future<List<JobRecord>> unfinishedJobs() {
+      return read(() -> jobs.values().stream().filter(j -> j.status.equals("PENDING") || j.status.equals("RUNNING"))
+          .map(MJob::record).toList());
+    }
+
+    @Override
+    public Future<Map<ItemStatus, Long>> counts(String jobId) {
+      return read(() -> countsOf(jobId));
+    }
+
+    @Override
+    public Future<Map<AccountStatus, Long>> accountCounts(String jobId) {
+      return read(() -> {
+        Map<AccountStatus, Long> counts = new EnumMap<>(AccountStatus.class);
+        for (AccountStatus s : AccountStatus.values()) {
+          counts.put(s, 0L);
+        }
+        return counts;
+      });
+    }
+
+    @Override
+    public Future<Boolean> markRunning(String jobId) {
+      return tx(written -> {
+        MJob j = jobs.get(jobId);
+        if (j == null || !j.status.equals("PENDING")) {
+          return false;
+        }
+        j.status = "RUNNING";
+        written.add(jobEvent(j));
+        return true;
+      });
+    }
+
+    private MJob locked(String jobId) {
+      MJob j = visibleJob(jobId);
+      if (j == null) {
+        throw new StoreException(Kind.NOT_FOUND, "No job with id '" + jobId + "'.");
+      }
+      return j;
+    }
+
+    @Override
+    public Future<List<Changed>> cancel(String jobId) {
+      return tx(written -> {
+        MJob j = locked(jobId);
+        if (j.record().status().terminal()) {
+          throw new StoreException(Kind.CONFLICT, "Job '" + jobId + "' already finished with status " + j.status
+              + "; there is nothing to cancel.");
+        }
+        j.cancelRequested = true;
+        return cancelUnstartedOf(j, written);
+      });
+    }
+
+    @Override
+    public Future<List<Changed>> stop(String jobId) {
+      return tx(written -> {
+        MJob j = jobs.get(jobId);
+        if (j == null) {
+          return List.of();
+        }
+        j.stopped = true;
+        return cancelUnstartedOf(j, written);
+      });
+    }
+
+    @Override
+    public Future<List<Changed>> cancelUnstarted(String jobId) {
+      return tx(written -> {
+        MJob j = jobs.get(jobId);
+        return j == null ? List.of() : cancelUnstartedOf(j, written);
+      });
+    }
+
+    @Override
+    public Future<Retried> retry(String jobId) {
+      return tx(written -> {
+        MJob j = locked(jobId);
+        if (j.cancelRequested) {
+          throw new StoreException(Kind.CONFLICT, "Job '" + jobId + "' was cancelled; a cancelled job stays "
+              + "cancelled. Submit the failed items as a new job.");
+        }
+        List<Changed> retried = new ArrayList<>();
+        for (MItem i : items.values()) {
+          if (i.jobId.equals(jobId) && i.status == ItemStatus.FAILED) {
+            i.status = ItemStatus.PENDING;
+            i.error = null;
+            retried.add(new Changed(i.id, jobId, i.account));
+            written.add(itemEvent(i, ItemStatus.PENDING));
+          }
+        }
+        if (!retried.isEmpty()) {
+          boolean wasRunning = j.status.equals("RUNNING");
+          j.status = "RUNNING";
+          j.finishedAt = null;
+          j.stopped = false;
+          if (!wasRunning) {
+            written.add(jobEvent(j));
+          }
+        }
+        return new Retried(retried, List.of());
+      });
+    }
+
+    @Override
+    public Future<JobRecord> finishIfDone(String jobId) {
+      return tx(written -> {
+        MJob j = locked(jobId);
+        if (j.record().status().terminal()) {
+          return null;
+        }
+        boolean unfinished = false;
+        boolean failed = false;
+        for (MItem i : items.values()) {
+          if (i.jobId.equals(jobId)) {
+            unfinished |= i.status == ItemStatus.PENDING || i.status == ItemStatus.RUNNING;
+            failed |= i.status == ItemStatus.FAILED;
+          }
+        }
+        if (unfinished) {
+          return null;
+        }
+        JobStatus status = j.cancelRequested ? JobStatus.CANCELLED
+            : failed || j.stopped ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.SUCCEEDED;
+        j.status = status.name();
+        j.finishedAt = now();
+        written.add(jobEvent(j));
+        return j.record();
+      });
+    }
+  }
+
+  private final class Intake implements IntakeStore {
+    /** Request prints keyed as the SQL stores key them (a fixed test key). */
+    private static final SecretBox PRINTS = new SecretBox(new byte[32]);
+
+    @Override
+    public Future<Long> pendingItems() {
+      return read(() -> items.values().stream().filter(i -> i.status == ItemStatus.PENDING)
+          .filter(i -> {
+            String s = jobs.get(i.jobId).status;
+            return s.equals("INTAKE") || s.equals("PENDING") || s.equals("RUNNING");
+          }).count());
+    }
+
+    private static String keyOf(String owner, String key) {
+      return key == null ? null : owner + "\u001f" + key;
+    }
+
+    @Override
+    public RequestPrint newPrint() {
+      return PRINTS.newPrint();
+    }
+
+    /** The job a key names, or null; CONFLICT when its request had another print. */
+    private Created byKey(String key, String print) {
+      if (key == null) {
+        return null;
+      }
+      for (MJob j : jobs.values()) {
+        if (key.equals(j.key)) {
+          if (print != null && !print.equals(j.print)) {
+            throw new StoreException(Kind.CONFLICT, "This Idempotency-Key was already used with a different "
+                + "request body.");
+          }
+          return new Created(j.record(), true);
+        }
+      }
+      return null;
+    }
+
+    @Override
+    public Future<Created> create(JobRequest request, String owner, String idempotencyKey) {
+      String key = keyOf(owner, idempotencyKey);
+      String print = null;
+      if (key != null) {
+        RequestPrint rp = newPrint();
+        request.items().forEach(rp::item);
+        print = rp.finish(request.specJson());
+      }
+      String p = print;
+      return tx(written -> {
+        Created found = byKey(key, p);
+        if (found != null) {
+          return found;
+        }
+        MJob j = new MJob(UUID.randomUUID().toString(), owner, "PENDING", now());
+        j.total = request.items().size();
+        j.spec = request.specJson();
+        j.key = key;
+        j.print = p;
+        jobs.put(j.id, j);
+        request.items().forEach(item -> add(j.id, item));
+        written.add(jobEvent(j));
+        return new Created(j.record(), false);
+      });
+    }
+
+    private void add(String jobId, JobRequest.Item item) {
+      long id = ++nextItemId;
+      items.put(id, new MItem(id, jobId, item));
+    }
+
+    @Override
+    public Future<Created> existing(String owner, String idempotencyKey, String print) {
+      return read(() -> byKey(keyOf(owner, idempotencyKey), print));
+    }
+
+    @Override
+    public Future<Intake> openIntake(String owner) {
+      return tx(written -> {
+        MJob j = new MJob(UUID.randomUUID().toString(), owner, "INTAKE", now());
+        jobs.put(j.id, j);
+        return new Streamed(j.id, owner);
+      });
+    }
+
+    @Override
+    public Future<Integer> purgeStaleIntakes(long idleMs) {
+      return tx(written -> {
+        List<String> stale = jobs.values().stream().filter(j -> j.status.equals("INTAKE")
+            && j.heartbeat < nowMs.getAsLong() - idleMs).map(j -> j.id).toList();
+        stale.forEach(this::delete);
+        return stale.size();
+      });
+    }
+
+    private void delete(String jobId) {
+      items.values().removeIf(i -> i.jobId.equals(jobId));
+      jobs.remove(jobId);
+    }
+
+    private MJob open(String jobId) {
+      MJob j = jobs.get(jobId);
+      if (j == null || !j.status.equals("INTAKE")) {
+        throw new StoreException(Kind.ABANDONED, "The upload took too long and was abandoned; submit the job again.");
+      }
+      return j;
+    }
+
+    private final class Streamed implements IntakeStore.Intake {
+      private final String id;
+      private final String owner;
+
+      Streamed(String id, String owner) {
+        this.id = id;
+        this.owner = owner;
+      }
+
+      @Override
+      public String jobId() {
+        return id;
+      }
+
+      @Override
+      public Future<Void> append(List<JobRequest.Item> batch) {
+        return tx(written -> {
+          open(id).heartbeat = nowMs.getAsLong();
+          batch.forEach(item -> add(id, item));
+          return null;
+        });
+      }
+
+      @Override
+      public Future<Void> touch() {
+        return tx(written -> {
+          MJob j = jobs.get(id);
+          if (j != null && j.status.equals("INTAKE")) {
+            j.heartbeat = nowMs.getAsLong();
+          }
+          return null;
+        });
+      }
+
+      @Override
+      public Future<Created> commit(JobRequest fields, int total, String idempotencyKey, String print) {
+        String key = keyOf(owner, idempotencyKey);
+        return tx(written -> {
+          MJob j = open(id);
+          Created found = byKey(key, null);
+          if (found != null) {
+            // A concurrent request with the same key committed first: this one goes, that job is the answer.
+            delete(id);
+            return byKey(key, print);
+          }
+          j.status = "PENDING";
+          j.createdAt = now();
+          j.total = total;
+          j.spec = fields.specJson();
+          j.key = key;
+          j.print = print;
+          written.add(jobEvent(j));
+          return new Created(j.record(), false);
+        });
+      }
+
+      @Override
+      public Future<Void> discard() {
+        return tx(written -> {
+          MJob j = jobs.get(id);
+          if (j != null && j.status.equals("INTAKE")) {
+            delete(id);
+          }
+          return null;
+        });
+      }
+    }
+  }
+
+  private final class Items implements ItemQueue {
+    @Override
+    public Future<List<ClaimedItem>> claim(String jobId, String node, int max, long leaseMs) {
+      return tx(written -> {
+        MJob j = visibleJob(jobId);
+        if (j == null) {
+          return List.of();
+        }
+        boolean halted = j.cancelRequested || j.stopped;
+        Set<String> busy = new HashSet<>();
+        items.values().stream().filter(i -> i.status == ItemStatus.RUNNING).forEach(i -> busy.add(i.account));
+        List<ClaimedItem> out = new ArrayList<>();
+        long until = nowMs.getAsLong() + leaseMs;
+        for (MItem i : items.values()) {
+          if (out.size() == max) {
+            break;
+          }
+          if (!i.jobId.equals(jobId) || i.status != ItemStatus.PENDING || (halted && !i.recovered)
+              || !busy.add(i.account)) {
+            continue;
+          }
+          i.status = ItemStatus.RUNNING;
+          i.attempts++;
+          i.leaseOwner = node;
+          i.leaseUntil = until;
+          out.add(new ClaimedItem(i.id, jobId, i.account, i.authValue, i.spec, i.attempts, false, halted));
+          written.add(itemEvent(i, ItemStatus.RUNNING));
+        }
+        return out;
+      });
+    }
+
+    @Override
+    public Future<Integer> renew(String node, long leaseMs) {
+      return tx(written -> {
+        int n = 0;
+        for (MItem i : items.values()) {
+          if (i.status == ItemStatus.RUNNING && node.equals(i.leaseOwner)) {
+            i.leaseUntil = nowMs.getAsLong() + leaseMs;
+            n++;
+          }
+        }
+        return n;
+      });
+    }
+
+    private List<JobRecords.Changed> release(boolean expiredOnly, List<JobEvent> written) {
+      List<JobRecords.Changed> out = new ArrayList<>();
+      long now = nowMs.getAsLong();
+      for (MItem i : items.values()) {
+        if (i.status == ItemStatus.RUNNING && (!expiredOnly || i.leaseUntil < now)) {
+          i.status = ItemStatus.PENDING;
+          i.recovered = true;
+          i.leaseOwner = null;
+          out.add(new JobRecords.Changed(i.id, i.jobId, i.account));
+          written.add(itemEvent(i, ItemStatus.PENDING));
+        }
+      }
+      return out;
+    }
+
+    @Override
+    public Future<List<JobRecords.Changed>> releaseExpired() {
+      return tx(written -> release(true, written));
+    }
+
+    @Override
+    public Future<Integer> releaseAll() {
+      return tx(written -> release(false, written).size());
+    }
+
+    @Override
+    public Future<List<ItemOutcome>> record(String node, List<ItemOutcome> outcomes) {
+      return tx(written -> {
+        List<ItemOutcome> applied = new ArrayList<>();
+        for (ItemOutcome o : outcomes) {
+          MItem i = items.get(o.itemId());
+          if (i == null || i.status != ItemStatus.RUNNING || !node.equals(i.leaseOwner)) {
+            continue; // the lease was lost: the new owner checks the item at Cyclr
+          }
+          i.status = o.status();
+          i.connectorId = o.connectorId() != null ? o.connectorId() : i.connectorId;
+          i.accountConnectorId = o.accountConnectorId() != null ? o.accountConnectorId() : i.accountConnectorId;
+          i.oauthUrl = o.oauthUrl();
+          i.oauthExpiresAt = o.oauthExpiresAt();
+          i.error = o.error();
+          i.authValue = o.wipesAuthValue() ? null : i.authValue;
+          i.attempts = o.status() == ItemStatus.PENDING ? i.attempts - 1 : i.attempts;
+          i.recovered = i.recovered || o.recovered();
+          i.leaseOwner = null;
+          applied.add(o);
+          written.add(event(o.jobId(), JobEvent.Kind.ITEM, EventBodies.item(o)));
+          JsonObject oauth = EventBodies.oauth(o);
+          if (oauth != null) {
+            written.add(event(o.jobId(), JobEvent.Kind.OAUTH, oauth));
+          }
+        }
+        return applied;
+      });
+    }
+
+    @Override
+    public Future<ItemPage> page(String jobId, ItemStatus status, int limit, String cursor) {
+      long after;
+      try {
+        after = JobRows.after(cursor);
+      } catch (StoreException e) {
+        return Future.failedFuture(e);
+      }
+      return read(() -> {
+        JsonArray page = new JsonArray();
+        String next = null;
+        long last = 0;
+        for (MItem i : items.tailMap(after, false).values()) {
+          if (!i.jobId.equals(jobId) || (status != null && i.status != status)) {
+            continue;
+          }
+          if (page.size() == limit) {
+            next = String.valueOf(last);
+            break;
+          }
+          page.add(i.json());
+          last = i.id;
+        }
+        return new ItemPage(page, next);
+      });
+    }
+  }
+
+  private final class Events implements EventLog {
+    @Override
+    public Future<List<JobEvent>> events(String jobId, long afterSeq, int limit) {
+      return read(() -> events.getOrDefault(jobId, List.of()).stream().filter(e -> e.seq() > afterSeq).limit(limit)
+          .toList());
+    }
+
+    @Override
+    public Future<Integer> prune(String finishedBefore, int maxJobs) {
+      return tx(written -> {
+        int deleted = 0;
+        int pruned = 0;
+        for (MJob j : jobs.values()) {
+          if (pruned < maxJobs && j.finishedAt != null && j.finishedAt.compareTo(finishedBefore) < 0
+              && events.containsKey(j.id)) {
+            deleted += events.remove(j.id).size();
+            pruned++;
+          }
+        }
+        return deleted;
+      });
+    }
+  }
+
+  private final class Endpoints implements WebhookEndpoints {
+    @Override
+    public Future<Endpoint> endpoint(String urlHash) {
+      return read(() -> disabled.getOrDefault(urlHash, new Endpoint(true, null, null)));
+    }
+
+    @Override
+    public Future<Void> disable(String urlHash, String reason) {
+      return tx(written -> {
+        disabled.put(urlHash, new Endpoint(false, now(), reason));
+        return null;
+      });
+    }
+
+    @Override
+    public Future<Void> enable(String urlHash) {
+      return tx(written -> {
+        disabled.remove(urlHash);
+        return null;
+      });
+    }
+  }
+}
