@@ -45,12 +45,11 @@ class LayersTest {
       new Rule("demo", Set.of("", "emulator"), Set.of()));
 
   /**
-   * Uses that break a rule today and are being removed (issue 16: the store ports fail with a typed
-   * StoreException in {@code job}, and StoreProblems reads its kind instead of StoreErrors). Tolerated,
-   * not required: whoever removes one may leave its line for the next look at this list.
+   * Uses that break a rule today and are being removed; none is left (the store ports fail with a typed
+   * StoreException in {@code job}, which StoreProblems reads). Tolerated, not required: whoever removes
+   * one may leave its line for the next look at this list.
    */
-  private static final Set<String> PENDING = Set.of(
-      "job/StoreProblems.java -> store");
+  private static final Set<String> PENDING = Set.of();
 
   @Test
   void noPackageUsesOneItsLayerForbids() {
