@@ -1,5 +1,6 @@
 package io.onboarder.bridge;
 
+import io.onboarder.metrics.Metrics;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,6 +18,11 @@ public final class BridgeStats {
   private final AtomicLong readPauses = new AtomicLong();
   private final AtomicLong maxQueuedBytes = new AtomicLong();
   private final Map<String, AtomicLong> closed = new ConcurrentHashMap<>();
+  private final Metrics metrics;
+
+  BridgeStats(Metrics metrics) {
+    this.metrics = metrics;
+  }
 
   void open(int authenticated, int unauthenticated) {
     this.authenticated = authenticated;
@@ -41,6 +47,7 @@ public final class BridgeStats {
 
   void countClose(String reason) {
     closed.computeIfAbsent(reason, k -> new AtomicLong()).incrementAndGet();
+    metrics.bridgeClosed(reason);
   }
 
   /** Connections that presented a valid token. */

@@ -40,7 +40,8 @@ public final class BridgeVerticle extends VerticleBase {
   private final Settings settings;
   private final BridgeBounds bounds;
   private final BearerAuth auth;
-  private final BridgeStats stats = new BridgeStats();
+  private final Metrics metrics = Metrics.current();
+  private final BridgeStats stats = new BridgeStats(metrics);
   /** Connections without a valid token yet, oldest first. */
   private final Set<BridgeConnection> waiting = new LinkedHashSet<>();
   private int serving;
@@ -58,7 +59,6 @@ public final class BridgeVerticle extends VerticleBase {
   public Future<?> start() {
     shared = new BridgeConnection.Shared(vertx, auth, settings.bridgeMaxFrameBytes(), bounds,
         new EventVisibility(vertx.eventBus()), stats, new Slots());
-    Metrics metrics = Metrics.current();
     metrics.gauge("onboarder.bridge.connections", "Bridge connections with a valid token", stats::authenticated);
     metrics.gauge("onboarder.bridge.connections.unauthenticated", "Bridge connections without a valid token yet",
         stats::unauthenticated);

@@ -40,6 +40,13 @@ public final class Metrics {
         .tag("route", route).register(registry)).record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /** A bridge connection the bridge closed, by reason ({@code oversized}, {@code refused}, {@code slow}, …). */
+  public void bridgeClosed(String reason) {
+    counters.computeIfAbsent("bridge|" + reason, k -> Counter.builder("onboarder.bridge.closed")
+        .description("Bridge connections closed by the bridge, by reason").tag("reason", reason)
+        .register(registry)).increment();
+  }
+
   /** A value sampled when scraped, e.g. items waiting or in flight. */
   public void gauge(String name, String description, java.util.function.Supplier<Number> value) {
     io.micrometer.core.instrument.Gauge.builder(name, value).description(description).register(registry);

@@ -171,6 +171,9 @@ class SettingsTest {
       "CLUSTER_MEMBERS,         'a b:1'",
       "STORE_URL,               /tmp/jobs.db",
       "STORE_SECRET_KEY,        'not base64!'",
+      "BRIDGE_AUTH_TIMEOUT_MS,  0",
+      "BRIDGE_MAX_UNAUTHENTICATED, 0",
+      "BRIDGE_MAX_QUEUED_BYTES, 1",
   })
   void rejectsAnInvalidValueNamingTheKeyAndTheEnvVar(String env, String value) {
     ConfigKey key = byEnv(env);
@@ -290,6 +293,8 @@ class SettingsTest {
     assertThat(on.webhookKey()).hasSize(32);
     assertThat(on.webhookEvents()).containsExactlyInAnyOrder("item.failed", "job.finished");
     assertThat(on.bridgePort()).isEqualTo(7000);
+    assertThat(on.bridgeBounds()).as("bridge bounds by default")
+        .isEqualTo(new BridgeBounds(1_000, 100, 5_000, 300_000, 256 * 1024));
     assertThat(on.toString()).doesNotContain("abc").doesNotContain(key.substring(6));
     assertThat(withEnv("WEBHOOK_URL", "https://h.example.com", "WEBHOOK_SECRET", key).webhookEvents())
         .containsExactlyInAnyOrder("item.oauth_pending", "item.authenticated", "item.failed", "job.finished",
