@@ -60,15 +60,17 @@ public final class Application {
   /** Deployments stopped before the store closes (they use it on their own timers); bridge port or -1. */
   private final List<String> storeUsers;
   private final int bridgePort;
+  private final NodeLifecycle node;
 
   private Application(Vertx vertx, Settings settings, Stores store, int httpPort, List<String> storeUsers,
-                      int bridgePort) {
+                      int bridgePort, NodeLifecycle node) {
     this.vertx = vertx;
     this.settings = settings;
     this.store = store;
     this.httpPort = httpPort;
     this.storeUsers = storeUsers;
     this.bridgePort = bridgePort;
+    this.node = node;
   }
 
   /** Vert.x with Prometheus metrics, as the service runs it. */
@@ -166,9 +168,9 @@ public final class Application {
         .compose(port -> vertx.deployVerticle(HttpApiVerticle.instances(settings, port, intake),
             new DeploymentOptions().setInstances(instances)).map(port))
         .compose(port -> !settings.bridgeEnabled() ? Future.succeededFuture(new Application(vertx, settings, store,
-            port, storeUsers, -1))
+            port, storeUsers, -1, node))
             : deployBridge(vertx, settings).map(bridgePort -> new Application(vertx, settings, store, port,
-                storeUsers, bridgePort)))
+                storeUsers, bridgePort, node)))
         .onFailure(err -> store.close());
   }
 
@@ -190,6 +192,11 @@ public final class Application {
   /** The TCP event-bus bridge's port, or -1 when {@code BRIDGE_PORT} is not set. */
   public int bridgePort() {
     return bridgePort;
+  }
+
+  /** What this node knows about itself (started, draining, store reachable, leases held). */
+  public NodeLifecycle node() {
+    return node;
   }
 
   public Vertx vertx() {

@@ -219,6 +219,11 @@ public final class CyclrEmulator {
     tokens.expireAllAccessTokens();
   }
 
+  /** Every sign-in token issued so far runs out now: a test need not wait for their lifetime. */
+  public void expireAllSignInTokens() {
+    tokens.expireAllSignInTokens();
+  }
+
   // ---- routing ----------------------------------------------------------------------------------
 
   private Router router() {

@@ -41,6 +41,12 @@ final class TokenStore {
     accessTokens.clear();
   }
 
+  /** Every sign-in token issued so far runs out now (as if its lifetime had passed). */
+  void expireAllSignInTokens() {
+    long now = System.currentTimeMillis();
+    signInTokens.replaceAll((k, t) -> new SignInToken(t.token(), t.accountId(), Math.min(now, t.expiresAtMillis())));
+  }
+
   SignInToken issueSignInToken(String accountId, int lifetimeSeconds) {
     long now = System.currentTimeMillis();
     if (signInTokens.size() > SWEEP_THRESHOLD) {

@@ -117,6 +117,11 @@ public final class NodeLifecycle {
     return clock.nowMs() - leasesConfirmedAt < leaseMs / 2;
   }
 
+  /** No renewal for a whole lease: every lease this node held has run out, and other nodes may take them over. */
+  public boolean leasesLapsed() {
+    return clock.nowMs() - leasesConfirmedAt >= leaseMs;
+  }
+
   public BooleanSupplier leaseCheck() {
     return this::holdsLeases;
   }

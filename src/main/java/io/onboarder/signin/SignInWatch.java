@@ -12,9 +12,11 @@ import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,50 +33,34 @@ public final class SignInWatch extends VerticleBase {
   private static final DeliveryOptions TO_GATEWAY = new DeliveryOptions().setLocalOnly(true)
       .setSendTimeout(TimeUnit.MINUTES.toMillis(10));
 
-  private final Settings settings;
   private final SignIns store;
   private final NodeLifecycle node;
-  private final WatchSchedule schedule;
   private final SignInPolicy policy;
+  private final WatchSchedule schedule;
   private final String nodeId = UUID.randomUUID().toString();
+  private final int maxInFlight;
+  private final long leaseMs;
   private LeasePump<SignIns.Watched, WatchQueue.Found> pump;
 
   public SignInWatch(Settings settings, SignIns store, NodeLifecycle node) {
-    this.settings = settings;
+    // A claim outlives a poll's worst case (every attempt timing out) so two nodes do not poll one item at once.
+    this(store, node, SignInPolicy.of(settings), Math.max(1, settings.maxConcurrency() / 4),
+        Math.max(settings.leaseMs(), settings.cyclrRequestTimeoutMs() * Math.min(3, settings.maxAttempts())));
+  }
+
+  SignInWatch(SignIns store, NodeLifecycle node, SignInPolicy policy, int maxInFlight, long leaseMs) {
     this.store = store;
     this.node = node;
-    this.policy = SignInPolicy.of(settings);
+    this.policy = policy;
     this.schedule = policy.schedule();
+    this.maxInFlight = maxInFlight;
+    this.leaseMs = leaseMs;
   }
 
   @Override
   public Future<?> start() {
-    Scheduler time = Scheduler.of(vertx);
-    int maxInFlight = Math.max(1, settings.maxConcurrency() / 4);
-    // A claim outlives a poll's worst case (every attempt timing out) so two nodes do not poll one item at once.
-    long leaseMs = Math.max(settings.leaseMs(), settings.cyclrRequestTimeoutMs() * Math.min(3, settings.maxAttempts()));
-    // The longest sleep between looks at the store while nothing is due (new watches start at least this far out).
-    long idleMs = Math.max(10, Math.min(5_000, policy.watchFirstMs()));
-    pump = new LeasePump<>("sign-in watch", time, new WatchQueue(store, time, nodeId, leaseMs),
-        new LeasePump.Sender<>() {
-          @Override
-          public Future<WatchQueue.Found> send(SignIns.Watched w) {
-            return poll(w);
-          }
-
-          @Override
-          public WatchQueue.Found failed(SignIns.Watched w, Throwable cause) {
-            // Cyclr did not answer: try again at the same pace, without backing off further.
-            return node.draining() ? null : again(w, w.intervalMs());
-          }
-        },
-        new LeasePump.Options(maxInFlight, 1, maxInFlight, Math.max(1, maxInFlight), 10, idleMs, idleMs),
-        node::mayClaim, new LeasePump.Listener<>() {
-          @Override
-          public void storeFailed(Throwable cause) {
-            node.storeFailed("sign-in watch", cause);
-          }
-        });
+    pump = pump(Scheduler.of(vertx), check -> vertx.eventBus().<SignInReply>request(Addresses.GATEWAY_SIGNIN, check,
+        TO_GATEWAY).map(Message::body));
     Metrics.current().gauge("onboarder.signins.polling", "Sign-in checks this node has at Cyclr now",
         pump::inFlight);
     node.register(pump);
@@ -88,16 +74,42 @@ public final class SignInWatch extends VerticleBase {
     return pump.drain(0);
   }
 
-  private Future<WatchQueue.Found> poll(SignIns.Watched w) {
+  /** The watch's pump on {@code clock}, asking Cyclr through {@code gateway} (a sign-in check request). */
+  LeasePump<SignIns.Watched, WatchQueue.Found> pump(Scheduler clock,
+                                                         Function<SignInRequest, Future<SignInReply>> gateway) {
+    // The longest sleep between looks at the store while nothing is due (new watches start at least this far out).
+    long idleMs = Math.max(10, Math.min(5_000, policy.watchFirstMs()));
+    return new LeasePump<>("sign-in watch", clock, new WatchQueue(store, clock, nodeId, leaseMs),
+        new LeasePump.Sender<>() {
+          @Override
+          public Future<WatchQueue.Found> send(SignIns.Watched w) {
+            return poll(w, gateway);
+          }
+
+          @Override
+          public WatchQueue.Found failed(SignIns.Watched w, Throwable cause) {
+            // Cyclr did not answer: try again at the same pace, without backing off further.
+            return node.draining() ? null : again(w, w.intervalMs());
+          }
+        },
+        new LeasePump.Options(maxInFlight, 1, maxInFlight, maxInFlight, 0, idleMs, idleMs),
+        node::mayClaim, new LeasePump.Listener<>() {
+          @Override
+          public void storeFailed(Throwable cause) {
+            node.storeFailed("sign-in watch", cause);
+          }
+        });
+  }
+
+  private Future<WatchQueue.Found> poll(SignIns.Watched w, Function<SignInRequest, Future<SignInReply>> gateway) {
     if (w.accountConnectorId() == null) {
       return Future.succeededFuture(new WatchQueue.Found(w.itemId(), WatchQueue.Kind.STOP, 0, 0));
     }
     SignInRequest check = new SignInRequest(SignInOp.CHECK, w.account(), w.accountConnectorId(), null);
-    return vertx.eventBus().<SignInReply>request(Addresses.GATEWAY_SIGNIN, check, TO_GATEWAY).map(reply -> {
+    return gateway.apply(check).map(state -> {
       if (node.draining()) {
         return null; // the claim lapses; whoever runs next polls it again
       }
-      SignInReply state = reply.body();
       if (!state.found()) {
         log.warn("item {}: account connector {} no longer exists at Cyclr; its sign-in is no longer watched",
             w.itemId(), w.accountConnectorId());

@@ -42,8 +42,8 @@ class StoreOutageTest {
         assertThat(s.get("/health/live").statusCode()).isEqualTo(200);
         // While the store is gone a submission is refused clearly, not lost.
         assertThat(s.post("/v1/jobs", TestService.apiKeyJob("refused", 1)).statusCode()).isEqualTo(503);
-        // Long enough for every lease to lapse.
-        TestService.await(vertx.timer(5000));
+        // Until every lease this node held has lapsed (no renewal for a whole lease), so others could take over.
+        s.poll(() -> s.app.node().leasesLapsed(), lapsed -> lapsed, Duration.ofSeconds(10), "the leases to lapse");
       } finally {
         Postgres.start();
       }
