@@ -120,10 +120,11 @@ public final class WebhookSender extends VerticleBase
 
   @Override
   public Future<?> stop() {
-    // Attempts in flight are cut short (answers written so far are recorded first); their deliveries, and
-    // any claimed meanwhile, go back to the outbox for any node.
-    return pump.drain(0).compose(left -> client.close()).compose(v -> outbox.release(nodeId))
-        .recover(err -> Future.succeededFuture());
+    // Nothing new is claimed; attempts in flight are cut short, and their deliveries go back to the outbox for
+    // any node (the drain is not waited for: when Vert.x closes without the service's stop, the store may not
+    // answer again).
+    pump.drain(0);
+    return client.close().compose(v -> outbox.release(nodeId)).recover(err -> Future.succeededFuture());
   }
 
   // ---- the outbox as the pump's queue --------------------------------------------------------
