@@ -161,7 +161,8 @@ public final class Application {
             : Future.succeededFuture())
         .compose(v -> vertx.deployVerticle(new SignInWatch(settings, store.signIns(), node))
             .onSuccess(storeUsers::add))
-        .compose(v -> vertx.deployVerticle(new ConnectService(store.signIns(), SignInPolicy.of(settings))))
+        .compose(v -> vertx.deployVerticle(new ConnectService(store.signIns(), SignInPolicy.of(settings),
+            settings.linkMaxMints(), settings.linkMintWindowMs())))
         // All API instances share one port; for port 0 one free port is picked first.
         .compose(v -> settings.httpPort() != 0 ? Future.succeededFuture(settings.httpPort())
             : vertx.executeBlocking(Application::freePort))

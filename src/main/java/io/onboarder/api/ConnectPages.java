@@ -62,6 +62,13 @@ final class ConnectPages {
     return page("Too many requests", "<h1>Too many requests</h1><p>Please wait a minute and try again.</p>");
   }
 
+  /** The link's sign-in attempts for now are used up ({@code links.maxMints}): when it works again. */
+  static String tooManyAttempts(long retryAfterSeconds) {
+    long minutes = Math.max(1, (retryAfterSeconds + 59) / 60);
+    return page("Too many attempts", "<h1>Too many attempts</h1><p>Signing in was started many times with this "
+        + "link in a short while. Please try again in " + minutes + (minutes == 1 ? " minute" : " minutes") + ".</p>");
+  }
+
   private static String page(String title, String body) {
     return "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

@@ -84,6 +84,11 @@ final class ConnectRoutes {
                 page.getString("expiresAt")));
             case "connected" -> html(rc, 200, ConnectPages.connected(page.getString("connectorName")));
             case "gone" -> html(rc, 410, ConnectPages.gone());
+            case "too-many" -> {
+              long retryAfter = page.getLong("retryAfter", 60L);
+              rc.response().putHeader(HttpHeaders.RETRY_AFTER, String.valueOf(retryAfter));
+              html(rc, 429, ConnectPages.tooManyAttempts(retryAfter));
+            }
             case "redirect" -> {
               if (!rc.response().ended()) {
                 rc.response().setStatusCode(303).putHeader(HttpHeaders.LOCATION, page.getString("location")).end();

@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
 /**
  * What the public relay-link pages do, on {@value Addresses#CONNECT} (local): {@code view} reads the link
  * (never calls Cyclr, so a mail filter opening it burns nothing); {@code start} (the Connect button, a
- * POST) checks at Cyclr and mints a fresh sign-in token only if the tenant has not signed in; {@code done}
+ * POST) checks at Cyclr and mints a fresh sign-in token only if the tenant has not signed in (and at most
+ * {@code links.maxMints} per link per {@code links.mintWindowMinutes}, counted in the store); {@code done}
  * (the browser's return from Cyclr) checks at once and forwards to the job's own targetOrigin. Replies a
- * page model {@code {"page": connect|connected|gone|redirect|unavailable, …}} that the HTTP API renders.
+ * page model {@code {"page": connect|connected|gone|redirect|too-many|unavailable, …}} that the HTTP API renders.
  * Any node serves any link: everything comes from the store.
  */
 public final class ConnectService extends VerticleBase {
@@ -29,10 +30,15 @@ public final class ConnectService extends VerticleBase {
 
   private final SignIns store;
   private final SignInPolicy policy;
+  private final int maxMints;
+  private final long mintWindowMs;
 
-  public ConnectService(SignIns store, SignInPolicy policy) {
+  /** At most {@code maxMints} Cyclr sign-in tokens per link per {@code mintWindowMs} (a tenant needs a few). */
+  public ConnectService(SignIns store, SignInPolicy policy, int maxMints, long mintWindowMs) {
     this.store = store;
     this.policy = policy;
+    this.maxMints = maxMints;
+    this.mintWindowMs = mintWindowMs;
   }
 
   @Override
@@ -84,12 +90,21 @@ public final class ConnectService extends VerticleBase {
         .put("expiresAt", link.expiresAt());
   }
 
-  /** The Connect button: a fresh Cyclr sign-in token now, unless the tenant signed in already. */
+  /**
+   * The Connect button: a fresh Cyclr sign-in token now, unless the tenant signed in already or the link has
+   * had its mints for now ({@code links.maxMints} per {@code links.mintWindowMinutes}: page "too-many").
+   */
   private Future<JsonObject> start(SignIns.LinkView link, String token) {
     JsonObject page = view(link);
     if (!"connect".equals(page.getString("page"))) {
       return Future.succeededFuture(page);
     }
+    return store.takeMint(token, maxMints, mintWindowMs).compose(waitMs -> waitMs > 0
+        ? Future.succeededFuture(new JsonObject().put("page", "too-many").put("retryAfter", (waitMs + 999) / 1000))
+        : mint(link, token));
+  }
+
+  private Future<JsonObject> mint(SignIns.LinkView link, String token) {
     JsonObject oauth = link.oauth();
     String callbackMessage = oauth.getString("callbackMessage");
     // With a callbackMessage the job wants Cyclr's postMessage to its own origin; otherwise the browser
