@@ -14,17 +14,20 @@ final class AccessTokens {
   private final String clientId;
   private final String clientSecret;
   private final Function<CyclrCall, Future<JsonObject>> sender;
+  private final TimeSource time;
   private Future<String> current;
-  private long refreshAtMillis;
+  private long refreshAt;
 
-  AccessTokens(String clientId, String clientSecret, Function<CyclrCall, Future<JsonObject>> sender) {
+  AccessTokens(String clientId, String clientSecret, Function<CyclrCall, Future<JsonObject>> sender,
+               TimeSource time) {
     this.clientId = clientId;
     this.clientSecret = clientSecret;
     this.sender = sender;
+    this.time = time;
   }
 
   Future<String> get() {
-    if (current == null || (current.isComplete() && (current.failed() || System.currentTimeMillis() >= refreshAtMillis))) {
+    if (current == null || (current.isComplete() && (current.failed() || time.nanoTime() - refreshAt >= 0))) {
       current = fetch();
     }
     return current;
@@ -49,9 +52,11 @@ final class AccessTokens {
         throw new CyclrException("CYCLR_AUTH_FAILED", "the token endpoint returned no access_token", null);
       }
       long lifetime = OnboardFlow.longOf(body.getValue("expires_in"), 3600L);
-      // Renew at 80 % of the lifetime, and at most 10 minutes before it ends.
-      long renewIn = Math.max(1, Math.min((long) (lifetime * 0.8), lifetime - 600)) * 1000L;
-      refreshAtMillis = System.currentTimeMillis() + renewIn;
+      // Renew at 80 % of the lifetime, and at most 10 minutes before it ends (within a year: a wild
+      // expires_in cannot overflow the clock).
+      long renewSeconds = Math.max(1, Math.min((long) (lifetime * 0.8), lifetime - 600));
+      long renewIn = Math.min(renewSeconds, 365L * 86_400) * 1_000_000_000L;
+      refreshAt = time.nanoTime() + renewIn;
       return token;
     });
   }

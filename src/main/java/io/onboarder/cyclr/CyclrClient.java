@@ -73,7 +73,7 @@ public final class CyclrClient {
             .setDecompressionSupported(false))
         .with(new PoolOptions().setHttp1MaxSize(maxConcurrency).setHttp2MaxSize(maxConcurrency))
         .build();
-    this.tokens = new AccessTokens(clientId, clientSecret, this::sendJson);
+    this.tokens = new AccessTokens(clientId, clientSecret, this::sendJson, gate.time());
   }
 
   public RequestGate gate() {
