@@ -109,7 +109,7 @@ final class JobEventFeeds implements Shareable {
   /** {@code stream} (on the current context) takes every page of the job's shared read from now on. */
   void subscribe(String jobId, long sent, Consumer<EventPage> stream) {
     Context at = vertx.getOrCreateContext();
-    home().runOnContext(v -> feeds.computeIfAbsent(jobId, id -> new Feed(id, sent)).add(at, stream));
+    home().runOnContext(v -> feeds.computeIfAbsent(jobId, id -> new Feed(id, sent)).add(at, stream, sent));
   }
 
   void unsubscribe(String jobId, Consumer<EventPage> stream) {
@@ -142,6 +142,11 @@ final class JobEventFeeds implements Shareable {
     final long poll;
     final long heartbeat;
     long position;
+    /**
+     * Whether {@code position} is an event the log has: until a read brings one, it is only what a stream
+     * claimed to have (a {@code Last-Event-ID} may name an event that does not exist yet).
+     */
+    boolean seen;
     long wakeTimer = -1;
     boolean reading;
     boolean again;
@@ -160,8 +165,11 @@ final class JobEventFeeds implements Shareable {
       wake();
     }
 
-    void add(Context context, Consumer<EventPage> stream) {
+    void add(Context context, Consumer<EventPage> stream, long sent) {
       streams.computeIfAbsent(context, c -> new LinkedHashSet<>()).add(stream);
+      if (!seen && sent < position) {
+        position = sent; // a claim too far ahead must not make every other stream look behind
+      }
     }
 
     void remove(Consumer<EventPage> stream) {
@@ -198,6 +206,7 @@ final class JobEventFeeds implements Shareable {
             if (ar.succeeded()) {
               EventPage page = EventPage.of(ar.result().body(), position, true);
               position = page.upTo();
+              seen |= page.ids().length > 0;
               broadcast(page);
               if (page.last()) {
                 close();
