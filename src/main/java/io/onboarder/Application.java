@@ -132,9 +132,14 @@ public final class Application {
     store.outboxTypes(settings.webhooksEnabled() ? settings.webhookEvents() : Set.of());
     NodeLifecycle node = new NodeLifecycle(Scheduler.of(vertx), settings.leaseMs(),
         err -> StoreException.is(err, StoreException.Kind.DISK_FULL));
+    node.probeWritesWith(store::probeWrite);
     IntakeLimits limits = new IntakeLimits(settings.maxIntakeBytes(), settings.maxIntakeItems());
     JobIntake intake = new JobIntake(vertx, settings, store.intake(), store.jobs(), node, limits);
     Metrics metrics = Metrics.current();
+    metrics.gauge("onboarder.store.disk.full", "1 while the job store's disk is full (submissions get 507), else 0",
+        () -> node.diskFull() ? 1 : 0);
+    metrics.gauge("onboarder.store.reachable", "1 while the job store answers this node's health check, else 0",
+        () -> node.storeReachable() ? 1 : 0);
     metrics.gauge("onboarder.intake.bytes", "Bytes of job bodies this node is taking in now", limits::bytesInFlight);
     metrics.gauge("onboarder.intake.items", "Items this node is taking in and has not committed yet",
         limits::itemsInFlight);

@@ -53,6 +53,8 @@ public final class NodeLifecycle {
   private volatile long reachableSince;
   private volatile long diskFullUntil = Long.MIN_VALUE;
   private volatile long errorLoggedAt = Long.MIN_VALUE;
+  /** A write that needs disk space; while the disk is full the health check tries it to notice space again. */
+  private volatile Supplier<Future<?>> writeProbe;
   private final long[] timers = {-1, -1, -1};
 
   /** {@code diskFullError} tells a store error that means the database's disk is full. */
@@ -75,9 +77,12 @@ public final class NodeLifecycle {
     return started && !draining && storeReachable && !diskFull();
   }
 
-  /** A pump may claim: started, not draining, and the store answers. */
+  /**
+   * A pump may claim: started, not draining, the store answers and has disk space (no install is sent
+   * whose outcome could not be written; outcomes already in hand are kept until there is space).
+   */
   public boolean mayClaim() {
-    return started && !draining && storeReachable;
+    return started && !draining && storeReachable && !diskFull();
   }
 
   public BooleanSupplier claimGate() {
@@ -96,7 +101,10 @@ public final class NodeLifecycle {
     return storeReachable;
   }
 
-  /** A write failed because the database's disk is full, within the last minute. */
+  /**
+   * A write failed because the database's disk is full, and since then no probe write succeeded (with a
+   * probe, see {@link #probeWritesWith}, space is noticed within a health check; without one, a minute on).
+   */
   public boolean diskFull() {
     return clock.nowMs() < diskFullUntil;
   }
@@ -153,6 +161,11 @@ public final class NodeLifecycle {
       errorLoggedAt = now;
       log.warn("{}: store operation failed: {}", what, err.getMessage());
     }
+  }
+
+  /** The write the health check tries while the disk is full, to notice (within a second) that there is space again. */
+  public void probeWritesWith(Supplier<Future<?>> probe) {
+    this.writeProbe = probe;
   }
 
   // ---- the node's life -----------------------------------------------------------------------
@@ -215,6 +228,29 @@ public final class NodeLifecycle {
         reachableSince = clock.nowMs();
         renew();
         wakeAll();
+      }
+      if (ar.succeeded() && diskFull()) {
+        probeDisk();
+      }
+    });
+  }
+
+  /** While the disk is full: a write that needs space; when it succeeds, the node is ready again and every pump wakes. */
+  private void probeDisk() {
+    Supplier<Future<?>> probe = writeProbe;
+    if (probe == null) {
+      return;
+    }
+    probe.get().onComplete(ar -> {
+      if (stopped || !diskFull()) {
+        return;
+      }
+      if (ar.succeeded()) {
+        diskFullUntil = Long.MIN_VALUE;
+        log.info("the job store can write again (disk space is back): ready; kept outcomes are written now");
+        wakeAll();
+      } else if (diskFullError.test(ar.cause())) {
+        diskFullNow();
       }
     });
   }

@@ -31,6 +31,9 @@ import org.slf4j.LoggerFactory;
 final class Database {
   private static final Logger log = LoggerFactory.getLogger(Database.class);
   private static final String PING = "SELECT 1";
+  private static final String PROBE_INSERT = "INSERT INTO store_probe (id, filler) VALUES (1, ?)";
+  private static final String PROBE_DELETE = "DELETE FROM store_probe WHERE id = 1";
+  private static final io.vertx.core.buffer.Buffer PROBE_FILLER = io.vertx.core.buffer.Buffer.buffer(new byte[16 * 1024]);
 
   private final Vertx vertx;
   private final Backend backend;
@@ -63,6 +66,15 @@ final class Database {
   /** A cheap round trip: fails while the database is unreachable. */
   Future<Void> ping() {
     return backend.check().compose(v -> query(PING)).mapEmpty();
+  }
+
+  /**
+   * A write that needs new pages (a 16 KiB row, inserted and deleted in one transaction): fails with
+   * {@code DISK_FULL} while the database cannot grow, succeeds once there is space again.
+   */
+  Future<Void> probeWrite() {
+    return transaction(conn -> conn.preparedQuery(sql(PROBE_INSERT)).execute(Tuple.of(PROBE_FILLER))
+        .compose(x -> conn.query(PROBE_DELETE).execute())).mapEmpty();
   }
 
   Vertx vertx() {

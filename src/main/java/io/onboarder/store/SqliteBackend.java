@@ -26,6 +26,8 @@ final class SqliteBackend implements Backend {
   private Vertx vertx;
   private FileChannel lockChannel;
   private FileLock lock;
+  /** The database file's identity (inode) when opened: a file deleted or replaced under the service differs. */
+  private volatile Object fileKey;
 
   SqliteBackend(Path dbFile, byte[] configuredKey) {
     this.dbFile = dbFile;
@@ -56,6 +58,7 @@ final class SqliteBackend implements Backend {
       SQLiteDataSource dataSource = new SQLiteDataSource(config);
       dataSource.setUrl("jdbc:sqlite:" + dbFile.toAbsolutePath());
       Database.migrate(dataSource, "classpath:db/migration/sqlite");
+      fileKey = identity();
       // One connection: SQLite has one writer, and statements are short; no lock contention at all.
       SqliteClient client = new SqliteClient(vertx, dataSource, "onboarder-sqlite");
       // The connection and the file lock go with this Vert.x instance, as they would with a process that dies.
@@ -101,12 +104,31 @@ final class SqliteBackend implements Backend {
     return dbFile.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".key");
   }
 
-  /** The database file was deleted under the running service: nothing written now would survive a restart. */
+  /**
+   * The database file was deleted (or replaced) under the running service: nothing written now would
+   * survive a restart, so the store counts as unavailable.
+   */
   @Override
   public Future<Void> check() {
-    return vertx.fileSystem().exists(dbFile.toString()).compose(exists -> exists ? Future.succeededFuture()
-        : Future.failedFuture(new StoreException(StoreException.Kind.UNAVAILABLE,
-            "the database file " + dbFile + " is gone")));
+    return vertx.executeBlocking(() -> {
+      Object now = identity();
+      if (now == null || (fileKey != null && !fileKey.equals(now))) {
+        throw new StoreException(StoreException.Kind.UNAVAILABLE, "the database file " + dbFile
+            + (now == null ? " is gone" : " was replaced") + " under the running service");
+      }
+      return null;
+    }, false);
+  }
+
+  /** The file's key (inode and device where the file system has them), or null when it does not exist. */
+  private Object identity() {
+    try {
+      java.nio.file.attribute.BasicFileAttributes a =
+          Files.readAttributes(dbFile, java.nio.file.attribute.BasicFileAttributes.class);
+      return a.fileKey() != null ? a.fileKey() : Boolean.TRUE;
+    } catch (IOException e) {
+      return null;
+    }
   }
 
   /**
@@ -132,9 +154,12 @@ final class SqliteBackend implements Backend {
    */
   @Override
   public <T> Future<T> inDurableTransaction(Pool pool, Function<SqlConnection, Future<T>> work) {
+    // Checked after the commit too: a job written into a file deleted a moment ago (before the next health
+    // check noticed) would be acknowledged and then lost at the next start.
     return pool.withConnection(conn -> conn.query("PRAGMA synchronous = FULL").execute()
         .compose(v -> inTransactionOn(conn, work))
-        .transform(ar -> conn.query("PRAGMA synchronous = NORMAL").execute().transform(x -> (Future<T>) ar)));
+        .transform(ar -> conn.query("PRAGMA synchronous = NORMAL").execute().transform(x -> (Future<T>) ar)))
+        .compose(r -> check().map(r));
   }
 
   @Override

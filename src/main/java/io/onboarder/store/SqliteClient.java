@@ -176,9 +176,11 @@ final class SqliteClient implements Pool {
 
   private RowSet<Row> execute(String sql, Tuple params) throws SQLException {
     java.sql.PreparedStatement ps = statement(sql);
+    boolean ok = false;
     try {
       SqliteRows.bind(ps, params);
       if (!ps.execute()) {
+        ok = true;
         return new SqliteRows.Rows(List.of(), List.of(), Math.max(0, ps.getUpdateCount()));
       }
       try (ResultSet rs = ps.getResultSet()) {
@@ -197,29 +199,56 @@ final class SqliteClient implements Pool {
           rows.add(new SqliteRows.SqliteRow(names, values));
         }
         // UPDATE … RETURNING counts the rows it changed, as PostgreSQL reports it.
+        ok = true;
         return new SqliteRows.Rows(rows, Arrays.asList(names), rows.size());
       }
+    } catch (SQLException e) {
+      throw forget(sql, ps, e);
+    } catch (RuntimeException e) {
+      throw forget(sql, ps, e);
     } finally {
-      ps.clearParameters();
+      if (ok) {
+        ps.clearParameters();
+      }
     }
+  }
+
+  /**
+   * A statement that failed is closed and dropped from the cache, and the failure is the one thrown: the
+   * driver may have reset it (SQLITE_FULL does), after which clearing its parameters throws "statement is
+   * not executing", which would hide the real cause and leave a dead statement cached for the next caller.
+   */
+  private <E extends Exception> E forget(String sql, java.sql.PreparedStatement ps, E cause) {
+    if (statements.get(sql) == ps) {
+      statements.remove(sql);
+    }
+    try {
+      ps.close();
+    } catch (SQLException | RuntimeException e) {
+      cause.addSuppressed(e);
+    }
+    return cause;
   }
 
   private RowSet<Row> executeBatch(String sql, List<Tuple> batch) throws SQLException {
     java.sql.PreparedStatement ps = statement(sql);
+    int changed = 0;
     try {
       for (Tuple t : batch) {
         SqliteRows.bind(ps, t);
         ps.addBatch();
       }
-      int changed = 0;
       for (int n : ps.executeBatch()) {
         changed += Math.max(0, n);
       }
-      return new SqliteRows.Rows(List.of(), List.of(), changed);
-    } finally {
-      ps.clearBatch();
-      ps.clearParameters();
+    } catch (SQLException e) {
+      throw forget(sql, ps, e);
+    } catch (RuntimeException e) {
+      throw forget(sql, ps, e);
     }
+    ps.clearBatch();
+    ps.clearParameters();
+    return new SqliteRows.Rows(List.of(), List.of(), changed);
   }
 
   private static void closeQuietly(AutoCloseable c) {

@@ -61,6 +61,11 @@ public final class Stores {
     return db.start();
   }
 
+  /** A write that needs new pages: fails with {@code DISK_FULL} while the database's disk is full. */
+  public Future<Void> probeWrite() {
+    return db.probeWrite();
+  }
+
   public Future<Void> close() {
     return db.close();
   }

@@ -94,16 +94,43 @@ class NodeLifecycleTest {
   }
 
   @Test
-  void aFullDiskRefusesSubmissionsForAMinute() {
+  void aFullDiskWithoutAProbeRefusesSubmissionsAndClaimsForAMinute() {
     node.start(this::ping);
     node.storeFailed("test", new RuntimeException("disk full"));
     assertThat(node.diskFull()).isTrue();
     assertThat(node.accepting()).isFalse();
-    assertThat(node.mayClaim()).as("outcomes still flow: the store answers").isTrue();
+    assertThat(node.mayClaim()).as("no install is sent whose outcome could not be written").isFalse();
     assertThat(node.diskFullNow()).as("not news within the minute").isFalse();
     clock.advance(60_000);
     assertThat(node.diskFull()).isFalse();
     assertThat(node.accepting()).isTrue();
+    assertThat(node.mayClaim()).isTrue();
+  }
+
+  @Test
+  void aFullDiskIsProbedAtEveryHealthCheckAndTheNodeRecoversWithinOneOnceAWriteSucceeds() {
+    boolean[] space = {false};
+    int[] probes = {0};
+    node.register(holder);
+    node.probeWritesWith(() -> {
+      probes[0]++;
+      return space[0] ? Future.succeededFuture() : Future.failedFuture("disk full");
+    });
+    node.start(this::ping);
+    clock.advance(3_000);
+    assertThat(probes[0]).as("no probe while nothing failed").isZero();
+    node.storeFailed("test", new RuntimeException("disk full"));
+    calls.clear();
+    clock.advance(5_000);
+    assertThat(probes[0]).isEqualTo(5);
+    assertThat(node.diskFull()).isTrue();
+    space[0] = true;
+    clock.advance(1_000);
+    assertThat(node.diskFull()).isFalse();
+    assertThat(node.accepting()).isTrue();
+    assertThat(calls).as("every holder is woken to write what it kept").contains("wake");
+    clock.advance(5_000);
+    assertThat(probes[0]).as("no probe once there is space").isEqualTo(6);
   }
 
   @Test

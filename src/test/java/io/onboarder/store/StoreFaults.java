@@ -21,6 +21,11 @@ public final class StoreFaults {
     TestService.await(store.database().pool().query("PRAGMA max_page_count = 1").execute());
   }
 
+  /** Lifts the cap of {@link #diskFull}: there is space again (SQLite's default maximum page count). */
+  public static void spaceAgain(Stores store) {
+    TestService.await(store.database().pool().query("PRAGMA max_page_count = 1073741823").execute());
+  }
+
   /** Closes the store under the service: every statement from now on fails as on a store that is gone. */
   public static void unreachable(Stores store) {
     TestService.await(store.close());
