@@ -263,6 +263,12 @@ final class BridgeConnection {
     String jobId = EventVisibility.jobOf(address, m.body());
     Future<Boolean> visible = caller.admin() ? null : jobId == null ? Future.succeededFuture(false)
         : shared.visibility().visible(caller.name(), jobId);
+    if (visible != null && visible.isComplete() && !(visible.succeeded() && visible.result())) {
+      if (visible.failed()) {
+        log.warn("bridge event dropped: whether its caller may see it is unknown ({})", visible.cause().toString());
+      }
+      return; // not this caller's (usually known from the cache at once): it takes no room
+    }
     enqueue(Frames.message(address, m, false), visible);
   }
 
