@@ -44,13 +44,6 @@ class LayersTest {
       // "" is the root package: Application, the service as an embedder starts it.
       new Rule("demo", Set.of("", "emulator"), Set.of()));
 
-  /**
-   * Uses that break a rule today and are being removed; none is left (the store ports fail with a typed
-   * StoreException in {@code job}, which StoreProblems reads). Tolerated, not required: whoever removes
-   * one may leave its line for the next look at this list.
-   */
-  private static final Set<String> PENDING = Set.of();
-
   @Test
   void noPackageUsesOneItsLayerForbids() {
     Set<String> broken = new TreeSet<>();
@@ -67,7 +60,6 @@ class LayersTest {
         }
       }
     }
-    broken.removeAll(PENDING);
     assertThat(broken).as("uses that break the layers (" + RULES + ")").isEmpty();
   }
 

@@ -3,6 +3,7 @@ package io.onboarder.intake;
 import io.onboarder.bus.Problem;
 import io.onboarder.config.Settings;
 import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.job.StoreException;
 import io.onboarder.job.StoreProblems;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -137,7 +138,7 @@ public final class Admission {
       log.error("a submission failed: {}", err.toString(), err);
       return StoreProblems.internal();
     }
-    if (!(err instanceof Problem) && p.status() == 507 && node.diskFullNow()) {
+    if (StoreProblems.kindOf(err) == StoreException.Kind.DISK_FULL && node.diskFullNow()) {
       log.error("the job store's disk is full: a submission was refused (507). Free disk space where the "
           + "database lives.");
     }
