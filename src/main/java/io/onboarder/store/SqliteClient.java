@@ -202,10 +202,9 @@ final class SqliteClient implements Pool {
         ok = true;
         return new SqliteRows.Rows(rows, Arrays.asList(names), rows.size());
       }
-    } catch (SQLException e) {
-      throw forget(sql, ps, e);
-    } catch (RuntimeException e) {
-      throw forget(sql, ps, e);
+    } catch (SQLException | RuntimeException e) {
+      forget(sql, ps, e);
+      throw e;
     } finally {
       if (ok) {
         ps.clearParameters();
@@ -214,20 +213,16 @@ final class SqliteClient implements Pool {
   }
 
   /**
-   * A statement that failed is closed and dropped from the cache, and the failure is the one thrown: the
-   * driver may have reset it (SQLITE_FULL does), after which clearing its parameters throws "statement is
-   * not executing", which would hide the real cause and leave a dead statement cached for the next caller.
+   * A failed statement is closed and uncached; its failure is the one thrown. The driver may have reset it
+   * (SQLITE_FULL does): clearing its parameters would throw "statement is not executing", hiding the cause.
    */
-  private <E extends Exception> E forget(String sql, java.sql.PreparedStatement ps, E cause) {
-    if (statements.get(sql) == ps) {
-      statements.remove(sql);
-    }
+  private void forget(String sql, java.sql.PreparedStatement ps, Exception cause) {
+    statements.remove(sql, ps);
     try {
       ps.close();
     } catch (SQLException | RuntimeException e) {
       cause.addSuppressed(e);
     }
-    return cause;
   }
 
   private RowSet<Row> executeBatch(String sql, List<Tuple> batch) throws SQLException {
@@ -241,10 +236,9 @@ final class SqliteClient implements Pool {
       for (int n : ps.executeBatch()) {
         changed += Math.max(0, n);
       }
-    } catch (SQLException e) {
-      throw forget(sql, ps, e);
-    } catch (RuntimeException e) {
-      throw forget(sql, ps, e);
+    } catch (SQLException | RuntimeException e) {
+      forget(sql, ps, e);
+      throw e;
     }
     ps.clearBatch();
     ps.clearParameters();
