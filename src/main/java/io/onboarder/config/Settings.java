@@ -213,7 +213,7 @@ public record Settings(
         // Unset = no bridge; 0 = any free port (tests).
         (int) r.longIn(ConfigKey.BRIDGE_PORT, -1, 0, 65535),
         (int) r.longIn(ConfigKey.BRIDGE_MAX_FRAME_BYTES, 1024 * 1024, 1024, 64 * 1024 * 1024),
-        new BridgeBounds((int) r.longIn(ConfigKey.BRIDGE_MAX_CONNECTIONS, 1_000, 1, 1_000_000),
+        new BridgeBounds((int) r.longIn(ConfigKey.BRIDGE_MAX_CONNECTIONS, 100, 1, 1_000_000),
             (int) r.longIn(ConfigKey.BRIDGE_MAX_UNAUTHENTICATED, 100, 1, 1_000_000),
             r.longIn(ConfigKey.BRIDGE_AUTH_TIMEOUT_MS, 5_000, 50, 600_000),
             r.longIn(ConfigKey.BRIDGE_IDLE_TIMEOUT_MS, 300_000, 1_000, 86_400_000),

@@ -294,7 +294,7 @@ class SettingsTest {
     assertThat(on.webhookEvents()).containsExactlyInAnyOrder("item.failed", "job.finished");
     assertThat(on.bridgePort()).isEqualTo(7000);
     assertThat(on.bridgeBounds()).as("bridge bounds by default")
-        .isEqualTo(new BridgeBounds(1_000, 100, 5_000, 300_000, 256 * 1024));
+        .isEqualTo(new BridgeBounds(100, 100, 5_000, 300_000, 256 * 1024));
     assertThat(on.toString()).doesNotContain("abc").doesNotContain(key.substring(6));
     assertThat(withEnv("WEBHOOK_URL", "https://h.example.com", "WEBHOOK_SECRET", key).webhookEvents())
         .containsExactlyInAnyOrder("item.oauth_pending", "item.authenticated", "item.failed", "job.finished",
