@@ -159,7 +159,9 @@ class JobEventFanOutTest {
 
   @Test
   void aClientThatStopsReadingIsSkippedThenCatchesUpFromTheLogWithoutSlowingTheOthers() throws Exception {
-    try (TestService s = TestService.start(vertx, dir, e -> { }, c -> {
+    // Cyclr answers in 50 ms: the job runs for seconds, so most of its events come after the stalled stream's
+    // first read (a job already finished would reach it in that first read, with nothing left to skip).
+    try (TestService s = TestService.start(vertx, dir, e -> e.setLatencyMs(50), c -> {
       ConfigLoader.put(c, "api.tokens", TestService.TOKEN + ",stalled:stalled-token:admin");
       ConfigLoader.put(c, "streams.sendBufferBytes", 4096);
     })) {
@@ -170,8 +172,10 @@ class JobEventFanOutTest {
         raw.setSoTimeout(30_000);
         raw.connect(new InetSocketAddress("127.0.0.1", s.app.httpPort()));
         raw.getOutputStream().write(("GET /v1/jobs/" + job + "/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-            + "Authorization: Bearer stalled-token\r\nAccept: text/event-stream\r\n\r\n")
+            + "Authorization: Bearer stalled-token\r\nAccept: text/event-stream\r\nConnection: close\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
+        s.poll(() -> reads("stalled"), n -> n >= 1, Duration.ofSeconds(20), "the stalled stream's first read");
+        assertThat(s.job(job).getString("status")).as("the job still runs").isIn("PENDING", "RUNNING");
         SseClient reader = SseClient.open(vertx, client, url(s, job), TestService.TOKEN, null, sse -> false);
 
         JsonObject done = s.awaitJob(job, Duration.ofSeconds(60));
