@@ -53,23 +53,21 @@ final class JobRows {
   }
 
   Future<Map<ItemStatus, Long>> countsOn(SqlClient client, String jobId) {
-    return client.preparedQuery(db.sql(SqlQueries.COUNT_BY_STATUS)).execute(Tuple.of(jobId)).map(rows -> {
-      Map<ItemStatus, Long> counts = new EnumMap<>(ItemStatus.class);
-      for (ItemStatus s : ItemStatus.values()) {
-        counts.put(s, 0L);
-      }
-      rows.forEach(r -> counts.put(ItemStatus.valueOf(r.getString(0)), r.getLong(1)));
-      return counts;
-    });
+    return countBy(client, SqlQueries.COUNT_BY_STATUS, jobId, ItemStatus.class);
   }
 
   Future<Map<AccountStatus, Long>> accountCountsOn(SqlClient client, String jobId) {
-    return client.preparedQuery(db.sql(AccountSql.COUNT_ACCOUNTS_BY_STATUS)).execute(Tuple.of(jobId)).map(rows -> {
-      Map<AccountStatus, Long> counts = new EnumMap<>(AccountStatus.class);
-      for (AccountStatus s : AccountStatus.values()) {
+    return countBy(client, AccountSql.COUNT_ACCOUNTS_BY_STATUS, jobId, AccountStatus.class);
+  }
+
+  /** A job's rows counted by status ({@code sql} answers status, count), every status present (0 when none). */
+  private <E extends Enum<E>> Future<Map<E, Long>> countBy(SqlClient client, String sql, String jobId, Class<E> kind) {
+    return client.preparedQuery(db.sql(sql)).execute(Tuple.of(jobId)).map(rows -> {
+      Map<E, Long> counts = new EnumMap<>(kind);
+      for (E s : kind.getEnumConstants()) {
         counts.put(s, 0L);
       }
-      rows.forEach(r -> counts.put(AccountStatus.valueOf(r.getString(0)), r.getLong(1)));
+      rows.forEach(r -> counts.put(Enum.valueOf(kind, r.getString(0)), r.getLong(1)));
       return counts;
     });
   }
