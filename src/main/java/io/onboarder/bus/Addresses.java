@@ -90,6 +90,18 @@ public final class Addresses {
    */
   public static final String GATEWAY_SIGNIN = "cyclr.gateway.signin";
 
+  /**
+   * internal request/reply (local): one tenant's live state at Cyclr (account, installs of a connector, cycles of a
+   * template), {@link FleetContract.LiveStateRequest} → {@link FleetContract.LiveStateReply}; reads are held to
+   * {@code fleets.readRatePercent} of the Cyclr rate limit.
+   */
+  public static final String GATEWAY_LIVE_STATE = "cyclr.gateway.livestate";
+  /**
+   * internal request/reply (local): remove one account connector or cycle at Cyclr,
+   * {@link FleetContract.RemovalRequest} → {@link FleetContract.RemovalReply} (404 counts as already gone).
+   */
+  public static final String GATEWAY_REMOVE = "cyclr.gateway.remove";
+
   /** request/reply: {"id","itemId"} → {"url","expiresAt"}: a new sign-in link for the item, the old one revoked. */
   public static final String JOBS_LINK = "onboarder.jobs.link";
   /** internal request/reply (local): the public relay-link pages, {"op": view|start|done, "token"} → page model. */

@@ -83,8 +83,8 @@ public final class GatewayContract {
   public record SignInReply(boolean found, boolean authenticated, String url, String expiresAt) {}
 
   /**
-   * Registers the local codecs on this Vert.x's event bus. Once per Vert.x, at start-up (a second call throws):
-   * never from a verticle that may be deployed more than once.
+   * Registers the local codecs on this Vert.x's event bus, those of {@link FleetContract} too. Once per Vert.x, at
+   * start-up (a second call throws): never from a verticle that may be deployed more than once.
    */
   public static void register(EventBus bus) {
     bus.registerDefaultCodec(ItemRequest.class, new LocalCodec<>(ItemRequest.class))
@@ -93,6 +93,7 @@ public final class GatewayContract {
         .registerDefaultCodec(AccountStepReply.class, new LocalCodec<>(AccountStepReply.class))
         .registerDefaultCodec(SignInRequest.class, new LocalCodec<>(SignInRequest.class))
         .registerDefaultCodec(SignInReply.class, new LocalCodec<>(SignInReply.class));
+    FleetContract.register(bus);
   }
 
   /** Passes an immutable record by reference on this node; it never goes over the wire. */

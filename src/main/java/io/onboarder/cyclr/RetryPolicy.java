@@ -84,6 +84,21 @@ public final class RetryPolicy {
   }
 
   /**
+   * Whether a call that failed after the client's own bounded retries may succeed if tried again later (a later
+   * reconcile or step): Cyclr unavailable or rate limiting, the gateway shutting down or the call abandoned, an
+   * outcome not known (check before re-sending). Not: Cyclr refused it (4xx), its answer was past the bounds or
+   * unreadable, the credentials were refused, or anything unexpected (a bug does not heal by waiting).
+   */
+  public static boolean retryableLater(Throwable failure) {
+    if (failure instanceof CallCancelled || failure instanceof CyclrException.ShuttingDown
+        || failure instanceof CyclrException.Ambiguous) {
+      return true;
+    }
+    return failure instanceof CyclrException e
+        && ("CYCLR_UNAVAILABLE".equals(e.code()) || "CYCLR_RATE_LIMITED".equals(e.code()));
+  }
+
+  /**
    * Parses Retry-After: delta-seconds or an HTTP date. Garbage yields the default; negative or
    * past values yield zero; anything beyond {@link #MAX_RETRY_AFTER} is clamped to it.
    */

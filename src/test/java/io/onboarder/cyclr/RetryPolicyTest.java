@@ -236,4 +236,29 @@ class RetryPolicyTest {
     RetryPolicy policy = new RetryPolicy(0, 5_000);
     assertThat(policy.backoffMs(5)).isZero();
   }
+
+  // ---- retryableLater(failure) ---------------------------------------------------------------------
+
+  /** After the client's own retries: what a later reconcile may try again, and what will fail the same way. */
+  static Stream<Arguments> failuresAfterRetries() {
+    return Stream.of(
+        Arguments.of(new CyclrException("CYCLR_UNAVAILABLE", "down", 503), true),
+        Arguments.of(new CyclrException("CYCLR_RATE_LIMITED", "429s", 429), true),
+        Arguments.of(new CyclrException.Ambiguous("timeout"), true),
+        Arguments.of(new CyclrException.ShuttingDown(), true),
+        Arguments.of(new CallCancelled(), true),
+        Arguments.of(new CyclrException("CYCLR_4XX", "no", 400), false),
+        Arguments.of(new CyclrException("CYCLR_TOO_MANY_PAGES", "pages", null), false),
+        Arguments.of(new CyclrException("CYCLR_TOO_MANY_ROWS", "rows", null), false),
+        Arguments.of(new CyclrException.Unreadable("CYCLR_RESPONSE_TOO_LARGE", "big", 200), false),
+        Arguments.of(new CyclrException.Unreadable("CYCLR_BAD_RESPONSE", "garbage", 200), false),
+        Arguments.of(new CyclrException("CYCLR_UNAUTHORIZED", "creds", 401), false),
+        Arguments.of(new IllegalStateException("bug"), false));
+  }
+
+  @ParameterizedTest(name = "{0} -> retryable later: {1}")
+  @MethodSource("failuresAfterRetries")
+  void saysWhichFailuresAreWorthALaterTry(Throwable failure, boolean retryable) {
+    assertThat(RetryPolicy.retryableLater(failure)).isEqualTo(retryable);
+  }
 }
