@@ -64,7 +64,8 @@ public enum ConfigKey {
   STREAMS_MAX_PER_NODE("streams.maxPerNode", "STREAMS_MAX_PER_NODE"),
   STREAMS_SEND_BUFFER_BYTES("streams.sendBufferBytes", "STREAMS_SEND_BUFFER_BYTES"),
   LINKS_MAX_MINTS("links.maxMints", "LINKS_MAX_MINTS"),
-  LINKS_MINT_WINDOW_MINUTES("links.mintWindowMinutes", "LINKS_MINT_WINDOW_MINUTES");
+  LINKS_MINT_WINDOW_MINUTES("links.mintWindowMinutes", "LINKS_MINT_WINDOW_MINUTES"),
+  FLEETS_READ_RATE_PERCENT("fleets.readRatePercent", "FLEETS_READ_RATE_PERCENT");
 
   public final String key;
   public final String env;
