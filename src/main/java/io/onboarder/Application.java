@@ -17,7 +17,7 @@ import io.onboarder.job.JobEvents;
 import io.onboarder.job.JobService;
 import io.onboarder.job.StoreException;
 import io.onboarder.lease.NodeLifecycle;
-import io.onboarder.lease.Scheduler;
+import io.onboarder.time.Clock;
 import io.onboarder.job.Retention;
 import io.onboarder.signin.SignInPolicy;
 import io.onboarder.webhook.WebhookSender;
@@ -130,7 +130,7 @@ public final class Application {
     // Events are written by the store with the change they describe, and published after the commit.
     store.onCommitted(new JobEvents(vertx.eventBus(), Metrics.current())::published);
     store.outboxTypes(settings.webhooksEnabled() ? settings.webhookEvents() : Set.of());
-    NodeLifecycle node = new NodeLifecycle(Scheduler.of(vertx), settings.leaseMs(),
+    NodeLifecycle node = new NodeLifecycle(Clock.of(vertx), settings.leaseMs(),
         err -> StoreException.is(err, StoreException.Kind.DISK_FULL));
     node.probeWritesWith(store::probeWrite);
     IntakeLimits limits = new IntakeLimits(settings.maxIntakeBytes(), settings.maxIntakeItems());

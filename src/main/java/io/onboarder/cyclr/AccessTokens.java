@@ -1,5 +1,6 @@
 package io.onboarder.cyclr;
 
+import io.onboarder.time.Clock;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpMethod;
@@ -14,12 +15,12 @@ final class AccessTokens {
   private final String clientId;
   private final String clientSecret;
   private final Function<CyclrCall, Future<JsonObject>> sender;
-  private final TimeSource time;
+  private final Clock time;
   private Future<String> current;
   private long refreshAt;
 
   AccessTokens(String clientId, String clientSecret, Function<CyclrCall, Future<JsonObject>> sender,
-               TimeSource time) {
+               Clock time) {
     this.clientId = clientId;
     this.clientSecret = clientSecret;
     this.sender = sender;

@@ -1,5 +1,6 @@
 package io.onboarder.cyclr;
 
+import io.onboarder.time.Clock;
 import io.vertx.core.Future;
 import java.util.HashMap;
 import java.util.Map;
@@ -14,12 +15,12 @@ import java.util.function.Supplier;
 final class Catalogue {
   static final long TTL_MILLIS = 10 * 60_000;
 
-  private final TimeSource time;
+  private final Clock time;
   private final Map<String, Entry> entries = new HashMap<>();
 
   private record Entry(Future<?> value, long at) {}
 
-  Catalogue(TimeSource time) {
+  Catalogue(Clock time) {
     this.time = time;
   }
 

@@ -1,5 +1,6 @@
 package io.onboarder.cyclr;
 
+import io.onboarder.time.Clock;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.function.BooleanSupplier;
@@ -12,13 +13,13 @@ import java.util.function.Supplier;
  * never re-sent blindly, and never at all once this node may have lost its lease.
  */
 final class CheckedInstall {
-  private final TimeSource time;
+  private final Clock time;
   private final int maxAttempts;
   private final long settleMillis;
   private final BooleanSupplier mayInstall;
 
   /** {@code mayInstall}: false while this node's leases may have lapsed (another node may take the work over). */
-  CheckedInstall(TimeSource time, int maxAttempts, long settleMillis, BooleanSupplier mayInstall) {
+  CheckedInstall(Clock time, int maxAttempts, long settleMillis, BooleanSupplier mayInstall) {
     this.time = time;
     this.maxAttempts = maxAttempts;
     this.settleMillis = settleMillis;

@@ -1,5 +1,6 @@
 package io.onboarder.cyclr;
 
+import io.onboarder.time.Clock;
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.GatewayContract.AccountStepReply;
 import io.onboarder.bus.GatewayContract.AccountStepRequest;
@@ -84,7 +85,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    TimeSource time = TimeSource.of(vertx);
+    Clock time = Clock.of(vertx);
     RequestGate gate = RequestGate.create(time, settings.maxConcurrency(), settings.ratePerSecond(),
         settings.breakerThreshold(), settings.breakerOpenMs(), settings.maxOutageMs());
     gate.watchOwners(this::abandoned, this::granted);

@@ -1,5 +1,7 @@
 package io.onboarder.cyclr;
 
+import io.onboarder.time.Clock;
+
 /**
  * Decides, for one Cyclr call, whether a retryable failure (no connection, DNS, timeout before
  * sending, 503, a 5xx to a GET) uses up one of its attempts or is an outage it should wait out.
@@ -22,11 +24,11 @@ final class OutageClock {
   }
 
   private final Breaker breaker;
-  private final TimeSource time;
+  private final Clock time;
   private long answersSeen;
   private long waitingSince = -1;
 
-  OutageClock(Breaker breaker, TimeSource time) {
+  OutageClock(Breaker breaker, Clock time) {
     this.breaker = breaker;
     this.time = time;
     this.answersSeen = breaker.answers();

@@ -1,5 +1,6 @@
 package io.onboarder.cyclr;
 
+import io.onboarder.time.Clock;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -11,11 +12,11 @@ import java.util.function.Predicate;
  * first served from the {@link WaitQueue}, and wakes itself (one timer) when the earliest of them will.
  * While the breaker is open, callers wait here (they do not burn attempts); past the outage budget
  * ({@code gateway.maxOutageMs}) waiting calls fail fast with CYCLR_UNAVAILABLE while probes go on. A 429 seen
- * by another node pauses this gate too ({@link #pauseForPeer}). Runs on an injected {@link TimeSource};
+ * by another node pauses this gate too ({@link #pauseForPeer}). Runs on an injected {@link Clock};
  * confined to the gateway's event loop: no locks.
  */
 public final class RequestGate {
-  private final TimeSource time;
+  private final Clock time;
   private final int maxConcurrency;
   private final RateLimiter limiter;
   private final Breaker breaker;
@@ -30,7 +31,7 @@ public final class RequestGate {
   private boolean pumpAgain;
   private boolean closed;
 
-  public RequestGate(TimeSource time, int maxConcurrency, RateLimiter limiter, Breaker breaker) {
+  public RequestGate(Clock time, int maxConcurrency, RateLimiter limiter, Breaker breaker) {
     this.time = time;
     this.maxConcurrency = maxConcurrency;
     this.limiter = limiter;
@@ -38,13 +39,13 @@ public final class RequestGate {
   }
 
   /** The gate of the gateway's settings: {@code ratePerSecond} 0 = unlimited, {@code maxOutageMs} 0 = for ever. */
-  public static RequestGate create(TimeSource time, int maxConcurrency, double ratePerSecond, int breakerThreshold,
+  public static RequestGate create(Clock time, int maxConcurrency, double ratePerSecond, int breakerThreshold,
                                    long breakerOpenMs, long maxOutageMs) {
     return new RequestGate(time, maxConcurrency, new RateLimiter(ratePerSecond, time.nanoTime()),
         new Breaker(breakerThreshold, breakerOpenMs, maxOutageMs));
   }
 
-  public TimeSource time() {
+  public Clock time() {
     return time;
   }
 
@@ -175,7 +176,7 @@ public final class RequestGate {
   public void close(String reason) {
     closed = true;
     if (timerId >= 0) {
-      time.cancelTimer(timerId);
+      time.cancel(timerId);
       timerId = -1;
     }
     waiters.failAll(CyclrException.ShuttingDown::new);
@@ -253,10 +254,10 @@ public final class RequestGate {
       if (timerDue <= due) {
         return;
       }
-      time.cancelTimer(timerId);
+      time.cancel(timerId);
     }
     timerDue = due;
-    timerId = time.setTimer(delayMs, () -> {
+    timerId = time.schedule(delayMs, () -> {
       timerId = -1;
       pump();
     });

@@ -1,5 +1,6 @@
 package io.onboarder.lease;
 
+import io.onboarder.time.Clock;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -19,7 +20,7 @@ import org.slf4j.LoggerFactory;
  * done, a timer) is an action that changes the pump's state and returns its side effects (store calls,
  * sends, listener calls), which run after the change is complete; an action raised meanwhile (a future
  * that completes at once) waits its turn, so no change ever sees another half made. Confined to one
- * context; time comes from the injected {@link Scheduler}.
+ * context; time comes from the injected {@link Clock}.
  */
 public final class LeasePump<W, O> implements LeaseHolder {
   private static final Logger log = LoggerFactory.getLogger(LeasePump.class);
@@ -72,7 +73,7 @@ public final class LeasePump<W, O> implements LeaseHolder {
   private enum Phase { NEW, RUNNING, DRAINING, CLOSED }
 
   private final String what;
-  private final Scheduler clock;
+  private final Clock clock;
   private final LeaseQueue<W, O> queue;
   private final Sender<W, O> sender;
   private final Options options;
@@ -104,7 +105,7 @@ public final class LeasePump<W, O> implements LeaseHolder {
    * @param mayClaim checked before every claim (the node is started, not draining, its store answers);
    *                 when it turns true again, call {@link #wake()}
    */
-  public LeasePump(String what, Scheduler clock, LeaseQueue<W, O> queue, Sender<W, O> sender, Options options,
+  public LeasePump(String what, Clock clock, LeaseQueue<W, O> queue, Sender<W, O> sender, Options options,
                    BooleanSupplier mayClaim, Listener<W, O> listener) {
     this.what = what;
     this.clock = clock;

@@ -1,5 +1,6 @@
 package io.onboarder.lease;
 
+import io.onboarder.time.Clock;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * One per node: what the node knows about itself (started, draining, whether its store answers, whether
  * the store's disk is full, whether its leases are surely still valid) and the timers that keep it so for
  * every {@link LeaseHolder} on the node: a store health check, lease renewal and takeover sweeps, all on
- * the injected {@link Scheduler}. Its timers run on the context that called {@link #start}; each holder is
+ * the injected {@link Clock}. Its timers run on the context that called {@link #start}; each holder is
  * called on the context it registered from. Read anywhere (volatile fields).
  */
 public final class NodeLifecycle {
@@ -41,7 +42,7 @@ public final class NodeLifecycle {
 
   /** This node's name on its leases, new at every start. */
   private final String nodeId = UUID.randomUUID().toString();
-  private final Scheduler clock;
+  private final Clock clock;
   private final long leaseMs;
   private final Predicate<Throwable> diskFullError;
   private final List<Holder> holders = new CopyOnWriteArrayList<>();
@@ -58,7 +59,7 @@ public final class NodeLifecycle {
   private final long[] timers = {-1, -1, -1};
 
   /** {@code diskFullError} tells a store error that means the database's disk is full. */
-  public NodeLifecycle(Scheduler clock, long leaseMs, Predicate<Throwable> diskFullError) {
+  public NodeLifecycle(Clock clock, long leaseMs, Predicate<Throwable> diskFullError) {
     this.clock = clock;
     this.leaseMs = leaseMs;
     this.diskFullError = diskFullError;

@@ -7,7 +7,7 @@ import io.onboarder.bus.GatewayContract.SignInRequest;
 import io.onboarder.config.Settings;
 import io.onboarder.lease.LeasePump;
 import io.onboarder.lease.NodeLifecycle;
-import io.onboarder.lease.Scheduler;
+import io.onboarder.time.Clock;
 import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -59,7 +59,7 @@ public final class SignInWatch extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    pump = pump(Scheduler.of(vertx), check -> vertx.eventBus().<SignInReply>request(Addresses.GATEWAY_SIGNIN, check,
+    pump = pump(Clock.of(vertx), check -> vertx.eventBus().<SignInReply>request(Addresses.GATEWAY_SIGNIN, check,
         TO_GATEWAY).map(Message::body));
     Metrics.current().gauge("onboarder.signins.polling", "Sign-in checks this node has at Cyclr now",
         pump::inFlight);
@@ -77,7 +77,7 @@ public final class SignInWatch extends VerticleBase {
   }
 
   /** The watch's pump on {@code clock}, asking Cyclr through {@code gateway} (a sign-in check request). */
-  LeasePump<SignIns.Watched, WatchQueue.Found> pump(Scheduler clock,
+  LeasePump<SignIns.Watched, WatchQueue.Found> pump(Clock clock,
                                                          Function<SignInRequest, Future<SignInReply>> gateway) {
     // The longest sleep between looks at the store while nothing is due (new watches start at least this far out).
     long idleMs = Math.max(10, Math.min(5_000, policy.watchFirstMs()));

@@ -1,7 +1,7 @@
 package io.onboarder.signin;
 
 import io.onboarder.lease.LeaseQueue;
-import io.onboarder.lease.Scheduler;
+import io.onboarder.time.Clock;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,12 +30,12 @@ final class WatchQueue implements LeaseQueue<SignIns.Watched, WatchQueue.Found> 
   record Found(long itemId, Kind kind, long intervalMs, long delayMs) {}
 
   private final SignIns store;
-  private final Scheduler clock;
+  private final Clock clock;
   private final String nodeId;
   private final long leaseMs;
   private long expiredAt = Long.MIN_VALUE;
 
-  WatchQueue(SignIns store, Scheduler clock, String nodeId, long leaseMs) {
+  WatchQueue(SignIns store, Clock clock, String nodeId, long leaseMs) {
     this.store = store;
     this.clock = clock;
     this.nodeId = nodeId;

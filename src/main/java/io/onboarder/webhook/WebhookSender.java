@@ -5,7 +5,7 @@ import io.onboarder.config.Settings;
 import io.onboarder.lease.LeasePump;
 import io.onboarder.lease.LeaseQueue;
 import io.onboarder.lease.NodeLifecycle;
-import io.onboarder.lease.Scheduler;
+import io.onboarder.time.Clock;
 import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -95,7 +95,7 @@ public final class WebhookSender extends VerticleBase
     metrics = Metrics.current();
     // An attempt's slot is free again as soon as the receiver answered: its result is written meanwhile
     // (the pump keeps attempts plus unwritten results under twice the window), its delivery leased until then.
-    pump = new LeasePump<>("webhook delivery", Scheduler.of(vertx), this, this,
+    pump = new LeasePump<>("webhook delivery", Clock.of(vertx), this, this,
         new LeasePump.Options(maxInFlight, 1, maxInFlight, maxInFlight, 0, POLL_MS, POLL_MS), node::mayClaim,
         new LeasePump.Listener<>() {
           @Override

@@ -1,5 +1,6 @@
 package io.onboarder.cyclr;
 
+import io.onboarder.time.VirtualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.onboarder.cyclr.Breaker.State;
@@ -10,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class BreakerTest {
   private static final long MS = 1_000_000L;
 
-  private final VirtualTime time = new VirtualTime();
+  private final VirtualClock time = new VirtualClock();
 
   @Test
   void opensAfterThresholdFailuresInARowAndAnAnswerResetsTheCount() {
@@ -30,15 +31,15 @@ class BreakerTest {
   void anOpenBreakerHoldsCallsForTheOpenPeriodThenLetsExactlyOneProbeThroughWhoseAnswerClosesIt() {
     Breaker breaker = tripped(3, 100, 0);
     assertThat(breaker.waitNanos(time.nanoTime())).as("nothing passes an open breaker").isEqualTo(100 * MS);
-    time.advanceMillis(40);
+    time.advance(40);
     assertThat(breaker.waitNanos(time.nanoTime())).isEqualTo(60 * MS);
     assertThat(breaker.state()).isEqualTo(State.OPEN);
 
-    time.advanceMillis(60);
+    time.advance(60);
     assertThat(breaker.waitNanos(time.nanoTime())).as("the probe may pass").isZero();
     assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
     breaker.passed();
-    time.advanceMillis(100);
+    time.advance(100);
     assertThat(breaker.waitNanos(time.nanoTime())).as("only the probe while it is in flight")
         .isEqualTo(Breaker.UNTIL_PROBE_ENDS);
 
@@ -50,7 +51,7 @@ class BreakerTest {
   @Test
   void aFailedProbeReopensTheBreakerForTwiceAsLongAtMostAMinute() {
     Breaker breaker = tripped(3, 100, 0);
-    time.advanceMillis(100);
+    time.advance(100);
     long wait = 100 * MS;
     for (int i = 0; i < 12; i++) {
       assertThat(breaker.waitNanos(time.nanoTime())).isZero();
@@ -75,7 +76,7 @@ class BreakerTest {
   @Test
   void aRateLimitedProbeEndsTheProbeWithoutClosingOrOpening() {
     Breaker breaker = tripped(1, 50, 0);
-    time.advanceMillis(50);
+    time.advance(50);
     breaker.waitNanos(time.nanoTime());
     breaker.passed();
     breaker.rateLimited();
@@ -91,7 +92,7 @@ class BreakerTest {
     breaker.failed(time.nanoTime(), time.currentTimeMillis());
     breaker.failed(time.nanoTime(), time.currentTimeMillis());
     assertThat(breaker.outageSinceMillis()).isEqualTo(openedAtMillis);
-    time.advanceMillis(70);
+    time.advance(70);
     assertThat(breaker.outageNanos(time.nanoTime())).isEqualTo(70 * MS);
     assertThat(breaker.waitNanos(time.nanoTime())).isZero();
     breaker.passed();
@@ -134,7 +135,7 @@ class BreakerTest {
     Breaker breaker = tripped(1, 1_000, 60_000);
     OutageClock clock = new OutageClock(breaker, time);
     assertThat(clock.failed()).isEqualTo(OutageClock.Verdict.WAIT);
-    time.advanceMillis(1_000);
+    time.advance(1_000);
     breaker.waitNanos(time.nanoTime());
     breaker.passed();
     breaker.answered(time.nanoTime()); // the probe: closed again
@@ -146,12 +147,12 @@ class BreakerTest {
     Breaker breaker = new Breaker(1_000, 1_000, 100);
     OutageClock clock = new OutageClock(breaker, time);
     assertThat(clock.failed()).isEqualTo(OutageClock.Verdict.WAIT);
-    time.advanceMillis(100);
+    time.advance(100);
     assertThat(clock.failed()).as("not past the budget yet").isEqualTo(OutageClock.Verdict.WAIT);
-    time.advanceMillis(50);
+    time.advance(50);
     assertThat(clock.failed()).isEqualTo(OutageClock.Verdict.GIVE_UP);
     assertThat(clock.waitedSeconds()).isZero();
-    time.advanceMillis(2_000);
+    time.advance(2_000);
     assertThat(clock.waitedSeconds()).isEqualTo(2);
     OutageClock unbounded = new OutageClock(new Breaker(1_000, 1_000, 0), time);
     assertThat(unbounded.failed()).isEqualTo(OutageClock.Verdict.WAIT);

@@ -1,5 +1,6 @@
 package io.onboarder.cyclr;
 
+import io.onboarder.time.VirtualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Future;
@@ -10,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /** The catalogue cache both flows share, on a virtual clock. */
 class CatalogueTest {
-  private final VirtualTime time = new VirtualTime();
+  private final VirtualClock time = new VirtualClock();
   private final Catalogue catalogue = new Catalogue(time);
   private final List<String> lookups = new ArrayList<>();
 
@@ -22,10 +23,10 @@ class CatalogueTest {
     first.complete("found");
     assertThat(a.result()).isEqualTo("found");
     assertThat(b.result()).isEqualTo("found");
-    time.advanceMillis(Catalogue.TTL_MILLIS);
+    time.advance(Catalogue.TTL_MILLIS);
     assertThat(catalogue.get("connector:x", () -> lookup("c", Future.succeededFuture("new"))).result())
         .isEqualTo("found");
-    time.advanceMillis(1);
+    time.advance(1);
     assertThat(catalogue.get("connector:x", () -> lookup("d", Future.succeededFuture("new"))).result())
         .isEqualTo("new");
     assertThat(lookups).containsExactly("a", "d");
@@ -41,7 +42,7 @@ class CatalogueTest {
     catalogue.get("exists", () -> lookup("c", Future.failedFuture(missing)), CatalogueTest::notFound);
     assertThat(catalogue.get("exists", () -> lookup("d", Future.succeededFuture("ok")), CatalogueTest::notFound)
         .cause()).as("'not found' is kept like an answer").isSameAs(missing);
-    time.advanceMillis(Catalogue.TTL_MILLIS + 1);
+    time.advance(Catalogue.TTL_MILLIS + 1);
     assertThat(catalogue.get("exists", () -> lookup("e", Future.succeededFuture("ok")), CatalogueTest::notFound)
         .result()).isEqualTo("ok");
     assertThat(lookups).containsExactly("a", "b", "c", "e");

@@ -1,5 +1,6 @@
 package io.onboarder.cyclr;
 
+import io.onboarder.time.VirtualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Future;
@@ -21,7 +22,7 @@ class CheckedInstallTest {
   private static final long SETTLE = 1_000;
   private static final JsonObject INSTALLED = new JsonObject().put("Id", 42);
 
-  private final VirtualTime time = new VirtualTime();
+  private final VirtualClock time = new VirtualClock();
   private final List<String> log = new ArrayList<>();
   private final Deque<Supplier<Future<JsonObject>>> posts = new ArrayDeque<>();
   private final Deque<JsonObject> finds = new ArrayDeque<>();
@@ -49,9 +50,9 @@ class CheckedInstallTest {
     finds.add(INSTALLED);
     Future<JsonObject> result = install();
     assertThat(result.isComplete()).isFalse();
-    time.advanceMillis(SETTLE - 1);
+    time.advance(SETTLE - 1);
     assertThat(log).as("Cyclr may still be working on it").containsExactly("POST at 0");
-    time.advanceMillis(1);
+    time.advance(1);
     assertThat(result.result()).isEqualTo(INSTALLED);
     assertThat(log).containsExactly("POST at 0", "check at 1000");
   }

@@ -1,5 +1,6 @@
 package io.onboarder.cyclr;
 
+import io.onboarder.time.VirtualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -15,7 +16,7 @@ class RateLimiterTest {
   private static final long MS = 1_000_000L;
   private static final long SECOND = 1_000 * MS;
 
-  private final VirtualTime time = new VirtualTime();
+  private final VirtualClock time = new VirtualClock();
 
   @ParameterizedTest(name = "{0}/s, {1} calls take >= {2} ms")
   @CsvSource({
@@ -61,9 +62,9 @@ class RateLimiterTest {
     limiter.rateLimited(Duration.ofMillis(300), time.nanoTime());
     assertThat(limiter.currentRate()).as("an isolated 429 slows down by 10 %").isCloseTo(before * 0.9, within(1e-9));
     assertThat(limiter.pausedNanos(time.nanoTime())).isEqualTo(300 * MS);
-    time.advanceMillis(100);
+    time.advance(100);
     assertThat(limiter.pausedNanos(time.nanoTime())).isEqualTo(200 * MS);
-    time.advanceMillis(200);
+    time.advance(200);
     assertThat(limiter.pausedNanos(time.nanoTime())).isZero();
     limiter.rateLimited(Duration.ZERO, time.nanoTime());
     assertThat(limiter.pausedNanos(time.nanoTime())).as("at least 50 ms").isEqualTo(50 * MS);
@@ -75,7 +76,7 @@ class RateLimiterTest {
     double before = limiter.currentRate();
     limiter.rateLimited(Duration.ofMillis(200), time.nanoTime());
     limiter.rateLimited(Duration.ofMillis(200), time.nanoTime());
-    time.advanceMillis(100);
+    time.advance(100);
     limiter.rateLimited(Duration.ofMillis(200), time.nanoTime());
     assertThat(limiter.currentRate()).as("one decrease per pause").isCloseTo(before * 0.9, within(1e-9));
   }
@@ -86,10 +87,10 @@ class RateLimiterTest {
     limiter.rateLimited(Duration.ofMillis(1), time.nanoTime());
     double afterFirst = limiter.currentRate();
     assertThat(afterFirst).isCloseTo(98 * 0.9, within(1e-9));
-    time.advanceMillis(520);
+    time.advance(520);
     limiter.rateLimited(Duration.ofMillis(1), time.nanoTime());
     assertThat(limiter.currentRate()).as("Cyclr's limit is really lower").isCloseTo(afterFirst * 0.5, within(1e-9));
-    time.advanceMillis(10_001);
+    time.advance(10_001);
     double calm = limiter.currentRate();
     limiter.rateLimited(Duration.ofMillis(1), time.nanoTime());
     assertThat(limiter.currentRate()).isCloseTo(calm * 0.9, within(1e-9));
@@ -99,17 +100,17 @@ class RateLimiterTest {
   void answersRaiseASlowedRateOneStepPerSecondBackToTheConfiguredRate() {
     RateLimiter limiter = new RateLimiter(100, time.nanoTime());
     limiter.rateLimited(Duration.ofMillis(1), time.nanoTime());
-    time.advanceMillis(600);
+    time.advance(600);
     limiter.rateLimited(Duration.ofMillis(1), time.nanoTime());
     assertThat(limiter.currentRate()).isCloseTo(98 * 0.9 * 0.5, within(1e-9));
     limiter.answered(time.nanoTime());
     assertThat(limiter.currentRate()).as("not within a second of the 429").isCloseTo(44.1, within(1e-9));
-    time.advanceMillis(1_000);
+    time.advance(1_000);
     limiter.answered(time.nanoTime());
     limiter.answered(time.nanoTime());
     assertThat(limiter.currentRate()).as("one step of 10 % of the rate").isCloseTo(44.1 + 9.8, within(1e-9));
     for (int i = 0; i < 10; i++) {
-      time.advanceMillis(1_000);
+      time.advance(1_000);
       limiter.answered(time.nanoTime());
     }
     assertThat(limiter.currentRate()).as("never above the configured rate").isCloseTo(98, within(1e-9));
@@ -122,10 +123,10 @@ class RateLimiterTest {
     assertThat(limiter.currentRate()).as("never above the share").isCloseTo(0.9, within(1e-9));
     RateLimiter larger = new RateLimiter(100, time.nanoTime());
     larger.rateLimited(Duration.ofMillis(1), time.nanoTime());
-    time.advanceMillis(600);
+    time.advance(600);
     for (int i = 0; i < 10; i++) {
       larger.rateLimited(Duration.ofMillis(1), time.nanoTime());
-      time.advanceMillis(600);
+      time.advance(600);
     }
     assertThat(larger.currentRate()).as("the floor: 2/s").isCloseTo(2, within(1e-9));
   }

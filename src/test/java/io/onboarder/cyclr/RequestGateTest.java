@@ -1,5 +1,6 @@
 package io.onboarder.cyclr;
 
+import io.onboarder.time.VirtualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -21,7 +22,7 @@ class RequestGateTest {
   private static final long MS = 1_000_000L;
   private static final double UNLIMITED = 0;
 
-  private final VirtualTime time = new VirtualTime();
+  private final VirtualClock time = new VirtualClock();
 
   private RequestGate gate(int maxConcurrency, double rate, int breakerThreshold, long breakerOpenMs,
                            long maxOutageMs) {
@@ -42,9 +43,9 @@ class RequestGateTest {
     assertThat(gate.inFlight()).isEqualTo(3);
     assertThat(gate.waiting()).isEqualTo(7);
 
-    time.advanceMillis(50);
+    time.advance(50);
     assertThat(granted).as("no permit appears by itself while 3 are in flight").containsExactly(0, 1, 2);
-    assertThat(time.pendingTimers()).as("no wake-up is needed: a release will grant").isZero();
+    assertThat(time.pending()).as("no wake-up is needed: a release will grant").isZero();
     gate.release(CallKind.SUCCESS);
     assertThat(granted).containsExactly(0, 1, 2, 3);
     assertThat(gate.inFlight()).isEqualTo(3);
@@ -84,7 +85,7 @@ class RequestGateTest {
       int n = i;
       gate.acquire().onSuccess(v -> {
         order.add(n);
-        time.setTimer(1 + n % 3, () -> gate.release(CallKind.SUCCESS));
+        time.schedule(1 + n % 3, () -> gate.release(CallKind.SUCCESS));
       });
     }
     time.runTimers(1_000);
@@ -105,7 +106,7 @@ class RequestGateTest {
       });
     }
     while (order.size() < 25) {
-      assertThat(time.pendingTimers()).as("one wake-up pending").isEqualTo(1);
+      assertThat(time.pending()).as("one wake-up pending").isEqualTo(1);
       time.fireNextTimer();
     }
     assertThat(order).containsExactlyElementsOf(range(25));
@@ -169,12 +170,12 @@ class RequestGateTest {
       acquireOne.run();
     }
     assertThat(gate.waiting()).isEqualTo(3);
-    time.advanceMillis(100);
+    time.advance(100);
     assertThat(gate.pausedForMillis()).isEqualTo(200);
     // An acquire arriving later in the pause waits for its end too.
     acquireOne.run();
     assertThat(gate.waiting()).isEqualTo(4);
-    time.advanceMillis(199);
+    time.advance(199);
     assertThat(waitedMs).isEmpty();
     time.runTimers(100);
     assertThat(waitedMs).hasSize(4).allSatisfy(ms -> assertThat(ms).isBetween(300L, 400L));
@@ -245,20 +246,20 @@ class RequestGateTest {
       int n = i;
       gate.acquire().onSuccess(v -> granted.add(n)).onFailure(t -> granted.add(-1));
     }
-    time.advanceMillis(40);
+    time.advance(40);
     assertThat(granted).as("nothing passes an open breaker").isEmpty();
     assertThat(gate.waiting()).isEqualTo(5);
     assertThat(gate.breakerState()).isEqualTo(State.OPEN);
 
-    time.advanceMillis(60);
+    time.advance(60);
     assertThat(granted).as("the probe, after the open period").containsExactly(0);
     assertThat((time.nanoTime() - openedAt) / MS).isEqualTo(100);
     assertThat(gate.breakerState()).isEqualTo(State.HALF_OPEN);
     assertThat(gate.breakerClosed()).isFalse();
-    time.advanceMillis(100);
+    time.advance(100);
     assertThat(granted).as("only the probe while it is in flight").containsExactly(0);
     assertThat(gate.waiting()).isEqualTo(4);
-    assertThat(time.pendingTimers()).as("the probe's outcome wakes the gate, not a timer").isZero();
+    assertThat(time.pending()).as("the probe's outcome wakes the gate, not a timer").isZero();
     gate.release(CallKind.SUCCESS);
     assertThat(gate.breakerState()).isEqualTo(State.CLOSED);
     assertThat(granted).containsExactly(0, 1, 2, 3, 4);
@@ -273,16 +274,16 @@ class RequestGateTest {
       int n = i;
       gate.acquire().onSuccess(v -> granted.add(n));
     }
-    time.advanceMillis(100);
+    time.advance(100);
     assertThat(granted).containsExactly(0);
     gate.release(CallKind.RETRYABLE);
     long reopenedAt = time.nanoTime();
     assertThat(gate.breakerState()).isEqualTo(State.OPEN);
     assertThat(gate.waiting()).isEqualTo(3);
 
-    time.advanceMillis(199);
+    time.advance(199);
     assertThat(granted).as("re-opened for twice as long").containsExactly(0);
-    time.advanceMillis(1);
+    time.advance(1);
     assertThat(granted).containsExactly(0, 1);
     assertThat((time.nanoTime() - reopenedAt) / MS).isEqualTo(200);
     assertThat(gate.breakerState()).isEqualTo(State.HALF_OPEN);
@@ -299,16 +300,16 @@ class RequestGateTest {
     for (int i = 0; i < 3; i++) {
       gate.acquire().onSuccess(v -> failures.add(null)).onFailure(failures::add);
     }
-    time.advanceMillis(100);
+    time.advance(100);
     assertThat(failures).as("the budget is not over yet").isEmpty();
-    time.advanceMillis(1);
+    time.advance(1);
     assertThat(failures).as("failed once the outage passed its 100 ms budget, before the next probe")
         .hasSize(3).allSatisfy(t -> assertThat(t).isInstanceOfSatisfying(CyclrException.class,
             e -> assertThat(e.code()).isEqualTo("CYCLR_UNAVAILABLE")));
     gate.acquire().onSuccess(v -> failures.add(null)).onFailure(failures::add);
     assertThat(failures).as("a new call fails at once").hasSize(4).doesNotContainNull();
 
-    time.advanceMillis(199);
+    time.advance(199);
     List<String> probes = new ArrayList<>();
     gate.acquire().onSuccess(v -> probes.add(gate.breakerState().name())).onFailure(t -> probes.add("failed"));
     assertThat(probes).as("the open period is over: a probe").containsExactly("HALF_OPEN");
@@ -349,11 +350,11 @@ class RequestGateTest {
     for (int i = 0; i < 2; i++) {
       gate.acquire().onSuccess(v -> failures.add(null)).onFailure(failures::add);
     }
-    assertThat(time.pendingTimers()).isEqualTo(1);
+    assertThat(time.pending()).isEqualTo(1);
     gate.close("bye");
     assertThat(failures).hasSize(2).allSatisfy(t -> assertThat(t).isInstanceOf(CyclrException.ShuttingDown.class));
-    assertThat(time.pendingTimers()).as("its wake-up is cancelled").isZero();
-    time.advanceMillis(100);
+    assertThat(time.pending()).as("its wake-up is cancelled").isZero();
+    time.advance(100);
     assertThat(failures).hasSize(2);
   }
 

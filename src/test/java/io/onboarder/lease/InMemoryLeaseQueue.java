@@ -1,5 +1,6 @@
 package io.onboarder.lease;
 
+import io.onboarder.time.VirtualClock;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.onboarder.lease;
 
+import io.onboarder.time.VirtualClock;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.onboarder.lease.InMemoryLeaseQueue.Done;
