@@ -5,6 +5,8 @@ import io.onboarder.bridge.BridgeVerticle;
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.GatewayContract;
 import io.onboarder.config.Settings;
+import io.onboarder.fleet.FleetIntake;
+import io.onboarder.fleet.FleetService;
 import io.onboarder.cyclr.CyclrGatewayVerticle;
 import io.onboarder.cluster.ClusterSetup;
 import io.onboarder.job.AccountSteps;
@@ -135,6 +137,7 @@ public final class Application {
     node.probeWritesWith(store::probeWrite);
     IntakeLimits limits = new IntakeLimits(settings.maxIntakeBytes(), settings.maxIntakeItems());
     JobIntake intake = new JobIntake(vertx, settings, store.intake(), store.jobs(), node, limits);
+    FleetIntake fleets = new FleetIntake(vertx, settings, store.fleets(), node, limits);
     Metrics metrics = Metrics.current();
     metrics.gauge("onboarder.store.disk.full", "1 while the job store's disk is full (submissions get 507), else 0",
         () -> node.diskFull() ? 1 : 0);
@@ -158,6 +161,7 @@ public final class Application {
         .compose(v -> vertx.deployVerticle(new JobService(new JobService.Ports(store.jobs(), store.items(),
             store.accounts(), store.events(), store.signIns(), SignInPolicy.of(settings)), node)))
         .compose(v -> vertx.deployVerticle(new SubmitService(intake)))
+        .compose(v -> vertx.deployVerticle(new FleetService(store.fleets(), fleets)))
         .compose(v -> vertx.deployVerticle(new WebhookService(settings, store.outbox(), store.endpoints())))
         .compose(v -> vertx.deployVerticle(new Retention(store.events(), store.outbox())).onSuccess(storeUsers::add))
         .compose(v -> settings.webhooksEnabled()
@@ -171,7 +175,7 @@ public final class Application {
         // All API instances share one port; for port 0 one free port is picked first.
         .compose(v -> settings.httpPort() != 0 ? Future.succeededFuture(settings.httpPort())
             : vertx.executeBlocking(Application::freePort))
-        .compose(port -> vertx.deployVerticle(HttpApiVerticle.instances(settings, port, intake),
+        .compose(port -> vertx.deployVerticle(HttpApiVerticle.instances(settings, port, intake, fleets),
             new DeploymentOptions().setInstances(instances)).map(port))
         .compose(port -> !settings.bridgeEnabled() ? Future.succeededFuture(new Application(vertx, settings, store,
             port, storeUsers, -1, node))

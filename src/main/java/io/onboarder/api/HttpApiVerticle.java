@@ -3,6 +3,7 @@ package io.onboarder.api;
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
 import io.onboarder.config.Settings;
+import io.onboarder.fleet.FleetIntake;
 import io.onboarder.intake.Admission;
 import io.onboarder.intake.BodyFormat;
 import io.onboarder.intake.JobIntake;
@@ -45,24 +46,27 @@ public final class HttpApiVerticle extends VerticleBase {
   private final int port;
   private final ClientRateLimiter publicLimiter;
   private final JobIntake intake;
+  private final FleetIntake fleets;
   private HttpServer server;
   private JobEventStreams streams;
 
-  private HttpApiVerticle(Settings settings, int port, ClientRateLimiter publicLimiter, JobIntake intake) {
+  private HttpApiVerticle(Settings settings, int port, ClientRateLimiter publicLimiter, JobIntake intake,
+                          FleetIntake fleets) {
     this.settings = settings;
     this.port = port;
     this.publicLimiter = publicLimiter;
     this.intake = intake;
+    this.fleets = fleets;
   }
 
   /**
    * Instances for one node: they share the port, one rate limiter for the public routes, and the node's
-   * intake, which takes job bodies as they stream in (node-local: see {@link JobIntake}).
+   * intakes, which take job and fleet bodies as they stream in (node-local: see {@link JobIntake}).
    */
   public static java.util.function.Supplier<HttpApiVerticle> instances(Settings settings, int port,
-                                                                     JobIntake intake) {
+                                                                     JobIntake intake, FleetIntake fleets) {
     ClientRateLimiter limiter = new ClientRateLimiter(settings.linksRatePerMinute());
-    return () -> new HttpApiVerticle(settings, port, limiter, intake);
+    return () -> new HttpApiVerticle(settings, port, limiter, intake, fleets);
   }
 
   @Override
@@ -134,6 +138,7 @@ public final class HttpApiVerticle extends VerticleBase {
     router.get("/v1/jobs/:id/events").handler(this::jobEvents);
     router.get("/v1/webhooks/deliveries").handler(this::listDeliveries);
     router.post("/v1/webhooks/deliveries/:id/retry").handler(this::replayDelivery);
+    new FleetRoutes(vertx, settings, fleets).mount(router);
 
     server = vertx.createHttpServer(guard.apply(new HttpServerOptions()
         .setMaxInitialLineLength(8192)
@@ -173,7 +178,7 @@ public final class HttpApiVerticle extends VerticleBase {
     }
     // A key against the rule throws its 400 problem, which the failure handler sends.
     String key = Admission.idempotencyKey(req.getHeader("Idempotency-Key"));
-    long length = contentLength(req);
+    long length = HttpParams.contentLength(req);
     if (length > settings.maxBodyBytes()) {
       Problems.send(rc, Problems.forStatus(413, null));
       return;
@@ -202,17 +207,8 @@ public final class HttpApiVerticle extends VerticleBase {
         });
   }
 
-  private static long contentLength(HttpServerRequest req) {
-    String v = req.getHeader("Content-Length");
-    try {
-      return v == null ? -1 : Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
-  }
-
   private void listJobs(RoutingContext rc) {
-    Integer limit = intParam(rc, "limit", 20, 1, 200);
+    Integer limit = HttpParams.intParam(rc, "limit", 20, 1, 200);
     if (limit != null) {
       ask(rc, Addresses.JOBS_LIST, new JsonObject().put("limit", limit));
     }
@@ -235,7 +231,7 @@ public final class HttpApiVerticle extends VerticleBase {
       return;
     }
     String id = jobId(rc);
-    Integer limit = id == null ? null : intParam(rc, "limit", 100, 1, 1000);
+    Integer limit = id == null ? null : HttpParams.intParam(rc, "limit", 100, 1, 1000);
     if (limit == null) {
       return;
     }
@@ -328,7 +324,7 @@ public final class HttpApiVerticle extends VerticleBase {
   }
 
   private void listDeliveries(RoutingContext rc) {
-    Integer limit = intParam(rc, "limit", 100, 1, 1000);
+    Integer limit = HttpParams.intParam(rc, "limit", 100, 1, 1000);
     if (limit == null) {
       return;
     }
@@ -353,7 +349,7 @@ public final class HttpApiVerticle extends VerticleBase {
   /** The accounts of a job with a template: {@code ?status=&limit=&cursor=}, like items. */
   private void listAccounts(RoutingContext rc) {
     String id = jobId(rc);
-    Integer limit = id == null ? null : intParam(rc, "limit", 100, 1, 1000);
+    Integer limit = id == null ? null : HttpParams.intParam(rc, "limit", 100, 1, 1000);
     if (limit == null) {
       return;
     }
@@ -417,20 +413,4 @@ public final class HttpApiVerticle extends VerticleBase {
     return id;
   }
 
-  private static Integer intParam(RoutingContext rc, String name, int def, int min, int max) {
-    String v = rc.request().getParam(name);
-    if (v == null) {
-      return def;
-    }
-    try {
-      int n = Integer.parseInt(v.trim());
-      if (n >= min && n <= max) {
-        return n;
-      }
-    } catch (NumberFormatException ignored) {
-      // fall through
-    }
-    Problems.send(rc, Problem.badRequest(name + " must be a whole number from " + min + " to " + max + "."));
-    return null;
-  }
 }

@@ -55,6 +55,14 @@ public final class Addresses {
   /** internal publish, cluster-wide: deliveries may be due (a replay); every sender looks now. */
   public static final String WEBHOOKS_WAKE = "onboarder.internal.webhooks.wake";
 
+  /**
+   * request/reply, header {@code action} = put|get|list|tenants|plan|apply|pause|resume|rollback|delete: fleets,
+   * the same operations as the {@code /v1/fleets} routes; body {"name", ...} (put: {"name","ifMatch"?,"fleet"}).
+   */
+  public static final String FLEETS = "onboarder.fleets";
+  /** publish: {"fleet","generation","type","summary"} when a fleet halts, drifts or converges. */
+  public static final String EVENTS_FLEET = "onboarder.events.fleet";
+
   /** internal request/reply (local): {@link GatewayContract.ItemRequest} → {@link GatewayContract.ItemReply}. */
   public static final String GATEWAY_ONBOARD = "cyclr.gateway.onboard";
   /**

@@ -33,7 +33,7 @@ public final class Admission {
   /** Items of whole submissions being written on this node now: not in the store's PENDING count yet. */
   private final AtomicLong admitting = new AtomicLong();
 
-  Admission(Settings settings, NodeLifecycle node, IntakeLimits limits) {
+  public Admission(Settings settings, NodeLifecycle node, IntakeLimits limits) {
     this.settings = settings;
     this.node = node;
     this.limits = limits;
@@ -57,7 +57,7 @@ public final class Admission {
   }
 
   /** Null while this node takes submissions; else the refusal (draining, starting, disk full, store unreachable). */
-  Problem refusal() {
+  public Problem refusal() {
     if (node.draining()) {
       return Problem.busy("The service is shutting down; submit again shortly.", RETRY_NODE_S);
     }
@@ -87,21 +87,21 @@ public final class Admission {
   }
 
   /** Reserves {@code n} bytes of bodies being received on this node; false past the bound ({@link #tooManyBytes}). */
-  boolean reserveBytes(long n) {
+  public boolean reserveBytes(long n) {
     return limits.reserveBytes(n);
   }
 
-  Problem tooManyBytes() {
+  public Problem tooManyBytes() {
     return Problem.busy("This node is taking in too many job bodies at once (" + limits.bytesInFlight()
         + " bytes, limit " + settings.maxIntakeBytes() + "); try again shortly.", RETRY_INTAKE_S);
   }
 
   /** Reserves {@code n} items not yet committed on this node; false past the bound ({@link #tooManyItems}). */
-  boolean reserveItems(long n) {
+  public boolean reserveItems(long n) {
     return limits.reserveItems(n);
   }
 
-  Problem tooManyItems() {
+  public Problem tooManyItems() {
     return Problem.busy("This node is taking in too many items at once (" + limits.itemsInFlight() + ", limit "
         + settings.maxIntakeItems() + "); try again shortly.", RETRY_INTAKE_S);
   }
@@ -123,7 +123,7 @@ public final class Admission {
     admitting.addAndGet(-n);
   }
 
-  void release(long bytes, long items) {
+  public void release(long bytes, long items) {
     limits.releaseBytes(bytes);
     limits.releaseItems(items);
   }
@@ -132,7 +132,7 @@ public final class Admission {
    * Any failure of a submission as the problem its caller gets ({@link StoreProblems}). A full disk is
    * also told to the node, so that the next submissions are refused before a byte is written.
    */
-  Problem problem(Throwable err) {
+  public Problem problem(Throwable err) {
     Problem p = StoreProblems.of(err);
     if (p == null) {
       log.error("a submission failed: {}", err.toString(), err);

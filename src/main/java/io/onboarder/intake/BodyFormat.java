@@ -23,9 +23,17 @@ public enum BodyFormat {
   }
 
   BodyReader reader(BodyListener listener) {
+    return reader(listener, "items");
+  }
+
+  /**
+   * A reader of a body in this format whose list member is {@code list} ("items" for a job, "tenants" for
+   * a fleet): the same parsing, bounds and errors for both.
+   */
+  public BodyReader reader(BodyListener listener, String list) {
     return switch (this) {
-      case JSON -> new JsonBodyReader(false, listener);
-      case NDJSON -> new JsonBodyReader(true, listener);
+      case JSON -> new JsonBodyReader(false, listener, list);
+      case NDJSON -> new JsonBodyReader(true, listener, list);
       case CSV -> new CsvBodyReader(listener);
     };
   }

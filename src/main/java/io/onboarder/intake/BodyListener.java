@@ -8,7 +8,7 @@ import java.util.function.Function;
  * the item (e.g. "/items/7/account") to its place in the body ({line, column, field}), or is null when
  * the pointer says it all (a JSON body).
  */
-interface BodyListener {
+public interface BodyListener {
   /** A job-level field: a top-level member of a JSON body (other than items), or of NDJSON line 1. */
   void jobField(String name, Object value);
 

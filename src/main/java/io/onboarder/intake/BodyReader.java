@@ -9,7 +9,7 @@ import io.vertx.core.json.JsonObject;
  * it finds; it never holds more than one item. A body it cannot read on (bad syntax) throws a 400
  * {@link Problem} naming the line and column.
  */
-interface BodyReader {
+public interface BodyReader {
   void feed(Buffer chunk);
 
   /** No more input: finishes the last item, or throws if the body ended in the middle of one. */

@@ -73,7 +73,7 @@ public final class JobQuery {
   }
 
   /** The query parameter behind a job-field pointer, if the query set that field. */
-  static String parameterFor(String pointer, JsonObject query) {
+  public static String parameterFor(String pointer, JsonObject query) {
     for (Map.Entry<String, String> e : POINTERS.entrySet()) {
       if (pointer.equals(e.getValue()) && has(query, e.getValue())) {
         return e.getKey();
@@ -105,7 +105,7 @@ public final class JobQuery {
   }
 
   /** {@code body}'s job fields with those of {@code query} put over them. */
-  static JsonObject merge(JsonObject body, JsonObject query) {
+  public static JsonObject merge(JsonObject body, JsonObject query) {
     JsonObject merged = body.copy();
     for (String name : query.fieldNames()) {
       Object q = query.getValue(name);

@@ -35,6 +35,8 @@ final class JsonBodyReader implements BodyReader {
 
   private final boolean ndjson;
   private final BodyListener listener;
+  /** The name of the list: "items" in a job, "tenants" in a fleet. */
+  private final String list;
   private final JsonParser parser;
   private final ByteArrayFeeder feeder;
   private State state = State.ROOT;
@@ -47,8 +49,13 @@ final class JsonBodyReader implements BodyReader {
   private boolean anyInput;
 
   JsonBodyReader(boolean ndjson, BodyListener listener) {
+    this(ndjson, listener, "items");
+  }
+
+  JsonBodyReader(boolean ndjson, BodyListener listener, String list) {
     this.ndjson = ndjson;
     this.listener = listener;
+    this.list = list;
     try {
       this.parser = FACTORY.createNonBlockingByteArrayParser();
     } catch (IOException e) {
@@ -93,7 +100,7 @@ final class JsonBodyReader implements BodyReader {
       throw BodyReader.syntax("the body ends before the JSON object is complete", line(), 0);
     }
     if (!sawItems) {
-      listener.error("/items", "is required: a non-empty array of items", null);
+      listener.error("/" + list, "is required: a non-empty array of " + list, null);
     }
   }
 
@@ -158,15 +165,15 @@ final class JsonBodyReader implements BodyReader {
           state = State.DONE;
         } else if (t == JsonToken.FIELD_NAME) {
           fieldName = parser.currentName();
-        } else if ("items".equals(fieldName)) {
+        } else if (list.equals(fieldName)) {
           if (sawItems) {
-            throw BodyReader.syntax("\"items\" appears more than once", line(), 0);
+            throw BodyReader.syntax("\"" + list + "\" appears more than once", line(), 0);
           }
           sawItems = true;
           if (t == JsonToken.START_ARRAY) {
             state = State.ITEMS;
           } else {
-            listener.error("/items", t == JsonToken.VALUE_NULL ? "is required: a non-empty array of items"
+            listener.error("/" + list, t == JsonToken.VALUE_NULL ? "is required: a non-empty array of " + list
                 : "must be an array", null);
             tree.skip(t);
           }
@@ -230,8 +237,8 @@ final class JsonBodyReader implements BodyReader {
         }
         JsonObject job = (JsonObject) value;
         for (String name : job.fieldNames()) {
-          if (name.equals("items")) {
-            listener.error("/items", "must not be on line 1: in NDJSON the items follow, one per line",
+          if (name.equals(list)) {
+            listener.error("/" + list, "must not be on line 1: in NDJSON the " + list + " follow, one per line",
                 new JsonObject().put("line", 1));
           } else {
             listener.jobField(name, job.getValue(name));

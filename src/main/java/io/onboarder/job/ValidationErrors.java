@@ -64,6 +64,16 @@ public final class ValidationErrors {
     }
   }
 
+  /** Points the listed entries under {@code to} instead of {@code from} (a fleet's "/tenants/7" for "/items/7"). */
+  public void repoint(String from, String to) {
+    for (JsonObject e : kept) {
+      String pointer = e.getString("pointer");
+      if (pointer != null && (pointer.equals(from) || pointer.startsWith(from + "/"))) {
+        e.put("pointer", to + pointer.substring(from.length()));
+      }
+    }
+  }
+
   public JsonArray json() {
     JsonArray a = new JsonArray();
     kept.forEach(e -> a.add(e.copy()));

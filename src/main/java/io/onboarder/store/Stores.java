@@ -1,5 +1,6 @@
 package io.onboarder.store;
 
+import io.onboarder.fleet.FleetStore;
 import io.onboarder.intake.IntakeStore;
 import io.onboarder.job.AccountQueue;
 import io.onboarder.job.EventLog;
@@ -31,6 +32,7 @@ public final class Stores {
   private final SignIns signIns;
   private final WebhookOutbox outbox;
   private final WebhookEndpoints endpoints;
+  private final FleetStore fleets;
 
   private Stores(Database db, SignInPolicy policy) {
     this.db = db;
@@ -44,6 +46,7 @@ public final class Stores {
     this.events = new SqlEventLog(db);
     this.outbox = new SqlWebhookOutbox(db);
     this.endpoints = new SqlWebhookEndpoints(db);
+    this.fleets = new SqlFleetStore(db);
   }
 
   /** The embedded store: one SQLite file, owned by this process alone (its key beside it unless configured). */
@@ -118,5 +121,9 @@ public final class Stores {
 
   public WebhookEndpoints endpoints() {
     return endpoints;
+  }
+
+  public FleetStore fleets() {
+    return fleets;
   }
 }

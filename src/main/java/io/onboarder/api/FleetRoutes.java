@@ -1,0 +1,138 @@
+package io.onboarder.api;
+
+import io.onboarder.bus.Addresses;
+import io.onboarder.bus.Problem;
+import io.onboarder.config.Settings;
+import io.onboarder.fleet.FleetIntake;
+import io.onboarder.fleet.FleetPolicy;
+import io.onboarder.fleet.FleetService;
+import io.onboarder.intake.BodyFormat;
+import io.onboarder.intake.JobQuery;
+import io.onboarder.job.JobService;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code /v1/fleets} routes: a spec is streamed into this node's {@link FleetIntake} ({@code PUT});
+ * everything else goes to the fleet service on the event bus ({@value Addresses#FLEETS}, by action),
+ * so HTTP and bus callers run the same code. Auth is as for jobs: the caller owns what it creates, an
+ * admin sees all. {@code ETag} is the fleet's generation, and {@code If-Match} guards a {@code PUT}.
+ */
+final class FleetRoutes {
+  private static final DeliveryOptions QUERY = new DeliveryOptions().setSendTimeout(60_000).setLocalOnly(true);
+  private static final Pattern IF_MATCH = Pattern.compile("\\s*(?:W/)?\"?(\\d{1,18})\"?\\s*");
+
+  private final Vertx vertx;
+  private final Settings settings;
+  private final FleetIntake intake;
+
+  FleetRoutes(Vertx vertx, Settings settings, FleetIntake intake) {
+    this.vertx = vertx;
+    this.settings = settings;
+    this.intake = intake;
+  }
+
+  void mount(Router router) {
+    router.put("/v1/fleets/:name").handler(this::put);
+    router.get("/v1/fleets").handler(rc -> ask(rc, "list", new JsonObject()
+        .put("limit", HttpParams.intParam(rc, "limit", 100, 1, 200))));
+    router.get("/v1/fleets/:name").handler(rc -> ask(rc, "get", named(rc)));
+    router.get("/v1/fleets/:name/tenants").handler(rc -> ask(rc, "tenants", named(rc)
+        .put("state", rc.request().getParam("state")).put("cursor", rc.request().getParam("cursor"))
+        .put("limit", HttpParams.intParam(rc, "limit", 100, 1, 200))));
+    router.delete("/v1/fleets/:name").handler(rc -> ask(rc, "delete", named(rc)
+        .put("uninstall", HttpParams.bool(rc, "uninstall"))
+        .put("confirm", HttpParams.longParam(rc, "confirm"))));
+  }
+
+  private static JsonObject named(RoutingContext rc) {
+    return new JsonObject().put("name", rc.pathParam("name"));
+  }
+
+  /** PUT /v1/fleets/{name}: the body streamed into the store (no BodyHandler), then 201 or 200 with the fleet. */
+  private void put(RoutingContext rc) {
+    HttpServerRequest req = rc.request();
+    BodyFormat format = BodyFormat.of(req.getHeader("Content-Type"));
+    if (format == null) {
+      Problems.send(rc, Problem.of(415, "unsupported-media-type", "Unsupported media type", "Send the fleet as "
+          + "'Content-Type: application/json', 'application/x-ndjson' (line 1 the fleet without tenants, then one "
+          + "tenant per line) or 'text/csv' (a header row with an 'account' column; fleet fields as query parameters)."));
+      return;
+    }
+    Long ifMatch = null;
+    String header = req.getHeader("If-Match");
+    if (header != null) {
+      Matcher m = IF_MATCH.matcher(header);
+      if (!m.matches()) {
+        Problems.send(rc, Problem.badRequest("If-Match must be a fleet generation in quotes, e.g. If-Match: \"3\"."));
+        return;
+      }
+      ifMatch = Long.parseLong(m.group(1));
+    }
+    long length = HttpParams.contentLength(req);
+    if (length > settings.maxBodyBytes()) {
+      Problems.send(rc, Problems.forStatus(413, null));
+      return;
+    }
+    JsonObject query = JobQuery.fields(req.params());
+    JsonObject policy = FleetPolicy.fromQuery(req.params());
+    if (policy != null) {
+      query.put("policy", policy);
+    }
+    req.pause();
+    if ("100-continue".equalsIgnoreCase(req.getHeader("Expect"))) {
+      rc.response().writeContinue();
+    }
+    String caller = callerName(rc);
+    FleetIntake.Caller who = new FleetIntake.Caller(caller, admin(rc) ? null : caller, ifMatch);
+    intake.put(rc.pathParam("name"), ConnectionGuard.streamed(rc), format, query, who, length).onComplete(ar -> {
+      if (ar.failed()) {
+        Problems.send(rc, Problems.from(ar.cause(), 500));
+        return;
+      }
+      JsonObject fleet = ar.result().fleet();
+      rc.response().setStatusCode(ar.result().created() ? 201 : 200)
+          .putHeader("Location", "/v1/fleets/" + fleet.getString("name"))
+          .putHeader("ETag", "\"" + fleet.getLong("generation") + "\"")
+          .putHeader("Content-Type", "application/json")
+          .end(fleet.encode());
+    });
+  }
+
+  private void ask(RoutingContext rc, String action, JsonObject body) {
+    if (rc.response().ended()) {
+      return; // a parameter was refused (its problem sent)
+    }
+    DeliveryOptions options = new DeliveryOptions(QUERY).addHeader(FleetService.ACTION, action)
+        .addHeader(JobService.CALLER, callerName(rc));
+    if (admin(rc)) {
+      options.addHeader(JobService.ADMIN, "true");
+    }
+    vertx.eventBus().<JsonObject>request(Addresses.FLEETS, body, options).onComplete(ar -> {
+      if (ar.failed()) {
+        Problems.send(rc, Problems.from(ar.cause(), 500));
+        return;
+      }
+      JsonObject answer = ar.result().body();
+      if (action.equals("get")) {
+        rc.response().putHeader("ETag", "\"" + answer.getLong("generation") + "\"");
+      }
+      rc.response().putHeader("Content-Type", "application/json").end(answer.encode());
+    });
+  }
+
+  private static String callerName(RoutingContext rc) {
+    String caller = rc.get(BearerAuth.CALLER);
+    return caller != null ? caller : BearerAuth.DEFAULT_CALLER;
+  }
+
+  private boolean admin(RoutingContext rc) {
+    return settings.authDisabled() || Boolean.TRUE.equals(rc.get(BearerAuth.ADMIN));
+  }
+}

@@ -1,0 +1,179 @@
+package io.onboarder.fleet;
+
+import io.onboarder.bus.Addresses;
+import io.onboarder.bus.Problem;
+import io.onboarder.job.JobService;
+import io.onboarder.job.StoreProblems;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The public fleet address {@value Addresses#FLEETS} on every node, by the {@code action} header: what
+ * the {@code /v1/fleets} routes do, answered from the shared store (stateless, so any node answers for
+ * any fleet). Callers through the HTTP API carry their name in the {@code caller} header and see only
+ * their own fleets unless they are admins; event-bus clients inside the cluster are trusted.
+ */
+public final class FleetService extends VerticleBase {
+  /** Message header naming the operation. */
+  public static final String ACTION = "action";
+  private static final Logger log = LoggerFactory.getLogger(FleetService.class);
+
+  private final FleetStore store;
+  private final FleetIntake intake;
+  private final Map<String, Function<Message<JsonObject>, Future<JsonObject>>> actions;
+
+  public FleetService(FleetStore store, FleetIntake intake) {
+    this.store = store;
+    this.intake = intake;
+    this.actions = Map.of(
+        "put", this::put,
+        "get", msg -> visible(msg).compose(f -> FleetViews.load(store, f)),
+        "list", this::list,
+        "tenants", this::tenants,
+        "delete", this::delete);
+  }
+
+  @Override
+  public Future<?> start() {
+    MessageConsumer<Object> consumer = vertx.eventBus().consumer(Addresses.FLEETS, this::handle);
+    return consumer.completion();
+  }
+
+  @SuppressWarnings("unchecked")
+  private void handle(Message<Object> msg) {
+    String action = msg.headers().get(ACTION);
+    var handler = action == null ? null : actions.get(action);
+    if (handler == null) {
+      fail(msg, Problem.badRequest("The 'action' header must be one of " + String.join(", ",
+          actions.keySet().stream().sorted().toList()) + "."));
+      return;
+    }
+    if (!(msg.body() instanceof JsonObject)) {
+      fail(msg, Problem.badRequest("The message body must be a JSON object."));
+      return;
+    }
+    Future<JsonObject> result;
+    try {
+      result = handler.apply((Message<JsonObject>) (Message<?>) msg);
+    } catch (Problem p) {
+      result = Future.failedFuture(p);
+    } catch (ClassCastException | NullPointerException e) {
+      result = Future.failedFuture(Problem.badRequest("The message has a field of the wrong type."));
+    }
+    result.onComplete(ar -> {
+      if (ar.succeeded()) {
+        msg.reply(ar.result());
+      } else {
+        fail(msg, ar.cause());
+      }
+    });
+  }
+
+  // ---- callers -------------------------------------------------------------------------------
+
+  private static String caller(Message<?> msg) {
+    String name = msg.headers().get(JobService.CALLER);
+    return name == null ? JobService.BUS_OWNER : name;
+  }
+
+  /** Null: every fleet is visible (admin token, or a trusted event-bus client). */
+  static String ownerFilter(Message<?> msg) {
+    String name = msg.headers().get(JobService.CALLER);
+    return name == null || "true".equals(msg.headers().get(JobService.ADMIN)) ? null : name;
+  }
+
+  static String name(Message<JsonObject> msg) {
+    Object name = msg.body().getValue("name");
+    if (!(name instanceof String s) || !FleetIntake.NAME.matcher(s).matches()) {
+      throw Problem.notFound("No fleet with that name.");
+    }
+    return s;
+  }
+
+  /** The fleet the message names, if it exists and the caller may see it (else 404, as if it did not exist). */
+  private Future<FleetRecord> visible(Message<JsonObject> msg) {
+    String name = name(msg);
+    String owner = ownerFilter(msg);
+    return store.fleet(name).compose(f -> f == null || (owner != null && !owner.equals(f.owner()))
+        ? Future.failedFuture(Problem.notFound("No fleet named '" + name + "'.")) : Future.succeededFuture(f));
+  }
+
+  // ---- actions -------------------------------------------------------------------------------
+
+  private Future<JsonObject> put(Message<JsonObject> msg) {
+    JsonObject body = msg.body();
+    Object ifMatch = body.getValue("ifMatch");
+    if (ifMatch != null && !(ifMatch instanceof Number)) {
+      throw Problem.badRequest("\"ifMatch\" must be a generation (a number).");
+    }
+    FleetIntake.Caller who = new FleetIntake.Caller(caller(msg), ownerFilter(msg),
+        ifMatch == null ? null : ((Number) ifMatch).longValue());
+    return intake.put(body.getString("name"), body.getValue("fleet"), who)
+        .map(stored -> stored.fleet().copy().put("created", stored.created()));
+  }
+
+  private Future<JsonObject> list(Message<JsonObject> msg) {
+    int limit = Math.max(1, Math.min(200, msg.body().getInteger("limit", 100)));
+    return store.fleets(ownerFilter(msg), limit).compose(fleets -> {
+      List<Future<JsonObject>> views = fleets.stream().map(f -> FleetViews.load(store, f)).toList();
+      return Future.all(views).map(all -> new JsonObject().put("fleets",
+          new JsonArray(views.stream().map(Future::result).toList())));
+    });
+  }
+
+  private Future<JsonObject> tenants(Message<JsonObject> msg) {
+    JsonObject q = msg.body();
+    String stateText = q.getString("state");
+    TenantState state = stateText == null ? null : TenantState.parse(stateText);
+    if (stateText != null && state == null) {
+      throw Problem.badRequest("state must be one of " + java.util.Arrays.toString(TenantState.values()));
+    }
+    int limit = Math.max(1, Math.min(200, q.getInteger("limit", 100)));
+    return visible(msg).compose(f -> store.tenants(f.name(), state, q.getString("cursor"), limit))
+        .map(page -> new JsonObject()
+            .put("items", new JsonArray(page.tenants().stream().map(FleetTenant::toJson).toList()))
+            .put("next", page.next()));
+  }
+
+  /** Deletes the fleet (and forgets its tenants) when {@code confirm} is its tenant count. */
+  private Future<JsonObject> delete(Message<JsonObject> msg) {
+    JsonObject q = msg.body();
+    Object confirm = q.getValue("confirm");
+    if (q.getBoolean("uninstall", false)) {
+      return Future.failedFuture(Problem.of(501, "not-implemented", "Not implemented", "Deleting a fleet with "
+          + "uninstall=true is not available yet; delete with uninstall=false to forget the fleet and keep its "
+          + "installs."));
+    }
+    return visible(msg).compose(f -> {
+      if (!(confirm instanceof Number n) || n.longValue() != f.tenantCount()) {
+        return Future.failedFuture(Problem.of(409, "confirm-mismatch", "Confirmation needed", "To delete fleet '"
+            + f.name() + "', pass confirm=" + f.tenantCount() + " (its tenant count)."));
+      }
+      if (f.status() == FleetStatus.APPLYING) {
+        return Future.failedFuture(Problem.conflict("The fleet is being applied; pause it first."));
+      }
+      return store.delete(f.name()).map(deleted -> {
+        log.info("fleet {} deleted ({} tenants; installs kept)", f.name(), f.tenantCount());
+        return new JsonObject().put("name", f.name()).put("deleted", deleted).put("uninstalled", 0);
+      });
+    });
+  }
+
+  private static void fail(Message<?> msg, Throwable err) {
+    Problem p = StoreProblems.of(err);
+    if (p == null) {
+      log.error("request on {} failed: {}", msg.address(), err.toString());
+      p = StoreProblems.internal();
+    }
+    msg.fail(p.status(), p.toJson().encode());
+  }
+}

@@ -1,0 +1,59 @@
+package io.onboarder.store;
+
+/** The SQL text of the fleet store, in one place (both dialects; see {@link SqlDialect} for the differences). */
+final class FleetSql {
+  private FleetSql() {}
+
+  static final String FLEET_COLUMNS = "name, owner, generation, applied_generation, spec, tenant_count, status, "
+      + "rollout, drift, created_at, updated_at, last_reconcile_at, next_reconcile_at";
+
+  static final String SELECT_FLEET = "SELECT " + FLEET_COLUMNS + " FROM fleets WHERE name = ?";
+  static final String SELECT_FLEET_FOR_PUT = "SELECT owner, generation, spec_print FROM fleets WHERE name = ?{FOR_UPDATE}";
+  static final String SELECT_FLEETS = "SELECT " + FLEET_COLUMNS + " FROM fleets ORDER BY name LIMIT ?";
+  static final String SELECT_OWN_FLEETS = "SELECT " + FLEET_COLUMNS + " FROM fleets WHERE owner = ? ORDER BY name LIMIT ?";
+
+  static final String INSERT_FLEET = "INSERT INTO fleets (name, owner, generation, spec, spec_print, tenant_count, "
+      + "status, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?, 'PENDING', ?, ?)";
+  static final String UPDATE_FLEET = "UPDATE fleets SET generation = generation + 1, spec = ?, spec_print = ?, "
+      + "tenant_count = ?, updated_at = ? WHERE name = ?";
+
+  static final String INSERT_INTAKE = "INSERT INTO fleet_intakes (id, fleet, heartbeat) VALUES (?, ?, {NOW_MS})";
+  static final String TOUCH_INTAKE = "UPDATE fleet_intakes SET heartbeat = {NOW_MS} WHERE id = ?";
+  static final String STALE_INTAKES = "SELECT id FROM fleet_intakes WHERE heartbeat < {NOW_MS} - ?";
+  static final String COUNT_INTAKE_TENANTS = "SELECT COUNT(*) FROM fleet_intake_tenants WHERE intake = ?";
+  static final String DELETE_INTAKE_TENANTS = "DELETE FROM fleet_intake_tenants WHERE intake = ?";
+  static final String DELETE_INTAKE = "DELETE FROM fleet_intakes WHERE id = ?";
+
+  /** Multi-row insert of {@code rows} intake tenants; an account already written keeps its first row. */
+  static String insertIntakeTenants(int rows) {
+    StringBuilder b = new StringBuilder("INSERT INTO fleet_intake_tenants (intake, account, spec, auth_value) VALUES ");
+    for (int i = 0; i < rows; i++) {
+      b.append(i == 0 ? "" : ", ").append("(?, ?, ?, ?)");
+    }
+    return b.append(" ON CONFLICT (intake, account) DO NOTHING").toString();
+  }
+
+  /** Tenants of the new spec: new accounts PENDING; those that stay keep what is known of them. */
+  static final String UPSERT_TENANTS = "INSERT INTO fleet_tenants (fleet, account, in_spec, spec, auth_value, state) "
+      + "SELECT ?, account, 1, spec, auth_value, 'PENDING' FROM fleet_intake_tenants WHERE intake = ? "
+      + "ON CONFLICT (fleet, account) DO UPDATE SET in_spec = 1, spec = excluded.spec, auth_value = excluded.auth_value";
+  /** Tenants that left the spec: no longer wanted, their auth values wiped (no reinstall will need them). */
+  static final String LEAVE_SPEC = "UPDATE fleet_tenants SET in_spec = 0, auth_value = NULL WHERE fleet = ? "
+      + "AND in_spec = 1 AND NOT EXISTS (SELECT 1 FROM fleet_intake_tenants i WHERE i.intake = ? "
+      + "AND i.account = fleet_tenants.account)";
+  /** ...and those of them the fleet installed nothing for are forgotten (nothing to prune). */
+  static final String FORGET_UNINSTALLED = "DELETE FROM fleet_tenants WHERE fleet = ? AND in_spec = 0 "
+      + "AND installed_connector = 0 AND installed_cycle = 0";
+
+  static final String TENANT_COLUMNS = "account, state, in_spec, account_connector_id, authenticated, cycle_id, "
+      + "cycle_status, last_checked_at, url";
+  static final String COUNT_TENANTS = "SELECT state, COUNT(*) FROM fleet_tenants WHERE fleet = ? AND in_spec = 1 "
+      + "GROUP BY state";
+  static final String TENANTS = "SELECT " + TENANT_COLUMNS + " FROM fleet_tenants WHERE fleet = ? AND account > ? "
+      + "ORDER BY account LIMIT ?";
+  static final String TENANTS_IN_STATE = "SELECT " + TENANT_COLUMNS + " FROM fleet_tenants WHERE fleet = ? "
+      + "AND state = ? AND account > ? ORDER BY account LIMIT ?";
+
+  static final String DELETE_TENANTS = "DELETE FROM fleet_tenants WHERE fleet = ?";
+  static final String DELETE_FLEET = "DELETE FROM fleets WHERE name = ?";
+}
