@@ -44,7 +44,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class EventLogContractTest extends StoreContract {
 
   @ParameterizedTest
-  @ValueSource(strings = {"sqlite", "postgresql"})
+  @ValueSource(strings = {"memory", "sqlite", "postgresql"})
   void everyStatusChangeWritesNumberedEventsAndOutboxRowsInItsOwnTransaction(String kind) {
     StorePorts s = store(kind);
     List<JobEvent> published = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -17,7 +17,11 @@ import io.onboarder.job.JobStatus;
 import io.onboarder.job.RequestPrint;
 import io.onboarder.job.StoreException;
 import io.onboarder.job.StoreException.Kind;
+import io.onboarder.signin.SignInPolicy;
+import io.onboarder.signin.SignIns;
 import io.onboarder.webhook.WebhookEndpoints;
+import io.onboarder.webhook.WebhookOutbox;
+import io.onboarder.webhook.WebhookTypes;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -37,21 +41,31 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * The job, intake, item-queue, event-log and endpoint ports in memory, for unit tests (the lease pump,
- * the dispatcher) that need no database: one lock, one clock ({@code nowMs}, a virtual one in tests),
- * the same rules as the SQL stores as {@link StoreContractTest} states them. Every call completes at
- * once. Kept in the tests: nothing in the service runs without a database. Jobs with a template
- * (accounts), relay links and the webhook outbox are the SQL stores' alone for now.
+ * The store ports in memory (jobs, intake, item queue, event log, relay links and the sign-in watch,
+ * the webhook outbox and its endpoints), for tests that need no database: one lock stands for a
+ * transaction, one clock ({@code nowMs}, epoch milliseconds) for the database's, and the rules are the
+ * SQL stores' as the store contract tests ({@link StoreContract}) state them, run on all three back ends.
+ * Every call completes at once. Kept in the tests: nothing in the service runs without a database. The
+ * account queue (jobs with a template) is the SQL stores' alone for now.
  */
 public final class MemoryStores {
-  private final LongSupplier nowMs;
-  private final Map<String, MJob> jobs = new LinkedHashMap<>();
-  private final TreeMap<Long, MItem> items = new TreeMap<>();
+  final LongSupplier nowMs;
+  final SignInPolicy policy;
+  /** The store key as the SQL stores' tests use it (relay link tokens are derived with it). */
+  final SecretBox box = new SecretBox(new byte[32]);
+  final Map<String, MJob> jobs = new LinkedHashMap<>();
+  final TreeMap<Long, MItem> items = new TreeMap<>();
   private final Map<String, List<JobEvent>> events = new HashMap<>();
   private final Map<String, WebhookEndpoints.Endpoint> disabled = new HashMap<>();
+  /** Relay links by id (the links table); the outbox by seq (the webhook_deliveries table). */
+  final TreeMap<Long, MemorySignIns.MLink> links = new TreeMap<>();
+  final TreeMap<Long, MemoryOutbox.MDelivery> deliveries = new TreeMap<>();
+  private volatile Set<String> outboxTypes = Set.of();
   private volatile Consumer<List<JobEvent>> committed = e -> { };
   private long nextJobSeq;
   private long nextItemId;
+  long nextLinkId;
+  long nextDeliverySeq;
   /** When set, every call fails with this kind (an unreachable store, a full disk). */
   private volatile Kind failing;
 
@@ -60,9 +74,17 @@ public final class MemoryStores {
   private final ItemQueue itemQueue = new Items();
   private final EventLog eventLog = new Events();
   private final WebhookEndpoints endpoints = new Endpoints();
+  private final MemorySignIns signIns = new MemorySignIns(this);
+  private final WebhookOutbox outbox = new MemoryOutbox(this);
+
+  /** A store on the clock {@code nowMs} (epoch milliseconds), issuing sign-in links under {@code policy}. */
+  public MemoryStores(LongSupplier nowMs, SignInPolicy policy) {
+    this.nowMs = nowMs;
+    this.policy = policy;
+  }
 
   public MemoryStores(LongSupplier nowMs) {
-    this.nowMs = nowMs;
+    this(nowMs, SignInPolicy.DEFAULT);
   }
 
   public MemoryStores() {
@@ -89,6 +111,19 @@ public final class MemoryStores {
     return endpoints;
   }
 
+  public SignIns signIns() {
+    return signIns;
+  }
+
+  public WebhookOutbox outbox() {
+    return outbox;
+  }
+
+  /** The webhook types the outbox takes (WEBHOOK_EVENTS); none until set. */
+  public void outboxTypes(Set<String> types) {
+    this.outboxTypes = Set.copyOf(types);
+  }
+
   public void onCommitted(Consumer<List<JobEvent>> listener) {
     this.committed = listener;
   }
@@ -100,7 +135,7 @@ public final class MemoryStores {
 
   // ---- one transaction -----------------------------------------------------------------------
 
-  private final class MJob {
+  final class MJob {
     final String id;
     final long seq;
     final String owner;
@@ -135,7 +170,7 @@ public final class MemoryStores {
     }
   }
 
-  private static final class MItem {
+  static final class MItem {
     final long id;
     final String jobId;
     final String account;
@@ -151,6 +186,12 @@ public final class MemoryStores {
     boolean recovered;
     String leaseOwner;
     long leaseUntil;
+    /** The sign-in watch: the connector's name, the poll interval, the next poll, the end, its holder. */
+    String connectorName;
+    long watchInterval;
+    Long watchNextAt;
+    long watchUntil;
+    String watchOwner;
 
     MItem(long id, String jobId, JobRequest.Item item) {
       this.id = id;
@@ -161,9 +202,13 @@ public final class MemoryStores {
       this.authValue = item.authValue();
     }
 
-    JsonObject json() {
-      JsonObject oauth = oauthUrl == null ? null : new JsonObject().put("url", oauthUrl).put("cyclrUrl", oauthUrl)
-          .put("expiresAt", oauthExpiresAt);
+    /** The item as GET …/items shows it; {@code link} its live relay link ({url, expiresAt}) or null. */
+    JsonObject json(JsonObject link) {
+      JsonObject oauth = link != null
+          ? new JsonObject().put("url", link.getString("url")).put("cyclrUrl", oauthUrl)
+              .put("expiresAt", link.getString("expiresAt"))
+          : oauthUrl == null ? null : new JsonObject().put("url", oauthUrl).put("cyclrUrl", oauthUrl)
+              .put("expiresAt", oauthExpiresAt);
       JsonObject item = new JsonObject().put("id", String.valueOf(id)).put("account", account)
           .put("connectorId", connectorId).put("status", status.name()).put("attempts", attempts)
           .put("accountConnectorId", accountConnectorId).put("oauth", oauth).put("error", error);
@@ -174,23 +219,48 @@ public final class MemoryStores {
     }
   }
 
-  /** Runs {@code work} under the store's one lock; the events it wrote go to the listener after it. */
-  private <T> Future<T> tx(java.util.function.Function<List<JobEvent>, T> work) {
+  /**
+   * The events one transaction writes, in order; an item event may carry its item as GET …/items shows
+   * it, the data of its webhook (as the SQL stores read it after the update, in the transaction).
+   */
+  static final class Written extends ArrayList<JobEvent> {
+    private final Map<JobEvent, JsonObject> views = new java.util.IdentityHashMap<>();
+
+    void item(JobEvent event, JsonObject view) {
+      add(event);
+      views.put(event, view);
+    }
+  }
+
+  /**
+   * Runs {@code work} under the store's one lock, then numbers the events it wrote and puts the ones
+   * whose webhook type the outbox takes into it, in the same "transaction"; the events go to the
+   * listener after it.
+   */
+  <T> Future<T> tx(java.util.function.Function<Written, T> work) {
     Kind kind = failing;
     if (kind != null) {
       return Future.failedFuture(new StoreException(kind, "the in-memory store fails with " + kind));
     }
-    List<JobEvent> written = new ArrayList<>();
+    Written written = new Written();
     T result;
     try {
       synchronized (this) {
         result = work.apply(written);
-        written.replaceAll(e -> {
+        List<JobEvent> numbered = new ArrayList<>(written.size());
+        for (JobEvent e : written) {
+          MJob j = jobs.get(e.jobId());
+          if (j == null) {
+            continue; // the job does not exist: nothing changed for it either
+          }
           List<JobEvent> log = events.computeIfAbsent(e.jobId(), id -> new ArrayList<>());
-          JobEvent numbered = new JobEvent(e.jobId(), log.size() + 1L, e.kind(), e.body());
-          log.add(numbered);
-          return numbered;
-        });
+          JobEvent n = new JobEvent(e.jobId(), log.size() + 1L, e.kind(), e.body());
+          log.add(n);
+          numbered.add(n);
+          deliver(j, e, written.views.get(e));
+        }
+        written.clear();
+        written.addAll(numbered);
       }
     } catch (StoreException e) {
       return Future.failedFuture(e);
@@ -201,15 +271,46 @@ public final class MemoryStores {
     return Future.succeededFuture(result);
   }
 
-  private <T> Future<T> read(Supplier<T> work) {
+  /** An outbox row for the event, if its type notifies and the outbox takes that type. */
+  private void deliver(MJob j, JobEvent e, JsonObject itemView) {
+    String type;
+    JsonObject data;
+    switch (e.kind()) {
+      case JOB -> {
+        type = WebhookTypes.forJobStatus(JobStatus.valueOf(e.body().getString("status")));
+        data = e.body();
+      }
+      case ITEM -> {
+        type = WebhookTypes.forItemStatus(e.body().getString("status"));
+        data = itemView == null ? null : itemView.copy().put("jobId", j.id);
+      }
+      default -> {
+        type = null;
+        data = null;
+      }
+    }
+    if (type != null && data != null && outboxTypes.contains(type)) {
+      MemoryOutbox.MDelivery d = new MemoryOutbox.MDelivery(++nextDeliverySeq, type, j.id, j.owner,
+          new JsonObject().put("type", type).put("timestamp", now()).put("data", data).encode(), now(),
+          nowMs.getAsLong());
+      deliveries.put(d.seq, d);
+    }
+  }
+
+  /** The item as GET …/items shows it, with its live relay link. */
+  JsonObject view(MItem i) {
+    return i.json(signIns.liveLink(i.id));
+  }
+
+  <T> Future<T> read(Supplier<T> work) {
     return tx(written -> work.get());
   }
 
-  private static JobEvent event(String jobId, JobEvent.Kind kind, JsonObject body) {
+  static JobEvent event(String jobId, JobEvent.Kind kind, JsonObject body) {
     return new JobEvent(jobId, 0, kind, body);
   }
 
-  private MJob visibleJob(String jobId) {
+  MJob visibleJob(String jobId) {
     MJob j = jobs.get(jobId);
     return j == null || !j.visible() ? null : j;
   }
@@ -247,8 +348,9 @@ public final class MemoryStores {
     return changed;
   }
 
-  private static String now() {
-    return Instant.now().toString();
+  /** Now on the store's clock, as the ISO-8601 text the SQL stores write. */
+  String now() {
+    return Instant.ofEpochMilli(nowMs.getAsLong()).toString();
   }
 
   // ---- ports ---------------------------------------------------------------------------------
@@ -334,6 +436,7 @@ public final class MemoryStores {
               + "; there is nothing to cancel.");
         }
         j.cancelRequested = true;
+        signIns.revoke(jobId); // a cancelled job's sign-in links stop working
         return cancelUnstartedOf(j, written);
       });
     }
@@ -683,9 +786,13 @@ public final class MemoryStores {
           i.attempts = o.status() == ItemStatus.PENDING ? i.attempts - 1 : i.attempts;
           i.recovered = i.recovered || o.recovered();
           i.leaseOwner = null;
-          applied.add(o);
-          written.add(event(o.jobId(), JobEvent.Kind.ITEM, EventBodies.item(o)));
-          JsonObject oauth = EventBodies.oauth(o);
+          ItemOutcome started = signIns.started(i, o); // OAUTH_PENDING: watch and relay link
+          applied.add(started);
+          JsonObject view = WebhookTypes.forItemStatus(o.status().name()) == null ? null
+              : i.json(started.relayUrl() == null ? null
+                  : new JsonObject().put("url", started.relayUrl()).put("expiresAt", started.relayExpiresAt()));
+          written.item(event(o.jobId(), JobEvent.Kind.ITEM, EventBodies.item(started)), view);
+          JsonObject oauth = EventBodies.oauth(started);
           if (oauth != null) {
             written.add(event(o.jobId(), JobEvent.Kind.OAUTH, oauth));
           }
@@ -714,7 +821,7 @@ public final class MemoryStores {
             next = String.valueOf(last);
             break;
           }
-          page.add(i.json());
+          page.add(view(i));
           last = i.id;
         }
         return new ItemPage(page, next);

@@ -44,7 +44,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SignInsContractTest extends StoreContract {
 
   @ParameterizedTest
-  @ValueSource(strings = {"sqlite", "postgresql"})
+  @ValueSource(strings = {"memory", "sqlite", "postgresql"})
   void relayLinksAreIssuedWithTheOutcomeAndStoredOnlyAsAHash(String kind) throws Exception {
     String url = urlFor(kind);
     StorePorts s = store(kind, url, relay(3_600_000, 30_000));
@@ -73,7 +73,7 @@ class SignInsContractTest extends StoreContract {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"sqlite", "postgresql"})
+  @ValueSource(strings = {"memory", "sqlite", "postgresql"})
   void aLinkGetsAtMostItsMintsPerWindowFromTwoNodesAtOnceThenAgainOnceTheWindowEnds(String kind) {
     String url = urlFor(kind);
     StorePorts a = store(kind, url, relay(3_600_000, 60_000));
@@ -104,7 +104,7 @@ class SignInsContractTest extends StoreContract {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"sqlite", "postgresql"})
+  @ValueSource(strings = {"memory", "sqlite", "postgresql"})
   void dueWatchesAreClaimedByOneNodeAtATimeAndAStaleOwnerCannotReschedule(String kind) {
     String url = urlFor(kind);
     StorePorts a = store(kind, url, relay(3_600_000, 1));
@@ -175,7 +175,7 @@ class SignInsContractTest extends StoreContract {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"sqlite", "postgresql"})
+  @ValueSource(strings = {"memory", "sqlite", "postgresql"})
   void aSignInIsRecordedOnceEvenAfterTheJobFinishedAndCountedInTheSummary(String kind) {
     StorePorts s = store(kind, urlFor(kind), relay(3_600_000, 1));
     List<ItemOutcome> recorded = pendingSignIns(s, "a", "b");
@@ -201,7 +201,7 @@ class SignInsContractTest extends StoreContract {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"sqlite", "postgresql"})
+  @ValueSource(strings = {"memory", "sqlite", "postgresql"})
   void aReissueRevokesTheOldLinkAndACancelRevokesTheJobsLinks(String kind) {
     StorePorts s = store(kind, urlFor(kind), relay(3_600_000, 60_000));
     List<ItemOutcome> recorded = pendingSignIns(s, "a", "b");
@@ -235,7 +235,7 @@ class SignInsContractTest extends StoreContract {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"sqlite", "postgresql"})
+  @ValueSource(strings = {"memory", "sqlite", "postgresql"})
   void linksAndWatchesExpireOnTheDatabaseClock(String kind) {
     StorePorts s = store(kind, urlFor(kind), relay(20, 1));
     List<ItemOutcome> recorded = pendingSignIns(s, "a");

@@ -85,7 +85,7 @@ abstract class StoreContract {
   /** As {@link #store(String, String)}, with sign-in links issued under {@code policy}. */
   StorePorts store(String kind, String url, SignInPolicy policy) {
     if (kind.equals(MEMORY)) {
-      return StorePorts.of(memory.computeIfAbsent(url, u -> new MemoryStores()));
+      return StorePorts.of(memory.computeIfAbsent(url, u -> new MemoryStores(System::currentTimeMillis, policy)));
     }
     Stores s = unstarted(kind, url, policy, 4);
     TestService.await(s.start());
@@ -194,6 +194,9 @@ abstract class StoreContract {
 
   /** Every text value of the links and items tables, to prove what is not stored. */
   String storedText(String kind, String url) throws Exception {
+    if (kind.equals(MEMORY)) {
+      return ((MemorySignIns) memory.get(url).signIns()).storedText();
+    }
     String jdbc = kind.equals("sqlite") ? "jdbc:sqlite:" + dir.resolve("db.sqlite") : Postgres.jdbcUrl(url);
     StringBuilder all = new StringBuilder();
     try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbc, kind.equals("sqlite") ? null : "postgres",

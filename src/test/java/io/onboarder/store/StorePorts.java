@@ -16,7 +16,7 @@ import java.util.function.Consumer;
 
 /**
  * The ports of one store under test, whichever back end holds them. The in-memory store has no
- * accounts, sign-in links or outbox (null): the contracts of those run on the SQL back ends.
+ * account queue yet (null): the contract of that runs on the SQL back ends.
  */
 record StorePorts(JobRecords jobs, IntakeStore intake, ItemQueue items, AccountQueue accounts, EventLog events,
                   SignIns signIns, WebhookOutbox outbox, WebhookEndpoints endpoints, Stores sql, MemoryStores memory) {
@@ -27,7 +27,8 @@ record StorePorts(JobRecords jobs, IntakeStore intake, ItemQueue items, AccountQ
   }
 
   static StorePorts of(MemoryStores m) {
-    return new StorePorts(m.jobs(), m.intake(), m.items(), null, m.events(), null, null, m.endpoints(), null, m);
+    return new StorePorts(m.jobs(), m.intake(), m.items(), null, m.events(), m.signIns(), m.outbox(), m.endpoints(), null,
+        m);
   }
 
   void onCommitted(Consumer<List<JobEvent>> listener) {
@@ -39,7 +40,11 @@ record StorePorts(JobRecords jobs, IntakeStore intake, ItemQueue items, AccountQ
   }
 
   void outboxTypes(Set<String> types) {
-    sql.outboxTypes(types);
+    if (sql != null) {
+      sql.outboxTypes(types);
+    } else {
+      memory.outboxTypes(types);
+    }
   }
 
   Future<Void> close() {

@@ -44,7 +44,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class WebhookOutboxContractTest extends StoreContract {
 
   @ParameterizedTest
-  @ValueSource(strings = {"sqlite", "postgresql"})
+  @ValueSource(strings = {"memory", "sqlite", "postgresql"})
   void deliveriesAreLeasedToOneSenderRetriedGivenUpReplayedAndPruned(String kind) {
     String url = urlFor(kind);
     StorePorts s = store(kind, url);
