@@ -161,7 +161,7 @@ public final class Application {
         .compose(v -> vertx.deployVerticle(new JobService(new JobService.Ports(store.jobs(), store.items(),
             store.accounts(), store.events(), store.signIns(), SignInPolicy.of(settings)), node)))
         .compose(v -> vertx.deployVerticle(new SubmitService(intake)))
-        .compose(v -> vertx.deployVerticle(new FleetService(store.fleets(), fleets)))
+        .compose(v -> vertx.deployVerticle(new FleetService(store.fleets(), store.plans(), fleets)))
         .compose(v -> vertx.deployVerticle(new WebhookService(settings, store.outbox(), store.endpoints())))
         .compose(v -> vertx.deployVerticle(new Retention(store.events(), store.outbox())).onSuccess(storeUsers::add))
         .compose(v -> settings.webhooksEnabled()

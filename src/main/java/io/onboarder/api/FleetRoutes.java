@@ -26,6 +26,9 @@ import java.util.regex.Pattern;
  */
 final class FleetRoutes {
   private static final DeliveryOptions QUERY = new DeliveryOptions().setSendTimeout(60_000).setLocalOnly(true);
+  /** A plan reads every tenant at Cyclr before it answers: a big fleet takes minutes. */
+  private static final DeliveryOptions PLAN = new DeliveryOptions().setSendTimeout(30 * 60_000L).setLocalOnly(true);
+  private static final int CSV_PAGE = 200;
   private static final Pattern IF_MATCH = Pattern.compile("\\s*(?:W/)?\"?(\\d{1,18})\"?\\s*");
 
   private final Vertx vertx;
@@ -46,6 +49,8 @@ final class FleetRoutes {
     router.get("/v1/fleets/:name/tenants").handler(rc -> ask(rc, "tenants", named(rc)
         .put("state", rc.request().getParam("state")).put("cursor", rc.request().getParam("cursor"))
         .put("limit", HttpParams.intParam(rc, "limit", 100, 1, 200))));
+    router.post("/v1/fleets/:name/plan").handler(rc -> ask(rc, "plan", named(rc), PLAN));
+    router.get("/v1/fleets/:name/plans/:planId/actions").handler(this::actions);
     router.delete("/v1/fleets/:name").handler(rc -> ask(rc, "delete", named(rc)
         .put("uninstall", HttpParams.bool(rc, "uninstall"))
         .put("confirm", HttpParams.longParam(rc, "confirm"))));
@@ -105,21 +110,81 @@ final class FleetRoutes {
     });
   }
 
-  private void ask(RoutingContext rc, String action, JsonObject body) {
-    if (rc.response().ended()) {
-      return; // a parameter was refused (its problem sent)
+  /**
+   * A plan's lines, paged as JSON, or (with {@code Accept: text/csv}) every line as CSV
+   * ({@code account,action,reason,drift}), read page by page as the response drains.
+   */
+  private void actions(RoutingContext rc) {
+    JsonObject q = named(rc).put("planId", rc.pathParam("planId")).put("action", rc.request().getParam("action"))
+        .put("cursor", rc.request().getParam("cursor"));
+    String accept = rc.request().getHeader("Accept");
+    if (accept == null || !accept.toLowerCase(java.util.Locale.ROOT).contains("text/csv")) {
+      ask(rc, "actions", q.put("limit", HttpParams.intParam(rc, "limit", 100, 1, 200)));
+      return;
     }
-    DeliveryOptions options = new DeliveryOptions(QUERY).addHeader(FleetService.ACTION, action)
+    rc.response().setChunked(true).putHeader("Content-Type", "text/csv; charset=utf-8")
+        .putHeader("Content-Disposition", "attachment; filename=\"plan-" + rc.pathParam("planId") + ".csv\"");
+    csvPage(rc, q.put("limit", CSV_PAGE), true);
+  }
+
+  private void csvPage(RoutingContext rc, JsonObject q, boolean first) {
+    request(rc, "actions", q, QUERY).onComplete(ar -> {
+      if (ar.failed()) {
+        if (first) {
+          rc.response().setChunked(false);
+          Problems.send(rc, Problems.from(ar.cause(), 500));
+        } else {
+          rc.response().reset(); // half a plan must not look whole
+        }
+        return;
+      }
+      StringBuilder b = new StringBuilder(first ? "account,action,reason,drift\r\n" : "");
+      for (Object o : ar.result().getJsonArray("items")) {
+        JsonObject line = (JsonObject) o;
+        // Accounts come from outside: a spreadsheet must not run one as a formula.
+        ItemReport.field(b, ItemReport.neutralised(line.getString("account")));
+        b.append(',').append(line.getString("action")).append(',');
+        ItemReport.field(b, line.getString("reason"));
+        b.append(',');
+        ItemReport.field(b, line.getString("drift"));
+        b.append("\r\n");
+      }
+      rc.response().write(b.toString());
+      String next = ar.result().getString("next");
+      if (next == null) {
+        rc.response().end();
+      } else if (rc.response().writeQueueFull()) {
+        rc.response().drainHandler(v -> csvPage(rc, q.copy().put("cursor", next), false));
+      } else {
+        csvPage(rc, q.copy().put("cursor", next), false);
+      }
+    });
+  }
+
+  private io.vertx.core.Future<JsonObject> request(RoutingContext rc, String action, JsonObject body,
+                                                   DeliveryOptions base) {
+    DeliveryOptions options = new DeliveryOptions(base).addHeader(FleetService.ACTION, action)
         .addHeader(JobService.CALLER, callerName(rc));
     if (admin(rc)) {
       options.addHeader(JobService.ADMIN, "true");
     }
-    vertx.eventBus().<JsonObject>request(Addresses.FLEETS, body, options).onComplete(ar -> {
+    return vertx.eventBus().<JsonObject>request(Addresses.FLEETS, body, options).map(m -> m.body());
+  }
+
+  private void ask(RoutingContext rc, String action, JsonObject body) {
+    ask(rc, action, body, QUERY);
+  }
+
+  private void ask(RoutingContext rc, String action, JsonObject body, DeliveryOptions base) {
+    if (rc.response().ended()) {
+      return; // a parameter was refused (its problem sent)
+    }
+    request(rc, action, body, base).onComplete(ar -> {
       if (ar.failed()) {
         Problems.send(rc, Problems.from(ar.cause(), 500));
         return;
       }
-      JsonObject answer = ar.result().body();
+      JsonObject answer = ar.result();
       if (action.equals("get")) {
         rc.response().putHeader("ETag", "\"" + answer.getLong("generation") + "\"");
       }

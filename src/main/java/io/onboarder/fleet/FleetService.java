@@ -28,13 +28,18 @@ public final class FleetService extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(FleetService.class);
 
   private final FleetStore store;
+  private final FleetPlans plans;
   private final FleetIntake intake;
+  private PlanRun planning;
   private final Map<String, Function<Message<JsonObject>, Future<JsonObject>>> actions;
 
-  public FleetService(FleetStore store, FleetIntake intake) {
+  public FleetService(FleetStore store, FleetPlans plans, FleetIntake intake) {
     this.store = store;
+    this.plans = plans;
     this.intake = intake;
     this.actions = Map.of(
+        "plan", msg -> visible(msg).compose(f -> planning.run(f)).map(FleetPlans.PlanRecord::toJson),
+        "actions", this::actions,
         "put", this::put,
         "get", msg -> visible(msg).compose(f -> FleetViews.load(store, f)),
         "list", this::list,
@@ -44,6 +49,7 @@ public final class FleetService extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    planning = new PlanRun(vertx, plans, intake.validator);
     MessageConsumer<Object> consumer = vertx.eventBus().consumer(Addresses.FLEETS, this::handle);
     return consumer.completion();
   }
@@ -141,6 +147,24 @@ public final class FleetService extends VerticleBase {
     return visible(msg).compose(f -> store.tenants(f.name(), state, q.getString("cursor"), limit))
         .map(page -> new JsonObject()
             .put("items", new JsonArray(page.tenants().stream().map(FleetTenant::toJson).toList()))
+            .put("next", page.next()));
+  }
+
+  /** A plan's lines: {@code {"name","planId","action"?,"cursor"?,"limit"?}} → {@code {"items","next"}}. */
+  private Future<JsonObject> actions(Message<JsonObject> msg) {
+    JsonObject q = msg.body();
+    String actionText = q.getString("action");
+    PlanAction action = actionText == null ? null : PlanAction.parse(actionText);
+    if (actionText != null && action == null) {
+      throw Problem.badRequest("action must be one of " + java.util.Arrays.toString(PlanAction.values()));
+    }
+    int limit = Math.max(1, Math.min(200, q.getInteger("limit", 100)));
+    String planId = q.getString("planId");
+    return visible(msg).compose(f -> plans.plan(f.name(), planId)).compose(plan -> plan == null || planId == null
+            ? Future.failedFuture(Problem.notFound("No plan with that id."))
+            : plans.actions(plan.id(), action, q.getString("cursor"), limit))
+        .map(page -> new JsonObject()
+            .put("items", new JsonArray(page.items().stream().map(FleetPlans.ActionRow::toJson).toList()))
             .put("next", page.next()));
   }
 

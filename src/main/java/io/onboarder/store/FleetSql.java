@@ -56,4 +56,27 @@ final class FleetSql {
 
   static final String DELETE_TENANTS = "DELETE FROM fleet_tenants WHERE fleet = ?";
   static final String DELETE_FLEET = "DELETE FROM fleets WHERE name = ?";
+
+  // ---- plans -----------------------------------------------------------------------------------
+
+  static final String DESIRED = "SELECT account, in_spec, spec, auth_value, installed_connector, installed_cycle, "
+      + "state, authenticated, account_connector_id, cycle_id, cycle_status FROM fleet_tenants WHERE fleet = ? "
+      + "AND account > ? ORDER BY account LIMIT ?";
+  static final String INSERT_PLAN = "INSERT INTO fleet_plans (id, fleet, generation, status, created_at) "
+      + "VALUES (?, ?, ?, 'OPEN', ?)";
+  static final String INSERT_ACTION = "INSERT INTO fleet_plan_actions (plan_id, account, action, reason, drift) "
+      + "VALUES (?, ?, ?, ?, ?)";
+  static final String OBSERVE_TENANT = "UPDATE fleet_tenants SET state = ?, account_connector_id = ?, "
+      + "authenticated = ?, cycle_id = ?, cycle_status = ?, drift = ?, last_checked_at = ? WHERE fleet = ? AND account = ?";
+  static final String BUMP_STATE_VERSION = "UPDATE fleets SET state_version = state_version + 1 WHERE name = ?";
+  static final String CLOSE_PLAN = "UPDATE fleet_plans SET status = 'READY', summary = ?, state_version = "
+      + "(SELECT state_version FROM fleets WHERE name = ?) WHERE id = ?";
+  static final String PLAN_COLUMNS = "id, fleet, generation, state_version, status, summary, created_at";
+  static final String SELECT_PLAN = "SELECT " + PLAN_COLUMNS + " FROM fleet_plans WHERE fleet = ? AND id = ?";
+  static final String LATEST_PLAN = "SELECT " + PLAN_COLUMNS + " FROM fleet_plans WHERE fleet = ? AND status = 'READY' "
+      + "ORDER BY created_at DESC LIMIT 1";
+  static final String ACTIONS = "SELECT account, action, reason, drift, step, job_id FROM fleet_plan_actions "
+      + "WHERE plan_id = ? AND account > ? ORDER BY account LIMIT ?";
+  static final String ACTIONS_OF = "SELECT account, action, reason, drift, step, job_id FROM fleet_plan_actions "
+      + "WHERE plan_id = ? AND action = ? AND account > ? ORDER BY account LIMIT ?";
 }

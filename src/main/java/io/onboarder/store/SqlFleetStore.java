@@ -15,10 +15,8 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -99,9 +97,9 @@ final class SqlFleetStore implements FleetStore {
   public Future<TenantPage> tenants(String name, TenantState state, String cursor, int limit) {
     String after;
     try {
-      after = cursor == null ? "" : new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8);
-    } catch (IllegalArgumentException e) {
-      return Future.failedFuture(new StoreException(StoreException.Kind.INVALID, "cursor is not one this service issued."));
+      after = Cursors.after(cursor);
+    } catch (StoreException e) {
+      return Future.failedFuture(e);
     }
     Future<RowSet<Row>> rows = state == null ? db.query(FleetSql.TENANTS, Tuple.of(name, after, limit + 1))
         : db.query(FleetSql.TENANTS_IN_STATE, Tuple.of(name, state.name(), after, limit + 1));
@@ -117,8 +115,7 @@ final class SqlFleetStore implements FleetStore {
       }
       List<FleetTenant> page = out.subList(0, limit);
       String last = page.get(limit - 1).account();
-      return new TenantPage(List.copyOf(page),
-          Base64.getUrlEncoder().withoutPadding().encodeToString(last.getBytes(StandardCharsets.UTF_8)));
+      return new TenantPage(List.copyOf(page), Cursors.of(last));
     });
   }
 

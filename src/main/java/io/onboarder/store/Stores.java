@@ -1,5 +1,6 @@
 package io.onboarder.store;
 
+import io.onboarder.fleet.FleetPlans;
 import io.onboarder.fleet.FleetStore;
 import io.onboarder.intake.IntakeStore;
 import io.onboarder.job.AccountQueue;
@@ -33,6 +34,7 @@ public final class Stores {
   private final WebhookOutbox outbox;
   private final WebhookEndpoints endpoints;
   private final FleetStore fleets;
+  private final FleetPlans plans;
 
   private Stores(Database db, SignInPolicy policy) {
     this.db = db;
@@ -47,6 +49,7 @@ public final class Stores {
     this.outbox = new SqlWebhookOutbox(db);
     this.endpoints = new SqlWebhookEndpoints(db);
     this.fleets = new SqlFleetStore(db);
+    this.plans = new SqlFleetPlans(db);
   }
 
   /** The embedded store: one SQLite file, owned by this process alone (its key beside it unless configured). */
@@ -125,5 +128,9 @@ public final class Stores {
 
   public FleetStore fleets() {
     return fleets;
+  }
+
+  public FleetPlans plans() {
+    return plans;
   }
 }

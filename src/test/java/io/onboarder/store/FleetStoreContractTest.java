@@ -170,6 +170,53 @@ class FleetStoreContractTest extends StoreContract {
     assertThat(await(store.fleet("pages"))).isNull();
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void aPlanIsWrittenPageByPageRecordsWhatItSawAndIsListedByAction(String kind) {
+    Stores s = started(kind, urlFor(kind));
+    FleetStore store = s.fleets();
+    io.onboarder.fleet.FleetPlans plans = s.plans();
+    put(store, "planned", "alice", "alice", null, spec(1, FleetPolicy.DEFAULT), tenants("t-", 7));
+    List<io.onboarder.fleet.DesiredTenant> all = await(plans.desired("planned", "", 5, true));
+    assertThat(all).hasSize(5);
+    assertThat(all.get(0).item().authValue()).as("opened only when asked").isEqualTo("secret-t-0");
+    assertThat(await(plans.desired("planned", "", 5, false)).get(0).item().authValue()).isNull();
+    assertThat(await(plans.desired("planned", all.get(4).account(), 5, false))).hasSize(2);
+
+    String planId = await(plans.openPlan("planned", 1));
+    List<io.onboarder.fleet.Planner.Decision> decisions = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      io.onboarder.fleet.PlanAction a = i < 4 ? io.onboarder.fleet.PlanAction.INSTALL
+          : io.onboarder.fleet.PlanAction.NONE;
+      decisions.add(new io.onboarder.fleet.Planner.Decision("t-" + i, a, a == io.onboarder.fleet.PlanAction.NONE
+          ? "up to date" : "not installed", null, new io.onboarder.fleet.Planner.Observed(true,
+          a == io.onboarder.fleet.PlanAction.NONE ? 100L + i : null, a == io.onboarder.fleet.PlanAction.NONE,
+          null, null), a == io.onboarder.fleet.PlanAction.NONE ? TenantState.CONNECTED : TenantState.PENDING));
+    }
+    await(plans.record(planId, "planned", decisions, true));
+    io.onboarder.fleet.FleetPlans.PlanRecord plan = await(plans.closePlan(planId, "planned",
+        Map.of(io.onboarder.fleet.PlanAction.INSTALL, 4L, io.onboarder.fleet.PlanAction.NONE, 3L)));
+    assertThat(plan.status()).isEqualTo("READY");
+    assertThat(plan.stateVersion()).isEqualTo(1);
+    assertThat(plan.generation()).isEqualTo(1);
+    assertThat(await(plans.plan("planned", null)).id()).as("the newest ready plan").isEqualTo(planId);
+    assertThat(await(plans.plan("other", planId))).as("a plan of another fleet").isNull();
+    assertThat(plan.toJson().getJsonObject("summary").getLong("INSTALL")).isEqualTo(4);
+
+    io.onboarder.fleet.FleetPlans.ActionPage installs = await(plans.actions(planId,
+        io.onboarder.fleet.PlanAction.INSTALL, null, 3));
+    assertThat(installs.items()).extracting(io.onboarder.fleet.FleetPlans.ActionRow::account)
+        .containsExactly("t-0", "t-1", "t-2");
+    assertThat(await(plans.actions(planId, io.onboarder.fleet.PlanAction.INSTALL, installs.next(), 3)).items())
+        .extracting(io.onboarder.fleet.FleetPlans.ActionRow::account).containsExactly("t-3");
+    assertThat(await(store.tenantCounts("planned"))).isEqualTo(Map.of(TenantState.PENDING, 4L,
+        TenantState.CONNECTED, 3L));
+    FleetTenant seen = await(store.tenants("planned", TenantState.CONNECTED, null, 1)).tenants().get(0);
+    assertThat(seen.accountConnectorId()).isEqualTo(104L);
+    assertThat(seen.authenticated()).isTrue();
+    assertThat(seen.lastCheckedAt()).isNotNull();
+  }
+
   String storedFleetText(String kind, String url) throws Exception {
     StringBuilder all = new StringBuilder();
     try (java.sql.Connection c = connect(kind, url); java.sql.Statement st = c.createStatement();
