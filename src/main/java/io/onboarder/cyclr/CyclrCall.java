@@ -20,6 +20,14 @@ public record CyclrCall(HttpMethod method, String path, String account, JsonObje
     return new CyclrCall(HttpMethod.PUT, path, account, body, null, idempotent, true, route);
   }
 
+  /**
+   * A DELETE, never re-sent by the client after an unknown outcome (timeout, lost connection, unreadable 2xx): the
+   * caller checks whether the thing is still there first.
+   */
+  public static CyclrCall delete(String path, String account, String route) {
+    return new CyclrCall(HttpMethod.DELETE, path, account, null, null, false, true, route);
+  }
+
   public static CyclrCall post(String path, String account, JsonObject body, boolean idempotent, String route) {
     return new CyclrCall(HttpMethod.POST, path, account, body, null, idempotent, true, route);
   }

@@ -86,7 +86,15 @@ public final class CyclrClient {
 
   /** Sends a call; succeeds with the 2xx response. */
   public Future<CyclrResponse> send(CyclrCall call) {
-    return attempt(call, 1, false, 0, new OutageClock(gate.breaker(), gate.time()));
+    return send(call, null);
+  }
+
+  /**
+   * Sends a call that each attempt first takes a permit of {@code share} for (null: none), then the gate's: e.g.
+   * fleet reads, held to their share of the rate limit ({@link ReadShare}).
+   */
+  Future<CyclrResponse> send(CyclrCall call, ReadShare share) {
+    return attempt(call, share, 1, false, 0, new OutageClock(gate.breaker(), gate.time()));
   }
 
   /** Sends a call; succeeds with the JSON object body (empty when there is none). */
@@ -98,10 +106,12 @@ public final class CyclrClient {
     return http.close();
   }
 
-  private Future<CyclrResponse> attempt(CyclrCall call, int attempt, boolean refreshed, int rateLimited,
-                                        OutageClock clock) {
+  private Future<CyclrResponse> attempt(CyclrCall call, ReadShare share, int attempt, boolean refreshed,
+                                        int rateLimited, OutageClock clock) {
     Future<String> token = call.authenticated() ? tokens.get() : Future.succeededFuture(null);
-    return token.compose(t -> gate.acquire(call).compose(v -> exchange(call, t)))
+    return token.compose(t -> share == null ? gate.acquire(call).compose(v -> exchange(call, t))
+            : share.acquire().compose(s -> gate.acquire(call, true).compose(v -> exchange(call, t))
+                .onComplete(ar -> share.release())))
         .compose(ex -> {
           CallKind kind = ex.kind;
           switch (kind) {
@@ -111,7 +121,7 @@ public final class CyclrClient {
               if (call.authenticated() && !refreshed) {
                 tokens.invalidate(ex.token);
                 metrics.cyclrRetry("unauthorized");
-                return attempt(call, attempt, true, rateLimited, clock);
+                return attempt(call, share, attempt, true, rateLimited, clock);
               }
               return Future.failedFuture(new CyclrException(call.authenticated() ? "CYCLR_UNAUTHORIZED"
                   : "CYCLR_AUTH_FAILED", "Cyclr refused the credentials (401): check CYCLR_CLIENT_ID and "
@@ -125,7 +135,7 @@ public final class CyclrClient {
                     "Cyclr kept answering 429 Too Many Requests", 429));
               }
               // The gate holds everyone until the pause ends; no per-request sleep needed.
-              return attempt(call, attempt, refreshed, rateLimited + 1, clock);
+              return attempt(call, share, attempt, refreshed, rateLimited + 1, clock);
             }
             case AMBIGUOUS:
               return Future.failedFuture(new CyclrException.Ambiguous(ex.describe()));
@@ -150,7 +160,8 @@ public final class CyclrClient {
                 delay = Math.max(delay, RetryPolicy.parseRetryAfter(ex.response.header("Retry-After"),
                     Instant.now()).toMillis());
               }
-              return gate.time().timer(Math.max(1, delay)).compose(x -> attempt(call, next, refreshed, rateLimited, clock));
+              return gate.time().timer(Math.max(1, delay)).compose(x -> attempt(call, share, next, refreshed,
+                  rateLimited, clock));
             }
             default:
               if (ex.failure instanceof CyclrException.Unreadable unreadable && ex.response.statusCode() < 300) {

@@ -2,6 +2,9 @@ package io.onboarder.cyclr;
 
 import io.onboarder.time.Clock;
 import io.onboarder.bus.Addresses;
+import io.onboarder.bus.FleetContract.LiveStateRequest;
+import io.onboarder.bus.FleetContract.RemovalReply;
+import io.onboarder.bus.FleetContract.RemovalRequest;
 import io.onboarder.bus.GatewayContract.AccountStepReply;
 import io.onboarder.bus.GatewayContract.AccountStepRequest;
 import io.onboarder.bus.GatewayContract.ItemReply;
@@ -46,6 +49,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
   private OnboardFlow flow;
   private TemplateFlow templateFlow;
   private ClusterRate clusterRate;
+  private ReadShare readShare;
   private final Map<String, Future<?>> accountTails = new HashMap<>();
   /** The work calling Cyclr for each account right now (one at a time per account). */
   private final Map<String, Run<?>> running = new HashMap<>();
@@ -100,6 +104,9 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     CheckedInstall installs = new CheckedInstall(time, settings.maxAttempts(), settle, mayInstall);
     flow = new OnboardFlow(client, catalogue, installs, settings.signInMode(), settings.cyclrServiceUrl());
     templateFlow = new TemplateFlow(client, flow, catalogue, installs);
+    readShare = new ReadShare(gate, settings.maxConcurrency(), settings.fleets().readRatePercent());
+    LiveStateReads liveState = new LiveStateReads(client, readShare, templateFlow, settings.clientSecret());
+    Removals removals = new Removals(client, settings.maxAttempts(), settings.clientSecret());
     MessageConsumer<ItemRequest> onboard = vertx.eventBus().localConsumer(Addresses.GATEWAY_ONBOARD, msg -> {
       ItemRequest item = msg.body();
       queue(msg, item.account(), item.jobId(), item.recovered(), ItemReply.cancelledJob(), run -> start(run, item, 0));
@@ -112,14 +119,22 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     MessageConsumer<JsonObject> status = vertx.eventBus().localConsumer(Addresses.GATEWAY_STATUS, this::status);
     MessageConsumer<SignInRequest> signIn = vertx.eventBus().localConsumer(Addresses.GATEWAY_SIGNIN,
         msg -> SignInCalls.handle(flow, msg));
+    MessageConsumer<LiveStateRequest> reads = vertx.eventBus().localConsumer(Addresses.GATEWAY_LIVE_STATE,
+        msg -> liveState.read(msg.body()).onSuccess(msg::reply));
+    // Queued behind the account's other work, like an install: a removal never crosses one of the same account.
+    MessageConsumer<RemovalRequest> remove = vertx.eventBus().localConsumer(Addresses.GATEWAY_REMOVE, msg -> {
+      RemovalRequest r = msg.body();
+      queue(msg, r == null ? "" : r.account(), null, false, RemovalReply.ALREADY_GONE, run -> removals.remove(r));
+    });
     MessageConsumer<JsonObject> drain = vertx.eventBus().localConsumer(Addresses.GATEWAY_DRAIN, msg -> {
       gate.close("draining");
+      readShare.close();
       msg.reply(new JsonObject().put("inFlight", gate.inFlight()).put("active", active));
     });
     // Cluster-wide: a cancel published on any node reaches every node's gateway.
     MessageConsumer<Object> cancel = vertx.eventBus().consumer(Addresses.GATEWAY_CANCEL, this::cancel);
     return Future.all(List.of(onboard.completion(), account.completion(), status.completion(), drain.completion(),
-            cancel.completion(), signIn.completion()))
+            cancel.completion(), signIn.completion(), reads.completion(), remove.completion()))
         .compose(v -> clusterRate.start());
   }
 
@@ -127,6 +142,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
   public Future<?> stop() {
     return clusterRate.stop().eventually(() -> {
       client.gate().close("stopped");
+      readShare.close();
       return client.close();
     });
   }
@@ -328,6 +344,8 @@ public final class CyclrGatewayVerticle extends VerticleBase {
         .put("waiting", gate.waiting())
         .put("rate", Double.isInfinite(gate.currentRate()) ? null : gate.currentRate())
         .put("maxObservedInFlight", gate.maxObservedInFlight())
-        .put("activeItems", active));
+        .put("activeItems", active)
+        .put("fleetReads", new JsonObject().put("ratePerSecond", readShare.ratePerSecond() == 0 ? null
+            : readShare.ratePerSecond()).put("inFlight", readShare.inFlight()).put("waiting", readShare.waiting())));
   }
 }

@@ -27,12 +27,19 @@ final class Paging {
   /** Every row that {@code wanted} accepts, in list order; stops reading once {@code enough} are found. */
   static Future<List<JsonObject>> find(Function<Integer, CyclrCall> pageCall, CyclrClient client,
                                        Predicate<JsonObject> wanted, int enough) {
-    return next(new Walk(pageCall, client, wanted, enough), 1);
+    return find(pageCall, client, null, wanted, enough);
+  }
+
+  /** As above, each page read within {@code share} (null: none) of the rate limit. */
+  static Future<List<JsonObject>> find(Function<Integer, CyclrCall> pageCall, CyclrClient client, ReadShare share,
+                                       Predicate<JsonObject> wanted, int enough) {
+    return next(new Walk(pageCall, client, share, wanted, enough), 1);
   }
 
   private static final class Walk {
     final Function<Integer, CyclrCall> pageCall;
     final CyclrClient client;
+    final ReadShare share;
     final Predicate<JsonObject> wanted;
     final int enough;
     final CyclrLimits limits;
@@ -40,9 +47,11 @@ final class Paging {
     final Set<String> seen = new HashSet<>();
     int fullPage = -1;
 
-    Walk(Function<Integer, CyclrCall> pageCall, CyclrClient client, Predicate<JsonObject> wanted, int enough) {
+    Walk(Function<Integer, CyclrCall> pageCall, CyclrClient client, ReadShare share, Predicate<JsonObject> wanted,
+         int enough) {
       this.pageCall = pageCall;
       this.client = client;
+      this.share = share;
       this.wanted = wanted;
       this.enough = enough;
       this.limits = client.limits();
@@ -51,7 +60,7 @@ final class Paging {
 
   private static Future<List<JsonObject>> next(Walk w, int page) {
     CyclrCall call = w.pageCall.apply(page);
-    return w.client.send(call).compose(resp -> {
+    return w.client.send(call, w.share).compose(resp -> {
       JsonArray rows = CyclrJson.rows(call, resp);
       if (rows.size() > CyclrLimits.MAX_ROWS_PER_PAGE) {
         return tooMany("CYCLR_TOO_MANY_ROWS", call, "a page of " + rows.size() + " rows (at most "
@@ -97,7 +106,7 @@ final class Paging {
 
   private static <T> Future<T> tooMany(String code, CyclrCall call, String what) {
     return Future.failedFuture(new CyclrException(code, "Cyclr's list " + call.route() + " has " + what
-        + "; the list was not read to its end, so this item was not onboarded.", null));
+        + "; the list was not read to its end, so nothing was decided from it.", null));
   }
 
   /** A row's identity: its Id, or (rarely, for rows without one) a digest of its content. */

@@ -85,13 +85,21 @@ public final class RequestGate {
 
   /** As {@link #acquire()}, for a call of {@code owner} (whose calls {@link #abandonWaiting} may fail). */
   public Future<Void> acquire(Object owner) {
+    return acquire(owner, false);
+  }
+
+  /**
+   * As {@link #acquire(Object)}; {@code ahead}: a call already held to its share of the rate elsewhere (fleet reads,
+   * {@link ReadShare}) is served before the queue, which its share keeps from starving.
+   */
+  public Future<Void> acquire(Object owner, boolean ahead) {
     if (closed) {
       return Future.failedFuture(new CyclrException.ShuttingDown());
     }
     if (waiters.isAbandoned(owner)) {
       return Future.failedFuture(new CallCancelled());
     }
-    Future<Void> granted = waiters.add(owner);
+    Future<Void> granted = waiters.add(owner, ahead);
     pump();
     return granted;
   }

@@ -9,13 +9,15 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * The calls waiting for a permit, first come first served. Each carries an owner (the call), so that the
- * calls of a cancelled item can be failed before they are ever sent.
+ * The calls waiting for a permit, first come first served, with a lane ahead for calls already held to a share
+ * of the rate elsewhere ({@link ReadShare}): they cannot starve the rest, and need not wait behind it. Each carries
+ * an owner (the call), so that the calls of a cancelled item can be failed before they are ever sent.
  */
 public final class WaitQueue {
   /** One waiting call. */
   public record Waiter(Promise<Void> promise, Object owner) {}
 
+  private final Deque<Waiter> ahead = new ArrayDeque<>();
   private final Deque<Waiter> waiters = new ArrayDeque<>();
   private Predicate<Object> abandoned = owner -> false;
 
@@ -31,15 +33,24 @@ public final class WaitQueue {
 
   /** Queues a call of {@code owner}; the future completes when it is granted. */
   public Future<Void> add(Object owner) {
+    return add(owner, false);
+  }
+
+  /** As {@link #add(Object)}; {@code first}: in the lane served before the others (in its own arrival order). */
+  public Future<Void> add(Object owner, boolean first) {
     Promise<Void> p = Promise.promise();
-    waiters.add(new Waiter(p, owner));
+    (first ? ahead : waiters).add(new Waiter(p, owner));
     return p.future();
   }
 
   /** Fails the waiting calls whose owner is now abandoned with {@link CallCancelled}; returns how many. */
   public int abandon() {
+    return abandon(ahead) + abandon(waiters);
+  }
+
+  private int abandon(Deque<Waiter> lane) {
     int n = 0;
-    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+    for (Iterator<Waiter> it = lane.iterator(); it.hasNext(); ) {
       Waiter w = it.next();
       if (isAbandoned(w.owner())) {
         it.remove();
@@ -52,21 +63,21 @@ public final class WaitQueue {
 
   /** Fails every waiting call with the failure {@code why} makes. */
   public void failAll(Supplier<Throwable> why) {
-    while (!waiters.isEmpty()) {
-      waiters.poll().promise().tryFail(why.get());
+    while (!isEmpty()) {
+      poll().promise().tryFail(why.get());
     }
   }
 
   /** The next waiting call, or null. */
   public Waiter poll() {
-    return waiters.poll();
+    return ahead.isEmpty() ? waiters.poll() : ahead.poll();
   }
 
   public boolean isEmpty() {
-    return waiters.isEmpty();
+    return ahead.isEmpty() && waiters.isEmpty();
   }
 
   public int size() {
-    return waiters.size();
+    return ahead.size() + waiters.size();
   }
 }

@@ -48,6 +48,14 @@ final class ApiHandlers {
     Http.json(rc, 200, account.toJson());
   }
 
+  /** {@code DELETE /v1.0/accounts/{id}}: the account and everything installed in it; 404 if there is none. */
+  void deleteAccount(RoutingContext rc, Account ignored) {
+    if (!state.deleteAccount(rc.pathParam("id"))) {
+      throw new ApiError(404, "Account not found");
+    }
+    rc.response().setStatusCode(200).end();
+  }
+
   /** Current documented flow: partner level, account in the path, a Username in the body. */
   void signInToken(RoutingContext rc, Account ignored) {
     JsonObject body = jsonBody(rc);

@@ -243,6 +243,7 @@ public final class CyclrEmulator {
     route(r, HttpMethod.POST, "/v1.0/accounts", Access.PARTNER, null, api::createAccount);
     route(r, HttpMethod.POST, "/v1.0/accounts/tokens", Access.ACCOUNT, null, api::seedSignInToken);
     route(r, HttpMethod.GET, "/v1.0/accounts/:id", Access.PARTNER, null, api::getAccount);
+    route(r, HttpMethod.DELETE, "/v1.0/accounts/:id", Access.PARTNER, null, api::deleteAccount);
     route(r, HttpMethod.POST, "/v1.0/accounts/:accountId/signintoken", Access.PARTNER, null, api::signInToken);
 
     route(r, HttpMethod.GET, "/v1.0/connectors", Access.ACCOUNT, null, api::listConnectors);

@@ -30,6 +30,8 @@ final class EmulatorState {
   private final AtomicInteger nextAccountConnectorId = new AtomicInteger(1000);
   private final ConcurrentSkipListMap<String, JsonObject> templates = new ConcurrentSkipListMap<>();
   private final ConcurrentHashMap<String, Cycle> cycles = new ConcurrentHashMap<>();
+  // Accounts deleted through the API: an account-level call no longer creates them by itself (only a POST does).
+  private final Set<String> deletedAccounts = ConcurrentHashMap.newKeySet();
 
   /** What a template install produced; {@code duplicate}: the account had a cycle of that template already. */
   record CycleResult(Cycle cycle, boolean duplicate) {
@@ -138,8 +140,23 @@ final class EmulatorState {
     return accounts.get(id);
   }
 
+  /** The account, created on first use unless it was deleted (then null: Cyclr's 404). */
   Account accountOrCreate(String id) {
-    return accounts.computeIfAbsent(id, k -> newAccount(k, k, "", "UTC"));
+    Account known = accounts.get(id);
+    return known != null || deletedAccounts.contains(id) ? known
+        : accounts.computeIfAbsent(id, k -> newAccount(k, k, "", "UTC"));
+  }
+
+  /** Deletes an account with everything installed in it; false if there was none. */
+  boolean deleteAccount(String id) {
+    Account gone = id == null ? null : accounts.remove(id);
+    if (gone == null) {
+      return false;
+    }
+    deletedAccounts.add(id);
+    gone.connectors().forEach(ac -> accountConnectors.remove(ac.id));
+    gone.cycles().forEach(c -> cycles.remove(c.id));
+    return true;
   }
 
   /** Creates an account; {@code id} null or blank generates one. A taken Id is Cyclr's 400 "ID already in use". */
@@ -149,6 +166,7 @@ final class EmulatorState {
     if (accounts.putIfAbsent(accountId, created) != null) {
       throw new ApiError(400, "ID already in use");
     }
+    deletedAccounts.remove(accountId);
     return created;
   }
 

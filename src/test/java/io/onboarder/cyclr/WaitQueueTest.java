@@ -24,6 +24,23 @@ class WaitQueueTest {
   }
 
   @Test
+  void callsInTheLaneAheadAreServedFirstEachLaneInArrivalOrder() {
+    WaitQueue queue = new WaitQueue();
+    List<String> granted = new ArrayList<>();
+    queue.add("a").onSuccess(v -> granted.add("a"));
+    queue.add("read-1", true).onSuccess(v -> granted.add("read-1"));
+    queue.add("b").onSuccess(v -> granted.add("b"));
+    queue.add("read-2", true).onSuccess(v -> granted.add("read-2"));
+    queue.abandonWhen("read-2"::equals);
+    assertThat(queue.abandon()).isEqualTo(1);
+    assertThat(queue.size()).isEqualTo(3);
+    while (!queue.isEmpty()) {
+      queue.poll().promise().complete();
+    }
+    assertThat(granted).containsExactly("read-1", "a", "b");
+  }
+
+  @Test
   void abandonFailsOnlyTheCallsOfAbandonedOwnersAndKeepsTheOthersInOrder() {
     WaitQueue queue = new WaitQueue();
     List<String> cancelledOwners = new ArrayList<>();
