@@ -1,5 +1,6 @@
 package io.onboarder.cyclr;
 
+import io.onboarder.time.Clock;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayDeque;
@@ -10,11 +11,11 @@ import java.util.Deque;
  * before they queue at the {@link RequestGate} with everything else: a plan or reconcile of 10,000 tenants then
  * takes at most {@code percent} of the calls Cyclr gets each second and of the requests in flight, and installs
  * keep the rest. The share follows the gate's rate as it changes (this node's share of the cluster's rate, slowed
- * after a 429); an unlimited gate leaves only the concurrency share. Runs on the gate's {@link TimeSource},
+ * after a 429); an unlimited gate leaves only the concurrency share. Runs on the gate's {@link Clock},
  * confined to the gateway's event loop.
  */
 final class ReadShare {
-  private final TimeSource time;
+  private final Clock time;
   private final RequestGate gate;
   private final double fraction;
   private final int maxInFlight;
@@ -69,7 +70,7 @@ final class ReadShare {
   void close() {
     closed = true;
     if (timerId >= 0) {
-      time.cancelTimer(timerId);
+      time.cancel(timerId);
       timerId = -1;
     }
     while (!waiting.isEmpty()) {
@@ -122,7 +123,7 @@ final class ReadShare {
     if (timerId >= 0) {
       return; // one wake-up at a time; it pumps again
     }
-    timerId = time.setTimer(Math.max(1, (nanos + 999_999) / 1_000_000), () -> {
+    timerId = time.schedule(Math.max(1, (nanos + 999_999) / 1_000_000), () -> {
       timerId = -1;
       pump();
     });

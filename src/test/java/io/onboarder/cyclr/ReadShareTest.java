@@ -2,6 +2,7 @@ package io.onboarder.cyclr;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.onboarder.time.VirtualClock;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class ReadShareTest {
   private static final long LATENCY_MS = 50;
 
-  private final VirtualTime time = new VirtualTime();
+  private final VirtualClock time = new VirtualClock();
   private final List<Long> readGrants = new ArrayList<>();
   private final List<Long> installGrants = new ArrayList<>();
   private int readsInFlight;
