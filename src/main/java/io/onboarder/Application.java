@@ -26,6 +26,8 @@ import io.onboarder.webhook.WebhookSender;
 import io.onboarder.webhook.WebhookService;
 import io.onboarder.metrics.Metrics;
 import io.onboarder.signin.ConnectService;
+import io.onboarder.signin.CampaignService;
+import io.onboarder.signin.SignInCampaigns;
 import io.onboarder.signin.SignInWatch;
 import io.onboarder.store.Stores;
 import io.vertx.core.DeploymentOptions;
@@ -170,7 +172,11 @@ public final class Application {
             : Future.succeededFuture())
         .compose(v -> vertx.deployVerticle(new SignInWatch(settings, store.signIns(), node))
             .onSuccess(storeUsers::add))
-        .compose(v -> vertx.deployVerticle(new ConnectService(store.signIns(), SignInPolicy.of(settings),
+        .compose(v -> vertx.deployVerticle(new SignInCampaigns(settings, store.campaigns(), store.signIns(), node))
+            .onSuccess(storeUsers::add))
+        .compose(v -> vertx.deployVerticle(new CampaignService(store.jobs(), store.campaigns())))
+        .compose(v -> vertx.deployVerticle(new ConnectService(store.signIns(), store.campaigns(),
+            SignInPolicy.of(settings),
             settings.linkMaxMints(), settings.linkMintWindowMs())))
         // All API instances share one port; for port 0 one free port is picked first.
         .compose(v -> settings.httpPort() != 0 ? Future.succeededFuture(settings.httpPort())

@@ -134,6 +134,7 @@ public final class HttpApiVerticle extends VerticleBase {
     router.post("/v1/jobs/:id/cancel").handler(rc -> control(rc, Addresses.JOBS_CANCEL));
     router.post("/v1/jobs/:id/retry").handler(rc -> control(rc, Addresses.JOBS_RETRY));
     router.post("/v1/jobs/:id/items/:itemId/link").handler(this::reissueLink);
+    new SignInRoutes(this::ask).mount(router);
     streams = new JobEventStreams(vertx, settings);
     router.get("/v1/jobs/:id/events").handler(this::jobEvents);
     router.get("/v1/webhooks/deliveries").handler(this::listDeliveries);
@@ -375,15 +376,23 @@ public final class HttpApiVerticle extends VerticleBase {
     if (id == null) {
       return;
     }
+    String itemId = itemId(rc);
+    if (itemId != null) {
+      ask(rc, Addresses.JOBS_LINK, new JsonObject().put("id", id).put("itemId", itemId));
+    }
+  }
+
+  /** The item id of the path, or null after a 404 was sent. */
+  static String itemId(RoutingContext rc) {
     String itemId = rc.pathParam("itemId");
     if (itemId == null || !ITEM_ID.matcher(itemId).matches()) {
       Problems.send(rc, Problem.notFound("No item with that id."));
-      return;
+      return null;
     }
-    ask(rc, Addresses.JOBS_LINK, new JsonObject().put("id", id).put("itemId", itemId));
+    return itemId;
   }
 
-  private void ask(RoutingContext rc, String address, JsonObject body) {
+  void ask(RoutingContext rc, String address, JsonObject body) {
     vertx.eventBus().<JsonObject>request(address, body, asCaller(rc, QUERY)).onComplete(ar -> {
       if (ar.failed()) {
         Problems.send(rc, Problems.from(ar.cause(), 500));
@@ -404,7 +413,7 @@ public final class HttpApiVerticle extends VerticleBase {
     return options;
   }
 
-  private static String jobId(RoutingContext rc) {
+  static String jobId(RoutingContext rc) {
     String id = rc.pathParam("id");
     if (id == null || !JOB_ID.matcher(id).matches()) {
       Problems.send(rc, Problem.notFound("No job with that id."));

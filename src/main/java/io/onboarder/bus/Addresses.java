@@ -25,6 +25,13 @@ public final class Addresses {
    * a job's events after number {@code after}, from the store (the SSE stream reads them here).
    */
   public static final String JOBS_EVENTS = "onboarder.jobs.events";
+  /** request/reply: {"id","itemId"} → {"jobId","itemId","revoked"}: the item's sign-in link answers 410 from now on. */
+  public static final String JOBS_LINK_REVOKE = "onboarder.jobs.link.revoke";
+  /**
+   * request/reply: {"id"} → the job's sign-in funnel {"issued","opened","started","authenticated","reminded",
+   * "expired","medianSecondsToSignIn"}.
+   */
+  public static final String JOBS_SIGN_INS = "onboarder.jobs.signins";
   /** request/reply: {} → {"ready": bool}; used by the readiness check. */
   public static final String JOBS_READY = "onboarder.jobs.ready";
 

@@ -15,7 +15,7 @@ import java.util.Locale;
  */
 final class Progress {
   static final String[] STATUSES = {"PENDING", "RUNNING", "INSTALLED", "ALREADY_INSTALLED", "OAUTH_PENDING",
-      "AUTHENTICATED", "FAILED", "CANCELLED"};
+      "AUTHENTICATED", "FAILED", "CANCELLED", "SIGN_IN_EXPIRED"};
   private static final int BAR = 30;
   private static final long WINDOW_NANOS = Duration.ofSeconds(15).toNanos();
 

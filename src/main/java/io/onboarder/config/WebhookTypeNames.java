@@ -13,6 +13,10 @@ public final class WebhookTypeNames {
   public static final String ITEM_OAUTH_PENDING = "item.oauth_pending";
   public static final String ITEM_AUTHENTICATED = "item.authenticated";
   public static final String ITEM_FAILED = "item.failed";
+  /** A tenant who has not signed in yet is reminded (the job's signIn.remindAfterHours), with the same link. */
+  public static final String ITEM_SIGN_IN_REMINDER = "item.sign_in_reminder";
+  /** The link expired before the tenant signed in: the item is SIGN_IN_EXPIRED. */
+  public static final String ITEM_SIGN_IN_EXPIRED = "item.sign_in_expired";
   public static final String JOB_FINISHED = "job.finished";
   public static final String ACCOUNT_ACTIVE = "account.active";
   public static final String ACCOUNT_SETUP_REQUIRED = "account.setup_required";
@@ -20,5 +24,5 @@ public final class WebhookTypeNames {
 
   /** Every type a receiver can subscribe to. */
   public static final List<String> ALL = List.of(ITEM_OAUTH_PENDING, ITEM_AUTHENTICATED, ITEM_FAILED, JOB_FINISHED,
-      ACCOUNT_ACTIVE, ACCOUNT_SETUP_REQUIRED, ACCOUNT_FAILED);
+      ACCOUNT_ACTIVE, ACCOUNT_SETUP_REQUIRED, ACCOUNT_FAILED, ITEM_SIGN_IN_REMINDER, ITEM_SIGN_IN_EXPIRED);
 }

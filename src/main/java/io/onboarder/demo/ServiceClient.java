@@ -92,6 +92,11 @@ final class ServiceClient {
     return out;
   }
 
+  /** {@code GET {path}}, as JSON. */
+  JsonObject get(String path) throws Exception {
+    return http.getAbs(base + path).send().await(10, TimeUnit.SECONDS).bodyAsJsonObject();
+  }
+
   /** One request of a tenant's browser: redirects are not followed, so each step shows. */
   HttpResponse<Buffer> browse(String method, String url) throws Exception {
     return http.requestAbs(HttpMethod.valueOf(method), url).followRedirects(false).send()

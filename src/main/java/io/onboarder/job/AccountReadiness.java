@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
  * When an account of a job with a template may go on to its template, decided in one place from the
  * statuses of its items in that job. An account goes on once every item is {@link #READY}; it waits
  * for its tenant while an item is OAUTH_PENDING (the sign-in watch moves it on); an account with a
- * FAILED item does not get the template.
+ * FAILED item (or one whose sign-in expired) does not get the template.
  */
 public final class AccountReadiness {
   /**
@@ -22,6 +22,8 @@ public final class AccountReadiness {
   public static final Set<String> UNFINISHED = Set.of("PENDING", "RUNNING");
   /** An item that waits for its tenant to sign in. */
   public static final String SIGN_IN = "OAUTH_PENDING";
+  /** An item whose tenant did not sign in before the link expired: the account does not get the template. */
+  public static final String EXPIRED = "SIGN_IN_EXPIRED";
   /** The error code of a dry run's "would install" item. */
   public static final String DRY_RUN = "DRY_RUN";
 
@@ -56,7 +58,7 @@ public final class AccountReadiness {
     }
     for (ClaimedAccount.ItemState i : a.items()) {
       String s = i.status();
-      if (s.equals("FAILED")) {
+      if (s.equals("FAILED") || s.equals(EXPIRED)) {
         return Decision.FAIL;
       }
       if (READY.contains(s)) {

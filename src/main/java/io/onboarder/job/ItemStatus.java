@@ -5,7 +5,9 @@ import java.util.Set;
 
 /** Lifecycle of one (account × connector) item, with the allowed transitions in one place. */
 public enum ItemStatus {
-  PENDING, RUNNING, INSTALLED, ALREADY_INSTALLED, OAUTH_PENDING, AUTHENTICATED, FAILED, CANCELLED;
+  PENDING, RUNNING, INSTALLED, ALREADY_INSTALLED, OAUTH_PENDING, AUTHENTICATED, FAILED, CANCELLED,
+  /** The tenant did not sign in before the link expired (the job's signIn.expireAfterHours, else LINKS_TTL_HOURS). */
+  SIGN_IN_EXPIRED;
 
   /**
    * Final for the job: the job finishes when none of its items is PENDING or RUNNING. OAUTH_PENDING is
@@ -29,7 +31,8 @@ public enum ItemStatus {
       // retry re-runs failed items only.
       case FAILED -> EnumSet.of(PENDING);
       // The tenant signed in: noticed by the sign-in watch or on return through /connect/{token}/done.
-      case OAUTH_PENDING -> EnumSet.of(AUTHENTICATED);
+      // Or its link expired first (the sign-in campaign).
+      case OAUTH_PENDING -> EnumSet.of(AUTHENTICATED, SIGN_IN_EXPIRED);
       default -> EnumSet.noneOf(ItemStatus.class);
     };
   }

@@ -24,12 +24,24 @@ public final class JobEvents {
   public void published(List<JobEvent> events) {
     for (JobEvent e : events) {
       switch (e.kind()) {
-        case ITEM -> metrics.item(e.body().getString("status"));
+        case ITEM -> {
+          metrics.item(e.body().getString("status"));
+          funnel(e.body().getString("status"));
+        }
+        case OAUTH -> metrics.signInFunnel(e.body().containsKey("reminder") ? "reminded" : "issued");
         case JOB -> metrics.job(e.body().getString("status"));
         case ACCOUNT -> metrics.account(e.body().getString("status"));
         default -> { }
       }
       bus.publish(e.kind().address, e.body());
+    }
+  }
+
+  private void funnel(String status) {
+    if (ItemStatus.AUTHENTICATED.name().equals(status)) {
+      metrics.signInFunnel("authenticated");
+    } else if (ItemStatus.SIGN_IN_EXPIRED.name().equals(status)) {
+      metrics.signInFunnel("expired");
     }
   }
 

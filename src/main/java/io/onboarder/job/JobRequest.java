@@ -10,7 +10,8 @@ import java.util.List;
  * (no auth values); each item's auth value is stored encrypted, apart from its spec. A streamed
  * request is validated as job fields (this record with no items) plus items one by one. With a
  * {@code template}, every account of the job also gets the template's cycle once its items are ready,
- * activated as {@code activate} says (null: installed, not activated).
+ * activated as {@code activate} says (null: installed, not activated). {@code signIn}: when tenants who
+ * have to sign in are reminded and their links expire.
  */
 public record JobRequest(
     ConnectorRef connector,
@@ -24,7 +25,8 @@ public record JobRequest(
     double toleratedFailurePercent,
     List<Item> items,
     TemplateRef template,
-    Activation activate) {
+    Activation activate,
+    SignInPlan signIn) {
 
   /**
    * One requested install; {@code connector}, {@code installName} and {@code description} are per-item
@@ -102,7 +104,7 @@ public record JobRequest(
   /** The same job fields with {@code items}. */
   public JobRequest withItems(List<Item> items) {
     return new JobRequest(connector, installName, description, targetOrigin, callbackMessage, username, dryRun,
-        createAccounts, toleratedFailurePercent, items, template, activate);
+        createAccounts, toleratedFailurePercent, items, template, activate, signIn);
   }
 
   public JsonObject specJson() {
@@ -136,6 +138,9 @@ public record JobRequest(
     }
     if (activate != null) {
       j.put("activate", activate.toJson());
+    }
+    if (signIn != null && !signIn.equals(SignInPlan.NONE)) {
+      j.put("signIn", signIn.toJson());
     }
     return j;
   }

@@ -124,8 +124,10 @@ public final class JobRequestValidator {
       errors.unprocessable("/activate", "needs a template: activation applies to the cycle a template installs");
     }
 
+    SignInPlan signIn = json.getValue("signIn") == null ? SignInPlan.NONE
+        : SignInPlan.parse(json.getValue("signIn"), errors);
     return new JobRequest(jobConnector, installName, description, targetOrigin, callbackMessage, username,
-        dryRun, createAccounts, tolerated, List.of(), template, activate);
+        dryRun, createAccounts, tolerated, List.of(), template, activate, signIn);
   }
 
   /** {"id": string or positive integer} or {"name": string}: exactly one of them. */

@@ -87,11 +87,15 @@ public final class JobService extends VerticleBase {
     return name == null || "true".equals(msg.headers().get(ADMIN)) ? null : name;
   }
 
-  /** The job named by the message, if it exists and the caller may see it (else 404, as if it did not exist). */
   private Future<JobRecord> visibleJob(Message<JsonObject> msg) {
+    return visibleJob(store.jobs(), msg);
+  }
+
+  /** The job named by the message, if it exists and the caller may see it (else 404, as if it did not exist). */
+  public static Future<JobRecord> visibleJob(JobRecords jobs, Message<JsonObject> msg) {
     String id = id(msg);
     String owner = ownerFilter(msg);
-    return store.jobs().job(id).compose(job -> job == null || (owner != null && !owner.equals(job.owner()))
+    return jobs.job(id).compose(job -> job == null || (owner != null && !owner.equals(job.owner()))
         ? Future.failedFuture(Problem.notFound("No job with id '" + id + "'.")) : Future.succeededFuture(job));
   }
 
@@ -238,7 +242,7 @@ public final class JobService extends VerticleBase {
     });
   }
 
-  private static long itemId(Message<JsonObject> msg) {
+  public static long itemId(Message<JsonObject> msg) {
     Object id = msg.body().getValue("itemId");
     try {
       return Long.parseLong(String.valueOf(id));
@@ -259,7 +263,7 @@ public final class JobService extends VerticleBase {
 
   /** Public addresses answer bad input with a 400 failure instead of leaving the caller waiting. */
   @SuppressWarnings("unchecked")
-  private static Handler<Message<Object>> guarded(Handler<Message<JsonObject>> h) {
+  public static Handler<Message<Object>> guarded(Handler<Message<JsonObject>> h) {
     return msg -> {
       if (!(msg.body() instanceof JsonObject)) {
         fail(msg, Problem.badRequest("The message body must be a JSON object."));
@@ -275,7 +279,7 @@ public final class JobService extends VerticleBase {
     };
   }
 
-  private static void reply(Message<?> msg, Future<JsonObject> result) {
+  public static void reply(Message<?> msg, Future<JsonObject> result) {
     result.onComplete(ar -> {
       if (ar.succeeded()) {
         msg.reply(ar.result());

@@ -26,6 +26,11 @@ public final class Metrics {
     this.registry = registry;
   }
 
+  /** Meters on {@code registry} (a test's own). */
+  public static Metrics on(MeterRegistry registry) {
+    return new Metrics(registry);
+  }
+
   public static Metrics current() {
     MeterRegistry r = BackendRegistries.getDefaultNow();
     return new Metrics(r != null ? r : new SimpleMeterRegistry());
@@ -88,5 +93,14 @@ public final class Metrics {
   public void webhook(String outcome) {
     counters.computeIfAbsent("webhook|" + outcome, k -> Counter.builder("onboarder.webhook.deliveries")
         .description("Webhook delivery attempts by outcome").tag("outcome", outcome).register(registry)).increment();
+  }
+
+  /**
+   * One step of a tenant through the sign-in funnel ({@code onboarder_signin_funnel_total{stage}}): issued, opened,
+   * started, authenticated, reminded, expired. Counted by the one node that made the change.
+   */
+  public void signInFunnel(String stage) {
+    counters.computeIfAbsent("funnel|" + stage, k -> Counter.builder("onboarder.signin.funnel")
+        .description("Sign-in links through the funnel, by stage").tag("stage", stage).register(registry)).increment();
   }
 }

@@ -6,6 +6,7 @@ import io.onboarder.bus.GatewayContract.SignInOp;
 import io.onboarder.bus.GatewayContract.SignInReply;
 import io.onboarder.bus.GatewayContract.SignInRequest;
 import io.onboarder.job.ItemStatus;
+import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -22,20 +23,24 @@ import org.slf4j.LoggerFactory;
  * {@code links.maxMints} per link per {@code links.mintWindowMinutes}, counted in the store); {@code done}
  * (the browser's return from Cyclr) checks at once and forwards to the job's own targetOrigin. Replies a
  * page model {@code {"page": connect|connected|gone|redirect|too-many|unavailable, …}} that the HTTP API renders.
- * Any node serves any link: everything comes from the store.
+ * Any node serves any link: everything comes from the store. The funnel's marks ({@link Campaigns#opened} on a
+ * view of the Connect page, {@link Campaigns#started} on a mint) tell a mail scanner that only fetches the page
+ * from a tenant who pressed Connect.
  */
 public final class ConnectService extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ConnectService.class);
   private static final DeliveryOptions TO_GATEWAY = new DeliveryOptions().setLocalOnly(true).setSendTimeout(60_000);
 
   private final SignIns store;
+  private final Campaigns funnel;
   private final SignInPolicy policy;
   private final int maxMints;
   private final long mintWindowMs;
 
   /** At most {@code maxMints} Cyclr sign-in tokens per link per {@code mintWindowMs} (a tenant needs a few). */
-  public ConnectService(SignIns store, SignInPolicy policy, int maxMints, long mintWindowMs) {
+  public ConnectService(SignIns store, Campaigns funnel, SignInPolicy policy, int maxMints, long mintWindowMs) {
     this.store = store;
+    this.funnel = funnel;
     this.policy = policy;
     this.maxMints = maxMints;
     this.mintWindowMs = mintWindowMs;
@@ -55,7 +60,11 @@ public final class ConnectService extends VerticleBase {
         return Future.succeededFuture(gone());
       }
       return switch (op) {
-        case "view" -> Future.succeededFuture(view(link));
+        case "view" -> {
+          JsonObject shown = view(link);
+          yield "connect".equals(shown.getString("page")) ? mark(funnel.opened(token), "opened").map(shown)
+              : Future.succeededFuture(shown);
+        }
         case "start" -> start(link, token);
         case "done" -> done(link);
         default -> Future.succeededFuture(gone());
@@ -125,9 +134,27 @@ public final class ConnectService extends VerticleBase {
               return connected(link);
             });
           }
-          return store.visited(link.itemId()).map(v -> new JsonObject().put("page", "redirect")
-              .put("location", state.url()));
+          // Started: Connect pressed and a sign-in token minted (opened too, for a POST without a view first).
+          return mark(funnel.opened(token), "opened").compose(v -> mark(funnel.started(token), "started"))
+              .compose(v -> store.visited(link.itemId()))
+              .map(v -> new JsonObject().put("page", "redirect").put("location", state.url()));
         }, err -> Future.succeededFuture(new JsonObject().put("page", "unavailable")));
+  }
+
+  /**
+   * A stage of the funnel reached: counted in the store (the first time per link) and, by the node that made it
+   * first, in {@code onboarder_signin_funnel_total}. A failed mark does not fail the page.
+   */
+  private static Future<Void> mark(Future<Boolean> first, String stage) {
+    return first.map(isFirst -> {
+      if (isFirst) {
+        Metrics.current().signInFunnel(stage);
+      }
+      return (Void) null;
+    }).otherwise(err -> {
+      log.warn("relay link funnel mark ({}) failed: {}", stage, err.getMessage());
+      return null;
+    });
   }
 
   /** Back from Cyclr: check at once, then on to the job's own page. */

@@ -82,6 +82,17 @@ final class EventWriter {
     pending.add(new Pending(jobId, JobEvent.Kind.OAUTH, body, null, null));
   }
 
+  /** A sign-in reminder: an oauth event ({@code body} with {@code reminder}) and its webhook, {@code data}. */
+  void reminder(String jobId, JsonObject body, JsonObject data) {
+    pending.add(new Pending(jobId, JobEvent.Kind.OAUTH, body, WebhookTypes.forReminder(),
+        data == null ? null : data.copy().put("jobId", jobId)));
+  }
+
+  /** Whether a reminder goes into the outbox (so its item view is worth reading). */
+  boolean sendsReminders() {
+    return outboxTypes.contains(WebhookTypes.forReminder());
+  }
+
   /** A job event: its summary, which is also the data of {@code job.finished}. */
   void job(String jobId, JsonObject summary) {
     String type = WebhookTypes.forJobStatus(JobStatus.valueOf(summary.getString("status")));

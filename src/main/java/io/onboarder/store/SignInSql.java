@@ -11,23 +11,29 @@ final class SignInSql {
   /**
    * The cancel flag under a shared lock (PostgreSQL): recording outcomes of several jobs in one batch takes
    * these in any order without deadlocking each other, while a cancel (FOR UPDATE) is wholly before or after.
+   * With the job's spec, for its sign-in campaign.
    */
   static String jobCancelRequestedShared(SqlDialect d) {
-    return d == SqlDialect.POSTGRES ? d.sql("SELECT cancel_requested FROM jobs WHERE id = ? FOR SHARE")
-        : d.sql(JOB_CANCEL_REQUESTED);
+    return d.sql("SELECT cancel_requested, spec FROM jobs WHERE id = ?" + (d == SqlDialect.POSTGRES ? " FOR SHARE" : ""));
   }
   /** Parameters: connectorName, interval, firstDelay, ttl, itemId. Starts (or restarts) the watch of an item. */
   static final String START_WATCH =
       "UPDATE items SET connector_name = COALESCE(?, connector_name), watch_interval = ?, "
           + "watch_next_at = {NOW_MS} + ?, watch_until = {NOW_MS} + ?, watch_owner = NULL "
           + "WHERE id = ? AND status = 'OAUTH_PENDING'";
-  static final String REVOKE_ITEM_LINKS = "UPDATE links SET revoked = 1 WHERE item_id = ? AND revoked = 0";
-  /** Parameters: tokenHash, salt, itemId, jobId, accountConnectorId, ttl. */
+  /** A revoked link leads nowhere and its campaign ends (no reminder, no expiry step). */
+  static final String REVOKE_ITEM_LINKS =
+      "UPDATE links SET revoked = 1, campaign_at = NULL WHERE item_id = ? AND revoked = 0";
+  /**
+   * Parameters: tokenHash, salt, itemId, jobId, accountConnectorId, ttl, first campaign step (ms from now: the
+   * first reminder, else the expiry), campaign plan (reminder times after issue, ms, comma-separated).
+   */
   static final String INSERT_LINK =
-      "INSERT INTO links (token_hash, salt, item_id, job_id, account_connector_id, created_at, expires_at) "
-          + "VALUES (?, ?, ?, ?, ?, {NOW_MS}, {NOW_MS} + ?) RETURNING expires_at";
-  static final String REVOKE_JOB_LINKS =
-      "UPDATE links SET revoked = 1 WHERE job_id = ? AND revoked = 0 AND expires_at > {NOW_MS} RETURNING id";
+      "INSERT INTO links (token_hash, salt, item_id, job_id, account_connector_id, created_at, expires_at, "
+          + "campaign_at, campaign_plan) VALUES (?, ?, ?, ?, ?, {NOW_MS}, {NOW_MS} + ?, {NOW_MS} + ?, ?) "
+          + "RETURNING expires_at";
+  static final String REVOKE_JOB_LINKS = "UPDATE links SET revoked = 1, campaign_at = NULL "
+      + "WHERE job_id = ? AND revoked = 0 AND expires_at > {NOW_MS} RETURNING id";
   static final String STOP_JOB_WATCHES = "UPDATE items SET watch_next_at = NULL, watch_owner = NULL "
       + "WHERE job_id = ? AND status = 'OAUTH_PENDING' AND watch_next_at IS NOT NULL";
   private static final String DUE_WATCHES = "SELECT id FROM items WHERE status = 'OAUTH_PENDING' "
@@ -58,8 +64,11 @@ final class SignInSql {
       + "WHERE status = 'OAUTH_PENDING' AND watch_next_at IS NOT NULL AND watch_until > {NOW_MS}";
   /** Parameters: now, itemId. Not conditional on the watch's owner: whoever sees the sign-in records it, once. */
   static final String MARK_AUTHENTICATED = "UPDATE items SET status = 'AUTHENTICATED', watch_next_at = NULL, "
-      + "watch_owner = NULL, updated_at = ? WHERE id = ? AND status = 'OAUTH_PENDING' "
+      + "watch_owner = NULL, updated_at = ?, signed_in_at = {NOW_MS} WHERE id = ? AND status = 'OAUTH_PENDING' "
       + "RETURNING id, job_id, account, connector_id";
+  /** Signed in: the item's links have no campaign step left (no reminder, no expiry). */
+  static final String END_CAMPAIGNS = "UPDATE links SET campaign_at = NULL WHERE item_id = ? AND campaign_at IS NOT NULL";
+  static final String JOB_SPEC = "SELECT spec FROM jobs WHERE id = ?";
   /** Parameters: interval, delay, itemId. Only while the watch runs (not expired, not cancelled). */
   static final String VISITED = "UPDATE items SET watch_interval = ?, watch_next_at = {NOW_MS} + ?, "
       + "watch_owner = NULL WHERE id = ? AND status = 'OAUTH_PENDING' AND watch_until > {NOW_MS} "

@@ -3,6 +3,7 @@ package io.onboarder.store;
 import io.onboarder.job.EventBodies;
 import io.onboarder.job.ItemOutcome;
 import io.onboarder.job.ItemStatus;
+import io.onboarder.job.SignInPlan;
 import io.onboarder.signin.SignInPolicy;
 import io.onboarder.signin.SignIns;
 import io.onboarder.job.StoreException;
@@ -78,8 +79,9 @@ final class SqlSignIns implements SignIns {
       if (cancelled == null || cancelled != 0) {
         return Future.succeededFuture(o);
       }
+      SignInPlan plan = SignInPlan.of(new JsonObject(rows.iterator().next().getString("spec")));
       return startWatch(conn, o.itemId(), o.connectorName(), p)
-          .compose(v -> p.relayLinks() ? newLink(conn, o.itemId(), o.jobId(), o.accountConnectorId(), p)
+          .compose(v -> p.relayLinks() ? newLink(conn, o.itemId(), o.jobId(), o.accountConnectorId(), p, plan)
               .map(link -> o.withRelay(link[0], link[1])) : Future.succeededFuture(o));
     });
   }
@@ -89,14 +91,23 @@ final class SqlSignIns implements SignIns {
         jittered(p.watchFirstMs()), p.linkTtlMs(), itemId)).mapEmpty();
   }
 
-  /** Revokes the item's links and inserts a new one; returns {url, expiresAt}. */
+  /**
+   * Revokes the item's links and inserts a new one, with its sign-in campaign (the job's {@code plan}: reminders
+   * from now, expiry after the plan's or the configured lifetime); returns {url, expiresAt}.
+   */
   private Future<String[]> newLink(SqlClient conn, long itemId, String jobId, Long accountConnectorId,
-                                   SignInPolicy p) {
+                                   SignInPolicy p, SignInPlan plan) {
     byte[] salt = SecretBox.randomBytes(SALT_BYTES);
     String token = db.box().linkToken(salt);
+    long ttl = plan.expireAfterMs(p.linkTtlMs());
+    // Reminders at or after the expiry (a plan without its own expiry, against a short LINKS_TTL_HOURS) are dropped.
+    List<Long> reminders = plan.remindAfterMs().stream().filter(ms -> ms < ttl).toList();
+    long first = reminders.isEmpty() ? ttl : reminders.get(0);
+    String planText = String.join(",", reminders.stream().map(String::valueOf).toList());
     return conn.preparedQuery(db.sql(SignInSql.REVOKE_ITEM_LINKS)).execute(Tuple.of(itemId))
-        .compose(v -> conn.preparedQuery(db.sql(SignInSql.INSERT_LINK)).execute(Tuple.of(SecretBox.sha256Hex(token),
-            Base64.getEncoder().encodeToString(salt), itemId, jobId, accountConnectorId, p.linkTtlMs())))
+        .compose(v -> conn.preparedQuery(db.sql(SignInSql.INSERT_LINK)).execute(Tuple.from(new Object[] {
+            SecretBox.sha256Hex(token), Base64.getEncoder().encodeToString(salt), itemId, jobId, accountConnectorId,
+            ttl, first, planText})))
         .map(rows -> new String[] {p.linkUrl(token), iso(rows.iterator().next().getLong(0))});
   }
 
@@ -133,7 +144,7 @@ final class SqlSignIns implements SignIns {
   }
 
   /** One item as GET …/items shows it, read on {@code conn} (inside a transaction), with its live link. */
-  private Future<JsonObject> itemView(SqlConnection conn, String jobId, long itemId) {
+  Future<JsonObject> itemView(SqlConnection conn, String jobId, long itemId) {
     return conn.preparedQuery(db.sql(SqlQueries.SELECT_ITEM)).execute(Tuple.of(itemId)).compose(rows -> {
       if (rows.size() == 0) {
         return Future.succeededFuture((JsonObject) null);
@@ -196,6 +207,8 @@ final class SqlSignIns implements SignIns {
       return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
           .compose(v -> conn.preparedQuery(db.sql(SignInSql.MARK_AUTHENTICATED))
               .execute(Tuple.of(Instant.now().toString(), itemId)))
+          .compose(rows -> rows.size() == 0 ? Future.succeededFuture(rows)
+              : conn.preparedQuery(db.sql(SignInSql.END_CAMPAIGNS)).execute(Tuple.of(itemId)).map(rows))
           .compose(rows -> {
             if (rows.size() == 0) {
               return Future.succeededFuture((Authenticated) null);
@@ -281,7 +294,9 @@ final class SqlSignIns implements SignIns {
     return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
         .compose(x -> target(conn, jobId, itemId, true))
         .compose(t -> startWatch(conn, itemId, null, p)
-            .compose(v -> newLink(conn, itemId, jobId, t.accountConnectorId(), p))
+            .compose(v -> conn.preparedQuery(db.sql(SignInSql.JOB_SPEC)).execute(Tuple.of(jobId)))
+            .compose(spec -> newLink(conn, itemId, jobId, t.accountConnectorId(), p,
+                SignInPlan.of(new JsonObject(spec.iterator().next().getString(0)))))
             .map(link -> {
               events.oauth(jobId, oauthEvent(t, link[0], null, link[1]));
               return new IssuedLink(t, link[0], null, link[1]);

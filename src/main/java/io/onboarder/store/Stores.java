@@ -9,6 +9,7 @@ import io.onboarder.job.ItemQueue;
 import io.onboarder.job.JobEvent;
 import io.onboarder.job.JobRecords;
 import io.onboarder.signin.SignInPolicy;
+import io.onboarder.signin.Campaigns;
 import io.onboarder.signin.SignIns;
 import io.onboarder.webhook.WebhookEndpoints;
 import io.onboarder.webhook.WebhookOutbox;
@@ -31,6 +32,7 @@ public final class Stores {
   private final AccountQueue accounts;
   private final EventLog events;
   private final SignIns signIns;
+  private final Campaigns campaigns;
   private final WebhookOutbox outbox;
   private final WebhookEndpoints endpoints;
   private final FleetStore fleets;
@@ -41,6 +43,7 @@ public final class Stores {
     JobRows rows = new JobRows(db);
     SqlSignIns links = new SqlSignIns(db, policy);
     this.signIns = links;
+    this.campaigns = new SqlCampaigns(db, links, policy);
     this.jobs = new SqlJobRecords(db, rows, links);
     this.intake = new SqlIntakeStore(db, rows);
     this.items = new SqlItemQueue(db, rows, links);
@@ -116,6 +119,10 @@ public final class Stores {
 
   public SignIns signIns() {
     return signIns;
+  }
+
+  public Campaigns campaigns() {
+    return campaigns;
   }
 
   public WebhookOutbox outbox() {

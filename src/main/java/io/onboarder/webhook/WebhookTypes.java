@@ -6,6 +6,8 @@ import static io.onboarder.config.WebhookTypeNames.ACCOUNT_SETUP_REQUIRED;
 import static io.onboarder.config.WebhookTypeNames.ITEM_AUTHENTICATED;
 import static io.onboarder.config.WebhookTypeNames.ITEM_FAILED;
 import static io.onboarder.config.WebhookTypeNames.ITEM_OAUTH_PENDING;
+import static io.onboarder.config.WebhookTypeNames.ITEM_SIGN_IN_EXPIRED;
+import static io.onboarder.config.WebhookTypeNames.ITEM_SIGN_IN_REMINDER;
 import static io.onboarder.config.WebhookTypeNames.JOB_FINISHED;
 
 import io.onboarder.job.JobStatus;
@@ -23,7 +25,8 @@ public final class WebhookTypes {
   private static final Map<String, String> BY_ITEM_STATUS = Map.of(
       "OAUTH_PENDING", ITEM_OAUTH_PENDING,
       "AUTHENTICATED", ITEM_AUTHENTICATED,
-      "FAILED", ITEM_FAILED);
+      "FAILED", ITEM_FAILED,
+      "SIGN_IN_EXPIRED", ITEM_SIGN_IN_EXPIRED);
 
   /** Account status → webhook type; one line per status that notifies. */
   private static final Map<String, String> BY_ACCOUNT_STATUS = Map.of(
@@ -39,6 +42,11 @@ public final class WebhookTypes {
   /** The webhook type of an item that reached {@code status}, or null if that status notifies nobody. */
   public static String forItemStatus(String status) {
     return BY_ITEM_STATUS.get(status);
+  }
+
+  /** The webhook type of a sign-in reminder (an {@code onboarder.events.oauth} event with {@code reminder}). */
+  public static String forReminder() {
+    return ITEM_SIGN_IN_REMINDER;
   }
 
   /** The webhook type of a job that reached {@code status}: {@code job.finished} for a final one, else null. */

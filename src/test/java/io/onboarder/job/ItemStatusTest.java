@@ -40,7 +40,8 @@ class ItemStatusTest {
   }
 
   @ParameterizedTest(name = "{0} is final")
-  @EnumSource(value = ItemStatus.class, names = {"INSTALLED", "ALREADY_INSTALLED", "AUTHENTICATED", "CANCELLED"})
+  @EnumSource(value = ItemStatus.class, names = {"INSTALLED", "ALREADY_INSTALLED", "AUTHENTICATED", "CANCELLED",
+      "SIGN_IN_EXPIRED"})
   void finishedItemsNeverMoveAgain(ItemStatus done) {
     for (ItemStatus target : ItemStatus.values()) {
       assertThat(done.canMoveTo(target)).as("%s -> %s", done, target).isFalse();
@@ -58,6 +59,7 @@ class ItemStatusTest {
       "AUTHENTICATED,     true,  true",
       "FAILED,            true,  false",
       "CANCELLED,         true,  false",
+      "SIGN_IN_EXPIRED,   true,  false",
   })
   void terminalAndSucceeded(ItemStatus status, boolean terminal, boolean succeeded) {
     assertThat(status.terminal()).isEqualTo(terminal);
@@ -65,9 +67,10 @@ class ItemStatusTest {
   }
 
   @Test
-  void aPendingSignInIsFinalForTheJobYetMayStillBecomeAuthenticated() {
+  void aPendingSignInIsFinalForTheJobYetMayStillBecomeAuthenticatedOrExpire() {
     assertThat(ItemStatus.OAUTH_PENDING.terminal()).isTrue();
-    assertThat(ItemStatus.OAUTH_PENDING.next()).containsExactly(ItemStatus.AUTHENTICATED);
+    assertThat(ItemStatus.OAUTH_PENDING.next()).containsExactlyInAnyOrder(ItemStatus.AUTHENTICATED,
+        ItemStatus.SIGN_IN_EXPIRED);
   }
 
   @Test

@@ -228,6 +228,9 @@ class RelayLinksTest {
       String link = link(pending(s, oauthJob("e-1")).get(0));
       s.poll(() -> send(s, HttpMethod.GET, link).statusCode(), code -> code == 410, Duration.ofSeconds(10),
           "the link to expire");
+      // The expiry itself looks at Cyclr once (did the tenant sign in after all?) before the item is SIGN_IN_EXPIRED.
+      s.poll(() -> s.get("/v1/jobs").bodyAsJsonObject().getJsonArray("jobs").getJsonObject(0).getJsonObject("counts")
+          .getLong("SIGN_IN_EXPIRED", 0L), n -> n == 1, Duration.ofSeconds(10), "the item to expire");
       long requests = s.cyclr.stats().requests();
       assertThat(send(s, HttpMethod.POST, link).statusCode()).isEqualTo(410);
       assertThat(send(s, HttpMethod.GET, link + "/done").statusCode()).isEqualTo(410);
