@@ -7,7 +7,7 @@ import io.onboarder.bus.GatewayContract.SignInRequest;
 import io.onboarder.config.Settings;
 import io.onboarder.lease.LeasePump;
 import io.onboarder.lease.NodeLifecycle;
-import io.onboarder.lease.Scheduler;
+import io.onboarder.time.Clock;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -59,7 +59,7 @@ public final class SignInCampaigns extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    pump = pump(Scheduler.of(vertx), check -> vertx.eventBus().<SignInReply>request(Addresses.GATEWAY_SIGNIN, check,
+    pump = pump(Clock.of(vertx), check -> vertx.eventBus().<SignInReply>request(Addresses.GATEWAY_SIGNIN, check,
         TO_GATEWAY).map(Message::body));
     node.register(pump);
     pump.start();
@@ -75,7 +75,7 @@ public final class SignInCampaigns extends VerticleBase {
   }
 
   /** The campaigns' pump on {@code clock}, asking Cyclr through {@code gateway} (a sign-in check) before an expiry. */
-  LeasePump<Campaigns.Due, CampaignQueue.Taken> pump(Scheduler clock,
+  LeasePump<Campaigns.Due, CampaignQueue.Taken> pump(Clock clock,
                                                      Function<SignInRequest, Future<SignInReply>> gateway) {
     return new LeasePump<>("sign-in campaign step", clock, new CampaignQueue(campaigns, signIns, nodeId, leaseMs),
         new LeasePump.Sender<>() {

@@ -23,7 +23,7 @@ final class ApiTestSupport {
   static final String PROBLEM_JSON = "application/problem+json";
   static final String[] ITEM_STATUSES = {
       "PENDING", "RUNNING", "INSTALLED", "ALREADY_INSTALLED", "OAUTH_PENDING", "AUTHENTICATED", "FAILED",
-      "CANCELLED"};
+      "CANCELLED", "SIGN_IN_EXPIRED"};
 
   private ApiTestSupport() {}
 

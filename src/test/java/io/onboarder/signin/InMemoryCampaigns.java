@@ -1,6 +1,6 @@
 package io.onboarder.signin;
 
-import io.onboarder.lease.VirtualClock;
+import io.onboarder.time.VirtualClock;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.Collection;
