@@ -1,7 +1,9 @@
 package io.onboarder.intake;
 
 import io.vertx.core.MultiMap;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -31,6 +33,8 @@ public final class JobQuery {
     POINTERS.put("activateInterval", "/activate/interval");
     POINTERS.put("activateRunOnce", "/activate/runOnce");
     POINTERS.put("activateStartTime", "/activate/startTime");
+    POINTERS.put("remindAfterHours", "/signIn/remindAfterHours");
+    POINTERS.put("expireAfterHours", "/signIn/expireAfterHours");
   }
 
   private JobQuery() {}
@@ -48,7 +52,9 @@ public final class JobQuery {
         case "dryRun", "createAccounts", "activateRunOnce" -> raw.equalsIgnoreCase("true") ? Boolean.TRUE
             : raw.equalsIgnoreCase("false") ? Boolean.FALSE : raw;
         case "activateInterval" -> raw.strip().matches("\\d{1,9}") ? (Object) Integer.parseInt(raw.strip()) : raw;
-        case "toleratedFailurePercent" -> number(raw);
+        case "toleratedFailurePercent", "expireAfterHours" -> number(raw);
+        // "48,120": the hours as a list; a part that is no number stays text (and is refused by the rules).
+        case "remindAfterHours" -> new JsonArray(Arrays.stream(raw.split(",", -1)).map(JobQuery::number).toList());
         default -> raw;
       };
       String[] path = e.getValue().substring(1).split("/");
@@ -109,7 +115,8 @@ public final class JobQuery {
     JsonObject merged = body.copy();
     for (String name : query.fieldNames()) {
       Object q = query.getValue(name);
-      if ((name.equals("oauth") || name.equals("options")) && merged.getValue(name) instanceof JsonObject b) {
+      if ((name.equals("oauth") || name.equals("options") || name.equals("signIn"))
+          && merged.getValue(name) instanceof JsonObject b) {
         merged.put(name, b.copy().mergeIn((JsonObject) q));
       } else {
         merged.put(name, q instanceof JsonObject o ? o.copy() : q);

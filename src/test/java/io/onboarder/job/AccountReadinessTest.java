@@ -41,6 +41,9 @@ class AccountReadinessTest {
         Arguments.of(new String[] {"CANCELLED:DRY_RUN", "ALREADY_INSTALLED"}, true, false, false, Decision.RUN),
         Arguments.of(new String[] {"OAUTH_PENDING"}, true, false, false, Decision.RUN),
         Arguments.of(new String[] {"CANCELLED:DRY_RUN", "FAILED"}, true, false, false, Decision.FAIL),
+        // A sign-in that expired is as final as a failure: the account does not get the template.
+        Arguments.of(new String[] {"INSTALLED", "SIGN_IN_EXPIRED"}, false, false, false, Decision.FAIL),
+        Arguments.of(new String[] {"OAUTH_PENDING", "SIGN_IN_EXPIRED"}, false, false, false, Decision.FAIL),
         // A status this build does not know is never taken for ready.
         Arguments.of(new String[] {"INSTALLED", "SOMETHING_NEW"}, false, false, false, Decision.WAIT_SIGN_IN));
   }

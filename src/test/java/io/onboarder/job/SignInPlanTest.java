@@ -70,6 +70,21 @@ class SignInPlanTest {
   }
 
   @Test
+  void aCsvBodyTakesThePlanAsQueryParameters() {
+    JsonObject fields = io.onboarder.intake.JobQuery.fields(io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+        .add("remindAfterHours", "48, 120.5").add("expireAfterHours", "336"));
+    assertThat(fields.getJsonObject("signIn")).isEqualTo(new JsonObject()
+        .put("remindAfterHours", new JsonArray().add(48.0).add(120.5)).put("expireAfterHours", 336.0));
+    JsonObject merged = io.onboarder.intake.JobQuery.merge(new JsonObject().put("signIn", new JsonObject()
+        .put("remindAfterHours", new JsonArray().add(1))), new JsonObject().put("signIn", new JsonObject()
+        .put("expireAfterHours", 2)));
+    assertThat(merged.getJsonObject("signIn").fieldNames()).containsExactlyInAnyOrder("remindAfterHours",
+        "expireAfterHours");
+    assertThat(pointers(io.onboarder.intake.JobQuery.fields(io.vertx.core.MultiMap.caseInsensitiveMultiMap()
+        .add("remindAfterHours", "48,soon")).getJsonObject("signIn"))).containsExactly("/signIn/remindAfterHours/1");
+  }
+
+  @Test
   void publishedEventsCountTheFunnelsStages() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     Vertx vertx = Vertx.vertx();
