@@ -25,7 +25,7 @@ public final class Addresses {
    * a job's events after number {@code after}, from the store (the SSE stream reads them here).
    */
   public static final String JOBS_EVENTS = "onboarder.jobs.events";
-  /** request/reply: {"id","itemId"} → {"jobId","itemId","revoked"}: the item's sign-in link answers 410 from now on. */
+  /** request/reply: {"id","itemId"} → {"jobId","itemId","revoked"}: the item's sign-in link answers 410 from now. */
   public static final String JOBS_LINK_REVOKE = "onboarder.jobs.link.revoke";
   /**
    * request/reply: {"id"} → the job's sign-in funnel {"issued","opened","started","authenticated","reminded",

@@ -14,7 +14,8 @@ final class SignInSql {
    * With the job's spec, for its sign-in campaign.
    */
   static String jobCancelRequestedShared(SqlDialect d) {
-    return d.sql("SELECT cancel_requested, spec FROM jobs WHERE id = ?" + (d == SqlDialect.POSTGRES ? " FOR SHARE" : ""));
+    return d.sql("SELECT cancel_requested, spec FROM jobs WHERE id = ?"
+        + (d == SqlDialect.POSTGRES ? " FOR SHARE" : ""));
   }
   /** Parameters: connectorName, interval, firstDelay, ttl, itemId. Starts (or restarts) the watch of an item. */
   static final String START_WATCH =
@@ -67,7 +68,8 @@ final class SignInSql {
       + "watch_owner = NULL, updated_at = ?, signed_in_at = {NOW_MS} WHERE id = ? AND status = 'OAUTH_PENDING' "
       + "RETURNING id, job_id, account, connector_id";
   /** Signed in: the item's links have no campaign step left (no reminder, no expiry). */
-  static final String END_CAMPAIGNS = "UPDATE links SET campaign_at = NULL WHERE item_id = ? AND campaign_at IS NOT NULL";
+  static final String END_CAMPAIGNS =
+      "UPDATE links SET campaign_at = NULL WHERE item_id = ? AND campaign_at IS NOT NULL";
   static final String JOB_SPEC = "SELECT spec FROM jobs WHERE id = ?";
   /** Parameters: interval, delay, itemId. Only while the watch runs (not expired, not cancelled). */
   static final String VISITED = "UPDATE items SET watch_interval = ?, watch_next_at = {NOW_MS} + ?, "

@@ -116,8 +116,10 @@ final class SqlCampaigns implements Campaigns {
   private Future<Stepped> expire(SqlConnection conn, EventWriter events, String node, Due d) {
     return conn.preparedQuery(db.sql(CampaignSql.TAKE_EXPIRY)).execute(Tuple.of(d.linkId(), node))
         .compose(taken -> taken.rowCount() == 0 ? end(conn, node, d)
-            : conn.preparedQuery(db.sql(CampaignSql.EXPIRE_ITEM)).execute(Tuple.of(Instant.now().toString(), d.itemId()))
-                .compose(rows -> rows.size() == 0 ? Future.succeededFuture(Stepped.ENDED) : expired(conn, events, rows)));
+            : conn.preparedQuery(db.sql(CampaignSql.EXPIRE_ITEM))
+                .execute(Tuple.of(Instant.now().toString(), d.itemId()))
+                .compose(rows -> rows.size() == 0 ? Future.succeededFuture(Stepped.ENDED)
+                    : expired(conn, events, rows)));
   }
 
   private Future<Stepped> expired(SqlConnection conn, EventWriter events, RowSet<Row> rows) {
@@ -166,7 +168,8 @@ final class SqlCampaigns implements Campaigns {
         .compose(x -> conn.preparedQuery(db.sql(CampaignSql.ITEM_IN_JOB)).execute(Tuple.of(itemId, jobId)))
         .compose(item -> {
           if (item.size() == 0) {
-            throw new StoreException(StoreException.Kind.NOT_FOUND, "Job '" + jobId + "' has no item '" + itemId + "'.");
+            throw new StoreException(StoreException.Kind.NOT_FOUND,
+                "Job '" + jobId + "' has no item '" + itemId + "'.");
           }
           return conn.preparedQuery(db.sql(CampaignSql.REVOKE_ITEM)).execute(Tuple.of(itemId, jobId));
         })
