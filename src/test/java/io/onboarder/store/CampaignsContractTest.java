@@ -161,7 +161,7 @@ class CampaignsContractTest extends StoreContract {
     }
     assertThat(await(c.jobs().counts(job))).containsEntry(ItemStatus.SIGN_IN_EXPIRED, 2L)
         .containsEntry(ItemStatus.OAUTH_PENDING, 0L);
-    SignIns.LinkView view = await(c.signIns().link(token(recorded.get(0))));
+    SignIns.LinkView view = await(b.signIns().link(token(recorded.get(0))));
     assertThat(view.usable()).isFalse();
     assertThat(view.status()).isEqualTo(ItemStatus.SIGN_IN_EXPIRED);
     assertThat(webhooks(c, WebhookTypeNames.ITEM_SIGN_IN_EXPIRED)).hasSize(2)
@@ -185,6 +185,8 @@ class CampaignsContractTest extends StoreContract {
     assertThat(await(s.signIns().markAuthenticated(recorded.get(0).itemId()))).isNotNull();
     assertThat(await(campaigns(s).revoke(job, recorded.get(1).itemId()))).isEqualTo(1);
     assertThat(await(s.signIns().link(token(recorded.get(1)))).revoked()).as("410 from now on").isTrue();
+    StorePorts otherNode = kind.equals("sqlite") ? s : open(kind, url);
+    assertThat(await(otherNode.signIns().link(token(recorded.get(1)))).usable()).as("on every node").isFalse();
     assertThatThrownBy(() -> await(campaigns(s).revoke(job, recorded.get(1).itemId()))).cause()
         .satisfies(failedWith(StoreException.Kind.CONFLICT)).hasMessageContaining("no sign-in link that still works");
     assertThatThrownBy(() -> await(campaigns(s).revoke(job, 999_999))).cause()
