@@ -45,10 +45,11 @@ class SignInCampaignsTest {
           expired.add(m.body());
         }
       }).completion());
-      // Reminded after 5.4 s, expired after 7.2 s: room for the tenant who finishes to sign in first.
+      // Reminded after 7.2 s, expired after 9 s: room for the tenant who finishes to sign in first, however busy
+      // the machine is (the reminder it must not get is the point).
       JsonObject job = RelayLinksTest.oauthJob("scanner", "gives-up", "finishes", "revoked")
-          .put("signIn", new JsonObject().put("remindAfterHours", new JsonArray().add(0.0015))
-              .put("expireAfterHours", 0.002));
+          .put("signIn", new JsonObject().put("remindAfterHours", new JsonArray().add(0.002))
+              .put("expireAfterHours", 0.0025));
       String jobId = s.submit(job);
       s.awaitJob(jobId);
       Map<String, JsonObject> items = s.items(jobId, "OAUTH_PENDING").stream()
@@ -102,7 +103,7 @@ class SignInCampaignsTest {
       assertThat(f.copy().put("medianSecondsToSignIn", null)).isEqualTo(new JsonObject().put("issued", 4)
           .put("opened", 3).put("started", 2).put("authenticated", 1).put("reminded", 2).put("expired", 2)
           .put("medianSecondsToSignIn", null));
-      assertThat(f.getDouble("medianSecondsToSignIn")).isBetween(0.0, 5.4);
+      assertThat(f.getDouble("medianSecondsToSignIn")).isBetween(0.0, 7.2);
       assertThat(s.get("/v1/jobs/no-such-job/sign-ins").statusCode()).isEqualTo(404);
     }
   }
