@@ -43,9 +43,14 @@ class CallersTest {
           TestService.TERMINAL::contains, java.time.Duration.ofSeconds(20), "job to finish");
 
       // Bob: not found everywhere, and his identical key makes his own job.
-      for (String path : new String[] {"/v1/jobs/" + id, "/v1/jobs/" + id + "/items"}) {
+      for (String path : new String[] {"/v1/jobs/" + id, "/v1/jobs/" + id + "/items", "/v1/jobs/" + id + "/sign-ins"}) {
         assertThat(as(s, "tok-b", "GET", path, null, null).statusCode()).isEqualTo(404);
       }
+      assertThat(as(s, "tok-b", "POST", "/v1/jobs/" + id + "/items/1/link/revoke", null, null).statusCode())
+          .isEqualTo(404);
+      assertThat(as(s, "tok-a", "GET", "/v1/jobs/" + id + "/sign-ins", null, null).bodyAsJsonObject()
+          .getLong("issued")).as("her funnel: API-key items need no sign-in").isZero();
+      assertThat(as(s, "tok-ops", "GET", "/v1/jobs/" + id + "/sign-ins", null, null).statusCode()).isEqualTo(200);
       assertThat(as(s, "tok-b", "POST", "/v1/jobs/" + id + "/cancel", null, null).statusCode()).isEqualTo(404);
       assertThat(as(s, "tok-b", "POST", "/v1/jobs/" + id + "/retry", null, null).statusCode()).isEqualTo(404);
       assertThat(as(s, "tok-b", "GET", "/v1/jobs", null, null).bodyAsJsonObject().getJsonArray("jobs")).isEmpty();
