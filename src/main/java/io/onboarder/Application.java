@@ -145,6 +145,8 @@ public final class Application {
         () -> node.diskFull() ? 1 : 0);
     metrics.gauge("onboarder.store.reachable", "1 while the job store answers this node's health check, else 0",
         () -> node.storeReachable() ? 1 : 0);
+    metrics.gauge("onboarder.store.transactions", "Store transactions and single statements this node ran since it "
+        + "started (a measure of store work per install)", store::transactions);
     metrics.gauge("onboarder.intake.bytes", "Bytes of job bodies this node is taking in now", limits::bytesInFlight);
     metrics.gauge("onboarder.intake.items", "Items this node is taking in and has not committed yet",
         limits::itemsInFlight);

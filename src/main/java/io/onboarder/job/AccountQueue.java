@@ -11,8 +11,11 @@ import java.util.List;
  */
 public interface AccountQueue {
 
-  /** Account outcomes recorded, and the sign-in items they added (with their links), for events. */
-  record Recorded(List<AccountOutcome> applied, List<ItemOutcome> signIns) {}
+  /**
+   * Account outcomes recorded, the sign-in items they added (with their links), and what settling their
+   * jobs did in the same transaction (a job whose accounts all settled finishes).
+   */
+  record Recorded(List<AccountOutcome> applied, List<ItemOutcome> signIns, JobRecords.Settled settled) {}
 
   /** Leases up to {@code max} due accounts over all jobs to {@code node} for {@code leaseMs}. */
   Future<List<ClaimedAccount>> claim(String node, int max, long leaseMs);
@@ -21,7 +24,8 @@ public interface AccountQueue {
   Future<Integer> renew(String node, long leaseMs);
 
   /**
-   * Records outcomes of accounts {@code node} still holds, in one transaction; returns those applied.
+   * Records outcomes of accounts {@code node} still holds, in one transaction, and settles their jobs in
+   * it (finishes those that nothing keeps open); returns those applied.
    * A connector the template brought that the tenant must sign in to becomes an OAUTH_PENDING item of
    * the job (once per account connector and job), watched and linked as any OAUTH_PENDING item.
    */

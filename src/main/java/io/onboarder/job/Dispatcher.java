@@ -2,66 +2,61 @@ package io.onboarder.job;
 
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.GatewayContract.ItemReply;
+import io.onboarder.bus.GatewayContract.ItemRequest;
 import io.onboarder.config.Settings;
-import io.onboarder.lease.LeaseHolder;
+import io.onboarder.lease.LeasePump;
 import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.time.Clock;
 import io.onboarder.metrics.Metrics;
 import io.onboarder.signin.SignInPolicy;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One per node: leases PENDING items from the shared store only while there is room in flight
- * (pull = back-pressure), sends each to this node's gateway, records outcomes in batches, renews
- * its leases, takes over items whose node stopped renewing, and finishes jobs. It keeps no
- * correctness rule in memory: its job list is a cache of the store, woken by "work" notices.
+ * One per node: runs the items of every open job on a {@link LeasePump}. The pump leases items from the
+ * shared store only while there is room in flight (pull = back-pressure; the store takes turns between
+ * jobs), this class sends each to this node's gateway and publishes what the store settled with each
+ * batch of outcomes (jobs finished or stopped, items handed back). It keeps no correctness rule in memory:
+ * the store decides who runs an item, and finishes a job once, in the transaction of its last outcome.
  */
 public final class Dispatcher extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
   private static final int MAX_CLAIM = 256;
   private static final int FLUSH_AT = 64;
-  private static final long REFRESH_MS = 5_000;
+  private static final long FLUSH_DELAY_MS = 10;
+  /** While no item can be claimed, the store is asked again at least this often (a work notice asks at once). */
+  private static final long IDLE_MS = 1_000;
   private static final DeliveryOptions TO_GATEWAY = new DeliveryOptions().setLocalOnly(true)
       .setSendTimeout(TimeUnit.DAYS.toMillis(7));
 
   private final Settings settings;
   private final JobRecords store;
   private final ItemQueue items;
-  /** Its leases are renewed with the items' (one renewal keeps both) and released with them at start-up. */
+  /** Released with the items at start-up (the single-process store); renewed by the account steps' own pump. */
   private final AccountQueue accounts;
   private final NodeLifecycle node;
-  private final String nodeId;
-  private final int maxInFlight;
-  private final long leaseMs;
   /** Without relay links the install mints Cyclr's sign-in URL; with them, a Connect click does. */
   private final boolean mintSignIn;
-  /** Unfinished jobs in dispatch order (round-robin); a cache of the store. */
-  private final Map<String, JobRecord> jobs = new LinkedHashMap<>();
-  /** Jobs whose last claim found nothing: skipped until a work notice or the periodic refresh. */
-  private final Set<String> exhausted = new HashSet<>();
+  private final JobSpecs specs;
+  /** Items in flight by job (for the active-jobs gauge). */
   private final Map<String, Integer> inFlightByJob = new HashMap<>();
-  private OutcomeBuffer<ItemOutcome> outcomes;
-  private JobEvents events;
-  private int inFlight;
-  private boolean claiming;
-  private Promise<Void> drained;
-  private final List<Long> timers = new ArrayList<>();
+  private LeasePump<ClaimedItem, ItemOutcome> pump;
+  /** Publishes a work notice for a job: every node's pumps look for claimable items. */
+  private Consumer<String> work;
+  private Future<Integer> drained;
 
   public Dispatcher(Settings settings, JobRecords store, ItemQueue items, AccountQueue accounts,
                     NodeLifecycle node) {
@@ -70,27 +65,22 @@ public final class Dispatcher extends VerticleBase {
     this.items = items;
     this.accounts = accounts;
     this.node = node;
-    // Shared with the account steps: one renewal keeps both kinds of lease.
-    this.nodeId = node.nodeId();
-    this.leaseMs = settings.leaseMs();
     this.mintSignIn = !SignInPolicy.of(settings).relayLinks();
-    // Three times the gateway's concurrency keeps every request slot busy while items wait for their
-    // next call and outcomes are recorded; memory stays bounded by the window, not the job size.
-    this.maxInFlight = Math.max(8, settings.maxConcurrency() * 3);
+    this.specs = new JobSpecs(store, 256);
   }
 
   @Override
   public Future<?> start() {
     EventBus bus = vertx.eventBus();
     Metrics metrics = Metrics.current();
-    events = new JobEvents(bus, metrics);
-    outcomes = new OutcomeBuffer<>(vertx, "item outcome(s)", FLUSH_AT, batch -> items.record(nodeId, batch),
-        this::written, this::storeError, node::draining, this::closed);
-    // Read on the scrape thread: plain fields, a slightly stale value is fine for a gauge.
-    metrics.gauge("onboarder.items.inflight", "Items being onboarded at Cyclr by this node now", () -> inFlight);
-    metrics.gauge("onboarder.jobs.active", "Unfinished jobs this node dispatches", jobs::size);
+    JobEvents events = new JobEvents(bus, metrics);
+    pump(Clock.of(vertx), request -> bus.<ItemReply>request(Addresses.GATEWAY_ONBOARD, request, TO_GATEWAY)
+        .map(Message::body), events::work);
+    // Read on the scrape thread: a slightly stale value is fine for a gauge.
+    metrics.gauge("onboarder.items.inflight", "Items being onboarded at Cyclr by this node now", pump::inFlight);
+    metrics.gauge("onboarder.jobs.active", "Jobs whose items this node is onboarding now", inFlightByJob::size);
     List<MessageConsumer<?>> consumers = List.of(
-        bus.<JsonObject>consumer(Addresses.JOBS_WORK, msg -> wake(msg.body().getString("jobId"))),
+        bus.<JsonObject>consumer(Addresses.JOBS_WORK, msg -> pump.wake()),
         bus.<JsonObject>localConsumer(Addresses.JOBS_READY,
             msg -> msg.reply(new JsonObject().put("ready", node.accepting())
                 .put("storeReachable", node.storeReachable()).put("diskFull", node.diskFull())
@@ -102,256 +92,84 @@ public final class Dispatcher extends VerticleBase {
         : items.releaseAll().compose(n -> accounts.releaseAll().map(a -> n + a));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
         .compose(v -> recovered)
-        .compose(n -> {
+        .onSuccess(n -> {
           if (n > 0) {
             log.info("recovered {} item(s) that were in flight when the service stopped; they will be checked "
                 + "at Cyclr before anything is installed", n);
           }
-          return refresh();
-        })
-        .onSuccess(v -> {
           // The node's lifecycle checks the store, renews leases and sweeps for expired ones, on this loop.
-          node.register(LeaseHolder.of(this::renew, this::takeOver, this::pump));
+          node.register(pump);
           node.start(store::ping);
-          timers.add(vertx.setPeriodic(REFRESH_MS, t -> refresh()));
-          if (!jobs.isEmpty()) {
-            log.info("{} unfinished job(s) to work on", jobs.size());
-          }
-          pump();
+          pump.start();
         });
-  }
-
-  // ---- the job list (a cache) ----------------------------------------------------------------
-
-  private Future<Void> refresh() {
-    return store.unfinishedJobs().map(list -> {
-      Map<String, JobRecord> fresh = new LinkedHashMap<>();
-      list.forEach(j -> fresh.put(j.id(), j));
-      // Keep the rotation order of jobs already known; new ones go to the back.
-      jobs.keySet().retainAll(fresh.keySet());
-      fresh.forEach(jobs::put);
-      exhausted.clear();
-      pump();
-      return (Void) null;
-    }).onFailure(this::storeError);
-  }
-
-  private void wake(String jobId) {
-    if (jobId == null || node.draining()) {
-      return;
-    }
-    exhausted.remove(jobId);
-    store.job(jobId).onSuccess(job -> {
-      if (job == null || job.status().terminal()) {
-        jobs.remove(jobId);
-      } else {
-        jobs.put(jobId, job);
-        pump();
-      }
-    }).onFailure(this::storeError);
-  }
-
-  // ---- leases --------------------------------------------------------------------------------
-
-  /** Drained: the store is about to close, and nothing here may touch it or complain about it. */
-  private boolean closed() {
-    return drained != null && drained.future().isComplete();
-  }
-
-  private Future<Void> renew() {
-    // Items' and account steps' leases of this node are renewed together (the node's lease check covers both).
-    return Future.all(items.renew(nodeId, leaseMs), accounts.renew(nodeId, leaseMs)).mapEmpty();
-  }
-
-  private Future<Integer> takeOver() {
-    if (node.draining()) {
-      return Future.succeededFuture(0);
-    }
-    return items.releaseExpired().map(changed -> {
-      if (!changed.isEmpty()) {
-        log.info("took over {} item(s) whose node stopped renewing its lease; they are checked at Cyclr before "
-            + "anything is installed", changed.size());
-        changed.stream().map(JobRecords.Changed::jobId).distinct().forEach(events::work);
-      }
-      return changed.size();
-    });
-  }
-
-  private void storeError(Throwable err) {
-    if (!closed()) {
-      node.storeFailed("dispatcher", err);
-    }
-  }
-
-  // ---- dispatch ------------------------------------------------------------------------------
-
-  /** Claims more items while there is room in flight; one claim at a time, round-robin over jobs. */
-  private void pump() {
-    if (claiming || node.draining() || !node.started() || !node.storeReachable()) {
-      return;
-    }
-    int room = maxInFlight - inFlight;
-    // Claim in batches: wait until a quarter of the window is free (unless nothing is in flight).
-    if (room <= 0 || (inFlight > 0 && room < Math.max(1, maxInFlight / 4))) {
-      return;
-    }
-    JobRecord job = nextJob();
-    if (job == null) {
-      return;
-    }
-    claiming = true;
-    items.claim(job.id(), nodeId, Math.min(room, MAX_CLAIM), leaseMs).onComplete(ar -> {
-      claiming = false;
-      if (ar.failed()) {
-        storeError(ar.cause());
-        vertx.setTimer(1000, t -> pump());
-        return;
-      }
-      List<ClaimedItem> items = ar.result();
-      if (items.isEmpty()) {
-        exhausted.add(job.id());
-        settle(job.id());
-      } else {
-        node.claimed();
-        if (job.status() == JobStatus.PENDING) {
-          markRunning(job);
-        }
-        items.forEach(this::dispatch);
-      }
-      pump();
-    });
-  }
-
-  private JobRecord nextJob() {
-    for (Map.Entry<String, JobRecord> e : jobs.entrySet()) {
-      if (!exhausted.contains(e.getKey())) {
-        // Rotate: the job served now goes to the back, so big jobs do not starve small ones.
-        JobRecord job = jobs.remove(e.getKey());
-        jobs.put(job.id(), job);
-        return job;
-      }
-    }
-    return null;
-  }
-
-  private void markRunning(JobRecord job) {
-    JobRecord running = new JobRecord(job.id(), JobStatus.RUNNING, job.createdAt(), null, job.total(), job.spec(),
-        job.cancelRequested(), job.stopped(), job.owner());
-    jobs.computeIfPresent(job.id(), (k, v) -> running);
-    store.markRunning(job.id()).onFailure(this::storeError);
-  }
-
-  private void dispatch(ClaimedItem item) {
-    if (item.authUnreadable()) {
-      outcomes.add(ItemOutcome.failed(item, "AUTH_VALUE_UNREADABLE", "The stored auth value cannot be decrypted: "
-          + "STORE_SECRET_KEY (or the key file beside the database) changed since the job was accepted. "
-          + "Submit the item again."));
-      return;
-    }
-    JobRecord job = jobs.get(item.jobId());
-    if (job == null) {
-      // Claimed, so the job exists and is unfinished: fetch it (the cache was refreshed meanwhile).
-      store.job(item.jobId()).onComplete(ar -> {
-        if (ar.succeeded() && ar.result() != null) {
-          send(ar.result(), item);
-        } else {
-          outcomes.add(ItemOutcome.handBack(item));
-            }
-      });
-      return;
-    }
-    send(job, item);
-  }
-
-  private void send(JobRecord job, ClaimedItem item) {
-    inFlight++;
-    inFlightByJob.merge(item.jobId(), 1, Integer::sum);
-    vertx.eventBus().<ItemReply>request(Addresses.GATEWAY_ONBOARD, GatewayRequests.of(job.spec(), item, mintSignIn),
-            TO_GATEWAY)
-        .onComplete(ar -> {
-          inFlight--;
-          inFlightByJob.merge(item.jobId(), -1, (a, b) -> a + b == 0 ? null : a + b);
-          ItemOutcome outcome;
-          if (ar.succeeded()) {
-            outcome = GatewayRequests.outcome(item, ar.result().body());
-          } else {
-            log.warn("gateway did not take item {}: {}", item.id(), ar.cause().getMessage());
-            outcome = ItemOutcome.handBack(item);
-          }
-          outcomes.add(outcome);
-              checkDrained();
-          pump();
-        });
-  }
-
-  // ---- recording -----------------------------------------------------------------------------
-
-  /** After a batch of outcomes was written: wake other nodes for hand-backs, apply the policy, settle jobs. */
-  private void written(List<ItemOutcome> batch, List<ItemOutcome> applied) {
-    Set<String> touched = new HashSet<>();
-    Set<String> handedBack = new HashSet<>();
-    for (ItemOutcome o : applied) {
-      touched.add(o.jobId());
-      if (o.status() == ItemStatus.PENDING) {
-        handedBack.add(o.jobId());
-      }
-    }
-    handedBack.forEach(events::work);
-    for (String jobId : touched) {
-      applyFailurePolicy(jobId, applied);
-      if (inFlightByJob.getOrDefault(jobId, 0) == 0 && exhausted.contains(jobId)) {
-        settle(jobId);
-      }
-    }
-    checkDrained();
-    pump();
-  }
-
-  /** Once the share of failed items exceeds the tolerance, nothing new starts and what is left is cancelled. */
-  private void applyFailurePolicy(String jobId, List<ItemOutcome> applied) {
-    JobRecord job = jobs.get(jobId);
-    if (job == null || job.recoveredOnly() || job.toleratedFailurePercent() >= 100
-        || applied.stream().noneMatch(o -> o.jobId().equals(jobId) && o.status() == ItemStatus.FAILED)) {
-      return;
-    }
-    store.counts(jobId).compose(counts -> {
-      if (counts.get(ItemStatus.FAILED) * 100.0 / job.total() <= job.toleratedFailurePercent()) {
-        return Future.succeededFuture();
-      }
-      log.warn("job {}: {} of {} items failed, above the tolerated {} %; cancelling the rest", jobId,
-          counts.get(ItemStatus.FAILED), job.total(), job.toleratedFailurePercent());
-      jobs.computeIfPresent(jobId, (k, v) -> new JobRecord(v.id(), v.status(), v.createdAt(), null, v.total(),
-          v.spec(), v.cancelRequested(), true, v.owner()));
-      return store.stop(jobId).map(changed -> {
-        events.work(jobId);
-        return null;
-      });
-    }).onFailure(this::storeError);
   }
 
   /**
-   * A job with nothing left to claim: in a cancelled or stopped job, items handed back untried are
-   * cancelled; then the job is finished if nothing runs anywhere. The store lets exactly one node
-   * finish it, and that node publishes the final event.
+   * This node's item pump on {@code clock}, sending through {@code gateway} (an item request to this node's
+   * gateway) and publishing work notices through {@code work}.
    */
-  private void settle(String jobId) {
-    if (node.draining()) {
-      return;
+  LeasePump<ClaimedItem, ItemOutcome> pump(Clock clock, Function<ItemRequest, Future<ItemReply>> gateway,
+                                           Consumer<String> work) {
+    this.work = work;
+    // Three times the gateway's concurrency keeps every request slot busy while items wait for their
+    // next call and outcomes are recorded; memory stays bounded by the window, not the job size.
+    int maxInFlight = Math.max(8, settings.maxConcurrency() * 3);
+    LeasePump.Options options = new LeasePump.Options(maxInFlight, Math.max(1, maxInFlight / 4), MAX_CLAIM,
+        FLUSH_AT, FLUSH_DELAY_MS, IDLE_MS, IDLE_MS);
+    ItemLeases queue = new ItemLeases(items, node.nodeId(), settings.leaseMs(), this::settled, work);
+    pump = new LeasePump<>("item", clock, queue, new LeasePump.Sender<>() {
+      @Override
+      public Future<ItemOutcome> send(ClaimedItem item) {
+        return Dispatcher.this.send(item, gateway);
+      }
+
+      @Override
+      public ItemOutcome failed(ClaimedItem item, Throwable cause) {
+        log.warn("gateway did not take item {}: {}", item.id(), cause.getMessage());
+        return ItemOutcome.handBack(item);
+      }
+    }, options, node::mayClaim, new LeasePump.Listener<>() {
+      @Override
+      public void claimed(List<ClaimedItem> units) {
+        node.claimed();
+      }
+
+      @Override
+      public void storeFailed(Throwable cause) {
+        node.storeFailed("dispatcher", cause);
+      }
+    });
+    return pump;
+  }
+
+  private Future<ItemOutcome> send(ClaimedItem item, Function<ItemRequest, Future<ItemReply>> gateway) {
+    if (item.authUnreadable()) {
+      return Future.succeededFuture(ItemOutcome.failed(item, "AUTH_VALUE_UNREADABLE", "The stored auth value cannot "
+          + "be decrypted: STORE_SECRET_KEY (or the key file beside the database) changed since the job was "
+          + "accepted. Submit the item again."));
     }
-    store.job(jobId)
-        .compose(job -> job == null || !job.recoveredOnly() || job.status().terminal() ? Future.succeededFuture()
-            : store.cancelUnstarted(jobId).mapEmpty())
-        .compose(v -> store.finishIfDone(jobId))
-        .compose(finished -> {
-          if (finished == null) {
-            return Future.succeededFuture();
-          }
-          jobs.remove(jobId);
-          exhausted.remove(jobId);
-          log.info("job {} finished: {}", jobId, finished.status());
-          return Future.succeededFuture();
-        })
-        .onFailure(this::storeError);
+    inFlightByJob.merge(item.jobId(), 1, Integer::sum);
+    return specs.of(item.jobId())
+        .compose(spec -> gateway.apply(GatewayRequests.of(spec, item, mintSignIn)))
+        .map(reply -> GatewayRequests.outcome(item, reply))
+        .onComplete(ar -> inFlightByJob.merge(item.jobId(), -1, (a, b) -> a + b == 0 ? null : a + b));
+  }
+
+  /** What a written batch settled: other nodes may take handed-back items; finished jobs are logged. */
+  private void settled(ItemQueue.Recorded recorded) {
+    recorded.applied().stream().filter(o -> o.status() == ItemStatus.PENDING).map(ItemOutcome::jobId).distinct()
+        .forEach(work);
+    for (String jobId : recorded.settled().stopped()) {
+      log.warn("job {}: more items failed than the tolerated share; the rest is cancelled", jobId);
+    }
+    for (JobRecord job : recorded.settled().finished()) {
+      // The store wrote the job's final event (with its counts) and published it after the commit.
+      log.info("job {} finished: {}", job.id(), job.status());
+      specs.forget(job.id());
+    }
+    if (recorded.settled().pending()) {
+      pump.wake(); // an item of an account that just finished here may be claimable now
+    }
   }
 
   // ---- shutdown ------------------------------------------------------------------------------
@@ -365,33 +183,20 @@ public final class Dispatcher extends VerticleBase {
         settings.shutdownGraceMs());
     node.drain();
     if (drained == null) {
-      drained = Promise.promise();
-      log.info("draining: {} item(s) in flight, up to {} ms", inFlight, graceMs);
+      log.info("draining: {} item(s) in flight, up to {} ms", pump.inFlight(), graceMs);
       vertx.eventBus().request(Addresses.GATEWAY_DRAIN, new JsonObject());
-      long timer = vertx.setTimer(Math.max(1, graceMs), t -> {
-        // Out of time: what is still RUNNING keeps its lease until it expires, then is checked at Cyclr.
-        log.warn("drain grace period over with {} item(s) still in flight", inFlight);
-        flushAndComplete();
+      drained = pump.drain(graceMs).onSuccess(left -> {
+        if (left > 0) {
+          // Out of time: what is still RUNNING keeps its lease until it expires, then is checked at Cyclr.
+          log.warn("drain grace period over with {} item(s) still in flight", left);
+        }
       });
-      drained.future().onComplete(x -> vertx.cancelTimer(timer));
-      checkDrained();
     }
-    drained.future().onComplete(x -> {
+    drained.onComplete(ar -> {
       // Nothing touches the store after the drain: it is closed next. Leases still held (items on the
       // wire past the grace period) expire and are taken over.
-      timers.forEach(vertx::cancelTimer);
       node.stop();
-      msg.reply(new JsonObject().put("inFlight", inFlight));
+      msg.reply(new JsonObject().put("inFlight", ar.succeeded() ? ar.result() : 0));
     });
-  }
-
-  private void checkDrained() {
-    if (node.draining() && drained != null && inFlight == 0 && !drained.future().isComplete()) {
-      flushAndComplete();
-    }
-  }
-
-  private void flushAndComplete() {
-    outcomes.drain(System.currentTimeMillis() + 5_000).onComplete(x -> drained.tryComplete());
   }
 }

@@ -11,13 +11,18 @@ import java.util.List;
  */
 public interface ItemQueue {
 
+  /** The outcomes applied, and what settling their jobs did in the same transaction. */
+  record Recorded(List<ItemOutcome> applied, JobRecords.Settled settled) {}
+
   /**
-   * Leases up to {@code max} PENDING items of a job to {@code node} for {@code leaseMs} (RUNNING,
-   * attempts + 1), at most one per account and none of an account that has a RUNNING item or account
-   * step anywhere. In a cancelled or stopped job only recovered items (in flight when their owner died)
-   * are claimed, marked {@link ClaimedItem#halted()}: they are checked at Cyclr, never installed.
+   * Leases up to {@code max} PENDING items of the open jobs to {@code node} for {@code leaseMs} (RUNNING,
+   * attempts + 1), in one statement: at most one per account and none of an account that has a RUNNING
+   * item or account step anywhere. Jobs take turns (a job with fewer items running goes first, then the
+   * oldest), so a big job never starves a small one. In a cancelled or stopped job only recovered items
+   * (in flight when their owner died) are claimed, marked {@link ClaimedItem#halted()}: they are checked
+   * at Cyclr, never installed. A PENDING job whose first items are claimed becomes RUNNING with them.
    */
-  Future<List<ClaimedItem>> claim(String jobId, String node, int max, long leaseMs);
+  Future<List<ClaimedItem>> claim(String node, int max, long leaseMs);
 
   /** Extends every item lease {@code node} holds; returns how many. */
   Future<Integer> renew(String node, long leaseMs);
@@ -30,10 +35,14 @@ public interface ItemQueue {
 
   /**
    * Records outcomes of items {@code node} still holds, in one transaction, with their events (and, for
-   * OAUTH_PENDING, the sign-in watch and relay link); returns those applied. An outcome for an item whose
-   * lease was lost (taken over after expiry) is dropped: the new owner checks it at Cyclr.
+   * OAUTH_PENDING, the sign-in watch and relay link). An outcome for an item whose lease was lost (taken
+   * over after expiry) is dropped: the new owner checks it at Cyclr. In the same transaction it settles
+   * their jobs: the failure policy (once the failed share is above {@code toleratedFailurePercent} the job
+   * is stopped and its unstarted items cancelled), the unstarted items of a cancelled or stopped job
+   * cancelled, and a job that nothing keeps open finished (with its final event; exactly one caller
+   * cluster-wide finishes a job).
    */
-  Future<List<ItemOutcome>> record(String node, List<ItemOutcome> outcomes);
+  Future<Recorded> record(String node, List<ItemOutcome> outcomes);
 
   /** A page of a job's items as {@code GET …/items} shows them, optionally of one status; INVALID for a bad cursor. */
   Future<ItemPage> page(String jobId, ItemStatus status, int limit, String cursor);

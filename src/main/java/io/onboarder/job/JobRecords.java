@@ -25,6 +25,14 @@ public interface JobRecords {
     }
   }
 
+  /**
+   * What settling the jobs of a batch of outcomes did, in the batch's transaction: jobs finished (their
+   * final event written), jobs the failure policy stopped, and whether any of them still has PENDING items.
+   */
+  record Settled(List<JobRecord> finished, List<String> stopped, boolean pending) {
+    public static final Settled NOTHING = new Settled(List.of(), List.of(), false);
+  }
+
   /** A cheap round trip: fails while the database is unreachable (readiness). */
   Future<Void> ping();
 

@@ -145,9 +145,6 @@ final class AccountSql {
           // cancelled are halted again at once, without a call).
           + "OR phase = 'HALTED') RETURNING id, account, status";
 
-  static final String ANY_BLOCKING_ACCOUNT =
-      "SELECT 1 FROM accounts WHERE job_id = ? AND (phase = 'ITEMS' OR lease_owner IS NOT NULL) LIMIT 1";
-  static final String ANY_FAILED_ACCOUNT = "SELECT 1 FROM accounts WHERE job_id = ? AND status = 'FAILED' LIMIT 1";
   static final String COUNT_ACCOUNTS_BY_STATUS =
       "SELECT status, COUNT(*) FROM accounts WHERE job_id = ? GROUP BY status";
   static final String ACCOUNT_COLUMNS = "id, account, status, cycle_id, prerequisites, signins, error";

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -43,6 +44,8 @@ final class Database {
   private volatile Backend.Opened opened;
   private volatile Consumer<List<JobEvent>> committed = events -> { };
   private volatile Set<String> outboxTypes = Set.of();
+  /** Transactions and single statements on the pool since start (each is one round of store work). */
+  private final LongAdder transactions = new LongAdder();
 
   Database(Vertx vertx, Backend backend) {
     this.vertx = vertx;
@@ -104,6 +107,10 @@ final class Database {
     this.outboxTypes = Set.copyOf(types);
   }
 
+  long transactions() {
+    return transactions.sum();
+  }
+
   /** {@code text} with {NOW_MS}, {FOR_UPDATE}, {SKIP_LOCKED} and placeholders in this dialect. */
   String sql(String text) {
     String s = expanded.get(text);
@@ -116,16 +123,19 @@ final class Database {
 
   /** One statement on the pool. */
   Future<RowSet<Row>> query(String text) {
+    transactions.increment();
     return classified(opened.pool().query(sql(text)).execute());
   }
 
   /** One prepared statement on the pool. */
   Future<RowSet<Row>> query(String text, Tuple args) {
+    transactions.increment();
     return classified(opened.pool().preparedQuery(sql(text)).execute(args));
   }
 
   /** Runs {@code work} in one transaction on one connection. */
   <T> Future<T> transaction(Function<SqlConnection, Future<T>> work) {
+    transactions.increment();
     return classified(backend.inTransaction(opened.pool(), work));
   }
 
@@ -135,6 +145,7 @@ final class Database {
    * {@code durable}: the commit must survive power loss.
    */
   <T> Future<T> withEvents(boolean durable, BiFunction<SqlConnection, EventWriter, Future<T>> work) {
+    transactions.increment();
     EventWriter events = new EventWriter(dialect, outboxTypes);
     Function<SqlConnection, Future<T>> tx = conn -> work.apply(conn, events).compose(r -> events.write(conn).map(r));
     Pool pool = opened.pool();

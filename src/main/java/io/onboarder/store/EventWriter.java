@@ -59,6 +59,20 @@ final class EventWriter {
   }
 
   /**
+   * Locks every open job's row (PostgreSQL; in the same order as {@link #lock}), before a claim across
+   * them: the claim then sees any cancel or stop that committed first, and its events can be numbered.
+   */
+  Future<Void> lockOpen(SqlConnection conn) {
+    return conn.preparedQuery(dialect.sql(SqlQueries.LOCK_OPEN_JOBS)).execute().map(rows -> {
+      rows.forEach(r -> {
+        seq.put(r.getString("id"), r.getLong("event_seq"));
+        owner.put(r.getString("id"), r.getString("owner"));
+      });
+      return null;
+    });
+  }
+
+  /**
    * An item event ({@code body} as on {@code onboarder.events.item}); {@code view} is the item as
    * {@code GET …/items} shows it, the data of its webhook if its status has one (may be null otherwise).
    */

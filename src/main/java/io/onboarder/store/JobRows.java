@@ -87,10 +87,6 @@ final class JobRows {
     return conn.preparedQuery(db.sql(AccountSql.INSERT_ACCOUNTS)).execute(Tuple.of(now, jobId)).mapEmpty();
   }
 
-  Future<Boolean> exists(SqlConnection conn, String query, String jobId) {
-    return conn.preparedQuery(db.sql(query)).execute(Tuple.of(jobId)).map(rows -> rows.size() > 0);
-  }
-
   // ---- events --------------------------------------------------------------------------------
 
   static void itemEvents(EventWriter events, List<Changed> changed, ItemStatus status) {

@@ -10,6 +10,7 @@ import io.onboarder.job.ItemOutcome;
 import io.onboarder.job.ItemPage;
 import io.onboarder.job.ItemStatus;
 import io.onboarder.job.JobRecords.AccountChanged;
+import io.onboarder.job.JobRecords.Settled;
 import io.onboarder.job.StoreException;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -34,12 +35,14 @@ final class SqlAccountQueue implements AccountQueue {
   private final Database db;
   private final JobRows rows;
   private final SqlSignIns signIns;
+  private final JobSettling settling;
   private final String claimSql;
 
-  SqlAccountQueue(Database db, JobRows rows, SqlSignIns signIns) {
+  SqlAccountQueue(Database db, JobRows rows, SqlSignIns signIns, JobSettling settling) {
     this.db = db;
     this.rows = rows;
     this.signIns = signIns;
+    this.settling = settling;
     this.claimSql = db.sql(AccountSql.claimAccounts(db.dialect()));
   }
 
@@ -107,7 +110,7 @@ final class SqlAccountQueue implements AccountQueue {
   @Override
   public Future<Recorded> record(String node, List<AccountOutcome> outcomes) {
     if (outcomes.isEmpty()) {
-      return Future.succeededFuture(new Recorded(List.of(), List.of()));
+      return Future.succeededFuture(new Recorded(List.of(), List.of(), Settled.NOTHING));
     }
     String now = Instant.now().toString();
     Set<String> jobIds = new TreeSet<>();
@@ -133,7 +136,12 @@ final class SqlAccountQueue implements AccountQueue {
           return items.isEmpty() ? Future.succeededFuture() : rows.recordedEvents(conn, events, items).mapEmpty();
         }));
       }
-      return chain.map(x -> new Recorded(applied, signInItems));
+      // Their jobs may finish now (a job with a template waits for its accounts), in the same transaction.
+      return chain.compose(x -> {
+        Set<String> touched = new TreeSet<>();
+        applied.forEach(o -> touched.add(o.jobId()));
+        return settling.settle(conn, events, touched, Set.of());
+      }).map(settled -> new Recorded(applied, signInItems, settled));
     }));
   }
 

@@ -7,12 +7,14 @@ import io.onboarder.job.ItemPage;
 import io.onboarder.job.ItemQueue;
 import io.onboarder.job.ItemStatus;
 import io.onboarder.job.JobRecords.Changed;
+import io.onboarder.job.JobRecords.Settled;
 import io.onboarder.job.StoreException;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,42 +25,46 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Items as a leased queue on the {@link Database}: claims with SKIP LOCKED and a partial unique index
- * (one running item per account), leases on the database clock, outcomes recorded in one batch per
- * transaction by the node that still holds them. Jobs are locked first everywhere (events are numbered
+ * Items as a leased queue on the {@link Database}: one claim statement across the open jobs (SKIP LOCKED
+ * and a partial unique index: one running item per account), leases on the database clock, outcomes
+ * recorded in one batch per transaction by the node that still holds them, their jobs settled with them. Jobs are locked first everywhere (events are numbered
  * under that lock), so transactions never deadlock.
  */
 final class SqlItemQueue implements ItemQueue {
   private final Database db;
   private final JobRows rows;
   private final SqlSignIns signIns;
+  private final JobSettling settling;
   private final String claimSql;
 
-  SqlItemQueue(Database db, JobRows rows, SqlSignIns signIns) {
+  SqlItemQueue(Database db, JobRows rows, SqlSignIns signIns, JobSettling settling) {
     this.db = db;
     this.rows = rows;
     this.signIns = signIns;
+    this.settling = settling;
     this.claimSql = db.sql(SqlQueries.claim(db.dialect()));
   }
 
   @Override
-  public Future<List<ClaimedItem>> claim(String jobId, String node, int max, long leaseMs) {
-    // Candidates: twice what is wanted, so that items of an account already picked or busy can be skipped.
-    Tuple args = Tuple.of(node, leaseMs, Instant.now().toString(), jobId, (long) max * 2, (long) max);
-    return claimOnce(jobId, args)
+  public Future<List<ClaimedItem>> claim(String node, int max, long leaseMs) {
+    // Candidates per job: twice what is wanted, so that items of an account already picked can be skipped.
+    Tuple args = Tuple.of(node, leaseMs, Instant.now().toString(), (long) max * 2 - 1, (long) max);
+    return claimOnce(args)
         .recover(err -> StoreException.is(err, StoreException.Kind.DUPLICATE)
             // Another node leased an item of the same account at the same instant: the database
             // refused this batch as a whole; nothing was claimed, so just try again.
-            ? claimOnce(jobId, args)
+            ? claimOnce(args)
             : Future.failedFuture(err));
   }
 
-  private Future<List<ClaimedItem>> claimOnce(String jobId, Tuple args) {
+  private Future<List<ClaimedItem>> claimOnce(Tuple args) {
     SecretBox box = db.box();
-    return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
+    boolean postgres = db.dialect() == SqlDialect.POSTGRES;
+    return db.withEvents(false, (conn, events) -> (postgres ? events.lockOpen(conn) : Future.<Void>succeededFuture())
         .compose(v -> conn.preparedQuery(claimSql).execute(args))
-        .map(rs -> {
+        .compose(rs -> {
           List<ClaimedItem> items = new ArrayList<>(rs.size());
+          Set<String> starting = new TreeSet<>();
           for (Row r : rs) {
             String spec = r.getString("spec");
             String authValue = null;
@@ -68,15 +74,36 @@ final class SqlItemQueue implements ItemQueue {
             } catch (IllegalStateException e) {
               unreadable = true; // one bad value fails its item, not the whole claim
             }
-            items.add(new ClaimedItem(r.getLong("id"), jobId, r.getString("account"), authValue,
+            items.add(new ClaimedItem(r.getLong("id"), r.getString("job_id"), r.getString("account"), authValue,
                 spec == null ? null : new JsonObject(spec), r.getInteger("attempts"), unreadable,
                 r.getLong("halted") != null && r.getLong("halted") > 0));
+            if ("PENDING".equals(r.getString("job_status"))) {
+              starting.add(r.getString("job_id"));
+            }
           }
           items.sort(Comparator.comparingLong(ClaimedItem::id));
-          items.forEach(i -> events.item(jobId, EventBodies.item(jobId, i.id(), i.account(), null, ItemStatus.RUNNING,
-              null), null));
-          return items;
+          Set<String> jobIds = new TreeSet<>();
+          items.forEach(i -> jobIds.add(i.jobId()));
+          return events.lock(conn, jobIds).compose(v -> markRunning(conn, events, starting)).map(v -> {
+            items.forEach(i -> events.item(i.jobId(), EventBodies.item(i.jobId(), i.id(), i.account(), null,
+                ItemStatus.RUNNING, null), null));
+            return items;
+          });
         }));
+  }
+
+  /** Jobs whose first items were just claimed become RUNNING, with their job event first. */
+  private Future<Void> markRunning(SqlConnection conn, EventWriter events, Set<String> jobIds) {
+    Future<Void> chain = Future.succeededFuture();
+    for (String jobId : jobIds) {
+      chain = chain.compose(v -> conn.preparedQuery(db.sql(SqlQueries.MARK_RUNNING)).execute(Tuple.of(jobId)))
+          .compose(rs -> rs.rowCount() != 1 ? Future.succeededFuture()
+              : rows.jobOn(conn, jobId).compose(job -> rows.summaryOn(conn, job)).map(summary -> {
+                events.job(jobId, summary);
+                return null;
+              }));
+    }
+    return chain;
   }
 
   @Override
@@ -122,9 +149,9 @@ final class SqlItemQueue implements ItemQueue {
   }
 
   @Override
-  public Future<List<ItemOutcome>> record(String node, List<ItemOutcome> outcomes) {
+  public Future<Recorded> record(String node, List<ItemOutcome> outcomes) {
     if (outcomes.isEmpty()) {
-      return Future.succeededFuture(List.of());
+      return Future.succeededFuture(new Recorded(List.of(), Settled.NOTHING));
     }
     String now = Instant.now().toString();
     List<Tuple> batch = new ArrayList<>(outcomes.size());
@@ -136,9 +163,7 @@ final class SqlItemQueue implements ItemQueue {
     // Jobs first (their events are numbered under the job row lock), then which of the outcomes this
     // node still holds (locked on PostgreSQL, so a takeover waits), then one batch for those; the lease
     // condition in the UPDATE is the backstop.
-    Set<String> jobIds = new TreeSet<>();
-    outcomes.forEach(o -> jobIds.add(o.jobId()));
-    return db.withEvents(false, (conn, events) -> events.lock(conn, jobIds)
+    return db.withEvents(false, (conn, events) -> events.lock(conn, jobsOf(outcomes))
         .compose(v -> conn.preparedQuery(db.sql(SqlQueries.SELECT_HELD)).execute(Tuple.of(node)))
         .compose(heldRows -> {
           Set<Long> held = new HashSet<>();
@@ -152,7 +177,7 @@ final class SqlItemQueue implements ItemQueue {
             }
           }
           if (updates.isEmpty()) {
-            return Future.succeededFuture(applied);
+            return Future.succeededFuture(new Recorded(applied, Settled.NOTHING));
           }
           // The account of a job with a template may now go on to its template (in the same transaction).
           List<Tuple> accounts = applied.stream().filter(o -> o.status().terminal())
@@ -161,8 +186,23 @@ final class SqlItemQueue implements ItemQueue {
               .compose(x -> accounts.isEmpty() ? Future.succeededFuture()
                   : conn.preparedQuery(db.sql(AccountSql.ACCOUNT_ITEMS_DONE)).executeBatch(accounts).mapEmpty())
               .compose(x -> signIns.started(conn, applied)) // OAUTH_PENDING: watch and relay link
-              .compose(started -> rows.recordedEvents(conn, events, started));
+              .compose(started -> rows.recordedEvents(conn, events, started))
+              // Then their jobs are settled in the same transaction: the failure policy, cancel, finish.
+              .compose(linked -> settling.settle(conn, events, jobsOf(linked), failedIn(linked))
+                  .map(settled -> new Recorded(linked, settled)));
         }));
+  }
+
+  private static Set<String> jobsOf(List<ItemOutcome> outcomes) {
+    Set<String> jobIds = new TreeSet<>();
+    outcomes.forEach(o -> jobIds.add(o.jobId()));
+    return jobIds;
+  }
+
+  private static Set<String> failedIn(List<ItemOutcome> outcomes) {
+    Set<String> jobIds = new TreeSet<>();
+    outcomes.stream().filter(o -> o.status() == ItemStatus.FAILED).forEach(o -> jobIds.add(o.jobId()));
+    return jobIds;
   }
 
   @Override

@@ -1,6 +1,5 @@
 package io.onboarder.store;
 
-import io.onboarder.job.AccountOutcome;
 import io.onboarder.job.AccountStatus;
 import io.onboarder.job.EventBodies;
 import io.onboarder.job.ItemStatus;
@@ -9,7 +8,6 @@ import io.onboarder.job.JobRecords;
 import io.onboarder.job.JobStatus;
 import io.onboarder.job.StoreException;
 import io.vertx.core.Future;
-import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
@@ -24,11 +22,13 @@ final class SqlJobRecords implements JobRecords {
   private final Database db;
   private final JobRows rows;
   private final SqlSignIns signIns;
+  private final JobSettling settling;
 
-  SqlJobRecords(Database db, JobRows rows, SqlSignIns signIns) {
+  SqlJobRecords(Database db, JobRows rows, SqlSignIns signIns, JobSettling settling) {
     this.db = db;
     this.rows = rows;
     this.signIns = signIns;
+    this.settling = settling;
   }
 
   @Override
@@ -84,7 +84,7 @@ final class SqlJobRecords implements JobRecords {
           }
           return conn.preparedQuery(db.sql(SqlQueries.MARK_CANCEL_REQUESTED)).execute(Tuple.of(jobId))
               .compose(v -> signIns.revoke(conn, jobId)) // a cancelled job's sign-in links stop working
-              .compose(v -> cancelUnstarted(conn, events, jobId));
+              .compose(v -> settling.cancelUnstarted(conn, events, jobId));
         }));
   }
 
@@ -92,28 +92,13 @@ final class SqlJobRecords implements JobRecords {
   public Future<List<Changed>> stop(String jobId) {
     return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
         .compose(v -> conn.preparedQuery(db.sql(SqlQueries.MARK_STOPPED)).execute(Tuple.of(jobId)))
-        .compose(v -> cancelUnstarted(conn, events, jobId)));
+        .compose(v -> settling.cancelUnstarted(conn, events, jobId)));
   }
 
   @Override
   public Future<List<Changed>> cancelUnstarted(String jobId) {
     return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
-        .compose(v -> cancelUnstarted(conn, events, jobId)));
-  }
-
-  private Future<List<Changed>> cancelUnstarted(SqlClient conn, EventWriter events, String jobId) {
-    String now = Instant.now().toString();
-    return conn.preparedQuery(db.sql(SqlQueries.CANCEL_UNSTARTED)).execute(Tuple.of(now, jobId))
-        .map(rs -> {
-          List<Changed> changed = JobRows.changed(rs, jobId);
-          JobRows.itemEvents(events, changed, ItemStatus.CANCELLED);
-          return changed;
-        })
-        // Accounts whose step has not started never will (their status does not change: no event).
-        .compose(changed -> conn.preparedQuery(db.sql(AccountSql.HALT_ACCOUNTS))
-            .execute(Tuple.of(AccountOutcome.error("CANCELLED", "The job was cancelled or stopped before this "
-                + "account got its template.").encode(), now, jobId))
-            .map(changed));
+        .compose(v -> settling.cancelUnstarted(conn, events, jobId)));
   }
 
   @Override
@@ -157,35 +142,6 @@ final class SqlJobRecords implements JobRecords {
     // The job row is locked first, so a concurrent retry (which locks it too) is either wholly
     // before this check or wholly after the finish.
     return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
-        .compose(v -> rows.lockJob(conn, jobId)).compose(job -> {
-          if (job.status().terminal()) {
-            return Future.succeededFuture((JobRecord) null);
-          }
-          // Not while an item is unfinished, nor while an account must still settle (see AccountPhase#blocksJob).
-          return rows.exists(conn, SqlQueries.ANY_UNFINISHED_ITEM, jobId).compose(unfinished -> unfinished
-              ? Future.succeededFuture(true) : rows.exists(conn, AccountSql.ANY_BLOCKING_ACCOUNT, jobId))
-              .compose(unfinished -> unfinished ? Future.succeededFuture((JobRecord) null)
-                  : finish(conn, events, job));
-        }));
-  }
-
-  private Future<JobRecord> finish(SqlConnection conn, EventWriter events, JobRecord job) {
-    String jobId = job.id();
-    return rows.exists(conn, SqlQueries.ANY_FAILED_ITEM, jobId).compose(failed -> failed
-            ? Future.succeededFuture(true) : rows.exists(conn, AccountSql.ANY_FAILED_ACCOUNT, jobId))
-        .compose(failed -> {
-          JobStatus status = job.cancelRequested() ? JobStatus.CANCELLED
-              : failed || job.stopped() ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.SUCCEEDED;
-          String finishedAt = Instant.now().toString();
-          JobRecord finished = new JobRecord(job.id(), status, job.createdAt(), finishedAt, job.total(),
-              job.spec(), job.cancelRequested(), job.stopped(), job.owner());
-          return conn.preparedQuery(db.sql(SqlQueries.FINISH_JOB))
-              .execute(Tuple.of(status.name(), finishedAt, jobId))
-              .compose(v -> rows.summaryOn(conn, finished))
-              .map(summary -> {
-                events.job(jobId, summary);
-                return finished;
-              });
-        });
+        .compose(v -> settling.finishIfDone(conn, events, jobId)));
   }
 }

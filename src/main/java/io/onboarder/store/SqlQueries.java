@@ -76,49 +76,62 @@ final class SqlQueries {
   static final String MARK_RUNNING = "UPDATE jobs SET status = 'RUNNING' WHERE id = ? AND status = 'PENDING'";
   static final String PING = "SELECT 1";
 
+  /** No item of the account runs and no account step of it (template, activation): they never overlap at Cyclr. */
+  private static final String ACCOUNT_FREE = "NOT EXISTS (SELECT 1 FROM items r WHERE r.account = {I}.account AND "
+      + "r.status = 'RUNNING') AND NOT EXISTS (SELECT 1 FROM accounts s WHERE s.account = {I}.account AND "
+      + "s.lease_owner IS NOT NULL)";
+  /** In a cancelled or stopped job, only recovered items may still run (decided by the database, not a cache). */
+  private static final String MAY_RUN = "({I}.recovered = 1 OR o.halted = 0)";
   /**
-   * In a cancelled or stopped job, only recovered items may still run (decided by the database, not a cache).
-   * The claim's job is parameter 4: the check is made once per claim, not per candidate.
+   * Open jobs with how many of their items run now and the id of their last candidate: the
+   * (parameter 4 + 1)-th item that may run, so no job adds more than that many candidates (a big job's
+   * pending items are never all read). Each job is read once (MATERIALIZED: never folded into the join).
    */
-  private static final String RECOVERED_OR_LIVE = "(i.recovered = 1 OR NOT EXISTS (SELECT 1 FROM jobs j "
-      + "WHERE j.id = {JOB} AND (j.cancel_requested = 1 OR j.stopped = 1)))";
-  /** No account step (template, activation) of the item's account runs anywhere: they never overlap at Cyclr. */
-  private static final String NO_ACCOUNT_STEP_RUNNING =
-      "NOT EXISTS (SELECT 1 FROM accounts s WHERE s.account = i.account AND s.lease_owner IS NOT NULL)";
-  private static final String CLAIM_CANDIDATES =
-      "SELECT id, account FROM items i WHERE i.job_id = ?4 AND i.status = 'PENDING' AND "
-          + RECOVERED_OR_LIVE.replace("{JOB}", "?4")
-          + " AND NOT EXISTS (SELECT 1 FROM items r WHERE r.account = i.account AND r.status = 'RUNNING') "
-          + "AND " + NO_ACCOUNT_STEP_RUNNING + " ORDER BY i.id LIMIT ?5";
-  // The claim is of one job: its flags are read once, not per returned row.
-  private static final String CLAIM_RETURNING = " RETURNING id, account, auth_value, spec, attempts, "
-      + "(SELECT j.cancel_requested + j.stopped FROM jobs j WHERE j.id = {JOB}) AS halted";
+  private static final String OPEN_JOBS = "WITH open AS MATERIALIZED (SELECT o.id, o.seq, o.halted, "
+      + "(SELECT COUNT(*) FROM items b WHERE b.job_id = o.id AND b.status = 'RUNNING') AS busy, "
+      + "COALESCE((SELECT x.id FROM items x WHERE x.job_id = o.id AND x.status = 'PENDING' AND "
+      + MAY_RUN.replace("{I}", "x") + " AND " + ACCOUNT_FREE.replace("{I}", "x")
+      + " ORDER BY x.id LIMIT 1 OFFSET ?4), 9223372036854775807) AS last_id FROM (SELECT id, seq, "
+      + "cancel_requested + stopped AS halted FROM jobs WHERE status IN ('PENDING', 'RUNNING')) o), "
+      + "cand AS (SELECT i.id, i.job_id, i.account, o.seq, o.busy FROM open o JOIN items i ON i.job_id = o.id "
+      + "AND i.status = 'PENDING' AND i.id <= o.last_id WHERE " + MAY_RUN.replace("{I}", "i") + " AND "
+      + ACCOUNT_FREE.replace("{I}", "i");
+  /**
+   * Jobs take turns: an item's turn is its rank in its job plus the items its job runs now, so a job
+   * with fewer items running (a small or a new one) goes first, and the oldest job breaks a tie.
+   */
+  private static final String TURNS = "turns AS (SELECT id, seq, busy + ROW_NUMBER() OVER (PARTITION BY job_id "
+      + "ORDER BY id) AS turn FROM one) ";
+  private static final String CLAIM_UPDATE = "UPDATE items SET status = 'RUNNING', attempts = attempts + 1, "
+      + "lease_owner = ?1, lease_until = {NOW_MS} + ?2, updated_at = ?3 WHERE status = 'PENDING' AND id IN "
+      + "(SELECT id FROM turns ORDER BY turn, seq, id LIMIT ?5) RETURNING id, job_id, account, auth_value, spec, "
+      + "attempts, (SELECT j.cancel_requested + j.stopped FROM jobs j WHERE j.id = items.job_id) AS halted, "
+      + "(SELECT j.status FROM jobs j WHERE j.id = items.job_id) AS job_status";
 
   /**
-   * Parameters: node, leaseMs, now, jobId, candidates, max. One item per account, none
-   * of an account with a RUNNING item; the unique index items_one_running_per_account is the backstop.
-   * PostgreSQL: candidates locked with SKIP LOCKED, and an advisory lock per account so that two
-   * nodes claiming at the same moment skip each other's accounts.
+   * The claim across open jobs, one statement. Parameters: node, leaseMs, now, candidates per job - 1,
+   * max. At most one item per account (of the oldest job), none of an account with a RUNNING item or
+   * account step; the unique index items_one_running_per_account is the backstop. PostgreSQL: candidates
+   * locked with SKIP LOCKED, and an advisory lock per account so that two nodes claiming at once skip
+   * each other's accounts (the open jobs are locked first, {@link #LOCK_OPEN_JOBS}).
    */
   static String claim(SqlDialect d) {
     if (d == SqlDialect.SQLITE) {
-      // Numbered parameters: the job (?4) is used three times.
-      return d.sql("UPDATE items SET status = 'RUNNING', attempts = attempts + 1, lease_owner = ?1, "
-          + "lease_until = {NOW_MS} + ?2, updated_at = ?3 WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() "
-          + "OVER (PARTITION BY account ORDER BY id) AS rn FROM (" + CLAIM_CANDIDATES + ")) WHERE rn = 1 "
-          + "ORDER BY id LIMIT ?6)" + CLAIM_RETURNING.replace("{JOB}", "?4"));
+      return d.sql(OPEN_JOBS + "), one AS (SELECT id, job_id, seq, busy FROM (SELECT id, job_id, seq, busy, "
+          + "ROW_NUMBER() OVER (PARTITION BY account ORDER BY seq, id) AS rn FROM cand) WHERE rn = 1), " + TURNS
+          + CLAIM_UPDATE);
     }
-    return d.sql(("WITH cand AS (SELECT id, account FROM items i WHERE i.job_id = $4 AND i.status = 'PENDING' AND "
-        + RECOVERED_OR_LIVE + " AND NOT EXISTS (SELECT 1 FROM items r WHERE r.account = i.account "
-        + "AND r.status = 'RUNNING') AND " + NO_ACCOUNT_STEP_RUNNING
-        + " ORDER BY i.id LIMIT $5 FOR UPDATE OF i SKIP LOCKED), "
-        + "pick AS (SELECT DISTINCT ON (account) id FROM cand "
-        + "WHERE pg_try_advisory_xact_lock(hashtextextended(account, 0)) ORDER BY account, id) "
-        + "UPDATE items SET status = 'RUNNING', attempts = attempts + 1, lease_owner = $1, "
-        + "lease_until = {NOW_MS} + $2, updated_at = $3 WHERE id IN (SELECT id FROM pick ORDER BY id LIMIT $6)"
-        + CLAIM_RETURNING).replace("{JOB}", "$4"));
+    return d.sql((OPEN_JOBS + " FOR UPDATE OF i SKIP LOCKED), one AS (SELECT DISTINCT ON (account) id, job_id, "
+        + "seq, busy FROM cand WHERE pg_try_advisory_xact_lock(hashtextextended(account, 0)) "
+        + "ORDER BY account, seq, id), " + TURNS + CLAIM_UPDATE).replace("?", "$"));
   }
 
+  /**
+   * PostgreSQL, before a claim: the open jobs locked in one order (as {@code EventWriter} locks them), so
+   * the claim's statement sees a cancel or a stop that committed meanwhile, and its events are numbered.
+   */
+  static final String LOCK_OPEN_JOBS = "SELECT id, event_seq, owner FROM jobs WHERE status IN ('PENDING', 'RUNNING') "
+      + "ORDER BY id COLLATE \"C\"{FOR_UPDATE}";
   static final String RENEW_LEASES =
       "UPDATE items SET lease_until = {NOW_MS} + ? WHERE lease_owner = ? AND status = 'RUNNING'";
   static final String RECORD_OUTCOME =
@@ -142,9 +155,17 @@ final class SqlQueries {
       "UPDATE items SET status = 'PENDING', error = NULL, updated_at = ? WHERE job_id = ? AND status = 'FAILED' "
           + "RETURNING id, account";
   static final String REOPEN_JOB = "UPDATE jobs SET status = 'RUNNING', finished_at = NULL, stopped = 0 WHERE id = ?";
-  static final String ANY_UNFINISHED_ITEM =
-      "SELECT 1 FROM items WHERE job_id = ? AND status IN ('PENDING', 'RUNNING') LIMIT 1";
-  static final String ANY_FAILED_ITEM = "SELECT 1 FROM items WHERE job_id = ? AND status = 'FAILED' LIMIT 1";
+  /**
+   * What settling a job needs, in one read: the job, its failed items, and whether anything still keeps
+   * it open (a PENDING or RUNNING item, an account waiting for its items or running a step) or failed.
+   */
+  static final String SETTLE_STATE = "SELECT " + JOB_COLUMNS + ", (SELECT COUNT(*) FROM items f WHERE f.job_id = "
+      + "jobs.id AND f.status = 'FAILED') AS failed, CASE WHEN EXISTS (SELECT 1 FROM items p WHERE p.job_id = jobs.id "
+      + "AND p.status = 'PENDING') THEN 1 ELSE 0 END AS pending, CASE WHEN EXISTS (SELECT 1 FROM items r WHERE "
+      + "r.job_id = jobs.id AND r.status = 'RUNNING') THEN 1 ELSE 0 END AS running, CASE WHEN EXISTS (SELECT 1 FROM "
+      + "accounts a WHERE a.job_id = jobs.id AND (a.phase = 'ITEMS' OR a.lease_owner IS NOT NULL)) THEN 1 ELSE 0 END "
+      + "AS blocking, CASE WHEN EXISTS (SELECT 1 FROM accounts a WHERE a.job_id = jobs.id AND a.status = 'FAILED') "
+      + "THEN 1 ELSE 0 END AS failed_accounts FROM jobs WHERE id = ? AND status <> 'INTAKE'";
   static final String FINISH_JOB = "UPDATE jobs SET status = ?, finished_at = ? WHERE id = ?";
   static final String ITEM_COLUMNS =
       "id, account, spec, status, attempts, connector_id, account_connector_id, oauth_url, oauth_expires_at, error";

@@ -44,10 +44,11 @@ public final class Stores {
     SqlSignIns links = new SqlSignIns(db, policy);
     this.signIns = links;
     this.campaigns = new SqlCampaigns(db, links, policy);
-    this.jobs = new SqlJobRecords(db, rows, links);
+    JobSettling settling = new JobSettling(db, rows);
+    this.jobs = new SqlJobRecords(db, rows, links, settling);
     this.intake = new SqlIntakeStore(db, rows);
-    this.items = new SqlItemQueue(db, rows, links);
-    this.accounts = new SqlAccountQueue(db, rows, links);
+    this.items = new SqlItemQueue(db, rows, links, settling);
+    this.accounts = new SqlAccountQueue(db, rows, links, settling);
     this.events = new SqlEventLog(db);
     this.outbox = new SqlWebhookOutbox(db);
     this.endpoints = new SqlWebhookEndpoints(db);
@@ -90,6 +91,11 @@ public final class Stores {
   /** Webhook event types that also go into the outbox with their event ({@code WEBHOOK_EVENTS}); empty = off. */
   public void outboxTypes(Set<String> types) {
     db.outboxTypes(types);
+  }
+
+  /** Transactions and single statements run since start (store work: compare it per install). */
+  public long transactions() {
+    return db.transactions();
   }
 
   /** The database under the ports (tests make it fail under a running service). */

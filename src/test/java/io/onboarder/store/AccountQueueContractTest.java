@@ -52,7 +52,7 @@ class AccountQueueContractTest extends StoreContract {
     String job = await(s.intake().create(templateRequest("a", "a", "b"), "alice", null)).job().id();
     assertThat(await(s.jobs().accountCounts(job))).containsEntry(AccountStatus.WAITING, 2L);
     assertThat(await(s.accounts().claim("n", 10, 60_000))).isEmpty();
-    List<ClaimedItem> first = await(s.items().claim(job, "n", 10, 60_000));
+    List<ClaimedItem> first = await(s.items().claim("n", 10, 60_000));
     assertThat(first).extracting(ClaimedItem::account).containsExactly("a", "b");
     await(s.items().record("n", first.stream().map(StoreContract::installed).toList()));
     // b is done; a still has a PENDING item.
@@ -78,11 +78,11 @@ class AccountQueueContractTest extends StoreContract {
     List<ClaimedAccount> mine = await(s.accounts().claim("node-1", 10, 60_000));
     assertThat(mine).extracting(ClaimedAccount::account).containsExactlyInAnyOrder("x", "y");
     assertThat(await(s.accounts().claim("node-2", 10, 60_000))).as("x's other account step waits").isEmpty();
-    assertThat(await(s.items().claim(j3, "node-2", 10, 60_000))).as("no item beside an account step").isEmpty();
+    assertThat(await(s.items().claim("node-2", 10, 60_000))).as("no item beside an account step").isEmpty();
     ClaimedAccount x = mine.stream().filter(a -> a.account().equals("x")).findFirst().orElseThrow();
     await(s.accounts().record("node-1", List.of(settled(x, AccountStatus.ACTIVE, AccountPhase.DONE))));
     // x is free: either its item of j3 or its other account step may go, never both.
-    List<ClaimedItem> items = await(s.items().claim(j3, "node-2", 10, 60_000));
+    List<ClaimedItem> items = await(s.items().claim("node-2", 10, 60_000));
     assertThat(items).extracting(ClaimedItem::account).containsExactly("x");
     assertThat(await(s.accounts().claim("node-2", 10, 60_000))).isEmpty();
     await(s.items().record("node-2", items.stream().map(StoreContract::installed).toList()));
@@ -131,11 +131,16 @@ class AccountQueueContractTest extends StoreContract {
         AccountPhase.WATCH, "cycle-a", new JsonArray().add(new JsonObject().put("code", 20)), new JsonArray()
         .add(new JsonObject().put("accountConnectorId", 7)), null, null, 3_600_000L, 1_000L, 86_400_000L, false,
         false);
-    await(s.accounts().record("n", List.of(watching, settled(b, AccountStatus.ACTIVE, AccountPhase.DONE))));
+    assertThat(await(s.accounts().record("n", List.of(watching, settled(b, AccountStatus.ACTIVE, AccountPhase.DONE))))
+        .settled().finished()).as("c's step still runs").isEmpty();
     assertThat(await(s.jobs().finishIfDone(job))).as("c's step still runs").isNull();
-    await(s.accounts().record("n", List.of(settled(c, AccountStatus.FAILED, AccountPhase.DONE))));
-    JobRecord finished = await(s.jobs().finishIfDone(job));
+    // The last account's outcome finishes the job in its own transaction, once.
+    AccountQueue.Recorded last = await(s.accounts().record("n", List.of(settled(c, AccountStatus.FAILED,
+        AccountPhase.DONE))));
+    JobRecord finished = last.settled().finished().get(0);
     assertThat(finished.status()).isEqualTo(JobStatus.COMPLETED_WITH_ERRORS);
+    assertThat(await(s.jobs().job(job)).status()).isEqualTo(JobStatus.COMPLETED_WITH_ERRORS);
+    assertThat(await(s.jobs().finishIfDone(job))).isNull();
     assertThat(await(s.jobs().accountCounts(job))).containsEntry(AccountStatus.WAITING, 1L)
         .containsEntry(AccountStatus.ACTIVE, 1L).containsEntry(AccountStatus.FAILED, 1L);
     assertThat(await(s.accounts().claim("n", 10, 60_000))).as("the watch is due in an hour").isEmpty();
@@ -154,7 +159,7 @@ class AccountQueueContractTest extends StoreContract {
     await(s.accounts().record("n", List.of(settled(due.get(0), AccountStatus.FAILED, AccountPhase.DONE),
         settled(due.get(1), AccountStatus.SETUP_REQUIRED, AccountPhase.DONE),
         settled(due.get(2), AccountStatus.ACTIVE, AccountPhase.DONE))));
-    assertThat(await(s.jobs().finishIfDone(job)).status()).isEqualTo(JobStatus.COMPLETED_WITH_ERRORS);
+    assertThat(await(s.jobs().job(job)).status()).isEqualTo(JobStatus.COMPLETED_WITH_ERRORS);
     JobRecords.Retried retried = await(s.jobs().retry(job));
     assertThat(retried.items()).isEmpty();
     assertThat(retried.accounts()).extracting(JobRecords.AccountChanged::account, JobRecords.AccountChanged::status)
@@ -199,8 +204,8 @@ class AccountQueueContractTest extends StoreContract {
     assertThat(recovered.get(0).halted()).isTrue();
     assertThat(recovered.get(0).recovered()).isTrue();
     assertThat(await(s.jobs().finishIfDone(job))).as("a's check runs").isNull();
-    await(s.accounts().record("n", List.of(settled(recovered.get(0), AccountStatus.INSTALLED, AccountPhase.HALTED))));
-    assertThat(await(s.jobs().finishIfDone(job)).status()).isEqualTo(JobStatus.CANCELLED);
+    assertThat(await(s.accounts().record("n", List.of(settled(recovered.get(0), AccountStatus.INSTALLED,
+        AccountPhase.HALTED)))).settled().finished()).extracting(JobRecord::status).containsExactly(JobStatus.CANCELLED);
     JsonObject b = await(s.accounts().page(job, null, 10, null)).items().getJsonObject(1);
     assertThat(b.getString("status")).isEqualTo("WAITING");
     assertThat(b.getJsonObject("error").getString("code")).isEqualTo("CANCELLED");
@@ -214,10 +219,9 @@ class AccountQueueContractTest extends StoreContract {
     String job = await(s.intake().create(templateRequest("a"), "alice", null)).job().id();
     finishItems(s, job, ItemStatus.OAUTH_PENDING);
     List<ClaimedAccount> due = await(s.accounts().claim("n", 10, 60_000));
-    await(s.accounts().record("n", List.of(AccountOutcome.decided(due.get(0), AccountStatus.WAITING,
-        AccountPhase.SIGN_IN, null))));
-    assertThat(await(s.jobs().finishIfDone(job)).status()).as("a sign-in does not hold the job")
-        .isEqualTo(JobStatus.SUCCEEDED);
+    assertThat(await(s.accounts().record("n", List.of(AccountOutcome.decided(due.get(0), AccountStatus.WAITING,
+        AccountPhase.SIGN_IN, null)))).settled().finished()).as("a sign-in does not hold the job")
+        .extracting(JobRecord::status).containsExactly(JobStatus.SUCCEEDED);
     assertThat(await(s.accounts().sweep(true))).isZero();
     assertThat(await(s.accounts().claim("n", 10, 60_000))).isEmpty();
     // The sign-in watch (another part of the service) moves the item on.
@@ -263,7 +267,7 @@ class AccountQueueContractTest extends StoreContract {
           .map(c -> settled(c, AccountStatus.ACTIVE, AccountPhase.DONE)).toList()));
     }
     assertThat(seen).hasSize(120);
-    assertThat(await(a.jobs().finishIfDone(j1)).status()).isEqualTo(JobStatus.SUCCEEDED);
-    assertThat(await(b.jobs().finishIfDone(j2)).status()).isEqualTo(JobStatus.SUCCEEDED);
+    assertThat(await(a.jobs().job(j1)).status()).as("finished by its last outcome").isEqualTo(JobStatus.SUCCEEDED);
+    assertThat(await(b.jobs().job(j2)).status()).isEqualTo(JobStatus.SUCCEEDED);
   }
 }

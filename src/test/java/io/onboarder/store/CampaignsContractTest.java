@@ -57,8 +57,8 @@ class CampaignsContractTest extends StoreContract {
     JobRequest request = VALIDATOR.validate(new JsonObject().put("connector", new JsonObject().put("id", 1))
         .put("signIn", signIn).put("items", items));
     String job = await(s.intake().create(request, "alice", null)).job().id();
-    List<ClaimedItem> claimed = await(s.items().claim(job, "n", 100, 60_000));
-    return await(s.items().record("n", claimed.stream().map(StoreContract::oauthPending).toList()));
+    List<ClaimedItem> claimed = await(s.items().claim("n", 100, 60_000));
+    return await(s.items().record("n", claimed.stream().map(StoreContract::oauthPending).toList())).applied();
   }
 
   private static JsonObject plan(double expire, double... remind) {
@@ -198,7 +198,7 @@ class CampaignsContractTest extends StoreContract {
         .put("signIn", plan(3, 1)).put("items", new JsonArray().add(new JsonObject().put("account", "x"))
             .add(new JsonObject().put("account", "y"))));
     String cancelled = await(s.intake().create(two, "alice", null)).job().id();
-    List<ClaimedItem> xy = await(s.items().claim(cancelled, "n", 10, 60_000));
+    List<ClaimedItem> xy = await(s.items().claim("n", 10, 60_000));
     await(s.items().record("n", List.of(oauthPending(xy.get(0)))));
     await(s.jobs().cancel(cancelled));
 

@@ -94,7 +94,7 @@ class IntakeStoreContractTest extends StoreContract {
     assertThat(await(store.items().page(intake.jobId(), null, 1000, null)).items().getJsonObject(0).getString("account"))
         .isEqualTo("in-0");
     // Auth values are encrypted and come back only in a claim.
-    assertThat(await(store.items().claim(intake.jobId(), "node", 1, 10_000)).get(0).authValue()).isEqualTo("key-0");
+    assertThat(await(store.items().claim("node", 1, 10_000)).get(0).authValue()).isEqualTo("key-0");
   }
 
   @ParameterizedTest(name = "{0}")
@@ -177,7 +177,7 @@ class IntakeStoreContractTest extends StoreContract {
     // Two full multi-row statements and a short one: every row in order, none lost or repeated.
     String[] accounts = java.util.stream.IntStream.range(0, 2 * 64 + 5).mapToObj(i -> "acct-" + i).toArray(String[]::new);
     JobRecord job = await(s.intake().create(request(accounts), "alice", null)).job();
-    List<ClaimedItem> claimed = await(s.items().claim(job.id(), "n", 1_000, 60_000));
+    List<ClaimedItem> claimed = await(s.items().claim("n", 1_000, 60_000));
     assertThat(claimed).extracting(ClaimedItem::account).containsExactly(accounts);
     assertThat(claimed).extracting(ClaimedItem::authValue)
         .containsExactly(java.util.Arrays.stream(accounts).map(a -> "key-of-" + a).toArray(String[]::new));

@@ -48,20 +48,21 @@ class JobRecordsContractTest extends StoreContract {
   void aCancelledJobClaimsOnlyRecoveredItemsAsHaltedAndStaysCancelled(String kind) {
     StorePorts s = store(kind);
     String job = await(s.intake().create(request("a", "b", "c"), "alice", null)).job().id();
-    List<ClaimedItem> inFlight = await(s.items().claim(job, "n1", 1, 1));
+    List<ClaimedItem> inFlight = await(s.items().claim("n1", 1, 1));
     TestService.await(vertx.timer(20));
     await(s.items().releaseExpired()); // item a: in flight when its node died
     List<JobRecords.Changed> cancelled = await(s.jobs().cancel(job));
     assertThat(cancelled).extracting(JobRecords.Changed::account).containsExactly("b", "c");
-    List<ClaimedItem> recovered = await(s.items().claim(job, "n2", 10, 60_000));
+    List<ClaimedItem> recovered = await(s.items().claim("n2", 10, 60_000));
     assertThat(recovered).extracting(ClaimedItem::account).containsExactly(inFlight.get(0).account());
     assertThat(recovered.get(0).halted()).isTrue();
     assertThat(await(s.jobs().finishIfDone(job))).as("an item still runs").isNull();
-    await(s.items().record("n2", List.of(installed(recovered.get(0)))));
+    // Its outcome finishes the job in the same transaction.
+    JobRecord finished = await(s.items().record("n2", List.of(installed(recovered.get(0))))).settled().finished()
+        .get(0);
+    assertThat(finished.status()).isEqualTo(JobStatus.CANCELLED);
     assertThatThrownBy(() -> await(s.jobs().retry(job))).cause().satisfies(failedWith(StoreException.Kind.CONFLICT))
         .hasMessageContaining("cancelled");
-    JobRecord finished = await(s.jobs().finishIfDone(job));
-    assertThat(finished.status()).isEqualTo(JobStatus.CANCELLED);
     assertThatThrownBy(() -> await(s.jobs().cancel(job))).cause().satisfies(failedWith(StoreException.Kind.CONFLICT))
         .hasMessageContaining("already finished");
   }
@@ -70,13 +71,19 @@ class JobRecordsContractTest extends StoreContract {
   @ValueSource(strings = {"memory", "sqlite", "postgresql"})
   void exactlyOneConcurrentFinishWinsAndRetryReopens(String kind) {
     StorePorts s = store(kind);
-    String job = await(s.intake().create(request("a", "b"), "alice", null)).job().id();
-    List<ClaimedItem> items = await(s.items().claim(job, "n", 10, 60_000));
-    await(s.items().record("n", List.of(installed(items.get(0)), ItemOutcome.failed(items.get(1), "X", "failed"))));
-    List<Future<JobRecord>> finishes = IntStream.range(0, 5).mapToObj(i -> s.jobs().finishIfDone(job)).toList();
+    // A job cancelled before any item ran has nothing left: of five finishes at once, one wins.
+    String cancelled = await(s.intake().create(request("x", "y"), "alice", null)).job().id();
+    await(s.jobs().cancel(cancelled));
+    List<Future<JobRecord>> finishes = IntStream.range(0, 5).mapToObj(i -> s.jobs().finishIfDone(cancelled)).toList();
     await(Future.all(new ArrayList<>(finishes)));
     assertThat(finishes.stream().filter(f -> f.result() != null).toList()).hasSize(1)
-        .allSatisfy(f -> assertThat(f.result().status()).isEqualTo(JobStatus.COMPLETED_WITH_ERRORS));
+        .allSatisfy(f -> assertThat(f.result().status()).isEqualTo(JobStatus.CANCELLED));
+    // A job's last outcome finishes it (once); a retry re-opens it.
+    String job = await(s.intake().create(request("a", "b"), "alice", null)).job().id();
+    List<ClaimedItem> items = await(s.items().claim("n", 10, 60_000));
+    assertThat(await(s.items().record("n", List.of(installed(items.get(0)), ItemOutcome.failed(items.get(1), "X",
+        "failed")))).settled().finished()).extracting(JobRecord::status).containsExactly(JobStatus.COMPLETED_WITH_ERRORS);
+    assertThat(await(s.jobs().finishIfDone(job))).isNull();
     assertThat(await(s.jobs().retry(job).map(JobRecords.Retried::items))).extracting(JobRecords.Changed::account).containsExactly("b");
     assertThat(await(s.jobs().job(job)).status()).isEqualTo(JobStatus.RUNNING);
     assertThat(await(s.jobs().finishIfDone(job))).isNull();

@@ -8,6 +8,7 @@ import io.onboarder.job.EventLog;
 import io.onboarder.job.ItemOutcome;
 import io.onboarder.job.ItemPage;
 import io.onboarder.job.ItemQueue;
+import io.onboarder.job.ItemQueue.Recorded;
 import io.onboarder.job.ItemStatus;
 import io.onboarder.job.JobEvent;
 import io.onboarder.job.JobRecord;
@@ -27,6 +28,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -348,6 +351,59 @@ public final class MemoryStores {
     return changed;
   }
 
+  /** Finishes the job if nothing keeps it open (as the SQL stores' settling does); the record, or null. */
+  private JobRecord finishOf(MJob j, List<JobEvent> written) {
+    if (j.record().status().terminal()) {
+      return null;
+    }
+    boolean unfinished = false;
+    boolean failed = false;
+    for (MItem i : items.values()) {
+      if (i.jobId.equals(j.id)) {
+        unfinished |= i.status == ItemStatus.PENDING || i.status == ItemStatus.RUNNING;
+        failed |= i.status == ItemStatus.FAILED;
+      }
+    }
+    if (unfinished) {
+      return null;
+    }
+    JobStatus status = j.cancelRequested ? JobStatus.CANCELLED
+        : failed || j.stopped ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.SUCCEEDED;
+    j.status = status.name();
+    j.finishedAt = now();
+    written.add(jobEvent(j));
+    return j.record();
+  }
+
+  /** After outcomes of these jobs were recorded: the failure policy, cancelling what a halted job never starts, finishing. */
+  private JobRecords.Settled settle(Set<String> jobIds, Set<String> failedIn, List<JobEvent> written) {
+    List<JobRecord> finished = new ArrayList<>();
+    List<String> stopped = new ArrayList<>();
+    boolean pending = false;
+    for (String jobId : new TreeSet<>(jobIds)) {
+      MJob j = visibleJob(jobId);
+      if (j == null || j.record().status().terminal()) {
+        continue;
+      }
+      JobRecord job = j.record();
+      long failed = items.values().stream().filter(i -> i.jobId.equals(jobId) && i.status == ItemStatus.FAILED)
+          .count();
+      if (!job.recoveredOnly() && failedIn.contains(jobId) && job.toleratedFailurePercent() < 100 && job.total() > 0
+          && failed * 100.0 / job.total() > job.toleratedFailurePercent()) {
+        j.stopped = true;
+        stopped.add(jobId);
+      }
+      cancelUnstartedOf(j, written);
+      JobRecord done = finishOf(j, written);
+      if (done != null) {
+        finished.add(done);
+      } else {
+        pending |= items.values().stream().anyMatch(i -> i.jobId.equals(jobId) && i.status == ItemStatus.PENDING);
+      }
+    }
+    return new JobRecords.Settled(finished, stopped, pending);
+  }
+
   /** Now on the store's clock, as the ISO-8601 text the SQL stores write. */
   String now() {
     return Instant.ofEpochMilli(nowMs.getAsLong()).toString();
@@ -493,29 +549,7 @@ public final class MemoryStores {
 
     @Override
     public Future<JobRecord> finishIfDone(String jobId) {
-      return tx(written -> {
-        MJob j = locked(jobId);
-        if (j.record().status().terminal()) {
-          return null;
-        }
-        boolean unfinished = false;
-        boolean failed = false;
-        for (MItem i : items.values()) {
-          if (i.jobId.equals(jobId)) {
-            unfinished |= i.status == ItemStatus.PENDING || i.status == ItemStatus.RUNNING;
-            failed |= i.status == ItemStatus.FAILED;
-          }
-        }
-        if (unfinished) {
-          return null;
-        }
-        JobStatus status = j.cancelRequested ? JobStatus.CANCELLED
-            : failed || j.stopped ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.SUCCEEDED;
-        j.status = status.name();
-        j.finishedAt = now();
-        written.add(jobEvent(j));
-        return j.record();
-      });
+      return tx(written -> finishOf(locked(jobId), written));
     }
   }
 
@@ -697,33 +731,60 @@ public final class MemoryStores {
   }
 
   private final class Items implements ItemQueue {
+    /**
+     * Across open jobs, as the SQL claim: one item per account (of the oldest job), none of a busy account;
+     * an item's turn is its rank in its job plus the items its job runs now; ties go to the oldest job.
+     */
     @Override
-    public Future<List<ClaimedItem>> claim(String jobId, String node, int max, long leaseMs) {
+    public Future<List<ClaimedItem>> claim(String node, int max, long leaseMs) {
       return tx(written -> {
-        MJob j = visibleJob(jobId);
-        if (j == null) {
-          return List.of();
-        }
-        boolean halted = j.cancelRequested || j.stopped;
         Set<String> busy = new HashSet<>();
-        items.values().stream().filter(i -> i.status == ItemStatus.RUNNING).forEach(i -> busy.add(i.account));
+        Map<String, Integer> running = new HashMap<>();
+        items.values().stream().filter(i -> i.status == ItemStatus.RUNNING).forEach(i -> {
+          busy.add(i.account);
+          running.merge(i.jobId, 1, Integer::sum);
+        });
+        record Candidate(MItem item, MJob job, int turn) {}
+        List<Candidate> candidates = new ArrayList<>();
+        for (MItem i : items.values()) {
+          MJob j = visibleJob(i.jobId);
+          if (j == null || !(j.status.equals("PENDING") || j.status.equals("RUNNING")) || i.status != ItemStatus.PENDING
+              || ((j.cancelRequested || j.stopped) && !i.recovered) || busy.contains(i.account)) {
+            continue;
+          }
+          candidates.add(new Candidate(i, j, 0));
+        }
+        // One per account: the oldest job's item (then the lowest id); then its turn in its job.
+        candidates.sort(Comparator.comparingLong((Candidate c) -> c.job().seq).thenComparingLong(c -> c.item().id));
+        Set<String> picked = new HashSet<>();
+        Map<String, Integer> rank = new HashMap<>();
+        List<Candidate> one = new ArrayList<>();
+        for (Candidate c : candidates) {
+          if (picked.add(c.item().account)) {
+            int r = rank.merge(c.item().jobId, 1, Integer::sum);
+            one.add(new Candidate(c.item(), c.job(), r + running.getOrDefault(c.item().jobId, 0)));
+          }
+        }
+        one.sort(Comparator.comparingInt(Candidate::turn).thenComparingLong(c -> c.job().seq)
+            .thenComparingLong(c -> c.item().id));
         List<ClaimedItem> out = new ArrayList<>();
         long until = nowMs.getAsLong() + leaseMs;
-        for (MItem i : items.values()) {
-          if (out.size() == max) {
-            break;
-          }
-          if (!i.jobId.equals(jobId) || i.status != ItemStatus.PENDING || (halted && !i.recovered)
-              || !busy.add(i.account)) {
-            continue;
+        for (Candidate c : one.subList(0, Math.min(max, one.size()))) {
+          MItem i = c.item();
+          MJob j = c.job();
+          if (j.status.equals("PENDING")) {
+            j.status = "RUNNING";
+            written.add(jobEvent(j));
           }
           i.status = ItemStatus.RUNNING;
           i.attempts++;
           i.leaseOwner = node;
           i.leaseUntil = until;
-          out.add(new ClaimedItem(i.id, jobId, i.account, i.authValue, i.spec, i.attempts, false, halted));
+          out.add(new ClaimedItem(i.id, i.jobId, i.account, i.authValue, i.spec, i.attempts, false,
+              j.cancelRequested || j.stopped));
           written.add(itemEvent(i, ItemStatus.RUNNING));
         }
+        out.sort(Comparator.comparingLong(ClaimedItem::id));
         return out;
       });
     }
@@ -768,7 +829,7 @@ public final class MemoryStores {
     }
 
     @Override
-    public Future<List<ItemOutcome>> record(String node, List<ItemOutcome> outcomes) {
+    public Future<Recorded> record(String node, List<ItemOutcome> outcomes) {
       return tx(written -> {
         List<ItemOutcome> applied = new ArrayList<>();
         for (ItemOutcome o : outcomes) {
@@ -797,7 +858,15 @@ public final class MemoryStores {
             written.add(event(o.jobId(), JobEvent.Kind.OAUTH, oauth));
           }
         }
-        return applied;
+        Set<String> jobIds = new TreeSet<>();
+        Set<String> failedIn = new TreeSet<>();
+        applied.forEach(o -> {
+          jobIds.add(o.jobId());
+          if (o.status() == ItemStatus.FAILED) {
+            failedIn.add(o.jobId());
+          }
+        });
+        return new Recorded(applied, settle(jobIds, failedIn, written));
       });
     }
 

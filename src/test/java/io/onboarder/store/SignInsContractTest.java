@@ -8,6 +8,7 @@ import io.onboarder.job.AccountStatus;
 import io.onboarder.job.ClaimedAccount;
 import io.onboarder.job.ClaimedItem;
 import io.onboarder.job.ItemOutcome;
+import io.onboarder.job.ItemQueue;
 import io.onboarder.job.ItemStatus;
 import io.onboarder.job.JobEvent;
 import io.onboarder.job.JobRecord;
@@ -131,7 +132,7 @@ class SignInsContractTest extends StoreContract {
 
     // node-x claims with a 1 ms lease and stalls; node-y takes over; node-x's late answer changes nothing.
     String job = await(a.intake().create(request("z"), "alice", null)).job().id();
-    List<ClaimedItem> z = await(a.items().claim(job, "n", 1, 60_000));
+    List<ClaimedItem> z = await(a.items().claim("n", 1, 60_000));
     await(a.items().record("n", List.of(oauthPending(z.get(0)))));
     TestService.await(vertx.timer(30));
     assertThat(await(a.signIns().claimWatches("node-x", 10, 1))).extracting(SignIns.Watched::itemId)
@@ -158,13 +159,13 @@ class SignInsContractTest extends StoreContract {
           .toArray(String[]::new)), "alice", null)).job().id();
       // Each node's batch holds items of both jobs, in opposite orders: both lock both job rows.
       List<ItemOutcome> fromA = new ArrayList<>();
-      await(a.items().claim(j1, "node-a", 10, 60_000)).forEach(i -> fromA.add(oauthPending(i)));
-      await(a.items().claim(j2, "node-a", 10, 60_000)).forEach(i -> fromA.add(oauthPending(i)));
+      await(a.items().claim("node-a", 10, 60_000)).forEach(i -> fromA.add(oauthPending(i)));
+      await(a.items().claim("node-a", 10, 60_000)).forEach(i -> fromA.add(oauthPending(i)));
       List<ItemOutcome> fromB = new ArrayList<>();
-      await(b.items().claim(j2, "node-b", 10, 60_000)).forEach(i -> fromB.add(oauthPending(i)));
-      await(b.items().claim(j1, "node-b", 10, 60_000)).forEach(i -> fromB.add(oauthPending(i)));
-      Future<List<ItemOutcome>> ra = a.items().record("node-a", fromA);
-      Future<List<ItemOutcome>> rb = b.items().record("node-b", fromB);
+      await(b.items().claim("node-b", 10, 60_000)).forEach(i -> fromB.add(oauthPending(i)));
+      await(b.items().claim("node-b", 10, 60_000)).forEach(i -> fromB.add(oauthPending(i)));
+      Future<List<ItemOutcome>> ra = a.items().record("node-a", fromA).map(ItemQueue.Recorded::applied);
+      Future<List<ItemOutcome>> rb = b.items().record("node-b", fromB).map(ItemQueue.Recorded::applied);
       await(Future.join(ra, rb));
       assertThat(ra.succeeded() && rb.succeeded()).as("%s / %s", ra.cause(), rb.cause()).isTrue();
       assertThat(ra.result()).hasSize(20).allSatisfy(o -> assertThat(o.relayUrl()).isNotNull());
@@ -180,7 +181,7 @@ class SignInsContractTest extends StoreContract {
     StorePorts s = store(kind, urlFor(kind), relay(3_600_000, 1));
     List<ItemOutcome> recorded = pendingSignIns(s, "a", "b");
     String job = recorded.get(0).jobId();
-    assertThat(await(s.jobs().finishIfDone(job)).status()).as("OAUTH_PENDING is final for the job")
+    assertThat(await(s.jobs().job(job)).status()).as("OAUTH_PENDING is final for the job: its outcome finished it")
         .isEqualTo(JobStatus.SUCCEEDED);
     long item = recorded.get(0).itemId();
     List<Future<SignIns.Authenticated>> racing = IntStream.range(0, 5)
@@ -218,11 +219,11 @@ class SignInsContractTest extends StoreContract {
 
     // An unfinished job (one item still running) is cancelled: links revoked, none issued afterwards.
     String other = await(s.intake().create(request("c", "d"), "alice", null)).job().id();
-    List<ClaimedItem> cd = await(s.items().claim(other, "n", 10, 60_000));
-    List<ItemOutcome> c = await(s.items().record("n", List.of(oauthPending(cd.get(0)))));
+    List<ClaimedItem> cd = await(s.items().claim("n", 10, 60_000));
+    List<ItemOutcome> c = await(s.items().record("n", List.of(oauthPending(cd.get(0))))).applied();
     await(s.jobs().cancel(other));
     assertThat(await(s.signIns().link(token(c.get(0)))).revoked()).isTrue();
-    List<ItemOutcome> d = await(s.items().record("n", List.of(oauthPending(cd.get(1)))));
+    List<ItemOutcome> d = await(s.items().record("n", List.of(oauthPending(cd.get(1))))).applied();
     assertThat(d.get(0).relayUrl()).as("no link in a cancelled job").isNull();
     assertThatThrownBy(() -> await(s.signIns().reissue(other, cd.get(1).id()))).cause()
         .satisfies(failedWith(StoreException.Kind.CONFLICT)).hasMessageContaining("cancelled");

@@ -130,7 +130,7 @@ abstract class StoreContract {
   /** Claims every item of the job (one per account at a time) and records it with {@code status}. */
   static void finishItems(StorePorts s, String job, ItemStatus status) {
     for (int round = 0; round < 20; round++) {
-      List<ClaimedItem> items = await(s.items().claim(job, "n", 100, 60_000));
+      List<ClaimedItem> items = await(s.items().claim("n", 100, 60_000));
       if (items.isEmpty()) {
         return;
       }
@@ -184,8 +184,8 @@ abstract class StoreContract {
   /** A job of OAUTH_PENDING items (installed, sign-in links issued); the outcomes as recorded. */
   List<ItemOutcome> pendingSignIns(StorePorts s, String... accounts) {
     String job = await(s.intake().create(request(accounts), "alice", null)).job().id();
-    List<ClaimedItem> claimed = await(s.items().claim(job, "n", 100, 60_000));
-    return await(s.items().record("n", claimed.stream().map(StoreContract::oauthPending).toList()));
+    List<ClaimedItem> claimed = await(s.items().claim("n", 100, 60_000));
+    return await(s.items().record("n", claimed.stream().map(StoreContract::oauthPending).toList())).applied();
   }
 
   static String token(ItemOutcome o) {

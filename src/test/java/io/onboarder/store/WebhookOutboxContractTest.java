@@ -54,7 +54,7 @@ class WebhookOutboxContractTest extends StoreContract {
     s.outboxTypes(Set.of("job.finished"));
     for (int i = 0; i < 6; i++) {
       String job = await(s.intake().create(request("x" + i), "alice", null)).job().id();
-      List<ClaimedItem> items = await(s.items().claim(job, "n", 10, 60_000));
+      List<ClaimedItem> items = await(s.items().claim("n", 10, 60_000));
       await(s.items().record("n", List.of(installed(items.get(0)))));
       await(s.jobs().finishIfDone(job));
     }
