@@ -92,6 +92,19 @@ public final class JobIntake {
         .recover(err -> Future.failedFuture(admission.problem(err)));
   }
 
+  /**
+   * Takes a job the service itself made and validated (a step of a fleet's apply), admitted like any
+   * other; {@code idempotencyKey} makes a second submission of the same step (after a crash) answer the
+   * first job. Fails with a {@link Problem}.
+   */
+  public Future<Accepted> submit(JobRequest request, String owner, String idempotencyKey) {
+    Problem refused = admission.refusal();
+    if (refused != null) {
+      return Future.failedFuture(refused);
+    }
+    return admit(request, owner, idempotencyKey).recover(err -> Future.failedFuture(admission.problem(err)));
+  }
+
   private Future<Accepted> admit(JobRequest request, String owner, String key) {
     int n = request.items().size();
     if (!admission.reserveItems(n)) {

@@ -11,7 +11,8 @@ import java.util.List;
  * request is validated as job fields (this record with no items) plus items one by one. With a
  * {@code template}, every account of the job also gets the template's cycle once its items are ready,
  * activated as {@code activate} says (null: installed, not activated). {@code signIn}: when tenants who
- * have to sign in are reminded and their links expire.
+ * have to sign in are reminded and their links expire. A job that is one step of a fleet's apply names
+ * the {@code fleet} and its {@code step} (1-based); only the fleet code sets them.
  */
 public record JobRequest(
     ConnectorRef connector,
@@ -26,7 +27,9 @@ public record JobRequest(
     List<Item> items,
     TemplateRef template,
     Activation activate,
-    SignInPlan signIn) {
+    SignInPlan signIn,
+    String fleet,
+    Integer step) {
 
   /**
    * One requested install; {@code connector}, {@code installName} and {@code description} are per-item
@@ -104,7 +107,13 @@ public record JobRequest(
   /** The same job fields with {@code items}. */
   public JobRequest withItems(List<Item> items) {
     return new JobRequest(connector, installName, description, targetOrigin, callbackMessage, username, dryRun,
-        createAccounts, toleratedFailurePercent, items, template, activate, signIn);
+        createAccounts, toleratedFailurePercent, items, template, activate, signIn, fleet, step);
+  }
+
+  /** The same job as step {@code step} of fleet {@code fleet}'s apply. */
+  public JobRequest asFleetStep(String fleet, int step) {
+    return new JobRequest(connector, installName, description, targetOrigin, callbackMessage, username, dryRun,
+        createAccounts, toleratedFailurePercent, items, template, activate, signIn, fleet, step);
   }
 
   public JsonObject specJson() {
@@ -141,6 +150,9 @@ public record JobRequest(
     }
     if (signIn != null && !signIn.equals(SignInPlan.NONE)) {
       j.put("signIn", signIn.toJson());
+    }
+    if (fleet != null) {
+      j.put("fleet", fleet).put("step", step);
     }
     return j;
   }

@@ -127,7 +127,7 @@ public final class JobRequestValidator {
     SignInPlan signIn = json.getValue("signIn") == null ? SignInPlan.NONE
         : SignInPlan.parse(json.getValue("signIn"), errors);
     return new JobRequest(jobConnector, installName, description, targetOrigin, callbackMessage, username,
-        dryRun, createAccounts, tolerated, List.of(), template, activate, signIn);
+        dryRun, createAccounts, tolerated, List.of(), template, activate, signIn, null, null);
   }
 
   /** {"id": string or positive integer} or {"name": string}: exactly one of them. */

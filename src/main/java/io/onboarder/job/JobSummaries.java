@@ -26,6 +26,10 @@ public final class JobSummaries {
         .put("finishedAt", finishedAt)
         .put("total", job.total())
         .put("counts", c);
+    if (job.spec() != null && job.spec().getString("fleet") != null) {
+      // A step of a fleet's apply (jobs of fleets are ordinary jobs otherwise).
+      summary.put("fleet", job.spec().getString("fleet")).put("step", job.spec().getInteger("step"));
+    }
     if (accounts != null) {
       JsonObject a = new JsonObject();
       for (AccountStatus s : AccountStatus.values()) {

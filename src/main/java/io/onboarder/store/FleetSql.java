@@ -5,7 +5,8 @@ final class FleetSql {
   private FleetSql() {}
 
   static final String FLEET_COLUMNS = "name, owner, generation, applied_generation, spec, tenant_count, status, "
-      + "rollout, drift, created_at, updated_at, last_reconcile_at, next_reconcile_at";
+      + "rollout, drift, created_at, updated_at, last_reconcile_at, next_reconcile_at, state_version, apply_plan, "
+      + "apply_step, apply_job";
 
   static final String SELECT_FLEET = "SELECT " + FLEET_COLUMNS + " FROM fleets WHERE name = ?";
   static final String SELECT_FLEET_FOR_PUT = "SELECT owner, generation, spec_print FROM fleets WHERE name = ?{FOR_UPDATE}";
@@ -79,4 +80,31 @@ final class FleetSql {
       + "WHERE plan_id = ? AND account > ? ORDER BY account LIMIT ?";
   static final String ACTIONS_OF = "SELECT account, action, reason, drift, step, job_id FROM fleet_plan_actions "
       + "WHERE plan_id = ? AND action = ? AND account > ? ORDER BY account LIMIT ?";
+
+  // ---- applies ---------------------------------------------------------------------------------
+
+  static final String BEGIN_APPLY = "UPDATE fleets SET status = 'APPLYING', apply_plan = ?, apply_step = 0, "
+      + "apply_job = NULL, apply_due_ms = ?, rollout = ? WHERE name = ? AND generation = ? AND state_version = ? "
+      + "AND status IN ('PENDING', 'CONVERGED', 'DRIFTED')";
+  static final String DUE_APPLIES = "SELECT name FROM fleets WHERE status = 'APPLYING' AND apply_due_ms <= ? "
+      + "AND (lease_until IS NULL OR lease_until < {NOW_MS}) ORDER BY apply_due_ms LIMIT ?";
+  static final String LEASE_FLEET = "UPDATE fleets SET lease_owner = ?, lease_until = {NOW_MS} + ? WHERE name = ? "
+      + "AND status = 'APPLYING' AND (lease_until IS NULL OR lease_until < {NOW_MS})";
+  static final String PROGRESS = "UPDATE fleets SET status = ?, apply_step = ?, apply_job = ?, apply_due_ms = ?, "
+      + "rollout = ?, applied_generation = COALESCE(?, applied_generation), apply_plan = ?, lease_owner = NULL, "
+      + "lease_until = NULL WHERE name = ? AND lease_owner = ?";
+  static final String TRANSITION = "UPDATE fleets SET status = ?, apply_step = ?, apply_job = ?, apply_due_ms = ?, "
+      + "rollout = ? WHERE name = ? AND status = ?";
+  static final String PLAN_APPLIED = "UPDATE fleet_plans SET status = 'APPLIED' WHERE id = ?";
+  static final String BY_JOB = "'INSTALL', 'REINSTALL', 'RELINK', 'INSTALL_CYCLE', 'ACTIVATE'";
+  static final String STEP_TENANTS = "SELECT t.account, t.in_spec, t.spec, t.auth_value, t.installed_connector, "
+      + "t.installed_cycle, t.state, t.authenticated, t.account_connector_id, t.cycle_id, t.cycle_status "
+      + "FROM fleet_plan_actions a JOIN fleet_tenants t ON t.fleet = ? AND t.account = a.account "
+      + "WHERE a.plan_id = ? AND a.action IN (" + BY_JOB + ") ORDER BY a.account LIMIT ? OFFSET ?";
+  static final String MARK_STEP = "UPDATE fleet_plan_actions SET step = ?, job_id = ? WHERE plan_id = ? AND account = ?";
+  static final String JOB_IDS = "SELECT DISTINCT job_id, step FROM fleet_plan_actions WHERE plan_id = ? "
+      + "AND job_id IS NOT NULL ORDER BY step";
+  static final String OUTCOME = "UPDATE fleet_tenants SET state = ?, account_connector_id = COALESCE(?, "
+      + "account_connector_id), authenticated = ?, installed_connector = CASE WHEN ? = 1 THEN 1 ELSE "
+      + "installed_connector END, url = COALESCE(?, url), drift = NULL WHERE fleet = ? AND account = ?";
 }

@@ -41,7 +41,7 @@ final class SqlFleetPlans implements FleetPlans {
     });
   }
 
-  private List<DesiredTenant> tenants(List<Row> rows, boolean withSecrets) {
+  List<DesiredTenant> tenants(List<Row> rows, boolean withSecrets) {
     List<DesiredTenant> out = new ArrayList<>(rows.size());
     for (Row r : rows) {
       JsonObject item = r.getString("spec") == null ? new JsonObject() : new JsonObject(r.getString("spec"));

@@ -137,7 +137,8 @@ final class SqlFleetStore implements FleetStore {
         r.getLong("applied_generation"), new JsonObject(r.getString("spec")), r.getLong("tenant_count"),
         FleetStatus.valueOf(r.getString("status")), rollout == null ? null : new JsonObject(rollout),
         drift == null ? null : new JsonObject(drift), r.getString("created_at"), r.getString("updated_at"),
-        r.getString("last_reconcile_at"), r.getString("next_reconcile_at"));
+        r.getString("last_reconcile_at"), r.getString("next_reconcile_at"), r.getLong("state_version"),
+        r.getString("apply_plan"), r.getInteger("apply_step"), r.getString("apply_job"));
   }
 
   /** One spec being written: batches in call order, each in its own transaction. */

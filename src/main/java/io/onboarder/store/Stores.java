@@ -1,5 +1,6 @@
 package io.onboarder.store;
 
+import io.onboarder.fleet.FleetApplies;
 import io.onboarder.fleet.FleetPlans;
 import io.onboarder.fleet.FleetStore;
 import io.onboarder.intake.IntakeStore;
@@ -37,6 +38,7 @@ public final class Stores {
   private final WebhookEndpoints endpoints;
   private final FleetStore fleets;
   private final FleetPlans plans;
+  private final FleetApplies applies;
 
   private Stores(Database db, SignInPolicy policy) {
     this.db = db;
@@ -53,7 +55,9 @@ public final class Stores {
     this.outbox = new SqlWebhookOutbox(db);
     this.endpoints = new SqlWebhookEndpoints(db);
     this.fleets = new SqlFleetStore(db);
-    this.plans = new SqlFleetPlans(db);
+    SqlFleetPlans fleetPlans = new SqlFleetPlans(db);
+    this.plans = fleetPlans;
+    this.applies = new SqlFleetApplies(db, fleetPlans);
   }
 
   /** The embedded store: one SQLite file, owned by this process alone (its key beside it unless configured). */
@@ -145,5 +149,9 @@ public final class Stores {
 
   public FleetPlans plans() {
     return plans;
+  }
+
+  public FleetApplies applies() {
+    return applies;
   }
 }

@@ -1,0 +1,223 @@
+package io.onboarder.fleet;
+
+import io.onboarder.bus.Addresses;
+import io.onboarder.bus.Problem;
+import io.onboarder.intake.JobIntake;
+import io.onboarder.job.ItemQueue;
+import io.onboarder.job.ItemStatus;
+import io.onboarder.job.JobRecords;
+import io.onboarder.job.JobRequest;
+import io.onboarder.job.JobRequestValidator;
+import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.time.Clock;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves applies on, step by step, on any node: an apply's state is the fleet's row (plan, step, the
+ * step's job, when the next step may start), and a node works on it only while it holds the row's lease,
+ * so a crash or a rollout mid-step just leaves it for the next node (the step's job runs on as any job
+ * does; a step submitted twice is one job, by its idempotency key). A step is an ordinary job, submitted
+ * through the {@link JobIntake}; when it ends its failure share decides: halt, next step after the
+ * policy's pause, or converged.
+ */
+final class FleetApplier {
+  private static final Logger log = LoggerFactory.getLogger(FleetApplier.class);
+  /** How often a running step's job is looked at when no job event says it ended (and a lost wake-up is caught). */
+  static final long CHECK_MS = 5_000;
+  /** Outcomes read back per page of a finished step's items. */
+  private static final int OUTCOME_PAGE = 1000;
+
+  /** The ports an applier uses. */
+  record Ports(FleetPlans plans, FleetApplies applies, JobIntake intake, JobRecords jobs, ItemQueue items) {}
+
+  private final Vertx vertx;
+  private final Clock clock;
+  private final NodeLifecycle node;
+  private final long leaseMs;
+  private final Ports ports;
+  private final JobRequestValidator validator;
+
+  FleetApplier(Vertx vertx, Clock clock, NodeLifecycle node, long leaseMs, Ports ports,
+               JobRequestValidator validator) {
+    this.vertx = vertx;
+    this.clock = clock;
+    this.node = node;
+    this.leaseMs = leaseMs;
+    this.ports = ports;
+    this.validator = validator;
+  }
+
+  /**
+   * Starts applying {@code planId} (null: the fleet's newest plan) and submits its first step now: 409 if
+   * the plan is stale (the generation or the observed live state moved) or the fleet is already applying.
+   */
+  Future<JsonObject> apply(FleetRecord f, String planId) {
+    return ports.plans().plan(f.name(), planId).compose(plan -> {
+      if (plan == null) {
+        return Future.failedFuture(Problem.notFound(planId == null ? "Fleet '" + f.name() + "' has no plan: POST "
+            + "/v1/fleets/" + f.name() + "/plan first." : "No plan with that id."));
+      }
+      if (f.status() == FleetStatus.APPLYING || f.status() == FleetStatus.PAUSED || f.status() == FleetStatus.HALTED) {
+        return Future.failedFuture(Problem.conflict("Fleet '" + f.name() + "' is " + f.status() + ": resume it, or "
+            + "roll back a halted apply, before applying again."));
+      }
+      if (!"READY".equals(plan.status()) || plan.generation() != f.generation()
+          || plan.stateVersion() == null || plan.stateVersion() != f.stateVersion()) {
+        return Future.failedFuture(stale(f, plan));
+      }
+      FleetSpec spec = PlanRun.spec(f, validator);
+      JsonObject rollout = Rollout.view(1, spec.policy().steps(), null, null);
+      return ports.applies().begin(f.name(), plan.id(), plan.generation(), plan.stateVersion(), rollout,
+              clock.currentTimeMillis())
+          .compose(begun -> !begun ? Future.failedFuture(stale(f, plan))
+              : ports.applies().claimDue(node.nodeId(), leaseMs, clock.currentTimeMillis(), 1, f.name())
+                  .compose(claimed -> claimed.isEmpty() ? Future.succeededFuture() : advance(claimed.get(0))))
+          .compose(v -> ports.applies().jobIds(plan.id()))
+          .map(jobs -> new JsonObject().put("planId", plan.id()).put("jobIds", new JsonArray(jobs)));
+    });
+  }
+
+  private static Problem stale(FleetRecord f, FleetPlans.PlanRecord plan) {
+    return Problem.conflict(plan.generation() != f.generation()
+        ? "The plan was made at generation " + plan.generation() + "; the fleet is at " + f.generation()
+            + ". Plan again."
+        : "The tenants' live state at Cyclr moved since the plan was made (or the plan was applied). Plan again.");
+  }
+
+  /** Looks for applies due on any fleet and moves each on (called on the service's context). */
+  Future<Void> tick() {
+    if (!node.mayClaim()) {
+      return Future.succeededFuture();
+    }
+    return ports.applies().claimDue(node.nodeId(), leaseMs, clock.currentTimeMillis(), 8, null).compose(fleets -> {
+      Future<Void> all = Future.succeededFuture();
+      for (FleetRecord f : fleets) {
+        all = all.compose(v -> advance(f).recover(err -> {
+          log.warn("fleet {}: the apply could not move on now ({}); it is tried again", f.name(), err.toString());
+          return ports.applies().progress(f.name(), node.nodeId(), new FleetApplies.Progress(FleetStatus.APPLYING,
+              f.applyStep(), f.applyJob(), clock.currentTimeMillis() + CHECK_MS, f.rollout(), null, f.applyPlan()))
+              .<Void>mapEmpty().recover(e -> Future.succeededFuture());
+        }));
+      }
+      return all;
+    });
+  }
+
+  /** One move of a leased apply: submit its step, or look at the step's job and decide what comes next. */
+  private Future<Void> advance(FleetRecord f) {
+    FleetSpec spec = PlanRun.spec(f, validator);
+    return ports.plans().plan(f.name(), f.applyPlan()).compose(plan -> {
+      long changing = plan.summary().entrySet().stream().filter(e -> e.getKey().byJob())
+          .mapToLong(java.util.Map.Entry::getValue).sum();
+      long[] cuts = Rollout.cuts(spec.policy().steps(), changing);
+      int step = f.applyStep();
+      if (f.applyJob() == null) {
+        return submitStep(f, spec, plan, cuts, step);
+      }
+      return ports.jobs().job(f.applyJob()).compose(job -> {
+        if (job == null || !job.status().terminal()) {
+          return progress(f, FleetStatus.APPLYING, step, f.applyJob(), clock.currentTimeMillis() + CHECK_MS,
+              f.rollout(), null);
+        }
+        return ports.jobs().counts(job.id()).compose(counts -> recordOutcomes(f.name(), job.id(), null)
+            .compose(v -> {
+              long failed = counts.getOrDefault(ItemStatus.FAILED, 0L);
+              if (Rollout.halts(failed, job.total(), spec.policy().haltOnFailurePercent())) {
+                String reason = "step " + (step + 1) + ": " + failed + " of " + job.total() + " tenants failed ("
+                    + Math.round(failed * 1000.0 / job.total()) / 10.0 + " % > "
+                    + spec.policy().haltOnFailurePercent() + " %)";
+                return progress(f, FleetStatus.HALTED, step, f.applyJob(), null,
+                    Rollout.view(step + 1, spec.policy().steps(), reason, null), null)
+                    .onSuccess(x -> publish(f, "fleet.halted", new JsonObject().put("step", step + 1)
+                        .put("failed", failed).put("total", job.total()).put("reason", reason)));
+              }
+              return next(f, spec, plan, cuts, step + 1);
+            }));
+      });
+    });
+  }
+
+  /** After step {@code step - 1} ended well: the next step after the pause, or the apply is done. */
+  private Future<Void> next(FleetRecord f, FleetSpec spec, FleetPlans.PlanRecord plan, long[] cuts, int step) {
+    if (step >= cuts.length) {
+      return progress(f, FleetStatus.CONVERGED, null, null, null, Rollout.view(null, spec.policy().steps(), null,
+          null), plan.generation())
+          .onSuccess(x -> publish(f, "fleet.converged", plan.toJson().getJsonObject("summary")));
+    }
+    long due = clock.currentTimeMillis() + spec.policy().pauseSeconds() * 1000L;
+    return progress(f, FleetStatus.APPLYING, step, null, due, Rollout.view(step, spec.policy().steps(), null, due),
+        null);
+  }
+
+  private Future<Void> submitStep(FleetRecord f, FleetSpec spec, FleetPlans.PlanRecord plan, long[] cuts, int step) {
+    long from = step == 0 ? 0 : cuts[step - 1];
+    long to = cuts[step];
+    if (to <= from) {
+      return next(f, spec, plan, cuts, step + 1); // an empty step (few tenants): nothing to run
+    }
+    return ports.applies().stepTenants(f.name(), plan.id(), from, (int) (to - from)).compose(tenants -> {
+      JobRequest request = spec.fields().withItems(tenants.stream().map(DesiredTenant::item).toList())
+          .asFleetStep(f.name(), step + 1);
+      String key = "fleet:" + f.name() + ":" + plan.id() + ":" + (step + 1);
+      return ports.intake().submit(request, f.owner(), key).compose(accepted -> {
+        String jobId = accepted.summary().getString("id");
+        log.info("fleet {}: step {} of {} runs as job {} ({} tenants)", f.name(), step + 1, cuts.length, jobId,
+            tenants.size());
+        return ports.applies().markStep(plan.id(), tenants.stream().map(DesiredTenant::account).toList(), step + 1,
+                jobId)
+            .compose(v -> progress(f, FleetStatus.APPLYING, step, jobId, clock.currentTimeMillis() + CHECK_MS,
+                Rollout.view(step + 1, spec.policy().steps(), null, null), null));
+      });
+    });
+  }
+
+  /** Writes what the step's job did on each tenant, page by page. */
+  private Future<Void> recordOutcomes(String fleet, String jobId, String cursor) {
+    return ports.items().page(jobId, null, OUTCOME_PAGE, cursor).compose(page -> {
+      List<FleetApplies.TenantOutcome> outcomes = new ArrayList<>();
+      for (Object o : page.items()) {
+        FleetApplies.TenantOutcome outcome = outcome((JsonObject) o);
+        if (outcome != null) {
+          outcomes.add(outcome);
+        }
+      }
+      return ports.applies().recordOutcomes(fleet, outcomes)
+          .compose(v -> page.next() == null ? Future.succeededFuture() : recordOutcomes(fleet, jobId, page.next()));
+    });
+  }
+
+  static FleetApplies.TenantOutcome outcome(JsonObject item) {
+    ItemStatus status = ItemStatus.valueOf(item.getString("status"));
+    Long acId = item.getLong("accountConnectorId");
+    JsonObject oauth = item.getJsonObject("oauth");
+    String url = oauth == null ? null : oauth.getString("url");
+    String account = item.getString("account");
+    return switch (status) {
+      case INSTALLED -> new FleetApplies.TenantOutcome(account, TenantState.CONNECTED, acId, true, true, url);
+      case ALREADY_INSTALLED, AUTHENTICATED -> new FleetApplies.TenantOutcome(account, TenantState.CONNECTED, acId,
+          true, false, url);
+      case OAUTH_PENDING -> new FleetApplies.TenantOutcome(account, TenantState.WAITING_SIGN_IN, acId, false,
+          acId != null, url);
+      case FAILED -> new FleetApplies.TenantOutcome(account, TenantState.FAILED, acId, null, false, url);
+      default -> null;
+    };
+  }
+
+  private Future<Void> progress(FleetRecord f, FleetStatus status, Integer step, String jobId, Long dueMs,
+                                JsonObject rollout, Long appliedGeneration) {
+    return ports.applies().progress(f.name(), node.nodeId(), new FleetApplies.Progress(status, step, jobId, dueMs,
+        rollout, appliedGeneration, f.applyPlan())).mapEmpty();
+  }
+
+  private void publish(FleetRecord f, String type, JsonObject summary) {
+    vertx.eventBus().publish(Addresses.EVENTS_FLEET, new JsonObject().put("fleet", f.name())
+        .put("generation", f.generation()).put("type", type).put("summary", summary));
+  }
+}

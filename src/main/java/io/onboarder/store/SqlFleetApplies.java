@@ -1,0 +1,106 @@
+package io.onboarder.store;
+
+import io.onboarder.fleet.DesiredTenant;
+import io.onboarder.fleet.FleetApplies;
+import io.onboarder.fleet.FleetRecord;
+import io.onboarder.fleet.FleetStatus;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Applies in progress on the {@link Database}: conditional updates of the fleet's row decide who begins,
+ * who holds the lease and who moves the apply on, so two nodes never run the same step twice.
+ */
+final class SqlFleetApplies implements FleetApplies {
+  private final Database db;
+  private final SqlFleetPlans plans;
+
+  SqlFleetApplies(Database db, SqlFleetPlans plans) {
+    this.db = db;
+    this.plans = plans;
+  }
+
+  @Override
+  public Future<Boolean> begin(String fleet, String planId, long generation, long stateVersion, JsonObject rollout,
+                               long dueMs) {
+    return db.query(FleetSql.BEGIN_APPLY, Tuple.of(planId, dueMs, rollout.encode(), fleet, generation, stateVersion))
+        .map(rs -> rs.rowCount() == 1);
+  }
+
+  @Override
+  public Future<List<FleetRecord>> claimDue(String node, long leaseMs, long nowMs, int max, String fleet) {
+    Future<List<String>> names = fleet != null ? Future.succeededFuture(List.of(fleet))
+        : db.query(FleetSql.DUE_APPLIES, Tuple.of(nowMs, max)).map(rs -> {
+          List<String> out = new ArrayList<>();
+          rs.forEach(r -> out.add(r.getString(0)));
+          return out;
+        });
+    return names.compose(list -> {
+      List<FleetRecord> claimed = new ArrayList<>();
+      Future<Void> all = Future.succeededFuture();
+      for (String name : list) {
+        all = all.compose(v -> db.query(FleetSql.LEASE_FLEET, Tuple.of(node, leaseMs, name))
+            .compose(rs -> rs.rowCount() == 1 ? db.query(FleetSql.SELECT_FLEET, Tuple.of(name))
+                .map(f -> claimed.add(SqlFleetStore.fleet(f.iterator().next()))) : Future.succeededFuture())
+            .mapEmpty());
+      }
+      return all.map(claimed);
+    });
+  }
+
+  @Override
+  public Future<Boolean> progress(String fleet, String node, Progress next) {
+    Tuple args = Tuple.of(next.status().name(), next.step(), next.jobId(), next.dueMs(),
+        next.rollout() == null ? null : next.rollout().encode(), next.appliedGeneration(), next.planId())
+        .addValue(fleet).addValue(node);
+    return db.transaction(conn -> conn.preparedQuery(db.sql(FleetSql.PROGRESS)).execute(args)
+        .compose(rs -> rs.rowCount() == 1 && next.appliedGeneration() != null && next.planId() != null
+            ? conn.preparedQuery(db.sql(FleetSql.PLAN_APPLIED)).execute(Tuple.of(next.planId())).map(true)
+            : Future.succeededFuture(rs.rowCount() == 1)));
+  }
+
+  @Override
+  public Future<Boolean> transition(String fleet, FleetStatus from, Progress next) {
+    return db.query(FleetSql.TRANSITION, Tuple.of(next.status().name(), next.step(), next.jobId(), next.dueMs(),
+            next.rollout() == null ? null : next.rollout().encode(), fleet, from.name()))
+        .map(rs -> rs.rowCount() == 1);
+  }
+
+  @Override
+  public Future<List<DesiredTenant>> stepTenants(String fleet, String planId, long offset, int limit) {
+    return db.query(FleetSql.STEP_TENANTS, Tuple.of(fleet, planId, limit, offset)).compose(rs -> {
+      List<Row> rows = new ArrayList<>();
+      rs.forEach(rows::add);
+      return Database.classified(db.vertx().executeBlocking(() -> plans.tenants(rows, true), false));
+    });
+  }
+
+  @Override
+  public Future<Void> markStep(String planId, List<String> accounts, int step, String jobId) {
+    List<Tuple> rows = accounts.stream().map(a -> Tuple.of(step, jobId, planId, a)).toList();
+    return rows.isEmpty() ? Future.succeededFuture()
+        : db.transaction(conn -> conn.preparedQuery(db.sql(FleetSql.MARK_STEP)).executeBatch(rows).mapEmpty());
+  }
+
+  @Override
+  public Future<List<String>> jobIds(String planId) {
+    return db.query(FleetSql.JOB_IDS, Tuple.of(planId)).map(rs -> {
+      List<String> out = new ArrayList<>();
+      rs.forEach(r -> out.add(r.getString("job_id")));
+      return out;
+    });
+  }
+
+  @Override
+  public Future<Void> recordOutcomes(String fleet, List<TenantOutcome> outcomes) {
+    List<Tuple> rows = outcomes.stream().map(o -> Tuple.of(o.state().name(), o.accountConnectorId(),
+        o.authenticated() == null ? null : (o.authenticated() ? 1 : 0), o.installedNow() ? 1 : 0, o.url(), fleet,
+        o.account())).toList();
+    return rows.isEmpty() ? Future.succeededFuture()
+        : db.transaction(conn -> conn.preparedQuery(db.sql(FleetSql.OUTCOME)).executeBatch(rows).mapEmpty());
+  }
+}
