@@ -165,7 +165,9 @@ public final class Application {
         .compose(v -> vertx.deployVerticle(new JobService(new JobService.Ports(store.jobs(), store.items(),
             store.accounts(), store.events(), store.signIns(), SignInPolicy.of(settings)), node)))
         .compose(v -> vertx.deployVerticle(new SubmitService(intake)))
-        .compose(v -> vertx.deployVerticle(new FleetService(store.fleets(), store.plans(), fleets)))
+        .compose(v -> vertx.deployVerticle(new FleetService(new FleetService.Ports(store.fleets(),
+            store.plans(), store.applies(), fleets, intake, store.jobs(), store.items()), Clock.of(vertx), node,
+            settings.leaseMs())))
         .compose(v -> vertx.deployVerticle(new WebhookService(settings, store.outbox(), store.endpoints())))
         .compose(v -> vertx.deployVerticle(new Retention(store.events(), store.outbox())).onSuccess(storeUsers::add))
         .compose(v -> settings.webhooksEnabled()

@@ -15,6 +15,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -51,6 +52,32 @@ final class FleetRoutes {
         .put("limit", HttpParams.intParam(rc, "limit", 100, 1, 200))));
     router.post("/v1/fleets/:name/plan").handler(rc -> ask(rc, "plan", named(rc), PLAN));
     router.get("/v1/fleets/:name/plans/:planId/actions").handler(this::actions);
+    router.post("/v1/fleets/:name/apply").handler(BodyHandler.create().setBodyLimit(4096)).handler(rc -> {
+      JsonObject body = named(rc);
+      if (rc.body().length() > 0) {
+        JsonObject given;
+        try {
+          given = rc.body().asJsonObject();
+        } catch (RuntimeException e) {
+          Problems.send(rc, Problem.badRequest("The body must be a JSON object, e.g. {\"planId\": \"…\"}."));
+          return;
+        }
+        if (given != null && given.getValue("planId") != null && !(given.getValue("planId") instanceof String)) {
+          Problems.send(rc, Problem.badRequest("planId must be a string."));
+          return;
+        }
+        body.put("planId", given == null ? null : given.getString("planId"));
+      }
+      request(rc, "apply", body, QUERY).onComplete(ar -> {
+        if (ar.failed()) {
+          Problems.send(rc, Problems.from(ar.cause(), 500));
+        } else {
+          rc.response().setStatusCode(202).putHeader("Content-Type", "application/json").end(ar.result().encode());
+        }
+      });
+    });
+    router.post("/v1/fleets/:name/pause").handler(rc -> ask(rc, "pause", named(rc)));
+    router.post("/v1/fleets/:name/resume").handler(rc -> ask(rc, "resume", named(rc)));
     router.delete("/v1/fleets/:name").handler(rc -> ask(rc, "delete", named(rc)
         .put("uninstall", HttpParams.bool(rc, "uninstall"))
         .put("confirm", HttpParams.longParam(rc, "confirm"))));

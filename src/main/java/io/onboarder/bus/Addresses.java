@@ -67,6 +67,8 @@ public final class Addresses {
    * the same operations as the {@code /v1/fleets} routes; body {"name", ...} (put: {"name","ifMatch"?,"fleet"}).
    */
   public static final String FLEETS = "onboarder.fleets";
+  /** internal publish, cluster-wide: a fleet's apply may have something due now (resumed); every node looks. */
+  public static final String FLEETS_WAKE = "onboarder.internal.fleets.wake";
   /** publish: {"fleet","generation","type","summary"} when a fleet halts, drifts or converges. */
   public static final String EVENTS_FLEET = "onboarder.events.fleet";
 

@@ -123,8 +123,8 @@ final class FleetApplier {
       }
       return ports.jobs().job(f.applyJob()).compose(job -> {
         if (job == null || !job.status().terminal()) {
-          return progress(f, FleetStatus.APPLYING, step, f.applyJob(), clock.currentTimeMillis() + CHECK_MS,
-              f.rollout(), null);
+          // Due at once: the job's end (its event) or the next periodic look moves it on.
+          return progress(f, FleetStatus.APPLYING, step, f.applyJob(), clock.currentTimeMillis(), f.rollout(), null);
         }
         return ports.jobs().counts(job.id()).compose(counts -> recordOutcomes(f.name(), job.id(), null)
             .compose(v -> {
@@ -151,7 +151,13 @@ final class FleetApplier {
           null), plan.generation())
           .onSuccess(x -> publish(f, "fleet.converged", plan.toJson().getJsonObject("summary")));
     }
-    long due = clock.currentTimeMillis() + spec.policy().pauseSeconds() * 1000L;
+    if (spec.policy().pauseSeconds() == 0) {
+      return submitStep(f, spec, plan, cuts, step); // no pause: on at once, under the same lease
+    }
+    long pauseMs = spec.policy().pauseSeconds() * 1000L;
+    long due = clock.currentTimeMillis() + pauseMs;
+    // Any node's periodic look starts the step once due; this node also wakes everyone then.
+    clock.schedule(pauseMs, () -> vertx.runOnContext(v -> vertx.eventBus().publish(Addresses.FLEETS_WAKE, null)));
     return progress(f, FleetStatus.APPLYING, step, null, due, Rollout.view(step, spec.policy().steps(), null, due),
         null);
   }
@@ -172,7 +178,7 @@ final class FleetApplier {
             tenants.size());
         return ports.applies().markStep(plan.id(), tenants.stream().map(DesiredTenant::account).toList(), step + 1,
                 jobId)
-            .compose(v -> progress(f, FleetStatus.APPLYING, step, jobId, clock.currentTimeMillis() + CHECK_MS,
+            .compose(v -> progress(f, FleetStatus.APPLYING, step, jobId, clock.currentTimeMillis(),
                 Rollout.view(step + 1, spec.policy().steps(), null, null), null));
       });
     });

@@ -2,7 +2,12 @@ package io.onboarder.fleet;
 
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
+import io.onboarder.intake.JobIntake;
+import io.onboarder.job.ItemQueue;
+import io.onboarder.job.JobRecords;
 import io.onboarder.job.JobService;
+import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.time.Clock;
 import io.onboarder.job.StoreProblems;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -27,31 +32,84 @@ public final class FleetService extends VerticleBase {
   public static final String ACTION = "action";
   private static final Logger log = LoggerFactory.getLogger(FleetService.class);
 
+  private final Ports ports;
   private final FleetStore store;
   private final FleetPlans plans;
   private final FleetIntake intake;
+  private final Clock clock;
+  private final NodeLifecycle node;
+  private final long leaseMs;
   private PlanRun planning;
+  private FleetApplier applier;
   private final Map<String, Function<Message<JsonObject>, Future<JsonObject>>> actions;
 
-  public FleetService(FleetStore store, FleetPlans plans, FleetIntake intake) {
-    this.store = store;
-    this.plans = plans;
-    this.intake = intake;
-    this.actions = Map.of(
-        "plan", msg -> visible(msg).compose(f -> planning.run(f)).map(FleetPlans.PlanRecord::toJson),
-        "actions", this::actions,
-        "put", this::put,
-        "get", msg -> visible(msg).compose(f -> FleetViews.load(store, f)),
-        "list", this::list,
-        "tenants", this::tenants,
-        "delete", this::delete);
+  /** The stores and the job intake the fleet service works with. */
+  public record Ports(FleetStore fleets, FleetPlans plans, FleetApplies applies, FleetIntake intake,
+                      JobIntake jobIntake, JobRecords jobs, ItemQueue items) {}
+
+  /**
+   * {@code clock} times the rollout's pauses; {@code node} names this node for the apply leases and says
+   * whether it may take work; {@code leaseMs} is how long a node may hold a fleet's apply.
+   */
+  public FleetService(Ports ports, Clock clock, NodeLifecycle node, long leaseMs) {
+    this.ports = ports;
+    this.store = ports.fleets();
+    this.plans = ports.plans();
+    this.intake = ports.intake();
+    this.clock = clock;
+    this.node = node;
+    this.leaseMs = leaseMs;
+    this.actions = Map.ofEntries(
+        Map.entry("plan", msg -> visible(msg).compose(f -> planning.run(f)).map(FleetPlans.PlanRecord::toJson)),
+        Map.entry("actions", this::actions),
+        Map.entry("apply", msg -> visible(msg).compose(f -> applier.apply(f, msg.body().getString("planId")))),
+        Map.entry("pause", msg -> visible(msg).compose(f -> control(f, FleetStatus.APPLYING, FleetStatus.PAUSED))),
+        Map.entry("resume", msg -> visible(msg).compose(this::resume)),
+        Map.entry("put", this::put),
+        Map.entry("get", msg -> visible(msg).compose(f -> FleetViews.load(store, f))),
+        Map.entry("list", this::list),
+        Map.entry("tenants", this::tenants),
+        Map.entry("delete", this::delete));
   }
 
   @Override
   public Future<?> start() {
     planning = new PlanRun(vertx, plans, intake.validator);
+    applier = new FleetApplier(vertx, clock, node, leaseMs, new FleetApplier.Ports(plans, ports.applies(),
+        ports.jobIntake(), ports.jobs(), ports.items()), intake.validator);
+    // Applies move on when a step's job ends (its event), when woken, and at least every CHECK_MS.
+    vertx.setPeriodic(FleetApplier.CHECK_MS, t -> tick());
+    MessageConsumer<JsonObject> ended = vertx.eventBus().consumer(Addresses.EVENTS_JOB, msg -> {
+      if (msg.body().getString("fleet") != null && !"RUNNING".equals(msg.body().getString("status"))
+          && !"PENDING".equals(msg.body().getString("status"))) {
+        tick();
+      }
+    });
+    MessageConsumer<Object> wake = vertx.eventBus().consumer(Addresses.FLEETS_WAKE, msg -> tick());
     MessageConsumer<Object> consumer = vertx.eventBus().consumer(Addresses.FLEETS, this::handle);
-    return consumer.completion();
+    return Future.all(consumer.completion(), ended.completion(), wake.completion());
+  }
+
+  private boolean ticking;
+  private boolean again;
+
+  /** One pass of the applier at a time on this node (the store's leases keep nodes apart); a wake-up meanwhile runs another. */
+  private void tick() {
+    if (ticking) {
+      again = true;
+      return;
+    }
+    ticking = true;
+    again = false;
+    applier.tick().onComplete(ar -> {
+      ticking = false;
+      if (ar.failed()) {
+        log.warn("fleet applies could not be looked at now: {}", ar.cause().toString());
+      }
+      if (again) {
+        tick();
+      }
+    });
   }
 
   @SuppressWarnings("unchecked")
@@ -148,6 +206,33 @@ public final class FleetService extends VerticleBase {
         .map(page -> new JsonObject()
             .put("items", new JsonArray(page.tenants().stream().map(FleetTenant::toJson).toList()))
             .put("next", page.next()));
+  }
+
+  /** Pause (APPLYING → PAUSED): no next step starts; the running step's job runs on. */
+  private Future<JsonObject> control(FleetRecord f, FleetStatus from, FleetStatus to) {
+    return ports.applies().transition(f.name(), from, new FleetApplies.Progress(to, f.applyStep(), f.applyJob(),
+            f.applyJob() == null ? clock.currentTimeMillis() : clock.currentTimeMillis() + FleetApplier.CHECK_MS,
+            f.rollout(), null, f.applyPlan()))
+        .compose(done -> done ? store.fleet(f.name()).compose(now -> FleetViews.load(store, now))
+            : Future.failedFuture(Problem.conflict("Fleet '" + f.name() + "' is " + f.status() + ", not " + from
+                + ".")));
+  }
+
+  /** Resume: a PAUSED apply goes on where it was; a HALTED one goes on with its next step, now. */
+  private Future<JsonObject> resume(FleetRecord f) {
+    if (f.status() == FleetStatus.HALTED) {
+      JsonObject rollout = f.rollout() == null ? new JsonObject() : f.rollout().copy().put("haltedReason", null);
+      return ports.applies().transition(f.name(), FleetStatus.HALTED, new FleetApplies.Progress(FleetStatus.APPLYING,
+              f.applyStep() + 1, null, clock.currentTimeMillis(), rollout, null, f.applyPlan()))
+          .compose(done -> done ? wakeThen(f) : Future.failedFuture(Problem.conflict("Fleet '" + f.name()
+              + "' is no longer HALTED.")));
+    }
+    return control(f, FleetStatus.PAUSED, FleetStatus.APPLYING).onSuccess(v -> tick());
+  }
+
+  private Future<JsonObject> wakeThen(FleetRecord f) {
+    vertx.eventBus().publish(Addresses.FLEETS_WAKE, null);
+    return store.fleet(f.name()).compose(now -> FleetViews.load(store, now));
   }
 
   /** A plan's lines: {@code {"name","planId","action"?,"cursor"?,"limit"?}} → {@code {"items","next"}}. */

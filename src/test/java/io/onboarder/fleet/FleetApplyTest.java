@@ -1,0 +1,186 @@
+package io.onboarder.fleet;
+
+import static io.onboarder.fleet.FleetClient.json;
+import static io.onboarder.fleet.FleetClient.problem;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.onboarder.bus.Addresses;
+import io.onboarder.emulator.TenantChanges;
+import io.onboarder.support.TestService;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A fleet end to end against the emulator (docs/fleets.md): the plan shows what is missing and changes
+ * nothing; the apply runs in the rollout's steps as ordinary jobs with {@code fleet} and {@code step};
+ * drift made behind the service's back (an install deleted, a grant revoked) is planned and repaired;
+ * a stale plan is refused; a step over the failure threshold halts the fleet, and resume goes on.
+ */
+class FleetApplyTest {
+  @TempDir
+  static Path dir;
+  static Vertx vertx;
+  static TestService s;
+  static FleetClient api;
+  static TenantChanges changes;
+  static final List<JsonObject> fleetEvents = new CopyOnWriteArrayList<>();
+
+  @BeforeAll
+  static void start() {
+    vertx = Vertx.vertx();
+    // Accounts are not created by use: a tenant whose account is missing fails its install.
+    s = TestService.start(vertx, dir, e -> e.setAutoCreateAccounts(false), c -> { });
+    api = new FleetClient(s, TestService.TOKEN);
+    changes = TenantChanges.at(vertx, s.cyclr);
+    vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_FLEET, m -> fleetEvents.add(m.body()));
+  }
+
+  @AfterAll
+  static void stop() {
+    changes.close();
+    s.close();
+    TestService.await(vertx.close());
+  }
+
+  static JsonObject fleet(String prefix, int n) {
+    IntStream.range(0, n).forEach(i -> s.cyclr.addAccount(String.format("%s%03d", prefix, i), "Tenant " + i));
+    JsonArray tenants = new JsonArray();
+    IntStream.range(0, n).forEach(i -> tenants.add(new JsonObject().put("account", String.format("%s%03d", prefix, i))
+        .put("authValue", "key-" + i)));
+    return new JsonObject().put("connector", new JsonObject().put("id", 1)).put("tenants", tenants)
+        .put("policy", new JsonObject().put("rollout", new JsonObject().put("pauseSeconds", 0)));
+  }
+
+  static JsonObject plan(String name) {
+    return json(api.post("/v1/fleets/" + name + "/plan", null), 200);
+  }
+
+  static JsonObject awaitStatus(String name, String status) {
+    return s.poll(() -> json(api.get("/v1/fleets/" + name), 200), f -> f.getString("status").equals(status),
+        Duration.ofSeconds(30), name + " " + status);
+  }
+
+  static List<JsonObject> actions(String name, String planId, String action) {
+    return json(api.get("/v1/fleets/" + name + "/plans/" + planId + "/actions?limit=200"
+        + (action == null ? "" : "&action=" + action)), 200).getJsonArray("items").stream()
+        .map(o -> (JsonObject) o).toList();
+  }
+
+  @Test
+  void planShowsInstallsApplyRunsInThreeStepsAndDriftIsRepaired() {
+    json(api.put("rollout", fleet("r-", 200)), 201);
+    JsonObject plan = plan("rollout");
+    assertThat(plan.getJsonObject("summary").getLong("INSTALL")).isEqualTo(200);
+    assertThat(plan.getLong("generation")).isEqualTo(1);
+    assertThat(s.cyclr.accountConnectors("r-000")).as("a plan changes nothing at Cyclr").isEmpty();
+    assertThat(actions("rollout", plan.getString("planId"), "INSTALL")).hasSize(200)
+        .allSatisfy(a -> assertThat(a.getString("reason")).isEqualTo("not installed"));
+    HttpResponse<Buffer> csv = api.send(HttpMethod.GET, "/v1/fleets/rollout/plans/" + plan.getString("planId")
+        + "/actions", null, null, "Accept", "text/csv");
+    assertThat(csv.bodyAsString().split("\r\n")).hasSize(201).contains("r-007,INSTALL,not installed,");
+
+    JsonObject applied = json(api.post("/v1/fleets/rollout/apply", new JsonObject()
+        .put("planId", plan.getString("planId"))), 202);
+    assertThat(applied.getJsonArray("jobIds")).as("the first step starts at once").hasSize(1);
+    JsonObject done = awaitStatus("rollout", "CONVERGED");
+    assertThat(done.getLong("appliedGeneration")).isEqualTo(1);
+    assertThat(done.getJsonObject("tenants").getLong("CONNECTED")).isEqualTo(200);
+
+    List<JsonObject> lines = actions("rollout", plan.getString("planId"), null);
+    List<String> jobs = lines.stream().map(l -> l.getString("jobId")).distinct().toList();
+    assertThat(jobs).hasSize(3);
+    int[] sizes = new int[3];
+    for (int step = 1; step <= 3; step++) {
+      JsonObject job = json(api.get("/v1/jobs/" + jobs.get(step - 1)), 200);
+      assertThat(job.getString("fleet")).isEqualTo("rollout");
+      assertThat(job.getInteger("step")).isEqualTo(step);
+      assertThat(job.getString("status")).isEqualTo("SUCCEEDED");
+      sizes[step - 1] = job.getInteger("total");
+    }
+    assertThat(sizes).as("1 %, 10 %, 100 % of 200").containsExactly(2, 18, 180);
+    IntStream.range(0, 200).forEach(i -> assertThat(s.cyclr.accountConnectors(String.format("r-%03d", i)))
+        .as("exactly one install").hasSize(1));
+    problem(api.post("/v1/fleets/rollout/apply", new JsonObject().put("planId", plan.getString("planId"))), 409);
+
+    // Nothing changed: a new plan has nothing to do.
+    assertThat(plan("rollout").getJsonObject("summary").getLong("NONE")).isEqualTo(200);
+
+    // Behind the service's back: an install deleted, a grant revoked.
+    long deleted = s.cyclr.accountConnectors("r-005").get(0).getLong("Id");
+    long revoked = s.cyclr.accountConnectors("r-007").get(0).getLong("Id");
+    TestService.await(changes.deleteInstall("r-005", deleted));
+    TestService.await(changes.deauthenticate("r-007", revoked));
+    JsonObject drift = plan("rollout");
+    assertThat(drift.getJsonObject("summary").getLong("REINSTALL")).isEqualTo(1);
+    assertThat(drift.getJsonObject("summary").getLong("RELINK")).isEqualTo(1);
+    JsonObject reinstall = actions("rollout", drift.getString("planId"), "REINSTALL").get(0);
+    assertThat(reinstall.getString("account")).isEqualTo("r-005");
+    assertThat(reinstall.getString("drift")).isEqualTo("CONNECTOR_MISSING");
+    JsonObject relink = actions("rollout", drift.getString("planId"), "RELINK").get(0);
+    assertThat(relink.getString("reason")).isEqualTo("deauthenticated");
+    assertThat(relink.getString("drift")).isEqualTo("DEAUTHENTICATED");
+    assertThat(json(api.get("/v1/fleets/rollout/tenants?state=DRIFTED"), 200).getJsonArray("items")).hasSize(2);
+
+    json(api.post("/v1/fleets/rollout/apply", null), 202);
+    awaitStatus("rollout", "CONVERGED");
+    assertThat(s.cyclr.accountConnectors("r-005")).as("reinstalled").hasSize(1);
+    assertThat(plan("rollout").getJsonObject("summary").getLong("REINSTALL")).isZero();
+  }
+
+  @Test
+  void aPlanWhoseGenerationOrLiveStateMovedIsRefused() {
+    json(api.put("stale", fleet("s-", 4)), 201);
+    JsonObject old = plan("stale");
+    json(api.put("stale", fleet("s-", 5)), 200);
+    assertThat(problem(api.post("/v1/fleets/stale/apply", new JsonObject().put("planId", old.getString("planId"))),
+        409).getString("detail")).contains("generation");
+
+    JsonObject first = plan("stale");
+    json(api.post("/v1/fleets/stale/apply", new JsonObject().put("planId", first.getString("planId"))), 202);
+    awaitStatus("stale", "CONVERGED");
+    JsonObject before = plan("stale");
+    long id = s.cyclr.accountConnectors("s-002").get(0).getLong("Id");
+    TestService.await(changes.deleteInstall("s-002", id));
+    plan("stale"); // sees the install gone: the live state moved
+    assertThat(problem(api.post("/v1/fleets/stale/apply", new JsonObject().put("planId", before.getString("planId"))),
+        409).getString("detail")).contains("live state");
+    problem(api.post("/v1/fleets/stale/apply", new JsonObject().put("planId", "no-such-plan")), 404);
+  }
+
+  @Test
+  void aStepOverTheFailureThresholdHaltsTheFleetAndResumeGoesOn() {
+    JsonObject spec = fleet("h-", 20);
+    // The first step's tenant (h-000) has no account at Cyclr: its install fails.
+    TestService.await(changes.deleteAccount("h-000"));
+    json(api.put("halting", spec), 201);
+    JsonObject plan = plan("halting");
+    assertThat(plan.getJsonObject("summary").getLong("INSTALL")).isEqualTo(20);
+    json(api.post("/v1/fleets/halting/apply", null), 202);
+    JsonObject halted = awaitStatus("halting", "HALTED");
+    assertThat(halted.getJsonObject("rollout").getString("haltedReason")).contains("step 1", "1 of 1");
+    assertThat(halted.getJsonObject("tenants").getLong("FAILED")).isEqualTo(1);
+    assertThat(s.cyclr.accountConnectors("h-001")).as("later tenants are not touched").isEmpty();
+    s.poll(() -> fleetEvents.stream().filter(e -> "halting".equals(e.getString("fleet"))
+        && "fleet.halted".equals(e.getString("type"))).count(), n -> n == 1, Duration.ofSeconds(5), "fleet.halted");
+
+    json(api.post("/v1/fleets/halting/resume", null), 200);
+    JsonObject converged = awaitStatus("halting", "CONVERGED");
+    assertThat(converged.getJsonObject("tenants").getLong("CONNECTED")).isEqualTo(19);
+    assertThat(converged.getJsonObject("tenants").getLong("FAILED")).isEqualTo(1);
+    assertThat(s.cyclr.accountConnectors("h-019")).hasSize(1);
+    problem(api.post("/v1/fleets/halting/resume", null), 409);
+  }
+}
