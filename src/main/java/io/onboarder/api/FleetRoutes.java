@@ -78,6 +78,7 @@ final class FleetRoutes {
     });
     router.post("/v1/fleets/:name/pause").handler(rc -> ask(rc, "pause", named(rc)));
     router.post("/v1/fleets/:name/resume").handler(rc -> ask(rc, "resume", named(rc)));
+    router.post("/v1/fleets/:name/rollback").handler(rc -> ask(rc, "rollback", named(rc), PLAN));
     router.delete("/v1/fleets/:name").handler(rc -> ask(rc, "delete", named(rc)
         .put("uninstall", HttpParams.bool(rc, "uninstall"))
         .put("confirm", HttpParams.longParam(rc, "confirm"))));

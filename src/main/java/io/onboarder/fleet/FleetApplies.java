@@ -50,4 +50,7 @@ public interface FleetApplies {
 
   /** Records what a step's job did on the fleet's tenants. */
   Future<Void> recordOutcomes(String fleet, List<TenantOutcome> outcomes);
+
+  /** The fleet's installs of {@code accounts} were removed (rollback, prune): no longer the fleet's. */
+  Future<Void> removed(String fleet, List<String> accounts);
 }

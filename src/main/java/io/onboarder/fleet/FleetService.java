@@ -65,6 +65,7 @@ public final class FleetService extends VerticleBase {
         Map.entry("apply", msg -> visible(msg).compose(f -> applier.apply(f, msg.body().getString("planId")))),
         Map.entry("pause", msg -> visible(msg).compose(f -> control(f, FleetStatus.APPLYING, FleetStatus.PAUSED))),
         Map.entry("resume", msg -> visible(msg).compose(this::resume)),
+        Map.entry("rollback", msg -> visible(msg).compose(this::rollback)),
         Map.entry("put", this::put),
         Map.entry("get", msg -> visible(msg).compose(f -> FleetViews.load(store, f))),
         Map.entry("list", this::list),
@@ -228,6 +229,32 @@ public final class FleetService extends VerticleBase {
               + "' is no longer HALTED.")));
     }
     return control(f, FleetStatus.PAUSED, FleetStatus.APPLYING).onSuccess(v -> tick());
+  }
+
+  /** Rollback (HALTED): removes exactly what the halted apply's steps installed; the fleet is as before it. */
+  private Future<JsonObject> rollback(FleetRecord f) {
+    if (f.status() != FleetStatus.HALTED) {
+      return Future.failedFuture(Problem.conflict("Only a HALTED apply can be rolled back; fleet '" + f.name()
+          + "' is " + f.status() + "."));
+    }
+    return ports.applies().jobIds(f.applyPlan())
+        .compose(jobs -> new Rollback(vertx, ports.items(), ports.applies()).run(f.name(), jobs))
+        .compose(result -> {
+          if (result.failed() > 0) {
+            // Still HALTED: what could not be removed now is tried again by the next rollback.
+            return Future.succeededFuture(result.toJson().put("name", f.name()).put("status", f.status().name()));
+          }
+          FleetStatus back = f.appliedGeneration() == null ? FleetStatus.PENDING : FleetStatus.CONVERGED;
+          JsonObject rollout = f.rollout() == null ? new JsonObject() : f.rollout().copy();
+          rollout.put("step", null).put("haltedReason", null).put("rolledBack", true);
+          return ports.applies().transition(f.name(), FleetStatus.HALTED, new FleetApplies.Progress(back, null, null,
+                  null, rollout, null, f.applyPlan()))
+              .map(done -> {
+                log.info("fleet {}: halted apply rolled back ({} removed, {} already gone)", f.name(),
+                    result.removed(), result.alreadyGone());
+                return result.toJson().put("name", f.name()).put("status", done ? back.name() : f.status().name());
+              });
+        });
   }
 
   private Future<JsonObject> wakeThen(FleetRecord f) {

@@ -107,4 +107,6 @@ final class FleetSql {
   static final String OUTCOME = "UPDATE fleet_tenants SET state = ?, account_connector_id = COALESCE(?, "
       + "account_connector_id), authenticated = ?, installed_connector = CASE WHEN ? = 1 THEN 1 ELSE "
       + "installed_connector END, url = COALESCE(?, url), drift = NULL WHERE fleet = ? AND account = ?";
+  static final String REMOVED = "UPDATE fleet_tenants SET state = 'REMOVED', installed_connector = 0, "
+      + "account_connector_id = NULL, authenticated = NULL, url = NULL WHERE fleet = ? AND account = ?";
 }

@@ -103,4 +103,11 @@ final class SqlFleetApplies implements FleetApplies {
     return rows.isEmpty() ? Future.succeededFuture()
         : db.transaction(conn -> conn.preparedQuery(db.sql(FleetSql.OUTCOME)).executeBatch(rows).mapEmpty());
   }
+
+  @Override
+  public Future<Void> removed(String fleet, List<String> accounts) {
+    List<Tuple> rows = accounts.stream().map(a -> Tuple.of(fleet, a)).toList();
+    return rows.isEmpty() ? Future.succeededFuture()
+        : db.transaction(conn -> conn.preparedQuery(db.sql(FleetSql.REMOVED)).executeBatch(rows).mapEmpty());
+  }
 }

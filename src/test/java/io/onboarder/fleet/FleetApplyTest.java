@@ -183,4 +183,35 @@ class FleetApplyTest {
     assertThat(s.cyclr.accountConnectors("h-019")).hasSize(1);
     problem(api.post("/v1/fleets/halting/resume", null), 409);
   }
+
+  @Test
+  void rollbackRemovesOnlyWhatTheHaltedApplyInstalled() {
+    JsonObject spec = fleet("b-", 8);
+    spec.getJsonObject("policy").getJsonObject("rollout").put("steps", new JsonArray().add(50).add(100));
+    // b-000 has no account: step 1 (b-000 .. b-003) fails 1 of 4 (25 % > 5 %).
+    TestService.await(changes.deleteAccount("b-000"));
+    // b-001 also has another connector, installed by someone else: never the fleet's to remove.
+    s.awaitJob(s.submit(new JsonObject().put("connector", new JsonObject().put("id", 6)).put("items",
+        new JsonArray().add(new JsonObject().put("account", "b-001").put("authValue", "other")))));
+    json(api.put("rollback", spec), 201);
+    plan("rollback");
+    json(api.post("/v1/fleets/rollback/apply", null), 202);
+    awaitStatus("rollback", "HALTED");
+    assertThat(s.cyclr.accountConnectors("b-002")).hasSize(1);
+    assertThat(s.cyclr.accountConnectors("b-001")).hasSize(2);
+    problem(api.post("/v1/fleets/stale/rollback", null), 409);
+
+    JsonObject result = json(api.post("/v1/fleets/rollback/rollback", null), 200);
+    assertThat(result.getLong("removed")).isEqualTo(3);
+    assertThat(result.getLong("failed")).isZero();
+    assertThat(result.getString("status")).isEqualTo("PENDING");
+    assertThat(s.cyclr.accountConnectors("b-001")).as("the other connector stays").hasSize(1)
+        .allSatisfy(c -> assertThat(c.getJsonObject("Connector").getLong("Id")).isEqualTo(6L));
+    assertThat(s.cyclr.accountConnectors("b-002")).isEmpty();
+    assertThat(s.cyclr.accountConnectors("b-003")).isEmpty();
+    assertThat(s.cyclr.accountConnectors("b-004")).as("never touched").isEmpty();
+    JsonObject after = json(api.get("/v1/fleets/rollback"), 200);
+    assertThat(after.getJsonObject("tenants").getLong("REMOVED")).isEqualTo(3);
+    assertThat(s.cyclr.stats().requests("DELETE /v1.0/account/connectors/{id}")).isEqualTo(3);
+  }
 }
