@@ -146,7 +146,7 @@ final class Database {
    */
   <T> Future<T> withEvents(boolean durable, BiFunction<SqlConnection, EventWriter, Future<T>> work) {
     transactions.increment();
-    EventWriter events = new EventWriter(dialect, outboxTypes);
+    EventWriter events = new EventWriter(this, dialect, outboxTypes);
     Function<SqlConnection, Future<T>> tx = conn -> work.apply(conn, events).compose(r -> events.write(conn).map(r));
     Pool pool = opened.pool();
     Future<T> done = durable ? backend.inDurableTransaction(pool, tx) : backend.inTransaction(pool, tx);

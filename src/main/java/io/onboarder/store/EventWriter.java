@@ -1,5 +1,7 @@
 package io.onboarder.store;
 
+import io.onboarder.history.HistoryEntry;
+import io.onboarder.history.HistoryFromEvents;
 import io.onboarder.job.JobEvent;
 import io.onboarder.job.JobStatus;
 import io.onboarder.webhook.WebhookTypes;
@@ -22,7 +24,8 @@ import java.util.UUID;
  * (event-log rows numbered per job, and webhook outbox rows for the types {@code WEBHOOK_EVENTS} asks
  * for). Numbers come from {@code jobs.event_seq} under the job's row lock, so a job's events commit in
  * the order they are numbered, with no gaps, on any node. Callers lock the jobs they will touch
- * first ({@link #lock}), before any item row: one lock order everywhere, no deadlocks.
+ * first ({@link #lock}), before any item row: one lock order everywhere, no deadlocks. The account-history
+ * entries of the events ({@link HistoryFromEvents}) are inserted with them.
  */
 final class EventWriter {
   private record Pending(String jobId, JobEvent.Kind kind, JsonObject body, String webhookType, JsonObject data) {}
@@ -35,7 +38,10 @@ final class EventWriter {
   private final List<Pending> pending = new ArrayList<>();
   private List<JobEvent> written = List.of();
 
-  EventWriter(SqlDialect dialect, Set<String> outboxTypes) {
+  private final Database db;
+
+  EventWriter(Database db, SqlDialect dialect, Set<String> outboxTypes) {
+    this.db = db;
     this.dialect = dialect;
     this.outboxTypes = outboxTypes;
   }
@@ -135,6 +141,7 @@ final class EventWriter {
       List<JobEvent> events = new ArrayList<>(pending.size());
       List<Tuple> eventRows = new ArrayList<>(pending.size());
       List<Tuple> deliveryRows = new ArrayList<>();
+      List<HistoryEntry> history = new ArrayList<>();
       for (Pending p : pending) {
         Long last = seq.get(p.jobId());
         if (last == null) {
@@ -144,6 +151,7 @@ final class EventWriter {
         seq.put(p.jobId(), n);
         events.add(new JobEvent(p.jobId(), n, p.kind(), p.body()));
         eventRows.add(Tuple.of(p.jobId(), n, p.kind().wire, p.body().encode(), now));
+        history.addAll(HistoryFromEvents.of(p.kind(), p.jobId(), owner.get(p.jobId()), p.body(), now));
         if (p.webhookType() != null && p.data() != null && outboxTypes.contains(p.webhookType())) {
           JsonObject payload = new JsonObject().put("type", p.webhookType()).put("timestamp", now)
               .put("data", p.data());
@@ -161,6 +169,7 @@ final class EventWriter {
       if (!deliveryRows.isEmpty()) {
         done = done.compose(x -> conn.preparedQuery(dialect.sql(OutboxSql.INSERT_DELIVERY)).executeBatch(deliveryRows));
       }
+      done = done.compose(x -> SqlAccountHistory.insert(db, conn, history));
       return done.map(x -> {
         written = events;
         return (Void) null;

@@ -5,6 +5,7 @@ import io.onboarder.fleet.FleetPlans;
 import io.onboarder.fleet.FleetStore;
 import io.onboarder.intake.IntakeStore;
 import io.onboarder.job.AccountQueue;
+import io.onboarder.history.AccountHistory;
 import io.onboarder.job.EventLog;
 import io.onboarder.job.ItemQueue;
 import io.onboarder.job.JobEvent;
@@ -39,6 +40,7 @@ public final class Stores {
   private final FleetStore fleets;
   private final FleetPlans plans;
   private final FleetApplies applies;
+  private final AccountHistory history;
 
   private Stores(Database db, SignInPolicy policy) {
     this.db = db;
@@ -58,6 +60,7 @@ public final class Stores {
     SqlFleetPlans fleetPlans = new SqlFleetPlans(db);
     this.plans = fleetPlans;
     this.applies = new SqlFleetApplies(db, fleetPlans);
+    this.history = new SqlAccountHistory(db);
   }
 
   /** The embedded store: one SQLite file, owned by this process alone (its key beside it unless configured). */
@@ -105,6 +108,10 @@ public final class Stores {
   /** The database under the ports (tests make it fail under a running service). */
   Database database() {
     return db;
+  }
+
+  public AccountHistory history() {
+    return history;
   }
 
   public JobRecords jobs() {
