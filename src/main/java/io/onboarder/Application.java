@@ -7,6 +7,7 @@ import io.onboarder.bus.GatewayContract;
 import io.onboarder.config.Settings;
 import io.onboarder.fleet.FleetIntake;
 import io.onboarder.fleet.FleetService;
+import io.onboarder.history.HistoryService;
 import io.onboarder.cyclr.CyclrGatewayVerticle;
 import io.onboarder.cluster.ClusterSetup;
 import io.onboarder.job.AccountSteps;
@@ -165,11 +166,13 @@ public final class Application {
         .compose(v -> vertx.deployVerticle(new JobService(new JobService.Ports(store.jobs(), store.items(),
             store.accounts(), store.events(), store.signIns(), SignInPolicy.of(settings)), node)))
         .compose(v -> vertx.deployVerticle(new SubmitService(intake)))
+        .compose(v -> vertx.deployVerticle(new HistoryService(store.history())))
         .compose(v -> vertx.deployVerticle(new FleetService(new FleetService.Ports(store.fleets(),
             store.plans(), store.applies(), fleets, intake, store.jobs(), store.items()), Clock.of(vertx), node,
             settings.leaseMs())))
         .compose(v -> vertx.deployVerticle(new WebhookService(settings, store.outbox(), store.endpoints())))
-        .compose(v -> vertx.deployVerticle(new Retention(store.events(), store.outbox())).onSuccess(storeUsers::add))
+        .compose(v -> vertx.deployVerticle(new Retention(store.events(), store.outbox(),
+            store.history()::prune)).onSuccess(storeUsers::add))
         .compose(v -> settings.webhooksEnabled()
             ? vertx.deployVerticle(new WebhookSender(settings, store.outbox(), store.endpoints(), node))
                 .onSuccess(storeUsers::add)
@@ -179,9 +182,8 @@ public final class Application {
         .compose(v -> vertx.deployVerticle(new SignInCampaigns(settings, store.campaigns(), store.signIns(), node))
             .onSuccess(storeUsers::add))
         .compose(v -> vertx.deployVerticle(new CampaignService(store.jobs(), store.campaigns())))
-        .compose(v -> vertx.deployVerticle(new ConnectService(store.signIns(), store.campaigns(),
-            SignInPolicy.of(settings),
-            settings.linkMaxMints(), settings.linkMintWindowMs())))
+        .compose(v -> vertx.deployVerticle(new ConnectService(store.signIns(), store.campaigns(), store.history(),
+            SignInPolicy.of(settings), settings.linkMaxMints(), settings.linkMintWindowMs())))
         // All API instances share one port; for port 0 one free port is picked first.
         .compose(v -> settings.httpPort() != 0 ? Future.succeededFuture(settings.httpPort())
             : vertx.executeBlocking(Application::freePort))

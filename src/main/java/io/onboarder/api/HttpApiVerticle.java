@@ -140,6 +140,7 @@ public final class HttpApiVerticle extends VerticleBase {
     router.get("/v1/webhooks/deliveries").handler(this::listDeliveries);
     router.post("/v1/webhooks/deliveries/:id/retry").handler(this::replayDelivery);
     new FleetRoutes(vertx, settings, fleets).mount(router);
+    new HistoryRoutes(vertx, settings).mount(router);
 
     server = vertx.createHttpServer(guard.apply(new HttpServerOptions()
         .setMaxInitialLineLength(8192)

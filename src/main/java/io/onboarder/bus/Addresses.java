@@ -119,6 +119,12 @@ public final class Addresses {
    */
   public static final String GATEWAY_REMOVE = "cyclr.gateway.remove";
 
+  /**
+   * internal request/reply (local): {"account","cursor"?,"limit"?} with headers {@code caller}, {@code admin} →
+   * {"items": [{"at","kind","jobId","fleet","detail"}…], "next"}: an account's history, oldest first.
+   */
+  public static final String HISTORY = "onboarder.internal.history";
+
   /** request/reply: {"id","itemId"} → {"url","expiresAt"}: a new sign-in link for the item, the old one revoked. */
   public static final String JOBS_LINK = "onboarder.jobs.link";
   /** internal request/reply (local): the public relay-link pages, {"op": view|start|done, "token"} → page model. */

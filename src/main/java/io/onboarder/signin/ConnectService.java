@@ -1,6 +1,9 @@
 package io.onboarder.signin;
 
 import io.onboarder.bus.Addresses;
+import io.onboarder.history.AccountHistory;
+import io.onboarder.history.HistoryEntry;
+import io.onboarder.history.HistoryKind;
 import io.onboarder.bus.GatewayContract.LinkOptions;
 import io.onboarder.bus.GatewayContract.SignInOp;
 import io.onboarder.bus.GatewayContract.SignInReply;
@@ -8,6 +11,8 @@ import io.onboarder.bus.GatewayContract.SignInRequest;
 import io.onboarder.job.ItemStatus;
 import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -33,14 +38,17 @@ public final class ConnectService extends VerticleBase {
 
   private final SignIns store;
   private final Campaigns funnel;
+  private final AccountHistory history;
   private final SignInPolicy policy;
   private final int maxMints;
   private final long mintWindowMs;
 
   /** At most {@code maxMints} Cyclr sign-in tokens per link per {@code mintWindowMs} (a tenant needs a few). */
-  public ConnectService(SignIns store, Campaigns funnel, SignInPolicy policy, int maxMints, long mintWindowMs) {
+  public ConnectService(SignIns store, Campaigns funnel, AccountHistory history, SignInPolicy policy, int maxMints,
+                        long mintWindowMs) {
     this.store = store;
     this.funnel = funnel;
+    this.history = history;
     this.policy = policy;
     this.maxMints = maxMints;
     this.mintWindowMs = mintWindowMs;
@@ -62,8 +70,8 @@ public final class ConnectService extends VerticleBase {
       return switch (op) {
         case "view" -> {
           JsonObject shown = view(link);
-          yield "connect".equals(shown.getString("page")) ? mark(funnel.opened(token), "opened").map(shown)
-              : Future.succeededFuture(shown);
+          yield ("connect".equals(shown.getString("page")) ? mark(funnel.opened(token), "opened").map(shown)
+              : Future.succeededFuture(shown)).compose(page -> opened(link, page));
         }
         case "start" -> start(link, token);
         case "done" -> done(link);
@@ -78,6 +86,21 @@ public final class ConnectService extends VerticleBase {
         msg.reply(new JsonObject().put("page", "unavailable"));
       }
     });
+  }
+
+  /**
+   * A link opened on its Connect page goes into the account's history, at most once an hour per item (a tenant who
+   * reloads, or a mail scanner that opens every link, adds one line, not hundreds). The page never waits for it.
+   */
+  private Future<JsonObject> opened(SignIns.LinkView link, JsonObject page) {
+    if ("connect".equals(page.getString("page"))) {
+      String hour = Instant.now().truncatedTo(ChronoUnit.HOURS).toString();
+      history.record(new HistoryEntry(link.account(), Instant.now().toString(), HistoryKind.LINK_OPENED, link.jobId(),
+              null, null, new JsonObject().put("itemId", String.valueOf(link.itemId()))
+              .put("connectorName", link.connectorName()), "link.opened:" + link.itemId() + ":" + hour))
+          .onFailure(err -> log.warn("recording link.opened for item {} failed: {}", link.itemId(), err.getMessage()));
+    }
+    return Future.succeededFuture(page);
   }
 
   private static JsonObject gone() {
