@@ -23,14 +23,14 @@ import sun.misc.Signal;
 
 /**
  * Command line: {@code serve} (default) runs the service; {@code demo} runs it against the embedded
- * emulator; {@code submit}, {@code status}, {@code report}, {@code cancel} and {@code retry} talk to a
- * running service ({@code io.onboarder.cli}).
+ * emulator; {@code submit}, {@code status}, {@code report}, {@code cancel}, {@code retry} and {@code history}
+ * talk to a running service ({@code io.onboarder.cli}).
  */
 @Command(name = "cyclr-onboarder", mixinStandardHelpOptions = true, version = "cyclr-onboarder 0.1.0",
     description = "Onboards many tenant accounts into Cyclr at once.",
     subcommands = {Main.Serve.class, Demo.class, io.onboarder.emulator.EmulatorCommand.class,
         SubmitCommand.class, JobCommands.Status.class, JobCommands.Report.class, JobCommands.Cancel.class,
-        JobCommands.Retry.class})
+        JobCommands.Retry.class, io.onboarder.cli.HistoryCommand.class})
 public final class Main implements Callable<Integer> {
   static final int EXIT_CONFIG = 2;
 

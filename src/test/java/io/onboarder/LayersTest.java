@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
  *   <li>{@code config} is a leaf: it uses no other package of the service; so is {@code time}, the one clock;</li>
  *   <li>{@code job} (the model, its ports and the job service) uses neither {@code intake}, which uses
  *   it, nor the store implementations, nor the HTTP API;</li>
+ *   <li>{@code history} uses neither the stores that write it nor the code that records into it;</li>
  *   <li>the Cyclr emulator stands alone: it is Cyclr, not a part of the service;</li>
  *   <li>the demo is a caller: it embeds the service through {@code Application} and runs the emulator,
  *   and uses nothing else of the service (it talks HTTP and the public event-bus addresses).</li>
@@ -41,6 +42,9 @@ class LayersTest {
       new Rule("config", Set.of(), Set.of()),
       new Rule("time", Set.of(), Set.of()),
       new Rule("job", null, Set.of("intake", "store", "api")),
+      // Account history is written by the stores and read through its service: it uses neither them nor the API,
+      // nor the fleets and sign-in code that record into it.
+      new Rule("history", null, Set.of("intake", "store", "api", "fleet", "signin", "cyclr")),
       new Rule("emulator", Set.of(), Set.of()),
       // "" is the root package: Application, the service as an embedder starts it.
       new Rule("demo", Set.of("", "emulator"), Set.of()));

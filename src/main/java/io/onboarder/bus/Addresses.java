@@ -124,6 +124,11 @@ public final class Addresses {
    * {"items": [{"at","kind","jobId","fleet","detail"}…], "next"}: an account's history, oldest first.
    */
   public static final String HISTORY = "onboarder.internal.history";
+  /**
+   * internal send (local): {"account","kind","jobId"?,"fleet"?,"detail"?} → one account-history entry recorded
+   * (a kind of {@code history.HistoryKind}); for what no store transaction writes, e.g. an account created at Cyclr.
+   */
+  public static final String HISTORY_RECORD = "onboarder.internal.history.record";
 
   /** request/reply: {"id","itemId"} → {"url","expiresAt"}: a new sign-in link for the item, the old one revoked. */
   public static final String JOBS_LINK = "onboarder.jobs.link";

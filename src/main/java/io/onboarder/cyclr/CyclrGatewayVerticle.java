@@ -42,6 +42,8 @@ public final class CyclrGatewayVerticle extends VerticleBase {
   /** Items of a job cancelled this recently are handed back untried (they crossed the cancel). */
   private static final long CANCEL_MEMORY_MS = 10_000;
   private static final int MAX_RESTARTS = 10;
+  private static final io.vertx.core.eventbus.DeliveryOptions LOCAL =
+      new io.vertx.core.eventbus.DeliveryOptions().setLocalOnly(true);
 
   private final Settings settings;
   private final BooleanSupplier mayInstall;
@@ -104,6 +106,9 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     CheckedInstall installs = new CheckedInstall(time, settings.maxAttempts(), settle, mayInstall);
     flow = new OnboardFlow(client, catalogue, installs, settings.signInMode(), settings.cyclrServiceUrl());
     templateFlow = new TemplateFlow(client, flow, catalogue, installs);
+    // Account history (history.HistoryService on this node): an account created here is something support asks.
+    flow.onAccountCreated((acct, jobId) -> vertx.eventBus().send(Addresses.HISTORY_RECORD, new JsonObject()
+        .put("account", acct).put("kind", "account.created").put("jobId", jobId), LOCAL));
     readShare = new ReadShare(gate, settings.maxConcurrency(), settings.fleets().readRatePercent());
     LiveStateReads liveState = new LiveStateReads(client, readShare, templateFlow, settings.clientSecret());
     Removals removals = new Removals(client, settings.maxAttempts(), settings.clientSecret());

@@ -33,6 +33,7 @@ public final class OnboardFlow {
   private final SignInMode signInMode;
   private final String serviceUrl;
   private final Set<String> knownAccounts = ConcurrentHashMap.newKeySet();
+  private java.util.function.BiConsumer<String, String> accountCreated = (account, jobId) -> { };
 
   /** What the gateway replies for an item. */
   public record Result(ItemStatus status, Connector connector, Long accountConnectorId, String oauthUrl,
@@ -53,6 +54,11 @@ public final class OnboardFlow {
     this.serviceUrl = serviceUrl;
   }
 
+  /** Told of every account this flow created at Cyclr (account, the item's job), for account history. */
+  void onAccountCreated(java.util.function.BiConsumer<String, String> listener) {
+    this.accountCreated = listener;
+  }
+
   /**
    * Item JSON: account, authValue?, properties?, connector {id | name, version?}, installName?,
    * description?, targetOrigin?, callbackMessage?, username?, createAccounts, dryRun.
@@ -63,7 +69,7 @@ public final class OnboardFlow {
     LinkOptions link = linkOf(item);
     // A dry run changes nothing at Cyclr, not even accounts.
     Future<Void> accountReady = item.createAccounts() && !item.dryRun()
-        ? ensureAccount(account) : Future.succeededFuture();
+        ? ensureAccount(account, item.jobId()) : Future.succeededFuture();
     return accountReady
         .compose(v -> connector(ref, account))
         .compose(connector -> {
@@ -222,14 +228,17 @@ public final class OnboardFlow {
         .map(found -> found.isEmpty() ? null : found.get(0));
   }
 
-  private Future<Void> ensureAccount(String account) {
+  private Future<Void> ensureAccount(String account, String jobId) {
     if (knownAccounts.contains(account)) {
       return Future.succeededFuture();
     }
     // POST is safe to repeat here: the Id is unique, a second create answers "ID already in use".
     return client.sendJson(CyclrCall.post("/v1.0/accounts", null, new JsonObject().put("Id", account)
             .put("Name", account), true, "POST /v1.0/accounts"))
-        .<Void>mapEmpty()
+        .<Void>map(created -> {
+          accountCreated.accept(account, jobId);
+          return null;
+        })
         .recover(err -> err instanceof CyclrException e && Integer.valueOf(400).equals(e.httpStatus())
             && String.valueOf(e.getMessage()).toLowerCase().contains("already in use")
             ? Future.succeededFuture() : Future.failedFuture(err))

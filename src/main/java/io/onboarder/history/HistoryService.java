@@ -14,7 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers {@value Addresses#HISTORY}: one page of an account's history, oldest first. A caller that is not an admin
+ * Answers {@value Addresses#HISTORY}: one page of an account's history, oldest first, and records what is sent to
+ * {@value Addresses#HISTORY_RECORD}. A caller that is not an admin
  * (headers {@code caller}, {@code admin} as for jobs) sees only the entries of the jobs and fleets it owns: the
  * history of someone else's tenant is none of its business, and a shared account shows each owner its own part.
  */
@@ -32,7 +33,22 @@ public final class HistoryService extends VerticleBase {
   @Override
   public Future<?> start() {
     MessageConsumer<JsonObject> consumer = vertx.eventBus().localConsumer(Addresses.HISTORY, this::page);
-    return consumer.completion();
+    MessageConsumer<JsonObject> records = vertx.eventBus().localConsumer(Addresses.HISTORY_RECORD, this::record);
+    return Future.all(consumer.completion(), records.completion());
+  }
+
+  /** One entry sent to be recorded; a malformed one is logged and dropped (nothing waits for an answer). */
+  private void record(Message<JsonObject> msg) {
+    JsonObject e = msg.body() == null ? new JsonObject() : msg.body();
+    HistoryKind kind = HistoryKind.parse(text(e, "kind"));
+    String account = text(e, "account");
+    if (kind == null || account == null || account.isBlank()) {
+      log.warn("history record without a known kind or an account dropped");
+      return;
+    }
+    JsonObject detail = e.getValue("detail") instanceof JsonObject d ? d : null;
+    history.record(HistoryEntry.now(account, kind, text(e, "jobId"), text(e, "fleet"), detail))
+        .onFailure(err -> log.warn("recording {} for account {} failed: {}", kind.wire, account, err.getMessage()));
   }
 
   private void page(Message<JsonObject> msg) {
@@ -59,6 +75,10 @@ public final class HistoryService extends VerticleBase {
         fail(msg, ar.cause());
       }
     });
+  }
+
+  private static String text(JsonObject j, String key) {
+    return j.getValue(key) instanceof String s ? s : null;
   }
 
   private static void fail(Message<?> msg, Throwable err) {

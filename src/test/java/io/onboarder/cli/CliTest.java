@@ -264,4 +264,20 @@ class CliTest {
     assertThat(Files.isSymbolicLink(toFifo)).isTrue();
     assertThat(Files.isRegularFile(fifo)).as("the pipe is still a pipe").isFalse();
   }
+
+  @Test
+  void historyPrintsAnAccountsEntriesOldestFirstAsTextOrNdjson() {
+    String id = s.submit(TestService.apiKeyJob("cli-hist", 1));
+    s.awaitJob(id);
+    Run text = cli(with("history", "cli-hist-0001"));
+    assertThat(text.exit()).as(text.toString()).isZero();
+    assertThat(text.out().lines().toList()).singleElement().asString().contains("  connector.installed  ")
+        .contains("  job " + id + "  ").contains("\"signInNeeded\":false").doesNotContain("secret-key");
+    Run json = cli(with("history", "cli-hist-0001", "--json"));
+    assertThat(new io.vertx.core.json.JsonObject(json.out().strip()).getString("kind")).isEqualTo("connector.installed");
+    Run none = cli(with("history", "nobody-here"));
+    assertThat(none.exit()).isZero();
+    assertThat(none.out()).startsWith("no history for account nobody-here");
+    assertThat(cli(with("history")).exit()).as("ACCOUNT is required").isEqualTo(2);
+  }
 }

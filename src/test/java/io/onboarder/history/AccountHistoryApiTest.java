@@ -103,6 +103,15 @@ class AccountHistoryApiTest {
         assertThat(r.getHeader("Content-Type")).startsWith("application/problem+json");
       }
       assertThat(as(s, "wrong", HttpMethod.GET, "/v1/accounts/h-1/history", null).statusCode()).isEqualTo(401);
+
+      // An account the service creates at Cyclr is history too (recorded beside the item, not in its transaction).
+      String created = submitAs(s, "tok-a", TestService.apiKeyJob("h-new", 1)
+          .put("options", new JsonObject().put("createAccounts", true)));
+      List<String> fresh = s.poll(() -> kinds(as(s, "tok-a", HttpMethod.GET, "/v1/accounts/h-new-0001/history", null)
+          .bodyAsJsonObject()), k -> k.size() == 2, Duration.ofSeconds(10), "account.created to be recorded");
+      assertThat(fresh).containsExactlyInAnyOrder("account.created", "connector.installed");
+      assertThat(kinds(as(s, "tok-b", HttpMethod.GET, "/v1/accounts/h-new-0001/history", null).bodyAsJsonObject()))
+          .as("the job's owner's: " + created).isEmpty();
     }
   }
 }
