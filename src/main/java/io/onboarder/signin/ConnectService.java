@@ -71,7 +71,7 @@ public final class ConnectService extends VerticleBase {
         case "view" -> {
           JsonObject shown = view(link);
           yield ("connect".equals(shown.getString("page")) ? mark(funnel.opened(token), "opened").map(shown)
-              : Future.succeededFuture(shown)).compose(page -> opened(link, page));
+              : Future.succeededFuture(shown)).compose(shownPage -> opened(link, shownPage));
         }
         case "start" -> start(link, token);
         case "done" -> done(link);
