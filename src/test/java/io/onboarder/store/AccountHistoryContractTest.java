@@ -32,11 +32,11 @@ class AccountHistoryContractTest extends StoreContract {
     StorePorts s = store(kind);
     AccountHistory history = s.sql().history();
     String job = await(s.intake().create(request("h-a", "h-b", "h-c"), "alice", null)).job().id();
-    List<ClaimedItem> items = await(s.items().claim(job, "n", 10, 60_000));
+    List<ClaimedItem> items = await(s.items().claim("n", 10, 60_000));
     assertThat(await(history.page("h-a", null, null, 10)).items()).as("claimed is not history").isEmpty();
     await(s.items().record("n", List.of(withSignInUrl(items.get(0)), ItemOutcome.failed(items.get(1), "CYCLR_4XX",
         "Connector 1 is a draft"), installed(items.get(2)))));
-    assertThat(await(s.items().record("n", List.of(installed(items.get(0)))))).as("lease gone").isEmpty();
+    assertThat(await(s.items().record("n", List.of(installed(items.get(0))))).applied()).as("lease gone").isEmpty();
 
     AccountHistory.Page a = await(history.page("h-a", null, null, 10));
     assertThat(kinds(a)).containsExactly("connector.installed", "link.issued");
