@@ -102,7 +102,7 @@ final class FleetApplier {
         all = all.compose(v -> advance(f).recover(err -> {
           log.warn("fleet {}: the apply could not move on now ({}); it is tried again", f.name(), err.toString());
           return ports.applies().progress(f.name(), node.nodeId(), new FleetApplies.Progress(FleetStatus.APPLYING,
-              f.applyStep(), f.applyJob(), clock.currentTimeMillis() + CHECK_MS, f.rollout(), null, f.applyPlan()))
+              f.applyStep(), f.applyJob(), clock.currentTimeMillis() + CHECK_MS, f.rollout(), null, f.applyPlan(), null))
               .<Void>mapEmpty().recover(e -> Future.succeededFuture());
         }));
       }
@@ -218,8 +218,11 @@ final class FleetApplier {
 
   private Future<Void> progress(FleetRecord f, FleetStatus status, Integer step, String jobId, Long dueMs,
                                 JsonObject rollout, Long appliedGeneration) {
+    // A converged fleet is reconciled next after its policy's interval.
+    Long reconcileDue = status != FleetStatus.CONVERGED ? null
+        : clock.currentTimeMillis() + PlanRun.spec(f, validator).policy().reconcileIntervalSeconds() * 1000L;
     return ports.applies().progress(f.name(), node.nodeId(), new FleetApplies.Progress(status, step, jobId, dueMs,
-        rollout, appliedGeneration, f.applyPlan())).mapEmpty();
+        rollout, appliedGeneration, f.applyPlan(), reconcileDue)).mapEmpty();
   }
 
   private void publish(FleetRecord f, String type, JsonObject summary) {

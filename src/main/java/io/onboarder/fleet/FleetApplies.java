@@ -14,7 +14,7 @@ public interface FleetApplies {
 
   /** Where an apply goes next: written with the lease released, by the node holding it. */
   record Progress(FleetStatus status, Integer step, String jobId, Long dueMs, JsonObject rollout,
-                  Long appliedGeneration, String planId) {}
+                  Long appliedGeneration, String planId, Long reconcileDueMs) {}
 
   /** What a step's job did for one tenant. */
   record TenantOutcome(String account, TenantState state, Long accountConnectorId, Boolean authenticated,
@@ -53,4 +53,13 @@ public interface FleetApplies {
 
   /** The fleet's installs of {@code accounts} were removed (rollback, prune): no longer the fleet's. */
   Future<Void> removed(String fleet, List<String> accounts);
+
+  /**
+   * Leases fleets whose reconcile is due at {@code nowMs} (CONVERGED or DRIFTED) to {@code node} for
+   * {@code leaseMs}, at most {@code max}, or only {@code fleet} (due or not) when it is not null.
+   */
+  Future<List<FleetRecord>> claimReconcile(String node, long leaseMs, long nowMs, int max, String fleet);
+
+  /** Writes a reconcile's result and the next one's due time, and releases the lease, if {@code node} holds it. */
+  Future<Boolean> reconciled(String fleet, String node, FleetStatus status, JsonObject drift, long atMs, long nextMs);
 }

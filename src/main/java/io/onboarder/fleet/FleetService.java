@@ -41,6 +41,7 @@ public final class FleetService extends VerticleBase {
   private final long leaseMs;
   private PlanRun planning;
   private FleetApplier applier;
+  private Reconciler reconciler;
   private final Map<String, Function<Message<JsonObject>, Future<JsonObject>>> actions;
 
   /** The stores and the job intake the fleet service works with. */
@@ -66,6 +67,7 @@ public final class FleetService extends VerticleBase {
         Map.entry("pause", msg -> visible(msg).compose(f -> control(f, FleetStatus.APPLYING, FleetStatus.PAUSED))),
         Map.entry("resume", msg -> visible(msg).compose(this::resume)),
         Map.entry("rollback", msg -> visible(msg).compose(this::rollback)),
+        Map.entry("reconcile", msg -> visible(msg).compose(f -> reconciler.now(f.name()))),
         Map.entry("put", this::put),
         Map.entry("get", msg -> visible(msg).compose(f -> FleetViews.load(store, f))),
         Map.entry("list", this::list),
@@ -78,6 +80,7 @@ public final class FleetService extends VerticleBase {
     planning = new PlanRun(vertx, plans, intake.validator);
     applier = new FleetApplier(vertx, clock, node, leaseMs, new FleetApplier.Ports(plans, ports.applies(),
         ports.jobIntake(), ports.jobs(), ports.items()), intake.validator);
+    reconciler = new Reconciler(vertx, clock, node, store, ports.applies(), planning, applier, intake.validator);
     // Applies move on when a step's job ends (its event), when woken, and at least every CHECK_MS.
     vertx.setPeriodic(FleetApplier.CHECK_MS, t -> tick());
     MessageConsumer<JsonObject> ended = vertx.eventBus().consumer(Addresses.EVENTS_JOB, msg -> {
@@ -102,7 +105,7 @@ public final class FleetService extends VerticleBase {
     }
     ticking = true;
     again = false;
-    applier.tick().onComplete(ar -> {
+    applier.tick().compose(v -> reconciler.tick()).onComplete(ar -> {
       ticking = false;
       if (ar.failed()) {
         log.warn("fleet applies could not be looked at now: {}", ar.cause().toString());
@@ -213,7 +216,7 @@ public final class FleetService extends VerticleBase {
   private Future<JsonObject> control(FleetRecord f, FleetStatus from, FleetStatus to) {
     return ports.applies().transition(f.name(), from, new FleetApplies.Progress(to, f.applyStep(), f.applyJob(),
             f.applyJob() == null ? clock.currentTimeMillis() : clock.currentTimeMillis() + FleetApplier.CHECK_MS,
-            f.rollout(), null, f.applyPlan()))
+            f.rollout(), null, f.applyPlan(), null))
         .compose(done -> done ? store.fleet(f.name()).compose(now -> FleetViews.load(store, now))
             : Future.failedFuture(Problem.conflict("Fleet '" + f.name() + "' is " + f.status() + ", not " + from
                 + ".")));
@@ -224,7 +227,7 @@ public final class FleetService extends VerticleBase {
     if (f.status() == FleetStatus.HALTED) {
       JsonObject rollout = f.rollout() == null ? new JsonObject() : f.rollout().copy().put("haltedReason", null);
       return ports.applies().transition(f.name(), FleetStatus.HALTED, new FleetApplies.Progress(FleetStatus.APPLYING,
-              f.applyStep() + 1, null, clock.currentTimeMillis(), rollout, null, f.applyPlan()))
+              f.applyStep() + 1, null, clock.currentTimeMillis(), rollout, null, f.applyPlan(), null))
           .compose(done -> done ? wakeThen(f) : Future.failedFuture(Problem.conflict("Fleet '" + f.name()
               + "' is no longer HALTED.")));
     }
@@ -248,7 +251,7 @@ public final class FleetService extends VerticleBase {
           JsonObject rollout = f.rollout() == null ? new JsonObject() : f.rollout().copy();
           rollout.put("step", null).put("haltedReason", null).put("rolledBack", true);
           return ports.applies().transition(f.name(), FleetStatus.HALTED, new FleetApplies.Progress(back, null, null,
-                  null, rollout, null, f.applyPlan()))
+                  null, rollout, null, f.applyPlan(), null))
               .map(done -> {
                 log.info("fleet {}: halted apply rolled back ({} removed, {} already gone)", f.name(),
                     result.removed(), result.alreadyGone());

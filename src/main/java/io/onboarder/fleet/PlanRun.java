@@ -58,14 +58,20 @@ public final class PlanRun {
 
   /** Plans {@code fleet} as it is now; the plan, READY. */
   public Future<FleetPlans.PlanRecord> run(FleetRecord fleet) {
+    return run(fleet, new EnumMap<>(DriftKind.class));
+  }
+
+  /** As {@link #run(FleetRecord)}, counting the drift found by kind into {@code drift}. */
+  public Future<FleetPlans.PlanRecord> run(FleetRecord fleet, Map<DriftKind, Long> drift) {
     FleetSpec spec = spec(fleet, validator);
     Map<PlanAction, Long> summary = new EnumMap<>(PlanAction.class);
     return plans.openPlan(fleet.name(), fleet.generation())
-        .compose(planId -> page(fleet.name(), planId, spec, "", summary)
+        .compose(planId -> page(fleet.name(), planId, spec, "", summary, drift)
             .compose(v -> plans.closePlan(planId, fleet.name(), summary)));
   }
 
-  private Future<Void> page(String fleet, String planId, FleetSpec spec, String after, Map<PlanAction, Long> summary) {
+  private Future<Void> page(String fleet, String planId, FleetSpec spec, String after, Map<PlanAction, Long> summary,
+                            Map<DriftKind, Long> drift) {
     return plans.desired(fleet, after, PAGE, false).compose(tenants -> {
       if (tenants.isEmpty()) {
         return Future.succeededFuture();
@@ -76,12 +82,15 @@ public final class PlanRun {
             for (int i = 0; i < decisions.size(); i++) {
               Planner.Decision d = decisions.get(i);
               summary.merge(d.action(), 1L, Long::sum);
+              if (d.drift() != null) {
+                drift.merge(d.drift(), 1L, Long::sum);
+              }
               changed |= moved(tenants.get(i), d.observed());
             }
             return plans.record(planId, fleet, decisions, changed);
           })
           .compose(v -> tenants.size() < PAGE ? Future.succeededFuture()
-              : page(fleet, planId, spec, tenants.get(tenants.size() - 1).account(), summary));
+              : page(fleet, planId, spec, tenants.get(tenants.size() - 1).account(), summary, drift));
     });
   }
 

@@ -91,8 +91,9 @@ final class FleetSql {
   static final String LEASE_FLEET = "UPDATE fleets SET lease_owner = ?, lease_until = {NOW_MS} + ? WHERE name = ? "
       + "AND status = 'APPLYING' AND (lease_until IS NULL OR lease_until < {NOW_MS})";
   static final String PROGRESS = "UPDATE fleets SET status = ?, apply_step = ?, apply_job = ?, apply_due_ms = ?, "
-      + "rollout = ?, applied_generation = COALESCE(?, applied_generation), apply_plan = ?, lease_owner = NULL, "
-      + "lease_until = NULL WHERE name = ? AND lease_owner = ?";
+      + "rollout = ?, applied_generation = COALESCE(?, applied_generation), apply_plan = ?, "
+      + "reconcile_due_ms = COALESCE(?, reconcile_due_ms), lease_owner = NULL, lease_until = NULL "
+      + "WHERE name = ? AND lease_owner = ?";
   static final String TRANSITION = "UPDATE fleets SET status = ?, apply_step = ?, apply_job = ?, apply_due_ms = ?, "
       + "rollout = ? WHERE name = ? AND status = ?";
   static final String PLAN_APPLIED = "UPDATE fleet_plans SET status = 'APPLIED' WHERE id = ?";
@@ -109,4 +110,15 @@ final class FleetSql {
       + "installed_connector END, url = COALESCE(?, url), drift = NULL WHERE fleet = ? AND account = ?";
   static final String REMOVED = "UPDATE fleet_tenants SET state = 'REMOVED', installed_connector = 0, "
       + "account_connector_id = NULL, authenticated = NULL, url = NULL WHERE fleet = ? AND account = ?";
+
+  // ---- reconciles ------------------------------------------------------------------------------
+
+  static final String DUE_RECONCILES = "SELECT name FROM fleets WHERE status IN ('CONVERGED', 'DRIFTED') "
+      + "AND reconcile_due_ms IS NOT NULL AND reconcile_due_ms <= ? AND (lease_until IS NULL OR lease_until < {NOW_MS}) "
+      + "ORDER BY reconcile_due_ms LIMIT ?";
+  static final String LEASE_RECONCILE = "UPDATE fleets SET lease_owner = ?, lease_until = {NOW_MS} + ? WHERE name = ? "
+      + "AND status IN ('CONVERGED', 'DRIFTED') AND (lease_until IS NULL OR lease_until < {NOW_MS})";
+  static final String RECONCILED = "UPDATE fleets SET status = ?, drift = ?, last_reconcile_at = ?, "
+      + "next_reconcile_at = ?, reconcile_due_ms = ?, lease_owner = NULL, lease_until = NULL "
+      + "WHERE name = ? AND lease_owner = ?";
 }

@@ -33,8 +33,28 @@ final class SqlFleetApplies implements FleetApplies {
 
   @Override
   public Future<List<FleetRecord>> claimDue(String node, long leaseMs, long nowMs, int max, String fleet) {
+    return claim(FleetSql.DUE_APPLIES, FleetSql.LEASE_FLEET, node, leaseMs, nowMs, max, fleet);
+  }
+
+  @Override
+  public Future<List<FleetRecord>> claimReconcile(String node, long leaseMs, long nowMs, int max, String fleet) {
+    return claim(FleetSql.DUE_RECONCILES, FleetSql.LEASE_RECONCILE, node, leaseMs, nowMs, max, fleet);
+  }
+
+  @Override
+  public Future<Boolean> reconciled(String fleet, String node, FleetStatus status, JsonObject drift, long atMs,
+                                    long nextMs) {
+    return db.query(FleetSql.RECONCILED, Tuple.of(status.name(), drift.encode(),
+            java.time.Instant.ofEpochMilli(atMs).toString(), java.time.Instant.ofEpochMilli(nextMs).toString(), nextMs,
+            fleet, node))
+        .map(rs -> rs.rowCount() == 1);
+  }
+
+  /** Leases the fleets {@code due} names (or {@code fleet}) by {@code lease}, one conditional update each. */
+  private Future<List<FleetRecord>> claim(String due, String lease, String node, long leaseMs, long nowMs, int max,
+                                          String fleet) {
     Future<List<String>> names = fleet != null ? Future.succeededFuture(List.of(fleet))
-        : db.query(FleetSql.DUE_APPLIES, Tuple.of(nowMs, max)).map(rs -> {
+        : db.query(due, Tuple.of(nowMs, max)).map(rs -> {
           List<String> out = new ArrayList<>();
           rs.forEach(r -> out.add(r.getString(0)));
           return out;
@@ -43,7 +63,7 @@ final class SqlFleetApplies implements FleetApplies {
       List<FleetRecord> claimed = new ArrayList<>();
       Future<Void> all = Future.succeededFuture();
       for (String name : list) {
-        all = all.compose(v -> db.query(FleetSql.LEASE_FLEET, Tuple.of(node, leaseMs, name))
+        all = all.compose(v -> db.query(lease, Tuple.of(node, leaseMs, name))
             .compose(rs -> rs.rowCount() == 1 ? db.query(FleetSql.SELECT_FLEET, Tuple.of(name))
                 .map(f -> claimed.add(SqlFleetStore.fleet(f.iterator().next()))) : Future.succeededFuture())
             .mapEmpty());
@@ -56,7 +76,7 @@ final class SqlFleetApplies implements FleetApplies {
   public Future<Boolean> progress(String fleet, String node, Progress next) {
     Tuple args = Tuple.of(next.status().name(), next.step(), next.jobId(), next.dueMs(),
         next.rollout() == null ? null : next.rollout().encode(), next.appliedGeneration(), next.planId())
-        .addValue(fleet).addValue(node);
+        .addValue(next.reconcileDueMs()).addValue(fleet).addValue(node);
     return db.transaction(conn -> conn.preparedQuery(db.sql(FleetSql.PROGRESS)).execute(args)
         .compose(rs -> rs.rowCount() == 1 && next.appliedGeneration() != null && next.planId() != null
             ? conn.preparedQuery(db.sql(FleetSql.PLAN_APPLIED)).execute(Tuple.of(next.planId())).map(true)

@@ -215,4 +215,35 @@ class FleetApplyTest {
     assertThat(after.getJsonObject("tenants").getLong("REMOVED")).isEqualTo(3);
     assertThat(s.cyclr.stats().requests("DELETE /v1.0/account/connectors/{id}") - deletesBefore).isEqualTo(3);
   }
+
+  @Test
+  void aReconcileFindsDriftCountsItAndRepairsIt() {
+    json(api.put("drifting", fleet("d-", 10)), 201);
+    plan("drifting");
+    json(api.post("/v1/fleets/drifting/apply", null), 202);
+    JsonObject converged = awaitStatus("drifting", "CONVERGED");
+    assertThat(converged.getString("nextReconcileAt")).as("not reconciled yet").isNull();
+    long id = s.cyclr.accountConnectors("d-003").get(0).getLong("Id");
+    TestService.await(changes.deleteInstall("d-003", id));
+
+    JsonObject reconciled = TestService.await(vertx.eventBus().<JsonObject>request(Addresses.FLEETS,
+        new JsonObject().put("name", "drifting"), new io.vertx.core.eventbus.DeliveryOptions()
+            .addHeader(FleetService.ACTION, "reconcile"))).body();
+    assertThat(reconciled.getString("status")).isEqualTo("DRIFTED");
+    assertThat(reconciled.getJsonObject("drift").getLong("CONNECTOR_MISSING")).isEqualTo(1);
+    assertThat(reconciled.getJsonObject("repair").getJsonArray("jobIds")).as("autoRepair applies at once").hasSize(1);
+    s.poll(() -> fleetEvents.stream().filter(e -> "drifting".equals(e.getString("fleet"))
+        && "fleet.drifted".equals(e.getString("type"))).count(), n -> n == 1, Duration.ofSeconds(5), "fleet.drifted");
+    JsonObject repaired = awaitStatus("drifting", "CONVERGED");
+    assertThat(s.cyclr.accountConnectors("d-003")).as("reinstalled").hasSize(1);
+    assertThat(repaired.getString("lastReconcileAt")).isNotNull();
+    assertThat(repaired.getString("nextReconcileAt")).isNotNull();
+    assertThat(repaired.getJsonObject("drift").getLong("CONNECTOR_MISSING")).isEqualTo(1);
+
+    JsonObject again = TestService.await(vertx.eventBus().<JsonObject>request(Addresses.FLEETS,
+        new JsonObject().put("name", "drifting"), new io.vertx.core.eventbus.DeliveryOptions()
+            .addHeader(FleetService.ACTION, "reconcile"))).body();
+    assertThat(again.getString("status")).isEqualTo("CONVERGED");
+    assertThat(again.getJsonObject("drift").isEmpty()).isTrue();
+  }
 }

@@ -1,0 +1,109 @@
+package io.onboarder.fleet;
+
+import io.onboarder.bus.Addresses;
+import io.onboarder.bus.Problem;
+import io.onboarder.job.JobRequestValidator;
+import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.time.Clock;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.EnumMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps applied fleets true: when a fleet's reconcile is due (its policy's interval after it converged
+ * or was last reconciled), one node at a time (a lease on the fleet's row) plans it again; the drift
+ * found is counted on the fleet by kind, its status becomes DRIFTED or CONVERGED ({@code fleet.drifted},
+ * {@code fleet.converged} on a change), and with {@code autoRepair} the plan is applied at once.
+ */
+final class Reconciler {
+  private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+  /** A reconcile reads every tenant at Cyclr: its lease is long enough for a big fleet's plan. */
+  static final long LEASE_MS = 30 * 60_000L;
+
+  private final Vertx vertx;
+  private final Clock clock;
+  private final NodeLifecycle node;
+  private final FleetStore fleets;
+  private final FleetApplies applies;
+  private final PlanRun planning;
+  private final FleetApplier applier;
+  private final JobRequestValidator validator;
+
+  Reconciler(Vertx vertx, Clock clock, NodeLifecycle node, FleetStore fleets, FleetApplies applies, PlanRun planning,
+             FleetApplier applier, JobRequestValidator validator) {
+    this.vertx = vertx;
+    this.clock = clock;
+    this.node = node;
+    this.fleets = fleets;
+    this.applies = applies;
+    this.planning = planning;
+    this.applier = applier;
+    this.validator = validator;
+  }
+
+  /** Reconciles the fleets that are due (called on the service's context). */
+  Future<Void> tick() {
+    if (!node.mayClaim()) {
+      return Future.succeededFuture();
+    }
+    return applies.claimReconcile(node.nodeId(), LEASE_MS, clock.currentTimeMillis(), 4, null).compose(due -> {
+      Future<Void> all = Future.succeededFuture();
+      for (FleetRecord f : due) {
+        all = all.compose(v -> reconcile(f).<Void>mapEmpty().recover(err -> {
+          log.warn("fleet {}: reconcile failed ({}); the lease lapses and it is tried again", f.name(), err.toString());
+          return Future.succeededFuture();
+        }));
+      }
+      return all;
+    });
+  }
+
+  /** Reconciles {@code name} now, due or not (409 while it is applying, paused, halted or never applied). */
+  Future<JsonObject> now(String name) {
+    return applies.claimReconcile(node.nodeId(), LEASE_MS, clock.currentTimeMillis(), 1, name)
+        .compose(claimed -> claimed.isEmpty()
+            ? Future.failedFuture(Problem.conflict("Fleet '" + name + "' is not CONVERGED or DRIFTED, or another "
+                + "node is working on it: nothing to reconcile now."))
+            : reconcile(claimed.get(0)));
+  }
+
+  private Future<JsonObject> reconcile(FleetRecord f) {
+    FleetSpec spec = PlanRun.spec(f, validator);
+    Map<DriftKind, Long> drift = new EnumMap<>(DriftKind.class);
+    return planning.run(f, drift).compose(plan -> {
+      long changing = plan.summary().entrySet().stream().filter(e -> e.getKey().byJob())
+          .mapToLong(Map.Entry::getValue).sum();
+      FleetStatus status = changing == 0 && drift.isEmpty() ? FleetStatus.CONVERGED : FleetStatus.DRIFTED;
+      JsonObject driftJson = new JsonObject();
+      drift.forEach((k, n) -> driftJson.put(k.name(), n));
+      long at = clock.currentTimeMillis();
+      long next = at + spec.policy().reconcileIntervalSeconds() * 1000L;
+      return applies.reconciled(f.name(), node.nodeId(), status, driftJson, at, next).compose(written -> {
+        if (status != f.status()) {
+          publish(f, status == FleetStatus.DRIFTED ? "fleet.drifted" : "fleet.converged", driftJson);
+        }
+        log.info("fleet {} reconciled: {} ({} drift, {} to change)", f.name(), status, driftJson.encode(), changing);
+        JsonObject answer = new JsonObject().put("name", f.name()).put("planId", plan.id())
+            .put("status", status.name()).put("drift", driftJson).put("summary", plan.toJson().getJsonObject("summary"));
+        if (!spec.policy().autoRepair() || changing == 0) {
+          return Future.succeededFuture(answer.put("repair", (Object) null));
+        }
+        return fleets.fleet(f.name()).compose(now -> applier.apply(now, plan.id()))
+            .map(repair -> answer.put("repair", repair))
+            .recover(err -> {
+              log.info("fleet {}: drift not repaired now: {}", f.name(), err.getMessage());
+              return Future.succeededFuture(answer.put("repair", (Object) null));
+            });
+      });
+    });
+  }
+
+  private void publish(FleetRecord f, String type, JsonObject summary) {
+    vertx.eventBus().publish(Addresses.EVENTS_FLEET, new JsonObject().put("fleet", f.name())
+        .put("generation", f.generation()).put("type", type).put("summary", summary));
+  }
+}
