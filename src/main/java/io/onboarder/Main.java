@@ -30,7 +30,7 @@ import sun.misc.Signal;
     description = "Onboards many tenant accounts into Cyclr at once.",
     subcommands = {Main.Serve.class, Demo.class, io.onboarder.emulator.EmulatorCommand.class,
         SubmitCommand.class, JobCommands.Status.class, JobCommands.Report.class, JobCommands.Cancel.class,
-        JobCommands.Retry.class, io.onboarder.cli.HistoryCommand.class})
+        JobCommands.Retry.class, io.onboarder.cli.HistoryCommand.class, io.onboarder.cli.FleetCommands.class})
 public final class Main implements Callable<Integer> {
   static final int EXIT_CONFIG = 2;
 

@@ -63,6 +63,22 @@ final class ApiClient {
     return json(req.build());
   }
 
+  /** PUT of a file (a fleet spec), streamed from disk. */
+  Answer put(String path, Path file, String contentType) {
+    try {
+      return json(request(path, Duration.ofHours(2)).header("Content-Type", contentType)
+          .PUT(HttpRequest.BodyPublishers.ofFile(file)).build());
+    } catch (IOException e) {
+      throw new CliException("cannot read " + file + ": " + e.getMessage());
+    }
+  }
+
+  /** POST of a JSON body; {@code timeout} for answers that take long (a plan reads every tenant at Cyclr). */
+  Answer post(String path, JsonObject body, Duration timeout) {
+    return json(request(path, timeout).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body.encode())).build());
+  }
+
   Answer get(String path) {
     return json(request(path, Duration.ofSeconds(60)).GET().build());
   }

@@ -39,7 +39,7 @@ public final class Planner {
       Observed none = new Observed(false, null, null, null, null);
       return new Decision(account, madeBefore ? PlanAction.REINSTALL : PlanAction.INSTALL,
           spec.fields().createAccounts() ? "account missing at Cyclr: created, then installed"
-              : "account missing at Cyclr (createAccounts is off: the install will fail until it exists)",
+              : "account missing at Cyclr (createAccounts is off: the install needs it to exist)",
           madeBefore ? DriftKind.ACCOUNT_MISSING : null, none, madeBefore ? TenantState.DRIFTED : TenantState.PENDING);
     }
     LiveConnector install = install(spec, t.item(), live);

@@ -1,0 +1,90 @@
+package io.onboarder.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.onboarder.Main;
+import io.onboarder.support.TestService;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code fleet plan|apply|status|tenants} (docs/cli.md): the plan's lines and exit codes (0 no changes,
+ * 4 changes), apply refusing without a terminal or --yes (2), then applying and following the steps.
+ */
+class FleetCliTest {
+  @TempDir
+  static Path dir;
+  static Vertx vertx;
+  static TestService s;
+  static Path tokenFile;
+
+  @BeforeAll
+  static void start() throws IOException {
+    vertx = Vertx.vertx();
+    s = TestService.start(vertx, Files.createDirectories(dir.resolve("svc")), e -> { }, c -> { });
+    tokenFile = Files.writeString(dir.resolve("token"), TestService.TOKEN + "\n");
+  }
+
+  @AfterAll
+  static void stop() {
+    s.close();
+    TestService.await(vertx.close());
+  }
+
+  record Run(int exit, String out, String err) {}
+
+  static Run cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = new CommandLine(new Main());
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    String[] common = {"--server", s.base(), "--token-file", tokenFile.toString(), "--poll-ms", "50"};
+    String[] all = new String[args.length + common.length];
+    System.arraycopy(args, 0, all, 0, args.length);
+    System.arraycopy(common, 0, all, args.length, common.length);
+    return new Run(cl.execute(all), out.toString(), err.toString());
+  }
+
+  @Test
+  void planShowsTheChangesApplyNeedsYesWithoutATerminalAndFollowsTheSteps() throws IOException {
+    StringBuilder ndjson = new StringBuilder("{\"connector\":{\"id\":1},\"createAccounts\":true,"
+        + "\"policy\":{\"rollout\":{\"pauseSeconds\":0}}}\n");
+    for (int i = 1; i <= 12; i++) {
+      ndjson.append("{\"account\":\"t-").append(i).append("\",\"authValue\":\"k").append(i).append("\"}\n");
+    }
+    Path file = Files.writeString(dir.resolve("fleet.ndjson"), ndjson);
+
+    Run plan = cli("fleet", "plan", file.toString(), "--name", "cli");
+    assertThat(plan.exit()).as(plan.err()).isEqualTo(FleetCommands.CHANGES);
+    assertThat(plan.out()).contains("fleet cli (generation 1, 12 tenants)", "install 12",
+        "+ install t-1 (account missing at Cyclr: created, then installed)\n", "+ install t-12 (");
+    assertThat(s.cyclr.accountConnectors("t-1")).as("a plan changes nothing").isEmpty();
+
+    Run refused = cli("fleet", "apply", file.toString(), "--name", "cli");
+    assertThat(refused.exit()).isEqualTo(2);
+    assertThat(refused.err()).contains("--yes");
+
+    Run applied = cli("fleet", "apply", file.toString(), "--name", "cli", "--yes", "--wait");
+    assertThat(applied.exit()).as(applied.err()).isZero();
+    assertThat(applied.out()).contains("applying plan", "CONVERGED");
+    assertThat(s.cyclr.accountConnectors("t-12")).hasSize(1);
+
+    Run again = cli("fleet", "plan", file.toString(), "--name", "cli");
+    assertThat(again.exit()).as("nothing left to change").isZero();
+    Run status = cli("fleet", "status", "cli");
+    assertThat(status.out()).startsWith("cli  CONVERGED  generation 1 (applied 1)");
+    Run tenants = cli("fleet", "tenants", "cli", "--state", "CONNECTED");
+    assertThat(tenants.out().lines()).hasSize(12).allSatisfy(l -> assertThat(l).contains("CONNECTED"));
+    assertThat(cli("fleet", "status", "Not_A_Name").exit()).isEqualTo(2);
+  }
+}
