@@ -73,8 +73,12 @@ public final class GatewayContract {
     }
   }
 
-  /** A sign-in call: {@code CHECK} is it authenticated; {@code START} check, then mint only if not; {@code MINT}. */
-  public enum SignInOp { CHECK, START, MINT }
+  /**
+   * A sign-in call: {@code CHECK} is it authenticated; {@code START} check, then mint only if not; {@code MINT};
+   * {@code HEALTH} is it still authenticated (credential health: only a clear {@code false} says so, an unclear
+   * answer fails). Any account connector id will do, an item's or a fleet tenant's.
+   */
+  public enum SignInOp { CHECK, START, MINT, HEALTH }
 
   /** A sign-in call at Cyclr for one account connector; a failure is code 503 with the reason. */
   public record SignInRequest(SignInOp op, String account, Long accountConnectorId, LinkOptions link) {}

@@ -65,7 +65,9 @@ public enum ConfigKey {
   STREAMS_SEND_BUFFER_BYTES("streams.sendBufferBytes", "STREAMS_SEND_BUFFER_BYTES"),
   LINKS_MAX_MINTS("links.maxMints", "LINKS_MAX_MINTS"),
   LINKS_MINT_WINDOW_MINUTES("links.mintWindowMinutes", "LINKS_MINT_WINDOW_MINUTES"),
-  FLEETS_READ_RATE_PERCENT("fleets.readRatePercent", "FLEETS_READ_RATE_PERCENT");
+  FLEETS_READ_RATE_PERCENT("fleets.readRatePercent", "FLEETS_READ_RATE_PERCENT"),
+  SIGNIN_HEALTH_INTERVAL_HOURS("signIn.healthIntervalHours", "SIGNIN_HEALTH_INTERVAL_HOURS"),
+  SIGNIN_HEALTH_RATE_PERCENT("signIn.healthRatePercent", "SIGNIN_HEALTH_RATE_PERCENT");
 
   public final String key;
   public final String env;

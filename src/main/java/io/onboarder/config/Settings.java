@@ -69,7 +69,8 @@ public record Settings(
     int streamSendBufferBytes,
     int linkMaxMints,
     long linkMintWindowMs,
-    FleetSettings fleets) {
+    FleetSettings fleets,
+    CredentialHealthSettings credentialHealth) {
 
   private static final List<String> WEBHOOK_TYPES = WebhookTypeNames.ALL;
   /** The sign-in watch's longest interval, and so the bound of {@code OAUTH_WATCH_INTERVAL_MS}. */
@@ -227,7 +228,9 @@ public record Settings(
         (int) r.longIn(ConfigKey.STREAMS_SEND_BUFFER_BYTES, 64 * 1024, 4 * 1024, 4 * 1024 * 1024),
         (int) r.longIn(ConfigKey.LINKS_MAX_MINTS, 5, 1, 10_000),
         r.longIn(ConfigKey.LINKS_MINT_WINDOW_MINUTES, 10, 1, 7 * 24 * 60) * 60_000,
-        new FleetSettings((int) r.longIn(ConfigKey.FLEETS_READ_RATE_PERCENT, 20, 1, 100)));
+        new FleetSettings((int) r.longIn(ConfigKey.FLEETS_READ_RATE_PERCENT, 20, 1, 100)),
+        new CredentialHealthSettings(r.doubleIn(ConfigKey.SIGNIN_HEALTH_INTERVAL_HOURS, 24, 0, 8760),
+            (int) r.longIn(ConfigKey.SIGNIN_HEALTH_RATE_PERCENT, 10, 1, 100)));
   }
 
   /** The externally reachable base URL of relay links: absolute http(s), no query or fragment; "" = off. */

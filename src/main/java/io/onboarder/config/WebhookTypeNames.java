@@ -17,6 +17,8 @@ public final class WebhookTypeNames {
   public static final String ITEM_SIGN_IN_REMINDER = "item.sign_in_reminder";
   /** The link expired before the tenant signed in: the item is SIGN_IN_EXPIRED. */
   public static final String ITEM_SIGN_IN_EXPIRED = "item.sign_in_expired";
+  /** A signed-in item whose sign-in a credential health check found lost (item REAUTH_REQUIRED). */
+  public static final String ITEM_DEAUTHENTICATED = "item.deauthenticated";
   public static final String JOB_FINISHED = "job.finished";
   public static final String ACCOUNT_ACTIVE = "account.active";
   public static final String ACCOUNT_SETUP_REQUIRED = "account.setup_required";
@@ -24,5 +26,6 @@ public final class WebhookTypeNames {
 
   /** Every type a receiver can subscribe to. */
   public static final List<String> ALL = List.of(ITEM_OAUTH_PENDING, ITEM_AUTHENTICATED, ITEM_FAILED, JOB_FINISHED,
-      ACCOUNT_ACTIVE, ACCOUNT_SETUP_REQUIRED, ACCOUNT_FAILED, ITEM_SIGN_IN_REMINDER, ITEM_SIGN_IN_EXPIRED);
+      ACCOUNT_ACTIVE, ACCOUNT_SETUP_REQUIRED, ACCOUNT_FAILED, ITEM_SIGN_IN_REMINDER, ITEM_SIGN_IN_EXPIRED,
+      ITEM_DEAUTHENTICATED);
 }

@@ -170,6 +170,28 @@ public final class OnboardFlow {
             ? Future.succeededFuture(null) : Future.failedFuture(err));
   }
 
+  /**
+   * Credential health: is the account connector still signed in? Stricter than {@link #signedIn}: only a literal
+   * {@code "Authenticated": false} on the account connector asked for counts as a lost sign-in; an answer that
+   * says neither (no such field, another Id) fails as CYCLR_BAD_RESPONSE, so that a confused Cyclr never marks
+   * tenants deauthenticated. Null: the account connector is gone (404).
+   */
+  public Future<Boolean> stillSignedIn(String account, long accountConnectorId) {
+    return client.sendJson(CyclrCall.get("/v1.0/account/connectors/" + accountConnectorId, account,
+            "GET /v1.0/account/connectors/{id}"))
+        .map(ac -> {
+          Object id = ac.getValue("Id");
+          if (!(ac.getValue("Authenticated") instanceof Boolean b)
+              || (id != null && !String.valueOf(accountConnectorId).equals(String.valueOf(id)))) {
+            throw new CyclrException("CYCLR_BAD_RESPONSE", "Cyclr's answer for account connector "
+                + accountConnectorId + " says neither Authenticated true nor false", null);
+          }
+          return b;
+        })
+        .recover(err -> err instanceof CyclrException e && Integer.valueOf(404).equals(e.httpStatus())
+            ? Future.succeededFuture(null) : Future.failedFuture(err));
+  }
+
   private static CyclrException noAccountConnectorId(Connector connector, String installName) {
     return new CyclrException("CYCLR_NO_ACCOUNT_CONNECTOR_ID", "Cyclr gave no account connector Id for '"
         + installName + "' (connector " + connector.id() + "), so no sign-in link was sent; check the account's "

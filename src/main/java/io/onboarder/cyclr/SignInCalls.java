@@ -11,7 +11,7 @@ import io.vertx.core.eventbus.Message;
  * The gateway's sign-in calls ({@code cyclr.gateway.signin}), for relay links, reissues and the sign-in
  * watch: they go through the same gate as installs (rate limit, concurrency cap, breaker, retries).
  * {@link SignInOp}: {@code CHECK} (is it authenticated?), {@code START} (check, then mint only if not),
- * {@code MINT}. A failure is code 503 with the reason; a request without op, account or account connector
+ * {@code MINT}, {@code HEALTH} (a credential health check: like CHECK, but an unclear answer fails). A failure is code 503 with the reason; a request without op, account or account connector
  * is refused with 400.
  */
 final class SignInCalls {
@@ -26,6 +26,8 @@ final class SignInCalls {
     String account = r.account();
     long acId = r.accountConnectorId();
     Future<SignInReply> result = r.op() == SignInOp.MINT ? mint(flow, r, account, acId)
+        : r.op() == SignInOp.HEALTH ? flow.stillSignedIn(account, acId)
+            .map(signedIn -> new SignInReply(signedIn != null, Boolean.TRUE.equals(signedIn), null, null))
         : flow.signedIn(account, acId).compose(signedIn -> {
           SignInReply state = new SignInReply(signedIn != null, Boolean.TRUE.equals(signedIn), null, null);
           // Already signed in (or gone): nothing is minted, a second attempt costs Cyclr no token.

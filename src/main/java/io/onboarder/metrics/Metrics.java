@@ -103,4 +103,11 @@ public final class Metrics {
     counters.computeIfAbsent("funnel|" + stage, k -> Counter.builder("onboarder.signin.funnel")
         .description("Sign-in links through the funnel, by stage").tag("stage", stage).register(registry)).increment();
   }
+
+  /** One credential health check: healthy, lost, gone (the account connector was deleted), failed (try later). */
+  public void credentialCheck(String result) {
+    counters.computeIfAbsent("credential|" + result, k -> Counter.builder("onboarder.credential.checks")
+        .description("Credential health checks at Cyclr by result").tag("result", result).register(registry))
+        .increment();
+  }
 }

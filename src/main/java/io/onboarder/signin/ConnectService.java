@@ -115,7 +115,7 @@ public final class ConnectService extends VerticleBase {
     if (link.status() == ItemStatus.AUTHENTICATED) {
       return connected(link);
     }
-    if (!link.usable() || link.status() != ItemStatus.OAUTH_PENDING) {
+    if (!link.usable() || !link.status().awaitsSignIn()) {
       return gone();
     }
     return new JsonObject().put("page", "connect").put("connectorName", link.connectorName())
@@ -188,7 +188,7 @@ public final class ConnectService extends VerticleBase {
     if (link.status() == ItemStatus.AUTHENTICATED) {
       return Future.succeededFuture(onward);
     }
-    if (!link.usable() || link.status() != ItemStatus.OAUTH_PENDING) {
+    if (!link.usable() || !link.status().awaitsSignIn()) {
       return Future.succeededFuture(gone());
     }
     SignInRequest call = new SignInRequest(SignInOp.CHECK, link.account(), link.accountConnectorId(), null);

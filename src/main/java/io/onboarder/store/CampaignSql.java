@@ -24,12 +24,13 @@ final class CampaignSql {
 
   /**
    * Parameters: sent, nextAt, linkId, node, sentBefore. Takes a reminder: only while this node holds it, nobody
-   * sent it yet, the link works and its tenant has not signed in. One row: this call took it.
+   * sent it yet, the link works and its tenant has not signed in (a first sign-in, or again after a credential health
+   * check found it lost: REAUTH_REQUIRED). One row: this call took it.
    */
   static final String TAKE_REMINDER = "UPDATE links SET reminders_sent = ?, campaign_at = ?, campaign_owner = NULL "
       + "WHERE id = ? AND campaign_owner = ? AND reminders_sent = ? AND revoked = 0 AND campaign_at IS NOT NULL "
       + "AND expires_at > {NOW_MS} "
-      + "AND EXISTS (SELECT 1 FROM items i WHERE i.id = links.item_id AND i.status = 'OAUTH_PENDING') "
+      + "AND EXISTS (SELECT 1 FROM items i WHERE i.id = links.item_id AND i." + SignInSql.AWAITS_SIGN_IN + ") "
       + "RETURNING salt, expires_at";
   /** Parameters: linkId, node. Takes the expiry step: the link has expired and this node holds it. */
   static final String TAKE_EXPIRY = "UPDATE links SET campaign_at = NULL, campaign_owner = NULL WHERE id = ? "
@@ -44,7 +45,7 @@ final class CampaignSql {
    */
   static final String END_STEP = "UPDATE links SET campaign_at = NULL, campaign_owner = NULL WHERE id = ? "
       + "AND campaign_owner = ? AND (revoked = 1 OR NOT EXISTS (SELECT 1 FROM items i WHERE i.id = links.item_id "
-      + "AND i.status = 'OAUTH_PENDING'))";
+      + "AND i." + SignInSql.AWAITS_SIGN_IN + "))";
   static final String NEXT_DUE = "SELECT MIN(campaign_at) - {NOW_MS} FROM links WHERE campaign_at IS NOT NULL";
 
   /** Parameters: tokenHash. The first view of a link's page. */

@@ -6,6 +6,12 @@ package io.onboarder.store;
 final class SignInSql {
   private SignInSql() {}
 
+  /**
+   * Items the sign-in watch polls and whose links open: a first sign-in (OAUTH_PENDING) or a sign-in lost and asked
+   * for again (REAUTH_REQUIRED, after a credential health check).
+   */
+  static final String AWAITS_SIGN_IN = "status IN ('OAUTH_PENDING', 'REAUTH_REQUIRED')";
+
   static final String JOB_CANCEL_REQUESTED = "SELECT cancel_requested FROM jobs WHERE id = ?{FOR_UPDATE}";
 
   /**
@@ -21,7 +27,7 @@ final class SignInSql {
   static final String START_WATCH =
       "UPDATE items SET connector_name = COALESCE(?, connector_name), watch_interval = ?, "
           + "watch_next_at = {NOW_MS} + ?, watch_until = {NOW_MS} + ?, watch_owner = NULL "
-          + "WHERE id = ? AND status = 'OAUTH_PENDING'";
+          + "WHERE id = ? AND " + AWAITS_SIGN_IN;
   /** A revoked link leads nowhere and its campaign ends (no reminder, no expiry step). */
   static final String REVOKE_ITEM_LINKS =
       "UPDATE links SET revoked = 1, campaign_at = NULL WHERE item_id = ? AND revoked = 0";
@@ -36,8 +42,8 @@ final class SignInSql {
   static final String REVOKE_JOB_LINKS = "UPDATE links SET revoked = 1, campaign_at = NULL "
       + "WHERE job_id = ? AND revoked = 0 AND expires_at > {NOW_MS} RETURNING id";
   static final String STOP_JOB_WATCHES = "UPDATE items SET watch_next_at = NULL, watch_owner = NULL "
-      + "WHERE job_id = ? AND status = 'OAUTH_PENDING' AND watch_next_at IS NOT NULL";
-  private static final String DUE_WATCHES = "SELECT id FROM items WHERE status = 'OAUTH_PENDING' "
+      + "WHERE job_id = ? AND " + AWAITS_SIGN_IN + " AND watch_next_at IS NOT NULL";
+  private static final String DUE_WATCHES = "SELECT id FROM items WHERE " + AWAITS_SIGN_IN + " "
       + "AND watch_next_at IS NOT NULL AND watch_next_at <= {NOW_MS} AND watch_until > {NOW_MS} "
       + "ORDER BY watch_next_at LIMIT ?";
 
@@ -49,23 +55,26 @@ final class SignInSql {
   static String claimWatches(SqlDialect d) {
     return d.sql("UPDATE items SET watch_owner = ?, watch_next_at = {NOW_MS} + ? WHERE id IN ("
         + DUE_WATCHES + (d == SqlDialect.POSTGRES ? " FOR UPDATE SKIP LOCKED" : "") + ") "
-        + "AND status = 'OAUTH_PENDING' "
+        + "AND " + AWAITS_SIGN_IN + " "
         + "RETURNING id, job_id, account, account_connector_id, connector_id, watch_interval");
   }
 
   /** Parameters: interval, delay, itemId, node. */
   static final String WATCH_AGAIN = "UPDATE items SET watch_interval = ?, watch_next_at = {NOW_MS} + ?, "
-      + "watch_owner = NULL WHERE id = ? AND status = 'OAUTH_PENDING' AND watch_owner = ?";
+      + "watch_owner = NULL WHERE id = ? AND " + AWAITS_SIGN_IN + " AND watch_owner = ?";
   static final String STOP_WATCH =
-      "UPDATE items SET watch_next_at = NULL, watch_owner = NULL WHERE id = ? AND status = 'OAUTH_PENDING'";
+      "UPDATE items SET watch_next_at = NULL, watch_owner = NULL WHERE id = ? AND " + AWAITS_SIGN_IN;
   static final String EXPIRE_WATCHES = "UPDATE items SET watch_next_at = NULL, watch_owner = NULL "
-      + "WHERE status = 'OAUTH_PENDING' AND watch_next_at IS NOT NULL AND watch_next_at <= {NOW_MS} "
+      + "WHERE " + AWAITS_SIGN_IN + " AND watch_next_at IS NOT NULL AND watch_next_at <= {NOW_MS} "
       + "AND watch_until <= {NOW_MS}";
   static final String NEXT_WATCH_DUE = "SELECT MIN(watch_next_at) - {NOW_MS} FROM items "
-      + "WHERE status = 'OAUTH_PENDING' AND watch_next_at IS NOT NULL AND watch_until > {NOW_MS}";
-  /** Parameters: now, itemId. Not conditional on the watch's owner: whoever sees the sign-in records it, once. */
+      + "WHERE " + AWAITS_SIGN_IN + " AND watch_next_at IS NOT NULL AND watch_until > {NOW_MS}";
+  /**
+   * Parameters: now, itemId. Not conditional on the watch's owner: whoever sees the sign-in records it, once. A sign-in
+   * again (after REAUTH_REQUIRED) keeps the first sign-in's time, which the funnel measures.
+   */
   static final String MARK_AUTHENTICATED = "UPDATE items SET status = 'AUTHENTICATED', watch_next_at = NULL, "
-      + "watch_owner = NULL, updated_at = ?, signed_in_at = {NOW_MS} WHERE id = ? AND status = 'OAUTH_PENDING' "
+      + "watch_owner = NULL, updated_at = ?, signed_in_at = COALESCE(signed_in_at, {NOW_MS}) WHERE id = ? AND " + AWAITS_SIGN_IN + " "
       + "RETURNING id, job_id, account, connector_id";
   /** Signed in: the item's links have no campaign step left (no reminder, no expiry). */
   static final String END_CAMPAIGNS =
@@ -73,7 +82,7 @@ final class SignInSql {
   static final String JOB_SPEC = "SELECT spec FROM jobs WHERE id = ?";
   /** Parameters: interval, delay, itemId. Only while the watch runs (not expired, not cancelled). */
   static final String VISITED = "UPDATE items SET watch_interval = ?, watch_next_at = {NOW_MS} + ?, "
-      + "watch_owner = NULL WHERE id = ? AND status = 'OAUTH_PENDING' AND watch_until > {NOW_MS} "
+      + "watch_owner = NULL WHERE id = ? AND " + AWAITS_SIGN_IN + " AND watch_until > {NOW_MS} "
       + "AND watch_next_at IS NOT NULL";
   static final String SELECT_LINK = "SELECT l.item_id, l.job_id, l.salt, l.expires_at, l.revoked, "
       + "CASE WHEN l.expires_at <= {NOW_MS} THEN 1 ELSE 0 END AS expired, i.status, i.account, "

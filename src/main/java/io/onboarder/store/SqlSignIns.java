@@ -111,6 +111,18 @@ final class SqlSignIns implements SignIns {
         .map(rows -> new String[] {p.linkUrl(token), iso(rows.iterator().next().getLong(0))});
   }
 
+  /**
+   * A sign-in lost (credential health), in the caller's transaction: the item (REAUTH_REQUIRED now) is watched
+   * again and, with relay links, its old links are revoked and a fresh one issued, exactly as for a first
+   * sign-in or a reissue, so whatever follows a new link (its watch, the job's sign-in campaign: reminders and
+   * expiry from now) follows this one too. Returns {url, expiresAt} of the relay link, or null without relay links.
+   */
+  Future<String[]> relink(SqlConnection conn, long itemId, String jobId, Long accountConnectorId, JsonObject jobSpec) {
+    SignInPolicy p = policy;
+    return startWatch(conn, itemId, null, p).compose(v -> p.relayLinks()
+        ? newLink(conn, itemId, jobId, accountConnectorId, p, SignInPlan.of(jobSpec)) : Future.succeededFuture(null));
+  }
+
   /** Cancel: links that still work are revoked and watches end, in the caller's transaction. */
   Future<Integer> revoke(SqlClient conn, String jobId) {
     return conn.preparedQuery(db.sql(SignInSql.REVOKE_JOB_LINKS)).execute(Tuple.of(jobId))
@@ -276,7 +288,7 @@ final class SqlSignIns implements SignIns {
             throw new StoreException(StoreException.Kind.CONFLICT, "Job '" + jobId + "' was cancelled: its links were revoked and no new one is "
                 + "issued.");
           }
-          if (status != ItemStatus.OAUTH_PENDING) {
+          if (!status.awaitsSignIn()) {
             throw new StoreException(StoreException.Kind.CONFLICT, "Item '" + itemId + "' is " + status + (status == ItemStatus.AUTHENTICATED
                 ? ": the tenant has signed in already." : ": it needs no sign-in link."));
           }

@@ -10,6 +10,7 @@ import io.onboarder.job.EventLog;
 import io.onboarder.job.ItemQueue;
 import io.onboarder.job.JobEvent;
 import io.onboarder.job.JobRecords;
+import io.onboarder.signin.CredentialChecks;
 import io.onboarder.signin.SignInPolicy;
 import io.onboarder.signin.Campaigns;
 import io.onboarder.signin.SignIns;
@@ -41,6 +42,7 @@ public final class Stores {
   private final FleetPlans plans;
   private final FleetApplies applies;
   private final AccountHistory history;
+  private final CredentialChecks credentialChecks;
 
   private Stores(Database db, SignInPolicy policy) {
     this.db = db;
@@ -61,6 +63,7 @@ public final class Stores {
     this.plans = fleetPlans;
     this.applies = new SqlFleetApplies(db, fleetPlans);
     this.history = new SqlAccountHistory(db);
+    this.credentialChecks = new SqlCredentialChecks(db, links);
   }
 
   /** The embedded store: one SQLite file, owned by this process alone (its key beside it unless configured). */
@@ -160,5 +163,9 @@ public final class Stores {
 
   public FleetApplies applies() {
     return applies;
+  }
+
+  public CredentialChecks credentialChecks() {
+    return credentialChecks;
   }
 }

@@ -4,6 +4,7 @@ import static io.onboarder.config.WebhookTypeNames.ACCOUNT_ACTIVE;
 import static io.onboarder.config.WebhookTypeNames.ACCOUNT_FAILED;
 import static io.onboarder.config.WebhookTypeNames.ACCOUNT_SETUP_REQUIRED;
 import static io.onboarder.config.WebhookTypeNames.ITEM_AUTHENTICATED;
+import static io.onboarder.config.WebhookTypeNames.ITEM_DEAUTHENTICATED;
 import static io.onboarder.config.WebhookTypeNames.ITEM_FAILED;
 import static io.onboarder.config.WebhookTypeNames.ITEM_OAUTH_PENDING;
 import static io.onboarder.config.WebhookTypeNames.ITEM_SIGN_IN_EXPIRED;
@@ -26,7 +27,8 @@ public final class WebhookTypes {
       "OAUTH_PENDING", ITEM_OAUTH_PENDING,
       "AUTHENTICATED", ITEM_AUTHENTICATED,
       "FAILED", ITEM_FAILED,
-      "SIGN_IN_EXPIRED", ITEM_SIGN_IN_EXPIRED);
+      "SIGN_IN_EXPIRED", ITEM_SIGN_IN_EXPIRED,
+      "REAUTH_REQUIRED", ITEM_DEAUTHENTICATED);
 
   /** Account status → webhook type; one line per status that notifies. */
   private static final Map<String, String> BY_ACCOUNT_STATUS = Map.of(

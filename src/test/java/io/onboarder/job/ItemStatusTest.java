@@ -30,6 +30,10 @@ class ItemStatusTest {
       "OAUTH_PENDING, PENDING,       false",
       "RUNNING,   AUTHENTICATED,     false",
       "AUTHENTICATED, OAUTH_PENDING, false",
+      "AUTHENTICATED, REAUTH_REQUIRED, true",
+      "REAUTH_REQUIRED, AUTHENTICATED, true",
+      "REAUTH_REQUIRED, OAUTH_PENDING, false",
+      "REAUTH_REQUIRED, PENDING,     false",
       "FAILED,    RUNNING,           false",
       "FAILED,    INSTALLED,         false",
       "CANCELLED, PENDING,           false",
@@ -40,8 +44,7 @@ class ItemStatusTest {
   }
 
   @ParameterizedTest(name = "{0} is final")
-  @EnumSource(value = ItemStatus.class, names = {"INSTALLED", "ALREADY_INSTALLED", "AUTHENTICATED", "CANCELLED",
-      "SIGN_IN_EXPIRED"})
+  @EnumSource(value = ItemStatus.class, names = {"INSTALLED", "ALREADY_INSTALLED", "CANCELLED", "SIGN_IN_EXPIRED"})
   void finishedItemsNeverMoveAgain(ItemStatus done) {
     for (ItemStatus target : ItemStatus.values()) {
       assertThat(done.canMoveTo(target)).as("%s -> %s", done, target).isFalse();
@@ -60,6 +63,7 @@ class ItemStatusTest {
       "FAILED,            true,  false",
       "CANCELLED,         true,  false",
       "SIGN_IN_EXPIRED,   true,  false",
+      "REAUTH_REQUIRED,   true,  false",
   })
   void terminalAndSucceeded(ItemStatus status, boolean terminal, boolean succeeded) {
     assertThat(status.terminal()).isEqualTo(terminal);
@@ -71,6 +75,16 @@ class ItemStatusTest {
     assertThat(ItemStatus.OAUTH_PENDING.terminal()).isTrue();
     assertThat(ItemStatus.OAUTH_PENDING.next()).containsExactlyInAnyOrder(ItemStatus.AUTHENTICATED,
         ItemStatus.SIGN_IN_EXPIRED);
+  }
+
+  @Test
+  void aSignInCanBeLostAndRecoveredWithoutReopeningTheJob() {
+    assertThat(ItemStatus.AUTHENTICATED.next()).containsExactly(ItemStatus.REAUTH_REQUIRED);
+    assertThat(ItemStatus.REAUTH_REQUIRED.next()).containsExactly(ItemStatus.AUTHENTICATED);
+    assertThat(ItemStatus.REAUTH_REQUIRED.terminal()).as("a finished job stays finished").isTrue();
+    assertThat(ItemStatus.REAUTH_REQUIRED.awaitsSignIn()).isTrue();
+    assertThat(ItemStatus.OAUTH_PENDING.awaitsSignIn()).isTrue();
+    assertThat(ItemStatus.AUTHENTICATED.awaitsSignIn()).isFalse();
   }
 
   @Test
