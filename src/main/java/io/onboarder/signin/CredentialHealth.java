@@ -111,10 +111,12 @@ public final class CredentialHealth extends VerticleBase {
     this.gateway = gateway;
     long idleMs = Math.max(10, Math.min(5_000, intervalMs / 4));
     HealthQueue queue = new HealthQueue(store, clock, nodeId, intervalMs, leaseMs, idleMs, this::lost);
-    return new LeasePump<>("credential check", clock, queue, new LeasePump.Sender<>() {
+    pump = new LeasePump<>("credential check", clock, queue, new LeasePump.Sender<>() {
       @Override
       public Future<HealthQueue.Found> send(CredentialChecks.Due due) {
-        return paced().compose(v -> check(due));
+        // A pause that began while this one waited for its slot: it waits for its next turn, unasked.
+        return paced().compose(v -> breaker.paused(clock.nowMs()) ? Future.succeededFuture(
+            new HealthQueue.Found(due, HealthQueue.Kind.FAILED, later(breaker.pauseLeft(clock.nowMs())))) : check(due));
       }
 
       @Override
@@ -128,6 +130,7 @@ public final class CredentialHealth extends VerticleBase {
             node.storeFailed("credential health", cause);
           }
         });
+    return pump;
   }
 
   /** Completes at this send's slot: sends are at least 1/{@code perSecond} apart on this node. */
@@ -175,9 +178,13 @@ public final class CredentialHealth extends VerticleBase {
         pump.wake();
       });
     }
-    long retry = Math.max(Math.min(RETRY_MS, intervalMs), breaker.pauseLeft(now));
-    return new HealthQueue.Found(due, HealthQueue.Kind.FAILED,
-        WatchSchedule.jittered(retry, ThreadLocalRandom.current()::nextDouble));
+    return new HealthQueue.Found(due, HealthQueue.Kind.FAILED, later(breaker.pauseLeft(now)));
+  }
+
+  /** When an item without a clear answer is checked again: after a retry delay (or the pause), spread ±10 %. */
+  private long later(long pauseLeftMs) {
+    long retry = Math.max(Math.min(RETRY_MS, intervalMs), pauseLeftMs);
+    return WatchSchedule.jittered(retry, ThreadLocalRandom.current()::nextDouble);
   }
 
   /** Recorded (REAUTH_REQUIRED, the store wrote its events): without relay links, a raw Cyclr link is minted now. */

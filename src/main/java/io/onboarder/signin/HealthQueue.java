@@ -38,7 +38,8 @@ final class HealthQueue implements LeaseQueue<CredentialChecks.Due, HealthQueue.
   private final long leaseMs;
   private final long sweepEveryMs;
   private final Consumer<CredentialChecks.Lost> onLost;
-  private long sweptAt = Long.MIN_VALUE;
+  /** When the last sweep ran; null: sweep at the next claim. */
+  private Long sweptAt;
 
   HealthQueue(CredentialChecks store, Clock clock, String nodeId, long intervalMs, long leaseMs, long sweepEveryMs,
               Consumer<CredentialChecks.Lost> onLost) {
@@ -54,10 +55,10 @@ final class HealthQueue implements LeaseQueue<CredentialChecks.Due, HealthQueue.
   @Override
   public Future<List<CredentialChecks.Due>> claim(int max) {
     Future<Integer> swept = Future.succeededFuture(0);
-    if (clock.nowMs() - sweptAt >= sweepEveryMs) {
+    if (sweptAt == null || clock.nowMs() - sweptAt >= sweepEveryMs) {
       swept = store.schedule(intervalMs, SWEEP_BATCH).map(n -> {
         // A full batch: more may wait, so sweep again at the next claim.
-        sweptAt = n >= SWEEP_BATCH ? Long.MIN_VALUE : clock.nowMs();
+        sweptAt = n >= SWEEP_BATCH ? null : clock.nowMs();
         return n;
       });
     }
