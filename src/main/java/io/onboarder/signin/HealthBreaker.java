@@ -41,6 +41,6 @@ final class HealthBreaker {
 
   /** Milliseconds of pause left at {@code nowMs} (0 when not paused). */
   long pauseLeft(long nowMs) {
-    return Math.max(0, pausedUntil - nowMs);
+    return paused(nowMs) ? pausedUntil - nowMs : 0;
   }
 }
