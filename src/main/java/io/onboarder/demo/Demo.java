@@ -91,7 +91,9 @@ public final class Demo implements Callable<Integer> {
     conf.getJsonObject("http").put("port", port);
     conf.put("api", new JsonObject().put("authDisabled", true).put("publicUrl", "http://127.0.0.1:" + port))
         .put("gateway", new JsonObject().put("maxConcurrency", 16))
-        .put("oauth", new JsonObject().put("watchIntervalMs", 1_000));
+        .put("oauth", new JsonObject().put("watchIntervalMs", 1_000))
+        // Credential health every 3.6 s (24 h by default), so that a revoked grant is noticed during the demo.
+        .put("signIn", new JsonObject().put("healthIntervalHours", 0.001));
     app = Application.deploy(vertx, conf).await(60, TimeUnit.SECONDS);
     String base = "http://127.0.0.1:" + app.httpPort();
     say("cyclr-onboarder     %s  (store %s)", base, dir.resolve("demo.db"));

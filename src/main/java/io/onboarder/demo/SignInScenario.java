@@ -14,7 +14,9 @@ import java.util.List;
 /**
  * Two tenants sign in through their relay links: tenant-001 opens its link, clicks Connect, signs in at
  * Cyclr and comes back (noticed at the return); tenant-002 signs in and closes the window (noticed by
- * the sign-in watch). Both items turn AUTHENTICATED, as {@code onboarder.events.item} tells.
+ * the sign-in watch). Both items turn AUTHENTICATED, as {@code onboarder.events.item} tells. Then tenant-001's
+ * grant is revoked at the provider: a credential health check notices it and sends a fresh link, and the tenant
+ * signs in again.
  */
 final class SignInScenario {
   private final Vertx vertx;
@@ -77,6 +79,44 @@ final class SignInScenario {
         .forEach(e -> say("  %-11s %s", e.getString("account"), e.getString("status")));
     JsonObject s = service.job(jobId);
     say("  job %s  %s", s.getString("status"), compact(s.getJsonObject("counts")));
-    return true;
+    return revokedGrant(jobId, links, signedIn);
+  }
+
+  /**
+   * tenant-001's grant is revoked at the provider: the next credential health check notices it, the item becomes
+   * REAUTH_REQUIRED with a fresh link (the old one answers 410), and the tenant signs in again.
+   */
+  private boolean revokedGrant(String jobId, List<JsonObject> links, List<JsonObject> signedIn) throws Exception {
+    JsonObject first = links.get(0);
+    String oldLink = first.getString("url");
+    say("");
+    say("tenant-001's grant is revoked at the provider (Cyclr: Authenticated false); nobody tells the service:");
+    cyclr.revokeSignIn(first.getInteger("accountConnectorId"));
+    long t0 = System.nanoTime();
+    JsonObject fresh = null;
+    for (long deadline = System.currentTimeMillis() + 30_000; fresh == null && System.currentTimeMillis() < deadline;) {
+      fresh = links.stream().filter(l -> first.getString("account").equals(l.getString("account"))
+          && !oldLink.equals(l.getString("url"))).findFirst().orElse(null);
+      if (fresh == null) {
+        vertx.timer(100).await();
+      }
+    }
+    if (fresh == null) {
+      say("  the credential health check did not notice it in time");
+      return false;
+    }
+    say("  the credential health check noticed it %.1f s later: item REAUTH_REQUIRED, webhook item.deauthenticated,",
+        (System.nanoTime() - t0) / 1e9);
+    say("  and a fresh link on %s: %s", Demo.EVENTS_OAUTH, fresh.getString("url"));
+    say("  the old link          -> %d (gone)", service.browse("GET", oldLink).statusCode());
+    String freshLink = fresh.getString("url");
+    HttpResponse<Buffer> connect = service.browse("POST", freshLink);
+    service.browse("GET", connect.getHeader("Location"));
+    HttpResponse<Buffer> done = service.browse("GET", freshLink + "/done");
+    say("  tenant-001 signs in again through it -> %d; item AUTHENTICATED, webhook item.authenticated (recovered)",
+        done.statusCode());
+    JsonObject s = service.job(jobId);
+    say("  job %s  %s", s.getString("status"), compact(s.getJsonObject("counts")));
+    return signedIn.size() >= 3;
   }
 }

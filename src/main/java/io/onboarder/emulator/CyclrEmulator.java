@@ -214,6 +214,14 @@ public final class CyclrEmulator {
     }
   }
 
+  /** The tenant's grant is revoked at the provider (as {@code PUT …/deauthenticate} does): no longer authenticated. */
+  public void revokeSignIn(int accountConnectorId) {
+    AccountConnector ac = state.accountConnector(accountConnectorId);
+    if (ac != null) {
+      ac.authenticated(false);
+    }
+  }
+
   /** Every access token issued so far becomes invalid: the next call with one gets 401. */
   public void expireAllAccessTokens() {
     tokens.expireAllAccessTokens();

@@ -23,7 +23,7 @@ final class ApiTestSupport {
   static final String PROBLEM_JSON = "application/problem+json";
   static final String[] ITEM_STATUSES = {
       "PENDING", "RUNNING", "INSTALLED", "ALREADY_INSTALLED", "OAUTH_PENDING", "AUTHENTICATED", "FAILED",
-      "CANCELLED", "SIGN_IN_EXPIRED"};
+      "CANCELLED", "SIGN_IN_EXPIRED", "REAUTH_REQUIRED"};
 
   private ApiTestSupport() {}
 
