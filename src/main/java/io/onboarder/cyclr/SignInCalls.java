@@ -11,7 +11,8 @@ import io.vertx.core.eventbus.Message;
  * The gateway's sign-in calls ({@code cyclr.gateway.signin}), for relay links, reissues and the sign-in
  * watch: they go through the same gate as installs (rate limit, concurrency cap, breaker, retries).
  * {@link SignInOp}: {@code CHECK} (is it authenticated?), {@code START} (check, then mint only if not),
- * {@code MINT}, {@code HEALTH} (a credential health check: like CHECK, but an unclear answer fails). A failure is code 503 with the reason; a request without op, account or account connector
+ * {@code MINT}, {@code HEALTH} (a credential health check: like CHECK, but an unclear answer fails). A failure is
+ * code 503 with the reason; a request without op, account or account connector
  * is refused with 400.
  */
 final class SignInCalls {

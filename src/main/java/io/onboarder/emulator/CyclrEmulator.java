@@ -214,7 +214,7 @@ public final class CyclrEmulator {
     }
   }
 
-  /** The tenant's grant is revoked at the provider (as {@code PUT …/deauthenticate} does): no longer authenticated. */
+  /** The tenant's grant is revoked at the provider (as {@code PUT …/deauthenticate} does). */
   public void revokeSignIn(int accountConnectorId) {
     AccountConnector ac = state.accountConnector(accountConnectorId);
     if (ac != null) {

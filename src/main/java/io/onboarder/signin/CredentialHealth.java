@@ -14,6 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
@@ -197,8 +198,9 @@ public final class CredentialHealth extends VerticleBase {
     }
     SignIns.LinkTarget target = new SignIns.LinkTarget(lost.itemId(), lost.jobId(), lost.account(),
         lost.accountConnectorId(), lost.connectorId(), lost.connectorName());
-    LinkOptions link = new LinkOptions(lost.oauth().getString("targetOrigin"), lost.oauth().getString("callbackMessage"),
-        lost.oauth().getString("username"), true);
+    JsonObject oauth = lost.oauth();
+    LinkOptions link = new LinkOptions(oauth.getString("targetOrigin"), oauth.getString("callbackMessage"),
+        oauth.getString("username"), true);
     gateway.apply(new SignInRequest(SignInOp.MINT, lost.account(), lost.accountConnectorId(), link))
         .compose(minted -> signIns.rawLinkIssued(target, minted.url(), minted.expiresAt()))
         .onFailure(err -> log.warn("item {}: no new Cyclr sign-in link was minted ({}); the sign-in watch still waits "

@@ -1,6 +1,6 @@
 package io.onboarder.store;
 
-/** The SQL of credential health checks, beside {@link SignInSql}. Times are epoch milliseconds on the database's clock. */
+/** The SQL of credential health checks, beside {@link SignInSql}. Times: epoch milliseconds, the database's clock. */
 final class CredentialSql {
   private CredentialSql() {}
 

@@ -74,7 +74,8 @@ final class SignInSql {
    * again (after REAUTH_REQUIRED) keeps the first sign-in's time, which the funnel measures.
    */
   static final String MARK_AUTHENTICATED = "UPDATE items SET status = 'AUTHENTICATED', watch_next_at = NULL, "
-      + "watch_owner = NULL, updated_at = ?, signed_in_at = COALESCE(signed_in_at, {NOW_MS}) WHERE id = ? AND " + AWAITS_SIGN_IN + " "
+      + "watch_owner = NULL, updated_at = ?, signed_in_at = COALESCE(signed_in_at, {NOW_MS}) "
+      + "WHERE id = ? AND " + AWAITS_SIGN_IN + " "
       + "RETURNING id, job_id, account, connector_id";
   /** Signed in: the item's links have no campaign step left (no reminder, no expiry). */
   static final String END_CAMPAIGNS =

@@ -81,10 +81,12 @@ final class SqlCredentialChecks implements CredentialChecks {
                 Row r = rows.iterator().next();
                 long acId = r.getLong("account_connector_id");
                 // A cancelled job's links were revoked and it issues no new one: the item only shows the loss.
-                Future<String[]> link = cancelled ? Future.succeededFuture(null) : links.relink(conn, itemId, jobId, acId, spec);
+                Future<String[]> link = cancelled ? Future.succeededFuture(null)
+                    : links.relink(conn, itemId, jobId, acId, spec);
                 return link.compose(l -> links.itemView(conn, jobId, itemId).map(view -> {
                   Lost lost = new Lost(itemId, jobId, r.getString("account"), acId, r.getLong("connector_id"),
-                      r.getString("connector_name"), l == null ? null : l[0], l == null ? null : l[1], cancelled, oauth);
+                      r.getString("connector_name"), l == null ? null : l[0], l == null ? null : l[1], cancelled,
+                      oauth);
                   events.item(jobId, EventBodies.item(jobId, itemId, lost.account(), lost.connectorId(),
                       ItemStatus.REAUTH_REQUIRED, null), view);
                   if (lost.url() != null) {

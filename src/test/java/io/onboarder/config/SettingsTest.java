@@ -298,8 +298,8 @@ class SettingsTest {
     assertThat(on.toString()).doesNotContain("abc").doesNotContain(key.substring(6));
     assertThat(withEnv("WEBHOOK_URL", "https://h.example.com", "WEBHOOK_SECRET", key).webhookEvents())
         .containsExactlyInAnyOrder("item.oauth_pending", "item.authenticated", "item.failed", "job.finished",
-            "account.active", "account.setup_required", "account.failed", "item.sign_in_reminder", "item.sign_in_expired",
-            "item.deauthenticated");
+            "account.active", "account.setup_required", "account.failed", "item.sign_in_reminder",
+            "item.sign_in_expired", "item.deauthenticated");
     assertThatThrownBy(() -> withEnv("WEBHOOK_URL", "https://h.example.com"))
         .hasMessageContaining("WEBHOOK_SECRET").hasMessageContaining("required");
     assertThatThrownBy(() -> withEnv("WEBHOOK_URL", "https://h.example.com", "WEBHOOK_SECRET", "plain-secret"))

@@ -58,7 +58,8 @@ class CredentialChecksContractTest extends StoreContract {
     assertThat(due).hasSize(n);
     int[] slices = new int[10];
     due.forEach(d -> slices[(int) Math.min(9, d * 10 / interval)]++);
-    assertThat(java.util.Arrays.stream(slices).boxed().toList()).allSatisfy(c -> assertThat(c).isBetween(n / 10 - 6, n / 10 + 6));
+    assertThat(java.util.Arrays.stream(slices).boxed().toList())
+        .allSatisfy(c -> assertThat(c).isBetween(n / 10 - 6, n / 10 + 6));
   }
 
   @ParameterizedTest
@@ -103,7 +104,8 @@ class CredentialChecksContractTest extends StoreContract {
     assertThat(await(checks(s).claim("n", 10, 60_000))).hasSize(2);
     assertThat(await(checks(s).again("n", items.get(1).itemId(), 60_000, true))).isTrue();
 
-    List<Future<CredentialChecks.Lost>> racing = IntStream.range(0, 3).mapToObj(i -> checks(s).lost("n", item)).toList();
+    List<Future<CredentialChecks.Lost>> racing = IntStream.range(0, 3).mapToObj(i -> checks(s).lost("n", item))
+        .toList();
     await(Future.join(new ArrayList<>(racing)));
     List<CredentialChecks.Lost> won = racing.stream().map(Future::result).filter(l -> l != null).toList();
     assertThat(won).as("recorded once").hasSize(1);
