@@ -82,6 +82,7 @@ class CommandLineTest {
     assertThat(code).as(text).isZero();
     assertThat(text).contains("Demo OK.").containsPattern("tenant-001  http://127\\.0\\.0\\.1:\\d+/connect/")
         .contains("tenant-002  AUTHENTICATED").contains("0 new installs").doesNotContain("demo-api-key-")
+        .contains("item REAUTH_REQUIRED (webhook item.deauthenticated)").contains("the old link          -> 410")
         .doesNotContain("demo-password-")
         .contains("tenant-003  ACTIVE").contains("SETUP_REQUIRED  prerequisite 40")
         .contains("0 duplicate cycles").contains("0 new cycles, 0 new activations");

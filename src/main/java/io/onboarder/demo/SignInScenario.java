@@ -105,7 +105,7 @@ final class SignInScenario {
       say("  the credential health check did not notice it in time");
       return false;
     }
-    say("  the credential health check noticed it %.1f s later: item REAUTH_REQUIRED, webhook item.deauthenticated,",
+    say("  the credential health check noticed it %.1f s later: item REAUTH_REQUIRED (webhook item.deauthenticated),",
         (System.nanoTime() - t0) / 1e9);
     say("  and a fresh link on %s: %s", Demo.EVENTS_OAUTH, fresh.getString("url"));
     say("  the old link          -> %d (gone)", service.browse("GET", oldLink).statusCode());
@@ -113,7 +113,7 @@ final class SignInScenario {
     HttpResponse<Buffer> connect = service.browse("POST", freshLink);
     service.browse("GET", connect.getHeader("Location"));
     HttpResponse<Buffer> done = service.browse("GET", freshLink + "/done");
-    say("  tenant-001 signs in again through it -> %d; item AUTHENTICATED, webhook item.authenticated (recovered)",
+    say("  tenant-001 signs in again through it -> %d; item AUTHENTICATED (webhook item.authenticated: recovered)",
         done.statusCode());
     JsonObject s = service.job(jobId);
     say("  job %s  %s", s.getString("status"), compact(s.getJsonObject("counts")));
