@@ -180,10 +180,10 @@ public final class Application {
             : Future.succeededFuture())
         .compose(v -> vertx.deployVerticle(new SignInWatch(settings, store.signIns(), node))
             .onSuccess(storeUsers::add))
-        // Credential health (SIGNIN_HEALTH_INTERVAL_HOURS, 0 = off). History of lost sign-ins: a hook, not wired yet.
+        // Credential health (SIGNIN_HEALTH_INTERVAL_HOURS, 0 = off).
         .compose(v -> !settings.credentialHealth().enabled() ? Future.succeededFuture()
-            : vertx.deployVerticle(new CredentialHealth(settings, store.credentialChecks(), store.signIns(), node,
-                CredentialHealth.LostHook.NONE)).onSuccess(storeUsers::add))
+            : vertx.deployVerticle(new CredentialHealth(settings, store.credentialChecks(), store.signIns(), node))
+                .onSuccess(storeUsers::add))
         .compose(v -> vertx.deployVerticle(new SignInCampaigns(settings, store.campaigns(), store.signIns(), node))
             .onSuccess(storeUsers::add))
         .compose(v -> vertx.deployVerticle(new CampaignService(store.jobs(), store.campaigns())))

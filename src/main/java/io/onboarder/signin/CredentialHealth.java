@@ -35,16 +35,6 @@ public final class CredentialHealth extends VerticleBase {
   /** A check that got no clear answer is tried again after this (or the interval, if shorter). */
   static final long RETRY_MS = 5 * 60_000;
 
-  /**
-   * Hears of each sign-in lost, after its transaction committed. The tenant's account history
-   * ({@code credential.lost}) hooks in here once the history store exists; until then: {@link #NONE}.
-   */
-  public interface LostHook {
-    LostHook NONE = lost -> { };
-
-    void credentialLost(CredentialChecks.Lost lost);
-  }
-
   private final CredentialChecks store;
   private final SignIns signIns;
   private final NodeLifecycle node;
@@ -53,7 +43,6 @@ public final class CredentialHealth extends VerticleBase {
   private final double perSecond;
   private final int maxInFlight;
   private final long leaseMs;
-  private final LostHook hook;
   private final String nodeId = UUID.randomUUID().toString();
   private final HealthBreaker breaker = new HealthBreaker();
   private Clock clock;
@@ -62,16 +51,15 @@ public final class CredentialHealth extends VerticleBase {
   private long wakeTimer = -1;
   private LeasePump<CredentialChecks.Due, HealthQueue.Found> pump;
 
-  public CredentialHealth(Settings settings, CredentialChecks store, SignIns signIns, NodeLifecycle node,
-                          LostHook hook) {
+  public CredentialHealth(Settings settings, CredentialChecks store, SignIns signIns, NodeLifecycle node) {
     this(store, signIns, node, settings.publicUrl() != null, settings.credentialHealth().intervalMs(),
         settings.credentialHealth().checksPerSecond(settings.ratePerSecond()),
         Math.max(1, Math.min(4, settings.maxConcurrency() / 8)),
-        Math.max(settings.leaseMs(), settings.cyclrRequestTimeoutMs() * Math.min(3, settings.maxAttempts())), hook);
+        Math.max(settings.leaseMs(), settings.cyclrRequestTimeoutMs() * Math.min(3, settings.maxAttempts())));
   }
 
   CredentialHealth(CredentialChecks store, SignIns signIns, NodeLifecycle node, boolean relayLinks, long intervalMs,
-                   double perSecond, int maxInFlight, long requestMs, LostHook hook) {
+                   double perSecond, int maxInFlight, long requestMs) {
     this.store = store;
     this.signIns = signIns;
     this.node = node;
@@ -81,7 +69,6 @@ public final class CredentialHealth extends VerticleBase {
     this.maxInFlight = maxInFlight;
     // A claim outlives the wait for its paced slot and a check's worst case, so two nodes do not check one item.
     this.leaseMs = requestMs + Math.round(maxInFlight * 1000 / perSecond);
-    this.hook = hook;
   }
 
   @Override
@@ -188,11 +175,13 @@ public final class CredentialHealth extends VerticleBase {
     return WatchSchedule.jittered(retry, ThreadLocalRandom.current()::nextDouble);
   }
 
-  /** Recorded (REAUTH_REQUIRED, the store wrote its events): without relay links, a raw Cyclr link is minted now. */
+  /**
+   * Recorded (REAUTH_REQUIRED; the store wrote its events, and with them the account's history entry
+   * {@code credential.lost}): without relay links, a raw Cyclr link is minted now.
+   */
   private void lost(CredentialChecks.Lost lost) {
     log.info("job {}: item {} ({}) lost its sign-in at Cyclr; it is REAUTH_REQUIRED{}", lost.jobId(), lost.itemId(),
         lost.account(), lost.url() != null ? " and has a fresh link" : "");
-    hook.credentialLost(lost);
     if (relayLinks || lost.cancelled()) {
       return;
     }

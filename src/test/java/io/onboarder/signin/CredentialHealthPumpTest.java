@@ -32,7 +32,7 @@ class CredentialHealthPumpTest {
   private final Set<String> revoked = new HashSet<>();
   private final Set<String> deleted = new HashSet<>();
   private final List<Long> askedAt = new ArrayList<>();
-  private final List<CredentialChecks.Lost> lost = new ArrayList<>();
+  private final List<CredentialChecks.Lost> lost = store.lost;
   private boolean cyclrDown;
 
   private final Function<SignInRequest, Future<SignInReply>> gateway = ask -> {
@@ -48,7 +48,7 @@ class CredentialHealthPumpTest {
   private LeasePump<CredentialChecks.Due, HealthQueue.Found> health(long intervalMs, double perSecond) {
     node.start(Future::succeededFuture);
     LeasePump<CredentialChecks.Due, HealthQueue.Found> pump = new CredentialHealth(store, null, node, true, intervalMs,
-        perSecond, 2, LEASE_MS, lost::add).pump(clock, gateway);
+        perSecond, 2, LEASE_MS).pump(clock, gateway);
     pump.start();
     return pump;
   }

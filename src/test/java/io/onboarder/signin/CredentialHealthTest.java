@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code PUT /v1.0/account/connectors/{id}/deauthenticate}), a check on the shortest interval (0.001 h = 3.6 s)
  * finds it, the item becomes REAUTH_REQUIRED with a fresh relay link (the old one answers 410), an oauth event and
  * webhook {@code item.deauthenticated}; the tenant signs in again and the item is AUTHENTICATED once more with
- * {@code item.authenticated}. The spread, the rate share and the outage pause run on a virtual clock
- * ({@link CredentialHealthPumpTest}).
+ * {@code item.authenticated}; the account's history shows {@code credential.lost}. The spread, the rate share and
+ * the outage pause run on a virtual clock ({@link CredentialHealthPumpTest}).
  */
 @ExtendWith(VertxExtension.class)
 class CredentialHealthTest {
@@ -109,6 +109,10 @@ class CredentialHealthTest {
               && r.json().getJsonObject("data").getString("id").equals(item.getString("id"))).toList(),
           l -> l.size() == 2, Duration.ofSeconds(10), "item.authenticated for the first sign-in and the recovery");
       assertThat(s.cyclr.stats().requests(CHECK)).as("checks stay few: no storm").isLessThan(100);
+      // The tenant's account history: lost, then signed in again.
+      List<String> kinds = s.get("/v1/accounts/h-1/history").bodyAsJsonObject().getJsonArray("items").stream()
+          .map(e -> ((JsonObject) e).getString("kind")).toList();
+      assertThat(kinds).containsSubsequence("sign_in.completed", "credential.lost", "link.issued", "sign_in.completed");
     }
   }
 }

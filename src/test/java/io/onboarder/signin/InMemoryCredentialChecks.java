@@ -31,6 +31,8 @@ final class InMemoryCredentialChecks implements CredentialChecks {
 
   private final VirtualClock clock;
   final Map<Long, Item> items = new LinkedHashMap<>();
+  /** Every sign-in recorded lost, in order. */
+  final List<Lost> lost = new ArrayList<>();
 
   InMemoryCredentialChecks(VirtualClock clock) {
     this.clock = clock;
@@ -104,8 +106,10 @@ final class InMemoryCredentialChecks implements CredentialChecks {
     i.status = "REAUTH_REQUIRED";
     i.owner = null;
     i.nextAt = null;
-    return Future.succeededFuture(new Lost(itemId, "job", "acct-" + itemId, 1000 + itemId, 2L, "Salesforce",
-        "https://onboard.example.com/connect/fresh-" + itemId, "2030-01-01T00:00:00Z", false, new JsonObject()));
+    Lost l = new Lost(itemId, "job", "acct-" + itemId, 1000 + itemId, 2L, "Salesforce",
+        "https://onboard.example.com/connect/fresh-" + itemId, "2030-01-01T00:00:00Z", false, new JsonObject());
+    lost.add(l);
+    return Future.succeededFuture(l);
   }
 
   @Override
