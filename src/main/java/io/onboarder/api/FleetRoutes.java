@@ -95,7 +95,8 @@ final class FleetRoutes {
     if (format == null) {
       Problems.send(rc, Problem.of(415, "unsupported-media-type", "Unsupported media type", "Send the fleet as "
           + "'Content-Type: application/json', 'application/x-ndjson' (line 1 the fleet without tenants, then one "
-          + "tenant per line) or 'text/csv' (a header row with an 'account' column; fleet fields as query parameters)."));
+          + "tenant per line) or 'text/csv' (a header row with an 'account' column; fleet fields as query "
+          + "parameters)."));
       return;
     }
     Long ifMatch = null;

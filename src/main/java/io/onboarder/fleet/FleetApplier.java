@@ -102,7 +102,8 @@ final class FleetApplier {
         all = all.compose(v -> advance(f).recover(err -> {
           log.warn("fleet {}: the apply could not move on now ({}); it is tried again", f.name(), err.toString());
           return ports.applies().progress(f.name(), node.nodeId(), new FleetApplies.Progress(FleetStatus.APPLYING,
-              f.applyStep(), f.applyJob(), clock.currentTimeMillis() + CHECK_MS, f.rollout(), null, f.applyPlan(), null))
+              f.applyStep(), f.applyJob(), clock.currentTimeMillis() + CHECK_MS, f.rollout(), null, f.applyPlan(),
+              null))
               .<Void>mapEmpty().recover(e -> Future.succeededFuture());
         }));
       }

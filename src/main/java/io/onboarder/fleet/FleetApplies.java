@@ -36,7 +36,7 @@ public interface FleetApplies {
   /** Writes where the apply goes next and releases the lease, if {@code node} still holds it. */
   Future<Boolean> progress(String fleet, String node, Progress next);
 
-  /** Moves a fleet from status {@code from} to where {@code next} says (pause, resume); false if it was not in {@code from}. */
+  /** Moves a fleet from {@code from} to where {@code next} says (pause, resume); false if it was elsewhere. */
   Future<Boolean> transition(String fleet, FleetStatus from, Progress next);
 
   /** The changing tenants of a plan in account order from {@code offset}, with their auth values opened. */

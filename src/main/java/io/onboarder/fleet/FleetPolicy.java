@@ -59,7 +59,8 @@ public record FleetPolicy(boolean autoApply, boolean autoRepair, int reconcileIn
   private static List<Double> steps(Object raw, ValidationErrors errors) {
     String at = "/policy/rollout/steps";
     if (!(raw instanceof JsonArray a) || a.isEmpty() || a.size() > MAX_STEPS) {
-      errors.add(at, "must be an array of 1 to " + MAX_STEPS + " percentages, rising, the last 100 (e.g. [1, 10, 100])");
+      errors.add(at, "must be an array of 1 to " + MAX_STEPS
+          + " percentages, rising, the last 100 (e.g. [1, 10, 100])");
       return DEFAULT.steps;
     }
     List<Double> steps = new ArrayList<>();

@@ -97,7 +97,7 @@ public final class FleetService extends VerticleBase {
   private boolean ticking;
   private boolean again;
 
-  /** One pass of the applier at a time on this node (the store's leases keep nodes apart); a wake-up meanwhile runs another. */
+  /** One pass at a time on this node (the store's leases keep nodes apart); a wake-up meanwhile runs another. */
   private void tick() {
     if (ticking) {
       again = true;

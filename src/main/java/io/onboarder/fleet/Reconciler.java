@@ -88,7 +88,8 @@ final class Reconciler {
         }
         log.info("fleet {} reconciled: {} ({} drift, {} to change)", f.name(), status, driftJson.encode(), changing);
         JsonObject answer = new JsonObject().put("name", f.name()).put("planId", plan.id())
-            .put("status", status.name()).put("drift", driftJson).put("summary", plan.toJson().getJsonObject("summary"));
+            .put("status", status.name()).put("drift", driftJson)
+            .put("summary", plan.toJson().getJsonObject("summary"));
         if (!spec.policy().autoRepair() || changing == 0) {
           return Future.succeededFuture(answer.put("repair", (Object) null));
         }

@@ -32,7 +32,7 @@ public final class Rollout {
     return total > 0 && failed * 100.0 / total > haltOnFailurePercent;
   }
 
-  /** The fleet's {@code rollout} view: the step running or last run (1-based, null when none), the steps, why halted. */
+  /** The fleet's {@code rollout} view: the step running or last run (1-based, null: none), the steps, why halted. */
   public static JsonObject view(Integer step, List<Double> steps, String haltedReason, Long nextStepAtMs) {
     return new JsonObject().put("step", step)
         .put("steps", new JsonArray(steps.stream().map(d -> d == Math.rint(d) ? (Object) d.longValue() : d).toList()))

@@ -9,9 +9,11 @@ final class FleetSql {
       + "apply_step, apply_job";
 
   static final String SELECT_FLEET = "SELECT " + FLEET_COLUMNS + " FROM fleets WHERE name = ?";
-  static final String SELECT_FLEET_FOR_PUT = "SELECT owner, generation, spec_print FROM fleets WHERE name = ?{FOR_UPDATE}";
+  static final String SELECT_FLEET_FOR_PUT = "SELECT owner, generation, spec_print FROM fleets "
+      + "WHERE name = ?{FOR_UPDATE}";
   static final String SELECT_FLEETS = "SELECT " + FLEET_COLUMNS + " FROM fleets ORDER BY name LIMIT ?";
-  static final String SELECT_OWN_FLEETS = "SELECT " + FLEET_COLUMNS + " FROM fleets WHERE owner = ? ORDER BY name LIMIT ?";
+  static final String SELECT_OWN_FLEETS = "SELECT " + FLEET_COLUMNS + " FROM fleets WHERE owner = ? "
+      + "ORDER BY name LIMIT ?";
 
   static final String INSERT_FLEET = "INSERT INTO fleets (name, owner, generation, spec, spec_print, tenant_count, "
       + "status, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?, 'PENDING', ?, ?)";
@@ -37,7 +39,8 @@ final class FleetSql {
   /** Tenants of the new spec: new accounts PENDING; those that stay keep what is known of them. */
   static final String UPSERT_TENANTS = "INSERT INTO fleet_tenants (fleet, account, in_spec, spec, auth_value, state) "
       + "SELECT ?, account, 1, spec, auth_value, 'PENDING' FROM fleet_intake_tenants WHERE intake = ? "
-      + "ON CONFLICT (fleet, account) DO UPDATE SET in_spec = 1, spec = excluded.spec, auth_value = excluded.auth_value";
+      + "ON CONFLICT (fleet, account) DO UPDATE SET in_spec = 1, spec = excluded.spec, "
+      + "auth_value = excluded.auth_value";
   /** Tenants that left the spec: no longer wanted, their auth values wiped (no reinstall will need them). */
   static final String LEAVE_SPEC = "UPDATE fleet_tenants SET in_spec = 0, auth_value = NULL WHERE fleet = ? "
       + "AND in_spec = 1 AND NOT EXISTS (SELECT 1 FROM fleet_intake_tenants i WHERE i.intake = ? "
@@ -68,7 +71,8 @@ final class FleetSql {
   static final String INSERT_ACTION = "INSERT INTO fleet_plan_actions (plan_id, account, action, reason, drift) "
       + "VALUES (?, ?, ?, ?, ?)";
   static final String OBSERVE_TENANT = "UPDATE fleet_tenants SET state = ?, account_connector_id = ?, "
-      + "authenticated = ?, cycle_id = ?, cycle_status = ?, drift = ?, last_checked_at = ? WHERE fleet = ? AND account = ?";
+      + "authenticated = ?, cycle_id = ?, cycle_status = ?, drift = ?, last_checked_at = ? "
+      + "WHERE fleet = ? AND account = ?";
   static final String BUMP_STATE_VERSION = "UPDATE fleets SET state_version = state_version + 1 WHERE name = ?";
   static final String CLOSE_PLAN = "UPDATE fleet_plans SET status = 'READY', summary = ?, state_version = "
       + "(SELECT state_version FROM fleets WHERE name = ?) WHERE id = ?";
@@ -102,7 +106,8 @@ final class FleetSql {
       + "t.installed_cycle, t.state, t.authenticated, t.account_connector_id, t.cycle_id, t.cycle_status "
       + "FROM fleet_plan_actions a JOIN fleet_tenants t ON t.fleet = ? AND t.account = a.account "
       + "WHERE a.plan_id = ? AND a.action IN (" + BY_JOB + ") ORDER BY a.account LIMIT ? OFFSET ?";
-  static final String MARK_STEP = "UPDATE fleet_plan_actions SET step = ?, job_id = ? WHERE plan_id = ? AND account = ?";
+  static final String MARK_STEP = "UPDATE fleet_plan_actions SET step = ?, job_id = ? "
+      + "WHERE plan_id = ? AND account = ?";
   static final String JOB_IDS = "SELECT DISTINCT job_id, step FROM fleet_plan_actions WHERE plan_id = ? "
       + "AND job_id IS NOT NULL ORDER BY step";
   static final String OUTCOME = "UPDATE fleet_tenants SET state = ?, account_connector_id = COALESCE(?, "
@@ -114,7 +119,8 @@ final class FleetSql {
   // ---- reconciles ------------------------------------------------------------------------------
 
   static final String DUE_RECONCILES = "SELECT name FROM fleets WHERE status IN ('CONVERGED', 'DRIFTED') "
-      + "AND reconcile_due_ms IS NOT NULL AND reconcile_due_ms <= ? AND (lease_until IS NULL OR lease_until < {NOW_MS}) "
+      + "AND reconcile_due_ms IS NOT NULL AND reconcile_due_ms <= ? "
+      + "AND (lease_until IS NULL OR lease_until < {NOW_MS}) "
       + "ORDER BY reconcile_due_ms LIMIT ?";
   static final String LEASE_RECONCILE = "UPDATE fleets SET lease_owner = ?, lease_until = {NOW_MS} + ? WHERE name = ? "
       + "AND status IN ('CONVERGED', 'DRIFTED') AND (lease_until IS NULL OR lease_until < {NOW_MS})";

@@ -70,7 +70,8 @@ final class SqlFleetStore implements FleetStore {
 
   @Override
   public Future<FleetRecord> fleet(String name) {
-    return db.query(FleetSql.SELECT_FLEET, Tuple.of(name)).map(rs -> rs.size() == 0 ? null : fleet(rs.iterator().next()));
+    return db.query(FleetSql.SELECT_FLEET, Tuple.of(name))
+        .map(rs -> rs.size() == 0 ? null : fleet(rs.iterator().next()));
   }
 
   @Override
