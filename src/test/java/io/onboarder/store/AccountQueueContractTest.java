@@ -98,7 +98,7 @@ class AccountQueueContractTest extends StoreContract {
     List<ClaimedAccount> claimed = await(s.accounts().claim("dead-node", 10, 1));
     assertThat(claimed).hasSize(1);
     assertThat(claimed.get(0).recovered()).isFalse();
-    TestService.await(vertx.timer(20));
+    elapse(kind, 20);
     assertThat(await(s.accounts().releaseExpired())).extracting(JobRecords.AccountChanged::account).containsExactly("a");
     List<ClaimedAccount> again = await(s.accounts().claim("live-node", 10, 60_000));
     assertThat(again).hasSize(1);
@@ -196,7 +196,7 @@ class AccountQueueContractTest extends StoreContract {
     finishItems(s, job, ItemStatus.INSTALLED);
     List<ClaimedAccount> dying = await(s.accounts().claim("dead-node", 1, 1));
     assertThat(dying).extracting(ClaimedAccount::account).containsExactly("a");
-    TestService.await(vertx.timer(20));
+    elapse(kind, 20);
     await(s.accounts().releaseExpired());
     await(s.jobs().cancel(job));
     List<ClaimedAccount> recovered = await(s.accounts().claim("n", 10, 60_000));

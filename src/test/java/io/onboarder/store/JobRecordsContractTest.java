@@ -49,7 +49,7 @@ class JobRecordsContractTest extends StoreContract {
     StorePorts s = store(kind);
     String job = await(s.intake().create(request("a", "b", "c"), "alice", null)).job().id();
     List<ClaimedItem> inFlight = await(s.items().claim("n1", 1, 1));
-    TestService.await(vertx.timer(20));
+    elapse(kind, 20);
     await(s.items().releaseExpired()); // item a: in flight when its node died
     List<JobRecords.Changed> cancelled = await(s.jobs().cancel(job));
     assertThat(cancelled).extracting(JobRecords.Changed::account).containsExactly("b", "c");

@@ -100,7 +100,7 @@ class SignInsContractTest extends StoreContract {
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (await(b.signIns().takeMint(other, 5, 300)) > 0) {
       assertThat(System.nanoTime()).as("the window to end").isLessThan(deadline);
-      TestService.await(vertx.timer(20));
+      elapse(kind, 20);
     }
   }
 
@@ -113,7 +113,7 @@ class SignInsContractTest extends StoreContract {
     StorePorts b = kind.equals("sqlite") ? a : store(kind, url, relay(3_600_000, 1));
     String[] accounts = IntStream.range(0, 40).mapToObj(i -> "w-" + i).toArray(String[]::new);
     pendingSignIns(a, accounts);
-    TestService.await(vertx.timer(30)); // due on the database clock (first interval 1 ms ±10 %)
+    elapse(kind, 30); // due on the database clock (first interval 1 ms ±10 %)
     Set<Long> claimed = new HashSet<>();
     for (int round = 0; round < 3; round++) {
       Future<List<SignIns.Watched>> fa = a.signIns().claimWatches("node-a", 15, 60_000);
@@ -134,10 +134,10 @@ class SignInsContractTest extends StoreContract {
     String job = await(a.intake().create(request("z"), "alice", null)).job().id();
     List<ClaimedItem> z = await(a.items().claim("n", 1, 60_000));
     await(a.items().record("n", List.of(oauthPending(z.get(0)))));
-    TestService.await(vertx.timer(30));
+    elapse(kind, 30);
     assertThat(await(a.signIns().claimWatches("node-x", 10, 1))).extracting(SignIns.Watched::itemId)
         .containsExactly(z.get(0).id());
-    TestService.await(vertx.timer(30));
+    elapse(kind, 30);
     assertThat(await(b.signIns().claimWatches("node-y", 10, 60_000))).extracting(SignIns.Watched::itemId)
         .containsExactly(z.get(0).id());
     assertThat(await(a.signIns().watchAgain("node-x", z.get(0).id(), 2, 1))).isFalse();
@@ -194,7 +194,7 @@ class SignInsContractTest extends StoreContract {
     assertThat(await(s.jobs().job(job)).status()).isEqualTo(JobStatus.SUCCEEDED);
     assertThat(await(s.jobs().finishIfDone(job))).isNull();
     assertThat(await(s.signIns().link(token(recorded.get(0)))).status()).isEqualTo(ItemStatus.AUTHENTICATED);
-    TestService.await(vertx.timer(30));
+    elapse(kind, 30);
     assertThat(await(s.signIns().claimWatches("n", 10, 60_000))).extracting(SignIns.Watched::itemId)
         .as("a signed-in item is no longer watched").containsExactly(recorded.get(1).itemId());
     assertThatThrownBy(() -> await(s.signIns().reissue(job, item))).cause().satisfies(failedWith(StoreException.Kind.CONFLICT))
@@ -231,7 +231,7 @@ class SignInsContractTest extends StoreContract {
     assertThat(await(s.signIns().revokeLinks(job))).isEqualTo(2);
     assertThat(await(s.signIns().link(freshToken)).revoked()).isTrue();
     assertThat(await(s.signIns().revokeLinks(job))).isZero();
-    TestService.await(vertx.timer(30));
+    elapse(kind, 30);
     assertThat(await(s.signIns().nextWatchDueInMs())).as("no watch left").isNull();
   }
 
@@ -240,7 +240,7 @@ class SignInsContractTest extends StoreContract {
   void linksAndWatchesExpireOnTheDatabaseClock(String kind) {
     StorePorts s = store(kind, urlFor(kind), relay(20, 1));
     List<ItemOutcome> recorded = pendingSignIns(s, "a");
-    TestService.await(vertx.timer(60));
+    elapse(kind, 60);
     SignIns.LinkView view = await(s.signIns().link(token(recorded.get(0))));
     assertThat(view.expired()).isTrue();
     assertThat(view.usable()).isFalse();

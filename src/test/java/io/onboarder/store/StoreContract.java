@@ -56,6 +56,9 @@ abstract class StoreContract {
   final List<StorePorts> stores = new ArrayList<>();
   /** In-memory stores by their "url": two nodes of one store share it, as they share a database. */
   private final Map<String, MemoryStores> memory = new HashMap<>();
+  /** The in-memory stores' clock (epoch milliseconds): it moves only when a test lets time pass. */
+  private final java.util.concurrent.atomic.AtomicLong memoryNow =
+      new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
 
   @BeforeEach
   void setUp() {
@@ -85,7 +88,7 @@ abstract class StoreContract {
   /** As {@link #store(String, String)}, with sign-in links issued under {@code policy}. */
   StorePorts store(String kind, String url, SignInPolicy policy) {
     if (kind.equals(MEMORY)) {
-      return StorePorts.of(memory.computeIfAbsent(url, u -> new MemoryStores(System::currentTimeMillis, policy)));
+      return StorePorts.of(memory.computeIfAbsent(url, u -> new MemoryStores(memoryNow::get, policy)));
     }
     Stores s = unstarted(kind, url, policy, 4);
     TestService.await(s.start());
@@ -101,6 +104,18 @@ abstract class StoreContract {
   Stores unstarted(String kind, String url, SignInPolicy policy, int poolSize) {
     return kind.equals("sqlite") ? Stores.sqlite(vertx, dir.resolve("db.sqlite"), KEY, policy)
         : Stores.postgres(vertx, url, KEY, poolSize, policy);
+  }
+
+  /**
+   * Lets {@code ms} pass on the back end's clock, which decides leases, due times and expiry: the
+   * in-memory stores' clock moves at once; a database's clock is its own, so the test waits for it.
+   */
+  void elapse(String kind, long ms) {
+    if (kind.equals(MEMORY)) {
+      memoryNow.addAndGet(ms);
+    } else {
+      TestService.await(vertx.timer(ms));
+    }
   }
 
   /** Renews both kinds of lease a node holds, as the node's renewal does; returns how many. */
