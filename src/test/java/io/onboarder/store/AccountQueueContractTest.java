@@ -240,7 +240,7 @@ class AccountQueueContractTest extends StoreContract {
   @ParameterizedTest
   @ValueSource(strings = {"postgresql"})
   void twoNodesClaimingAccountStepsAtOnceNeverRunOneAccountTwice(String kind) {
-    String url = Postgres.freshDatabaseUrl();
+    String url = urlFor(kind);
     StorePorts a = store(kind, url);
     StorePorts b = store(kind, url);
     String[] accounts = IntStream.range(0, 60).mapToObj(i -> "acct-" + i).toArray(String[]::new);

@@ -148,7 +148,7 @@ class SignInsContractTest extends StoreContract {
   @ParameterizedTest
   @ValueSource(strings = {"postgresql"})
   void twoNodesRecordingSignInsOfTheSameJobsInOppositeOrderNeverDeadlock(String kind) {
-    String url = Postgres.freshDatabaseUrl();
+    String url = urlFor(kind);
     StorePorts a = store(kind, url, relay(3_600_000, 60_000));
     StorePorts b = store(kind, url, relay(3_600_000, 60_000));
     for (int round = 0; round < 5; round++) {

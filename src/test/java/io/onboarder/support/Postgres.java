@@ -64,6 +64,27 @@ public final class Postgres {
     }
   }
 
+  /**
+   * Creates a new database as a copy of {@code templateUrl}'s (one from {@link #freshDatabaseUrl()} that
+   * nobody is connected to, e.g. one migrated once for many tests) and returns its URI. A copy is much
+   * cheaper than migrating an empty database again.
+   */
+  public static String copyOf(String templateUrl) {
+    String template = URI.create(templateUrl).getPath().substring(1);
+    String name = "onboarder_" + DATABASES.incrementAndGet() + "_"
+        + UUID.randomUUID().toString().substring(0, 8);
+    synchronized (Postgres.class) {
+      ensureRunning();
+      try (Connection c = DriverManager.getConnection(jdbcUrlOf("postgres"));
+          Statement s = c.createStatement()) {
+        s.execute("CREATE DATABASE " + name + " TEMPLATE " + template);
+      } catch (SQLException e) {
+        throw new IllegalStateException("CREATE DATABASE " + name + " TEMPLATE " + template + " failed", e);
+      }
+      return "postgresql://postgres@127.0.0.1:" + port + "/" + name;
+    }
+  }
+
   /** The server's TCP port; it stays the same across {@link #stop()} and {@link #start()}. */
   public static synchronized int port() {
     ensureRunning();
