@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.onboarder.bus.Addresses;
 import io.onboarder.emulator.CyclrEmulator;
 import io.onboarder.emulator.EmulatorOptions;
-import io.onboarder.support.Postgres;
+import io.onboarder.store.SchemaTemplates;
 import io.onboarder.support.ServiceProcess;
 import io.onboarder.support.TestService;
 import io.vertx.core.Vertx;
@@ -65,7 +65,7 @@ class ClusterTest {
         "CYCLR_API_URL", cyclr.apiUrl(),
         "CYCLR_CLIENT_ID", cyclr.options().getClientId(),
         "CYCLR_CLIENT_SECRET", cyclr.options().getClientSecret(),
-        "STORE_URL", Postgres.freshDatabaseUrl(),
+        "STORE_URL", SchemaTemplates.postgresDatabaseUrl(),
         "STORE_SECRET_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
         "GATEWAY_MAX_CONCURRENCY", "8",
         "CYCLR_REQUEST_TIMEOUT_MS", "3000",

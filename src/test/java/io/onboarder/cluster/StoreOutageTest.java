@@ -3,6 +3,7 @@ package io.onboarder.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.onboarder.config.ConfigLoader;
+import io.onboarder.store.SchemaTemplates;
 import io.onboarder.support.Postgres;
 import io.onboarder.support.TestService;
 import io.vertx.core.Vertx;
@@ -25,7 +26,7 @@ class StoreOutageTest {
   @Test
   void postgresStoppedMidJobLeavesTheNodeUpNotReadyAndTheJobCompletesWithoutDuplicates(Vertx vertx,
                                                                                    @TempDir Path dir) {
-    String url = Postgres.freshDatabaseUrl();
+    String url = SchemaTemplates.postgresDatabaseUrl();
     try (TestService s = TestService.start(vertx, dir, e -> e.setLatencyMs(40), c -> {
       ConfigLoader.put(c, "store.url", url);
       ConfigLoader.put(c, "store.secretKey", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=");

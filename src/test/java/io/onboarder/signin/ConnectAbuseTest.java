@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.onboarder.Application;
 import io.onboarder.config.ConfigLoader;
 import io.onboarder.config.Settings;
-import io.onboarder.support.Postgres;
+import io.onboarder.store.SchemaTemplates;
 import io.onboarder.support.TestService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -115,7 +115,7 @@ class ConnectAbuseTest {
 
   @Test
   void theMintLimitHoldsAcrossTwoNodesOnOneDatabase(Vertx vertx, @TempDir Path dir) {
-    String url = Postgres.freshDatabaseUrl();
+    String url = SchemaTemplates.postgresDatabaseUrl();
     try (TestService s = TestService.start(vertx, dir, e -> e.setSignInTokenLifetimeSeconds(300), c -> {
       TestService.relayLinks(c);
       ConfigLoader.put(c, "store.url", url);

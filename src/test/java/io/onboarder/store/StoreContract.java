@@ -76,47 +76,8 @@ abstract class StoreContract {
     return switch (kind) {
       case "sqlite" -> null;
       case MEMORY -> "memory:" + memory.size();
-      default -> Postgres.copyOf(Templates.postgres());
+      default -> SchemaTemplates.postgresDatabaseUrl();
     };
-  }
-
-  /**
-   * Databases migrated once per test JVM, by the service's own migration ({@link Database#migrate}),
-   * and copied for each test: a store started on a copy finds its schema current, and Flyway only
-   * checks it. Migrating an empty database for each of about a hundred tests was most of their time.
-   */
-  static final class Templates {
-    private static String postgres;
-    private static Path sqlite;
-
-    static synchronized String postgres() {
-      if (postgres == null) {
-        String url = Postgres.freshDatabaseUrl();
-        java.net.URI uri = java.net.URI.create(url);
-        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
-        ds.setServerNames(new String[] {uri.getHost()});
-        ds.setPortNumbers(new int[] {uri.getPort()});
-        ds.setDatabaseName(uri.getPath().substring(1));
-        ds.setUser("postgres");
-        Database.migrate(ds, "classpath:db/migration/postgresql");
-        postgres = url;
-      }
-      return postgres;
-    }
-
-    static synchronized Path sqlite() throws java.io.IOException {
-      if (sqlite == null) {
-        Path dir = java.nio.file.Files.createTempDirectory("onboarder-sqlite-template-");
-        Path file = dir.resolve("template.sqlite");
-        dir.toFile().deleteOnExit();
-        file.toFile().deleteOnExit();
-        org.sqlite.SQLiteDataSource ds = new org.sqlite.SQLiteDataSource();
-        ds.setUrl("jdbc:sqlite:" + file);
-        Database.migrate(ds, "classpath:db/migration/sqlite");
-        sqlite = file;
-      }
-      return sqlite;
-    }
   }
 
   /** A started store of {@code kind}; {@code url} lets two stores (two nodes) share one database. */
@@ -146,13 +107,7 @@ abstract class StoreContract {
       return Stores.postgres(vertx, url, KEY, poolSize, policy);
     }
     Path file = dir.resolve("db.sqlite");
-    try {
-      if (!java.nio.file.Files.exists(file)) {
-        java.nio.file.Files.copy(Templates.sqlite(), file);
-      }
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
+    SchemaTemplates.sqliteAt(file);
     return Stores.sqlite(vertx, file, KEY, policy);
   }
 

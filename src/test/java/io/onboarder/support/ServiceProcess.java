@@ -39,6 +39,11 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** Starts the process without waiting for it to be ready (several nodes start in parallel). */
   public static ServiceProcess launch(Vertx vertx, Path workDir, Path log, Map<String, String> env) {
+    String store = env.getOrDefault("STORE_URL", "");
+    if (store.startsWith("sqlite:")) {
+      // The service's schema, migrated once per test JVM: the process only checks it.
+      io.onboarder.store.SchemaTemplates.sqliteAt(workDir.resolve(store.substring("sqlite:".length())));
+    }
     try {
       int port;
       try (ServerSocket s = new ServerSocket(0)) {

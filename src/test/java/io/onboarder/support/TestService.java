@@ -63,6 +63,10 @@ public final class TestService implements AutoCloseable {
     ConfigLoader.put(conf, "gateway.maxConcurrency", 8);
     ConfigLoader.put(conf, "gateway.breakerOpenMs", 200);
     config.accept(conf);
+    String store = conf.getJsonObject("store").getString("url");
+    if (store.startsWith("sqlite:")) {
+      io.onboarder.store.SchemaTemplates.sqliteAt(Path.of(store.substring("sqlite:".length())));
+    }
     TestService s = new TestService(vertx, cyclr, dir, conf);
     s.app = await(Application.deploy(vertx, Settings.from(conf)));
     return s;

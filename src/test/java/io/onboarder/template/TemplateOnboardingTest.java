@@ -145,7 +145,7 @@ class TemplateOnboardingTest {
   @Test
   void onPostgresqlATemplateJobWithASecondRunEndsTheSameWay(Vertx vertx, @TempDir Path dir) {
     try (TestService s = TestService.start(vertx, dir, e -> e.setDropTemplateInstallRate(0.3), c -> {
-      ConfigLoader.put(c, "store.url", io.onboarder.support.Postgres.freshDatabaseUrl());
+      ConfigLoader.put(c, "store.url", io.onboarder.store.SchemaTemplates.postgresDatabaseUrl());
       ConfigLoader.put(c, "store.secretKey", java.util.Base64.getEncoder().encodeToString(new byte[32]));
     })) {
       JsonObject job = job("pg", 12, byId(DefaultCatalogue.MAPPING_TEMPLATE), HOURLY);
