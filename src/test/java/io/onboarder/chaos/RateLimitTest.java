@@ -15,6 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Politeness under a Cyclr rate limit, measured at the emulator. */
 @ExtendWith(VertxExtension.class)
+// It measures sustained requests per second: it runs alone, after the other tests (pom.xml, "exclusive").
+@org.junit.jupiter.api.Tag("exclusive")
 class RateLimitTest {
 
   @Test
