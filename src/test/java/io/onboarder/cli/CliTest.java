@@ -274,7 +274,8 @@ class CliTest {
     assertThat(text.out().lines().toList()).singleElement().asString().contains("  connector.installed  ")
         .contains("  job " + id + "  ").contains("\"signInNeeded\":false").doesNotContain("secret-key");
     Run json = cli(with("history", "cli-hist-0001", "--json"));
-    assertThat(new io.vertx.core.json.JsonObject(json.out().strip()).getString("kind")).isEqualTo("connector.installed");
+    assertThat(new io.vertx.core.json.JsonObject(json.out().strip()).getString("kind"))
+        .isEqualTo("connector.installed");
     Run none = cli(with("history", "nobody-here"));
     assertThat(none.exit()).isZero();
     assertThat(none.out()).startsWith("no history for account nobody-here");

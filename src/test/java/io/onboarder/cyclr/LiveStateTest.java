@@ -136,7 +136,8 @@ class LiveStateTest {
     assertThat(read("t-1", API_KEY_CONNECTOR, API_KEY_SYNC).cycles()).extracting(LiveCycle::status)
         .containsExactly("Active");
     assertThat(read("t-1", API_KEY_CONNECTOR, null).cycles()).as("no template: no cycles read").isEmpty();
-    assertThat(cyclr.stats().requests("GET /v1.0/cycles")).as("two pages each: a short first page may be a cap").isEqualTo(4);
+    assertThat(cyclr.stats().requests("GET /v1.0/cycles")).as("two pages each: a short first page may be a cap")
+        .isEqualTo(4);
   }
 
   @Test

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Fleet reads take their permit from a {@link ReadShare} before the gate's (where they go ahead of the queue): on a
  * virtual clock, a flood of reads gets at most its percentage of the rate and of the requests in flight, no more
- * and, behind a queue of installs, no less; installs queued at the same time get the rest. Each granted call is "answered" 50 ms later, as a Cyclr at 50 ms latency would.
+ * and, behind a queue of installs, no less; installs queued at the same time get the rest. Each granted call is
+ * "answered" 50 ms later, as a Cyclr at 50 ms latency would.
  */
 class ReadShareTest {
   private static final long LATENCY_MS = 50;
