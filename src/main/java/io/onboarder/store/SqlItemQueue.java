@@ -27,8 +27,8 @@ import java.util.TreeSet;
 /**
  * Items as a leased queue on the {@link Database}: one claim statement across the open jobs (SKIP LOCKED
  * and a partial unique index: one running item per account), leases on the database clock, outcomes
- * recorded in one batch per transaction by the node that still holds them, their jobs settled with them. Jobs are locked first everywhere (events are numbered
- * under that lock), so transactions never deadlock.
+ * recorded in one batch per transaction by the node that still holds them, their jobs settled with them.
+ * Jobs are locked first everywhere (events are numbered under that lock), so transactions never deadlock.
  */
 final class SqlItemQueue implements ItemQueue {
   private final Database db;

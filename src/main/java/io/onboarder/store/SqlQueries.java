@@ -83,16 +83,16 @@ final class SqlQueries {
   /** In a cancelled or stopped job, only recovered items may still run (decided by the database, not a cache). */
   private static final String MAY_RUN = "({I}.recovered = 1 OR o.halted = 0)";
   /**
-   * Open jobs with how many of their items run now and the id of their last candidate: the
-   * (parameter 4 + 1)-th item that may run, so no job adds more than that many candidates (a big job's
-   * pending items are never all read). Each job is read once (MATERIALIZED: never folded into the join).
+   * Open jobs with how many of their items run now and the id of their last candidate: their
+   * (parameter 4 + 1)-th PENDING item that may run, so no job adds more than that many candidates (a big
+   * job's pending items are never all read; an index range, the accounts are checked once, in cand).
+   * Each job is read once (MATERIALIZED: never folded into the join).
    */
   private static final String OPEN_JOBS = "WITH open AS MATERIALIZED (SELECT o.id, o.seq, o.halted, "
       + "(SELECT COUNT(*) FROM items b WHERE b.job_id = o.id AND b.status = 'RUNNING') AS busy, "
       + "COALESCE((SELECT x.id FROM items x WHERE x.job_id = o.id AND x.status = 'PENDING' AND "
-      + MAY_RUN.replace("{I}", "x") + " AND " + ACCOUNT_FREE.replace("{I}", "x")
-      + " ORDER BY x.id LIMIT 1 OFFSET ?4), 9223372036854775807) AS last_id FROM (SELECT id, seq, "
-      + "cancel_requested + stopped AS halted FROM jobs WHERE status IN ('PENDING', 'RUNNING')) o), "
+      + MAY_RUN.replace("{I}", "x") + " ORDER BY x.id LIMIT 1 OFFSET ?4), 9223372036854775807) AS last_id "
+      + "FROM (SELECT id, seq, cancel_requested + stopped AS halted FROM jobs WHERE status IN ('PENDING', 'RUNNING')) o), "
       + "cand AS (SELECT i.id, i.job_id, i.account, o.seq, o.busy FROM open o JOIN items i ON i.job_id = o.id "
       + "AND i.status = 'PENDING' AND i.id <= o.last_id WHERE " + MAY_RUN.replace("{I}", "i") + " AND "
       + ACCOUNT_FREE.replace("{I}", "i");
