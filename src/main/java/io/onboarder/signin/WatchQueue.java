@@ -33,7 +33,8 @@ final class WatchQueue implements LeaseQueue<SignIns.Watched, WatchQueue.Found> 
   private final Clock clock;
   private final String nodeId;
   private final long leaseMs;
-  private long expiredAt = Long.MIN_VALUE;
+  /** When expired watches were last ended; null: at the next claim (Long.MIN_VALUE would overflow "now - then"). */
+  private Long expiredAt;
 
   WatchQueue(SignIns store, Clock clock, String nodeId, long leaseMs) {
     this.store = store;
@@ -45,7 +46,7 @@ final class WatchQueue implements LeaseQueue<SignIns.Watched, WatchQueue.Found> 
   @Override
   public Future<List<SignIns.Watched>> claim(int max) {
     Future<Integer> expired = Future.succeededFuture(0);
-    if (clock.nowMs() - expiredAt >= EXPIRE_EVERY_MS) {
+    if (expiredAt == null || clock.nowMs() - expiredAt >= EXPIRE_EVERY_MS) {
       expiredAt = clock.nowMs();
       expired = store.expireWatches();
     }

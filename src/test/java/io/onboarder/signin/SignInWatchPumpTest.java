@@ -89,6 +89,17 @@ class SignInWatchPumpTest {
   }
 
   @Test
+  void aWatchWhoseLinkExpiredIsEndedWithoutAPoll() {
+    InMemoryWatches.Watch w = store.install(1);
+    w.until = clock.nowMs() + 50; // the link expires before its first poll
+    watch(2);
+    clock.advance(10_000);
+    assertThat(w.polls).isZero();
+    assertThat(w.nextAt).as("ended by the expiry sweep").isNull();
+    assertThat(checks).isZero();
+  }
+
+  @Test
   void theWatchKeepsAtMostItsShareOfTheGatewayBusy() {
     int n = 40;
     for (long id = 1; id <= n; id++) {
