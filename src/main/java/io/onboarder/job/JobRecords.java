@@ -49,21 +49,12 @@ public interface JobRecords {
 
   Future<Map<AccountStatus, Long>> accountCounts(String jobId);
 
-  /** PENDING → RUNNING; true for the one caller that made the change. */
-  Future<Boolean> markRunning(String jobId);
-
   /**
    * Marks the job cancelled, durably, revokes its sign-in links and cancels its PENDING items that never
    * reached Cyclr; returns them. A finished job fails with {@link StoreException.Kind#CONFLICT}, an unknown
    * one with NOT_FOUND.
    */
   Future<List<Changed>> cancel(String jobId);
-
-  /** The failure policy: marks the job stopped and cancels its PENDING items that never reached Cyclr. */
-  Future<List<Changed>> stop(String jobId);
-
-  /** In a cancelled or stopped job: PENDING items that never reached Cyclr (handed back) become CANCELLED. */
-  Future<List<Changed>> cancelUnstarted(String jobId);
 
   /**
    * Retry, atomically: FAILED items become PENDING; FAILED accounts run again, SETUP_REQUIRED ones (and

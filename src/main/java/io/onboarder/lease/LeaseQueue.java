@@ -1,7 +1,9 @@
 package io.onboarder.lease;
 
 import io.vertx.core.Future;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The store side of a {@link LeasePump}: units of work ({@code W}) leased to this node, and their
@@ -35,5 +37,23 @@ public interface LeaseQueue<W, O> {
   /** Milliseconds until the next unit comes due, or null when unknown (the pump then polls at its idle pace). */
   default Future<Long> nextDueInMs() {
     return Future.succeededFuture(null);
+  }
+
+  /**
+   * Records outcomes one store operation at a time, in order, for queues whose outcomes are written one by
+   * one: {@code write} answers whether this node still held the unit; returns the outcomes it applied.
+   */
+  static <O> Future<List<O>> recordInTurn(List<O> outcomes, Function<O, Future<Boolean>> write) {
+    List<O> applied = new ArrayList<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (O o : outcomes) {
+      chain = chain.compose(v -> write.apply(o)).map(held -> {
+        if (held) {
+          applied.add(o);
+        }
+        return null;
+      });
+    }
+    return chain.map(v -> applied);
   }
 }

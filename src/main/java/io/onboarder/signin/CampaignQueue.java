@@ -2,7 +2,6 @@ package io.onboarder.signin;
 
 import io.onboarder.lease.LeaseQueue;
 import io.vertx.core.Future;
-import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,17 +39,7 @@ final class CampaignQueue implements LeaseQueue<Campaigns.Due, CampaignQueue.Tak
 
   @Override
   public Future<List<Taken>> record(List<Taken> outcomes) {
-    List<Taken> applied = new ArrayList<>();
-    Future<Void> chain = Future.succeededFuture();
-    for (Taken t : outcomes) {
-      chain = chain.compose(v -> take(t)).map(done -> {
-        if (done) {
-          applied.add(t);
-        }
-        return null;
-      });
-    }
-    return chain.map(v -> applied);
+    return LeaseQueue.recordInTurn(outcomes, this::take);
   }
 
   private Future<Boolean> take(Taken t) {

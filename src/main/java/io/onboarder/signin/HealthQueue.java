@@ -3,7 +3,6 @@ package io.onboarder.signin;
 import io.onboarder.lease.LeaseQueue;
 import io.onboarder.time.Clock;
 import io.vertx.core.Future;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -67,17 +66,7 @@ final class HealthQueue implements LeaseQueue<CredentialChecks.Due, HealthQueue.
 
   @Override
   public Future<List<Found>> record(List<Found> outcomes) {
-    List<Found> applied = new ArrayList<>();
-    Future<Void> chain = Future.succeededFuture();
-    for (Found f : outcomes) {
-      chain = chain.compose(v -> write(f)).map(held -> {
-        if (held) {
-          applied.add(f);
-        }
-        return null;
-      });
-    }
-    return chain.map(v -> applied);
+    return LeaseQueue.recordInTurn(outcomes, this::write);
   }
 
   private Future<Boolean> write(Found f) {

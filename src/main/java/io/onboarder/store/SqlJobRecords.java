@@ -64,17 +64,6 @@ final class SqlJobRecords implements JobRecords {
   }
 
   @Override
-  public Future<Boolean> markRunning(String jobId) {
-    return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
-        .compose(v -> conn.preparedQuery(db.sql(SqlQueries.MARK_RUNNING)).execute(Tuple.of(jobId)))
-        .compose(rs -> rs.rowCount() != 1 ? Future.succeededFuture(false)
-            : rows.jobOn(conn, jobId).compose(job -> rows.summaryOn(conn, job).map(summary -> {
-              events.job(jobId, summary);
-              return true;
-            }))));
-  }
-
-  @Override
   public Future<List<Changed>> cancel(String jobId) {
     return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
         .compose(v -> rows.lockJob(conn, jobId)).compose(job -> {
@@ -86,19 +75,6 @@ final class SqlJobRecords implements JobRecords {
               .compose(v -> signIns.revoke(conn, jobId)) // a cancelled job's sign-in links stop working
               .compose(v -> settling.cancelUnstarted(conn, events, jobId));
         }));
-  }
-
-  @Override
-  public Future<List<Changed>> stop(String jobId) {
-    return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
-        .compose(v -> conn.preparedQuery(db.sql(SqlQueries.MARK_STOPPED)).execute(Tuple.of(jobId)))
-        .compose(v -> settling.cancelUnstarted(conn, events, jobId)));
-  }
-
-  @Override
-  public Future<List<Changed>> cancelUnstarted(String jobId) {
-    return db.withEvents(false, (conn, events) -> events.lock(conn, List.of(jobId))
-        .compose(v -> settling.cancelUnstarted(conn, events, jobId)));
   }
 
   @Override

@@ -462,19 +462,6 @@ public final class MemoryStores {
       });
     }
 
-    @Override
-    public Future<Boolean> markRunning(String jobId) {
-      return tx(written -> {
-        MJob j = jobs.get(jobId);
-        if (j == null || !j.status.equals("PENDING")) {
-          return false;
-        }
-        j.status = "RUNNING";
-        written.add(jobEvent(j));
-        return true;
-      });
-    }
-
     private MJob locked(String jobId) {
       MJob j = visibleJob(jobId);
       if (j == null) {
@@ -494,26 +481,6 @@ public final class MemoryStores {
         j.cancelRequested = true;
         signIns.revoke(jobId); // a cancelled job's sign-in links stop working
         return cancelUnstartedOf(j, written);
-      });
-    }
-
-    @Override
-    public Future<List<Changed>> stop(String jobId) {
-      return tx(written -> {
-        MJob j = jobs.get(jobId);
-        if (j == null) {
-          return List.of();
-        }
-        j.stopped = true;
-        return cancelUnstartedOf(j, written);
-      });
-    }
-
-    @Override
-    public Future<List<Changed>> cancelUnstarted(String jobId) {
-      return tx(written -> {
-        MJob j = jobs.get(jobId);
-        return j == null ? List.of() : cancelUnstartedOf(j, written);
       });
     }
 
