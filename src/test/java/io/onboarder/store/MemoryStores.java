@@ -1,6 +1,7 @@
 package io.onboarder.store;
 
 import io.onboarder.intake.IntakeStore;
+import io.onboarder.job.AccountQueue;
 import io.onboarder.job.AccountStatus;
 import io.onboarder.job.ClaimedItem;
 import io.onboarder.job.EventBodies;
@@ -49,7 +50,7 @@ import java.util.function.Supplier;
  * transaction, one clock ({@code nowMs}, epoch milliseconds) for the database's, and the rules are the
  * SQL stores' as the store contract tests ({@link StoreContract}) state them, run on all three back ends.
  * Every call completes at once. Kept in the tests: nothing in the service runs without a database. The
- * account queue (jobs with a template) is the SQL stores' alone for now.
+ * account queue (jobs with a template) is {@link MemoryAccounts}, over the same jobs and items.
  */
 public final class MemoryStores {
   final LongSupplier nowMs;
@@ -58,8 +59,7 @@ public final class MemoryStores {
   final SecretBox box = new SecretBox(new byte[32]);
   final Map<String, MJob> jobs = new LinkedHashMap<>();
   final TreeMap<Long, MItem> items = new TreeMap<>();
-  private final Map<String, List<JobEvent>> events = new HashMap<>();
-  private final Map<String, WebhookEndpoints.Endpoint> disabled = new HashMap<>();
+  final Map<String, List<JobEvent>> events = new HashMap<>();
   /** Relay links by id (the links table); the outbox by seq (the webhook_deliveries table). */
   final TreeMap<Long, MemorySignIns.MLink> links = new TreeMap<>();
   final TreeMap<Long, MemoryOutbox.MDelivery> deliveries = new TreeMap<>();
@@ -75,10 +75,11 @@ public final class MemoryStores {
   private final JobRecords jobRecords = new Jobs();
   private final IntakeStore intake = new Intake();
   private final ItemQueue itemQueue = new Items();
-  private final EventLog eventLog = new Events();
-  private final WebhookEndpoints endpoints = new Endpoints();
+  private final EventLog eventLog = new MemoryEventLog(this);
+  private final WebhookEndpoints endpoints = new MemoryEndpoints(this);
   private final MemorySignIns signIns = new MemorySignIns(this);
   private final WebhookOutbox outbox = new MemoryOutbox(this);
+  final MemoryAccounts accounts = new MemoryAccounts(this);
 
   /** A store on the clock {@code nowMs} (epoch milliseconds), issuing sign-in links under {@code policy}. */
   public MemoryStores(LongSupplier nowMs, SignInPolicy policy) {
@@ -112,6 +113,10 @@ public final class MemoryStores {
 
   public WebhookEndpoints endpoints() {
     return endpoints;
+  }
+
+  public AccountQueue accounts() {
+    return accounts;
   }
 
   public SignIns signIns() {
@@ -197,12 +202,15 @@ public final class MemoryStores {
     String watchOwner;
 
     MItem(long id, String jobId, JobRequest.Item item) {
+      this(id, jobId, item.account(), item.specText() == null ? null : new JsonObject(item.specText()));
+      this.authValue = item.authValue();
+    }
+
+    MItem(long id, String jobId, String account, JsonObject spec) {
       this.id = id;
       this.jobId = jobId;
-      this.account = item.account();
-      String text = item.specText();
-      this.spec = text == null ? null : new JsonObject(text);
-      this.authValue = item.authValue();
+      this.account = account;
+      this.spec = spec;
     }
 
     /** The item as GET …/items shows it; {@code link} its live relay link ({url, expiresAt}) or null. */
@@ -287,6 +295,10 @@ public final class MemoryStores {
         type = WebhookTypes.forItemStatus(e.body().getString("status"));
         data = itemView == null ? null : itemView.copy().put("jobId", j.id);
       }
+      case ACCOUNT -> {
+        type = WebhookTypes.forAccountStatus(e.body().getString("status"));
+        data = itemView == null ? null : itemView.copy().put("jobId", j.id);
+      }
       default -> {
         type = null;
         data = null;
@@ -303,6 +315,31 @@ public final class MemoryStores {
   /** The item as GET …/items shows it, with its live relay link. */
   JsonObject view(MItem i) {
     return i.json(signIns.liveLink(i.id));
+  }
+
+  /** A new item of the job (a sign-in its template brought), under the lock. */
+  MItem newItem(String jobId, String account, JsonObject spec) {
+    long id = ++nextItemId;
+    MItem i = new MItem(id, jobId, account, spec);
+    items.put(id, i);
+    return i;
+  }
+
+  /** An OAUTH_PENDING item starts its watch and, with relay links, gets its link. */
+  ItemOutcome signInsStarted(MItem i, ItemOutcome o) {
+    return signIns.started(i, o);
+  }
+
+  /** The item and oauth events of an outcome just applied to {@code i} (its webhook data: the item as shown). */
+  void itemRecorded(MItem i, ItemOutcome started, Written written) {
+    JsonObject view = WebhookTypes.forItemStatus(started.status().name()) == null ? null
+        : i.json(started.relayUrl() == null ? null
+            : new JsonObject().put("url", started.relayUrl()).put("expiresAt", started.relayExpiresAt()));
+    written.item(event(started.jobId(), JobEvent.Kind.ITEM, EventBodies.item(started)), view);
+    JsonObject oauth = EventBodies.oauth(started);
+    if (oauth != null) {
+      written.add(event(started.jobId(), JobEvent.Kind.OAUTH, oauth));
+    }
   }
 
   <T> Future<T> read(Supplier<T> work) {
@@ -328,7 +365,9 @@ public final class MemoryStores {
   }
 
   private JobEvent jobEvent(MJob j) {
-    return event(j.id, JobEvent.Kind.JOB, EventBodies.job(j.record(), countsOf(j.id)));
+    JobRecord job = j.record();
+    return event(j.id, JobEvent.Kind.JOB, job.hasTemplate()
+        ? EventBodies.job(job, countsOf(j.id), accounts.counts(j.id)) : EventBodies.job(job, countsOf(j.id)));
   }
 
   private static JobEvent itemEvent(MItem i, ItemStatus status) {
@@ -348,6 +387,7 @@ public final class MemoryStores {
         written.add(itemEvent(i, ItemStatus.CANCELLED));
       }
     }
+    accounts.halt(j); // accounts whose step never started never will
     return changed;
   }
 
@@ -364,11 +404,11 @@ public final class MemoryStores {
         failed |= i.status == ItemStatus.FAILED;
       }
     }
-    if (unfinished) {
+    if (unfinished || accounts.blocking(j.id)) {
       return null;
     }
     JobStatus status = j.cancelRequested ? JobStatus.CANCELLED
-        : failed || j.stopped ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.SUCCEEDED;
+        : failed || accounts.failed(j.id) || j.stopped ? JobStatus.COMPLETED_WITH_ERRORS : JobStatus.SUCCEEDED;
     j.status = status.name();
     j.finishedAt = now();
     written.add(jobEvent(j));
@@ -376,7 +416,7 @@ public final class MemoryStores {
   }
 
   /** After outcomes of these jobs were recorded: the failure policy, cancelling what a halted job never starts, finishing. */
-  private JobRecords.Settled settle(Set<String> jobIds, Set<String> failedIn, List<JobEvent> written) {
+  JobRecords.Settled settle(Set<String> jobIds, Set<String> failedIn, List<JobEvent> written) {
     List<JobRecord> finished = new ArrayList<>();
     List<String> stopped = new ArrayList<>();
     boolean pending = false;
@@ -453,13 +493,7 @@ public final class MemoryStores {
 
     @Override
     public Future<Map<AccountStatus, Long>> accountCounts(String jobId) {
-      return read(() -> {
-        Map<AccountStatus, Long> counts = new EnumMap<>(AccountStatus.class);
-        for (AccountStatus s : AccountStatus.values()) {
-          counts.put(s, 0L);
-        }
-        return counts;
-      });
+      return read(() -> accounts.counts(jobId));
     }
 
     private MJob locked(String jobId) {
@@ -501,7 +535,11 @@ public final class MemoryStores {
             written.add(itemEvent(i, ItemStatus.PENDING));
           }
         }
-        if (!retried.isEmpty()) {
+        // Items first: an account whose items were retried waits for them.
+        List<AccountChanged> retriedAccounts = accounts.retry(jobId);
+        retriedAccounts.stream().filter(a -> a.status() == AccountStatus.WAITING).forEach(a -> written.add(
+            event(jobId, JobEvent.Kind.ACCOUNT, EventBodies.account(jobId, a.account(), a.status(), null, null, null))));
+        if (!retried.isEmpty() || !retriedAccounts.isEmpty()) {
           boolean wasRunning = j.status.equals("RUNNING");
           j.status = "RUNNING";
           j.finishedAt = null;
@@ -510,7 +548,7 @@ public final class MemoryStores {
             written.add(jobEvent(j));
           }
         }
-        return new Retried(retried, List.of());
+        return new Retried(retried, retriedAccounts);
       });
     }
 
@@ -581,6 +619,7 @@ public final class MemoryStores {
         j.print = p;
         jobs.put(j.id, j);
         request.items().forEach(item -> add(j.id, item));
+        accounts.insert(j);
         written.add(jobEvent(j));
         return new Created(j.record(), false);
       });
@@ -679,6 +718,7 @@ public final class MemoryStores {
           j.spec = fields.specJson();
           j.key = key;
           j.print = print;
+          accounts.insert(j);
           written.add(jobEvent(j));
           return new Created(j.record(), false);
         });
@@ -716,7 +756,8 @@ public final class MemoryStores {
         for (MItem i : items.values()) {
           MJob j = visibleJob(i.jobId);
           if (j == null || !(j.status.equals("PENDING") || j.status.equals("RUNNING")) || i.status != ItemStatus.PENDING
-              || ((j.cancelRequested || j.stopped) && !i.recovered) || busy.contains(i.account)) {
+              || ((j.cancelRequested || j.stopped) && !i.recovered) || busy.contains(i.account)
+              || accounts.leased(i.account)) {
             continue;
           }
           candidates.add(new Candidate(i, j, 0));
@@ -814,16 +855,12 @@ public final class MemoryStores {
           i.attempts = o.status() == ItemStatus.PENDING ? i.attempts - 1 : i.attempts;
           i.recovered = i.recovered || o.recovered();
           i.leaseOwner = null;
+          if (o.status().terminal()) {
+            accounts.itemsDone(o.jobId(), i.account); // its account may now go on to its template
+          }
           ItemOutcome started = signIns.started(i, o); // OAUTH_PENDING: watch and relay link
           applied.add(started);
-          JsonObject view = WebhookTypes.forItemStatus(o.status().name()) == null ? null
-              : i.json(started.relayUrl() == null ? null
-                  : new JsonObject().put("url", started.relayUrl()).put("expiresAt", started.relayExpiresAt()));
-          written.item(event(o.jobId(), JobEvent.Kind.ITEM, EventBodies.item(started)), view);
-          JsonObject oauth = EventBodies.oauth(started);
-          if (oauth != null) {
-            written.add(event(o.jobId(), JobEvent.Kind.OAUTH, oauth));
-          }
+          itemRecorded(i, started, written);
         }
         Set<String> jobIds = new TreeSet<>();
         Set<String> failedIn = new TreeSet<>();
@@ -861,53 +898,6 @@ public final class MemoryStores {
           last = i.id;
         }
         return new ItemPage(page, next);
-      });
-    }
-  }
-
-  private final class Events implements EventLog {
-    @Override
-    public Future<List<JobEvent>> events(String jobId, long afterSeq, int limit) {
-      return read(() -> events.getOrDefault(jobId, List.of()).stream().filter(e -> e.seq() > afterSeq).limit(limit)
-          .toList());
-    }
-
-    @Override
-    public Future<Integer> prune(String finishedBefore, int maxJobs) {
-      return tx(written -> {
-        int deleted = 0;
-        int pruned = 0;
-        for (MJob j : jobs.values()) {
-          if (pruned < maxJobs && j.finishedAt != null && j.finishedAt.compareTo(finishedBefore) < 0
-              && events.containsKey(j.id)) {
-            deleted += events.remove(j.id).size();
-            pruned++;
-          }
-        }
-        return deleted;
-      });
-    }
-  }
-
-  private final class Endpoints implements WebhookEndpoints {
-    @Override
-    public Future<Endpoint> endpoint(String urlHash) {
-      return read(() -> disabled.getOrDefault(urlHash, new Endpoint(true, null, null)));
-    }
-
-    @Override
-    public Future<Void> disable(String urlHash, String reason) {
-      return tx(written -> {
-        disabled.put(urlHash, new Endpoint(false, now(), reason));
-        return null;
-      });
-    }
-
-    @Override
-    public Future<Void> enable(String urlHash) {
-      return tx(written -> {
-        disabled.remove(urlHash);
-        return null;
       });
     }
   }

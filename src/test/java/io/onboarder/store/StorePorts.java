@@ -14,10 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
-/**
- * The ports of one store under test, whichever back end holds them. The in-memory store has no
- * account queue yet (null): the contract of that runs on the SQL back ends.
- */
+/** The ports of one store under test, whichever back end holds them. */
 record StorePorts(JobRecords jobs, IntakeStore intake, ItemQueue items, AccountQueue accounts, EventLog events,
                   SignIns signIns, WebhookOutbox outbox, WebhookEndpoints endpoints, Stores sql, MemoryStores memory) {
 
@@ -27,7 +24,7 @@ record StorePorts(JobRecords jobs, IntakeStore intake, ItemQueue items, AccountQ
   }
 
   static StorePorts of(MemoryStores m) {
-    return new StorePorts(m.jobs(), m.intake(), m.items(), null, m.events(), m.signIns(), m.outbox(), m.endpoints(), null,
+    return new StorePorts(m.jobs(), m.intake(), m.items(), m.accounts(), m.events(), m.signIns(), m.outbox(), m.endpoints(), null,
         m);
   }
 
