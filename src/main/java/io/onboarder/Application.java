@@ -187,8 +187,8 @@ public final class Application {
         .compose(v -> vertx.deployVerticle(new SignInCampaigns(settings, store.campaigns(), store.signIns(), node))
             .onSuccess(storeUsers::add))
         .compose(v -> vertx.deployVerticle(new CampaignService(store.jobs(), store.campaigns())))
-        .compose(v -> vertx.deployVerticle(new ConnectService(store.signIns(), store.campaigns(), store.history(),
-            SignInPolicy.of(settings), settings.linkMaxMints(), settings.linkMintWindowMs())))
+        .compose(v -> vertx.deployVerticle(new ConnectService(store.signIns(), store.mints(), store.campaigns(),
+            store.history(), SignInPolicy.of(settings), settings.linkMaxMints(), settings.linkMintWindowMs())))
         // All API instances share one port; for port 0 one free port is picked first.
         .compose(v -> settings.httpPort() != 0 ? Future.succeededFuture(settings.httpPort())
             : vertx.executeBlocking(Application::freePort))

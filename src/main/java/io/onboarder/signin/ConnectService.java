@@ -37,6 +37,7 @@ public final class ConnectService extends VerticleBase {
   private static final DeliveryOptions TO_GATEWAY = new DeliveryOptions().setLocalOnly(true).setSendTimeout(60_000);
 
   private final SignIns store;
+  private final LinkMints mints;
   private final Campaigns funnel;
   private final AccountHistory history;
   private final SignInPolicy policy;
@@ -44,9 +45,10 @@ public final class ConnectService extends VerticleBase {
   private final long mintWindowMs;
 
   /** At most {@code maxMints} Cyclr sign-in tokens per link per {@code mintWindowMs} (a tenant needs a few). */
-  public ConnectService(SignIns store, Campaigns funnel, AccountHistory history, SignInPolicy policy, int maxMints,
-                        long mintWindowMs) {
+  public ConnectService(SignIns store, LinkMints mints, Campaigns funnel, AccountHistory history, SignInPolicy policy,
+                        int maxMints, long mintWindowMs) {
     this.store = store;
+    this.mints = mints;
     this.funnel = funnel;
     this.history = history;
     this.policy = policy;
@@ -131,7 +133,7 @@ public final class ConnectService extends VerticleBase {
     if (!"connect".equals(page.getString("page"))) {
       return Future.succeededFuture(page);
     }
-    return store.takeMint(token, maxMints, mintWindowMs).compose(waitMs -> waitMs > 0
+    return mints.takeMint(token, maxMints, mintWindowMs).compose(waitMs -> waitMs > 0
         ? Future.succeededFuture(new JsonObject().put("page", "too-many").put("retryAfter", (waitMs + 999) / 1000))
         : mint(link, token));
   }

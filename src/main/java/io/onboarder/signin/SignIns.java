@@ -74,12 +74,6 @@ public interface SignIns {
 
   // ---- links ---------------------------------------------------------------------------------
 
-  /**
-   * Takes one Cyclr sign-in token mint of the token's link: at most {@code max} per {@code windowMs}, counted in
-   * the database so that it holds across nodes. 0 if taken, else the milliseconds until the window ends.
-   */
-  Future<Long> takeMint(String token, int max, long windowMs);
-
   /** The link a token opens, or null for a token no link has (never issued, or forged). */
   Future<LinkView> link(String token);
 

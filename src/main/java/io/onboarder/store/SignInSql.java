@@ -92,16 +92,6 @@ final class SignInSql {
   static final String SELECT_LINK_TARGET = "SELECT id, job_id, account, status, account_connector_id, connector_id, "
       + "connector_name FROM items WHERE id = ? AND job_id = ?";
   static final String SET_RAW_LINK = "UPDATE items SET oauth_url = ?, oauth_expires_at = ? WHERE id = ?";
-  /**
-   * Takes one sign-in token mint of a link, if its window (started by its first mint) has room; a window
-   * older than its length starts again. Parameters: window, window, tokenHash, window, max. One row: taken.
-   */
-  static final String TAKE_MINT = "UPDATE links SET "
-      + "mints = CASE WHEN mint_window_at <= {NOW_MS} - ? THEN 1 ELSE mints + 1 END, "
-      + "mint_window_at = CASE WHEN mint_window_at <= {NOW_MS} - ? THEN {NOW_MS} ELSE mint_window_at END "
-      + "WHERE token_hash = ? AND (mint_window_at <= {NOW_MS} - ? OR mints < ?)";
-  /** Milliseconds until a link's mint window ends. Parameters: window, tokenHash. */
-  static final String MINT_WINDOW_LEFT = "SELECT mint_window_at + ? - {NOW_MS} FROM links WHERE token_hash = ?";
   /** The live links of a page of items (ids from..to of one job). */
   static final String LINKS_OF_ITEMS = "SELECT item_id, salt, token_hash, expires_at FROM links "
       + "WHERE job_id = ? AND item_id >= ? AND item_id <= ? AND revoked = 0 ORDER BY id";

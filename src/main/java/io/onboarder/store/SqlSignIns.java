@@ -263,15 +263,6 @@ final class SqlSignIns implements SignIns {
         });
   }
 
-  @Override
-  public Future<Long> takeMint(String token, int max, long windowMs) {
-    String hash = SecretBox.sha256Hex(token);
-    return db.query(SignInSql.TAKE_MINT, Tuple.of(windowMs, windowMs, hash, windowMs, max))
-        .compose(rows -> rows.rowCount() > 0 ? Future.succeededFuture(0L)
-            : db.query(SignInSql.MINT_WINDOW_LEFT, Tuple.of(windowMs, hash))
-                .map(left -> left.size() == 0 ? windowMs : Math.max(1L, left.iterator().next().getLong(0))));
-  }
-
   /** The item, checked: in this job (404), the job not cancelled and the item waiting for a sign-in (409). */
   private Future<LinkTarget> target(SqlClient conn, String jobId, long itemId, boolean lockJob) {
     Future<Boolean> cancelled = conn.preparedQuery(db.sql(lockJob ? SignInSql.JOB_CANCEL_REQUESTED

@@ -11,6 +11,7 @@ import io.onboarder.job.ItemQueue;
 import io.onboarder.job.JobEvent;
 import io.onboarder.job.JobRecords;
 import io.onboarder.signin.CredentialChecks;
+import io.onboarder.signin.LinkMints;
 import io.onboarder.signin.SignInPolicy;
 import io.onboarder.signin.Campaigns;
 import io.onboarder.signin.SignIns;
@@ -35,6 +36,7 @@ public final class Stores {
   private final AccountQueue accounts;
   private final EventLog events;
   private final SignIns signIns;
+  private final LinkMints mints;
   private final Campaigns campaigns;
   private final WebhookOutbox outbox;
   private final WebhookEndpoints endpoints;
@@ -49,6 +51,7 @@ public final class Stores {
     JobRows rows = new JobRows(db);
     SqlSignIns links = new SqlSignIns(db, policy);
     this.signIns = links;
+    this.mints = new SqlLinkMints(db);
     this.campaigns = new SqlCampaigns(db, links, policy);
     JobSettling settling = new JobSettling(db, rows);
     this.jobs = new SqlJobRecords(db, rows, links, settling);
@@ -139,6 +142,10 @@ public final class Stores {
 
   public SignIns signIns() {
     return signIns;
+  }
+
+  public LinkMints mints() {
+    return mints;
   }
 
   public Campaigns campaigns() {

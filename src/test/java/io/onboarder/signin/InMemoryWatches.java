@@ -132,11 +132,6 @@ final class InMemoryWatches implements SignIns {
   }
 
   @Override
-  public Future<Long> takeMint(String token, int max, long windowMs) {
-    throw new UnsupportedOperationException("links are not kept here");
-  }
-
-  @Override
   public Future<IssuedLink> reissue(String jobId, long itemId) {
     throw new UnsupportedOperationException("links are not kept here");
   }

@@ -148,7 +148,7 @@ final class MemorySignIns implements SignIns {
     return found;
   }
 
-  private MLink byToken(String token) {
+  MLink byToken(String token) {
     String hash = SecretBox.sha256Hex(token);
     return store.links.values().stream().filter(l -> l.tokenHash.equals(hash)).findFirst().orElse(null);
   }
@@ -256,26 +256,6 @@ final class MemorySignIns implements SignIns {
   }
 
   // ---- links ---------------------------------------------------------------------------------
-
-  @Override
-  public Future<Long> takeMint(String token, int max, long windowMs) {
-    return store.tx(written -> {
-      MLink l = byToken(token);
-      if (l == null) {
-        return windowMs;
-      }
-      if (l.mintWindowAt <= now() - windowMs) {
-        l.mints = 1;
-        l.mintWindowAt = now();
-        return 0L;
-      }
-      if (l.mints < max) {
-        l.mints++;
-        return 0L;
-      }
-      return Math.max(1L, l.mintWindowAt + windowMs - now());
-    });
-  }
 
   @Override
   public Future<LinkView> link(String token) {

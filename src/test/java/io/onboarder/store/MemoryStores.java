@@ -20,6 +20,7 @@ import io.onboarder.job.RequestPrint;
 import io.onboarder.job.StoreException;
 import io.onboarder.job.StoreException.Kind;
 import io.onboarder.signin.SignInPolicy;
+import io.onboarder.signin.LinkMints;
 import io.onboarder.signin.SignIns;
 import io.onboarder.webhook.WebhookEndpoints;
 import io.onboarder.webhook.WebhookOutbox;
@@ -78,6 +79,7 @@ public final class MemoryStores {
   private final EventLog eventLog = new MemoryEventLog(this);
   private final WebhookEndpoints endpoints = new MemoryEndpoints(this);
   private final MemorySignIns signIns = new MemorySignIns(this);
+  private final LinkMints mints = new MemoryLinkMints(this, signIns);
   private final WebhookOutbox outbox = new MemoryOutbox(this);
   final MemoryAccounts accounts = new MemoryAccounts(this);
 
@@ -121,6 +123,10 @@ public final class MemoryStores {
 
   public SignIns signIns() {
     return signIns;
+  }
+
+  public LinkMints mints() {
+    return mints;
   }
 
   public WebhookOutbox outbox() {
