@@ -27,8 +27,7 @@ record StorePorts(JobRecords jobs, IntakeStore intake, ItemQueue items, AccountQ
 
   static StorePorts of(MemoryStores m) {
     return new StorePorts(m.jobs(), m.intake(), m.items(), m.accounts(), m.events(), m.signIns(), m.mints(), m.outbox(),
-        m.endpoints(), null,
-        m);
+        m.endpoints(), null, m);
   }
 
   void onCommitted(Consumer<List<JobEvent>> listener) {
