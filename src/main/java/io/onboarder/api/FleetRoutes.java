@@ -50,6 +50,7 @@ final class FleetRoutes {
     router.get("/v1/fleets/:name/tenants").handler(rc -> ask(rc, "tenants", named(rc)
         .put("state", rc.request().getParam("state")).put("cursor", rc.request().getParam("cursor"))
         .put("limit", HttpParams.intParam(rc, "limit", 100, 1, 200))));
+    router.get("/v1/fleets/:name/sign-ins").handler(rc -> ask(rc, "sign-ins", named(rc)));
     router.post("/v1/fleets/:name/plan").handler(rc -> ask(rc, "plan", named(rc), PLAN));
     router.get("/v1/fleets/:name/plans/:planId/actions").handler(this::actions);
     router.post("/v1/fleets/:name/apply").handler(BodyHandler.create().setBodyLimit(4096)).handler(rc -> {

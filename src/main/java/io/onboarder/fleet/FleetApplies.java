@@ -48,6 +48,12 @@ public interface FleetApplies {
   /** The jobs of a plan's steps so far, in step order. */
   Future<List<String>> jobIds(String planId);
 
+  /**
+   * The step jobs of all the fleet's applies (of plans made since the fleet was created, so not those of an
+   * earlier fleet of the same name), most recent first: the newest plan's last step first; at most {@code max}.
+   */
+  Future<List<String>> fleetJobIds(String fleet, int max);
+
   /** Records what a step's job did on the fleet's tenants. */
   Future<Void> recordOutcomes(String fleet, List<TenantOutcome> outcomes);
 

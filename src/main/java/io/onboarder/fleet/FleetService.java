@@ -7,6 +7,7 @@ import io.onboarder.job.ItemQueue;
 import io.onboarder.job.JobRecords;
 import io.onboarder.job.JobService;
 import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.signin.Campaigns;
 import io.onboarder.time.Clock;
 import io.onboarder.job.StoreProblems;
 import io.vertx.core.Future;
@@ -44,9 +45,9 @@ public final class FleetService extends VerticleBase {
   private Reconciler reconciler;
   private final Map<String, Function<Message<JsonObject>, Future<JsonObject>>> actions;
 
-  /** The stores and the job intake the fleet service works with. */
+  /** The stores and the job intake the fleet service works with; {@code campaigns} reads the sign-in funnel. */
   public record Ports(FleetStore fleets, FleetPlans plans, FleetApplies applies, FleetIntake intake,
-                      JobIntake jobIntake, JobRecords jobs, ItemQueue items) {}
+                      JobIntake jobIntake, JobRecords jobs, ItemQueue items, Campaigns campaigns) {}
 
   /**
    * {@code clock} times the rollout's pauses; {@code node} names this node for the apply leases and says
@@ -72,6 +73,7 @@ public final class FleetService extends VerticleBase {
         Map.entry("get", msg -> visible(msg).compose(f -> FleetViews.load(store, f))),
         Map.entry("list", this::list),
         Map.entry("tenants", this::tenants),
+        Map.entry("sign-ins", msg -> visible(msg).compose(this::signIns)),
         Map.entry("delete", this::delete));
   }
 
@@ -210,6 +212,15 @@ public final class FleetService extends VerticleBase {
         .map(page -> new JsonObject()
             .put("items", new JsonArray(page.tenants().stream().map(FleetTenant::toJson).toList()))
             .put("next", page.next()));
+  }
+
+  /**
+   * The sign-in funnel summed over the fleet's step jobs: the most recent {@link Campaigns#MAX_FUNNEL_JOBS} of
+   * them (one query, one median); all zeros and a null median before any apply.
+   */
+  private Future<JsonObject> signIns(FleetRecord f) {
+    return ports.applies().fleetJobIds(f.name(), Campaigns.MAX_FUNNEL_JOBS)
+        .compose(jobs -> ports.campaigns().funnel(jobs)).map(Campaigns.Funnel::toJson);
   }
 
   /** Pause (APPLYING → PAUSED): no next step starts; the running step's job runs on. */

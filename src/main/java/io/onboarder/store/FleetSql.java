@@ -110,6 +110,11 @@ final class FleetSql {
       + "WHERE plan_id = ? AND account = ?";
   static final String JOB_IDS = "SELECT DISTINCT job_id, step FROM fleet_plan_actions WHERE plan_id = ? "
       + "AND job_id IS NOT NULL ORDER BY step";
+  // Plans made before the fleet's row (a deleted fleet's of the same name) are not this fleet's.
+  static final String FLEET_JOB_IDS = "SELECT DISTINCT a.job_id, p.created_at, a.step FROM fleet_plans p "
+      + "JOIN fleets f ON f.name = p.fleet AND p.created_at >= f.created_at "
+      + "JOIN fleet_plan_actions a ON a.plan_id = p.id "
+      + "WHERE p.fleet = ? AND a.job_id IS NOT NULL ORDER BY p.created_at DESC, a.step DESC LIMIT ?";
   static final String OUTCOME = "UPDATE fleet_tenants SET state = ?, account_connector_id = COALESCE(?, "
       + "account_connector_id), authenticated = ?, installed_connector = CASE WHEN ? = 1 THEN 1 ELSE "
       + "installed_connector END, url = COALESCE(?, url), drift = NULL WHERE fleet = ? AND account = ?";

@@ -116,6 +116,15 @@ final class SqlFleetApplies implements FleetApplies {
   }
 
   @Override
+  public Future<List<String>> fleetJobIds(String fleet, int max) {
+    return db.query(FleetSql.FLEET_JOB_IDS, Tuple.of(fleet, max)).map(rs -> {
+      List<String> out = new ArrayList<>();
+      rs.forEach(r -> out.add(r.getString("job_id")));
+      return out;
+    });
+  }
+
+  @Override
   public Future<Void> recordOutcomes(String fleet, List<TenantOutcome> outcomes) {
     List<Tuple> rows = outcomes.stream().map(o -> Tuple.of(o.state().name(), o.accountConnectorId(),
         o.authenticated() == null ? null : (o.authenticated() ? 1 : 0), o.installedNow() ? 1 : 0, o.url(), fleet,

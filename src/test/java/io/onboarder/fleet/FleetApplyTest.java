@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A fleet end to end against the emulator (docs/fleets.md): the plan shows what is missing and changes
  * nothing; the apply runs in the rollout's steps as ordinary jobs with {@code fleet} and {@code step};
  * drift made behind the service's back (an install deleted, a grant revoked) is planned and repaired;
- * a stale plan is refused; a step over the failure threshold halts the fleet, and resume goes on.
+ * a stale plan is refused; a step over the failure threshold halts the fleet, and resume goes on; a fleet's
+ * sign-in funnel sums its steps' relay links.
  */
 class FleetApplyTest {
   @TempDir
@@ -41,8 +42,9 @@ class FleetApplyTest {
   @BeforeAll
   static void start() {
     vertx = Vertx.vertx();
-    // Accounts are not created by use: a tenant whose account is missing fails its install.
-    s = TestService.start(vertx, dir, e -> e.setAutoCreateAccounts(false), c -> { });
+    // Accounts are not created by use: a tenant whose account is missing fails its install. Relay links on
+    // (PUBLIC_URL): OAuth tenants get one; API-key tenants are not affected.
+    s = TestService.start(vertx, dir, e -> e.setAutoCreateAccounts(false), TestService::relayLinks);
     api = new FleetClient(s, TestService.TOKEN);
     changes = TenantChanges.at(vertx, s.cyclr);
     vertx.eventBus().<JsonObject>consumer(Addresses.EVENTS_FLEET, m -> fleetEvents.add(m.body()));
@@ -245,5 +247,49 @@ class FleetApplyTest {
             .addHeader(FleetService.ACTION, "reconcile"))).body();
     assertThat(again.getString("status")).isEqualTo("CONVERGED");
     assertThat(again.getJsonObject("drift").isEmpty()).isTrue();
+  }
+
+  @Test
+  void aFleetsSignInFunnelSumsTheRelayLinksOfAllItsSteps() {
+    JsonArray tenants = new JsonArray();
+    for (String account : List.of("o-0", "o-1", "o-2", "o-3")) {
+      s.cyclr.addAccount(account, account);
+      tenants.add(new JsonObject().put("account", account));
+    }
+    json(api.put("signing", new JsonObject().put("connector", new JsonObject().put("name", "Salesforce"))
+        .put("oauth", new JsonObject().put("targetOrigin", "https://app.example.com")).put("tenants", tenants)
+        .put("policy", new JsonObject().put("rollout", new JsonObject().put("pauseSeconds", 0)
+            .put("steps", new JsonArray().add(50).add(100))))), 201);
+    assertThat(json(api.get("/v1/fleets/signing/sign-ins"), 200)).as("no apply yet").isEqualTo(new JsonObject()
+        .put("issued", 0).put("opened", 0).put("started", 0).put("authenticated", 0).put("reminded", 0)
+        .put("expired", 0).put("medianSecondsToSignIn", null));
+
+    String planId = plan("signing").getString("planId");
+    json(api.post("/v1/fleets/signing/apply", null), 202);
+    List<String> links = s.poll(() -> json(api.get("/v1/fleets/signing/tenants?state=WAITING_SIGN_IN"), 200)
+            .getJsonArray("items").stream().map(t -> ((JsonObject) t).getString("url")).toList(),
+        l -> l.size() == 4, Duration.ofSeconds(30), "four tenants waiting with a link");
+    assertThat(actions("signing", planId, null).stream().map(a -> a.getString("jobId")).distinct())
+        .as("two step jobs").hasSize(2);
+    String opener = links.get(0);
+    String finisher = links.get(1);
+    assertThat(send(HttpMethod.GET, opener).statusCode()).isEqualTo(200);
+    assertThat(send(HttpMethod.GET, finisher).statusCode()).isEqualTo(200);
+    assertThat(send(HttpMethod.GET, send(HttpMethod.POST, finisher).getHeader("Location")).statusCode())
+        .isEqualTo(302);
+    assertThat(send(HttpMethod.GET, finisher + "/done").statusCode()).isEqualTo(303);
+
+    JsonObject funnel = s.poll(() -> json(api.get("/v1/fleets/signing/sign-ins"), 200),
+        f -> f.getLong("authenticated") == 1, Duration.ofSeconds(10), "the sign-in counted");
+    assertThat(funnel.copy().put("medianSecondsToSignIn", null)).as("two step jobs, summed").isEqualTo(
+        new JsonObject().put("issued", 4).put("opened", 2).put("started", 1).put("authenticated", 1)
+            .put("reminded", 0).put("expired", 0).put("medianSecondsToSignIn", null));
+    assertThat(funnel.getDouble("medianSecondsToSignIn")).isNotNull().isGreaterThanOrEqualTo(0.0);
+    assertThat(problem(api.get("/v1/fleets/no-such-fleet/sign-ins"), 404).getString("detail"))
+        .contains("no-such-fleet");
+  }
+
+  private static HttpResponse<Buffer> send(HttpMethod method, String url) {
+    return TestService.await(s.http.requestAbs(method, url).followRedirects(false).send());
   }
 }

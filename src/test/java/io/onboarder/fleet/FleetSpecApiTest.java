@@ -137,6 +137,9 @@ class FleetSpecApiTest {
   void callersSeeTheirOwnFleetsAdminsSeeAllAndTenantsPageByAccount() throws Exception {
     json(bob.put("bobs", FleetClient.fleet("b-", 205)), 201);
     problem(alice.get("/v1/fleets/bobs"), 404);
+    problem(alice.get("/v1/fleets/bobs/sign-ins"), 404);
+    assertThat(json(bob.get("/v1/fleets/bobs/sign-ins"), 200).getLong("issued")).as("never applied").isZero();
+    assertThat(json(ops.get("/v1/fleets/bobs/sign-ins"), 200).getValue("medianSecondsToSignIn")).isNull();
     problem(alice.put("bobs", FleetClient.fleet("a-", 1)), 409);
     assertThat(json(alice.get("/v1/fleets"), 200).getJsonArray("fleets").stream()
         .map(f -> ((JsonObject) f).getString("name"))).doesNotContain("bobs");
