@@ -27,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The fleet store on both databases: a spec written in batches and committed once; generation raised
  * only by a change; If-Match and ownership decided in the commit's transaction (two nodes at once: one
  * wins); tenants that stay keep what is known of them; auth values stored encrypted and wiped when a
- * tenant leaves; pages by account; a duplicate account or a discarded upload leaves nothing behind.
+ * tenant leaves; pages by account; a duplicate account or a discarded upload leaves nothing behind; a
+ * fleet's step jobs (for its sign-in funnel) newest first, without an earlier same-named fleet's.
  */
 class FleetStoreContractTest extends StoreContract {
 
@@ -241,5 +242,42 @@ class FleetStoreContractTest extends StoreContract {
   private java.sql.Connection connect(String kind, String url) throws java.sql.SQLException {
     return kind.equals("sqlite") ? java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("db.sqlite"))
         : java.sql.DriverManager.getConnection(Postgres.jdbcUrl(url), "postgres", null);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void aFleetsStepJobsAreNewestFirstAndNotThoseOfAnEarlierFleetOfTheSameName(String kind) {
+    Stores s = started(kind, urlFor(kind));
+    FleetSpec spec = spec(1, FleetPolicy.DEFAULT);
+    put(s.fleets(), "steps", "alice", "alice", null, spec, tenants("s-", 3));
+    planWithSteps(s, Map.of("job-old", List.of("s-0", "s-1", "s-2")));
+    assertThat(await(s.applies().fleetJobIds("steps", 10))).containsExactly("job-old");
+    assertThat(await(s.fleets().delete("steps"))).isTrue();
+    put(s.fleets(), "steps", "alice", "alice", null, spec, tenants("s-", 3));
+    assertThat(await(s.applies().fleetJobIds("steps", 10))).as("the deleted fleet's").isEmpty();
+
+    planWithSteps(s, Map.of("job-a", List.of("s-0"), "job-b", List.of("s-1", "s-2")));
+    planWithSteps(s, Map.of("job-c", List.of("s-0", "s-1")));
+    assertThat(await(s.applies().fleetJobIds("steps", 10))).containsExactly("job-c", "job-b", "job-a");
+    assertThat(await(s.applies().fleetJobIds("steps", 2))).containsExactly("job-c", "job-b");
+    assertThat(await(s.applies().fleetJobIds("no-such-fleet", 10))).isEmpty();
+  }
+
+  /** A plan of fleet "steps" (INSTALL each account) whose jobs (in name order: steps 1, 2, ...) took these accounts. */
+  private static void planWithSteps(Stores s, Map<String, List<String>> jobs) {
+    // Plans are ordered by their creation time (ISO text): begin each one in a later millisecond.
+    long ms = System.currentTimeMillis();
+    while (System.currentTimeMillis() == ms) {
+      Thread.onSpinWait();
+    }
+    String planId = await(s.plans().openPlan("steps", 1));
+    List<io.onboarder.fleet.Planner.Decision> decisions = jobs.values().stream().flatMap(List::stream)
+        .map(a -> new io.onboarder.fleet.Planner.Decision(a, io.onboarder.fleet.PlanAction.INSTALL, "not installed",
+            null, null, null)).toList();
+    await(s.plans().record(planId, "steps", decisions, false));
+    int step = 0;
+    for (String job : new java.util.TreeSet<>(jobs.keySet())) {
+      await(s.applies().markStep(planId, jobs.get(job), ++step, job));
+    }
   }
 }
