@@ -6,6 +6,7 @@ import io.onboarder.intake.BodyReader;
 import io.onboarder.intake.JobQuery;
 import io.onboarder.job.ConnectorRef;
 import io.onboarder.job.JobRequest;
+import io.onboarder.intake.BodyBytes;
 import io.onboarder.job.JobRequestValidator;
 import io.onboarder.job.RequestPrint;
 import io.onboarder.job.ValidationErrors;
@@ -52,8 +53,7 @@ final class FleetPutSession implements BodyListener {
   private long connectorlessCount;
   private boolean listError;
   private long count;
-  private long bytes;
-  private long reservedBytes;
+  private final BodyBytes bytes;
   private long reservedItems;
   private List<JobRequest.Item> batch = new ArrayList<>();
   private Future<FleetStore.Intake> intake;
@@ -70,7 +70,7 @@ final class FleetPutSession implements BodyListener {
     this.caller = caller;
     this.query = query;
     this.flow = flow;
-    this.reservedBytes = reservedBytes;
+    this.bytes = new BodyBytes(ctx.admission, ctx.settings.maxBodyBytes(), reservedBytes, ".");
     this.reader = format.reader(this, "tenants");
     this.print = ctx.store.newPrint();
     if (query.getValue("connector") != null) {
@@ -88,19 +88,10 @@ final class FleetPutSession implements BodyListener {
     if (finished) {
       return;
     }
-    bytes += buf.length();
-    if (bytes > ctx.settings.maxBodyBytes()) {
-      fail(Problem.of(413, "payload-too-large", "Payload too large", "The request body exceeds the limit of "
-          + ctx.settings.maxBodyBytes() + " bytes (api.maxBodyBytes)."));
+    Problem over = bytes.add(buf.length());
+    if (over != null) {
+      fail(over);
       return;
-    }
-    if (bytes > reservedBytes) {
-      long more = Math.max(bytes - reservedBytes, 1 << 20);
-      if (!ctx.admission.reserveBytes(more)) {
-        fail(ctx.admission.tooManyBytes());
-        return;
-      }
-      reservedBytes += more;
     }
     try {
       reader.feed(buf);
@@ -307,8 +298,7 @@ final class FleetPutSession implements BodyListener {
       ctx.vertx.cancelTimer(heartbeat);
       heartbeat = -1;
     }
-    ctx.admission.release(reservedBytes, reservedItems);
-    reservedBytes = 0;
+    ctx.admission.release(bytes.takeReserved(), reservedItems);
     reservedItems = 0;
   }
 

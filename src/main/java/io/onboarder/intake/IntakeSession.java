@@ -48,9 +48,8 @@ final class IntakeSession implements BodyListener {
   private final JsonObject bodyFields = new JsonObject();
   private final RequestPrint print;
 
-  private long reservedBytes;
+  private final BodyBytes bytes;
   private long reservedItems;
-  private long bytes;
   private long pendingAtStart;
   private boolean compareOnly;
 
@@ -80,7 +79,7 @@ final class IntakeSession implements BodyListener {
     this.owner = owner;
     this.key = key;
     this.query = query == null ? new JsonObject() : query;
-    this.reservedBytes = reservedBytes;
+    this.bytes = new BodyBytes(ctx.admission, ctx.settings.maxBodyBytes(), reservedBytes, "; split the job.");
     this.reader = format.reader(this);
     this.print = key == null ? null : ctx.store.newPrint();
     if (this.query.getValue("connector") instanceof JsonObject) {
@@ -120,20 +119,11 @@ final class IntakeSession implements BodyListener {
     if (finished) {
       return;
     }
-    bytes += buf.length();
-    if (bytes > ctx.settings.maxBodyBytes()) {
-      fail(Problem.of(413, "payload-too-large", "Payload too large", "The request body exceeds the limit of "
-          + ctx.settings.maxBodyBytes() + " bytes (api.maxBodyBytes); split the job."));
+    // Without a Content-Length (chunked), bytes are counted against the node's intake bound as they come.
+    Problem over = bytes.add(buf.length());
+    if (over != null) {
+      fail(over);
       return;
-    }
-    if (bytes > reservedBytes) {
-      // No Content-Length (chunked): bytes are counted against the node's intake bound as they come.
-      long more = Math.max(bytes - reservedBytes, 1 << 20);
-      if (!ctx.admission.reserveBytes(more)) {
-        fail(ctx.admission.tooManyBytes());
-        return;
-      }
-      reservedBytes += more;
     }
     try {
       reader.feed(buf);
@@ -353,7 +343,8 @@ final class IntakeSession implements BodyListener {
       if (c.existing()) {
         return JobSummaries.load(ctx.jobs, c.job()).map(summary -> new JobIntake.Accepted(summary, false));
       }
-      log.info("job {} accepted from {}: {} item(s) ({}, {} bytes)", c.job().id(), owner, count, format, bytes);
+      log.info("job {} accepted from {}: {} item(s) ({}, {} bytes)", c.job().id(), owner, count, format,
+          bytes.received());
       // The store wrote the job's first event with the commit; the dispatchers are told now.
       ctx.events.work(c.job().id());
       // (A job with a template also shows its accounts, all WAITING: read back, as the store counted them.)
@@ -404,8 +395,7 @@ final class IntakeSession implements BodyListener {
   }
 
   private void release() {
-    ctx.admission.release(reservedBytes, reservedItems);
-    reservedBytes = 0;
+    ctx.admission.release(bytes.takeReserved(), reservedItems);
     reservedItems = 0;
   }
 
