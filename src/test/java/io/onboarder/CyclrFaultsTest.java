@@ -99,7 +99,7 @@ class CyclrFaultsTest {
   }
 
   @Test
-  void anOutageFromTheFirstRequestFailsNoItemAndShowsInReadiness(Vertx vertx, @TempDir Path dir) {
+  void anOutageFromTheFirstRequestFailsNoItemKeepsReadinessAndShowsInTheJob(Vertx vertx, @TempDir Path dir) {
     // Default attempts (6) and breaker threshold (10); few permits, so most items queue behind the first wave.
     try (TestService s = TestService.start(vertx, dir, e -> { }, c -> {
       ConfigLoader.put(c, "gateway.maxConcurrency", 4);
@@ -113,7 +113,19 @@ class CyclrFaultsTest {
           "the breaker to stay open past gateway.degradedAfterMs");
       assertThat(status.getString("breaker")).isNotEqualTo("CLOSED");
       assertThat(status.getLong("breakerOpenSinceMs")).isLessThanOrEqualTo(System.currentTimeMillis() - 300);
-      assertThat(s.get("/health/ready").statusCode()).as("readiness is down while Cyclr is").isEqualTo(503);
+      // Readiness never depends on Cyclr: the replica stays in the Service (API and /connect pages up).
+      var ready = s.get("/health/ready");
+      assertThat(ready.statusCode()).as("readiness stays up while Cyclr is down").isEqualTo(200);
+      JsonObject gatewayCheck = ready.bodyAsJsonObject().getJsonArray("checks").stream().map(JsonObject.class::cast)
+          .filter(c -> c.getString("id").equals("gateway")).findFirst().orElseThrow();
+      assertThat(gatewayCheck.getString("status")).isEqualTo("UP");
+      assertThat(gatewayCheck.getJsonObject("data").getBoolean("degraded")).isTrue();
+      assertThat(gatewayCheck.getJsonObject("data").getString("breaker")).isNotEqualTo("CLOSED");
+      // The job says why it does not move.
+      JsonObject cyclr = s.job(id).getJsonObject("cyclr");
+      assertThat(cyclr.getString("breaker")).isNotEqualTo("CLOSED");
+      assertThat(java.time.Instant.parse(cyclr.getString("unavailableSince")).toEpochMilli())
+          .isEqualTo(status.getLong("breakerOpenSinceMs"));
       // Several open periods (probes) later, still nothing has failed.
       s.poll(() -> gatewayStatus(vertx), g -> System.currentTimeMillis() - g.getLong("breakerOpenSinceMs") > 1_500,
           Duration.ofSeconds(20), "a 1.5 s outage");
@@ -125,6 +137,7 @@ class CyclrFaultsTest {
       assertThat(s.cyclr.stats().installs()).isEqualTo(40);
       assertThat(s.cyclr.stats().duplicateInstalls()).isZero();
       assertThat(gatewayStatus(vertx).getBoolean("degraded")).isFalse();
+      assertThat(done.containsKey("cyclr")).as("a finished job shows no Cyclr state").isFalse();
       assertThat(s.get("/health/ready").statusCode()).isEqualTo(200);
     }
   }
@@ -140,7 +153,7 @@ class CyclrFaultsTest {
       String id = s.submit(TestService.apiKeyJob("dns", 10));
       s.poll(() -> gatewayStatus(vertx), g -> g.getBoolean("degraded"), Duration.ofSeconds(30),
           "the breaker to stay open");
-      assertThat(s.get("/health/ready").statusCode()).isEqualTo(503);
+      assertThat(s.get("/health/ready").statusCode()).isEqualTo(200);
       JsonObject done = s.awaitJob(id, Duration.ofSeconds(60));
       assertThat(done.getString("status")).isEqualTo("COMPLETED_WITH_ERRORS");
       assertThat(s.items(id, "FAILED")).hasSize(10).allSatisfy(item -> {

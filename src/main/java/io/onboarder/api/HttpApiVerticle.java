@@ -96,13 +96,14 @@ public final class HttpApiVerticle extends VerticleBase {
                 new DeliveryOptions().setSendTimeout(2000))
             .onComplete(ar -> p.complete(ar.succeeded() && ar.result().body().getBoolean("ready", false)
                 ? Status.OK() : Status.KO())))
-        // DOWN once Cyclr has been unreachable (breaker open) longer than gateway.degradedAfterMs.
+        // UP whenever this node's gateway answers, Cyclr reachable or not: a Cyclr outage would otherwise take
+        // every replica out of the Service at once (API and /connect pages with it). The breaker shows as data.
         .register("gateway", 2000, p -> vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_STATUS,
                 new JsonObject(), new DeliveryOptions().setSendTimeout(2000))
-            .onComplete(ar -> p.complete(ar.failed() ? Status.KO() : new Status().setOk(!ar.result().body()
-                .getBoolean("degraded", false)).setData(new JsonObject()
+            .onComplete(ar -> p.complete(ar.failed() ? Status.KO() : Status.OK(new JsonObject()
                 .put("breaker", ar.result().body().getString("breaker"))
-                .put("breakerOpenSinceMs", ar.result().body().getLong("breakerOpenSinceMs"))))));
+                .put("breakerOpenSinceMs", ar.result().body().getLong("breakerOpenSinceMs"))
+                .put("degraded", ar.result().body().getBoolean("degraded", false))))));
     router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(ready));
     // Metrics exist when Vert.x was built with them (the service always is; an embedding app may not be).
     if (io.vertx.micrometer.backends.BackendRegistries.getDefaultNow() != null) {

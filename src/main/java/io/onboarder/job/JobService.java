@@ -60,7 +60,8 @@ public final class JobService extends VerticleBase {
     EventBus bus = vertx.eventBus();
     events = new JobEvents(bus, Metrics.current());
     List<MessageConsumer<?>> consumers = List.of(
-        bus.<Object>consumer(Addresses.JOBS_GET, guarded(msg -> reply(msg, visibleJob(msg).compose(this::summary)))),
+        bus.<Object>consumer(Addresses.JOBS_GET, guarded(msg -> reply(msg, visibleJob(msg).compose(this::summary)
+            .compose(this::withCyclrState)))),
         bus.<Object>consumer(Addresses.JOBS_LIST, guarded(this::list)),
         bus.<Object>consumer(Addresses.JOBS_ITEMS, guarded(this::items)),
         bus.<Object>consumer(Addresses.JOBS_ACCOUNTS, guarded(this::accounts)),
@@ -103,6 +104,29 @@ public final class JobService extends VerticleBase {
 
   private Future<JsonObject> summary(JobRecord job) {
     return JobSummaries.load(store.jobs(), job);
+  }
+
+  /**
+   * An unfinished job's summary gains {@code "cyclr": {"breaker", "unavailableSince"}} while this node's gateway
+   * is degraded (breaker open longer than gateway.degradedAfterMs): why the job is not moving, since readiness
+   * no longer says so. Without an answer from the gateway within a second the summary goes out as it is.
+   */
+  private Future<JsonObject> withCyclrState(JsonObject summary) {
+    if (JobStatus.valueOf(summary.getString("status")).terminal()) {
+      return Future.succeededFuture(summary);
+    }
+    return vertx.eventBus().<JsonObject>request(Addresses.GATEWAY_STATUS, new JsonObject(),
+            new DeliveryOptions().setSendTimeout(1000))
+        .map(reply -> {
+          JsonObject gateway = reply.body();
+          Long since = gateway.getLong("breakerOpenSinceMs");
+          if (gateway.getBoolean("degraded", false) && since != null) {
+            summary.put("cyclr", new JsonObject().put("breaker", gateway.getString("breaker"))
+                .put("unavailableSince", java.time.Instant.ofEpochMilli(since).toString()));
+          }
+          return summary;
+        })
+        .otherwise(summary);
   }
 
   private void list(Message<JsonObject> msg) {
