@@ -19,10 +19,14 @@ import java.util.List;
  * number) and pruned by retention. The owner of an entry recorded without one is that of its job, else of its fleet.
  */
 final class SqlAccountHistory implements AccountHistory {
-  /** Owner: as given, else the job's, else the fleet's; a dedupe key already recorded adds nothing. */
+  /**
+   * Fleet: as given, else the one a fleet's step job names; owner: as given, else the job's, else the fleet's; a
+   * dedupe key already recorded adds nothing.
+   */
   static final String INSERT = "INSERT INTO account_history (account, at, kind, job_id, fleet, owner, detail, dedupe) "
-      + "VALUES (?, ?, ?, ?, ?, COALESCE(?, (SELECT owner FROM jobs WHERE id = ?), "
-      + "(SELECT owner FROM fleets WHERE name = ?)), ?, ?) ON CONFLICT DO NOTHING";
+      + "VALUES (?, ?, ?, ?, COALESCE(?, (SELECT {JOB_FLEET} FROM jobs WHERE id = ?)), "
+      + "COALESCE(?, (SELECT owner FROM jobs WHERE id = ?), (SELECT owner FROM fleets WHERE name = ?)), ?, ?) "
+      + "ON CONFLICT DO NOTHING";
   private static final String PAGE = "SELECT seq, at, kind, job_id, fleet, detail FROM account_history "
       + "WHERE account = ? AND seq > ? AND (? = 0 OR owner = ?) ORDER BY seq LIMIT ?";
   private static final String DELETE_UP_TO = "DELETE FROM account_history WHERE at < ? AND seq IN "
@@ -35,8 +39,8 @@ final class SqlAccountHistory implements AccountHistory {
   }
 
   static Tuple row(HistoryEntry e) {
-    return Tuple.from(java.util.Arrays.asList(e.account(), e.at(), e.kind().wire, e.jobId(), e.fleet(), e.owner(),
-        e.jobId(), e.fleet(), e.detail().encode(), e.dedupe()));
+    return Tuple.from(java.util.Arrays.asList(e.account(), e.at(), e.kind().wire, e.jobId(), e.fleet(), e.jobId(),
+        e.owner(), e.jobId(), e.fleet(), e.detail().encode(), e.dedupe()));
   }
 
   /** Inserts entries in the caller's transaction (the events that they come from are written there too). */

@@ -65,6 +65,26 @@ class AccountHistoryContractTest extends StoreContract {
 
   @ParameterizedTest
   @ValueSource(strings = {"sqlite", "postgresql"})
+  void entriesOfAFleetsStepJobCarryTheFleetSoItsOwnerSeesThem(String kind) {
+    StorePorts s = store(kind);
+    AccountHistory history = s.sql().history();
+    String step = await(s.intake().create(request("fl-a").asFleetStep("acme", 2), "alice", null)).job().id();
+    String plain = await(s.intake().create(request("fl-b"), "alice", null)).job().id();
+    List<ClaimedItem> items = await(s.items().claim("n", 10, 60_000));
+    assertThat(items).hasSize(2);
+    await(s.items().record("n", items.stream().map(StoreContract::installed).toList()));
+
+    HistoryEntry fromStep = await(history.page("fl-a", "alice", null, 10)).items().get(0);
+    assertThat(fromStep.jobId()).isEqualTo(step);
+    assertThat(fromStep.fleet()).as("a step job's entries name its fleet").isEqualTo("acme");
+    HistoryEntry fromJob = await(history.page("fl-b", "alice", null, 10)).items().get(0);
+    assertThat(fromJob.jobId()).isEqualTo(plain);
+    assertThat(fromJob.fleet()).isNull();
+    assertThat(await(history.page("fl-a", "bob", null, 10)).items()).isEmpty();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
   void recordedEntriesBelongToTheirJobsOwnerAndOthersSeeNone(String kind) {
     StorePorts s = store(kind);
     AccountHistory history = s.sql().history();
