@@ -10,6 +10,7 @@ import io.onboarder.fleet.FleetService;
 import io.onboarder.history.HistoryService;
 import io.onboarder.cyclr.CyclrGatewayVerticle;
 import io.onboarder.cluster.ClusterSetup;
+import io.onboarder.job.AccountStatus;
 import io.onboarder.job.AccountSteps;
 import io.onboarder.intake.IntakeLimits;
 import io.onboarder.intake.JobIntake;
@@ -18,6 +19,8 @@ import io.onboarder.job.Dispatcher;
 import io.onboarder.metrics.Metrics;
 import io.onboarder.job.JobEvents;
 import io.onboarder.job.JobService;
+import io.onboarder.job.ItemStatus;
+import io.onboarder.job.JobStatus;
 import io.onboarder.job.StoreException;
 import io.onboarder.lease.NodeLifecycle;
 import io.onboarder.time.Clock;
@@ -25,13 +28,14 @@ import io.onboarder.job.Retention;
 import io.onboarder.signin.SignInPolicy;
 import io.onboarder.webhook.WebhookSender;
 import io.onboarder.webhook.WebhookService;
-import io.onboarder.metrics.Metrics;
+import io.onboarder.metrics.StoreCounts;
 import io.onboarder.signin.ConnectService;
 import io.onboarder.signin.CampaignService;
 import io.onboarder.signin.SignInCampaigns;
 import io.onboarder.signin.CredentialHealth;
 import io.onboarder.signin.SignInWatch;
 import io.onboarder.store.Stores;
+import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -44,6 +48,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -108,6 +113,29 @@ public final class Application {
     return new VertxOptions().setMetricsOptions(metrics).setPreferNativeTransport(true);
   }
 
+  /**
+   * The gauges counted in the store (the whole cluster's): each an indexed count, at most one per
+   * {@link #PENDING_SAMPLE_MS} and never on the scrape thread. Also the counters of known labels, at 0.
+   */
+  private static void storeGauges(Metrics metrics, Stores store, Context context) {
+    metrics.known(names(ItemStatus.values()), names(JobStatus.values()), names(AccountStatus.values()));
+    metrics.sampledGauge("onboarder.items.pending", "Items waiting to be dispatched over all jobs (sampled at most "
+        + "every 10 s)", store.intake()::pendingItems, PENDING_SAMPLE_MS, context);
+    StoreCounts counts = store.counts();
+    metrics.sampledGauge("onboarder.signins.waiting", "Items waiting for their tenant to sign in, polled by the "
+        + "sign-in watch (sampled at most every 10 s)", counts::signInsWaiting, PENDING_SAMPLE_MS, context);
+    metrics.sampledGauge("onboarder.webhook.backlog", "Webhook deliveries neither delivered nor given up (sampled "
+        + "at most every 10 s)", counts::webhooksPending, PENDING_SAMPLE_MS, context);
+    metrics.sampledGauge("onboarder.webhook.oldest.seconds", "Age of the oldest undelivered webhook delivery "
+        + "(sampled at most every 10 s)", counts::oldestWebhookSeconds, PENDING_SAMPLE_MS, context);
+    metrics.sampledGauge("onboarder.fleets.drifted", "Fleets whose last reconcile found drift (sampled at most "
+        + "every 10 s)", counts::fleetsDrifted, PENDING_SAMPLE_MS, context);
+  }
+
+  private static List<String> names(Enum<?>[] values) {
+    return Arrays.stream(values).map(Enum::name).toList();
+  }
+
   /** The store of {@code settings}: PostgreSQL (shared) or the embedded SQLite file. */
   static Stores store(Vertx vertx, Settings settings) {
     SignInPolicy policy = SignInPolicy.of(settings);
@@ -157,9 +185,7 @@ public final class Application {
     List<String> storeUsers = new ArrayList<>();
     return store.start()
         // Counted in the store (an index range over open jobs), so sampled: at most one count per interval.
-        .onSuccess(v -> metrics.sampledGauge("onboarder.items.pending",
-            "Items waiting to be dispatched over all jobs (sampled at most every 10 s)", store.intake()::pendingItems,
-            PENDING_SAMPLE_MS, vertx.getOrCreateContext()))
+        .onSuccess(v -> storeGauges(metrics, store, vertx.getOrCreateContext()))
         // The gateway and the two dispatchers trade a request and a reply per item: on one event loop.
         .compose(v -> vertx.deployVerticle(new OneLoop(new CyclrGatewayVerticle(settings, node.leaseCheck()),
             new Dispatcher(settings, store.jobs(), store.items(), store.accounts(), node),

@@ -83,6 +83,16 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     }
   }
 
+  /** The breaker and the rate limit as gauges; read on the scrape thread (a slightly stale value is fine). */
+  private static void gauges(Metrics metrics, RequestGate gate) {
+    metrics.gauge("onboarder.cyclr.breaker.open", "1 while the Cyclr circuit breaker is away from closed, else 0",
+        () -> gate.breakerState() == Breaker.State.CLOSED ? 0 : 1);
+    metrics.gauge("onboarder.cyclr.outage.seconds", "How long the Cyclr circuit breaker has been away from closed",
+        () -> gate.outageNanos() / 1e9);
+    metrics.gauge("onboarder.cyclr.rate.limit.per.second", "Requests/s this node's gateway allows now (0 = no limit)",
+        () -> Double.isInfinite(gate.currentRate()) ? 0 : gate.currentRate());
+  }
+
   /** {@code mayInstall}: false while this node's item leases may have lapsed (see NodeLifecycle#holdsLeases). */
   public CyclrGatewayVerticle(Settings settings, BooleanSupplier mayInstall) {
     this.settings = settings;
@@ -96,6 +106,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
         settings.breakerThreshold(), settings.breakerOpenMs(), settings.maxOutageMs());
     gate.watchOwners(this::abandoned, this::granted);
     clusterRate = new ClusterRate(vertx, gate, settings.ratePerSecond());
+    gauges(Metrics.current(), gate);
     client = new CyclrClient(vertx, settings.cyclrApiUrl(), settings.clientId(), settings.clientSecret(),
         settings.cyclrRequestTimeoutMs(), settings.maxAttempts(), settings.maxConcurrency(), gate,
         new RetryPolicy(200, 10_000), Metrics.current(), new CyclrLimits(settings.cyclrMaxResponseBytes(),

@@ -346,7 +346,7 @@ final class IntakeSession implements BodyListener {
       log.info("job {} accepted from {}: {} item(s) ({}, {} bytes)", c.job().id(), owner, count, format,
           bytes.received());
       // The store wrote the job's first event with the commit; the dispatchers are told now.
-      ctx.events.work(c.job().id());
+      ctx.events.accepted(c.job().id(), count);
       // (A job with a template also shows its accounts, all WAITING: read back, as the store counted them.)
       return (c.job().hasTemplate() ? JobSummaries.load(ctx.jobs, c.job())
           : Future.succeededFuture(EventBodies.job(c.job(), Map.of(ItemStatus.PENDING, (long) count))))

@@ -129,7 +129,7 @@ public final class JobIntake {
           JsonObject summary = EventBodies.job(job, Map.of(ItemStatus.PENDING, (long) n),
               request.template() == null ? null : Map.of(AccountStatus.WAITING, request.items().stream()
                   .map(JobRequest.Item::account).distinct().count()));
-          events.work(job.id());
+          events.accepted(job.id(), n);
           log.info("job {} accepted from {}: {} item(s)", job.id(), owner, n);
           return Future.succeededFuture(new Accepted(summary, true));
         });

@@ -16,6 +16,8 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,6 +53,7 @@ public final class Dispatcher extends VerticleBase {
   /** Without relay links the install mints Cyclr's sign-in URL; with them, a Connect click does. */
   private final boolean mintSignIn;
   private final JobSpecs specs;
+  private final Metrics metrics;
   /** Items in flight by job (for the active-jobs gauge). */
   private final Map<String, Integer> inFlightByJob = new HashMap<>();
   private LeasePump<ClaimedItem, ItemOutcome> pump;
@@ -67,12 +70,12 @@ public final class Dispatcher extends VerticleBase {
     this.node = node;
     this.mintSignIn = !SignInPolicy.of(settings).relayLinks();
     this.specs = new JobSpecs(store, 256);
+    this.metrics = Metrics.current();
   }
 
   @Override
   public Future<?> start() {
     EventBus bus = vertx.eventBus();
-    Metrics metrics = Metrics.current();
     JobEvents events = new JobEvents(bus, metrics);
     pump(Clock.of(vertx), request -> bus.<ItemReply>request(Addresses.GATEWAY_ONBOARD, request, TO_GATEWAY)
         .map(Message::body), events::work);
@@ -157,6 +160,12 @@ public final class Dispatcher extends VerticleBase {
 
   /** What a written batch settled: other nodes may take handed-back items; finished jobs are logged. */
   private void settled(ItemQueue.Recorded recorded) {
+    for (ItemOutcome o : recorded.applied()) {
+      Instant accepted = o.status().terminal() ? specs.acceptedAt(o.jobId()) : null;
+      if (accepted != null) {
+        metrics.itemTimeToTerminal(o.status().name(), Duration.between(accepted, Instant.now()).toMillis());
+      }
+    }
     recorded.applied().stream().filter(o -> o.status() == ItemStatus.PENDING).map(ItemOutcome::jobId).distinct()
         .forEach(work);
     for (String jobId : recorded.settled().stopped()) {

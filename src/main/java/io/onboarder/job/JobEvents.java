@@ -45,6 +45,12 @@ public final class JobEvents {
     }
   }
 
+  /** A new job of {@code items} items was accepted here: counted, and every node's dispatcher is told. */
+  public void accepted(String jobId, long items) {
+    metrics.jobAccepted(items);
+    work(jobId);
+  }
+
   /** Tells every node's dispatcher that a job may have claimable items (or may be finishable). */
   public void work(String jobId) {
     bus.publish(Addresses.JOBS_WORK, new JsonObject().put("jobId", jobId));

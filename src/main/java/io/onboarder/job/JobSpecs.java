@@ -2,24 +2,26 @@ package io.onboarder.job;
 
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The request specs of the jobs whose work this node sends, by job id: a cache of the store (a job's spec
- * never changes), most recently used kept, so a send needs no store read. Never a correctness rule: a job
+ * The request specs (and acceptance times) of the jobs whose work this node sends, by job id: a cache of the
+ * store (neither ever changes), most recently used kept, so a send needs no store read. Never a correctness rule: a job
  * missing here is read again. Confined to its owner's event loop.
  */
 final class JobSpecs {
   private final JobRecords jobs;
   /** A lookup under way is shared: the first claim of a new job's items reads its spec once. */
-  private final Map<String, Future<JsonObject>> specs;
+  private final Map<String, Future<JobRecord>> specs;
 
   JobSpecs(JobRecords jobs, int capacity) {
     this.jobs = jobs;
     this.specs = new LinkedHashMap<>(16, 0.75f, true) {
       @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Future<JsonObject>> eldest) {
+      protected boolean removeEldestEntry(Map.Entry<String, Future<JobRecord>> eldest) {
         return size() > capacity;
       }
     };
@@ -27,19 +29,36 @@ final class JobSpecs {
 
   /** The job's spec; fails when the job is gone (or the store fails). */
   Future<JsonObject> of(String jobId) {
-    Future<JsonObject> cached = specs.get(jobId);
+    return record(jobId).map(JobRecord::spec);
+  }
+
+  /** When the job was accepted, if its record is here already (it is once one of its items was sent); else null. */
+  Instant acceptedAt(String jobId) {
+    Future<JobRecord> job = specs.get(jobId);
+    if (job == null || !job.succeeded() || job.result().createdAt() == null) {
+      return null;
+    }
+    try {
+      return Instant.parse(job.result().createdAt());
+    } catch (DateTimeParseException e) {
+      return null; // only a metric depends on it
+    }
+  }
+
+  private Future<JobRecord> record(String jobId) {
+    Future<JobRecord> cached = specs.get(jobId);
     if (cached != null) {
       return cached;
     }
-    Future<JsonObject> spec = jobs.job(jobId).map(job -> {
-      if (job == null) {
+    Future<JobRecord> job = jobs.job(jobId).map(found -> {
+      if (found == null) {
         throw new IllegalStateException("job " + jobId + " is gone");
       }
-      return job.spec();
+      return found;
     });
-    specs.put(jobId, spec);
-    spec.onFailure(err -> specs.remove(jobId, spec));
-    return spec;
+    specs.put(jobId, job);
+    job.onFailure(err -> specs.remove(jobId, job));
+    return job;
   }
 
   /** The job finished: its spec is not needed again soon. */

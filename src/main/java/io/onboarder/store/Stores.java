@@ -4,12 +4,13 @@ import io.onboarder.fleet.FleetApplies;
 import io.onboarder.fleet.FleetPlans;
 import io.onboarder.fleet.FleetStore;
 import io.onboarder.intake.IntakeStore;
-import io.onboarder.job.AccountQueue;
 import io.onboarder.history.AccountHistory;
+import io.onboarder.job.AccountQueue;
 import io.onboarder.job.EventLog;
 import io.onboarder.job.ItemQueue;
 import io.onboarder.job.JobEvent;
 import io.onboarder.job.JobRecords;
+import io.onboarder.metrics.StoreCounts;
 import io.onboarder.signin.CredentialChecks;
 import io.onboarder.signin.LinkMints;
 import io.onboarder.signin.SignInPolicy;
@@ -45,6 +46,7 @@ public final class Stores {
   private final FleetApplies applies;
   private final AccountHistory history;
   private final CredentialChecks credentialChecks;
+  private final StoreCounts counts;
 
   private Stores(Database db, SignInPolicy policy) {
     this.db = db;
@@ -67,6 +69,7 @@ public final class Stores {
     this.applies = new SqlFleetApplies(db, fleetPlans);
     this.history = new SqlAccountHistory(db);
     this.credentialChecks = new SqlCredentialChecks(db, links);
+    this.counts = new SqlStoreCounts(db);
   }
 
   /** The embedded store: one SQLite file, owned by this process alone (its key beside it unless configured). */
@@ -114,6 +117,11 @@ public final class Stores {
   /** The database under the ports (tests make it fail under a running service). */
   Database database() {
     return db;
+  }
+
+  /** The counts behind the store's gauges. */
+  public StoreCounts counts() {
+    return counts;
   }
 
   public AccountHistory history() {
