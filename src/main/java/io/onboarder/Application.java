@@ -195,7 +195,8 @@ public final class Application {
         .compose(v -> vertx.deployVerticle(new SubmitService(intake)))
         .compose(v -> vertx.deployVerticle(new HistoryService(store.history())))
         .compose(v -> vertx.deployVerticle(new FleetService(new FleetService.Ports(store.fleets(),
-            store.plans(), store.applies(), fleets, intake, store.jobs(), store.items(), store.campaigns()),
+            store.plans(), store.applies(), fleets, intake, store.jobs(), store.items(), store.campaigns(),
+            store.fleetLeases()),
             Clock.of(vertx), node, settings.leaseMs())))
         .compose(v -> vertx.deployVerticle(new WebhookService(settings, store.outbox(), store.endpoints())))
         .compose(v -> vertx.deployVerticle(new Retention(store.events(), store.outbox(),

@@ -41,15 +41,17 @@ final class FleetApplier {
   private final Clock clock;
   private final NodeLifecycle node;
   private final long leaseMs;
+  private final HeldFleets held;
   private final Ports ports;
   private final JobRequestValidator validator;
 
-  FleetApplier(Vertx vertx, Clock clock, NodeLifecycle node, long leaseMs, Ports ports,
+  FleetApplier(Vertx vertx, Clock clock, NodeLifecycle node, long leaseMs, HeldFleets held, Ports ports,
                JobRequestValidator validator) {
     this.vertx = vertx;
     this.clock = clock;
     this.node = node;
     this.leaseMs = leaseMs;
+    this.held = held;
     this.ports = ports;
     this.validator = validator;
   }
@@ -111,8 +113,15 @@ final class FleetApplier {
     });
   }
 
-  /** One move of a leased apply: submit its step, or look at the step's job and decide what comes next. */
+  /**
+   * One move of a leased apply: submit its step, or look at the step's job and decide what comes next. The
+   * lease is renewed while it runs (a big step's job takes a while to write).
+   */
   private Future<Void> advance(FleetRecord f) {
+    return held.hold(f.name(), () -> move(f));
+  }
+
+  private Future<Void> move(FleetRecord f) {
     FleetSpec spec = PlanRun.spec(f, validator);
     return ports.plans().plan(f.name(), f.applyPlan()).compose(plan -> {
       long changing = plan.summary().entrySet().stream().filter(e -> e.getKey().byJob())

@@ -47,7 +47,7 @@ public final class FleetService extends VerticleBase {
 
   /** The stores and the job intake the fleet service works with; {@code campaigns} reads the sign-in funnel. */
   public record Ports(FleetStore fleets, FleetPlans plans, FleetApplies applies, FleetIntake intake,
-                      JobIntake jobIntake, JobRecords jobs, ItemQueue items, Campaigns campaigns) {}
+                      JobIntake jobIntake, JobRecords jobs, ItemQueue items, Campaigns campaigns, FleetLeases leases) {}
 
   /**
    * {@code clock} times the rollout's pauses; {@code node} names this node for the apply leases and says
@@ -80,9 +80,13 @@ public final class FleetService extends VerticleBase {
   @Override
   public Future<?> start() {
     planning = new PlanRun(vertx, plans, intake.validator);
-    applier = new FleetApplier(vertx, clock, node, leaseMs, new FleetApplier.Ports(plans, ports.applies(),
+    // The leases of the fleets this node works on are renewed with its other leases, on this context.
+    HeldFleets held = new HeldFleets(ports.leases(), node.nodeId(), leaseMs, this::tick);
+    node.register(held);
+    applier = new FleetApplier(vertx, clock, node, leaseMs, held, new FleetApplier.Ports(plans, ports.applies(),
         ports.jobIntake(), ports.jobs(), ports.items()), intake.validator);
-    reconciler = new Reconciler(vertx, clock, node, store, ports.applies(), planning, applier, intake.validator);
+    reconciler = new Reconciler(vertx, clock, node, leaseMs, held, store, ports.applies(), planning, applier,
+        intake.validator);
     // Applies move on when a step's job ends (its event), when woken, and at least every CHECK_MS.
     vertx.setPeriodic(FleetApplier.CHECK_MS, t -> tick());
     MessageConsumer<JsonObject> ended = vertx.eventBus().consumer(Addresses.EVENTS_JOB, msg -> {

@@ -16,6 +16,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
@@ -63,15 +64,35 @@ public final class PlanRun {
 
   /** As {@link #run(FleetRecord)}, counting the drift found by kind into {@code drift}. */
   public Future<FleetPlans.PlanRecord> run(FleetRecord fleet, Map<DriftKind, Long> drift) {
+    return run(fleet, drift, () -> true);
+  }
+
+  /**
+   * As {@link #run(FleetRecord, Map)}, reading the next page only while {@code goOn} says so (a reconcile whose
+   * lease another node took stops; its plan stays unfinished and is never applied).
+   */
+  public Future<FleetPlans.PlanRecord> run(FleetRecord fleet, Map<DriftKind, Long> drift, BooleanSupplier goOn) {
     FleetSpec spec = spec(fleet, validator);
     Map<PlanAction, Long> summary = new EnumMap<>(PlanAction.class);
     return plans.openPlan(fleet.name(), fleet.generation())
-        .compose(planId -> page(fleet.name(), planId, spec, "", summary, drift)
+        .compose(planId -> page(new Pass(fleet.name(), planId, spec, summary, drift, goOn), "")
             .compose(v -> plans.closePlan(planId, fleet.name(), summary)));
   }
 
-  private Future<Void> page(String fleet, String planId, FleetSpec spec, String after, Map<PlanAction, Long> summary,
-                            Map<DriftKind, Long> drift) {
+  /** One plan being read. */
+  private record Pass(String fleet, String planId, FleetSpec spec, Map<PlanAction, Long> summary,
+                      Map<DriftKind, Long> drift, BooleanSupplier goOn) {}
+
+  private Future<Void> page(Pass pass, String after) {
+    if (!pass.goOn().getAsBoolean()) {
+      return Future.failedFuture(new IllegalStateException("fleet " + pass.fleet() + ": plan stopped, the fleet's "
+          + "lease is another node's"));
+    }
+    String fleet = pass.fleet();
+    String planId = pass.planId();
+    FleetSpec spec = pass.spec();
+    Map<PlanAction, Long> summary = pass.summary();
+    Map<DriftKind, Long> drift = pass.drift();
     return plans.desired(fleet, after, PAGE, false).compose(tenants -> {
       if (tenants.isEmpty()) {
         return Future.succeededFuture();
@@ -90,7 +111,7 @@ public final class PlanRun {
             return plans.record(planId, fleet, decisions, changed);
           })
           .compose(v -> tenants.size() < PAGE ? Future.succeededFuture()
-              : page(fleet, planId, spec, tenants.get(tenants.size() - 1).account(), summary, drift));
+              : page(pass, tenants.get(tenants.size() - 1).account()));
     });
   }
 

@@ -21,23 +21,29 @@ import org.slf4j.LoggerFactory;
  */
 final class Reconciler {
   private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
-  /** A reconcile reads every tenant at Cyclr: its lease is long enough for a big fleet's plan. */
-  static final long LEASE_MS = 30 * 60_000L;
 
   private final Vertx vertx;
   private final Clock clock;
   private final NodeLifecycle node;
+  private final long leaseMs;
+  private final HeldFleets held;
   private final FleetStore fleets;
   private final FleetApplies applies;
   private final PlanRun planning;
   private final FleetApplier applier;
   private final JobRequestValidator validator;
 
-  Reconciler(Vertx vertx, Clock clock, NodeLifecycle node, FleetStore fleets, FleetApplies applies, PlanRun planning,
-             FleetApplier applier, JobRequestValidator validator) {
+  /**
+   * {@code leaseMs}: the node's lease on a fleet it reconciles, renewed through {@code held} for as long as the
+   * reconcile reads (a big fleet's plan takes many leases' time), so that it lapses soon only if the node dies.
+   */
+  Reconciler(Vertx vertx, Clock clock, NodeLifecycle node, long leaseMs, HeldFleets held, FleetStore fleets,
+             FleetApplies applies, PlanRun planning, FleetApplier applier, JobRequestValidator validator) {
     this.vertx = vertx;
     this.clock = clock;
     this.node = node;
+    this.leaseMs = leaseMs;
+    this.held = held;
     this.fleets = fleets;
     this.applies = applies;
     this.planning = planning;
@@ -50,7 +56,7 @@ final class Reconciler {
     if (!node.mayClaim()) {
       return Future.succeededFuture();
     }
-    return applies.claimReconcile(node.nodeId(), LEASE_MS, clock.currentTimeMillis(), 4, null).compose(due -> {
+    return applies.claimReconcile(node.nodeId(), leaseMs, clock.currentTimeMillis(), 4, null).compose(due -> {
       Future<Void> all = Future.succeededFuture();
       for (FleetRecord f : due) {
         all = all.compose(v -> reconcile(f).<Void>mapEmpty().recover(err -> {
@@ -64,7 +70,7 @@ final class Reconciler {
 
   /** Reconciles {@code name} now, due or not (409 while it is applying, paused, halted or never applied). */
   Future<JsonObject> now(String name) {
-    return applies.claimReconcile(node.nodeId(), LEASE_MS, clock.currentTimeMillis(), 1, name)
+    return applies.claimReconcile(node.nodeId(), leaseMs, clock.currentTimeMillis(), 1, name)
         .compose(claimed -> claimed.isEmpty()
             ? Future.failedFuture(Problem.conflict("Fleet '" + name + "' is not CONVERGED or DRIFTED, or another "
                 + "node is working on it: nothing to reconcile now."))
@@ -74,7 +80,9 @@ final class Reconciler {
   private Future<JsonObject> reconcile(FleetRecord f) {
     FleetSpec spec = PlanRun.spec(f, validator);
     Map<DriftKind, Long> drift = new EnumMap<>(DriftKind.class);
-    return planning.run(f, drift).compose(plan -> {
+    // The lease is held (and renewed) while the tenants are read and the result written; the repair is an apply,
+    // which takes the fleet's lease again.
+    return held.hold(f.name(), () -> planning.run(f, drift, () -> !held.lost(f.name())).compose(plan -> {
       long changing = plan.summary().entrySet().stream().filter(e -> e.getKey().byJob())
           .mapToLong(Map.Entry::getValue).sum();
       FleetStatus status = changing == 0 && drift.isEmpty() ? FleetStatus.CONVERGED : FleetStatus.DRIFTED;
@@ -83,25 +91,33 @@ final class Reconciler {
       long at = clock.currentTimeMillis();
       long next = at + spec.policy().reconcileIntervalSeconds() * 1000L;
       return applies.reconciled(f.name(), node.nodeId(), status, driftJson, at, next).compose(written -> {
+        if (!written) {
+          return Future.failedFuture(Problem.conflict("Fleet '" + f.name() + "': another node took the reconcile "
+              + "over; its result counts."));
+        }
         if (status != f.status()) {
           publish(f, status == FleetStatus.DRIFTED ? "fleet.drifted" : "fleet.converged", driftJson);
         }
         log.info("fleet {} reconciled: {} ({} drift, {} to change)", f.name(), status, driftJson.encode(), changing);
-        JsonObject answer = new JsonObject().put("name", f.name()).put("planId", plan.id())
-            .put("status", status.name()).put("drift", driftJson)
-            .put("summary", plan.toJson().getJsonObject("summary"));
-        if (!spec.policy().autoRepair() || changing == 0) {
-          return Future.succeededFuture(answer.put("repair", (Object) null));
-        }
-        return fleets.fleet(f.name()).compose(now -> applier.apply(now, plan.id()))
-            .map(repair -> answer.put("repair", repair))
-            .recover(err -> {
-              log.info("fleet {}: drift not repaired now: {}", f.name(), err.getMessage());
-              return Future.succeededFuture(answer.put("repair", (Object) null));
-            });
+        return Future.succeededFuture(new Reconciled(plan, changing, new JsonObject().put("name", f.name())
+            .put("planId", plan.id()).put("status", status.name()).put("drift", driftJson)
+            .put("summary", plan.toJson().getJsonObject("summary"))));
       });
+    })).compose(r -> {
+      if (!spec.policy().autoRepair() || r.changing() == 0) {
+        return Future.succeededFuture(r.answer().put("repair", (Object) null));
+      }
+      return fleets.fleet(f.name()).compose(now -> applier.apply(now, r.plan().id()))
+          .map(repair -> r.answer().put("repair", repair))
+          .recover(err -> {
+            log.info("fleet {}: drift not repaired now: {}", f.name(), err.getMessage());
+            return Future.succeededFuture(r.answer().put("repair", (Object) null));
+          });
     });
   }
+
+  /** A reconcile's plan, how many tenants it would change, and the answer so far. */
+  private record Reconciled(FleetPlans.PlanRecord plan, long changing, JsonObject answer) {}
 
   private void publish(FleetRecord f, String type, JsonObject summary) {
     vertx.eventBus().publish(Addresses.EVENTS_FLEET, new JsonObject().put("fleet", f.name())

@@ -129,6 +129,9 @@ final class FleetSql {
       + "ORDER BY reconcile_due_ms LIMIT ?";
   static final String LEASE_RECONCILE = "UPDATE fleets SET lease_owner = ?, lease_until = {NOW_MS} + ? WHERE name = ? "
       + "AND status IN ('CONVERGED', 'DRIFTED') AND (lease_until IS NULL OR lease_until < {NOW_MS})";
+  // A lease that lapsed is still renewed while no other node has taken it (the owner is still this node).
+  static final String RENEW_LEASE = "UPDATE fleets SET lease_until = {NOW_MS} + ? WHERE name = ? AND lease_owner = ? "
+      + "AND lease_until IS NOT NULL";
   static final String RECONCILED = "UPDATE fleets SET status = ?, drift = ?, last_reconcile_at = ?, "
       + "next_reconcile_at = ?, reconcile_due_ms = ?, lease_owner = NULL, lease_until = NULL "
       + "WHERE name = ? AND lease_owner = ?";

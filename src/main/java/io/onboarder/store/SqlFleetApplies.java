@@ -2,6 +2,7 @@ package io.onboarder.store;
 
 import io.onboarder.fleet.DesiredTenant;
 import io.onboarder.fleet.FleetApplies;
+import io.onboarder.fleet.FleetLeases;
 import io.onboarder.fleet.FleetRecord;
 import io.onboarder.fleet.FleetStatus;
 import io.vertx.core.Future;
@@ -13,9 +14,9 @@ import java.util.List;
 
 /**
  * Applies in progress on the {@link Database}: conditional updates of the fleet's row decide who begins,
- * who holds the lease and who moves the apply on, so two nodes never run the same step twice.
+ * who holds the lease (and renews it) and who moves the apply on, so two nodes never run the same step twice.
  */
-final class SqlFleetApplies implements FleetApplies {
+final class SqlFleetApplies implements FleetApplies, FleetLeases {
   private final Database db;
   private final SqlFleetPlans plans;
 
@@ -48,6 +49,11 @@ final class SqlFleetApplies implements FleetApplies {
             java.time.Instant.ofEpochMilli(atMs).toString(), java.time.Instant.ofEpochMilli(nextMs).toString(), nextMs,
             fleet, node))
         .map(rs -> rs.rowCount() == 1);
+  }
+
+  @Override
+  public Future<Boolean> renew(String fleet, String node, long leaseMs) {
+    return db.query(FleetSql.RENEW_LEASE, Tuple.of(leaseMs, fleet, node)).map(rs -> rs.rowCount() == 1);
   }
 
   /** Leases the fleets {@code due} names (or {@code fleet}) by {@code lease}, one conditional update each. */

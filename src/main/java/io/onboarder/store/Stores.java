@@ -1,6 +1,7 @@
 package io.onboarder.store;
 
 import io.onboarder.fleet.FleetApplies;
+import io.onboarder.fleet.FleetLeases;
 import io.onboarder.fleet.FleetPlans;
 import io.onboarder.fleet.FleetStore;
 import io.onboarder.intake.IntakeStore;
@@ -43,7 +44,7 @@ public final class Stores {
   private final WebhookEndpoints endpoints;
   private final FleetStore fleets;
   private final FleetPlans plans;
-  private final FleetApplies applies;
+  private final SqlFleetApplies applies;
   private final AccountHistory history;
   private final CredentialChecks credentialChecks;
   private final StoreCounts counts;
@@ -177,6 +178,10 @@ public final class Stores {
   }
 
   public FleetApplies applies() {
+    return applies;
+  }
+
+  public FleetLeases fleetLeases() {
     return applies;
   }
 

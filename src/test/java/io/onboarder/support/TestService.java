@@ -176,6 +176,16 @@ public final class TestService implements AutoCloseable {
     return s;
   }
 
+  /**
+   * A second node beside this one: the same configuration (store, emulator) deployed on {@code other}, as
+   * another replica sharing the database would run (for a PostgreSQL store).
+   */
+  public TestService anotherNode(Vertx other) {
+    TestService s = new TestService(other, cyclr, dbDir, conf.copy());
+    s.app = await(Application.deploy(other, Settings.from(conf)));
+    return s;
+  }
+
   public static <T> T await(io.vertx.core.Future<T> f) {
     try {
       return f.await(60, TimeUnit.SECONDS);
