@@ -47,6 +47,8 @@ public final class CyclrGatewayVerticle extends VerticleBase {
 
   private final Settings settings;
   private final BooleanSupplier mayInstall;
+  /** The clock of the gateway's policies (rate, breaker, waits); null: Vert.x's timers and the JVM's clocks. */
+  private final Clock clock;
   private CyclrClient client;
   private OnboardFlow flow;
   private TemplateFlow templateFlow;
@@ -95,13 +97,19 @@ public final class CyclrGatewayVerticle extends VerticleBase {
 
   /** {@code mayInstall}: false while this node's item leases may have lapsed (see NodeLifecycle#holdsLeases). */
   public CyclrGatewayVerticle(Settings settings, BooleanSupplier mayInstall) {
+    this(settings, mayInstall, null);
+  }
+
+  /** As above, its policies on {@code clock} (a test's virtual clock: how fast calls leave, counted without waits). */
+  public CyclrGatewayVerticle(Settings settings, BooleanSupplier mayInstall, Clock clock) {
     this.settings = settings;
     this.mayInstall = mayInstall;
+    this.clock = clock;
   }
 
   @Override
   public Future<?> start() {
-    Clock time = Clock.of(vertx);
+    Clock time = clock != null ? clock : Clock.of(vertx);
     RequestGate gate = RequestGate.create(time, settings.maxConcurrency(), settings.ratePerSecond(),
         settings.breakerThreshold(), settings.breakerOpenMs(), settings.maxOutageMs());
     gate.watchOwners(this::abandoned, this::granted);
