@@ -158,6 +158,14 @@ public final class Application {
 
   /** Deploys the whole service on {@code vertx}. HTTP port 0 picks a free port (see {@link #httpPort()}). */
   public static Future<Application> deploy(Vertx vertx, Settings settings) {
+    return deploy(vertx, settings, Clock.of(vertx));
+  }
+
+  /**
+   * As {@link #deploy(Vertx, Settings)}, with the fleet loop on {@code fleetClock}: the rollout's pauses, the
+   * reconcile intervals and the applies' due times run on it (a test moves a virtual one).
+   */
+  public static Future<Application> deploy(Vertx vertx, Settings settings, Clock fleetClock) {
     // Once per Vert.x, before anything sends on the gateway's local addresses.
     GatewayContract.register(vertx.eventBus());
     Stores store = store(vertx, settings);
@@ -196,8 +204,8 @@ public final class Application {
         .compose(v -> vertx.deployVerticle(new HistoryService(store.history())))
         .compose(v -> vertx.deployVerticle(new FleetService(new FleetService.Ports(store.fleets(),
             store.plans(), store.applies(), fleets, intake, store.jobs(), store.items(), store.campaigns(),
-            store.fleetLeases()),
-            Clock.of(vertx), node, settings.leaseMs())))
+            store.fleetLeases(), store.accounts()),
+            fleetClock, node, settings.leaseMs())))
         .compose(v -> vertx.deployVerticle(new WebhookService(settings, store.outbox(), store.endpoints())))
         .compose(v -> vertx.deployVerticle(new Retention(store.events(), store.outbox(),
             store.history()::prune)).onSuccess(storeUsers::add))

@@ -23,9 +23,15 @@ public final class WebhookTypeNames {
   public static final String ACCOUNT_ACTIVE = "account.active";
   public static final String ACCOUNT_SETUP_REQUIRED = "account.setup_required";
   public static final String ACCOUNT_FAILED = "account.failed";
+  /** A fleet's apply ended, or a reconcile found a drifted fleet back as specified. */
+  public static final String FLEET_CONVERGED = "fleet.converged";
+  /** A reconcile found drift (or the drift of a drifted fleet changed). */
+  public static final String FLEET_DRIFTED = "fleet.drifted";
+  /** A step of a fleet's apply failed more than its policy allows. */
+  public static final String FLEET_HALTED = "fleet.halted";
 
   /** Every type a receiver can subscribe to. */
   public static final List<String> ALL = List.of(ITEM_OAUTH_PENDING, ITEM_AUTHENTICATED, ITEM_FAILED, JOB_FINISHED,
       ACCOUNT_ACTIVE, ACCOUNT_SETUP_REQUIRED, ACCOUNT_FAILED, ITEM_SIGN_IN_REMINDER, ITEM_SIGN_IN_EXPIRED,
-      ITEM_DEAUTHENTICATED);
+      ITEM_DEAUTHENTICATED, FLEET_CONVERGED, FLEET_DRIFTED, FLEET_HALTED);
 }

@@ -3,6 +3,7 @@ package io.onboarder.fleet;
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
 import io.onboarder.intake.JobIntake;
+import io.onboarder.job.AccountQueue;
 import io.onboarder.job.ItemQueue;
 import io.onboarder.job.ItemStatus;
 import io.onboarder.job.JobRecords;
@@ -35,7 +36,8 @@ final class FleetApplier {
   private static final int OUTCOME_PAGE = 1000;
 
   /** The ports an applier uses. */
-  record Ports(FleetPlans plans, FleetApplies applies, JobIntake intake, JobRecords jobs, ItemQueue items) {}
+  record Ports(FleetPlans plans, FleetApplies applies, JobIntake intake, JobRecords jobs, ItemQueue items,
+               AccountQueue accounts) {}
 
   private final Vertx vertx;
   private final Clock clock;
@@ -137,6 +139,8 @@ final class FleetApplier {
           return progress(f, FleetStatus.APPLYING, step, f.applyJob(), clock.currentTimeMillis(), f.rollout(), null);
         }
         return ports.jobs().counts(job.id()).compose(counts -> recordOutcomes(f.name(), job.id(), null)
+            .compose(v -> spec.fields().template() == null ? Future.succeededFuture()
+                : recordAccounts(f.name(), job.id(), null))
             .compose(v -> {
               long failed = counts.getOrDefault(ItemStatus.FAILED, 0L);
               if (Rollout.halts(failed, job.total(), spec.policy().haltOnFailurePercent())) {
@@ -144,8 +148,8 @@ final class FleetApplier {
                     + Math.round(failed * 1000.0 / job.total()) / 10.0 + " % > "
                     + spec.policy().haltOnFailurePercent() + " %)";
                 return progress(f, FleetStatus.HALTED, step, f.applyJob(), null,
-                    Rollout.view(step + 1, spec.policy().steps(), reason, null), null)
-                    .onSuccess(x -> publish(f, "fleet.halted", new JsonObject().put("step", step + 1)
+                    Rollout.view(step + 1, spec.policy().steps(), reason, null), null,
+                    new FleetEvent(f.name(), f.generation(), FleetEvent.HALTED, new JsonObject().put("step", step + 1)
                         .put("failed", failed).put("total", job.total()).put("reason", reason)));
               }
               return next(f, spec, plan, cuts, step + 1);
@@ -158,8 +162,8 @@ final class FleetApplier {
   private Future<Void> next(FleetRecord f, FleetSpec spec, FleetPlans.PlanRecord plan, long[] cuts, int step) {
     if (step >= cuts.length) {
       return progress(f, FleetStatus.CONVERGED, null, null, null, Rollout.view(null, spec.policy().steps(), null,
-          null), plan.generation())
-          .onSuccess(x -> publish(f, "fleet.converged", plan.toJson().getJsonObject("summary")));
+          null), plan.generation(), new FleetEvent(f.name(), plan.generation(), FleetEvent.CONVERGED,
+          plan.toJson().getJsonObject("summary")));
     }
     if (spec.policy().pauseSeconds() == 0) {
       return submitStep(f, spec, plan, cuts, step); // no pause: on at once, under the same lease
@@ -204,9 +208,45 @@ final class FleetApplier {
           outcomes.add(outcome);
         }
       }
-      return ports.applies().recordOutcomes(fleet, outcomes)
+      return ports.applies().recordOutcomes(fleet, jobId, outcomes)
           .compose(v -> page.next() == null ? Future.succeededFuture() : recordOutcomes(fleet, jobId, page.next()));
     });
+  }
+
+  /** Then what the step's job did with each tenant's account (the template's cycle), page by page. */
+  private Future<Void> recordAccounts(String fleet, String jobId, String cursor) {
+    return ports.accounts().page(jobId, null, OUTCOME_PAGE, cursor).compose(page -> {
+      List<FleetApplies.TenantOutcome> outcomes = new ArrayList<>();
+      for (Object o : page.items()) {
+        FleetApplies.TenantOutcome outcome = accountOutcome((JsonObject) o);
+        if (outcome != null) {
+          outcomes.add(outcome);
+        }
+      }
+      return ports.applies().recordOutcomes(fleet, jobId, outcomes)
+          .compose(v -> page.next() == null ? Future.succeededFuture() : recordAccounts(fleet, jobId, page.next()));
+    });
+  }
+
+  /**
+   * A tenant's state from its account in a step's job: {@code ACTIVE} (cycle activated), {@code SETUP_REQUIRED}
+   * (the cycle waits for the tenant to set up its prerequisites), {@code CONNECTED} (cycle installed, no activation
+   * asked), {@code FAILED}; null while the account waits (on its sign-in: the item's state stands).
+   */
+  static FleetApplies.TenantOutcome accountOutcome(JsonObject account) {
+    String name = account.getString("account");
+    String cycleId = account.getString("cycleId");
+    return switch (String.valueOf(account.getString("status"))) {
+      case "ACTIVE" -> new FleetApplies.TenantOutcome(name, TenantState.ACTIVE, null, true, false, null, cycleId,
+          "Active");
+      case "SETUP_REQUIRED" -> new FleetApplies.TenantOutcome(name, TenantState.SETUP_REQUIRED, null, true, false,
+          null, cycleId, null);
+      case "INSTALLED" -> new FleetApplies.TenantOutcome(name, TenantState.CONNECTED, null, true, false, null,
+          cycleId, null);
+      case "FAILED" -> new FleetApplies.TenantOutcome(name, TenantState.FAILED, null, null, false, null, cycleId,
+          null);
+      default -> null;
+    };
   }
 
   static FleetApplies.TenantOutcome outcome(JsonObject item) {
@@ -228,15 +268,24 @@ final class FleetApplier {
 
   private Future<Void> progress(FleetRecord f, FleetStatus status, Integer step, String jobId, Long dueMs,
                                 JsonObject rollout, Long appliedGeneration) {
+    return progress(f, status, step, jobId, dueMs, rollout, appliedGeneration, null);
+  }
+
+  /** Writes where the apply goes, with {@code event} (may be null), published once the write counted. */
+  private Future<Void> progress(FleetRecord f, FleetStatus status, Integer step, String jobId, Long dueMs,
+                                JsonObject rollout, Long appliedGeneration, FleetEvent event) {
     // A converged fleet is reconciled next after its policy's interval.
     Long reconcileDue = status != FleetStatus.CONVERGED ? null
         : clock.currentTimeMillis() + PlanRun.spec(f, validator).policy().reconcileIntervalSeconds() * 1000L;
     return ports.applies().progress(f.name(), node.nodeId(), new FleetApplies.Progress(status, step, jobId, dueMs,
-        rollout, appliedGeneration, f.applyPlan(), reconcileDue)).mapEmpty();
+            rollout, appliedGeneration, f.applyPlan(), reconcileDue, event))
+        .onSuccess(written -> publish(vertx, written ? event : null)).mapEmpty();
   }
 
-  private void publish(FleetRecord f, String type, JsonObject summary) {
-    vertx.eventBus().publish(Addresses.EVENTS_FLEET, new JsonObject().put("fleet", f.name())
-        .put("generation", f.generation()).put("type", type).put("summary", summary));
+  /** Publishes {@code event} on {@value Addresses#EVENTS_FLEET} (nothing for null). */
+  static void publish(Vertx vertx, FleetEvent event) {
+    if (event != null) {
+      vertx.eventBus().publish(Addresses.EVENTS_FLEET, event.toJson());
+    }
   }
 }

@@ -12,13 +12,31 @@ import java.util.List;
  */
 public interface FleetApplies {
 
-  /** Where an apply goes next: written with the lease released, by the node holding it. */
+  /**
+   * Where an apply goes next: written with the lease released, by the node holding it; {@code event} (may be null)
+   * is written with it (its webhook into the outbox), so it is told once, by the node whose write counted.
+   */
   record Progress(FleetStatus status, Integer step, String jobId, Long dueMs, JsonObject rollout,
-                  Long appliedGeneration, String planId, Long reconcileDueMs) {}
+                  Long appliedGeneration, String planId, Long reconcileDueMs, FleetEvent event) {
+    /** A move that tells nothing. */
+    public Progress(FleetStatus status, Integer step, String jobId, Long dueMs, JsonObject rollout,
+                    Long appliedGeneration, String planId, Long reconcileDueMs) {
+      this(status, step, jobId, dueMs, rollout, appliedGeneration, planId, reconcileDueMs, null);
+    }
+  }
 
-  /** What a step's job did for one tenant. */
+  /**
+   * What a step's job did for one tenant: by its item (install, sign-in), or by its account ({@code cycleId} and
+   * {@code cycleStatus} set: the template's cycle, and whether it is active or needs setting up).
+   */
   record TenantOutcome(String account, TenantState state, Long accountConnectorId, Boolean authenticated,
-                       boolean installedNow, String url) {}
+                       boolean installedNow, String url, String cycleId, String cycleStatus) {
+    /** An item's outcome (nothing of the cycle). */
+    public TenantOutcome(String account, TenantState state, Long accountConnectorId, Boolean authenticated,
+                         boolean installedNow, String url) {
+      this(account, state, accountConnectorId, authenticated, installedNow, url, null, null);
+    }
+  }
 
   /**
    * Starts applying {@code planId} at step 0, due at {@code dueMs} (epoch ms), if the fleet is still at
@@ -54,8 +72,12 @@ public interface FleetApplies {
    */
   Future<List<String>> fleetJobIds(String fleet, int max);
 
-  /** Records what a step's job did on the fleet's tenants. */
-  Future<Void> recordOutcomes(String fleet, List<TenantOutcome> outcomes);
+  /**
+   * Records what step job {@code jobId} did on the fleet's tenants; a tenant that had drift and did not fail has it
+   * repaired: account history {@code drift.repaired} (with the drift kind and the job), in the same transaction.
+   * Drift of the cycle is repaired only by an outcome of the account (its cycle), not by the item's.
+   */
+  Future<Void> recordOutcomes(String fleet, String jobId, List<TenantOutcome> outcomes);
 
   /** The fleet's installs of {@code accounts} were removed (rollback, prune): no longer the fleet's. */
   Future<Void> removed(String fleet, List<String> accounts);
@@ -66,6 +88,15 @@ public interface FleetApplies {
    */
   Future<List<FleetRecord>> claimReconcile(String node, long leaseMs, long nowMs, int max, String fleet);
 
-  /** Writes a reconcile's result and the next one's due time, and releases the lease, if {@code node} holds it. */
-  Future<Boolean> reconciled(String fleet, String node, FleetStatus status, JsonObject drift, long atMs, long nextMs);
+  /**
+   * Writes a reconcile's result and the next one's due time, and releases the lease, if {@code node} holds it; in
+   * the same transaction the event the change tells ({@link FleetEvent#ofReconcile}), with its webhook. Returns
+   * whether it was written (false: the lease was lost, nothing is written) and that event (null when the fleet
+   * stays as it was).
+   */
+  Future<Reconciled> reconciled(String fleet, String node, FleetStatus status, JsonObject drift, long atMs,
+                                long nextMs);
+
+  /** A reconcile's result: written (the node still held the lease), and the event it told (may be null). */
+  record Reconciled(boolean written, FleetEvent event) {}
 }

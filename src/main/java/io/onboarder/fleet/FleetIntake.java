@@ -112,7 +112,7 @@ public final class FleetIntake {
 
   private Future<Stored> answer(Future<FleetStore.Put> put) {
     return put.compose(p -> switch (p.outcome()) {
-      case CREATED, UPDATED, UNCHANGED -> FleetViews.load(store, p.fleet())
+      case CREATED, UPDATED, UNCHANGED -> wakeForAutoApply(p).compose(v -> FleetViews.load(store, p.fleet()))
           .map(view -> new Stored(view, p.outcome() == FleetStore.Outcome.CREATED));
       case PRECONDITION_FAILED -> Future.failedFuture(preconditionFailed());
       case TAKEN -> Future.failedFuture(Problem.conflict("A fleet of this name belongs to another caller; choose "
@@ -121,6 +121,18 @@ public final class FleetIntake {
           + "account that an earlier tenant names: a fleet has one tenant per account.", new JsonArray()
           .add(new JsonObject().put("pointer", "/tenants").put("message", "each account at most once"))));
     });
+  }
+
+  /**
+   * A new generation of an {@code autoApply} fleet is due at once: every node's fleet loop is woken (the one that
+   * leases it plans and applies it; without the wake-up it is found by the next periodic look).
+   */
+  private Future<Void> wakeForAutoApply(FleetStore.Put p) {
+    if (p.outcome() != FleetStore.Outcome.UNCHANGED
+        && p.fleet().spec().getJsonObject("policy", new JsonObject()).getBoolean("autoApply", false)) {
+      vertx.eventBus().publish(io.onboarder.bus.Addresses.FLEETS_WAKE, null);
+    }
+    return Future.succeededFuture();
   }
 
   public static Problem preconditionFailed() {

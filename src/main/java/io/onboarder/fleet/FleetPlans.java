@@ -47,7 +47,10 @@ public interface FleetPlans {
   /** Starts a plan of the fleet at {@code generation}; its id. */
   Future<String> openPlan(String fleet, long generation);
 
-  /** Records decisions of a plan and the live state they saw ({@code changed}: some of it differs from before). */
+  /**
+   * Records decisions of a plan and the live state they saw ({@code changed}: some of it differs from before); drift
+   * a tenant did not have before becomes its account's history ({@code drift.detected}) in the same transaction.
+   */
   Future<Void> record(String planId, String fleet, List<Planner.Decision> decisions, boolean changed);
 
   /** The plan is complete: its summary, and the fleet's state version now (what apply compares). */

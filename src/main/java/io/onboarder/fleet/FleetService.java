@@ -3,6 +3,7 @@ package io.onboarder.fleet;
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
 import io.onboarder.intake.JobIntake;
+import io.onboarder.job.AccountQueue;
 import io.onboarder.job.ItemQueue;
 import io.onboarder.job.JobRecords;
 import io.onboarder.job.JobService;
@@ -45,9 +46,13 @@ public final class FleetService extends VerticleBase {
   private Reconciler reconciler;
   private final Map<String, Function<Message<JsonObject>, Future<JsonObject>>> actions;
 
-  /** The stores and the job intake the fleet service works with; {@code campaigns} reads the sign-in funnel. */
+  /**
+   * The stores and the job intake the fleet service works with; {@code campaigns} reads the sign-in funnel,
+   * {@code accounts} the step jobs' accounts (the template's cycle: active, or to be set up).
+   */
   public record Ports(FleetStore fleets, FleetPlans plans, FleetApplies applies, FleetIntake intake,
-                      JobIntake jobIntake, JobRecords jobs, ItemQueue items, Campaigns campaigns, FleetLeases leases) {}
+                      JobIntake jobIntake, JobRecords jobs, ItemQueue items, Campaigns campaigns, FleetLeases leases,
+                      AccountQueue accounts) {}
 
   /**
    * {@code clock} times the rollout's pauses; {@code node} names this node for the apply leases and says
@@ -84,7 +89,7 @@ public final class FleetService extends VerticleBase {
     HeldFleets held = new HeldFleets(ports.leases(), node.nodeId(), leaseMs, this::tick);
     node.register(held);
     applier = new FleetApplier(vertx, clock, node, leaseMs, held, new FleetApplier.Ports(plans, ports.applies(),
-        ports.jobIntake(), ports.jobs(), ports.items()), intake.validator);
+        ports.jobIntake(), ports.jobs(), ports.items(), ports.accounts()), intake.validator);
     reconciler = new Reconciler(vertx, clock, node, leaseMs, held, store, ports.applies(), planning, applier,
         intake.validator);
     // Applies move on when a step's job ends (its event), when woken, and at least every CHECK_MS.

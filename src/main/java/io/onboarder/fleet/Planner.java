@@ -71,6 +71,11 @@ public final class Planner {
             hadCycle ? DriftKind.CYCLE_MISSING : null, seen, hadCycle ? TenantState.DRIFTED : TenantState.CONNECTED);
       }
       boolean active = "Active".equalsIgnoreCase(cycle.status());
+      if (spec.fields().activate() != null && !active && t.state() == TenantState.SETUP_REQUIRED) {
+        // Activation found prerequisites only the tenant can set up: asking again changes nothing.
+        return new Decision(account, PlanAction.NONE, "waiting for the tenant to set up the cycle", null, seen,
+            TenantState.SETUP_REQUIRED);
+      }
       if (spec.fields().activate() != null && !active) {
         boolean wasActive = t.state() == TenantState.ACTIVE || t.state() == TenantState.DRIFTED;
         return new Decision(account, PlanAction.ACTIVATE, "cycle " + cycle.status(),

@@ -107,6 +107,11 @@ final class Database {
     this.outboxTypes = Set.copyOf(types);
   }
 
+  /** The webhook types that go into the outbox. */
+  Set<String> outboxTypes() {
+    return outboxTypes;
+  }
+
   long transactions() {
     return transactions.sum();
   }

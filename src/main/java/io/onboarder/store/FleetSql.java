@@ -16,9 +16,14 @@ final class FleetSql {
       + "ORDER BY name LIMIT ?";
 
   static final String INSERT_FLEET = "INSERT INTO fleets (name, owner, generation, spec, spec_print, tenant_count, "
-      + "status, created_at, updated_at) VALUES (?, ?, 1, ?, ?, ?, 'PENDING', ?, ?)";
+      + "status, created_at, updated_at, auto_apply) VALUES (?, ?, 1, ?, ?, ?, 'PENDING', ?, ?, ?)";
+  /**
+   * A new generation of an autoApply fleet that is not being applied is due at once (apply_due_ms, unused outside an
+   * apply, is when an auto-apply is tried: see DUE_RECONCILES).
+   */
   static final String UPDATE_FLEET = "UPDATE fleets SET generation = generation + 1, spec = ?, spec_print = ?, "
-      + "tenant_count = ?, updated_at = ? WHERE name = ?";
+      + "tenant_count = ?, updated_at = ?, auto_apply = ?, apply_due_ms = CASE WHEN ? = 1 "
+      + "AND status IN ('PENDING', 'CONVERGED', 'DRIFTED') THEN NULL ELSE apply_due_ms END WHERE name = ?";
 
   static final String INSERT_INTAKE = "INSERT INTO fleet_intakes (id, fleet, heartbeat) VALUES (?, ?, {NOW_MS})";
   static final String TOUCH_INTAKE = "UPDATE fleet_intakes SET heartbeat = {NOW_MS} WHERE id = ?";
@@ -115,24 +120,68 @@ final class FleetSql {
       + "JOIN fleets f ON f.name = p.fleet AND p.created_at >= f.created_at "
       + "JOIN fleet_plan_actions a ON a.plan_id = p.id "
       + "WHERE p.fleet = ? AND a.job_id IS NOT NULL ORDER BY p.created_at DESC, a.step DESC LIMIT ?";
+  /** Drift that only the account's outcome (its cycle) repairs. */
+  private static final String CYCLE_DRIFT = "drift IN ('CYCLE_MISSING', 'CYCLE_INACTIVE')";
+  /**
+   * Parameters: state, accountConnectorId, authenticated, installedNow, url, cycleId, cycleStatus, state, cycleId,
+   * fleet, account. Drift stays on a failure, and cycle drift on an item's outcome (no cycleId).
+   */
   static final String OUTCOME = "UPDATE fleet_tenants SET state = ?, account_connector_id = COALESCE(?, "
       + "account_connector_id), authenticated = ?, installed_connector = CASE WHEN ? = 1 THEN 1 ELSE "
-      + "installed_connector END, url = COALESCE(?, url), drift = NULL WHERE fleet = ? AND account = ?";
+      + "installed_connector END, url = COALESCE(?, url), cycle_id = COALESCE(?, cycle_id), "
+      + "cycle_status = COALESCE(?, cycle_status), drift = CASE WHEN CAST(? AS TEXT) = 'FAILED' THEN drift "
+      + "WHEN " + CYCLE_DRIFT + " AND CAST(? AS TEXT) IS NULL THEN drift ELSE NULL END "
+      + "WHERE fleet = ? AND account = ?";
+  /**
+   * Parameters: at, jobId, fleet, account, the outcome's state, its cycleId: drift a step's job did not fail on is
+   * repaired (cycle drift by the account's outcome only).
+   */
+  static final String DRIFT_REPAIRED = "INSERT INTO account_history (account, at, kind, job_id, fleet, owner, detail) "
+      + "SELECT t.account, CAST(? AS TEXT), 'drift.repaired', CAST(? AS TEXT), t.fleet, f.owner, "
+      + "'{\"drift\":\"' || t.drift || '\"}' "
+      + "FROM fleet_tenants t JOIN fleets f ON f.name = t.fleet WHERE t.fleet = ? AND t.account = ? "
+      + "AND t.drift IS NOT NULL AND CAST(? AS TEXT) <> 'FAILED' AND (NOT t." + CYCLE_DRIFT
+      + " OR CAST(? AS TEXT) IS NOT NULL)";
+  /** Parameters: at, detail, fleet, account, drift: drift newly seen on a tenant (not the drift it already had). */
+  static final String DRIFT_DETECTED = "INSERT INTO account_history (account, at, kind, job_id, fleet, owner, detail) "
+      + "SELECT t.account, CAST(? AS TEXT), 'drift.detected', NULL, t.fleet, f.owner, CAST(? AS TEXT) "
+      + "FROM fleet_tenants t JOIN fleets f ON f.name = t.fleet WHERE t.fleet = ? AND t.account = ? "
+      + "AND (t.drift IS NULL OR t.drift <> CAST(? AS TEXT))";
   static final String REMOVED = "UPDATE fleet_tenants SET state = 'REMOVED', installed_connector = 0, "
       + "account_connector_id = NULL, authenticated = NULL, url = NULL WHERE fleet = ? AND account = ?";
 
   // ---- reconciles ------------------------------------------------------------------------------
 
-  static final String DUE_RECONCILES = "SELECT name FROM fleets WHERE status IN ('CONVERGED', 'DRIFTED') "
-      + "AND reconcile_due_ms IS NOT NULL AND reconcile_due_ms <= ? "
+  /** An autoApply fleet whose generation was not applied, and that nobody is applying (nor halted). */
+  static final String AUTO_APPLY_DUE = "(auto_apply = 1 AND status IN ('PENDING', 'CONVERGED', 'DRIFTED') "
+      + "AND (applied_generation IS NULL OR applied_generation < generation))";
+
+  /**
+   * Parameters: now, now, max. Due: an applied fleet's reconcile, and an autoApply fleet's generation that was not
+   * applied yet (at once after its PUT or the end of the apply before; apply_due_ms is when it is tried again after
+   * an auto-apply that was refused).
+   */
+  static final String DUE_RECONCILES = "SELECT name FROM fleets WHERE ((status IN ('CONVERGED', 'DRIFTED') "
+      + "AND reconcile_due_ms IS NOT NULL AND reconcile_due_ms <= ?) OR (" + AUTO_APPLY_DUE
+      + " AND (apply_due_ms IS NULL OR apply_due_ms <= ?))) "
       + "AND (lease_until IS NULL OR lease_until < {NOW_MS}) "
-      + "ORDER BY reconcile_due_ms LIMIT ?";
+      + "ORDER BY COALESCE(reconcile_due_ms, 0) LIMIT ?";
   static final String LEASE_RECONCILE = "UPDATE fleets SET lease_owner = ?, lease_until = {NOW_MS} + ? WHERE name = ? "
-      + "AND status IN ('CONVERGED', 'DRIFTED') AND (lease_until IS NULL OR lease_until < {NOW_MS})";
+      + "AND (status IN ('CONVERGED', 'DRIFTED') OR " + AUTO_APPLY_DUE + ") "
+      + "AND (lease_until IS NULL OR lease_until < {NOW_MS})";
   // A lease that lapsed is still renewed while no other node has taken it (the owner is still this node).
   static final String RENEW_LEASE = "UPDATE fleets SET lease_until = {NOW_MS} + ? WHERE name = ? AND lease_owner = ? "
       + "AND lease_until IS NOT NULL";
+  static final String LEASED_FOR_RECONCILE = "SELECT status, drift, generation FROM fleets WHERE name = ? "
+      + "AND lease_owner = ?{FOR_UPDATE}";
   static final String RECONCILED = "UPDATE fleets SET status = ?, drift = ?, last_reconcile_at = ?, "
       + "next_reconcile_at = ?, reconcile_due_ms = ?, lease_owner = NULL, lease_until = NULL "
       + "WHERE name = ? AND lease_owner = ?";
+
+  // ---- fleet webhooks --------------------------------------------------------------------------
+
+  /** A fleet's webhook, owned (seen in the deliveries) by the fleet's owner. */
+  static final String INSERT_FLEET_DELIVERY = "INSERT INTO webhook_deliveries (id, type, fleet, owner, payload, "
+      + "status, attempts, created_at, window_start_ms, next_attempt_ms) VALUES (?, ?, ?, "
+      + "(SELECT owner FROM fleets WHERE name = ?), ?, 'PENDING', 0, ?, {NOW_MS}, {NOW_MS})";
 }

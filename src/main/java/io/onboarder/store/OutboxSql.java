@@ -9,7 +9,7 @@ final class OutboxSql {
   static final String INSERT_DELIVERY = "INSERT INTO webhook_deliveries (id, type, job_id, owner, payload, status, "
       + "attempts, created_at, window_start_ms, next_attempt_ms) VALUES (?, ?, ?, ?, ?, 'PENDING', 0, ?, {NOW_MS}, "
       + "{NOW_MS})";
-  static final String DELIVERY_COLUMNS = "seq, id, type, job_id, payload, status, attempts, created_at, "
+  static final String DELIVERY_COLUMNS = "seq, id, type, job_id, fleet, payload, status, attempts, created_at, "
       + "next_attempt_ms, lease_until, last_attempt_at, last_http_status, last_error, finished_at";
 
   /**

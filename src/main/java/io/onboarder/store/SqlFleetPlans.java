@@ -22,7 +22,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** Plans on the {@link Database}: a plan's lines written page by page, the live state they saw on the tenants. */
+/**
+ * Plans on the {@link Database}: a plan's lines written page by page, the live state they saw on the tenants, and
+ * drift newly seen on a tenant as its account's history ({@code drift.detected}), in the same transaction.
+ */
 final class SqlFleetPlans implements FleetPlans {
   private final Database db;
 
@@ -77,9 +80,14 @@ final class SqlFleetPlans implements FleetPlans {
     String now = Instant.now().toString();
     List<Tuple> actions = new ArrayList<>();
     List<Tuple> observed = new ArrayList<>();
+    List<Tuple> detected = new ArrayList<>();
     for (Planner.Decision d : decisions) {
       String drift = d.drift() == null ? null : d.drift().name();
       actions.add(Tuple.of(planId, d.account(), d.action().name(), d.reason(), drift));
+      if (drift != null && d.observed() != null) {
+        detected.add(Tuple.of(now, new JsonObject().put("drift", drift).put("action", d.action().name())
+            .put("reason", d.reason()).put("planId", planId).encode(), fleet, d.account(), drift));
+      }
       Planner.Observed o = d.observed();
       if (o != null) {
         observed.add(Tuple.of(d.state().name(), o.accountConnectorId(),
@@ -87,7 +95,10 @@ final class SqlFleetPlans implements FleetPlans {
             .addValue(drift).addValue(now).addValue(fleet).addValue(d.account()));
       }
     }
+    // Drift is history when first seen: read against the drift the tenant had, so before it is observed.
     return db.transaction(conn -> conn.preparedQuery(db.sql(FleetSql.INSERT_ACTION)).executeBatch(actions)
+        .compose(x -> detected.isEmpty() ? Future.succeededFuture()
+            : conn.preparedQuery(db.sql(FleetSql.DRIFT_DETECTED)).executeBatch(detected))
         .compose(x -> observed.isEmpty() ? Future.succeededFuture()
             : conn.preparedQuery(db.sql(FleetSql.OBSERVE_TENANT)).executeBatch(observed))
         .compose(x -> changed ? conn.preparedQuery(db.sql(FleetSql.BUMP_STATE_VERSION)).execute(Tuple.of(fleet))

@@ -197,6 +197,7 @@ final class SqlFleetStore implements FleetStore {
                               String print) {
       String now = Instant.now().toString();
       String specText = spec.toJson().encode();
+      int autoApply = spec.policy().autoApply() ? 1 : 0;
       Future<Put> done = tail.compose(v -> db.transaction(conn -> q(conn, FleetSql.TOUCH_INTAKE, Tuple.of(id))
           .compose(t -> t.rowCount() == 1 ? q(conn, FleetSql.COUNT_INTAKE_TENANTS, Tuple.of(id))
               : Future.failedFuture(new StoreException(StoreException.Kind.ABANDONED, ABANDONED)))
@@ -209,9 +210,11 @@ final class SqlFleetStore implements FleetStore {
               Row current = rs.size() == 0 ? null : rs.iterator().next();
               Outcome outcome = decide(current, ownerFilter, ifMatch, print);
               Future<?> write = switch (outcome) {
-                case CREATED -> q(conn, FleetSql.INSERT_FLEET, Tuple.of(name, owner, specText, print, total, now, now))
+                case CREATED -> q(conn, FleetSql.INSERT_FLEET, Tuple.of(name, owner, specText, print, total, now, now)
+                        .addValue(autoApply))
                     .compose(x -> replaceTenants(conn));
-                case UPDATED -> q(conn, FleetSql.UPDATE_FLEET, Tuple.of(specText, print, total, now, name))
+                case UPDATED -> q(conn, FleetSql.UPDATE_FLEET, Tuple.of(specText, print, total, now, autoApply,
+                        autoApply, name))
                     .compose(x -> replaceTenants(conn));
                 default -> Future.succeededFuture();
               };

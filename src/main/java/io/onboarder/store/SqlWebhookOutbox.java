@@ -132,6 +132,7 @@ final class SqlWebhookOutbox implements WebhookOutbox {
         .put("id", r.getString("id"))
         .put("type", r.getString("type"))
         .put("jobId", r.getString("job_id"))
+        .put("fleet", r.getString("fleet"))
         .put("status", status)
         .put("attempts", r.getInteger("attempts"))
         .put("createdAt", r.getString("created_at"))

@@ -299,7 +299,7 @@ class SettingsTest {
     assertThat(withEnv("WEBHOOK_URL", "https://h.example.com", "WEBHOOK_SECRET", key).webhookEvents())
         .containsExactlyInAnyOrder("item.oauth_pending", "item.authenticated", "item.failed", "job.finished",
             "account.active", "account.setup_required", "account.failed", "item.sign_in_reminder",
-            "item.sign_in_expired", "item.deauthenticated");
+            "item.sign_in_expired", "item.deauthenticated", "fleet.converged", "fleet.drifted", "fleet.halted");
     assertThatThrownBy(() -> withEnv("WEBHOOK_URL", "https://h.example.com"))
         .hasMessageContaining("WEBHOOK_SECRET").hasMessageContaining("required");
     assertThatThrownBy(() -> withEnv("WEBHOOK_URL", "https://h.example.com", "WEBHOOK_SECRET", "plain-secret"))

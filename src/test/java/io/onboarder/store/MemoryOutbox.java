@@ -56,6 +56,7 @@ final class MemoryOutbox implements WebhookOutbox {
           .put("id", id)
           .put("type", type)
           .put("jobId", jobId)
+          .put("fleet", null)
           .put("status", status)
           .put("attempts", attempts)
           .put("createdAt", createdAt)

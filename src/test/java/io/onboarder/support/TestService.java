@@ -52,6 +52,18 @@ public final class TestService implements AutoCloseable {
   /** Emulator on {@code emulatorVertx}, service on {@code serviceVertx} (so the service can die alone). */
   public static TestService start(Vertx emulatorVertx, Vertx serviceVertx, Path dir,
                                   Consumer<EmulatorOptions> emulator, Consumer<JsonObject> config) {
+    return start(emulatorVertx, serviceVertx, dir, emulator, config, io.onboarder.time.Clock.of(serviceVertx));
+  }
+
+  /** As {@link #start(Vertx, Path, Consumer, Consumer)}, the fleet loop on {@code fleetClock} (a virtual one). */
+  public static TestService start(Vertx vertx, Path dir, Consumer<EmulatorOptions> emulator,
+                                  Consumer<JsonObject> config, io.onboarder.time.Clock fleetClock) {
+    return start(vertx, vertx, dir, emulator, config, fleetClock);
+  }
+
+  private static TestService start(Vertx emulatorVertx, Vertx serviceVertx, Path dir,
+                                   Consumer<EmulatorOptions> emulator, Consumer<JsonObject> config,
+                                   io.onboarder.time.Clock fleetClock) {
     EmulatorOptions eo = new EmulatorOptions();
     emulator.accept(eo);
     CyclrEmulator cyclr = new CyclrEmulator(emulatorVertx, eo);
@@ -68,7 +80,7 @@ public final class TestService implements AutoCloseable {
       io.onboarder.store.SchemaTemplates.sqliteAt(Path.of(store.substring("sqlite:".length())));
     }
     TestService s = new TestService(vertx, cyclr, dir, conf);
-    s.app = await(Application.deploy(vertx, Settings.from(conf)));
+    s.app = await(Application.deploy(vertx, Settings.from(conf), fleetClock));
     return s;
   }
 
