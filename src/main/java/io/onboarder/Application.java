@@ -140,8 +140,9 @@ public final class Application {
   static Stores store(Vertx vertx, Settings settings) {
     SignInPolicy policy = SignInPolicy.of(settings);
     return settings.postgres()
-        ? Stores.postgres(vertx, settings.storeUrl(), settings.secretKey(), settings.storePoolSize(), policy)
-        : Stores.sqlite(vertx, Path.of(settings.sqlitePath()), settings.secretKey(), policy);
+        ? Stores.postgres(vertx, settings.storeUrl(), settings.secretKey(), settings.oldSecretKeys(),
+            settings.storePoolSize(), policy)
+        : Stores.sqlite(vertx, Path.of(settings.sqlitePath()), settings.secretKey(), settings.oldSecretKeys(), policy);
   }
 
   /**

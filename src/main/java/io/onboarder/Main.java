@@ -24,13 +24,14 @@ import sun.misc.Signal;
 /**
  * Command line: {@code serve} (default) runs the service; {@code demo} runs it against the embedded
  * emulator; {@code submit}, {@code status}, {@code report}, {@code cancel}, {@code retry} and {@code history}
- * talk to a running service ({@code io.onboarder.cli}).
+ * talk to a running service; {@code backup} and {@code rekey} maintain its store ({@code io.onboarder.cli}).
  */
 @Command(name = "cyclr-onboarder", mixinStandardHelpOptions = true, version = "cyclr-onboarder 0.1.0",
     description = "Onboards many tenant accounts into Cyclr at once.",
     subcommands = {Main.Serve.class, Demo.class, io.onboarder.emulator.EmulatorCommand.class,
         SubmitCommand.class, JobCommands.Status.class, JobCommands.Report.class, JobCommands.Cancel.class,
-        JobCommands.Retry.class, io.onboarder.cli.HistoryCommand.class, io.onboarder.cli.FleetCommands.class})
+        JobCommands.Retry.class, io.onboarder.cli.HistoryCommand.class, io.onboarder.cli.FleetCommands.class,
+        io.onboarder.cli.StoreCommands.BackupCommand.class, io.onboarder.cli.StoreCommands.RekeyCommand.class})
 public final class Main implements Callable<Integer> {
   static final int EXIT_CONFIG = 2;
 

@@ -25,6 +25,7 @@ public enum ConfigKey {
   JOBS_SHUTDOWN_GRACE_MS("jobs.shutdownGraceMs", "JOBS_SHUTDOWN_GRACE_MS"),
   STORE_URL("store.url", "STORE_URL"),
   STORE_SECRET_KEY("store.secretKey", "STORE_SECRET_KEY"),
+  STORE_SECRET_KEYS_OLD("store.secretKeysOld", "STORE_SECRET_KEYS_OLD"),
   STORE_POOL_SIZE("store.poolSize", "STORE_POOL_SIZE"),
   JOBS_LEASE_MS("jobs.leaseMs", "JOBS_LEASE_MS"),
   CLUSTER_MEMBERS("cluster.members", "CLUSTER_MEMBERS"),

@@ -70,7 +70,8 @@ public record Settings(
     int linkMaxMints,
     long linkMintWindowMs,
     FleetSettings fleets,
-    CredentialHealthSettings credentialHealth) {
+    CredentialHealthSettings credentialHealth,
+    java.util.List<byte[]> oldSecretKeys) {
 
   private static final List<String> WEBHOOK_TYPES = WebhookTypeNames.ALL;
   /** The sign-in watch's longest interval, and so the bound of {@code OAUTH_WATCH_INTERVAL_MS}. */
@@ -230,7 +231,8 @@ public record Settings(
         r.longIn(ConfigKey.LINKS_MINT_WINDOW_MINUTES, 10, 1, 7 * 24 * 60) * 60_000,
         new FleetSettings((int) r.longIn(ConfigKey.FLEETS_READ_RATE_PERCENT, 20, 1, 100)),
         new CredentialHealthSettings(r.doubleIn(ConfigKey.SIGNIN_HEALTH_INTERVAL_HOURS, 24, 0, 8760),
-            (int) r.longIn(ConfigKey.SIGNIN_HEALTH_RATE_PERCENT, 10, 1, 100)));
+            (int) r.longIn(ConfigKey.SIGNIN_HEALTH_RATE_PERCENT, 10, 1, 100)),
+        SecretKeys.decodeAll(ConfigKey.STORE_SECRET_KEYS_OLD, r.string(ConfigKey.STORE_SECRET_KEYS_OLD, "")));
   }
 
   /** The externally reachable base URL of relay links: absolute http(s), no query or fragment; "" = off. */
@@ -416,20 +418,7 @@ public record Settings(
 
     byte[] secretKey(ConfigKey k) {
       String s = string(k, "");
-      if (s.isEmpty()) {
-        return null;
-      }
-      byte[] key;
-      try {
-        key = Base64.getDecoder().decode(s);
-      } catch (IllegalArgumentException e) {
-        throw new ConfigException(k, "must be base64 (generate one with: openssl rand -base64 32)");
-      }
-      if (key.length != 32) {
-        throw new ConfigException(k, "must decode to 32 bytes, got " + key.length
-            + " (generate one with: openssl rand -base64 32)");
-      }
-      return key;
+      return s.isEmpty() ? null : SecretKeys.decode(k, s);
     }
   }
 }

@@ -31,7 +31,7 @@ final class CampaignSql {
       + "WHERE id = ? AND campaign_owner = ? AND reminders_sent = ? AND revoked = 0 AND campaign_at IS NOT NULL "
       + "AND expires_at > {NOW_MS} "
       + "AND EXISTS (SELECT 1 FROM items i WHERE i.id = links.item_id AND i." + SignInSql.AWAITS_SIGN_IN + ") "
-      + "RETURNING salt, expires_at";
+      + "RETURNING salt, token_hash, expires_at";
   /** Parameters: linkId, node. Takes the expiry step: the link has expired and this node holds it. */
   static final String TAKE_EXPIRY = "UPDATE links SET campaign_at = NULL, campaign_owner = NULL WHERE id = ? "
       + "AND campaign_owner = ? AND revoked = 0 AND campaign_at IS NOT NULL AND expires_at <= {NOW_MS}";

@@ -18,13 +18,15 @@ import org.postgresql.ds.PGSimpleDataSource;
 final class PgBackend implements Backend {
   private final PgConnectOptions connect;
   private final byte[] secretKey;
+  private final java.util.List<byte[]> oldKeys;
   private final int poolSize;
 
   /** {@code url}: a libpq URI, {@code postgresql://user:pass@host:port/db?sslmode=…}. */
-  PgBackend(String url, byte[] secretKey, int poolSize) {
+  PgBackend(String url, byte[] secretKey, java.util.List<byte[]> oldKeys, int poolSize) {
     this.connect = PgConnectOptions.fromUri(url);
     connect.setCachePreparedStatements(true);
     this.secretKey = secretKey;
+    this.oldKeys = oldKeys;
     this.poolSize = poolSize;
   }
 
@@ -36,17 +38,9 @@ final class PgBackend implements Backend {
   @Override
   public Future<Opened> open(Vertx vertx) {
     return vertx.executeBlocking(() -> {
-      SecretBox box = new SecretBox(secretKey);
-      PGSimpleDataSource ds = new PGSimpleDataSource();
-      ds.setServerNames(new String[] {connect.getHost()});
-      ds.setPortNumbers(new int[] {connect.getPort()});
-      ds.setDatabaseName(connect.getDatabase());
-      ds.setUser(connect.getUser());
-      ds.setPassword(connect.getPassword());
-      ds.setSslMode(connect.getSslMode().name().toLowerCase().replace('_', '-'));
-      ds.setConnectTimeout(10);
+      SecretBox box = new SecretBox(secretKey, oldKeys);
       // Several nodes may start at once: Flyway serializes them with an advisory lock.
-      Database.migrate(ds, "classpath:db/migration/postgresql");
+      Database.migrate(dataSource(connect), "classpath:db/migration/postgresql");
       return box;
     }).map(box -> new Opened(PgBuilder.pool()
         .with(new PoolOptions().setMaxSize(poolSize).setName("onboarder-pg").setMaxWaitQueueSize(10_000)
@@ -56,6 +50,19 @@ final class PgBackend implements Backend {
         .connectingTo(connect)
         .using(vertx)
         .build(), box));
+  }
+
+  /** A JDBC data source for the database {@code connect} names (Flyway's, and the maintenance commands'). */
+  static PGSimpleDataSource dataSource(PgConnectOptions connect) {
+    PGSimpleDataSource ds = new PGSimpleDataSource();
+    ds.setServerNames(new String[] {connect.getHost()});
+    ds.setPortNumbers(new int[] {connect.getPort()});
+    ds.setDatabaseName(connect.getDatabase());
+    ds.setUser(connect.getUser());
+    ds.setPassword(connect.getPassword());
+    ds.setSslMode(connect.getSslMode().name().toLowerCase().replace('_', '-'));
+    ds.setConnectTimeout(10);
+    return ds;
   }
 
   @Override

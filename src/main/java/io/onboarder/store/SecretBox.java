@@ -21,12 +21,20 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Encrypts auth values at rest with AES-256-GCM (random 96-bit nonce per value) and keys
  * request fingerprints with HMAC-SHA256, so neither plaintext nor a guessable hash reaches disk.
+ * A sealed value is {@code <key id>:<base64 of nonce and ciphertext>}, the key id being a keyed digest of the
+ * key that sealed it: values are sealed with the current key and read with it or any old key
+ * ({@code STORE_SECRET_KEYS_OLD}), so the key can be rotated and everything re-sealed ({@link Rekey}).
  */
 public final class SecretBox {
   private static final int NONCE_BYTES = 12;
+  private static final int KEY_ID_CHARS = 8;
   private static final SecureRandom RANDOM = new SecureRandom();
 
+  private final String keyId;
   private final SecretKeySpec aesKey;
+  /** Every key that may open a value, current first, by key id (insertion order). */
+  private final java.util.Map<String, SecretKeySpec> readKeys = new java.util.LinkedHashMap<>();
+  private final java.util.List<SecretKeySpec> linkKeys = new java.util.ArrayList<>();
   private final SecretKeySpec macKey;
   private final SecretKeySpec linkKey;
   /** A Cipher per thread: looking one up costs more than encrypting a short value (a million per big job). */
@@ -39,21 +47,56 @@ public final class SecretBox {
   });
 
   public SecretBox(byte[] key) {
+    this(key, java.util.List.of());
+  }
+
+  /** {@code key} seals and opens; each of {@code oldKeys} only opens (values sealed before a rotation). */
+  public SecretBox(byte[] key, java.util.List<byte[]> oldKeys) {
+    this.keyId = keyId(key);
+    this.aesKey = new SecretKeySpec(key, "AES");
+    this.macKey = new SecretKeySpec(hmac(new SecretKeySpec(key, "HmacSHA256"), "fingerprint"), "HmacSHA256");
+    this.linkKey = derivedLinkKey(key);
+    readKeys.put(keyId, aesKey);
+    linkKeys.add(linkKey);
+    for (byte[] old : oldKeys) {
+      if (readKeys.putIfAbsent(keyId(old), new SecretKeySpec(old, "AES")) == null) {
+        linkKeys.add(derivedLinkKey(old));
+      }
+    }
+  }
+
+  /** The id that values sealed with {@code key} carry: 8 hex characters of a keyed digest (reveals nothing). */
+  public static String keyId(byte[] key) {
     if (key == null || key.length != 32) {
       throw new IllegalArgumentException("key must be 32 bytes");
     }
-    this.aesKey = new SecretKeySpec(key, "AES");
-    this.macKey = new SecretKeySpec(hmac(new SecretKeySpec(key, "HmacSHA256"), "fingerprint"), "HmacSHA256");
-    this.linkKey = new SecretKeySpec(hmac(new SecretKeySpec(key, "HmacSHA256"), "relay-link"), "HmacSHA256");
+    return java.util.HexFormat.of().formatHex(hmac(new SecretKeySpec(key, "HmacSHA256"), "key-id"))
+        .substring(0, KEY_ID_CHARS);
+  }
+
+  /** The id of the key that seals values now. */
+  public String keyId() {
+    return keyId;
+  }
+
+  /** Whether {@code sealed} was sealed with the current key (so {@link Rekey} leaves it as it is). */
+  public boolean sealedWithCurrentKey(String sealed) {
+    return sealed != null && sealed.length() > KEY_ID_CHARS && sealed.charAt(KEY_ID_CHARS) == ':'
+        && sealed.startsWith(keyId);
+  }
+
+  private static SecretKeySpec derivedLinkKey(byte[] key) {
+    return new SecretKeySpec(hmac(new SecretKeySpec(key, "HmacSHA256"), "relay-link"), "HmacSHA256");
   }
 
   /**
    * The configured key, or for the embedded store a key file beside the database, created
    * once with owner-only permissions. Blocking: call from a worker.
    */
-  public static SecretBox forStore(byte[] configuredKey, Path keyFile) throws IOException {
+  public static SecretBox forStore(byte[] configuredKey, java.util.List<byte[]> oldKeys, Path keyFile)
+      throws IOException {
     if (configuredKey != null) {
-      return new SecretBox(configuredKey);
+      return new SecretBox(configuredKey, oldKeys);
     }
     if (!Files.exists(keyFile)) {
       if (keyFile.getParent() != null) {
@@ -73,7 +116,7 @@ public final class SecretBox {
       }
     }
     byte[] key = Base64.getDecoder().decode(Files.readString(keyFile).trim());
-    return new SecretBox(key);
+    return new SecretBox(key, oldKeys);
   }
 
   public String encrypt(String plaintext) {
@@ -89,26 +132,53 @@ public final class SecretBox {
       byte[] out = new byte[NONCE_BYTES + ct.length];
       System.arraycopy(nonce, 0, out, 0, NONCE_BYTES);
       System.arraycopy(ct, 0, out, NONCE_BYTES, ct.length);
-      return Base64.getEncoder().encodeToString(out);
+      return keyId + ":" + Base64.getEncoder().encodeToString(out);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("encryption failed", e);
     }
   }
 
+  /**
+   * Opens a value sealed with the current or an old key. Values sealed before key ids existed (bare base64) are
+   * tried with every key: GCM's tag tells the right one.
+   */
   public String decrypt(String sealed) {
     if (sealed == null) {
       return null;
     }
+    boolean tagged = sealed.length() > KEY_ID_CHARS && sealed.charAt(KEY_ID_CHARS) == ':';
+    if (tagged) {
+      SecretKeySpec key = readKeys.get(sealed.substring(0, KEY_ID_CHARS));
+      if (key == null) {
+        throw new IllegalStateException("cannot decrypt a stored auth value: it was sealed with key id "
+            + sealed.substring(0, KEY_ID_CHARS) + ", which is neither STORE_SECRET_KEY (" + keyId
+            + ") nor in STORE_SECRET_KEYS_OLD");
+      }
+      return open(key, sealed.substring(KEY_ID_CHARS + 1));
+    }
+    IllegalStateException last = null;
+    for (SecretKeySpec key : readKeys.values()) {
+      try {
+        return open(key, sealed);
+      } catch (IllegalStateException e) {
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  private String open(SecretKeySpec key, String base64) {
     try {
-      byte[] in = Base64.getDecoder().decode(sealed);
+      byte[] in = Base64.getDecoder().decode(base64);
       if (in.length < NONCE_BYTES + 16) {
         throw new IllegalArgumentException("too short");
       }
       Cipher c = ciphers.get();
-      c.init(Cipher.DECRYPT_MODE, aesKey, new GCMParameterSpec(128, in, 0, NONCE_BYTES));
+      c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, in, 0, NONCE_BYTES));
       return new String(c.doFinal(in, NONCE_BYTES, in.length - NONCE_BYTES), StandardCharsets.UTF_8);
     } catch (GeneralSecurityException | IllegalArgumentException | java.security.ProviderException e) {
-      throw new IllegalStateException("cannot decrypt a stored auth value: was STORE_SECRET_KEY changed?", e);
+      throw new IllegalStateException("cannot decrypt a stored auth value: was STORE_SECRET_KEY changed "
+          + "without the old key in STORE_SECRET_KEYS_OLD?", e);
     }
   }
 
@@ -122,9 +192,27 @@ public final class SecretBox {
    * key, base64url (43 characters). Only the salt and the token's SHA-256 are stored.
    */
   public String linkToken(byte[] salt) {
+    return linkToken(linkKey, salt);
+  }
+
+  /**
+   * The token of a stored link (its salt and token hash) under whichever key made it, current or old, so a link
+   * issued before a key rotation is still shown and reminded with its own URL; null if no key made it.
+   */
+  public String linkToken(byte[] salt, String tokenHash) {
+    for (SecretKeySpec key : linkKeys) {
+      String token = linkToken(key, salt);
+      if (sha256Hex(token).equals(tokenHash)) {
+        return token;
+      }
+    }
+    return null;
+  }
+
+  private static String linkToken(SecretKeySpec key, byte[] salt) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(linkKey);
+      mac.init(key);
       return Base64.getUrlEncoder().withoutPadding().encodeToString(mac.doFinal(salt));
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);

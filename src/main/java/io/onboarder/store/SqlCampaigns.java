@@ -95,7 +95,10 @@ final class SqlCampaigns implements Campaigns {
             return end(conn, node, d);
           }
           Row link = rows.iterator().next();
-          String url = policy.linkUrl(db.box().linkToken(Base64.getDecoder().decode(link.getString("salt"))));
+          // The link's own token, whichever configured key made it (a reminder resends the link the tenant has).
+          String token = db.box().linkToken(Base64.getDecoder().decode(link.getString("salt")),
+              link.getString("token_hash"));
+          String url = token == null ? null : policy.linkUrl(token);
           String expiresAt = Instant.ofEpochMilli(link.getLong("expires_at")).toString();
           return conn.preparedQuery(db.sql(SignInSql.SELECT_LINK_TARGET)).execute(Tuple.of(d.itemId(), d.jobId()))
               .compose(items -> {

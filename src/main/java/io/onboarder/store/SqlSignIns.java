@@ -144,9 +144,10 @@ final class SqlSignIns implements SignIns {
     return client.preparedQuery(db.sql(SignInSql.LINKS_OF_ITEMS)).execute(Tuple.of(jobId, from, to)).map(rows -> {
       Map<Long, JsonObject> links = new HashMap<>();
       for (Row r : rows) {
-        String token = db.box().linkToken(Base64.getDecoder().decode(r.getString("salt")));
-        // A changed store key derives other tokens: such a link still opens, but cannot be shown again.
-        if (SecretBox.sha256Hex(token).equals(r.getString("token_hash"))) {
+        // The key that made the link, current or old (STORE_SECRET_KEYS_OLD); a link made with a key no longer
+        // configured still opens (it is found by its hash), but cannot be shown again.
+        String token = db.box().linkToken(Base64.getDecoder().decode(r.getString("salt")), r.getString("token_hash"));
+        if (token != null) {
           links.put(r.getLong("item_id"), new JsonObject().put("url", p.linkUrl(token))
               .put("expiresAt", iso(r.getLong("expires_at"))));
         }

@@ -23,15 +23,17 @@ import org.sqlite.SQLiteDataSource;
 final class SqliteBackend implements Backend {
   private final Path dbFile;
   private final byte[] configuredKey;
+  private final java.util.List<byte[]> oldKeys;
   private Vertx vertx;
   private FileChannel lockChannel;
   private FileLock lock;
   /** The database file's identity (inode) when opened: a file deleted or replaced under the service differs. */
   private volatile Object fileKey;
 
-  SqliteBackend(Path dbFile, byte[] configuredKey) {
+  SqliteBackend(Path dbFile, byte[] configuredKey, java.util.List<byte[]> oldKeys) {
     this.dbFile = dbFile;
     this.configuredKey = configuredKey;
+    this.oldKeys = oldKeys;
   }
 
   @Override
@@ -48,7 +50,7 @@ final class SqliteBackend implements Backend {
         Files.createDirectories(dir);
       }
       lockExclusively();
-      SecretBox box = SecretBox.forStore(configuredKey, keyFileFor(dbFile));
+      SecretBox box = SecretBox.forStore(configuredKey, oldKeys, keyFileFor(dbFile));
       SQLiteConfig config = new SQLiteConfig();
       config.setJournalMode(SQLiteConfig.JournalMode.WAL);
       config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);

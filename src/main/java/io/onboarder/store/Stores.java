@@ -75,12 +75,24 @@ public final class Stores {
 
   /** The embedded store: one SQLite file, owned by this process alone (its key beside it unless configured). */
   public static Stores sqlite(Vertx vertx, Path dbFile, byte[] configuredKey, SignInPolicy policy) {
-    return new Stores(new Database(vertx, new SqliteBackend(dbFile, configuredKey)), policy);
+    return sqlite(vertx, dbFile, configuredKey, List.of(), policy);
+  }
+
+  /** As above; {@code oldKeys} open values sealed before a key rotation (STORE_SECRET_KEYS_OLD). */
+  public static Stores sqlite(Vertx vertx, Path dbFile, byte[] configuredKey, List<byte[]> oldKeys,
+                              SignInPolicy policy) {
+    return new Stores(new Database(vertx, new SqliteBackend(dbFile, configuredKey, oldKeys)), policy);
   }
 
   /** The shared store of cluster mode: PostgreSQL at {@code url} (a libpq URI). */
   public static Stores postgres(Vertx vertx, String url, byte[] secretKey, int poolSize, SignInPolicy policy) {
-    return new Stores(new Database(vertx, new PgBackend(url, secretKey, poolSize)), policy);
+    return postgres(vertx, url, secretKey, List.of(), poolSize, policy);
+  }
+
+  /** As above; {@code oldKeys} open values sealed before a key rotation (STORE_SECRET_KEYS_OLD). */
+  public static Stores postgres(Vertx vertx, String url, byte[] secretKey, List<byte[]> oldKeys, int poolSize,
+                                SignInPolicy policy) {
+    return new Stores(new Database(vertx, new PgBackend(url, secretKey, oldKeys, poolSize)), policy);
   }
 
   /** Migrates the schema (refusing a newer one: {@code StoreException} REFUSED) and opens the pool. */

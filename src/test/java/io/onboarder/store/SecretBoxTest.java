@@ -52,7 +52,8 @@ class SecretBoxTest {
   void ciphertextRevealsNoPlaintext() {
     String sealed = box.encrypt(AUTH_VALUE);
     assertThat(sealed).doesNotContain(AUTH_VALUE);
-    assertThat(new String(Base64.getDecoder().decode(sealed), StandardCharsets.ISO_8859_1)).doesNotContain(AUTH_VALUE);
+    assertThat(new String(Base64.getDecoder().decode(untagged(sealed)), StandardCharsets.ISO_8859_1))
+        .doesNotContain(AUTH_VALUE);
     assertThat(sealed).doesNotContain(Base64.getEncoder().encodeToString(AUTH_VALUE.getBytes(StandardCharsets.UTF_8)));
   }
 
@@ -88,6 +89,53 @@ class SecretBoxTest {
         .hasMessageNotContaining(AUTH_VALUE);
   }
 
+  @Test
+  void aSealedValueCarriesTheIdOfItsKeyWhichRevealsNothingOfIt() {
+    byte[] key = randomKey();
+    SecretBox keyed = new SecretBox(key);
+    assertThat(keyed.keyId()).matches("[0-9a-f]{8}").isEqualTo(SecretBox.keyId(key))
+        .isNotEqualTo(SecretBox.keyId(randomKey()));
+    assertThat(java.util.HexFormat.of().formatHex(key)).doesNotContain(keyed.keyId());
+    String sealed = keyed.encrypt(AUTH_VALUE);
+    assertThat(sealed).startsWith(keyed.keyId() + ":");
+    assertThat(keyed.sealedWithCurrentKey(sealed)).isTrue();
+    assertThat(keyed.sealedWithCurrentKey(untagged(sealed))).isFalse();
+  }
+
+  @Test
+  void afterARotationOldValuesStillOpenAndNewOnesUseTheNewKey() {
+    byte[] oldKey = randomKey();
+    SecretBox before = new SecretBox(oldKey);
+    String tagged = before.encrypt(AUTH_VALUE);
+    String legacy = untagged(before.encrypt("legacy-" + AUTH_VALUE));
+    SecretBox rotated = new SecretBox(randomKey(), java.util.List.of(randomKey(), oldKey));
+    assertThat(rotated.decrypt(tagged)).isEqualTo(AUTH_VALUE);
+    assertThat(rotated.decrypt(legacy)).as("a value sealed before key ids, found by trying every key")
+        .isEqualTo("legacy-" + AUTH_VALUE);
+    assertThat(rotated.sealedWithCurrentKey(tagged)).isFalse();
+    String resealed = rotated.encrypt(rotated.decrypt(tagged));
+    assertThat(resealed).startsWith(rotated.keyId() + ":");
+    assertThat(rotated.sealedWithCurrentKey(resealed)).isTrue();
+    assertThatThrownBy(() -> before.decrypt(resealed)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(rotated.keyId()).hasMessageContaining("STORE_SECRET_KEYS_OLD")
+        .hasMessageNotContaining(AUTH_VALUE);
+    SecretBox withoutOld = new SecretBox(randomKey());
+    assertThatThrownBy(() -> withoutOld.decrypt(tagged)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(before.keyId());
+    assertThatThrownBy(() -> withoutOld.decrypt(legacy)).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void aRelayLinkMadeWithAnOldKeyIsStillDerivedFromItsSalt() {
+    byte[] oldKey = randomKey();
+    byte[] salt = SecretBox.randomBytes(32);
+    String token = new SecretBox(oldKey).linkToken(salt);
+    SecretBox rotated = new SecretBox(randomKey(), java.util.List.of(oldKey));
+    assertThat(rotated.linkToken(salt)).isNotEqualTo(token);
+    assertThat(rotated.linkToken(salt, SecretBox.sha256Hex(token))).isEqualTo(token);
+    assertThat(new SecretBox(randomKey()).linkToken(salt, SecretBox.sha256Hex(token))).isNull();
+  }
+
   @ParameterizedTest
   @ValueSource(ints = {0, 16, 31, 33, 64})
   void rejectsAKeyThatIsNot32Bytes(int length) {
@@ -117,14 +165,14 @@ class SecretBoxTest {
   void forStoreCreatesAnOwnerOnlyKeyFileAndReusesItNextTime(@TempDir Path dir) throws Exception {
     Path keyFile = dir.resolve("nested/dir/secret.key");
 
-    SecretBox first = SecretBox.forStore(null, keyFile);
+    SecretBox first = SecretBox.forStore(null, java.util.List.of(), keyFile);
 
     assertThat(keyFile).exists();
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keyFile))).isEqualTo("rw-------");
     assertThat(Base64.getDecoder().decode(Files.readString(keyFile).trim())).hasSize(32);
     String keyText = Files.readString(keyFile);
 
-    SecretBox second = SecretBox.forStore(null, keyFile);
+    SecretBox second = SecretBox.forStore(null, java.util.List.of(), keyFile);
 
     assertThat(Files.readString(keyFile)).as("key file not rewritten").isEqualTo(keyText);
     assertThat(second.decrypt(first.encrypt(AUTH_VALUE))).isEqualTo(AUTH_VALUE);
@@ -136,7 +184,7 @@ class SecretBoxTest {
     byte[] key = randomKey();
     Path keyFile = dir.resolve("secret.key");
 
-    SecretBox box = SecretBox.forStore(key, keyFile);
+    SecretBox box = SecretBox.forStore(key, java.util.List.of(), keyFile);
 
     assertThat(keyFile).doesNotExist();
     assertThat(new SecretBox(key).decrypt(box.encrypt(AUTH_VALUE))).isEqualTo(AUTH_VALUE);
@@ -144,8 +192,8 @@ class SecretBoxTest {
 
   @Test
   void forStoreCreatesDifferentKeysForDifferentStores(@TempDir Path dir) throws Exception {
-    SecretBox a = SecretBox.forStore(null, dir.resolve("a.key"));
-    SecretBox b = SecretBox.forStore(null, dir.resolve("b.key"));
+    SecretBox a = SecretBox.forStore(null, java.util.List.of(), dir.resolve("a.key"));
+    SecretBox b = SecretBox.forStore(null, java.util.List.of(), dir.resolve("b.key"));
     assertThat(a.fingerprint("x")).isNotEqualTo(b.fingerprint("x"));
     assertThatThrownBy(() -> b.decrypt(a.encrypt(AUTH_VALUE))).isInstanceOf(IllegalStateException.class);
   }
@@ -162,7 +210,15 @@ class SecretBoxTest {
     });
   }
 
+  /** Changes the sealed bytes, keeping the key id in front. */
   private static String reencode(String sealed, UnaryOperator<byte[]> change) {
-    return Base64.getEncoder().encodeToString(change.apply(Base64.getDecoder().decode(sealed)));
+    int colon = sealed.indexOf(':');
+    return sealed.substring(0, colon + 1)
+        + Base64.getEncoder().encodeToString(change.apply(Base64.getDecoder().decode(sealed.substring(colon + 1))));
+  }
+
+  /** The sealed value without its key id: how values were stored before key ids. */
+  private static String untagged(String sealed) {
+    return sealed.substring(sealed.indexOf(':') + 1);
   }
 }
