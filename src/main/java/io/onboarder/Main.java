@@ -34,6 +34,11 @@ import sun.misc.Signal;
         io.onboarder.cli.StoreCommands.BackupCommand.class, io.onboarder.cli.StoreCommands.RekeyCommand.class})
 public final class Main implements Callable<Integer> {
   static final int EXIT_CONFIG = 2;
+  /**
+   * The shutdown watchdog ends the process this long after {@code jobs.shutdownGraceMs}, whatever hangs. The pod's
+   * terminationGracePeriodSeconds must cover its preStop pause + the grace + this (k8s/, OperationsPackTest).
+   */
+  static final long WATCHDOG_AFTER_GRACE_MS = 12_000;
 
   public static void main(String[] args) {
     CommandLine cli = new CommandLine(new Main());
@@ -103,7 +108,7 @@ public final class Main implements Callable<Integer> {
           t.setDaemon(true);
           return t;
         });
-        watchdog.schedule(() -> Runtime.getRuntime().halt(1), settings.shutdownGraceMs() + 12_000,
+        watchdog.schedule(() -> Runtime.getRuntime().halt(1), settings.shutdownGraceMs() + WATCHDOG_AFTER_GRACE_MS,
             TimeUnit.MILLISECONDS);
         try {
           app.stop(settings.shutdownGraceMs()).await(settings.shutdownGraceMs() + 5_000, TimeUnit.MILLISECONDS);
