@@ -102,6 +102,34 @@ class OperationsPackTest {
     assertThat(deployment).contains(numbers);
   }
 
+  @Test
+  void theTryOutsEnvironmentIsAValidConfigurationPointingAtTheEmulator() throws IOException {
+    // What the try-out's pod gets: conf/config.json in the image, then the base ConfigMap and the try-out's
+    // ConfigMap and Secret literals as environment variables (env wins).
+    JsonObject conf = new JsonObject(Files.readString(Path.of("conf/config.json")));
+    Matcher data = Pattern.compile("(?m)^  ([A-Z_]+): \"([^\"]*)\"$")
+        .matcher(Files.readString(Path.of("k8s/base/configmap.yaml")));
+    while (data.find()) {
+      conf.put(data.group(1), data.group(2));
+    }
+    String tryOut = Files.readString(Path.of("k8s/try-out/kustomization.yaml"));
+    Matcher literal = Pattern.compile("(?m)^\\s+- ([A-Z_]+)=(\\S+)").matcher(tryOut);
+    int literals = 0;
+    while (literal.find()) {
+      conf.put(literal.group(1), literal.group(2));
+      literals++;
+    }
+    assertThat(literals).isEqualTo(5);
+    Settings settings = Settings.from(ConfigLoader.foldEnv(conf));
+    String emulator = one(Pattern.compile("(?m)^\\s+- CYCLR_API_URL=(\\S+)"), tryOut);
+    assertThat(emulator).isEqualTo("http://cyclr-emulator:" + one(Pattern.compile("\"--port\", \"(\\d+)\""),
+        Files.readString(Path.of("k8s/try-out/emulator.yaml"))));
+    assertThat(settings.cyclrApiUrl()).isEqualTo(emulator);
+    assertThat(settings.sqlitePath()).isEqualTo("/app/data/onboarder.db");
+    assertThat(settings.secretKey()).as("the service generates its key file on the volume").isNull();
+    assertThat(settings.clientSecret()).isEqualTo(new io.onboarder.emulator.EmulatorOptions().getClientSecret());
+  }
+
   private static List<String> all(Pattern p, String text) {
     List<String> found = new ArrayList<>();
     Matcher m = p.matcher(text);
