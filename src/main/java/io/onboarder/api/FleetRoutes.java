@@ -35,11 +35,13 @@ final class FleetRoutes {
   private final Vertx vertx;
   private final Settings settings;
   private final FleetIntake intake;
+  private final ContractValidation contract;
 
-  FleetRoutes(Vertx vertx, Settings settings, FleetIntake intake) {
+  FleetRoutes(Vertx vertx, Settings settings, FleetIntake intake, ContractValidation contract) {
     this.vertx = vertx;
     this.settings = settings;
     this.intake = intake;
+    this.contract = contract;
   }
 
   void mount(Router router) {
@@ -53,21 +55,12 @@ final class FleetRoutes {
     router.get("/v1/fleets/:name/sign-ins").handler(rc -> ask(rc, "sign-ins", named(rc)));
     router.post("/v1/fleets/:name/plan").handler(rc -> ask(rc, "plan", named(rc), PLAN));
     router.get("/v1/fleets/:name/plans/:planId/actions").handler(this::actions);
-    router.post("/v1/fleets/:name/apply").handler(BodyHandler.create().setBodyLimit(4096)).handler(rc -> {
+    // The body's rules are openapi.json's ApplyRequest (checked by the contract before this handler runs).
+    router.post("/v1/fleets/:name/apply").handler(BodyHandler.create().setBodyLimit(4096))
+        .handler(contract.body("applyFleet")).handler(rc -> {
       JsonObject body = named(rc);
       if (rc.body().length() > 0) {
-        JsonObject given;
-        try {
-          given = rc.body().asJsonObject();
-        } catch (RuntimeException e) {
-          Problems.send(rc, Problem.badRequest("The body must be a JSON object, e.g. {\"planId\": \"…\"}."));
-          return;
-        }
-        if (given != null && given.getValue("planId") != null && !(given.getValue("planId") instanceof String)) {
-          Problems.send(rc, Problem.badRequest("planId must be a string."));
-          return;
-        }
-        body.put("planId", given == null ? null : given.getString("planId"));
+        body.put("planId", rc.body().asJsonObject().getString("planId"));
       }
       request(rc, "apply", body, QUERY).onComplete(ar -> {
         if (ar.failed()) {

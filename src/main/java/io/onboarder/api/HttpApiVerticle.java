@@ -47,16 +47,19 @@ public final class HttpApiVerticle extends VerticleBase {
   private final ClientRateLimiter publicLimiter;
   private final JobIntake intake;
   private final FleetIntake fleets;
+  private final ContractValidation.Shared contract;
   private HttpServer server;
   private JobEventStreams streams;
+  private Router router;
 
   private HttpApiVerticle(Settings settings, int port, ClientRateLimiter publicLimiter, JobIntake intake,
-                          FleetIntake fleets) {
+                          FleetIntake fleets, ContractValidation.Shared contract) {
     this.settings = settings;
     this.port = port;
     this.publicLimiter = publicLimiter;
     this.intake = intake;
     this.fleets = fleets;
+    this.contract = contract;
   }
 
   /**
@@ -66,12 +69,13 @@ public final class HttpApiVerticle extends VerticleBase {
   public static java.util.function.Supplier<HttpApiVerticle> instances(Settings settings, int port,
                                                                      JobIntake intake, FleetIntake fleets) {
     ClientRateLimiter limiter = new ClientRateLimiter(settings.linksRatePerMinute());
-    return () -> new HttpApiVerticle(settings, port, limiter, intake, fleets);
+    ContractValidation.Shared contract = new ContractValidation.Shared();
+    return () -> new HttpApiVerticle(settings, port, limiter, intake, fleets, contract);
   }
 
   @Override
   public Future<?> start() {
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     ConnectionGuard guard = new ConnectionGuard(vertx, settings);
     router.route().failureHandler(rc -> Problems.send(rc, Problems.from(rc.failure(), rc.statusCode())));
     for (int status : new int[] {400, 401, 404, 405, 413, 414, 415, 431, 500}) {
@@ -140,7 +144,9 @@ public final class HttpApiVerticle extends VerticleBase {
     router.get("/v1/jobs/:id/events").handler(this::jobEvents);
     router.get("/v1/webhooks/deliveries").handler(this::listDeliveries);
     router.post("/v1/webhooks/deliveries/:id/retry").handler(this::replayDelivery);
-    new FleetRoutes(vertx, settings, fleets).mount(router);
+    ApiDocuments documents = new ApiDocuments(vertx);
+    documents.mount(router);
+    new FleetRoutes(vertx, settings, fleets, new ContractValidation(vertx, documents, contract)).mount(router);
     new HistoryRoutes(vertx, settings).mount(router);
 
     server = vertx.createHttpServer(guard.apply(new HttpServerOptions()
@@ -163,6 +169,11 @@ public final class HttpApiVerticle extends VerticleBase {
 
   public int actualPort() {
     return server.actualPort();
+  }
+
+  /** The routes this instance serves (the tests hold them to openapi.json). */
+  Router router() {
+    return router;
   }
 
   /**
