@@ -7,6 +7,7 @@ import io.onboarder.config.ConfigLoader;
 import io.onboarder.config.Settings;
 import io.onboarder.demo.Demo;
 import io.onboarder.job.StoreException;
+import io.onboarder.logs.LogEncoder;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.Promise;
@@ -65,6 +66,11 @@ public final class Main implements Callable<Integer> {
     public Integer call() throws Exception {
       if (configFile != null && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(configFile))) {
         System.err.println("invalid configuration: --config " + configFile + " does not exist or is not a file");
+        return EXIT_CONFIG;
+      }
+      if (!LogEncoder.known(System.getenv("LOG_FORMAT"))) {
+        System.err.println("invalid configuration: LOG_FORMAT must be json or text, not '" + System.getenv("LOG_FORMAT")
+            + "'");
         return EXIT_CONFIG;
       }
       Settings settings;

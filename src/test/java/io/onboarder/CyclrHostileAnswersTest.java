@@ -9,6 +9,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.onboarder.ForeignStandInTest.StandIn;
 import io.onboarder.bus.Addresses;
 import io.onboarder.config.ConfigLoader;
+import io.onboarder.support.LogCapture;
 import io.onboarder.support.TestService;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -341,12 +342,19 @@ class CyclrHostileAnswersTest {
     assertThat(error.getString("message")).startsWith("The AuthValue '[redacted]' is not valid");
     StringBuilder logText = new StringBuilder();
     logs.list.forEach(e -> logText.append(e.getFormattedMessage()).append('\n'));
+    // The lines as the service writes them, JSON and text: key-values and error fields included.
+    String json = LogCapture.encode(logs.list, "json");
+    String text = LogCapture.encode(logs.list, "text");
+    assertThat(LogCapture.lines(json)).anySatisfy(line -> assertThat(line.getString("message"))
+        .contains("CYCLR_4XX").contains("[redacted]"));
     assertThat(events).isNotEmpty();
     for (int i = 0; i + 12 <= secret.length(); i++) {
       String fragment = secret.substring(i, i + 12);
       assertThat(api).doesNotContain(fragment);
       assertThat(String.join("\n", events)).doesNotContain(fragment);
       assertThat(logText).doesNotContain(fragment);
+      assertThat(json).doesNotContain(fragment);
+      assertThat(text).doesNotContain(fragment);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.onboarder.cyclr;
 
+import io.onboarder.logs.LogKeys;
 import io.onboarder.time.Clock;
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.FleetContract.LiveStateRequest;
@@ -27,8 +28,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * The only code that talks to Cyclr. Takes items on {@value Addresses#GATEWAY_ONBOARD} and account steps on
@@ -272,7 +275,8 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     }
     client.gate().abandonWaiting();
     if (cancelled + finishing > 0) {
-      log.info("job {} cancelled: {} item(s) handed back untried, {} finishing (an install may have reached Cyclr)",
+      LogKeys.job(log.atInfo(), jobId)
+          .log("job {} cancelled: {} item(s) handed back untried, {} finishing (an install may have reached Cyclr)",
           jobId, cancelled, finishing);
     }
     if (msg.replyAddress() != null) {
@@ -316,7 +320,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
       return ItemReply.handBack(s.afterInstall() && run.mayExistAtCyclr);
     }
     return ItemReply.failed(error(err, item.authValue(), "item " + item.itemId() + " (account " + item.account()
-        + ")"));
+        + ")", line -> LogKeys.item(line, item.jobId(), item.itemId(), item.account())));
   }
 
   /** The reply for an account step that failed, its message redacted like an item's. */
@@ -327,11 +331,12 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     if (err instanceof CyclrException.ShuttingDown s) {
       return AccountStepReply.handBack(s.afterInstall() && run.mayExistAtCyclr);
     }
-    return AccountStepReply.failed(error(err, null, "account step of " + step.account()));
+    return AccountStepReply.failed(error(err, null, "account step of " + step.account(),
+        line -> LogKeys.job(line, step.jobId()).addKeyValue(LogKeys.ACCOUNT, step.account())));
   }
 
-  /** {"code", "message", "httpStatus"} of a failure, redacted, logged in one line. */
-  private JsonObject error(Throwable err, String authValue, String what) {
+  /** {"code", "message", "httpStatus"} of a failure, redacted, logged in one line (with {@code keys}). */
+  private JsonObject error(Throwable err, String authValue, String what, UnaryOperator<LoggingEventBuilder> keys) {
     String code;
     String message;
     Integer httpStatus = null;
@@ -343,11 +348,11 @@ public final class CyclrGatewayVerticle extends VerticleBase {
       // A bug, not Cyclr: still one line (its text redacted too), the stack trace only at debug level.
       code = "INTERNAL";
       message = "unexpected error: " + err.getClass().getSimpleName();
-      log.warn("{}: unexpected {}: {}", what, err.getClass().getName(),
+      keys.apply(log.atWarn()).log("{}: unexpected {}: {}", what, err.getClass().getName(),
           Redaction.clean(err.getMessage(), authValue, settings.clientSecret()));
       log.debug("unexpected failure", err);
     }
-    log.warn("{} failed: {} {}", what, code, message);
+    keys.apply(log.atWarn()).log("{} failed: {} {}", what, code, message);
     return new JsonObject().put("code", code).put("message", message).put("httpStatus", httpStatus);
   }
 

@@ -10,6 +10,7 @@ import io.onboarder.job.JobRecords;
 import io.onboarder.job.JobRequest;
 import io.onboarder.job.JobRequestValidator;
 import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.logs.LogKeys;
 import io.onboarder.time.Clock;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -104,7 +105,8 @@ final class FleetApplier {
       Future<Void> all = Future.succeededFuture();
       for (FleetRecord f : fleets) {
         all = all.compose(v -> advance(f).recover(err -> {
-          log.warn("fleet {}: the apply could not move on now ({}); it is tried again", f.name(), err.toString());
+          LogKeys.fleet(log.atWarn(), f.name())
+              .log("fleet {}: the apply could not move on now ({}); it is tried again", f.name(), err.toString());
           return ports.applies().progress(f.name(), node.nodeId(), new FleetApplies.Progress(FleetStatus.APPLYING,
               f.applyStep(), f.applyJob(), clock.currentTimeMillis() + CHECK_MS, f.rollout(), null, f.applyPlan(),
               null))
@@ -188,7 +190,8 @@ final class FleetApplier {
       String key = "fleet:" + f.name() + ":" + plan.id() + ":" + (step + 1);
       return ports.intake().submit(request, f.owner(), key).compose(accepted -> {
         String jobId = accepted.summary().getString("id");
-        log.info("fleet {}: step {} of {} runs as job {} ({} tenants)", f.name(), step + 1, cuts.length, jobId,
+        LogKeys.job(LogKeys.fleet(log.atInfo(), f.name()), jobId, f.owner()).log(
+            "fleet {}: step {} of {} runs as job {} ({} tenants)", f.name(), step + 1, cuts.length, jobId,
             tenants.size());
         return ports.applies().markStep(plan.id(), tenants.stream().map(DesiredTenant::account).toList(), step + 1,
                 jobId)

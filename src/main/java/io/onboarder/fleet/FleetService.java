@@ -8,6 +8,7 @@ import io.onboarder.job.ItemQueue;
 import io.onboarder.job.JobRecords;
 import io.onboarder.job.JobService;
 import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.logs.LogKeys;
 import io.onboarder.signin.Campaigns;
 import io.onboarder.time.Clock;
 import io.onboarder.job.StoreProblems;
@@ -273,7 +274,8 @@ public final class FleetService extends VerticleBase {
           return ports.applies().transition(f.name(), FleetStatus.HALTED, new FleetApplies.Progress(back, null, null,
                   null, rollout, null, f.applyPlan(), null))
               .map(done -> {
-                log.info("fleet {}: halted apply rolled back ({} removed, {} already gone)", f.name(),
+                LogKeys.fleet(log.atInfo(), f.name()).log("fleet {}: halted apply rolled back ({} removed, {} "
+                    + "already gone)", f.name(),
                     result.removed(), result.alreadyGone());
                 return result.toJson().put("name", f.name()).put("status", done ? back.name() : f.status().name());
               });
@@ -321,7 +323,8 @@ public final class FleetService extends VerticleBase {
         return Future.failedFuture(Problem.conflict("The fleet is being applied; pause it first."));
       }
       return store.delete(f.name()).map(deleted -> {
-        log.info("fleet {} deleted ({} tenants; installs kept)", f.name(), f.tenantCount());
+        LogKeys.fleet(log.atInfo(), f.name()).log("fleet {} deleted ({} tenants; installs kept)", f.name(),
+            f.tenantCount());
         return new JsonObject().put("name", f.name()).put("deleted", deleted).put("uninstalled", 0);
       });
     });

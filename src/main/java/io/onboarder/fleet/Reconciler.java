@@ -3,6 +3,7 @@ package io.onboarder.fleet;
 import io.onboarder.bus.Problem;
 import io.onboarder.job.JobRequestValidator;
 import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.logs.LogKeys;
 import io.onboarder.time.Clock;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -63,7 +64,8 @@ final class Reconciler {
       Future<Void> all = Future.succeededFuture();
       for (FleetRecord f : due) {
         all = all.compose(v -> work(f).<Void>mapEmpty().recover(err -> {
-          log.warn("fleet {}: reconcile failed ({}); the lease lapses and it is tried again", f.name(), err.toString());
+          LogKeys.fleet(log.atWarn(), f.name())
+              .log("fleet {}: reconcile failed ({}); the lease lapses and it is tried again", f.name(), err.toString());
           return Future.succeededFuture();
         }));
       }
@@ -104,8 +106,8 @@ final class Reconciler {
             .compose(released -> released ? Future.succeededFuture(plan) : Future.failedFuture(Problem.conflict(
                 "Fleet '" + f.name() + "': another node took it over; it applies the generation.")))))
         .compose(plan -> fleets.fleet(f.name()).compose(now -> applier.apply(now, plan.id())).map(applied -> {
-          log.info("fleet {}: generation {} applied by itself (autoApply): plan {}, jobs {}", f.name(),
-              f.generation(), plan.id(), applied.getJsonArray("jobIds").encode());
+          LogKeys.fleet(log.atInfo(), f.name()).log("fleet {}: generation {} applied by itself (autoApply): plan {}, "
+              + "jobs {}", f.name(), f.generation(), plan.id(), applied.getJsonArray("jobIds").encode());
           return new JsonObject().put("name", f.name()).put("planId", plan.id()).put("status", "APPLYING")
               .put("drift", new JsonObject()).put("summary", plan.toJson().getJsonObject("summary"))
               .put("repair", applied);
@@ -131,7 +133,8 @@ final class Reconciler {
               + "over; its result counts."));
         }
         FleetApplier.publish(vertx, written.event());
-        log.info("fleet {} reconciled: {} ({} drift, {} to change)", f.name(), status, driftJson.encode(), changing);
+        LogKeys.fleet(log.atInfo(), f.name())
+            .log("fleet {} reconciled: {} ({} drift, {} to change)", f.name(), status, driftJson.encode(), changing);
         return Future.succeededFuture(new Result(plan, changing, new JsonObject().put("name", f.name())
             .put("planId", plan.id()).put("status", status.name()).put("drift", driftJson)
             .put("summary", plan.toJson().getJsonObject("summary"))));
@@ -143,7 +146,8 @@ final class Reconciler {
       return fleets.fleet(f.name()).compose(now -> applier.apply(now, r.plan().id()))
           .map(repair -> r.answer().put("repair", repair))
           .recover(err -> {
-            log.info("fleet {}: drift not repaired now: {}", f.name(), err.getMessage());
+            LogKeys.fleet(log.atInfo(), f.name()).log("fleet {}: drift not repaired now: {}", f.name(),
+                err.getMessage());
             return Future.succeededFuture(r.answer().put("repair", (Object) null));
           });
     });

@@ -4,6 +4,7 @@ import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
 import io.onboarder.job.JobService;
 import io.onboarder.job.StoreProblems;
+import io.onboarder.logs.LogKeys;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -48,7 +49,8 @@ public final class HistoryService extends VerticleBase {
     }
     JsonObject detail = e.getValue("detail") instanceof JsonObject d ? d : null;
     history.record(HistoryEntry.now(account, kind, text(e, "jobId"), text(e, "fleet"), detail))
-        .onFailure(err -> log.warn("recording {} for account {} failed: {}", kind.wire, account, err.getMessage()));
+        .onFailure(err -> log.atWarn().addKeyValue(LogKeys.ACCOUNT, account).addKeyValue(LogKeys.JOB_ID, text(e, "jobId"))
+            .log("recording {} for account {} failed: {}", kind.wire, account, err.getMessage()));
   }
 
   private void page(Message<JsonObject> msg) {

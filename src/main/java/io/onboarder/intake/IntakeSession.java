@@ -10,6 +10,7 @@ import io.onboarder.job.JobRequestValidator;
 import io.onboarder.job.JobSummaries;
 import io.onboarder.job.RequestPrint;
 import io.onboarder.job.ValidationErrors;
+import io.onboarder.logs.LogKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -172,7 +173,8 @@ final class IntakeSession implements BodyListener {
   /** The client went away (or the connection failed) before the body ended. */
   private void abort(Throwable err) {
     if (!finished) {
-      log.info("submission from {} abandoned after {} item(s): {}", owner, count, err.toString());
+      log.atInfo().addKeyValue(LogKeys.CALLER, owner)
+          .log("submission from {} abandoned after {} item(s): {}", owner, count, err.toString());
       fail(Problem.badRequest("The request body was not received completely."));
     }
   }
@@ -343,8 +345,8 @@ final class IntakeSession implements BodyListener {
       if (c.existing()) {
         return JobSummaries.load(ctx.jobs, c.job()).map(summary -> new JobIntake.Accepted(summary, false));
       }
-      log.info("job {} accepted from {}: {} item(s) ({}, {} bytes)", c.job().id(), owner, count, format,
-          bytes.received());
+      LogKeys.job(log.atInfo(), c.job().id(), owner).log("job {} accepted from {}: {} item(s) ({}, {} bytes)",
+          c.job().id(), owner, count, format, bytes.received());
       // The store wrote the job's first event with the commit; the dispatchers are told now.
       ctx.events.accepted(c.job().id(), count);
       // (A job with a template also shows its accounts, all WAITING: read back, as the store counted them.)

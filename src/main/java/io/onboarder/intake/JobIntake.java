@@ -12,6 +12,7 @@ import io.onboarder.job.JobRequestValidator;
 import io.onboarder.job.JobRecords;
 import io.onboarder.job.JobSummaries;
 import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.logs.LogKeys;
 import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -130,7 +131,7 @@ public final class JobIntake {
               request.template() == null ? null : Map.of(AccountStatus.WAITING, request.items().stream()
                   .map(JobRequest.Item::account).distinct().count()));
           events.accepted(job.id(), n);
-          log.info("job {} accepted from {}: {} item(s)", job.id(), owner, n);
+          LogKeys.job(log.atInfo(), job.id(), owner).log("job {} accepted from {}: {} item(s)", job.id(), owner, n);
           return Future.succeededFuture(new Accepted(summary, true));
         });
   }

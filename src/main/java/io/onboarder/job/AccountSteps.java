@@ -6,6 +6,7 @@ import io.onboarder.bus.GatewayContract.AccountStepRequest;
 import io.onboarder.config.Settings;
 import io.onboarder.lease.LeasePump;
 import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.logs.LogKeys;
 import io.onboarder.time.Clock;
 import io.onboarder.metrics.Metrics;
 import io.onboarder.signin.SignInPolicy;
@@ -122,7 +123,8 @@ public final class AccountSteps extends VerticleBase {
 
       @Override
       public AccountOutcome failed(ClaimedAccount a, Throwable cause) {
-        log.warn("account step of {} (job {}) did not run: {}", a.account(), a.jobId(), cause.getMessage());
+        LogKeys.job(log.atWarn(), a.jobId()).addKeyValue(LogKeys.ACCOUNT, a.account())
+            .log("account step of {} (job {}) did not run: {}", a.account(), a.jobId(), cause.getMessage());
         return AccountOutcome.handBack(a, a.recovered());
       }
     }, options, node::mayClaim, new LeasePump.Listener<>() {
@@ -235,7 +237,7 @@ public final class AccountSteps extends VerticleBase {
     }
     for (JobRecord job : recorded.settled().finished()) {
       // The store wrote the job's final event (with its account counts) and published it after the commit.
-      log.info("job {} finished: {}", job.id(), job.status());
+      LogKeys.job(log.atInfo(), job.id()).log("job {} finished: {}", job.id(), job.status());
       specs.forget(job.id());
     }
   }

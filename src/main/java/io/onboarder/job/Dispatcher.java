@@ -6,6 +6,7 @@ import io.onboarder.bus.GatewayContract.ItemRequest;
 import io.onboarder.config.Settings;
 import io.onboarder.lease.LeasePump;
 import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.logs.LogKeys;
 import io.onboarder.time.Clock;
 import io.onboarder.metrics.Metrics;
 import io.onboarder.signin.SignInPolicy;
@@ -128,7 +129,8 @@ public final class Dispatcher extends VerticleBase {
 
       @Override
       public ItemOutcome failed(ClaimedItem item, Throwable cause) {
-        log.warn("gateway did not take item {}: {}", item.id(), cause.getMessage());
+        LogKeys.item(log.atWarn(), item.jobId(), item.id(), item.account())
+            .log("gateway did not take item {}: {}", item.id(), cause.getMessage());
         return ItemOutcome.handBack(item);
       }
     }, options, node::mayClaim, new LeasePump.Listener<>() {
@@ -169,11 +171,12 @@ public final class Dispatcher extends VerticleBase {
     recorded.applied().stream().filter(o -> o.status() == ItemStatus.PENDING).map(ItemOutcome::jobId).distinct()
         .forEach(work);
     for (String jobId : recorded.settled().stopped()) {
-      log.warn("job {}: more items failed than the tolerated share; the rest is cancelled", jobId);
+      LogKeys.job(log.atWarn(), jobId).log("job {}: more items failed than the tolerated share; the rest is cancelled",
+          jobId);
     }
     for (JobRecord job : recorded.settled().finished()) {
       // The store wrote the job's final event (with its counts) and published it after the commit.
-      log.info("job {} finished: {}", job.id(), job.status());
+      LogKeys.job(log.atInfo(), job.id()).log("job {} finished: {}", job.id(), job.status());
       specs.forget(job.id());
     }
     if (recorded.settled().pending()) {

@@ -6,6 +6,7 @@ import io.onboarder.bus.GatewayContract.SignInReply;
 import io.onboarder.bus.GatewayContract.SignInRequest;
 import io.onboarder.bus.Problem;
 import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.logs.LogKeys;
 import io.onboarder.metrics.Metrics;
 import io.onboarder.signin.SignInPolicy;
 import io.onboarder.signin.SignIns;
@@ -199,13 +200,15 @@ public final class JobService extends VerticleBase {
         if (revoked == 0) {
           return Future.failedFuture(err);
         }
-        log.info("job {} (finished) cancelled by {}: {} sign-in link(s) revoked", id, caller, revoked);
+        LogKeys.job(log.atInfo(), id, caller)
+            .log("job {} (finished) cancelled by {}: {} sign-in link(s) revoked", id, caller, revoked);
         return Future.succeededFuture(List.<JobRecords.Changed>of());
       });
     }).compose(changed -> {
       vertx.eventBus().publish(Addresses.GATEWAY_CANCEL, new JsonObject().put("jobId", id));
       events.work(id);
-      log.info("job {} cancelled by {}: {} pending item(s) cancelled", id, caller, changed.size());
+      LogKeys.job(log.atInfo(), id, caller)
+          .log("job {} cancelled by {}: {} pending item(s) cancelled", id, caller, changed.size());
       return store.jobs().finishIfDone(id);
     }).compose(finished -> {
       if (finished != null) {
@@ -225,7 +228,8 @@ public final class JobService extends VerticleBase {
         return Future.failedFuture(Problem.conflict("Job '" + id + "' has no FAILED items"
             + (job.hasTemplate() ? ", FAILED accounts or SETUP_REQUIRED accounts" : "") + " to retry."));
       }
-      log.info("job {}: {} retries {} failed item(s) and {} account(s)", id, caller, retried.items().size(),
+      LogKeys.job(log.atInfo(), id, caller).log("job {}: {} retries {} failed item(s) and {} account(s)", id, caller,
+          retried.items().size(),
           retried.accounts().size());
       return store.jobs().job(id).compose(reopened -> summary(reopened).map(summary -> {
         events.work(id);
@@ -261,7 +265,8 @@ public final class JobService extends VerticleBase {
     }
     // The store wrote the link's oauth event with it; it is published after the commit.
     return issued.map(l -> {
-      log.info("job {}: {} issued a new sign-in link for item {}", job.id(), caller, itemId);
+      LogKeys.job(log.atInfo(), job.id(), caller).addKeyValue(LogKeys.ITEM_ID, String.valueOf(itemId))
+          .log("job {}: {} issued a new sign-in link for item {}", job.id(), caller, itemId);
       return new JsonObject().put("url", l.url()).put("expiresAt", l.expiresAt());
     });
   }

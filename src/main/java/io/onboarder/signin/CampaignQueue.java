@@ -1,6 +1,7 @@
 package io.onboarder.signin;
 
 import io.onboarder.lease.LeaseQueue;
+import io.onboarder.logs.LogKeys;
 import io.vertx.core.Future;
 import java.util.List;
 import org.slf4j.Logger;
@@ -52,10 +53,12 @@ final class CampaignQueue implements LeaseQueue<Campaigns.Due, CampaignQueue.Tak
     }
     return campaigns.step(nodeId, d).map(stepped -> {
       switch (stepped) {
-        case REMINDED -> log.info("job {}: item {} ({}) reminded to sign in (reminder {})", d.jobId(), d.itemId(),
-            d.account(), d.reminder());
-        case EXPIRED -> log.info("job {}: item {} ({}) is SIGN_IN_EXPIRED: its link expired before a sign-in",
-            d.jobId(), d.itemId(), d.account());
+        case REMINDED -> LogKeys.item(log.atInfo(), d.jobId(), d.itemId(), d.account())
+            .log("job {}: item {} ({}) reminded to sign in (reminder {})", d.jobId(), d.itemId(), d.account(),
+                d.reminder());
+        case EXPIRED -> LogKeys.item(log.atInfo(), d.jobId(), d.itemId(), d.account())
+            .log("job {}: item {} ({}) is SIGN_IN_EXPIRED: its link expired before a sign-in", d.jobId(), d.itemId(),
+                d.account());
         default -> { }
       }
       return stepped != Campaigns.Stepped.LOST;

@@ -3,6 +3,7 @@ package io.onboarder.signin;
 import io.onboarder.bus.Addresses;
 import io.onboarder.job.JobRecords;
 import io.onboarder.job.JobService;
+import io.onboarder.logs.LogKeys;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
@@ -36,7 +37,9 @@ public final class CampaignService extends VerticleBase {
           long itemId = JobService.itemId(msg);
           JobService.reply(msg, JobService.visibleJob(jobs, msg).compose(job -> campaigns.revoke(job.id(), itemId)
               .map(n -> {
-                log.info("job {}: the sign-in link of item {} was revoked", job.id(), itemId);
+                LogKeys.job(log.atInfo(), job.id(), msg.headers().get(JobService.CALLER))
+                    .addKeyValue(LogKeys.ITEM_ID, String.valueOf(itemId))
+                    .log("job {}: the sign-in link of item {} was revoked", job.id(), itemId);
                 return new JsonObject().put("jobId", job.id()).put("itemId", String.valueOf(itemId))
                     .put("revoked", true);
               })));

@@ -9,6 +9,7 @@ import io.onboarder.bus.GatewayContract.SignInOp;
 import io.onboarder.bus.GatewayContract.SignInReply;
 import io.onboarder.bus.GatewayContract.SignInRequest;
 import io.onboarder.job.ItemStatus;
+import io.onboarder.logs.LogKeys;
 import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
 import java.time.Instant;
@@ -100,7 +101,8 @@ public final class ConnectService extends VerticleBase {
       history.record(new HistoryEntry(link.account(), Instant.now().toString(), HistoryKind.LINK_OPENED, link.jobId(),
               null, null, new JsonObject().put("itemId", String.valueOf(link.itemId()))
               .put("connectorName", link.connectorName()), "link.opened:" + link.itemId() + ":" + hour))
-          .onFailure(err -> log.warn("recording link.opened for item {} failed: {}", link.itemId(), err.getMessage()));
+          .onFailure(err -> LogKeys.item(log.atWarn(), link.jobId(), link.itemId(), link.account())
+              .log("recording link.opened for item {} failed: {}", link.itemId(), err.getMessage()));
     }
     return Future.succeededFuture(page);
   }

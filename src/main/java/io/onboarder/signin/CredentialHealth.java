@@ -8,6 +8,7 @@ import io.onboarder.bus.GatewayContract.SignInRequest;
 import io.onboarder.config.Settings;
 import io.onboarder.lease.LeasePump;
 import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.logs.LogKeys;
 import io.onboarder.time.Clock;
 import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
@@ -141,8 +142,9 @@ public final class CredentialHealth extends VerticleBase {
       breaker.answered();
       if (!state.found()) {
         Metrics.current().credentialCheck("gone");
-        log.warn("item {} ({}): account connector {} no longer exists at Cyclr; its credentials are no longer checked",
-            due.itemId(), due.account(), due.accountConnectorId());
+        LogKeys.item(log.atWarn(), due.jobId(), due.itemId(), due.account())
+            .log("item {} ({}): account connector {} no longer exists at Cyclr; its credentials are no longer "
+                + "checked", due.itemId(), due.account(), due.accountConnectorId());
         return new HealthQueue.Found(due, HealthQueue.Kind.GONE, 0);
       }
       Metrics.current().credentialCheck(state.authenticated() ? "healthy" : "lost");
@@ -180,8 +182,9 @@ public final class CredentialHealth extends VerticleBase {
    * {@code credential.lost}): without relay links, a raw Cyclr link is minted now.
    */
   private void lost(CredentialChecks.Lost lost) {
-    log.info("job {}: item {} ({}) lost its sign-in at Cyclr; it is REAUTH_REQUIRED{}", lost.jobId(), lost.itemId(),
-        lost.account(), lost.url() != null ? " and has a fresh link" : "");
+    LogKeys.item(log.atInfo(), lost.jobId(), lost.itemId(), lost.account())
+        .log("job {}: item {} ({}) lost its sign-in at Cyclr; it is REAUTH_REQUIRED{}", lost.jobId(), lost.itemId(),
+            lost.account(), lost.url() != null ? " and has a fresh link" : "");
     if (relayLinks || lost.cancelled()) {
       return;
     }
@@ -192,7 +195,8 @@ public final class CredentialHealth extends VerticleBase {
         oauth.getString("username"), true);
     gateway.apply(new SignInRequest(SignInOp.MINT, lost.account(), lost.accountConnectorId(), link))
         .compose(minted -> signIns.rawLinkIssued(target, minted.url(), minted.expiresAt()))
-        .onFailure(err -> log.warn("item {}: no new Cyclr sign-in link was minted ({}); the sign-in watch still waits "
-            + "for the tenant, and POST …/items/{}/link issues one", lost.itemId(), err.getMessage(), lost.itemId()));
+        .onFailure(err -> LogKeys.item(log.atWarn(), lost.jobId(), lost.itemId(), lost.account())
+            .log("item {}: no new Cyclr sign-in link was minted ({}); the sign-in watch still waits for the tenant, "
+                + "and POST …/items/{}/link issues one", lost.itemId(), err.getMessage(), lost.itemId()));
   }
 }

@@ -7,6 +7,7 @@ import io.onboarder.bus.GatewayContract.SignInRequest;
 import io.onboarder.config.Settings;
 import io.onboarder.lease.LeasePump;
 import io.onboarder.lease.NodeLifecycle;
+import io.onboarder.logs.LogKeys;
 import io.onboarder.time.Clock;
 import io.onboarder.metrics.Metrics;
 import io.vertx.core.Future;
@@ -113,8 +114,9 @@ public final class SignInWatch extends VerticleBase {
         return null; // the claim lapses; whoever runs next polls it again
       }
       if (!state.found()) {
-        log.warn("item {}: account connector {} no longer exists at Cyclr; its sign-in is no longer watched",
-            w.itemId(), w.accountConnectorId());
+        log.atWarn().addKeyValue(LogKeys.ITEM_ID, String.valueOf(w.itemId()))
+            .log("item {}: account connector {} no longer exists at Cyclr; its sign-in is no longer watched",
+                w.itemId(), w.accountConnectorId());
         return new WatchQueue.Found(w.itemId(), WatchQueue.Kind.STOP, 0, 0);
       }
       if (state.authenticated()) {

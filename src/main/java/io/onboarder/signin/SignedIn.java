@@ -1,5 +1,6 @@
 package io.onboarder.signin;
 
+import io.onboarder.logs.LogKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +18,7 @@ final class SignedIn {
     if (a == null) {
       return;
     }
-    log.info("job {}: item {} ({}) is AUTHENTICATED, noticed by {}", a.jobId(), a.itemId(), a.account(), by);
+    LogKeys.item(log.atInfo(), a.jobId(), a.itemId(), a.account())
+        .log("job {}: item {} ({}) is AUTHENTICATED, noticed by {}", a.jobId(), a.itemId(), a.account(), by);
   }
 }

@@ -4,6 +4,7 @@ import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
 import io.onboarder.config.Settings;
 import io.onboarder.job.JobService;
+import io.onboarder.logs.LogKeys;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -87,8 +88,9 @@ public final class WebhookService extends VerticleBase {
         return Future.failedFuture(Problem.notFound("No webhook delivery with id '" + id + "'."));
       }
       return enable.compose(v -> outbox.replay(id, owner)).map(replayed -> {
-        log.info("webhooks: delivery {} ({}) replayed by {}; it is due now", id, replayed.getString("type"),
-            msg.headers().get(JobService.CALLER));
+        LogKeys.job(log.atInfo(), replayed.getString("jobId"), msg.headers().get(JobService.CALLER))
+            .log("webhooks: delivery {} ({}) replayed by {}; it is due now", id, replayed.getString("type"),
+                msg.headers().get(JobService.CALLER));
         vertx.eventBus().publish(Addresses.WEBHOOKS_WAKE, new JsonObject());
         return replayed;
       });
