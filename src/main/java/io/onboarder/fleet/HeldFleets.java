@@ -1,6 +1,7 @@
 package io.onboarder.fleet;
 
 import io.onboarder.lease.LeaseHolder;
+import io.onboarder.logs.LogKeys;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -66,7 +67,8 @@ final class HeldFleets implements LeaseHolder {
     for (String fleet : List.copyOf(working.keySet())) {
       renewals.add(leases.renew(fleet, node, leaseMs).onSuccess(held -> {
         if (!held && working.containsKey(fleet) && lost.add(fleet)) {
-          log.warn("fleet {}: this node's lease was taken over; it stops working on the fleet", fleet);
+          LogKeys.fleet(log.atWarn(), fleet)
+              .log("fleet {}: this node's lease was taken over; it stops working on the fleet", fleet);
         }
       }));
     }
