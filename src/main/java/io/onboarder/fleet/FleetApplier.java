@@ -4,6 +4,7 @@ import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
 import io.onboarder.intake.JobIntake;
 import io.onboarder.job.AccountQueue;
+import io.onboarder.job.ItemPage;
 import io.onboarder.job.ItemQueue;
 import io.onboarder.job.ItemStatus;
 import io.onboarder.job.JobRecords;
@@ -18,6 +19,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -140,9 +142,8 @@ final class FleetApplier {
           // Due at once: the job's end (its event) or the next periodic look moves it on.
           return progress(f, FleetStatus.APPLYING, step, f.applyJob(), clock.currentTimeMillis(), f.rollout(), null);
         }
-        return ports.jobs().counts(job.id()).compose(counts -> recordOutcomes(f.name(), job.id(), null)
-            .compose(v -> spec.fields().template() == null ? Future.succeededFuture()
-                : recordAccounts(f.name(), job.id(), null))
+        return ports.jobs().counts(job.id()).compose(counts -> recordOutcomes(f.name(), job.id(),
+                spec.fields().template() != null)
             .compose(v -> {
               long failed = counts.getOrDefault(ItemStatus.FAILED, 0L);
               if (Rollout.halts(failed, job.total(), spec.policy().haltOnFailurePercent())) {
@@ -201,33 +202,29 @@ final class FleetApplier {
     });
   }
 
-  /** Writes what the step's job did on each tenant, page by page. */
-  private Future<Void> recordOutcomes(String fleet, String jobId, String cursor) {
-    return ports.items().page(jobId, null, OUTCOME_PAGE, cursor).compose(page -> {
-      List<FleetApplies.TenantOutcome> outcomes = new ArrayList<>();
-      for (Object o : page.items()) {
-        FleetApplies.TenantOutcome outcome = outcome((JsonObject) o);
-        if (outcome != null) {
-          outcomes.add(outcome);
-        }
-      }
-      return ports.applies().recordOutcomes(fleet, jobId, outcomes)
-          .compose(v -> page.next() == null ? Future.succeededFuture() : recordOutcomes(fleet, jobId, page.next()));
-    });
+  /**
+   * Writes what the step's job did on each tenant, page by page: from its items ({@link #outcome}), then with a
+   * template from its accounts ({@link #accountOutcome}: the cycle).
+   */
+  private Future<Void> recordOutcomes(String fleet, String jobId, boolean template) {
+    Future<Void> items = recordPages(fleet, jobId, cursor -> ports.items().page(jobId, null, OUTCOME_PAGE, cursor),
+        FleetApplier::outcome, null);
+    return !template ? items : items.compose(v -> recordPages(fleet, jobId,
+        cursor -> ports.accounts().page(jobId, null, OUTCOME_PAGE, cursor), FleetApplier::accountOutcome, null));
   }
 
-  /** Then what the step's job did with each tenant's account (the template's cycle), page by page. */
-  private Future<Void> recordAccounts(String fleet, String jobId, String cursor) {
-    return ports.accounts().page(jobId, null, OUTCOME_PAGE, cursor).compose(page -> {
+  private Future<Void> recordPages(String fleet, String jobId, Function<String, Future<ItemPage>> pages,
+                                   Function<JsonObject, FleetApplies.TenantOutcome> outcome, String cursor) {
+    return pages.apply(cursor).compose(page -> {
       List<FleetApplies.TenantOutcome> outcomes = new ArrayList<>();
       for (Object o : page.items()) {
-        FleetApplies.TenantOutcome outcome = accountOutcome((JsonObject) o);
-        if (outcome != null) {
-          outcomes.add(outcome);
+        FleetApplies.TenantOutcome one = outcome.apply((JsonObject) o);
+        if (one != null) {
+          outcomes.add(one);
         }
       }
-      return ports.applies().recordOutcomes(fleet, jobId, outcomes)
-          .compose(v -> page.next() == null ? Future.succeededFuture() : recordAccounts(fleet, jobId, page.next()));
+      return ports.applies().recordOutcomes(fleet, jobId, outcomes).compose(v -> page.next() == null
+          ? Future.succeededFuture() : recordPages(fleet, jobId, pages, outcome, page.next()));
     });
   }
 

@@ -8,8 +8,7 @@ import io.onboarder.config.ConfigLoader;
 import io.onboarder.emulator.TenantChanges;
 import io.onboarder.support.TestService;
 import io.onboarder.support.WebhookReceiver;
-import io.onboarder.time.Clock;
-import io.onboarder.time.VirtualClock;
+import io.onboarder.time.EventLoopVirtualClock;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
@@ -38,36 +37,8 @@ class FleetWatchTest {
   static FleetClient api;
   static TenantChanges changes;
   static WebhookReceiver receiver;
-  static final SharedClock clock = new SharedClock();
-
-  /** The virtual clock, safe to move from the test's thread while the service reads it on its event loop. */
-  static final class SharedClock implements Clock {
-    private final VirtualClock clock = new VirtualClock();
-
-    @Override
-    public synchronized long nanoTime() {
-      return clock.nanoTime();
-    }
-
-    @Override
-    public synchronized long currentTimeMillis() {
-      return clock.currentTimeMillis();
-    }
-
-    @Override
-    public synchronized long schedule(long delayMs, Runnable task) {
-      return clock.schedule(delayMs, task);
-    }
-
-    @Override
-    public synchronized void cancel(long timerId) {
-      clock.cancel(timerId);
-    }
-
-    synchronized void advance(long ms) {
-      clock.advance(ms);
-    }
-  }
+  /** The fleet loop's clock: moved by the tests; its timers run on the fleet service's context. */
+  static final EventLoopVirtualClock clock = new EventLoopVirtualClock();
 
   @BeforeAll
   static void start() {

@@ -106,6 +106,54 @@ class PlannerTest {
   }
 
   @Test
+  void aTenantWaitingToSetUpItsCycleIsLeftToTheTenantUntilTheCycleRuns() {
+    DesiredTenant setUp = new DesiredTenant(new JobRequest.Item("t-1", null, null, null, null, null), true, true,
+        true, TenantState.SETUP_REQUIRED, true, 42L, "c-1", null);
+    Planner.Decision waits = Planner.decide(CYCLED, setUp, live(true, "Paused"));
+    assertThat(waits.action()).isEqualTo(PlanAction.NONE);
+    assertThat(waits.reason()).isEqualTo("waiting for the tenant to set up the cycle");
+    assertThat(waits.state()).isEqualTo(TenantState.SETUP_REQUIRED);
+    assertThat(waits.drift()).as("not drift: it never ran").isNull();
+    Planner.Decision runs = Planner.decide(CYCLED, setUp, live(true, "Active"));
+    assertThat(runs.action()).isEqualTo(PlanAction.NONE);
+    assertThat(runs.state()).isEqualTo(TenantState.ACTIVE);
+    assertThat(Planner.decide(CYCLED, setUp, live(true, null)).action()).as("its cycle deleted")
+        .isEqualTo(PlanAction.INSTALL_CYCLE);
+  }
+
+  @Test
+  void aStepJobsAccountGivesTheTenantsStateAndCycle() {
+    JsonObject account = new JsonObject().put("account", "t-1").put("cycleId", "c-9");
+    assertThat(FleetApplier.accountOutcome(account.copy().put("status", "ACTIVE"))).isEqualTo(
+        new FleetApplies.TenantOutcome("t-1", TenantState.ACTIVE, null, true, false, null, "c-9", "Active"));
+    assertThat(FleetApplier.accountOutcome(account.copy().put("status", "SETUP_REQUIRED")).state())
+        .isEqualTo(TenantState.SETUP_REQUIRED);
+    assertThat(FleetApplier.accountOutcome(account.copy().put("status", "INSTALLED")).state())
+        .isEqualTo(TenantState.CONNECTED);
+    assertThat(FleetApplier.accountOutcome(account.copy().put("status", "FAILED")).state())
+        .isEqualTo(TenantState.FAILED);
+    assertThat(FleetApplier.accountOutcome(account.copy().put("status", "WAITING")))
+        .as("waiting on its sign-in: the item's state stands").isNull();
+  }
+
+  @Test
+  void aReconcileTellsOnlyWhatChanged() {
+    JsonObject one = new JsonObject().put("CONNECTOR_MISSING", 1);
+    assertThat(FleetEvent.ofReconcile(FleetStatus.CONVERGED, null, FleetStatus.DRIFTED, one))
+        .isEqualTo("fleet.drifted");
+    assertThat(FleetEvent.ofReconcile(FleetStatus.DRIFTED, one, FleetStatus.DRIFTED,
+        new JsonObject().put("CONNECTOR_MISSING", 1L))).isNull();
+    assertThat(FleetEvent.ofReconcile(FleetStatus.DRIFTED, one, FleetStatus.DRIFTED,
+        new JsonObject().put("CONNECTOR_MISSING", 2))).isEqualTo("fleet.drifted");
+    assertThat(FleetEvent.ofReconcile(FleetStatus.DRIFTED, one, FleetStatus.DRIFTED,
+        new JsonObject().put("CYCLE_INACTIVE", 1))).isEqualTo("fleet.drifted");
+    assertThat(FleetEvent.ofReconcile(FleetStatus.DRIFTED, one, FleetStatus.CONVERGED, new JsonObject()))
+        .isEqualTo("fleet.converged");
+    assertThat(FleetEvent.ofReconcile(FleetStatus.CONVERGED, new JsonObject(), FleetStatus.CONVERGED,
+        new JsonObject())).isNull();
+  }
+
+  @Test
   void aPlanReadsAtMostItsBoundAtOnceAndKeepsTheOrder() {
     int[] running = {0};
     int[] most = {0};
