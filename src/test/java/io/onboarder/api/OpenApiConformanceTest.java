@@ -77,6 +77,20 @@ class OpenApiConformanceTest {
 
   @Test
   void everyAnswerOfASampleOfCallsFitsItsDocumentedSchema() {
+    // The events these calls cause, held to asyncapi.json's message of their address.
+    java.util.Map<String, String> messageOf = java.util.Map.of("onboarder.events.item", "itemEvent",
+        "onboarder.events.job", "jobSummary", "onboarder.events.oauth", "oauthEvent",
+        "onboarder.events.account", "accountEvent", "onboarder.events.fleet", "fleetEvent");
+    java.util.Map<String, Integer> seen = new java.util.concurrent.ConcurrentHashMap<>();
+    List<io.vertx.core.eventbus.MessageConsumer<Object>> consumers = new ArrayList<>();
+    messageOf.forEach((address, message) -> consumers.add(s.vertx.eventBus().consumer(address, m -> {
+      seen.merge(address, 1, Integer::sum);
+      OutputUnit fits = SCHEMAS.validateMessage(message, m.body());
+      if (!fits.getValid()) {
+        wrong.add(address + " event does not fit " + message + ": " + fits.getErrors() + "\nbody: " + m.body());
+      }
+    })));
+    consumers.forEach(c -> TestService.await(c.completion()));
     assertThat(call(HttpMethod.GET, "/openapi.json", false, null, null).bodyAsJsonObject().getString("openapi"))
         .isEqualTo("3.1.0");
     assertThat(call(HttpMethod.GET, "/asyncapi.json", false, null, null).bodyAsJsonObject().getString("asyncapi"))
@@ -147,7 +161,10 @@ class OpenApiConformanceTest {
     call(HttpMethod.GET, "/connect/" + "A".repeat(43), false, null, null);
     call(HttpMethod.GET, "/connect/" + "A".repeat(43) + "/done", false, null, null);
 
-    assertThat(wrong).as("answers that do not fit openapi.json").isEmpty();
+    consumers.forEach(c -> TestService.await(c.unregister()));
+    assertThat(seen).as("events seen").containsKeys("onboarder.events.item", "onboarder.events.job",
+        "onboarder.events.fleet");
+    assertThat(wrong).as("answers and events that do not fit openapi.json and asyncapi.json").isEmpty();
   }
 
   @Test

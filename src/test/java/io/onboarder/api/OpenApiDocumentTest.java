@@ -13,6 +13,9 @@ import io.vertx.ext.web.Route;
 import io.vertx.openapi.contract.OpenAPIContract;
 import io.vertx.openapi.contract.OpenAPIVersion;
 import io.vertx.junit5.VertxExtension;
+import io.vertx.json.schema.OutputUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
@@ -76,6 +79,46 @@ class OpenApiDocumentTest {
         .as("a problem without type and status").isNotEmpty();
     assertThat(SCHEMAS.check(HttpMethod.PATCH, "/v1/jobs/j", 200, "application/json", summary)).as("route")
         .isNotEmpty();
+  }
+
+  /** Every example of the document (schemas' and media types' JSON examples) fits the schema it illustrates. */
+  @Test
+  void everyExampleFitsItsSchema() {
+    List<String> wrong = new ArrayList<>();
+    JsonObject schemas = SCHEMAS.doc.getJsonObject("components").getJsonObject("schemas");
+    int checked = 0;
+    for (String name : schemas.fieldNames()) {
+      Object example = schemas.getJsonObject(name).getValue("example");
+      if (example != null) {
+        checked++;
+        OutputUnit r = SCHEMAS.validate("/components/schemas/" + name, example);
+        if (!r.getValid()) {
+          wrong.add(name + ": " + r.getErrors());
+        }
+      }
+    }
+    for (String area : List.of("paths", "webhooks")) {
+      JsonObject items = SCHEMAS.doc.getJsonObject(area);
+      for (String path : items.fieldNames()) {
+        for (String method : items.getJsonObject(path).fieldNames()) {
+          String at = "/" + area + "/" + OpenApiSchemas.escape(path) + "/" + method;
+          JsonObject op = items.getJsonObject(path).getJsonObject(method);
+          JsonObject body = op.getJsonObject("requestBody", new JsonObject()).getJsonObject("content", new JsonObject());
+          for (String type : body.fieldNames()) {
+            Object example = body.getJsonObject(type).getValue("example");
+            if (example != null && type.equals("application/json")) {
+              checked++;
+              OutputUnit r = SCHEMAS.validate(at + "/requestBody/content/application~1json/schema", example);
+              if (!r.getValid()) {
+                wrong.add(at + " request example: " + r.getErrors());
+              }
+            }
+          }
+        }
+      }
+    }
+    assertThat(checked).as("examples checked").isGreaterThan(10);
+    assertThat(wrong).isEmpty();
   }
 
   @Test

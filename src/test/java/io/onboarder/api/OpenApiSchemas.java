@@ -19,6 +19,8 @@ import java.util.Locale;
  */
 final class OpenApiSchemas {
   private static final String BASE = "app:///openapi.json";
+  /** asyncapi.json beside it, so that its references into openapi.json resolve as they do when served. */
+  static final String ASYNCAPI = "app:///asyncapi.json";
 
   final JsonObject doc;
   private final SchemaRepository repository;
@@ -29,6 +31,7 @@ final class OpenApiSchemas {
         .setBaseUri("app:///").setOutputFormat(OutputFormat.Basic));
     // The repository annotates what it is given: it gets a copy, the tests read the document as served.
     repository.dereference(BASE, JsonSchema.of(doc.copy()));
+    repository.dereference(ASYNCAPI, JsonSchema.of(ApiDocuments.resource(ApiDocuments.ASYNCAPI).toJsonObject()));
   }
 
   static OpenApiSchemas load() {
@@ -38,6 +41,11 @@ final class OpenApiSchemas {
   /** {@code value} against the schema at {@code pointer} (e.g. "/components/schemas/JobRequest"). */
   OutputUnit validate(String pointer, Object value) {
     return repository.validator(BASE + "#" + pointer).validate(value);
+  }
+
+  /** {@code value} against the payload of asyncapi.json's message {@code name}. */
+  OutputUnit validateMessage(String name, Object value) {
+    return repository.validator(ASYNCAPI + "#/components/messages/" + name + "/payload").validate(value);
   }
 
   /** The document's path template that {@code path} (no query) matches, e.g. /v1/jobs/{id}, or null. */
