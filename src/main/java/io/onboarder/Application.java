@@ -1,6 +1,9 @@
 package io.onboarder;
 
+import io.onboarder.api.BearerAuth;
 import io.onboarder.api.HttpApiVerticle;
+import io.onboarder.api.JwksSource;
+import io.onboarder.api.JwtCallers;
 import io.onboarder.bridge.BridgeVerticle;
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.GatewayContract;
@@ -189,6 +192,9 @@ public final class Application {
     metrics.gauge("onboarder.intake.bytes", "Bytes of job bodies this node is taking in now", limits::bytesInFlight);
     metrics.gauge("onboarder.intake.items", "Items this node is taking in and has not committed yet",
         limits::itemsInFlight);
+    // JWT callers: one key set per node, shared by the HTTP API and the bridge.
+    JwksSource jwks = settings.jwt().enabled() ? new JwksSource(settings.jwt(), Clock.of(vertx)) : null;
+    BearerAuth auth = new BearerAuth(settings.apiTokens(), jwks == null ? null : new JwtCallers(settings.jwt(), jwks));
     // One HTTP API instance per core (they share the port); the API is stateless.
     int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
     List<String> storeUsers = new ArrayList<>();
@@ -225,20 +231,21 @@ public final class Application {
         .compose(v -> vertx.deployVerticle(new CampaignService(store.jobs(), store.campaigns())))
         .compose(v -> vertx.deployVerticle(new ConnectService(store.signIns(), store.mints(), store.campaigns(),
             store.history(), SignInPolicy.of(settings), settings.linkMaxMints(), settings.linkMintWindowMs())))
+        .compose(v -> jwks == null ? Future.succeededFuture() : vertx.deployVerticle(jwks))
         // All API instances share one port; for port 0 one free port is picked first.
         .compose(v -> settings.httpPort() != 0 ? Future.succeededFuture(settings.httpPort())
             : vertx.executeBlocking(Application::freePort))
-        .compose(port -> vertx.deployVerticle(HttpApiVerticle.instances(settings, port, intake, fleets),
+        .compose(port -> vertx.deployVerticle(HttpApiVerticle.instances(settings, port, intake, fleets, auth),
             new DeploymentOptions().setInstances(instances)).map(port))
         .compose(port -> !settings.bridgeEnabled() ? Future.succeededFuture(new Application(vertx, settings, store,
             port, storeUsers, -1, node))
-            : deployBridge(vertx, settings).map(bridgePort -> new Application(vertx, settings, store, port,
+            : deployBridge(vertx, settings, auth).map(bridgePort -> new Application(vertx, settings, store, port,
                 storeUsers, bridgePort, node)))
         .onFailure(err -> store.close());
   }
 
-  private static Future<Integer> deployBridge(Vertx vertx, Settings settings) {
-    BridgeVerticle bridge = new BridgeVerticle(settings);
+  private static Future<Integer> deployBridge(Vertx vertx, Settings settings, BearerAuth auth) {
+    BridgeVerticle bridge = new BridgeVerticle(settings, auth);
     return vertx.deployVerticle(bridge).map(id -> bridge.actualPort());
   }
 

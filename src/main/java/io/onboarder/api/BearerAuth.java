@@ -1,16 +1,21 @@
 package io.onboarder.api;
 
+import io.onboarder.bus.Problem;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
- * Checks {@code Authorization: Bearer <token>} against the configured tokens in constant time, and
- * names the caller (for the HTTP API and the event-bus bridge). {@code API_TOKENS} entries are {@code token}, {@code name:token} or
- * {@code name:token:admin}; plain tokens all belong to the caller {@value #DEFAULT_CALLER}.
+ * Checks {@code Authorization: Bearer <token>} and names the caller (for the HTTP API and the event-bus bridge):
+ * with JWT callers configured, a token shaped like a JSON Web Token (three base64url parts) is verified by
+ * {@link JwtCallers}; any other is compared with {@code API_TOKENS} in constant time. Their entries are
+ * {@code token}, {@code name:token} or {@code name:token:admin}; plain tokens all belong to the caller
+ * {@value #DEFAULT_CALLER}. One per node: it holds no per-request state.
  */
 public final class BearerAuth implements Handler<RoutingContext> {
   static final String DEFAULT_CALLER = io.onboarder.config.Settings.RESERVED_CALLER;
@@ -23,10 +28,20 @@ public final class BearerAuth implements Handler<RoutingContext> {
 
   private record Entry(byte[] digest, Caller caller) {}
 
-  private final List<Entry> entries;
+  private static final Pattern JWT_SHAPE = Pattern.compile("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*");
 
+  private final List<Entry> entries;
+  private final JwtCallers jwt;
+
+  /** Static tokens only. */
   public BearerAuth(List<String> tokens) {
+    this(tokens, null);
+  }
+
+  /** Static tokens, and JSON Web Tokens when {@code jwt} is not null. */
+  public BearerAuth(List<String> tokens, JwtCallers jwt) {
     this.entries = tokens.stream().map(BearerAuth::parse).toList();
+    this.jwt = jwt;
   }
 
   private static Entry parse(String spec) {
@@ -43,18 +58,54 @@ public final class BearerAuth implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext rc) {
     String header = rc.request().getHeader("Authorization");
-    Caller caller = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
-        ? caller(header.substring(7).trim()) : null;
-    if (caller != null) {
-      rc.put(CALLER, caller.name());
-      rc.put(ADMIN, caller.admin());
-      rc.next();
-    } else {
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
       Problems.send(rc, Problems.forStatus(401, null));
+      return;
     }
+    Future<Caller> caller = callerOf(header.substring(7).trim());
+    if (caller.isComplete()) {
+      admit(rc, caller);
+      return;
+    }
+    // The keys are being refreshed: the body waits (the router has not read it), as in Vert.x's own auth handlers.
+    boolean reading = !rc.request().isEnded();
+    if (reading) {
+      rc.request().pause();
+    }
+    caller.onComplete(ar -> {
+      if (reading) {
+        rc.request().resume();
+      }
+      admit(rc, caller);
+    });
   }
 
-  /** The caller a token belongs to, or null. Compares digests (fixed length), always against every token. */
+  private void admit(RoutingContext rc, Future<Caller> caller) {
+    if (caller.succeeded() && caller.result() != null) {
+      rc.put(CALLER, caller.result().name());
+      rc.put(ADMIN, caller.result().admin());
+      rc.next();
+      return;
+    }
+    rc.response().putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    Problems.send(rc, Problem.of(401, "unauthorized", "Unauthorized", caller.cause() instanceof JwtCallers.Refused r
+        && r.expired() ? "The token has expired; get a new one from your identity provider."
+        : jwt == null ? "Send a valid API token as 'Authorization: Bearer <token>'."
+        : "Send a valid API token or a JSON Web Token this service accepts as 'Authorization: Bearer <token>'."));
+  }
+
+  /**
+   * The caller a token names: a JSON Web Token's (verified, possibly after a key refresh), else a static token's;
+   * null or a failed {@link JwtCallers.Refused} when none.
+   */
+  public Future<Caller> callerOf(String presented) {
+    if (jwt != null && JWT_SHAPE.matcher(presented).matches()) {
+      return jwt.caller(presented);
+    }
+    return Future.succeededFuture(caller(presented));
+  }
+
+  /** The static token's caller, or null. Compares digests (fixed length), always against every token. */
   public Caller caller(String presented) {
     byte[] given = sha256(presented);
     Caller found = null;

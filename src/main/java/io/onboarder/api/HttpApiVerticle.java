@@ -48,29 +48,33 @@ public final class HttpApiVerticle extends VerticleBase {
   private final JobIntake intake;
   private final FleetIntake fleets;
   private final ContractValidation.Shared contract;
+  private final BearerAuth auth;
   private HttpServer server;
   private JobEventStreams streams;
   private Router router;
 
   private HttpApiVerticle(Settings settings, int port, ClientRateLimiter publicLimiter, JobIntake intake,
-                          FleetIntake fleets, ContractValidation.Shared contract) {
+                          FleetIntake fleets, ContractValidation.Shared contract, BearerAuth auth) {
     this.settings = settings;
     this.port = port;
     this.publicLimiter = publicLimiter;
     this.intake = intake;
     this.fleets = fleets;
     this.contract = contract;
+    this.auth = auth;
   }
 
   /**
    * Instances for one node: they share the port, one rate limiter for the public routes, and the node's
-   * intakes, which take job and fleet bodies as they stream in (node-local: see {@link JobIntake}).
+   * intakes, which take job and fleet bodies as they stream in (node-local: see {@link JobIntake}), and the node's
+   * bearer auth (static tokens and JWT keys).
    */
   public static java.util.function.Supplier<HttpApiVerticle> instances(Settings settings, int port,
-                                                                     JobIntake intake, FleetIntake fleets) {
+                                                                     JobIntake intake, FleetIntake fleets,
+                                                                     BearerAuth auth) {
     ClientRateLimiter limiter = new ClientRateLimiter(settings.linksRatePerMinute());
     ContractValidation.Shared contract = new ContractValidation.Shared();
-    return () -> new HttpApiVerticle(settings, port, limiter, intake, fleets, contract);
+    return () -> new HttpApiVerticle(settings, port, limiter, intake, fleets, contract, auth);
   }
 
   @Override
@@ -128,7 +132,7 @@ public final class HttpApiVerticle extends VerticleBase {
       rc.next();
     });
     if (!settings.authDisabled()) {
-      router.route("/v1/*").handler(new BearerAuth(settings.apiTokens()));
+      router.route("/v1/*").handler(auth);
     }
     // The body is read as a stream by the intake (no BodyHandler): never whole in memory.
     router.post("/v1/jobs").handler(this::submit);

@@ -22,7 +22,7 @@ final class Problems {
     if (p.retryAfterSeconds() != null) {
       rc.response().putHeader("Retry-After", String.valueOf(p.retryAfterSeconds()));
     }
-    if (p.status() == 401) {
+    if (p.status() == 401 && !rc.response().headers().contains("WWW-Authenticate")) {
       rc.response().putHeader("WWW-Authenticate", "Bearer");
     }
     rc.response().end(p.toJson().encode());

@@ -1,6 +1,7 @@
 package io.onboarder.bridge;
 
 import io.onboarder.api.BearerAuth;
+import io.onboarder.api.JwtCallers;
 import io.onboarder.bus.JsonBounds;
 import io.onboarder.bus.Problem;
 import io.onboarder.config.BridgeBounds;
@@ -76,6 +77,8 @@ final class BridgeConnection {
   private int refused;
   private int inFlight;
   private boolean readingPaused;
+  /** A frame's token is being verified (its keys are being fetched): no frame is read meanwhile. */
+  private boolean verifying;
   private boolean draining;
   private boolean closed;
   private long authTimer = -1;
@@ -163,10 +166,32 @@ final class BridgeConnection {
         options.addHeader(name, String.valueOf(value));
       }
     }
-    BearerAuth.Caller caller = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-        ? shared.auth().caller(authorization.substring(7).trim()) : null;
+    Future<BearerAuth.Caller> caller = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
+        ? shared.auth().callerOf(authorization.substring(7).trim()) : Future.succeededFuture();
+    if (caller.isComplete()) {
+      admit(caller, type, msg, replyAddress, options);
+      return;
+    }
+    // A JSON Web Token waits for a key refresh: no later frame is read before this one is served, in order.
+    verifying = true;
+    steer();
+    caller.onComplete(ar -> {
+      verifying = false;
+      if (!closed) {
+        admit(caller, type, msg, replyAddress, options);
+      }
+      steer();
+    });
+  }
+
+  /** Serves a frame as its token's caller, or refuses it (401) when the token names none. */
+  private void admit(Future<BearerAuth.Caller> checked, String type, JsonObject msg, String replyAddress,
+                     DeliveryOptions options) {
+    BearerAuth.Caller caller = checked.succeeded() ? checked.result() : null;
     if (caller == null) {
-      refuse(replyAddress, 401, "unauthorized: every frame needs the header Authorization: Bearer <token>");
+      refuse(replyAddress, 401, checked.cause() instanceof JwtCallers.Refused r && r.expired()
+          ? "unauthorized: the token has expired" : "unauthorized: every frame needs the header Authorization: "
+          + "Bearer <token> with a valid token");
       return;
     }
     if (!authenticated) {
@@ -320,7 +345,7 @@ final class BridgeConnection {
 
   /** Back-pressure: no frame is read while the client's answers cannot be written or too many are pending. */
   private void steer() {
-    boolean stop = !closed && (socket.writeQueueFull() || inFlight >= MAX_IN_FLIGHT
+    boolean stop = !closed && (verifying || socket.writeQueueFull() || inFlight >= MAX_IN_FLIGHT
         || outboxBytes > shared.bounds().maxQueuedBytes() / 2);
     if (stop && !readingPaused) {
       readingPaused = true;

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The TCP event-bus bridge for Node, Python or Go clients ({@code BRIDGE_PORT}), speaking the protocol
  * of Vert.x's TCP event-bus bridge on one port: every frame needs {@code Authorization: Bearer <one of
- * API_TOKENS>} in its headers and is served as the token's caller; inbound only the public
+ * API_TOKENS, or a JSON Web Token>} in its headers and is served as the token's caller; inbound only the public
  * {@code onboarder.jobs.*} addresses, outbound only {@code onboarder.events.*}, and only the events of
  * the caller's own jobs (admins: all). The stock bridge is not used: it buffers a frame of any announced
  * length, writes without back-pressure and cannot filter events per caller; {@link BridgeConnection}
@@ -50,9 +50,14 @@ public final class BridgeVerticle extends VerticleBase {
   private NetServer server;
 
   public BridgeVerticle(Settings settings) {
+    this(settings, new BearerAuth(settings.apiTokens()));
+  }
+
+  /** A bridge checking tokens with the node's {@code auth} (static tokens, and JSON Web Tokens when configured). */
+  public BridgeVerticle(Settings settings, BearerAuth auth) {
     this.settings = settings;
     this.bounds = settings.bridgeBounds();
-    this.auth = new BearerAuth(settings.apiTokens());
+    this.auth = auth;
   }
 
   @Override

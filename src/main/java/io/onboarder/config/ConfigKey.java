@@ -68,7 +68,17 @@ public enum ConfigKey {
   LINKS_MINT_WINDOW_MINUTES("links.mintWindowMinutes", "LINKS_MINT_WINDOW_MINUTES"),
   FLEETS_READ_RATE_PERCENT("fleets.readRatePercent", "FLEETS_READ_RATE_PERCENT"),
   SIGNIN_HEALTH_INTERVAL_HOURS("signIn.healthIntervalHours", "SIGNIN_HEALTH_INTERVAL_HOURS"),
-  SIGNIN_HEALTH_RATE_PERCENT("signIn.healthRatePercent", "SIGNIN_HEALTH_RATE_PERCENT");
+  SIGNIN_HEALTH_RATE_PERCENT("signIn.healthRatePercent", "SIGNIN_HEALTH_RATE_PERCENT"),
+  AUTH_JWKS_URL("auth.jwksUrl", "AUTH_JWKS_URL"),
+  AUTH_OIDC_ISSUER("auth.oidcIssuer", "AUTH_OIDC_ISSUER"),
+  AUTH_JWT_ISSUER("auth.jwtIssuer", "AUTH_JWT_ISSUER"),
+  AUTH_JWT_AUDIENCE("auth.jwtAudience", "AUTH_JWT_AUDIENCE"),
+  AUTH_CALLER_CLAIM("auth.callerClaim", "AUTH_CALLER_CLAIM"),
+  AUTH_ADMIN_CLAIM("auth.adminClaim", "AUTH_ADMIN_CLAIM"),
+  AUTH_ADMIN_VALUE("auth.adminValue", "AUTH_ADMIN_VALUE"),
+  AUTH_JWKS_REFRESH_SECONDS("auth.jwksRefreshSeconds", "AUTH_JWKS_REFRESH_SECONDS"),
+  AUTH_JWKS_CA_FILE("auth.jwksCaFile", "AUTH_JWKS_CA_FILE"),
+  AUTH_JWKS_TOKEN_FILE("auth.jwksTokenFile", "AUTH_JWKS_TOKEN_FILE");
 
   public final String key;
   public final String env;

@@ -71,7 +71,8 @@ public record Settings(
     long linkMintWindowMs,
     FleetSettings fleets,
     CredentialHealthSettings credentialHealth,
-    java.util.List<byte[]> oldSecretKeys) {
+    java.util.List<byte[]> oldSecretKeys,
+    JwtSettings jwt) {
 
   private static final List<String> WEBHOOK_TYPES = WebhookTypeNames.ALL;
   /** The sign-in watch's longest interval, and so the bound of {@code OAUTH_WATCH_INTERVAL_MS}. */
@@ -85,9 +86,14 @@ public record Settings(
     boolean authDisabled = r.bool(ConfigKey.API_AUTH_DISABLED, false);
     List<String> tokens = Arrays.stream(r.string(ConfigKey.API_TOKENS, "").split(","))
         .map(String::trim).filter(s -> !s.isEmpty()).toList();
-    if (!authDisabled && tokens.isEmpty()) {
-      throw new ConfigException(ConfigKey.API_TOKENS,
-          "is required (comma-separated bearer tokens), or set API_AUTH_DISABLED=true for local use");
+    JwtSettings jwt = JwtSettings.from(k -> r.string(k, ""));
+    if (!authDisabled && tokens.isEmpty() && !jwt.enabled()) {
+      throw new ConfigException(ConfigKey.API_TOKENS, "is required (comma-separated bearer tokens), or set "
+          + "AUTH_JWKS_URL or AUTH_OIDC_ISSUER (callers with JSON Web Tokens) or API_AUTH_DISABLED=true (local use)");
+    }
+    if (jwt.enabled() && tokens.stream().anyMatch(t -> t.matches("(.*:)?[\\w-]+\\.[\\w-]+\\.[\\w-]*(:admin)?"))) {
+      throw new ConfigException(ConfigKey.API_TOKENS, "has a token shaped like a JSON Web Token (three dot-separated "
+          + "parts), which would be checked as one: use a token without dots");
     }
     // Plain tokens and event-bus clients own their jobs as "default": a token of that name would share them.
     if (tokens.stream().anyMatch(t -> t.split(":", -1).length >= 2 && t.split(":", -1)[0].strip()
@@ -232,7 +238,8 @@ public record Settings(
         new FleetSettings((int) r.longIn(ConfigKey.FLEETS_READ_RATE_PERCENT, 20, 1, 100)),
         new CredentialHealthSettings(r.doubleIn(ConfigKey.SIGNIN_HEALTH_INTERVAL_HOURS, 24, 0, 8760),
             (int) r.longIn(ConfigKey.SIGNIN_HEALTH_RATE_PERCENT, 10, 1, 100)),
-        SecretKeys.decodeAll(ConfigKey.STORE_SECRET_KEYS_OLD, r.string(ConfigKey.STORE_SECRET_KEYS_OLD, "")));
+        SecretKeys.decodeAll(ConfigKey.STORE_SECRET_KEYS_OLD, r.string(ConfigKey.STORE_SECRET_KEYS_OLD, "")),
+        jwt);
   }
 
   /** The externally reachable base URL of relay links: absolute http(s), no query or fragment; "" = off. */

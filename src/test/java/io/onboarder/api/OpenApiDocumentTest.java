@@ -40,7 +40,9 @@ class OpenApiDocumentTest {
 
   @Test
   void everyRouteTheRouterServesIsDocumentedAndEveryDocumentedRouteIsServed(Vertx vertx) {
-    HttpApiVerticle api = HttpApiVerticle.instances(everyRouteOn(), 0, null, null).get();
+    Settings settings = everyRouteOn();
+    BearerAuth auth = new BearerAuth(settings.apiTokens());
+    HttpApiVerticle api = HttpApiVerticle.instances(settings, 0, null, null, auth).get();
     TestService.await(vertx.deployVerticle(api));
     Set<String> served = new TreeSet<>();
     for (Route route : api.router().getRoutes()) {
