@@ -208,7 +208,10 @@ public final class JwksSource extends VerticleBase {
     if (!settings.audiences().isEmpty()) {
       checks.setAudience(settings.audiences());
     }
-    log.info("JWT signing keys: {} in use{}", usable.size(), skipped > 0 ? ", " + skipped + " skipped" : "");
+    KeySet before = current;
+    if (before == null || !before.kids().equals(kids) || before.anyKid() != anyKid) {
+      log.info("JWT signing keys: {} in use{}", usable.size(), skipped > 0 ? ", " + skipped + " skipped" : "");
+    }
     return new KeySet(JWTAuth.create(vertx, new JWTAuthOptions().setJwks(usable).setJWTOptions(checks)),
         Set.copyOf(kids), anyKid);
   }

@@ -112,8 +112,8 @@ class JwtCallersApiTest {
       }
 
       // The provider rotates to a new key: its tokens work at once, without a restart.
-      idp.publish(idp.newKey("rsa-2", "RS256"));
-      String rotated = idp.token("rsa-2", "system:serviceaccount:team-a:deployer");
+      idp.publish(idp.newKey("ec-2", "ES256"));
+      String rotated = idp.token("ec-2", "system:serviceaccount:team-a:deployer");
       assertThat(as(s, rotated, HttpMethod.GET, "/v1/jobs/" + id, null, null).statusCode()).isEqualTo(200);
 
       // Refused tokens: 401 problem+json, Bearer error="invalid_token", no echo of the token.
