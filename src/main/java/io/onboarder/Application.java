@@ -211,7 +211,7 @@ public final class Application {
         .compose(v -> vertx.deployVerticle(new HistoryService(store.history())))
         .compose(v -> vertx.deployVerticle(new FleetService(new FleetService.Ports(store.fleets(),
             store.plans(), store.applies(), fleets, intake, store.jobs(), store.items(), store.campaigns(),
-            store.fleetLeases(), store.accounts()),
+            store.fleetLeases(), store.installs(), store.accounts()),
             fleetClock, node, settings.leaseMs())))
         .compose(v -> vertx.deployVerticle(new WebhookService(settings, store.outbox(), store.endpoints())))
         .compose(v -> vertx.deployVerticle(new Retention(store.events(), store.outbox(),

@@ -58,7 +58,10 @@ final class FleetRoutes {
     // The body's rules are openapi.json's ApplyRequest (checked by the contract before this handler runs).
     router.post("/v1/fleets/:name/apply").handler(BodyHandler.create().setBodyLimit(4096))
         .handler(contract.body("applyFleet")).handler(rc -> {
-      JsonObject body = named(rc);
+      JsonObject body = named(rc).put("confirmPrune", HttpParams.longParam(rc, "confirmPrune"));
+      if (rc.response().ended()) {
+        return; // confirmPrune was refused (its problem sent)
+      }
       if (rc.body().length() > 0) {
         body.put("planId", rc.body().asJsonObject().getString("planId"));
       }
@@ -210,6 +213,10 @@ final class FleetRoutes {
       JsonObject answer = ar.result();
       if (action.equals("get")) {
         rc.response().putHeader("ETag", "\"" + answer.getLong("generation") + "\"");
+      }
+      if (action.equals("delete") && "DELETING".equals(answer.getString("status"))) {
+        // Uninstalling runs on: GET /v1/fleets/{name} shows how far it got, then answers 404.
+        rc.response().setStatusCode(202).putHeader("Location", "/v1/fleets/" + answer.getString("name"));
       }
       rc.response().putHeader("Content-Type", "application/json").end(answer.encode());
     });

@@ -2,6 +2,9 @@ package io.onboarder.fleet;
 
 import io.onboarder.bus.Addresses;
 import io.onboarder.bus.Problem;
+import io.onboarder.fleet.FleetInstalls.Installed;
+import io.onboarder.fleet.FleetInstalls.Removal;
+import io.onboarder.fleet.FleetInstalls.Scope;
 import io.onboarder.intake.JobIntake;
 import io.onboarder.job.AccountQueue;
 import io.onboarder.job.ItemPage;
@@ -19,6 +22,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * so a crash or a rollout mid-step just leaves it for the next node (the step's job runs on as any job
  * does; a step submitted twice is one job, by its idempotency key). A step is an ordinary job, submitted
  * through the {@link JobIntake}; when it ends its failure share decides: halt, next step after the
- * policy's pause, or converged.
+ * policy's pause, or converged. A plan's UNINSTALL lines (prune) run as the apply's last stage, after every job
+ * step went well (so a halted apply has removed nothing), batch by batch under the same lease; a fleet deleted with
+ * {@code uninstall=true} ({@code DELETING}) is offboarded the same way, then forgotten.
  */
 final class FleetApplier {
   private static final Logger log = LoggerFactory.getLogger(FleetApplier.class);
@@ -38,9 +44,12 @@ final class FleetApplier {
   /** Outcomes read back per page of a finished step's items. */
   private static final int OUTCOME_PAGE = 1000;
 
+  /** A delete whose removals failed in part tries again after this long. */
+  static final long DELETE_RETRY_MS = 60_000;
+
   /** The ports an applier uses. */
   record Ports(FleetPlans plans, FleetApplies applies, JobIntake intake, JobRecords jobs, ItemQueue items,
-               AccountQueue accounts) {}
+               FleetInstalls installs, AccountQueue accounts, FleetStore fleets) {}
 
   private final Vertx vertx;
   private final Clock clock;
@@ -49,6 +58,7 @@ final class FleetApplier {
   private final HeldFleets held;
   private final Ports ports;
   private final JobRequestValidator validator;
+  private final Uninstaller uninstaller;
 
   FleetApplier(Vertx vertx, Clock clock, NodeLifecycle node, long leaseMs, HeldFleets held, Ports ports,
                JobRequestValidator validator) {
@@ -59,13 +69,27 @@ final class FleetApplier {
     this.held = held;
     this.ports = ports;
     this.validator = validator;
+    this.uninstaller = new Uninstaller(vertx, clock, ports.installs(), node, leaseMs);
+  }
+
+  Uninstaller uninstaller() {
+    return uninstaller;
+  }
+
+  /**
+   * An apply nobody asked for (autoApply, autoRepair): as {@link #apply(FleetRecord, String, Long, boolean)}, except
+   * that a prune over the policy's limit is left out (its tenants are planned again) instead of refused.
+   */
+  Future<JsonObject> apply(FleetRecord f, String planId) {
+    return apply(f, planId, null, false);
   }
 
   /**
    * Starts applying {@code planId} (null: the fleet's newest plan) and submits its first step now: 409 if
-   * the plan is stale (the generation or the observed live state moved) or the fleet is already applying.
+   * the plan is stale (the generation or the observed live state moved) or the fleet is already applying,
+   * or ({@code byCaller}) if its prune is over {@code maxPrunePercent} and {@code confirmPrune} is not its count.
    */
-  Future<JsonObject> apply(FleetRecord f, String planId) {
+  Future<JsonObject> apply(FleetRecord f, String planId, Long confirmPrune, boolean byCaller) {
     return ports.plans().plan(f.name(), planId).compose(plan -> {
       if (plan == null) {
         return Future.failedFuture(Problem.notFound(planId == null ? "Fleet '" + f.name() + "' has no plan: POST "
@@ -80,15 +104,48 @@ final class FleetApplier {
         return Future.failedFuture(stale(f, plan));
       }
       FleetSpec spec = PlanRun.spec(f, validator);
+      long prune = plan.summary().getOrDefault(PlanAction.UNINSTALL, 0L);
+      Problem refused = pruneRefused(f, spec.policy(), prune, confirmPrune);
+      if (refused != null && byCaller) {
+        return Future.failedFuture(refused);
+      }
+      if (refused != null) {
+        LogKeys.fleet(log.atInfo(), f.name()).log("fleet {}: applied without its prune ({}); apply it with "
+            + "confirmPrune", f.name(), refused.getMessage());
+      }
       JsonObject rollout = Rollout.view(1, spec.policy().steps(), null, null);
-      return ports.applies().begin(f.name(), plan.id(), plan.generation(), plan.stateVersion(), rollout,
+      Future<Void> allowed = prune > 0 && refused == null ? ports.installs().allowPrune(plan.id())
+          : Future.succeededFuture();
+      return allowed.compose(x -> ports.applies().begin(f.name(), plan.id(), plan.generation(), plan.stateVersion(), rollout,
               clock.currentTimeMillis())
           .compose(begun -> !begun ? Future.failedFuture(stale(f, plan))
               : ports.applies().claimDue(node.nodeId(), leaseMs, clock.currentTimeMillis(), 1, f.name())
-                  .compose(claimed -> claimed.isEmpty() ? Future.succeededFuture() : advance(claimed.get(0))))
+                  .compose(claimed -> claimed.isEmpty() ? Future.succeededFuture() : advance(claimed.get(0)))))
           .compose(v -> ports.applies().jobIds(plan.id()))
           .map(jobs -> new JsonObject().put("planId", plan.id()).put("jobIds", new JsonArray(jobs)));
     });
+  }
+
+  /**
+   * Why {@code prune} removals may not run in one apply (null: they may): over {@code maxPrunePercent} of the fleet
+   * (its tenants in the spec plus those to remove) without {@code confirm}, or a {@code confirm} that is not their
+   * number.
+   */
+  static Problem pruneRefused(FleetRecord f, FleetPolicy policy, long prune, Long confirm) {
+    if (confirm != null && confirm != prune) {
+      return Problem.of(409, "prune-confirmation-mismatch", "Prune count does not match", "confirmPrune="
+          + confirm + " does not match this plan, which uninstalls " + prune + " tenant(s) of fleet '" + f.name()
+          + "'. Look at its UNINSTALL lines, then apply with ?confirmPrune=" + prune + ".");
+    }
+    long size = f.tenantCount() + prune;
+    long allowed = (long) Math.floor(size * policy.maxPrunePercent() / 100.0);
+    if (confirm != null || prune <= allowed) {
+      return null;
+    }
+    return Problem.of(409, "prune-confirmation-required", "Prune needs confirmation", "This apply would uninstall "
+        + prune + " of the " + size + " tenants of fleet '" + f.name() + "' (" + Math.round(prune * 1000.0 / size)
+        / 10.0 + " %), more than its maxPrunePercent (" + policy.maxPrunePercent() + " %, at most " + allowed
+        + "). To go ahead, apply again with ?confirmPrune=" + prune + ".");
   }
 
   private static Problem stale(FleetRecord f, FleetPlans.PlanRecord plan) {
@@ -109,7 +166,7 @@ final class FleetApplier {
         all = all.compose(v -> advance(f).recover(err -> {
           LogKeys.fleet(log.atWarn(), f.name())
               .log("fleet {}: the apply could not move on now ({}); it is tried again", f.name(), err.toString());
-          return ports.applies().progress(f.name(), node.nodeId(), new FleetApplies.Progress(FleetStatus.APPLYING,
+          return ports.applies().progress(f.name(), node.nodeId(), new FleetApplies.Progress(f.status(),
               f.applyStep(), f.applyJob(), clock.currentTimeMillis() + CHECK_MS, f.rollout(), null, f.applyPlan(),
               null))
               .<Void>mapEmpty().recover(e -> Future.succeededFuture());
@@ -128,12 +185,18 @@ final class FleetApplier {
   }
 
   private Future<Void> move(FleetRecord f) {
+    if (f.status() == FleetStatus.DELETING) {
+      return offboard(f);
+    }
     FleetSpec spec = PlanRun.spec(f, validator);
     return ports.plans().plan(f.name(), f.applyPlan()).compose(plan -> {
       long changing = plan.summary().entrySet().stream().filter(e -> e.getKey().byJob())
           .mapToLong(java.util.Map.Entry::getValue).sum();
       long[] cuts = Rollout.cuts(spec.policy().steps(), changing);
       int step = f.applyStep();
+      if (f.applyJob() == null && step >= cuts.length) {
+        return prune(f, spec, plan, cuts.length);
+      }
       if (f.applyJob() == null) {
         return submitStep(f, spec, plan, cuts, step);
       }
@@ -142,7 +205,7 @@ final class FleetApplier {
           // Due at once: the job's end (its event) or the next periodic look moves it on.
           return progress(f, FleetStatus.APPLYING, step, f.applyJob(), clock.currentTimeMillis(), f.rollout(), null);
         }
-        return ports.jobs().counts(job.id()).compose(counts -> recordOutcomes(f.name(), job.id(),
+        return ports.jobs().counts(job.id()).compose(counts -> recordOutcomes(f, job.id(),
                 spec.fields().template() != null)
             .compose(v -> {
               long failed = counts.getOrDefault(ItemStatus.FAILED, 0L);
@@ -164,9 +227,8 @@ final class FleetApplier {
   /** After step {@code step - 1} ended well: the next step after the pause, or the apply is done. */
   private Future<Void> next(FleetRecord f, FleetSpec spec, FleetPlans.PlanRecord plan, long[] cuts, int step) {
     if (step >= cuts.length) {
-      return progress(f, FleetStatus.CONVERGED, null, null, null, Rollout.view(null, spec.policy().steps(), null,
-          null), plan.generation(), new FleetEvent(f.name(), plan.generation(), FleetEvent.CONVERGED,
-          plan.toJson().getJsonObject("summary")));
+      return plan.summary().getOrDefault(PlanAction.UNINSTALL, 0L) > 0 ? prune(f, spec, plan, cuts.length)
+          : converge(f, spec, plan, null);
     }
     if (spec.policy().pauseSeconds() == 0) {
       return submitStep(f, spec, plan, cuts, step); // no pause: on at once, under the same lease
@@ -202,30 +264,117 @@ final class FleetApplier {
     });
   }
 
-  /**
-   * Writes what the step's job did on each tenant, page by page: from its items ({@link #outcome}), then with a
-   * template from its accounts ({@link #accountOutcome}: the cycle).
-   */
-  private Future<Void> recordOutcomes(String fleet, String jobId, boolean template) {
-    Future<Void> items = recordPages(fleet, jobId, cursor -> ports.items().page(jobId, null, OUTCOME_PAGE, cursor),
-        FleetApplier::outcome, null);
-    return !template ? items : items.compose(v -> recordPages(fleet, jobId,
-        cursor -> ports.accounts().page(jobId, null, OUTCOME_PAGE, cursor), FleetApplier::accountOutcome, null));
+  private Future<Void> converge(FleetRecord f, FleetSpec spec, FleetPlans.PlanRecord plan, JsonObject uninstall) {
+    JsonObject view = Rollout.view(null, spec.policy().steps(), null, null);
+    if (uninstall != null) {
+      view.put("uninstall", uninstall);
+    }
+    return progress(f, FleetStatus.CONVERGED, null, null, null, view, plan.generation(),
+        new FleetEvent(f.name(), plan.generation(), FleetEvent.CONVERGED, plan.toJson().getJsonObject("summary")));
   }
 
-  private Future<Void> recordPages(String fleet, String jobId, Function<String, Future<ItemPage>> pages,
-                                   Function<JsonObject, FleetApplies.TenantOutcome> outcome, String cursor) {
+  /**
+   * The prune stage (after the last job step, {@code step} = the number of steps): the plan's UNINSTALL lines lose
+   * what the fleet installed, for about a third of the lease at a time; then the apply has converged. A removal that
+   * failed leaves its tenant out of the spec with its installs: the next plan lists it again.
+   */
+  private Future<Void> prune(FleetRecord f, FleetSpec spec, FleetPlans.PlanRecord plan, int step) {
+    Removal r = new Removal(Scope.PRUNE, f.name(), plan.id(), plan.id());
+    return uninstaller.run(r, leaseMs / 3).compose(t -> {
+      JsonObject counts = t.addTo(Uninstaller.counts(f));
+      if (!t.more()) {
+        LogKeys.fleet(log.atInfo(), f.name()).log("fleet {}: prune done ({})", f.name(), counts.encode());
+        return converge(f, spec, plan, counts);
+      }
+      JsonObject view = Rollout.view(step, spec.policy().steps(), null, null).put("stage", "prune")
+          .put("uninstall", counts);
+      return progress(f, FleetStatus.APPLYING, step, null, clock.currentTimeMillis(), view, null)
+          .onSuccess(x -> vertx.eventBus().publish(Addresses.FLEETS_WAKE, null));
+    });
+  }
+
+  /**
+   * A fleet being deleted with {@code uninstall=true}: everything it installed is removed, batch by batch; once
+   * nothing is left it is forgotten. Removals that failed are tried again in a new pass after
+   * {@link #DELETE_RETRY_MS}; the fleet stays {@code DELETING}, its {@code rollout.uninstall} says how far it got.
+   */
+  private Future<Void> offboard(FleetRecord f) {
+    Removal r = new Removal(Scope.ALL, f.name(), null, f.applyPlan());
+    return uninstaller.run(r, leaseMs / 3).compose(t -> {
+      JsonObject rollout = (f.rollout() == null ? new JsonObject() : f.rollout().copy())
+          .put("uninstall", t.addTo(Uninstaller.counts(f)));
+      long now = clock.currentTimeMillis();
+      if (t.more()) {
+        return deleting(f, f.applyPlan(), now, rollout)
+            .onSuccess(x -> vertx.eventBus().publish(Addresses.FLEETS_WAKE, null));
+      }
+      return ports.installs().remaining(r).compose(left -> {
+        if (left == 0) {
+          LogKeys.fleet(log.atInfo(), f.name()).log("fleet {} offboarded and deleted ({})", f.name(),
+              rollout.getJsonObject("uninstall").encode());
+          return ports.fleets().delete(f.name()).mapEmpty();
+        }
+        rollout.getJsonObject("uninstall").put("remaining", left).put("lastError", t.lastError());
+        LogKeys.fleet(log.atWarn(), f.name()).log("fleet {}: {} tenants still have installs to remove ({}); tried "
+            + "again in {} s", f.name(), left, t.lastError(), DELETE_RETRY_MS / 1000);
+        return deleting(f, "delete:" + UUID.randomUUID(), now + DELETE_RETRY_MS, rollout);
+      });
+    });
+  }
+
+  private Future<Void> deleting(FleetRecord f, String pass, long dueMs, JsonObject rollout) {
+    return ports.applies().progress(f.name(), node.nodeId(), new FleetApplies.Progress(FleetStatus.DELETING, null,
+        null, dueMs, rollout, null, pass, null, null)).mapEmpty();
+  }
+
+  /**
+   * Writes what the step's job did on each tenant, page by page: from its items ({@link #outcome}), then with a
+   * template from its accounts ({@link #accountOutcome}: the cycle); and what of it the fleet installed
+   * ({@link #installedConnector}, {@link #installedCycle}).
+   */
+  private Future<Void> recordOutcomes(FleetRecord f, String jobId, boolean template) {
+    Future<Void> items = recordPages(f, jobId, cursor -> ports.items().page(jobId, null, OUTCOME_PAGE, cursor),
+        FleetApplier::outcome, FleetApplier::installedConnector, null);
+    return !template ? items : items.compose(v -> recordPages(f, jobId,
+        cursor -> ports.accounts().page(jobId, null, OUTCOME_PAGE, cursor), FleetApplier::accountOutcome,
+        FleetApplier::installedCycle, null));
+  }
+
+  private Future<Void> recordPages(FleetRecord f, String jobId, Function<String, Future<ItemPage>> pages,
+                                   Function<JsonObject, FleetApplies.TenantOutcome> outcome,
+                                   Function<JsonObject, Installed> installed, String cursor) {
     return pages.apply(cursor).compose(page -> {
       List<FleetApplies.TenantOutcome> outcomes = new ArrayList<>();
+      List<Installed> fleets = new ArrayList<>();
       for (Object o : page.items()) {
         FleetApplies.TenantOutcome one = outcome.apply((JsonObject) o);
         if (one != null) {
           outcomes.add(one);
         }
+        Installed mine = installed.apply((JsonObject) o);
+        if (mine != null) {
+          fleets.add(mine);
+        }
       }
-      return ports.applies().recordOutcomes(fleet, jobId, outcomes).compose(v -> page.next() == null
-          ? Future.succeededFuture() : recordPages(fleet, jobId, pages, outcome, page.next()));
+      // What the fleet installed first: a cycle is the fleet's when the plan saw none, which the outcome overwrites.
+      return ports.installs().recordInstalls(f.name(), f.applyPlan(), fleets)
+          .compose(v -> ports.applies().recordOutcomes(f.name(), jobId, outcomes))
+          .compose(v -> page.next() == null ? Future.succeededFuture()
+              : recordPages(f, jobId, pages, outcome, installed, page.next()));
     });
+  }
+
+  /** The connector an item installed now (not one it found), or null. */
+  static Installed installedConnector(JsonObject item) {
+    Long acId = item.getLong("accountConnectorId");
+    return "INSTALLED".equals(item.getString("status")) && acId != null
+        ? new Installed(item.getString("account"), acId, null) : null;
+  }
+
+  /** The cycle an account of a step's job ended with (the store decides whether the fleet installed it), or null. */
+  static Installed installedCycle(JsonObject account) {
+    String cycleId = account.getString("cycleId");
+    return cycleId == null ? null : new Installed(account.getString("account"), null, cycleId);
   }
 
   /**

@@ -79,9 +79,6 @@ public interface FleetApplies {
    */
   Future<Void> recordOutcomes(String fleet, String jobId, List<TenantOutcome> outcomes);
 
-  /** The fleet's installs of {@code accounts} were removed (rollback, prune): no longer the fleet's. */
-  Future<Void> removed(String fleet, List<String> accounts);
-
   /**
    * Leases fleets whose reconcile is due at {@code nowMs} (CONVERGED or DRIFTED) to {@code node} for
    * {@code leaseMs}, at most {@code max}, or only {@code fleet} (due or not) when it is not null.

@@ -48,12 +48,12 @@ public final class FleetService extends VerticleBase {
   private final Map<String, Function<Message<JsonObject>, Future<JsonObject>>> actions;
 
   /**
-   * The stores and the job intake the fleet service works with; {@code campaigns} reads the sign-in funnel,
-   * {@code accounts} the step jobs' accounts (the template's cycle: active, or to be set up).
+   * The stores and the job intake the fleet service works with; {@code campaigns} reads the sign-in funnel;
+   * {@code installs} keeps what fleets installed (prune, rollback, delete with uninstall).
    */
   public record Ports(FleetStore fleets, FleetPlans plans, FleetApplies applies, FleetIntake intake,
                       JobIntake jobIntake, JobRecords jobs, ItemQueue items, Campaigns campaigns, FleetLeases leases,
-                      AccountQueue accounts) {}
+                      FleetInstalls installs, AccountQueue accounts) {}
 
   /**
    * {@code clock} times the rollout's pauses; {@code node} names this node for the apply leases and says
@@ -70,7 +70,8 @@ public final class FleetService extends VerticleBase {
     this.actions = Map.ofEntries(
         Map.entry("plan", msg -> visible(msg).compose(f -> planning.run(f)).map(FleetPlans.PlanRecord::toJson)),
         Map.entry("actions", this::actions),
-        Map.entry("apply", msg -> visible(msg).compose(f -> applier.apply(f, msg.body().getString("planId")))),
+        Map.entry("apply", msg -> visible(msg).compose(f -> applier.apply(f, msg.body().getString("planId"),
+            confirmPrune(msg.body()), true))),
         Map.entry("pause", msg -> visible(msg).compose(f -> control(f, FleetStatus.APPLYING, FleetStatus.PAUSED))),
         Map.entry("resume", msg -> visible(msg).compose(this::resume)),
         Map.entry("rollback", msg -> visible(msg).compose(this::rollback)),
@@ -90,7 +91,7 @@ public final class FleetService extends VerticleBase {
     HeldFleets held = new HeldFleets(ports.leases(), node.nodeId(), leaseMs, this::tick);
     node.register(held);
     applier = new FleetApplier(vertx, clock, node, leaseMs, held, new FleetApplier.Ports(plans, ports.applies(),
-        ports.jobIntake(), ports.jobs(), ports.items(), ports.accounts()), intake.validator);
+        ports.jobIntake(), ports.jobs(), ports.items(), ports.installs(), ports.accounts(), store), intake.validator);
     reconciler = new Reconciler(vertx, clock, node, leaseMs, held, store, ports.applies(), planning, applier,
         intake.validator);
     // Applies move on when a step's job ends (its event), when woken, and at least every CHECK_MS.
@@ -261,12 +262,13 @@ public final class FleetService extends VerticleBase {
       return Future.failedFuture(Problem.conflict("Only a HALTED apply can be rolled back; fleet '" + f.name()
           + "' is " + f.status() + "."));
     }
-    return ports.applies().jobIds(f.applyPlan())
-        .compose(jobs -> new Rollback(vertx, ports.items(), ports.applies()).run(f.name(), jobs))
-        .compose(result -> {
-          if (result.failed() > 0) {
+    return new Rollback(applier.uninstaller(), ports.installs()).run(f.name(), f.applyPlan())
+        .compose(rolled -> {
+          Uninstaller.Tally result = rolled.tally();
+          if (rolled.left() > 0) {
             // Still HALTED: what could not be removed now is tried again by the next rollback.
-            return Future.succeededFuture(result.toJson().put("name", f.name()).put("status", f.status().name()));
+            return Future.succeededFuture(result.toJson().put("name", f.name()).put("status", f.status().name())
+                .put("lastError", result.lastError()));
           }
           FleetStatus back = f.appliedGeneration() == null ? FleetStatus.PENDING : FleetStatus.CONVERGED;
           JsonObject rollout = f.rollout() == null ? new JsonObject() : f.rollout().copy();
@@ -305,22 +307,39 @@ public final class FleetService extends VerticleBase {
             .put("next", page.next()));
   }
 
-  /** Deletes the fleet (and forgets its tenants) when {@code confirm} is its tenant count. */
+  /** {@code confirmPrune} of an apply: null, or a count (400 otherwise). */
+  private static Long confirmPrune(JsonObject body) {
+    Object v = body.getValue("confirmPrune");
+    if (v != null && !(v instanceof Number n && n.longValue() >= 0 && n.doubleValue() == n.longValue())) {
+      throw Problem.badRequest("confirmPrune must be the number of tenants the plan uninstalls (a whole number).");
+    }
+    return v == null ? null : ((Number) v).longValue();
+  }
+
+  /**
+   * Deletes the fleet when {@code confirm} is its tenant count: with {@code uninstall} false it is forgotten at once
+   * (its installs stay); with {@code uninstall} true it becomes {@code DELETING} while what it installed is removed
+   * (by the applier, on any node), then it is forgotten.
+   */
   private Future<JsonObject> delete(Message<JsonObject> msg) {
     JsonObject q = msg.body();
     Object confirm = q.getValue("confirm");
-    if (q.getBoolean("uninstall", false)) {
-      return Future.failedFuture(Problem.of(501, "not-implemented", "Not implemented", "Deleting a fleet with "
-          + "uninstall=true is not available yet; delete with uninstall=false to forget the fleet and keep its "
-          + "installs."));
+    Object uninstallRaw = q.getValue("uninstall");
+    if (uninstallRaw != null && !(uninstallRaw instanceof Boolean)) {
+      throw Problem.badRequest("uninstall must be true or false.");
     }
+    boolean uninstall = Boolean.TRUE.equals(uninstallRaw);
     return visible(msg).compose(f -> {
       if (!(confirm instanceof Number n) || n.longValue() != f.tenantCount()) {
         return Future.failedFuture(Problem.of(409, "confirm-mismatch", "Confirmation needed", "To delete fleet '"
-            + f.name() + "', pass confirm=" + f.tenantCount() + " (its tenant count)."));
+            + f.name() + "'" + (uninstall ? " and uninstall what it installed" : "") + ", pass confirm="
+            + f.tenantCount() + " (its tenant count)" + (confirm == null ? "" : "; " + confirm + " is not it") + "."));
       }
       if (f.status() == FleetStatus.APPLYING) {
         return Future.failedFuture(Problem.conflict("The fleet is being applied; pause it first."));
+      }
+      if (uninstall) {
+        return offboard(f);
       }
       return store.delete(f.name()).map(deleted -> {
         LogKeys.fleet(log.atInfo(), f.name()).log("fleet {} deleted ({} tenants; installs kept)", f.name(),
@@ -328,6 +347,33 @@ public final class FleetService extends VerticleBase {
         return new JsonObject().put("name", f.name()).put("deleted", deleted).put("uninstalled", 0);
       });
     });
+  }
+
+  /** Starts the uninstall of a whole fleet (again: a fleet already DELETING just answers where it is). */
+  private Future<JsonObject> offboard(FleetRecord f) {
+    Future<Boolean> begun = f.status() == FleetStatus.DELETING ? Future.succeededFuture(true)
+        : stepJobRunning(f).compose(running -> running
+            ? Future.failedFuture(Problem.conflict("A step of fleet '" + f.name() + "' is still running; wait for "
+                + "its job to end before deleting with uninstall=true."))
+            : ports.installs().beginDelete(f.name(), f.status(), "delete:" + java.util.UUID.randomUUID(),
+                new JsonObject().put("uninstall", new JsonObject().put("removed", 0).put("alreadyGone", 0)
+                    .put("failed", 0)), clock.currentTimeMillis()));
+    return begun.compose(ok -> {
+      if (!ok) {
+        return Future.failedFuture(Problem.conflict("Fleet '" + f.name() + "' changed meanwhile; try again."));
+      }
+      log.info("fleet {}: delete with uninstall begun ({} tenants)", f.name(), f.tenantCount());
+      vertx.eventBus().publish(Addresses.FLEETS_WAKE, null);
+      return store.fleet(f.name()).map(now -> new JsonObject().put("name", f.name()).put("deleted", false)
+          .put("status", FleetStatus.DELETING.name())
+          .put("uninstall", now == null || now.rollout() == null ? null : now.rollout().getJsonObject("uninstall")));
+    });
+  }
+
+  /** Whether the fleet's current step job (a paused or halted apply's) has not ended yet. */
+  private Future<Boolean> stepJobRunning(FleetRecord f) {
+    return f.applyJob() == null ? Future.succeededFuture(false)
+        : ports.jobs().job(f.applyJob()).map(job -> job != null && !job.status().terminal());
   }
 
   private static void fail(Message<?> msg, Throwable err) {

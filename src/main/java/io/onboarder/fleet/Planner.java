@@ -26,6 +26,10 @@ public final class Planner {
   public static Decision decide(FleetSpec spec, DesiredTenant t, LiveStateReply live) {
     String account = t.account();
     if (!t.inSpec()) {
+      if (!t.installedConnector() && !t.installedCycle()) {
+        return new Decision(account, PlanAction.NONE, "not in the spec, and nothing of this fleet's is installed", null,
+            null, t.state());
+      }
       return new Decision(account, spec.policy().prune() ? PlanAction.UNINSTALL : PlanAction.NONE,
           spec.policy().prune() ? "not in the spec: prune removes what this fleet installed"
               : "not in the spec (prune is off: its install stays)", null, null, t.state());

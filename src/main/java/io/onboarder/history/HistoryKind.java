@@ -14,7 +14,8 @@ public enum HistoryKind {
   CYCLE_ACTIVATED("cycle.activated"),
   DRIFT_DETECTED("drift.detected"),
   DRIFT_REPAIRED("drift.repaired"),
-  CONNECTOR_UNINSTALLED("connector.uninstalled");
+  CONNECTOR_UNINSTALLED("connector.uninstalled"),
+  CYCLE_UNINSTALLED("cycle.uninstalled");
 
   public final String wire;
 

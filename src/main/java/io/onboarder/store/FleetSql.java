@@ -95,10 +95,11 @@ final class FleetSql {
   static final String BEGIN_APPLY = "UPDATE fleets SET status = 'APPLYING', apply_plan = ?, apply_step = 0, "
       + "apply_job = NULL, apply_due_ms = ?, rollout = ? WHERE name = ? AND generation = ? AND state_version = ? "
       + "AND status IN ('PENDING', 'CONVERGED', 'DRIFTED')";
-  static final String DUE_APPLIES = "SELECT name FROM fleets WHERE status = 'APPLYING' AND apply_due_ms <= ? "
+  static final String DUE_APPLIES = "SELECT name FROM fleets WHERE status IN ('APPLYING', 'DELETING') "
+      + "AND apply_due_ms <= ? "
       + "AND (lease_until IS NULL OR lease_until < {NOW_MS}) ORDER BY apply_due_ms LIMIT ?";
   static final String LEASE_FLEET = "UPDATE fleets SET lease_owner = ?, lease_until = {NOW_MS} + ? WHERE name = ? "
-      + "AND status = 'APPLYING' AND (lease_until IS NULL OR lease_until < {NOW_MS})";
+      + "AND status IN ('APPLYING', 'DELETING') AND (lease_until IS NULL OR lease_until < {NOW_MS})";
   static final String PROGRESS = "UPDATE fleets SET status = ?, apply_step = ?, apply_job = ?, apply_due_ms = ?, "
       + "rollout = ?, applied_generation = COALESCE(?, applied_generation), apply_plan = ?, "
       + "reconcile_due_ms = COALESCE(?, reconcile_due_ms), lease_owner = NULL, lease_until = NULL "
@@ -147,8 +148,6 @@ final class FleetSql {
       + "SELECT t.account, CAST(? AS TEXT), 'drift.detected', NULL, t.fleet, f.owner, CAST(? AS TEXT) "
       + "FROM fleet_tenants t JOIN fleets f ON f.name = t.fleet WHERE t.fleet = ? AND t.account = ? "
       + "AND (t.drift IS NULL OR t.drift <> CAST(? AS TEXT))";
-  static final String REMOVED = "UPDATE fleet_tenants SET state = 'REMOVED', installed_connector = 0, "
-      + "account_connector_id = NULL, authenticated = NULL, url = NULL WHERE fleet = ? AND account = ?";
 
   // ---- reconciles ------------------------------------------------------------------------------
 

@@ -181,11 +181,4 @@ final class SqlFleetApplies implements FleetApplies, FleetLeases {
         : db.transaction(conn -> conn.preparedQuery(db.sql(FleetSql.DRIFT_REPAIRED)).executeBatch(repaired)
             .compose(x -> conn.preparedQuery(db.sql(FleetSql.OUTCOME)).executeBatch(rows)).mapEmpty());
   }
-
-  @Override
-  public Future<Void> removed(String fleet, List<String> accounts) {
-    List<Tuple> rows = accounts.stream().map(a -> Tuple.of(fleet, a)).toList();
-    return rows.isEmpty() ? Future.succeededFuture()
-        : db.transaction(conn -> conn.preparedQuery(db.sql(FleetSql.REMOVED)).executeBatch(rows).mapEmpty());
-  }
 }

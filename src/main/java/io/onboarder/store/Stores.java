@@ -2,6 +2,7 @@ package io.onboarder.store;
 
 import io.onboarder.fleet.FleetApplies;
 import io.onboarder.fleet.FleetLeases;
+import io.onboarder.fleet.FleetInstalls;
 import io.onboarder.fleet.FleetPlans;
 import io.onboarder.fleet.FleetStore;
 import io.onboarder.intake.IntakeStore;
@@ -45,6 +46,7 @@ public final class Stores {
   private final FleetStore fleets;
   private final FleetPlans plans;
   private final SqlFleetApplies applies;
+  private final FleetInstalls installs;
   private final AccountHistory history;
   private final CredentialChecks credentialChecks;
   private final StoreCounts counts;
@@ -68,6 +70,7 @@ public final class Stores {
     SqlFleetPlans fleetPlans = new SqlFleetPlans(db);
     this.plans = fleetPlans;
     this.applies = new SqlFleetApplies(db, fleetPlans);
+    this.installs = new SqlFleetInstalls(db);
     this.history = new SqlAccountHistory(db);
     this.credentialChecks = new SqlCredentialChecks(db, links);
     this.counts = new SqlStoreCounts(db);
@@ -195,6 +198,10 @@ public final class Stores {
 
   public FleetLeases fleetLeases() {
     return applies;
+  }
+
+  public FleetInstalls installs() {
+    return installs;
   }
 
   public CredentialChecks credentialChecks() {

@@ -87,6 +87,12 @@ class PlannerTest {
         new Row("cycle active", CYCLED, made(), live(true, "Active"), PlanAction.NONE, null, "up to date"),
         new Row("left the spec, prune on", PRUNING, leftSpec(), NOTHING, PlanAction.UNINSTALL, null, "prune"),
         new Row("left the spec, prune off", PLAIN, leftSpec(), NOTHING, PlanAction.NONE, null, "prune is off"),
+        new Row("left the spec, only a cycle of the fleet's", PRUNING, new DesiredTenant(new JobRequest.Item("t-1",
+            null, null, null, null, null), false, false, true, TenantState.ACTIVE, true, 42L, "c-1", "Active"),
+            NOTHING, PlanAction.UNINSTALL, null, "prune"),
+        new Row("left the spec, nothing of the fleet's", PRUNING, new DesiredTenant(new JobRequest.Item("t-1", null,
+            null, null, null, null), false, false, false, TenantState.REMOVED, null, null, null, null), NOTHING,
+            PlanAction.NONE, null, "nothing of this fleet's"),
         new Row("unreadable", PLAIN, made(), FAILED, PlanAction.NONE, null, "could not be read"));
     for (Row r : table) {
       Planner.Decision d = Planner.decide(r.spec(), r.tenant(), r.live());
