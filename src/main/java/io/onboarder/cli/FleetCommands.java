@@ -120,6 +120,9 @@ public final class FleetCommands implements Runnable {
 
     @Option(names = "--wait", description = "follow the steps to the end") boolean await;
 
+    @Option(names = "--confirm-prune", paramLabel = "N", description = "the plan uninstalls N tenants (prune): "
+        + "needed when that is more than the policy's maxPrunePercent of the fleet") Long confirmPrune;
+
     @Override
     int run(ApiClient api) {
       JsonObject plan = putAndPlan(api);
@@ -141,8 +144,15 @@ public final class FleetCommands implements Runnable {
         }
       }
       String path = fleetPath(name);
-      JsonObject applied = api.post(path + "/apply", new JsonObject().put("planId", plan.getString("planId")),
-          Duration.ofSeconds(60)).body();
+      JsonObject applied;
+      try {
+        applied = api.post(path + "/apply" + (confirmPrune == null ? "" : "?confirmPrune=" + confirmPrune),
+            new JsonObject().put("planId", plan.getString("planId")), Duration.ofSeconds(60)).body();
+      } catch (CliException e) {
+        long prune = plan.getJsonObject("summary").getLong("UNINSTALL", 0L);
+        throw prune > 0 && e.getMessage().contains("confirmPrune") ? new CliException(e.getMessage()
+            + " With this command: --confirm-prune " + prune + ".") : e;
+      }
       out().println("applying plan " + applied.getString("planId") + ": job " + applied.getJsonArray("jobIds")
           .encode());
       out().flush();

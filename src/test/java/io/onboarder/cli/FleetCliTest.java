@@ -86,5 +86,24 @@ class FleetCliTest {
     Run tenants = cli("fleet", "tenants", "cli", "--state", "CONNECTED");
     assertThat(tenants.out().lines()).hasSize(12).allSatisfy(l -> assertThat(l).contains("CONNECTED"));
     assertThat(cli("fleet", "status", "Not_A_Name").exit()).isEqualTo(2);
+
+    // Prune on, t-11 and t-12 leave: 2 of 12 (17 %) is over maxPrunePercent (5 %) and needs --confirm-prune 2.
+    String pruning = ndjson.toString().replace("\"pauseSeconds\":0}", "\"pauseSeconds\":0},\"prune\":true")
+        .replace("{\"account\":\"t-11\",\"authValue\":\"k11\"}\n", "")
+        .replace("{\"account\":\"t-12\",\"authValue\":\"k12\"}\n", "");
+    Files.writeString(file, pruning);
+    Run prunePlan = cli("fleet", "plan", file.toString(), "--name", "cli");
+    assertThat(prunePlan.exit()).as(prunePlan.err()).isEqualTo(FleetCommands.CHANGES);
+    assertThat(prunePlan.out()).contains("uninstall 2", "- uninstall t-11 (not in the spec: prune removes what "
+        + "this fleet installed)\n", "- uninstall t-12 (");
+    Run unconfirmed = cli("fleet", "apply", file.toString(), "--name", "cli", "--yes");
+    assertThat(unconfirmed.exit()).isEqualTo(2);
+    assertThat(unconfirmed.err()).contains("uninstall 2 of the 12 tenants", "--confirm-prune 2");
+    assertThat(s.cyclr.accountConnectors("t-11")).hasSize(1);
+    Run pruned = cli("fleet", "apply", file.toString(), "--name", "cli", "--yes", "--wait", "--confirm-prune", "2");
+    assertThat(pruned.exit()).as(pruned.err()).isZero();
+    assertThat(pruned.out()).contains("CONVERGED");
+    assertThat(s.cyclr.accountConnectors("t-11")).isEmpty();
+    assertThat(s.cyclr.accountConnectors("t-10")).hasSize(1);
   }
 }
