@@ -184,6 +184,39 @@ class OpenApiConformanceTest {
     assertThat(wrong).as("answers that do not fit openapi.json").isEmpty();
   }
 
+  /**
+   * The document's paging bounds are the routes': for every GET with a {@code limit}, its documented maximum is
+   * answered and one more is a 400 (the routes check their query parameters themselves).
+   */
+  @Test
+  void everyDocumentedLimitIsTheRoutesLimit() {
+    String job = call(HttpMethod.POST, "/v1/jobs", true, "application/json",
+        ApiTestSupport.validJob("limits-1").toBuffer()).bodyAsJsonObject().getString("id");
+    JsonObject paths = SCHEMAS.doc.getJsonObject("paths");
+    int checked = 0;
+    for (String template : paths.fieldNames()) {
+      JsonObject op = paths.getJsonObject(template).getJsonObject("get");
+      JsonObject limit = op == null ? null : op.getJsonArray("parameters", new JsonArray()).stream()
+          .map(p -> (JsonObject) p).filter(p -> "limit".equals(p.getString("name"))).findFirst().orElse(null);
+      if (limit == null || template.contains("{name}")) {
+        continue; // fleets' routes answer 404 for an unknown fleet before they look at the query
+      }
+      int max = limit.getJsonObject("schema").getInteger("maximum");
+      String path = template.replace("{id}", job).replace("{account}", "limits-1");
+      assertThat(get(path + "?limit=" + max).statusCode()).as("%s limit=%d", template, max).isEqualTo(200);
+      assertThat(get(path + "?limit=" + (max + 1)).statusCode()).as("%s limit=%d", template, max + 1)
+          .isEqualTo(400);
+      assertThat(get(path + "?limit=0").statusCode()).as("%s limit=0", template).isEqualTo(400);
+      checked++;
+    }
+    call(HttpMethod.PUT, "/v1/fleets/limits", true, "application/json", new JsonObject()
+        .put("connector", new JsonObject().put("id", 1)).put("tenants", items("limits-2")).toBuffer());
+    assertThat(get("/v1/fleets/limits/tenants?limit=200").statusCode()).isEqualTo(200);
+    assertThat(get("/v1/fleets/limits/tenants?limit=201").statusCode()).isEqualTo(400);
+    assertThat(checked).as("GET routes with a limit").isGreaterThanOrEqualTo(5);
+    assertThat(wrong).as("answers that do not fit openapi.json").isEmpty();
+  }
+
   /** Bad job bodies the schema can state: the intake (400 or 422) and the JobRequest schema both refuse them. */
   @Test
   void theStreamedIntakeAndTheJobRequestSchemaAgreeOnBadBodies() {
