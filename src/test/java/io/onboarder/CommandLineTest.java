@@ -2,12 +2,7 @@ package io.onboarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.onboarder.support.TestService;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -18,7 +13,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The command line and what an operator sees: config errors, the demo, metrics. */
+/** The command line and what an operator sees: config errors and the demo (metrics: MetricsDocsTest). */
 @ExtendWith(VertxExtension.class)
 class CommandLineTest {
 
@@ -86,27 +81,5 @@ class CommandLineTest {
         .doesNotContain("demo-password-")
         .contains("tenant-003  ACTIVE").contains("SETUP_REQUIRED  prerequisite 40")
         .contains("0 duplicate cycles").contains("0 new cycles, 0 new activations");
-  }
-
-  @Test
-  void metricsExposeJobsItemsAndCyclrCalls(@TempDir Path dir) {
-    Vertx vertx = Application.newVertx();
-    try (TestService s = TestService.start(vertx, dir, e -> { }, c -> { })) {
-      s.awaitJob(s.submit(TestService.apiKeyJob("m", 3)));
-      HttpResponse<Buffer> r = TestService.await(WebClient.create(vertx).getAbs(s.base() + "/metrics").send());
-      assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(r.bodyAsString())
-          .contains("onboarder_cyclr_calls_total{outcome=\"success\",route=\"POST /v1.0/connectors/{id}/install\"}")
-          .contains("onboarder_items_total{status=\"INSTALLED\"}")
-          .contains("onboarder_jobs_total{status=\"SUCCEEDED\"}")
-          .contains("onboarder_cyclr_latency_seconds")
-          .contains("onboarder_items_pending").contains("onboarder_items_inflight")
-          .contains("onboarder_jobs_active").contains("onboarder_signins_polling");
-      JsonObject ready = TestService.await(WebClient.create(vertx).getAbs(s.base() + "/health/ready").send())
-          .bodyAsJsonObject();
-      assertThat(ready.getString("status")).isEqualTo("UP");
-    } finally {
-      TestService.await(vertx.close());
-    }
   }
 }

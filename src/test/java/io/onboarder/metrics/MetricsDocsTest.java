@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The metrics table of docs/operations.md and {@code GET /metrics} of a running node name the same
- * {@code onboarder_*} metrics, of the same kinds: every documented metric exists, every metric is documented.
+ * {@code onboarder_*} metrics, of the same kinds: every documented metric exists, every metric is documented;
+ * after a small job its calls, items and job are counted (and the node with metrics on is ready).
  */
 class MetricsDocsTest {
   private static final Path DOCS = Path.of("docs/operations.md");
@@ -100,7 +101,13 @@ class MetricsDocsTest {
           .contains("onboarder_items_total{status=\"FAILED\"} 0.0")
           .contains("onboarder_webhook_deliveries_total{outcome=\"gone\"} 0.0")
           .contains("onboarder_cyclr_breaker_open 0.0")
-          .contains("onboarder_webhook_backlog ").contains("onboarder_fleets_drifted 0.0");
+          .contains("onboarder_webhook_backlog ").contains("onboarder_fleets_drifted 0.0")
+          .contains("onboarder_cyclr_calls_total{outcome=\"success\",route=\"POST /v1.0/connectors/{id}/install\"} 2")
+          .contains("onboarder_items_total{status=\"INSTALLED\"} 2").contains("onboarder_jobs_total{status=\"SUCCEEDED\"} 1")
+          .contains("onboarder_items_pending 0.0");
+      // Metrics on, the node is ready.
+      assertThat(TestService.await(http.getAbs(s.base() + "/health/ready").send()).bodyAsJsonObject()
+          .getString("status")).isEqualTo("UP");
     } finally {
       receiver.close();
       TestService.await(vertx.close());
