@@ -3,6 +3,7 @@ package io.onboarder.logs;
 import ch.qos.logback.classic.PatternLayout;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.encoder.EncoderBase;
+import java.io.Console;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
@@ -52,8 +53,7 @@ public final class LogEncoder extends EncoderBase<ILoggingEvent> {
           // Logback prints this status at start-up; `serve` refuses such a value before it gets here.
           addWarn("LOG_FORMAT must be json or text, not '" + format + "': using the default");
         }
-        // A terminal (Java 17: standard input and output both are one) gets text; anything else JSON.
-        json = System.console() == null;
+        json = !terminal();
       }
     }
     if (!json) {
@@ -63,6 +63,22 @@ public final class LogEncoder extends EncoderBase<ILoggingEvent> {
       text.start();
     }
     super.start();
+  }
+
+  /**
+   * Whether the process runs on a terminal: Java 17's {@code System.console()} exists only when standard input
+   * and output both are one; from Java 22 it may exist without one, and {@code isTerminal()} tells.
+   */
+  static boolean terminal() {
+    Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try {
+      return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      return true; // before Java 22: a console is a terminal
+    }
   }
 
   @Override

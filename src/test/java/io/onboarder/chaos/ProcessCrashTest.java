@@ -95,6 +95,14 @@ class ProcessCrashTest {
     }
     Files.copy(log, Path.of("target/sigterm-service.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     assertThat(Files.readString(log)).contains("draining").contains("stopped");
+    // A process without a terminal logs JSON lines (LOG_FORMAT unset), as in a container.
+    assertThat(Files.readAllLines(log)).filteredOn(line -> line.contains("\"stopped\""))
+        .singleElement().satisfies(line -> {
+          JsonObject stopped = new JsonObject(line);
+          assertThat(stopped.getString("message")).isEqualTo("stopped");
+          assertThat(stopped.getString("level")).isEqualTo("INFO");
+          assertThat(stopped.getString("@timestamp")).matches("\\d{4}-\\d{2}-\\d{2}T.*Z");
+        });
     try (ServiceProcess p = ServiceProcess.start(vertx, dir, log, env(cyclr, dir))) {
       JsonObject done = p.awaitJob(id, Duration.ofSeconds(120));
       assertThat(done.getString("status")).isEqualTo("SUCCEEDED");

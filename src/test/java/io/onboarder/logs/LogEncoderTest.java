@@ -3,6 +3,9 @@ package io.onboarder.logs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.Appender;
+import ch.qos.logback.core.ConsoleAppender;
 import ch.qos.logback.core.status.Status;
 import io.onboarder.support.LogCapture;
 import io.onboarder.support.TestService;
@@ -96,10 +99,11 @@ class LogEncoderTest {
     assertThat(started(context, "json").json()).isTrue();
     assertThat(started(context, " Text ").json()).isFalse();
     // Tests run without a terminal: JSON, as in a container.
-    assertThat(started(context, null).json()).isEqualTo(System.console() == null);
-    assertThat(started(context, "auto").json()).isEqualTo(System.console() == null);
+    assertThat(LogEncoder.terminal()).isFalse();
+    assertThat(started(context, null).json()).isTrue();
+    assertThat(started(context, "auto").json()).isTrue();
     int before = context.getStatusManager().getCount();
-    assertThat(started(context, "yaml").json()).isEqualTo(System.console() == null);
+    assertThat(started(context, "yaml").json()).isTrue();
     List<Status> added = context.getStatusManager().getCopyOfStatusList().subList(before,
         context.getStatusManager().getCount());
     assertThat(added).anySatisfy(s -> assertThat(s.getMessage()).contains("LOG_FORMAT must be json or text"));
@@ -107,6 +111,15 @@ class LogEncoderTest {
     assertThat(LogEncoder.known("")).isTrue();
     assertThat(LogEncoder.known("JSON")).isTrue();
     assertThat(LogEncoder.known("yaml")).as("serve refuses it (exit code 2)").isFalse();
+  }
+
+  @Test
+  void logbackXmlWritesStderrThroughThisEncoder() {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    Appender<ILoggingEvent> stderr = context.getLogger(Logger.ROOT_LOGGER_NAME).getAppender("STDERR");
+    assertThat(stderr).isInstanceOf(ConsoleAppender.class);
+    assertThat(((ConsoleAppender<ILoggingEvent>) stderr).getEncoder()).isInstanceOfSatisfying(LogEncoder.class,
+        encoder -> assertThat(encoder.json()).as("no terminal, no LOG_FORMAT: JSON").isTrue());
   }
 
   private static LogEncoder started(LoggerContext context, String format) {
