@@ -80,6 +80,15 @@ class CommandLineTest {
         .contains("item REAUTH_REQUIRED (webhook item.deauthenticated)").contains("the old link          -> 410")
         .doesNotContain("demo-password-")
         .contains("tenant-003  ACTIVE").contains("SETUP_REQUIRED  prerequisite 40")
-        .contains("0 duplicate cycles").contains("0 new cycles, 0 new activations");
+        .contains("0 duplicate cycles").contains("0 new cycles, 0 new activations")
+        // Fleets: planned, applied in three steps, then drift behind the service's back found and repaired.
+        .contains("POST /v1/fleets/acme-sync/plan (reads Cyclr, changes nothing): INSTALL 10")
+        .containsPattern("step 3  job \\S+  SUCCEEDED").contains("acme-sync CONVERGED, tenants: CONNECTED 10")
+        .contains("POST /v1/fleets/acme-sync/plan: NONE 10")
+        .containsPattern("fleet\\.drifted   acme-sync \\{.*CONNECTOR_MISSING")
+        .containsPattern("fleet\\.drifted   acme-sync \\{.*CYCLE_INACTIVE")
+        .contains("fleet.drifted   acme-crm  {\"DEAUTHENTICATED\":1}")
+        .contains("sync-03 installed again (1 install), sync-07's cycle Active")
+        .contains("crm-01 has a fresh sign-in link (WAITING_SIGN_IN)");
   }
 }

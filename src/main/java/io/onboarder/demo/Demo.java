@@ -29,7 +29,9 @@ import picocli.CommandLine.Option;
  * and an identical second job that installs nothing; then whole integrations: templates installed and
  * activated per tenant (ACTIVE), a tenant whose template waits for a sign-in and turns ACTIVE once it signs
  * in, and one left SETUP_REQUIRED; last a sign-in campaign on short fractional hours: two tenants reminded
- * with their links, then SIGN_IN_EXPIRED, and the job's sign-in funnel.
+ * with their links, then SIGN_IN_EXPIRED, and the job's sign-in funnel; last fleets: planned, applied in steps,
+ * then changed behind the service's back (an install deleted, a cycle paused, a grant revoked) and repaired by
+ * the reconciler without any request.
  *
  * <p>The demo uses the service as a caller would: it embeds it ({@link Application}, configured by the keys of
  * docs/configuration.md), then talks to it over HTTP and listens on its public event-bus addresses only.
@@ -144,6 +146,7 @@ public final class Demo implements Callable<Integer> {
 
     boolean templatesOk = new TemplateScenario(vertx, service, cyclr, accounts).run(links);
     boolean campaignOk = new CampaignScenario(vertx, service, accounts).run();
+    boolean fleetsOk = new FleetScenario(vertx, service, cyclr).run();
 
     say("");
     say("Summary");
@@ -162,7 +165,7 @@ public final class Demo implements Callable<Integer> {
         && extra == 0 && duplicates == 0 && signedIn.size() >= expectedSignIns
         // (tenant-003's sign-in for its template is the same Salesforce connector: the first job sees it too)
         && firstNow.getJsonObject("counts").getLong("AUTHENTICATED") >= expectedSignIns
-        && templatesOk && campaignOk && cyclr.stats().duplicateCycles() == 0;
+        && templatesOk && campaignOk && fleetsOk && cyclr.stats().duplicateCycles() == 0;
     say(ok ? "Demo OK." : "Demo FAILED.");
     return ok;
   }

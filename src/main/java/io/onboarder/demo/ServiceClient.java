@@ -97,6 +97,12 @@ final class ServiceClient {
     return http.getAbs(base + path).send().await(10, TimeUnit.SECONDS).bodyAsJsonObject();
   }
 
+  /** {@code method path} with a JSON body (or none): the answer, whatever its status. */
+  HttpResponse<Buffer> call(HttpMethod method, String path, JsonObject body) throws Exception {
+    var req = http.requestAbs(method, base + path).putHeader("Content-Type", "application/json");
+    return (body == null ? req.send() : req.sendBuffer(body.toBuffer())).await(60, TimeUnit.SECONDS);
+  }
+
   /** One request of a tenant's browser: redirects are not followed, so each step shows. */
   HttpResponse<Buffer> browse(String method, String url) throws Exception {
     return http.requestAbs(HttpMethod.valueOf(method), url).followRedirects(false).send()
