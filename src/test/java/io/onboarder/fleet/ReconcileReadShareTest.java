@@ -119,7 +119,8 @@ class ReconcileReadShareTest {
   }
 
   private static long reads(TestService s) {
-    return s.cyclr.stats().requests("GET /v1.0/accounts/{id}") + s.cyclr.stats().requests("GET /v1.0/account/connectors");
+    return s.cyclr.stats().requests("GET /v1.0/accounts/{id}")
+        + s.cyclr.stats().requests("GET /v1.0/account/connectors");
   }
 
   /** The most reads in any window of one virtual second. */
