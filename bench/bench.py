@@ -96,12 +96,12 @@ def start_emulator(latency_ms, rate_limit=0):
     raise RuntimeError("emulator did not start")
 
 
-def start_service(api_url, concurrency, workdir, jvm="shipped", rate=0):
+def start_service(api_url, concurrency, workdir, jvm="shipped", rate=0, **more_env):
     port = free_port()
     env = dict(os.environ, HTTP_PORT=str(port), API_TOKENS=TOKEN, CYCLR_API_URL=api_url,
                CYCLR_CLIENT_ID="emulator-client", CYCLR_CLIENT_SECRET="emulator-secret",
                GATEWAY_MAX_CONCURRENCY=str(concurrency), GATEWAY_RATE_PER_SECOND=str(rate),
-               STORE_URL="sqlite:" + os.path.join(workdir, "bench.db"), LOG_LEVEL="WARN")
+               STORE_URL="sqlite:" + os.path.join(workdir, "bench.db"), LOG_LEVEL="WARN", **more_env)
     p = subprocess.Popen(["java", *JVM_FLAGS[jvm], "-jar", JAR, "serve"], env=env, cwd=workdir,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
