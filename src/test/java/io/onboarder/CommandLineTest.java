@@ -83,7 +83,7 @@ class CommandLineTest {
         .contains("0 duplicate cycles").contains("0 new cycles, 0 new activations")
         // Fleets: planned, applied in three steps, then drift behind the service's back found and repaired.
         .contains("POST /v1/fleets/acme-sync/plan (reads Cyclr, changes nothing): INSTALL 10")
-        .containsPattern("step 3  job \\S+  SUCCEEDED").contains("acme-sync CONVERGED, tenants: CONNECTED 10")
+        .containsPattern("step 3  job \\S+  SUCCEEDED").contains("acme-sync CONVERGED, tenants: ACTIVE 10")
         .contains("POST /v1/fleets/acme-sync/plan: NONE 10")
         .containsPattern("fleet\\.drifted   acme-sync \\{.*CONNECTOR_MISSING")
         .containsPattern("fleet\\.drifted   acme-sync \\{.*CYCLE_INACTIVE")

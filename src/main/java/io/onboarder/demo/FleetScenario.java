@@ -74,7 +74,7 @@ final class FleetScenario {
     if (!put("acme-sync", sync) || !put("acme-crm", crm) || !planAndApply("acme-sync") || !planAndApply("acme-crm")) {
       return false;
     }
-    // A plan now has nothing to do (and records what it saw: the cycles active).
+    // Applied: a plan now has nothing to do.
     say("POST /v1/fleets/acme-sync/plan: %s", compact(post("/v1/fleets/acme-sync/plan", 200)
         .getJsonObject("summary")));
     // crm-01 signs in through its relay link; a plan (a dry run) then sees it signed in.
