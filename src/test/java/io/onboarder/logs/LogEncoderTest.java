@@ -12,6 +12,7 @@ import io.onboarder.support.TestService;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -138,7 +139,10 @@ class LogEncoderTest {
     try (LogCapture capture = LogCapture.start(); TestService s = TestService.start(vertx, dir)) {
       id = s.submit(TestService.apiKeyJob("logs", 2));
       s.awaitJob(id);
-      String raw = capture.jsonText();
+      // The job is finished once its outcome is committed; its "finished" line is logged just after that.
+      String finished = "job " + id + " finished: SUCCEEDED";
+      String raw = s.poll(capture::jsonText, text -> text.contains(finished), Duration.ofSeconds(10),
+          "the job's finished line");
       assertThat(raw).doesNotContain("secret-key-logs");
       lines = LogCapture.lines(raw);
     } finally {

@@ -1,5 +1,6 @@
 package io.onboarder.support;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -22,6 +23,8 @@ public final class LogCapture implements AutoCloseable {
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
   private final ByteArrayOutputStream written = new ByteArrayOutputStream();
   private final OutputStreamAppender<ILoggingEvent> jsonAppender = new OutputStreamAppender<>();
+  /** The root level before the capture: a test JVM may have raised it (the demo, run in-process, sets WARN). */
+  private final Level levelBefore = root.getLevel();
 
   private LogCapture() {
     LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
@@ -36,6 +39,10 @@ public final class LogCapture implements AutoCloseable {
     jsonAppender.start();
     root.addAppender(appender);
     root.addAppender(jsonAppender);
+    // Capture INFO and above whatever ran before in this JVM, or a test would see (and check) fewer lines.
+    if (levelBefore == null || !Level.INFO.isGreaterOrEqual(levelBefore)) {
+      root.setLevel(Level.INFO);
+    }
   }
 
   /** Captures every event logged from now until {@link #close}. */
@@ -61,6 +68,7 @@ public final class LogCapture implements AutoCloseable {
 
   @Override
   public void close() {
+    root.setLevel(levelBefore);
     root.detachAppender(appender);
     root.detachAppender(jsonAppender);
     jsonAppender.stop();
