@@ -117,6 +117,8 @@ public final class FleetIntake {
       case PRECONDITION_FAILED -> Future.failedFuture(preconditionFailed());
       case TAKEN -> Future.failedFuture(Problem.conflict("A fleet of this name belongs to another caller; choose "
           + "another name."));
+      case DELETING -> Future.failedFuture(Problem.conflict("The fleet is being deleted with uninstall=true (status "
+          + "DELETING): what it installed is being removed. Put it again once GET /v1/fleets/{name} answers 404."));
       case DUPLICATE_TENANTS -> Future.failedFuture(Problem.validation(400, p.duplicates() + " tenant(s) name an "
           + "account that an earlier tenant names: a fleet has one tenant per account.", new JsonArray()
           .add(new JsonObject().put("pointer", "/tenants").put("message", "each account at most once"))));

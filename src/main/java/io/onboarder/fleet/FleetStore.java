@@ -27,11 +27,13 @@ public interface FleetStore {
     PRECONDITION_FAILED,
     /** The name belongs to another caller's fleet. */
     TAKEN,
+    /** The fleet is being deleted with {@code uninstall=true}: nothing is written until it is gone. */
+    DELETING,
     /** Some account appears more than once among the tenants ({@code duplicates} of them). */
     DUPLICATE_TENANTS
   }
 
-  /** The result of a commit: the fleet as it now is (null for PRECONDITION_FAILED, TAKEN, DUPLICATE_TENANTS). */
+  /** The result of a commit: the fleet as it now is (null for PRECONDITION_FAILED, TAKEN, DELETING, DUPLICATE_TENANTS). */
   record Put(Outcome outcome, FleetRecord fleet, long duplicates) {}
 
   /** A page of tenants; {@code next} is the cursor of the next page, or null. */

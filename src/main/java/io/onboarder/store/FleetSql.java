@@ -9,7 +9,7 @@ final class FleetSql {
       + "apply_step, apply_job";
 
   static final String SELECT_FLEET = "SELECT " + FLEET_COLUMNS + " FROM fleets WHERE name = ?";
-  static final String SELECT_FLEET_FOR_PUT = "SELECT owner, generation, spec_print FROM fleets "
+  static final String SELECT_FLEET_FOR_PUT = "SELECT owner, generation, spec_print, status FROM fleets "
       + "WHERE name = ?{FOR_UPDATE}";
   static final String SELECT_FLEETS = "SELECT " + FLEET_COLUMNS + " FROM fleets ORDER BY name LIMIT ?";
   static final String SELECT_OWN_FLEETS = "SELECT " + FLEET_COLUMNS + " FROM fleets WHERE owner = ? "

@@ -219,7 +219,7 @@ final class SqlFleetStore implements FleetStore {
                 default -> Future.succeededFuture();
               };
               return write.compose(x -> deleteIntake(conn, id))
-                  .compose(x -> outcome == Outcome.PRECONDITION_FAILED || outcome == Outcome.TAKEN
+                  .compose(x -> outcome == Outcome.PRECONDITION_FAILED || outcome == Outcome.TAKEN || outcome == Outcome.DELETING
                       ? Future.succeededFuture(new Put(outcome, null, 0))
                       : q(conn, FleetSql.SELECT_FLEET, Tuple.of(name))
                           .map(f -> new Put(outcome, fleet(f.iterator().next()), 0)));
@@ -235,6 +235,9 @@ final class SqlFleetStore implements FleetStore {
       }
       if (ownerFilter != null && !ownerFilter.equals(current.getString("owner"))) {
         return Outcome.TAKEN;
+      }
+      if ("DELETING".equals(current.getString("status"))) {
+        return Outcome.DELETING;
       }
       if (ifMatch != null && ifMatch != current.getLong("generation").longValue()) {
         return Outcome.PRECONDITION_FAILED;

@@ -15,6 +15,7 @@ import io.onboarder.fleet.FleetInstalls.Target;
 import io.onboarder.fleet.FleetPlans;
 import io.onboarder.fleet.FleetPolicy;
 import io.onboarder.fleet.FleetStatus;
+import io.onboarder.fleet.FleetStore;
 import io.onboarder.fleet.FleetTenant;
 import io.onboarder.fleet.PlanAction;
 import io.onboarder.fleet.Planner;
@@ -146,5 +147,8 @@ class FleetInstallsContractTest extends StoreContract {
     assertThat(await(installs.beginDelete("acme", FleetStatus.PENDING, "d-2", new JsonObject(), 0))).isTrue();
     assertThat(await(s.fleets().fleet("acme")).status()).isEqualTo(FleetStatus.DELETING);
     assertThat(await(s.fleets().fleet("acme")).applyPlan()).isEqualTo("d-2");
+    assertThat(put(s.fleets(), "acme", "alice", "alice", null, spec(1, PRUNING), tenants("t-", 5)).outcome())
+        .as("a fleet being deleted takes no new spec").isEqualTo(FleetStore.Outcome.DELETING);
+    assertThat(await(s.fleets().fleet("acme")).status()).isEqualTo(FleetStatus.DELETING);
   }
 }
