@@ -53,7 +53,11 @@ final class FleetRoutes {
         .put("state", rc.request().getParam("state")).put("cursor", rc.request().getParam("cursor"))
         .put("limit", HttpParams.intParam(rc, "limit", 100, 1, 200))));
     router.get("/v1/fleets/:name/sign-ins").handler(rc -> ask(rc, "sign-ins", named(rc)));
-    router.post("/v1/fleets/:name/plan").handler(rc -> ask(rc, "plan", named(rc), PLAN));
+    // A plan still reading Cyclr at half the idle timeout is answered 202 (OPEN) and read on with GET …/plans/{id}.
+    router.post("/v1/fleets/:name/plan").handler(rc -> ask(rc, "plan", named(rc)
+        .put("answerWithinMs", Math.max(1_000, settings.httpIdleTimeoutMs() / 2)), PLAN));
+    router.get("/v1/fleets/:name/plans/:planId").handler(rc -> ask(rc, "plan-status", named(rc)
+        .put("planId", rc.pathParam("planId"))));
     router.get("/v1/fleets/:name/plans/:planId/actions").handler(this::actions);
     // The body's rules are openapi.json's ApplyRequest (checked by the contract before this handler runs).
     router.post("/v1/fleets/:name/apply").handler(BodyHandler.create().setBodyLimit(4096))
@@ -213,6 +217,11 @@ final class FleetRoutes {
       JsonObject answer = ar.result();
       if (action.equals("get")) {
         rc.response().putHeader("ETag", "\"" + answer.getLong("generation") + "\"");
+      }
+      if (action.equals("plan") && "OPEN".equals(answer.getString("status"))) {
+        // The plan goes on reading Cyclr: GET its Location until it is READY.
+        rc.response().setStatusCode(202).putHeader("Location", "/v1/fleets/" + rc.pathParam("name") + "/plans/"
+            + answer.getString("planId"));
       }
       if (action.equals("delete") && "DELETING".equals(answer.getString("status"))) {
         // Uninstalling runs on: GET /v1/fleets/{name} shows how far it got, then answers 404.

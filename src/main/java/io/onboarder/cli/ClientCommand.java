@@ -42,6 +42,20 @@ public abstract class ClientCommand implements Callable<Integer> {
     return spec.commandLine().getOut();
   }
 
+  PrintWriter err() {
+    return spec.commandLine().getErr();
+  }
+
+  /** Waits {@code --poll-ms} between two looks at something running at the service. */
+  void pause() {
+    try {
+      TimeUnit.MILLISECONDS.sleep(pollMs);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException("interrupted");
+    }
+  }
+
   @Override
   public final Integer call() {
     try {
@@ -66,12 +80,7 @@ public abstract class ClientCommand implements Callable<Integer> {
         progress.finish();
         return job;
       }
-      try {
-        TimeUnit.MILLISECONDS.sleep(pollMs);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new CliException("interrupted");
-      }
+      pause();
       job = api.get("/v1/jobs/" + jobId).body();
     }
   }

@@ -57,6 +57,15 @@ public final class FleetCommands implements Runnable {
       }
       JsonObject fleet = api.put(path, file, type).body();
       JsonObject plan = api.post(path + "/plan", new JsonObject(), Duration.ofMinutes(30)).body();
+      // A big fleet's plan is answered while it still reads Cyclr (OPEN): follow it until it is READY.
+      if ("OPEN".equals(plan.getString("status"))) {
+        err().println("planning " + name + ": reading each tenant's live state at Cyclr…");
+        err().flush();
+      }
+      while ("OPEN".equals(plan.getString("status"))) {
+        pause();
+        plan = api.get(path + "/plans/" + plan.getString("planId")).body();
+      }
       JsonObject summary = plan.getJsonObject("summary");
       StringBuilder line = new StringBuilder("fleet " + name + " (generation " + fleet.getLong("generation")
           + ", " + fleet.getLong("total") + " tenants), plan " + plan.getString("planId") + ":");
@@ -168,12 +177,7 @@ public final class FleetCommands implements Runnable {
           out().flush();
           shown = step;
         }
-        try {
-          TimeUnit.MILLISECONDS.sleep(pollMs);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new CliException("interrupted");
-        }
+        pause();
         fleet = api.get(path).body();
       }
       out().println(Status.line(fleet));

@@ -13,11 +13,13 @@ import io.onboarder.signin.Campaigns;
 import io.onboarder.time.Clock;
 import io.onboarder.job.StoreProblems;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -68,7 +70,8 @@ public final class FleetService extends VerticleBase {
     this.node = node;
     this.leaseMs = leaseMs;
     this.actions = Map.ofEntries(
-        Map.entry("plan", msg -> visible(msg).compose(f -> planning.run(f)).map(FleetPlans.PlanRecord::toJson)),
+        Map.entry("plan", this::plan),
+        Map.entry("plan-status", this::planStatus),
         Map.entry("actions", this::actions),
         Map.entry("apply", msg -> visible(msg).compose(f -> applier.apply(f, msg.body().getString("planId"),
             confirmPrune(msg.body()), true))),
@@ -287,6 +290,46 @@ public final class FleetService extends VerticleBase {
   private Future<JsonObject> wakeThen(FleetRecord f) {
     vertx.eventBus().publish(Addresses.FLEETS_WAKE, null);
     return store.fleet(f.name()).compose(now -> FleetViews.load(store, now));
+  }
+
+  /**
+   * Plans the fleet now: {@code {"name","answerWithinMs"?}} → the plan, READY; with {@code answerWithinMs}, a plan
+   * still reading Cyclr by then is answered as it stands (status OPEN) and goes on, to be read with
+   * {@code plan-status} (an HTTP connection must not sit silent for the minutes a big fleet takes).
+   */
+  private Future<JsonObject> plan(Message<JsonObject> msg) {
+    Long within = msg.body().getLong("answerWithinMs");
+    return visible(msg).compose(f -> {
+      Promise<String> opened = Promise.promise();
+      Future<JsonObject> done = planning.run(f, new EnumMap<>(DriftKind.class), () -> true,
+          opened::tryComplete).map(FleetPlans.PlanRecord::toJson);
+      if (within == null) {
+        return done;
+      }
+      Promise<JsonObject> answer = Promise.promise();
+      long timer = vertx.setTimer(Math.max(1, within), t -> opened.future()
+          .compose(id -> plans.plan(f.name(), id))
+          .onSuccess(open -> answer.tryComplete(open.toJson()))
+          .onFailure(answer::tryFail));
+      done.onComplete(ar -> {
+        vertx.cancelTimer(timer);
+        if (ar.succeeded()) {
+          answer.tryComplete(ar.result());
+        } else if (!answer.tryFail(ar.cause())) {
+          LogKeys.fleet(log.atWarn(), f.name()).log("fleet {}: a plan answered as OPEN did not finish: {}", f.name(),
+              ar.cause().getMessage());
+        }
+      });
+      return answer.future();
+    });
+  }
+
+  /** One plan: {@code {"name","planId"}} → the plan (OPEN while it is read, READY, APPLIED); 404 if unknown. */
+  private Future<JsonObject> planStatus(Message<JsonObject> msg) {
+    String planId = msg.body().getString("planId");
+    return visible(msg).compose(f -> planId == null ? Future.succeededFuture(null) : plans.plan(f.name(), planId))
+        .compose(plan -> plan == null ? Future.failedFuture(Problem.notFound("No plan with that id."))
+            : Future.succeededFuture(plan.toJson()));
   }
 
   /** A plan's lines: {@code {"name","planId","action"?,"cursor"?,"limit"?}} → {@code {"items","next"}}. */

@@ -72,9 +72,16 @@ public final class PlanRun {
    * lease another node took stops; its plan stays unfinished and is never applied).
    */
   public Future<FleetPlans.PlanRecord> run(FleetRecord fleet, Map<DriftKind, Long> drift, BooleanSupplier goOn) {
+    return run(fleet, drift, goOn, planId -> { });
+  }
+
+  /** As above, telling {@code opened} the plan's id once it is stored (before any tenant is read). */
+  public Future<FleetPlans.PlanRecord> run(FleetRecord fleet, Map<DriftKind, Long> drift, BooleanSupplier goOn,
+                                           java.util.function.Consumer<String> opened) {
     FleetSpec spec = spec(fleet, validator);
     Map<PlanAction, Long> summary = new EnumMap<>(PlanAction.class);
     return plans.openPlan(fleet.name(), fleet.generation())
+        .onSuccess(opened::accept)
         .compose(planId -> page(new Pass(fleet.name(), planId, spec, summary, drift, goOn), "")
             .compose(v -> plans.closePlan(planId, fleet.name(), summary)));
   }
