@@ -101,10 +101,8 @@ public final class JwksSource extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    synchronized (this) {
-      stopped = true;
-      clock.cancel(timer);
-    }
+    stopped = true;
+    clock.cancel(timer);
     return client.close();
   }
 
@@ -115,15 +113,21 @@ public final class JwksSource extends VerticleBase {
 
   /**
    * The keys for a token naming {@code kid}: the current set if it knows it, else the set after a refresh (one
-   * fetch at a time, at most one per gap; within the gap, the current set). Any thread; completes on this
-   * source's context.
+   * fetch at a time, at most one per gap; within the gap, the current set). Any thread: the refresh state is
+   * only touched on this source's context, so an unknown key id costs a hop there; completes on that context.
    */
   Future<KeySet> keysFor(String kid) {
     KeySet now = current;
-    return now != null && now.knows(kid) ? Future.succeededFuture(now) : refresh(false);
+    if (now != null && now.knows(kid)) {
+      return Future.succeededFuture(now);
+    }
+    Promise<KeySet> answer = Promise.promise();
+    context().runOnContext(v -> refresh(false).onComplete(answer));
+    return answer.future();
   }
 
-  private synchronized Future<KeySet> refresh(boolean scheduled) {
+  /** On this source's context only (start, its timer, {@link #keysFor}). */
+  private Future<KeySet> refresh(boolean scheduled) {
     if (inFlight != null) {
       return inFlight;
     }
@@ -134,28 +138,26 @@ public final class JwksSource extends VerticleBase {
     if (!scheduled) {
       lastEarlyFetch = now;
     }
-    Context context = context();
     Promise<KeySet> done = Promise.promise();
     inFlight = done.future();
-    context.runOnContext(v -> fetch().onComplete(ar -> {
-      synchronized (this) {
-        inFlight = null;
-        if (ar.succeeded()) {
-          current = ar.result();
-        }
-      }
-      if (ar.failed()) {
+    fetch().onComplete(ar -> {
+      inFlight = null;
+      if (ar.succeeded()) {
+        current = ar.result();
+      } else {
         log.warn("JWT signing keys not refreshed ({}); {}", ar.cause().getMessage(), current == null
             ? "no JWT is accepted until a fetch succeeds" : "the keys fetched before stay in use");
       }
       done.complete(current);
-    }));
+    });
     return inFlight;
   }
 
-  private synchronized void schedule() {
+  private void schedule() {
     if (!stopped) {
-      timer = clock.schedule(settings.refreshMs(), () -> refresh(true).onComplete(ar -> schedule()));
+      // A clock's task may run off this context (a test's virtual clock): the refresh goes back to it.
+      timer = clock.schedule(settings.refreshMs(), () -> context().runOnContext(v -> refresh(true)
+          .onComplete(ar -> schedule())));
     }
   }
 
