@@ -77,9 +77,9 @@ final class LiveStateReads {
   }
 
   private Future<List<LiveConnector>> installs(String account, ConnectorRef ref) {
-    return Paging.find(page -> CyclrCall.get("/v1.0/account/connectors?page=" + page + "&pageSize="
+    return Paging.findAll(page -> CyclrCall.get("/v1.0/account/connectors?page=" + page + "&pageSize="
             + Paging.PAGE_SIZE, account, "GET /v1.0/account/connectors"), client, share,
-        ac -> ac.getValue("Connector") instanceof JsonObject c && sameConnector(c, ref), Integer.MAX_VALUE)
+        ac -> ac.getValue("Connector") instanceof JsonObject c && sameConnector(c, ref))
         .map(rows -> {
           List<LiveConnector> out = new ArrayList<>(rows.size());
           for (JsonObject ac : rows) {
@@ -107,9 +107,9 @@ final class LiveStateReads {
 
   private Future<List<LiveCycle>> cycles(String account, TemplateRef ref) {
     // A template named rather than given by id is looked up once and cached partner-wide (TemplateFlow).
-    return templates.template(ref, account).compose(template -> Paging.find(page -> CyclrCall.get(
+    return templates.template(ref, account).compose(template -> Paging.findAll(page -> CyclrCall.get(
                 "/v1.0/cycles?page=" + page + "&pageSize=" + Paging.PAGE_SIZE, account, "GET /v1.0/cycles"),
-            client, share, c -> template.id().equalsIgnoreCase(text(c.getValue("TemplateId"))), Integer.MAX_VALUE)
+            client, share, c -> template.id().equalsIgnoreCase(text(c.getValue("TemplateId"))))
         .map(rows -> {
           List<LiveCycle> out = new ArrayList<>(rows.size());
           for (JsonObject c : rows) {

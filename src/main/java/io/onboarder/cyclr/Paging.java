@@ -13,11 +13,16 @@ import java.util.function.Predicate;
 /**
  * Reads the pages of a Cyclr list, within {@link CyclrLimits}. Cyclr's paging headers are not
  * documented, so: use {@code Total-Pages} when present; stop at an empty page, at a page shorter
- * than the first full one (a server may cap pageSize below what we ask), and at a page with
- * nothing new (a server that ignores {@code page}, or repeats one forever whatever Total-Pages
- * says). A list longer than the limits fails ({@code CYCLR_TOO_MANY_PAGES},
- * {@code CYCLR_TOO_MANY_ROWS}) rather than pass for complete: a cut list could hide an install.
- * Only the rows a caller wants are kept.
+ * than the first full one, and at a page with nothing new (a server that ignores {@code page}, or
+ * repeats one forever whatever Total-Pages says). A list longer than the limits fails
+ * ({@code CYCLR_TOO_MANY_PAGES}, {@code CYCLR_TOO_MANY_ROWS}) rather than pass for complete: a cut
+ * list could hide an install.
+ * <p>
+ * A first page shorter than the {@link #PAGE_SIZE} asked for is the whole list for {@link #findAll} (Cyclr's
+ * documented advice: stop at a short page), which saves a read per list. {@link #find}, the check made before
+ * installing, still reads the next page then: a server that caps pageSize below what we ask, without
+ * {@code Total-Pages}, must not hide an install there (a duplicate would follow), whereas an install a fleet's
+ * read misses only makes its plan ask a job, whose own check finds it. Only the rows a caller wants are kept.
  */
 final class Paging {
   static final int PAGE_SIZE = 50;
@@ -33,7 +38,16 @@ final class Paging {
   /** As above, each page read within {@code share} (null: none) of the rate limit. */
   static Future<List<JsonObject>> find(Function<Integer, CyclrCall> pageCall, CyclrClient client, ReadShare share,
                                        Predicate<JsonObject> wanted, int enough) {
-    return next(new Walk(pageCall, client, share, wanted, enough), 1);
+    return next(new Walk(pageCall, client, share, wanted, enough, false), 1);
+  }
+
+  /**
+   * Every row that {@code wanted} accepts, each page read within {@code share} (null: none) of the rate limit; a
+   * page shorter than {@link #PAGE_SIZE} ends the list (unless {@code Total-Pages} says more follow).
+   */
+  static Future<List<JsonObject>> findAll(Function<Integer, CyclrCall> pageCall, CyclrClient client, ReadShare share,
+                                          Predicate<JsonObject> wanted) {
+    return next(new Walk(pageCall, client, share, wanted, Integer.MAX_VALUE, true), 1);
   }
 
   private static final class Walk {
@@ -42,18 +56,21 @@ final class Paging {
     final ReadShare share;
     final Predicate<JsonObject> wanted;
     final int enough;
+    /** A page shorter than asked for ends the list (else it sets the length of a full page). */
+    final boolean shortPageEnds;
     final CyclrLimits limits;
     final List<JsonObject> found = new ArrayList<>();
     final Set<String> seen = new HashSet<>();
     int fullPage = -1;
 
     Walk(Function<Integer, CyclrCall> pageCall, CyclrClient client, ReadShare share, Predicate<JsonObject> wanted,
-         int enough) {
+         int enough, boolean shortPageEnds) {
       this.pageCall = pageCall;
       this.client = client;
       this.share = share;
       this.wanted = wanted;
       this.enough = enough;
+      this.shortPageEnds = shortPageEnds;
       this.limits = client.limits();
     }
   }
@@ -87,6 +104,8 @@ final class Paging {
         last = true;
       } else if (totalPages != null) {
         last = page >= totalPages;
+      } else if (w.shortPageEnds && rows.size() < PAGE_SIZE) {
+        last = true;
       } else if (w.fullPage < 0) {
         // The first page tells how many rows a full page holds (≤ what we asked for).
         w.fullPage = Math.min(rows.size(), PAGE_SIZE);
