@@ -152,6 +152,7 @@ public final class HttpApiVerticle extends VerticleBase {
     documents.mount(router);
     new FleetRoutes(vertx, settings, fleets, new ContractValidation(vertx, documents, contract)).mount(router);
     new HistoryRoutes(vertx, settings).mount(router);
+    new ConsoleRoutes(vertx).mount(router);
 
     server = vertx.createHttpServer(guard.apply(new HttpServerOptions()
         .setMaxInitialLineLength(8192)
