@@ -36,7 +36,7 @@ public final class GeneratedJavaClient {
   /** The generated client's packages, as docs/clients.md generates them. */
   public static final String PACKAGE = "io.onboarder.client";
 
-  /** The generator options of docs/clients.md (the "Java" section), as additional properties. */
+  /** The options of docs/clients.md's Java command that shape the code (not its Maven coordinates). */
   static final Map<String, Object> OPTIONS = Map.of(
       "invokerPackage", PACKAGE,
       "apiPackage", PACKAGE + ".api",
