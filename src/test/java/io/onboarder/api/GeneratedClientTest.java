@@ -29,6 +29,25 @@ import org.junit.jupiter.api.io.TempDir;
 @ExtendWith(VertxExtension.class)
 class GeneratedClientTest {
   private static final Path DOCS = Path.of("docs/clients.md");
+  /** docs/clients.md's promise about refusals: an ApiException with the status and the problem body. */
+  private static final String REFUSED = """
+      import io.onboarder.client.ApiClient;
+      import io.onboarder.client.ApiException;
+      import io.onboarder.client.api.JobsApi;
+
+      public class Refused {
+        static String getJob(String url, String token, String id) {
+          ApiClient client = new ApiClient();
+          client.updateBaseUri(url);
+          client.setRequestInterceptor(request -> request.header("Authorization", "Bearer " + token));
+          try {
+            return "answered " + new JobsApi(client).getJob(id).getId();
+          } catch (ApiException e) {
+            return e.getCode() + " " + e.getResponseBody();
+          }
+        }
+      }
+      """;
 
   @Test
   void aClientGeneratedFromTheServedDocumentSubmitsAJobAndFollowsItToTheEnd(Vertx vertx, @TempDir Path dir)
@@ -41,7 +60,8 @@ class GeneratedClientTest {
       long start = System.nanoTime();
       long cpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
       String example = GeneratedJavaClient.javaBlock(DOCS, "public class Onboard");
-      ClassLoader client = GeneratedJavaClient.build(document, dir.resolve("client"), Map.of("Onboard", example));
+      ClassLoader client = GeneratedJavaClient.build(document, dir.resolve("client"),
+          Map.of("Onboard", example, "Refused", REFUSED));
       long built = System.nanoTime();
       long buildCpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - cpu;
       Method onboard = client.loadClass("Onboard").getDeclaredMethod("onboard", String.class, String.class,
@@ -62,6 +82,13 @@ class GeneratedClientTest {
       assertThat(again.getString("id")).isEqualTo(job.getString("id"));
       assertThat(s.cyclr.stats().installs()).isEqualTo(2);
       assertThat(s.cyclr.stats().duplicateInstalls()).isZero();
+      Method refused = client.loadClass("Refused").getDeclaredMethod("getJob", String.class, String.class,
+          String.class);
+      refused.setAccessible(true);
+      assertThat((String) call(refused, s.base(), "not-a-token", job.getString("id"))).startsWith("401 {");
+      String missing = (String) call(refused, s.base(), TestService.TOKEN, "no-such-job");
+      assertThat(missing).startsWith("404 ");
+      assertThat(new JsonObject(missing.substring(4)).getInteger("status")).isEqualTo(404);
       System.out.printf("client generated and compiled in %d ms (%d ms of CPU), job followed in %d ms%n",
           (built - start) / 1_000_000, buildCpu / 1_000_000, (System.nanoTime() - built) / 1_000_000);
     }
