@@ -111,6 +111,11 @@ public final class OnboardFlow {
                                       JsonObject ac, ItemStatus status) {
     Long acId = longOf(ac.getValue("Id"), null);
     boolean authenticated = Boolean.TRUE.equals(ac.getValue("Authenticated"));
+    if (status == ItemStatus.ALREADY_INSTALLED && !authenticated && !connector.needsUserSignIn()
+        && item.authValue() != null && acId != null && !item.dryRun() && !item.checkOnly()) {
+      return reauthenticate(account, acId, item.authValue())
+          .map(v -> new Result(status, connector, acId, null, null, null));
+    }
     // Only a user sign-in needs a link; OAuth2 client-credentials connectors authenticate themselves.
     if (!connector.needsUserSignIn() || authenticated || item.dryRun() || item.checkOnly()) {
       return Future.succeededFuture(new Result(status, connector, acId, null, null, null));
@@ -141,6 +146,25 @@ public final class OnboardFlow {
     return signInLink(account, link.username(), acId, targetOrigin, link.callbackMessage())
         .map(minted -> new Result(ItemStatus.OAUTH_PENDING, connector, acId, minted.getString("url"),
             minted.getString("expiresAt"), null));
+  }
+
+  /**
+   * Gives an installed account connector that is not authenticated the item's credentials (an API key, Basic):
+   * {@code PUT /v1.0/account/connectors/{id}} with {@code AuthValue}, as Cyclr documents for both unauthenticated
+   * and authenticated installs; safe to repeat. Fails with {@code CREDENTIALS_REFUSED} when Cyclr still says
+   * {@code Authenticated: false}: the same credentials would be refused again. The answer echoes the auth value: it
+   * is read for its flag only.
+   */
+  private Future<Void> reauthenticate(String account, long accountConnectorId, String authValue) {
+    return client.sendJson(CyclrCall.put("/v1.0/account/connectors/" + accountConnectorId, account,
+            new JsonObject().put("AuthValue", authValue), true, "PUT /v1.0/account/connectors/{id}"))
+        .map(ac -> {
+          if (!Boolean.TRUE.equals(ac.getValue("Authenticated"))) {
+            throw new CyclrException("CREDENTIALS_REFUSED", "Cyclr did not accept the credentials (authValue) for "
+                + "account connector " + accountConnectorId + ": it is still not authenticated. Supply others.", null);
+          }
+          return null;
+        });
   }
 
   /**

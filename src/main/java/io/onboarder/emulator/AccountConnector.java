@@ -15,6 +15,8 @@ final class AccountConnector {
   private final JsonObject connector;   // summary of the connector it was installed from
   private final JsonArray properties;   // [{Name, Value}]
   private volatile boolean authenticated;
+  /** SHA-256 of the credentials last given (install or update), or null: never listed, only compared. */
+  private volatile String credentials;
 
   AccountConnector(int id, String accountId, String name, String description, Integer authenticationId,
                    JsonObject connector, JsonArray properties, boolean authenticated) {
@@ -35,6 +37,14 @@ final class AccountConnector {
 
   void authenticated(boolean value) {
     this.authenticated = value;
+  }
+
+  String credentials() {
+    return credentials;
+  }
+
+  void credentials(String digest) {
+    this.credentials = digest;
   }
 
   String duplicateKey() {

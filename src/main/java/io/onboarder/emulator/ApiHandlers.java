@@ -166,6 +166,22 @@ final class ApiHandlers {
     rc.response().setStatusCode(200).end();
   }
 
+  /**
+   * {@code PUT /v1.0/account/connectors/{id}} {@code {"AuthValue"}}: new credentials for an install (Cyclr documents
+   * it for API-key and Basic connectors, authenticated or not); the answer echoes AuthValue, as Cyclr's does.
+   */
+  void updateAccountConnector(RoutingContext rc, Account account) {
+    AccountConnector ac = ownAccountConnector(rc, account);
+    JsonObject request = jsonBody(rc);
+    if (request == null) {
+      throw new ApiError(400, "The request is invalid.");
+    }
+    if (request.getValue("AuthValue") != null) {
+      state.credentials.give(ac, request.getValue("AuthValue"));
+    }
+    Http.json(rc, 200, ac.toJson().put("AuthValue", request.getValue("AuthValue")));
+  }
+
   void deauthenticate(RoutingContext rc, Account account) {
     AccountConnector ac = ownAccountConnector(rc, account);
     ac.authenticated(false);

@@ -208,18 +208,17 @@ public final class CyclrEmulator {
 
   /** The tenant signed in to this account connector (as the OAuth page does with a valid token). */
   public void signIn(int accountConnectorId) {
-    AccountConnector ac = state.accountConnector(accountConnectorId);
-    if (ac != null) {
-      ac.authenticated(true);
-    }
+    java.util.Optional.ofNullable(state.accountConnector(accountConnectorId)).ifPresent(ac -> ac.authenticated(true));
   }
 
   /** The tenant's grant is revoked at the provider (as {@code PUT …/deauthenticate} does). */
   public void revokeSignIn(int accountConnectorId) {
-    AccountConnector ac = state.accountConnector(accountConnectorId);
-    if (ac != null) {
-      ac.authenticated(false);
-    }
+    java.util.Optional.ofNullable(state.accountConnector(accountConnectorId)).ifPresent(ac -> ac.authenticated(false));
+  }
+
+  /** A third party no longer takes this install's credentials (API key, Basic): unauthenticated till given others. */
+  public void refuseCredentials(int accountConnectorId) {
+    state.credentials.refuse(state.accountConnector(accountConnectorId));
   }
 
   /** Every access token issued so far becomes invalid: the next call with one gets 401. */
@@ -278,6 +277,7 @@ public final class CyclrEmulator {
     route(r, HttpMethod.GET, "/v1.0/account/connectors", Access.ACCOUNT, null, api::listAccountConnectors);
     route(r, HttpMethod.GET, "/v1.0/account/connectors/:id", Access.ACCOUNT, null, api::getAccountConnector);
     route(r, HttpMethod.DELETE, "/v1.0/account/connectors/:id", Access.ACCOUNT, null, api::deleteAccountConnector);
+    route(r, HttpMethod.PUT, "/v1.0/account/connectors/:id", Access.ACCOUNT, null, api::updateAccountConnector);
     route(r, HttpMethod.PUT, "/v1.0/account/connectors/:id/deauthenticate", Access.ACCOUNT, null,
         api::deauthenticate);
 

@@ -28,6 +28,8 @@ final class EmulatorState {
   // Global index: the OAuth page only gets an account connector Id, not the account.
   private final ConcurrentHashMap<Integer, AccountConnector> accountConnectors = new ConcurrentHashMap<>();
   private final AtomicInteger nextAccountConnectorId = new AtomicInteger(1000);
+  /** Credentials the third parties no longer take. */
+  final Credentials credentials = new Credentials();
   private final ConcurrentSkipListMap<String, JsonObject> templates = new ConcurrentSkipListMap<>();
   private final ConcurrentHashMap<String, Cycle> cycles = new ConcurrentHashMap<>();
   // Accounts deleted through the API: an account-level call no longer creates them by itself (only a POST does).
@@ -192,8 +194,11 @@ final class EmulatorState {
     String authType = auth == null ? connector.getString("AuthType") : auth.getString("AuthType");
     String oauth2Type = auth == null ? connector.getString("OAuth2Type") : auth.getString("OAuth2Type");
 
+    String given = Credentials.digest(request.getValue("AuthValue"));
     AccountConnector ac = new AccountConnector(nextAccountConnectorId.getAndIncrement(), account.id, name,
-        description, authenticationId, summary(connector), properties, !needsUserSignIn(authType, oauth2Type));
+        description, authenticationId, summary(connector), properties, !needsUserSignIn(authType, oauth2Type)
+        && !credentials.refused(given));
+    ac.credentials(given);
     accountConnectors.put(ac.id, ac);
     boolean duplicate = account.add(ac);
     return new InstallResult(ac, duplicate);

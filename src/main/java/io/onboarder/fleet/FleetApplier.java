@@ -398,19 +398,26 @@ final class FleetApplier {
     };
   }
 
+  /**
+   * A tenant's state from its item in a step's job. Cyclr has had the tenant's credentials (the spec's, if it gives
+   * any) when the item installed or found the install, or when Cyclr refused them ({@code CREDENTIALS_REFUSED}): a
+   * later refusal of the same credentials is then not repaired by giving them again.
+   */
   static FleetApplies.TenantOutcome outcome(JsonObject item) {
     ItemStatus status = ItemStatus.valueOf(item.getString("status"));
     Long acId = item.getLong("accountConnectorId");
     JsonObject oauth = item.getJsonObject("oauth");
     String url = oauth == null ? null : oauth.getString("url");
     String account = item.getString("account");
+    JsonObject error = item.getJsonObject("error");
+    boolean refused = error != null && Planner.REFUSED_CODE.equals(error.getString("code"));
     return switch (status) {
-      case INSTALLED -> new FleetApplies.TenantOutcome(account, TenantState.CONNECTED, acId, true, true, url);
+      case INSTALLED -> new FleetApplies.TenantOutcome(account, TenantState.CONNECTED, acId, true, true, url, true);
       case ALREADY_INSTALLED, AUTHENTICATED -> new FleetApplies.TenantOutcome(account, TenantState.CONNECTED, acId,
-          true, false, url);
+          true, false, url, true);
       case OAUTH_PENDING -> new FleetApplies.TenantOutcome(account, TenantState.WAITING_SIGN_IN, acId, false,
-          acId != null, url);
-      case FAILED -> new FleetApplies.TenantOutcome(account, TenantState.FAILED, acId, null, false, url);
+          acId != null, url, true);
+      case FAILED -> new FleetApplies.TenantOutcome(account, TenantState.FAILED, acId, null, false, url, refused);
       default -> null;
     };
   }

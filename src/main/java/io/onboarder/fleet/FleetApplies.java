@@ -30,11 +30,24 @@ public interface FleetApplies {
    * {@code cycleStatus} set: the template's cycle, and whether it is active or needs setting up).
    */
   record TenantOutcome(String account, TenantState state, Long accountConnectorId, Boolean authenticated,
-                       boolean installedNow, String url, String cycleId, String cycleStatus) {
-    /** An item's outcome (nothing of the cycle). */
+                       boolean installedNow, String url, String cycleId, String cycleStatus,
+                       boolean credentialsGiven) {
+    /** An item's outcome (nothing of the cycle); {@code credentialsGiven}: Cyclr has had the spec's credentials. */
+    public TenantOutcome(String account, TenantState state, Long accountConnectorId, Boolean authenticated,
+                         boolean installedNow, String url, boolean credentialsGiven) {
+      this(account, state, accountConnectorId, authenticated, installedNow, url, null, null, credentialsGiven);
+    }
+
+    /** An item's outcome that gave Cyclr no credentials. */
     public TenantOutcome(String account, TenantState state, Long accountConnectorId, Boolean authenticated,
                          boolean installedNow, String url) {
-      this(account, state, accountConnectorId, authenticated, installedNow, url, null, null);
+      this(account, state, accountConnectorId, authenticated, installedNow, url, false);
+    }
+
+    /** An account's outcome (its cycle). */
+    public TenantOutcome(String account, TenantState state, Long accountConnectorId, Boolean authenticated,
+                         boolean installedNow, String url, String cycleId, String cycleStatus) {
+      this(account, state, accountConnectorId, authenticated, installedNow, url, cycleId, cycleStatus, false);
     }
   }
 

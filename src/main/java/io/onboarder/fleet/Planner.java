@@ -13,6 +13,13 @@ import io.onboarder.job.JobRequest;
  * cycle, activation.
  */
 public final class Planner {
+  /** The item error of a job whose credentials Cyclr did not take (the gateway's code). */
+  static final String REFUSED_CODE = "CREDENTIALS_REFUSED";
+  /** Why a credentials tenant that Cyclr no longer takes is left as it is: only other credentials repair it. */
+  public static final String CREDENTIALS_REFUSED = "credentials refused: supply a new authValue";
+  /** Why a credentials tenant is given its credentials again: the spec brought others than Cyclr refused. */
+  public static final String NEW_CREDENTIALS = "new credentials";
+
   private Planner() {}
 
   /** What was seen at Cyclr, as recorded on the tenant. */
@@ -21,7 +28,12 @@ public final class Planner {
 
   /** One tenant's line of a plan. {@code observed} is null when the live state could not be read. */
   public record Decision(String account, PlanAction action, String reason, DriftKind drift, Observed observed,
-                         TenantState state) {}
+                         TenantState state) {
+    /** Cyclr refused a credentials tenant's credentials (an OAuth tenant's lost sign-in is relinked instead). */
+    public boolean credentialsLost() {
+      return drift == DriftKind.DEAUTHENTICATED && action != PlanAction.RELINK;
+    }
+  }
 
   public static Decision decide(FleetSpec spec, DesiredTenant t, LiveStateReply live) {
     String account = t.account();
@@ -58,6 +70,9 @@ public final class Planner {
           : new Decision(account, PlanAction.INSTALL, "not installed", null, seen, TenantState.PENDING);
     }
     if (!install.authenticated()) {
+      if (t.credentials()) {
+        return refused(t, seen);
+      }
       if (Boolean.TRUE.equals(t.authenticated())) {
         return new Decision(account, PlanAction.RELINK, "deauthenticated", DriftKind.DEAUTHENTICATED, seen,
             TenantState.DRIFTED);
@@ -89,6 +104,20 @@ public final class Planner {
           active ? TenantState.ACTIVE : TenantState.CONNECTED);
     }
     return new Decision(account, PlanAction.NONE, "up to date", null, seen, TenantState.CONNECTED);
+  }
+
+  /**
+   * A tenant whose spec gives its credentials (API key, Basic) and whose install Cyclr says is not authenticated:
+   * a sign-in link cannot help, and giving the same credentials again changes nothing, so it is left as it is
+   * (drift DEAUTHENTICATED when it was authenticated before) until the spec brings other credentials, which a
+   * step's job gives Cyclr ({@code REINSTALL}: installed again, or the install re-authenticated with them).
+   */
+  private static Decision refused(DesiredTenant t, Observed seen) {
+    boolean lost = Boolean.TRUE.equals(t.authenticated()) || t.drift() == DriftKind.DEAUTHENTICATED;
+    DriftKind drift = lost ? DriftKind.DEAUTHENTICATED : null;
+    TenantState state = lost ? TenantState.DRIFTED : TenantState.FAILED;
+    return t.newCredentials() ? new Decision(t.account(), PlanAction.REINSTALL, NEW_CREDENTIALS, drift, seen, state)
+        : new Decision(t.account(), PlanAction.NONE, CREDENTIALS_REFUSED, drift, seen, state);
   }
 
   /** The tenant's install of its connector (the gateway lists only installs of that connector), by install name. */

@@ -32,22 +32,27 @@ final class FleetSql {
   static final String DELETE_INTAKE_TENANTS = "DELETE FROM fleet_intake_tenants WHERE intake = ?";
   static final String DELETE_INTAKE = "DELETE FROM fleet_intakes WHERE id = ?";
 
+  /** Parameters per intake tenant: intake, account, spec, auth_value, auth_print. */
+  static final int INTAKE_COLUMNS = 5;
+
   /** Multi-row insert of {@code rows} intake tenants; an account already written keeps its first row. */
   static String insertIntakeTenants(int rows) {
-    StringBuilder b = new StringBuilder("INSERT INTO fleet_intake_tenants (intake, account, spec, auth_value) VALUES ");
+    StringBuilder b = new StringBuilder("INSERT INTO fleet_intake_tenants (intake, account, spec, auth_value, "
+        + "auth_print) VALUES ");
     for (int i = 0; i < rows; i++) {
-      b.append(i == 0 ? "" : ", ").append("(?, ?, ?, ?)");
+      b.append(i == 0 ? "" : ", ").append("(?, ?, ?, ?, ?)");
     }
     return b.append(" ON CONFLICT (intake, account) DO NOTHING").toString();
   }
 
   /** Tenants of the new spec: new accounts PENDING; those that stay keep what is known of them. */
-  static final String UPSERT_TENANTS = "INSERT INTO fleet_tenants (fleet, account, in_spec, spec, auth_value, state) "
-      + "SELECT ?, account, 1, spec, auth_value, 'PENDING' FROM fleet_intake_tenants WHERE intake = ? "
-      + "ON CONFLICT (fleet, account) DO UPDATE SET in_spec = 1, spec = excluded.spec, "
-      + "auth_value = excluded.auth_value";
+  static final String UPSERT_TENANTS = "INSERT INTO fleet_tenants (fleet, account, in_spec, spec, auth_value, "
+      + "auth_print, state) SELECT ?, account, 1, spec, auth_value, auth_print, 'PENDING' FROM fleet_intake_tenants "
+      + "WHERE intake = ? ON CONFLICT (fleet, account) DO UPDATE SET in_spec = 1, spec = excluded.spec, "
+      + "auth_value = excluded.auth_value, auth_print = excluded.auth_print";
   /** Tenants that left the spec: no longer wanted, their auth values wiped (no reinstall will need them). */
-  static final String LEAVE_SPEC = "UPDATE fleet_tenants SET in_spec = 0, auth_value = NULL WHERE fleet = ? "
+  static final String LEAVE_SPEC = "UPDATE fleet_tenants SET in_spec = 0, auth_value = NULL, auth_print = NULL "
+      + "WHERE fleet = ? "
       + "AND in_spec = 1 AND NOT EXISTS (SELECT 1 FROM fleet_intake_tenants i WHERE i.intake = ? "
       + "AND i.account = fleet_tenants.account)";
   /** ...and those of them the fleet installed nothing for are forgotten (nothing to prune). */
@@ -68,8 +73,19 @@ final class FleetSql {
 
   // ---- plans -----------------------------------------------------------------------------------
 
-  static final String DESIRED = "SELECT account, in_spec, spec, auth_value, installed_connector, installed_cycle, "
-      + "state, authenticated, account_connector_id, cycle_id, cycle_status FROM fleet_tenants WHERE fleet = ? "
+  /**
+   * What a plan (and a step) reads of a tenant. has_auth: the spec carries credentials (an auth value; tenants put
+   * before V24 have no print yet); new_auth: they are not those last given to Cyclr.
+   */
+  static String desiredColumns(String t) {
+    return t + "account, " + t + "in_spec, " + t + "spec, " + t + "auth_value, " + t + "installed_connector, " + t
+        + "installed_cycle, " + t + "state, " + t + "authenticated, " + t + "account_connector_id, " + t + "cycle_id, "
+        + t + "cycle_status, " + t + "drift, CASE WHEN " + t + "auth_value IS NULL THEN 0 ELSE 1 END AS has_auth, "
+        + "CASE WHEN " + t + "auth_print IS NOT NULL AND (" + t + "supplied_print IS NULL OR " + t + "supplied_print <> "
+        + t + "auth_print) THEN 1 ELSE 0 END AS new_auth";
+  }
+
+  static final String DESIRED = "SELECT " + desiredColumns("") + " FROM fleet_tenants WHERE fleet = ? "
       + "AND account > ? ORDER BY account LIMIT ?";
   static final String INSERT_PLAN = "INSERT INTO fleet_plans (id, fleet, generation, status, created_at) "
       + "VALUES (?, ?, ?, 'OPEN', ?)";
@@ -108,9 +124,8 @@ final class FleetSql {
       + "rollout = ? WHERE name = ? AND status = ?";
   static final String PLAN_APPLIED = "UPDATE fleet_plans SET status = 'APPLIED' WHERE id = ?";
   static final String BY_JOB = "'INSTALL', 'REINSTALL', 'RELINK', 'INSTALL_CYCLE', 'ACTIVATE'";
-  static final String STEP_TENANTS = "SELECT t.account, t.in_spec, t.spec, t.auth_value, t.installed_connector, "
-      + "t.installed_cycle, t.state, t.authenticated, t.account_connector_id, t.cycle_id, t.cycle_status "
-      + "FROM fleet_plan_actions a JOIN fleet_tenants t ON t.fleet = ? AND t.account = a.account "
+  static final String STEP_TENANTS = "SELECT " + desiredColumns("t.")
+      + " FROM fleet_plan_actions a JOIN fleet_tenants t ON t.fleet = ? AND t.account = a.account "
       + "WHERE a.plan_id = ? AND a.action IN (" + BY_JOB + ") ORDER BY a.account LIMIT ? OFFSET ?";
   static final String MARK_STEP = "UPDATE fleet_plan_actions SET step = ?, job_id = ? "
       + "WHERE plan_id = ? AND account = ?";
@@ -124,12 +139,15 @@ final class FleetSql {
   /** Drift that only the account's outcome (its cycle) repairs. */
   private static final String CYCLE_DRIFT = "drift IN ('CYCLE_MISSING', 'CYCLE_INACTIVE')";
   /**
-   * Parameters: state, accountConnectorId, authenticated, installedNow, url, cycleId, cycleStatus, state, cycleId,
-   * fleet, account. Drift stays on a failure, and cycle drift on an item's outcome (no cycleId).
+   * Parameters: state, accountConnectorId, authenticated, installedNow, credentialsGiven, url, cycleId, cycleStatus,
+   * state, cycleId, fleet, account. Drift stays on a failure, and cycle drift on an item's outcome (no cycleId).
+   * Credentials given to Cyclr are the spec's now (a PUT during the step may have raced them: at worst the next
+   * refusal is taken for theirs, and new credentials are asked for).
    */
   static final String OUTCOME = "UPDATE fleet_tenants SET state = ?, account_connector_id = COALESCE(?, "
       + "account_connector_id), authenticated = ?, installed_connector = CASE WHEN ? = 1 THEN 1 ELSE "
-      + "installed_connector END, url = COALESCE(?, url), cycle_id = COALESCE(?, cycle_id), "
+      + "installed_connector END, supplied_print = CASE WHEN ? = 1 THEN auth_print ELSE supplied_print END, "
+      + "url = COALESCE(?, url), cycle_id = COALESCE(?, cycle_id), "
       + "cycle_status = COALESCE(?, cycle_status), drift = CASE WHEN CAST(? AS TEXT) = 'FAILED' THEN drift "
       + "WHEN " + CYCLE_DRIFT + " AND CAST(? AS TEXT) IS NULL THEN drift ELSE NULL END "
       + "WHERE fleet = ? AND account = ?";
@@ -148,6 +166,15 @@ final class FleetSql {
       + "SELECT t.account, CAST(? AS TEXT), 'drift.detected', NULL, t.fleet, f.owner, CAST(? AS TEXT) "
       + "FROM fleet_tenants t JOIN fleets f ON f.name = t.fleet WHERE t.fleet = ? AND t.account = ? "
       + "AND (t.drift IS NULL OR t.drift <> CAST(? AS TEXT))";
+
+  /**
+   * Parameters: at, detail, fleet, account: a credentials tenant's credentials refused at Cyclr, once (read, like
+   * DRIFT_DETECTED, against the drift the tenant had).
+   */
+  static final String CREDENTIAL_LOST = "INSERT INTO account_history (account, at, kind, job_id, fleet, owner, "
+      + "detail) SELECT t.account, CAST(? AS TEXT), 'credential.lost', NULL, t.fleet, f.owner, CAST(? AS TEXT) "
+      + "FROM fleet_tenants t JOIN fleets f ON f.name = t.fleet WHERE t.fleet = ? AND t.account = ? "
+      + "AND (t.drift IS NULL OR t.drift <> 'DEAUTHENTICATED')";
 
   // ---- reconciles ------------------------------------------------------------------------------
 

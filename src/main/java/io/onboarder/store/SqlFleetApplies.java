@@ -170,8 +170,9 @@ final class SqlFleetApplies implements FleetApplies, FleetLeases {
   @Override
   public Future<Void> recordOutcomes(String fleet, String jobId, List<TenantOutcome> outcomes) {
     List<Tuple> rows = outcomes.stream().map(o -> Tuple.of(o.state().name(), o.accountConnectorId(),
-        o.authenticated() == null ? null : (o.authenticated() ? 1 : 0), o.installedNow() ? 1 : 0, o.url(),
-        o.cycleId(), o.cycleStatus(), o.state().name()).addValue(o.cycleId()).addValue(fleet).addValue(o.account()))
+        o.authenticated() == null ? null : (o.authenticated() ? 1 : 0), o.installedNow() ? 1 : 0,
+        o.credentialsGiven() ? 1 : 0, o.url(), o.cycleId(), o.cycleStatus()).addValue(o.state().name())
+        .addValue(o.cycleId()).addValue(fleet).addValue(o.account()))
         .toList();
     String now = Instant.now().toString();
     List<Tuple> repaired = outcomes.stream().map(o -> Tuple.of(now, jobId, fleet, o.account(), o.state().name(),

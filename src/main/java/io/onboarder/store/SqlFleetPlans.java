@@ -24,7 +24,8 @@ import java.util.UUID;
 
 /**
  * Plans on the {@link Database}: a plan's lines written page by page, the live state they saw on the tenants, and
- * drift newly seen on a tenant as its account's history ({@code drift.detected}), in the same transaction.
+ * drift newly seen on a tenant as its account's history ({@code drift.detected}, and {@code credential.lost} when
+ * Cyclr refused a credentials tenant's credentials), in the same transaction.
  */
 final class SqlFleetPlans implements FleetPlans {
   private final Database db;
@@ -58,10 +59,12 @@ final class SqlFleetPlans implements FleetPlans {
         throw new StoreException(StoreException.Kind.FAILED, "a stored tenant no longer reads: " + errors.summary());
       }
       Integer auth = r.getInteger("authenticated");
+      String drift = r.getString("drift");
       out.add(new DesiredTenant(parsed, JobRows.flag(r, "in_spec"), JobRows.flag(r, "installed_connector"),
           JobRows.flag(r, "installed_cycle"), TenantState.valueOf(r.getString("state")),
           auth == null ? null : auth != 0, r.getLong("account_connector_id"), r.getString("cycle_id"),
-          r.getString("cycle_status")));
+          r.getString("cycle_status"), drift == null ? null : DriftKind.valueOf(drift), JobRows.flag(r, "has_auth"),
+          JobRows.flag(r, "new_auth")));
     }
     return out;
   }
@@ -81,12 +84,17 @@ final class SqlFleetPlans implements FleetPlans {
     List<Tuple> actions = new ArrayList<>();
     List<Tuple> observed = new ArrayList<>();
     List<Tuple> detected = new ArrayList<>();
+    List<Tuple> lost = new ArrayList<>();
     for (Planner.Decision d : decisions) {
       String drift = d.drift() == null ? null : d.drift().name();
       actions.add(Tuple.of(planId, d.account(), d.action().name(), d.reason(), drift));
       if (drift != null && d.observed() != null) {
         detected.add(Tuple.of(now, new JsonObject().put("drift", drift).put("action", d.action().name())
             .put("reason", d.reason()).put("planId", planId).encode(), fleet, d.account(), drift));
+      }
+      if (d.credentialsLost() && d.observed() != null) {
+        lost.add(Tuple.of(now, new JsonObject().put("auth", "credentials").put("accountConnectorId",
+            d.observed().accountConnectorId()).put("reason", d.reason()).encode(), fleet, d.account()));
       }
       Planner.Observed o = d.observed();
       if (o != null) {
@@ -99,6 +107,8 @@ final class SqlFleetPlans implements FleetPlans {
     return db.transaction(conn -> conn.preparedQuery(db.sql(FleetSql.INSERT_ACTION)).executeBatch(actions)
         .compose(x -> detected.isEmpty() ? Future.succeededFuture()
             : conn.preparedQuery(db.sql(FleetSql.DRIFT_DETECTED)).executeBatch(detected))
+        .compose(x -> lost.isEmpty() ? Future.succeededFuture()
+            : conn.preparedQuery(db.sql(FleetSql.CREDENTIAL_LOST)).executeBatch(lost))
         .compose(x -> observed.isEmpty() ? Future.succeededFuture()
             : conn.preparedQuery(db.sql(FleetSql.OBSERVE_TENANT)).executeBatch(observed))
         .compose(x -> changed ? conn.preparedQuery(db.sql(FleetSql.BUMP_STATE_VERSION)).execute(Tuple.of(fleet))

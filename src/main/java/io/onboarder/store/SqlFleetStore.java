@@ -30,7 +30,7 @@ import java.util.UUID;
 final class SqlFleetStore implements FleetStore {
   /** An intake whose node has not renewed it for this long is deleted by the next one opened. */
   static final long STALE_INTAKE_MS = 10 * 60_000;
-  /** Tenants per multi-row INSERT (4 parameters each). */
+  /** Tenants per multi-row INSERT ({@link FleetSql#INTAKE_COLUMNS} parameters each). */
   private static final int ROWS = 64;
   private static final String ABANDONED = "The upload took too long and was abandoned; send the fleet again.";
 
@@ -120,6 +120,15 @@ final class SqlFleetStore implements FleetStore {
     });
   }
 
+  /**
+   * The keyed fingerprint of a tenant's credentials (null without): what tells new credentials from those Cyclr
+   * refused, with no plaintext stored. A key rotation changes it, so at most one attempt is made with the same
+   * credentials after one.
+   */
+  static String authPrint(SecretBox box, String authValue) {
+    return authValue == null ? null : box.fingerprint("fleet-tenant-auth:" + authValue);
+  }
+
   private static Boolean bool(Integer v) {
     return v == null ? null : v != 0;
   }
@@ -173,7 +182,8 @@ final class SqlFleetStore implements FleetStore {
           out.add(t);
         }
         JobRequest.Item item = tenants.get(i);
-        t.addValue(id).addValue(item.account()).addValue(item.specText()).addValue(db.box().encrypt(item.authValue()));
+        t.addValue(id).addValue(item.account()).addValue(item.specText()).addValue(db.box().encrypt(item.authValue()))
+            .addValue(authPrint(db.box(), item.authValue()));
       }
       return out;
     }
@@ -183,7 +193,7 @@ final class SqlFleetStore implements FleetStore {
         return Future.succeededFuture();
       }
       Tuple t = batch.get(from);
-      return conn.preparedQuery(db.sql(FleetSql.insertIntakeTenants(t.size() / 4))).execute(t)
+      return conn.preparedQuery(db.sql(FleetSql.insertIntakeTenants(t.size() / FleetSql.INTAKE_COLUMNS))).execute(t)
           .compose(x -> insert(conn, batch, from + 1));
     }
 

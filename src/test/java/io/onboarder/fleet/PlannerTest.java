@@ -103,6 +103,54 @@ class PlannerTest {
     }
   }
 
+  /** A tenant whose spec gives its credentials (an API key), as the fleet last knew it. */
+  static DesiredTenant keyed(Boolean authenticated, DriftKind drift, boolean newCredentials) {
+    return new DesiredTenant(new JobRequest.Item("t-1", null, null, null, null, null), true, true, false,
+        drift == null ? TenantState.CONNECTED : TenantState.DRIFTED, authenticated, 42L, null, null, drift, true,
+        newCredentials);
+  }
+
+  @Test
+  void aCredentialsTenantCyclrRefusesIsLeftAsItIsUntilTheSpecBringsNewCredentials() {
+    // Cyclr no longer takes the API key: no sign-in link can help, and the same key again changes nothing.
+    Planner.Decision refused = Planner.decide(PLAIN, keyed(true, null, false), live(false, null));
+    assertThat(refused.action()).isEqualTo(PlanAction.NONE);
+    assertThat(refused.reason()).isEqualTo("credentials refused: supply a new authValue");
+    assertThat(refused.drift()).isEqualTo(DriftKind.DEAUTHENTICATED);
+    assertThat(refused.state()).isEqualTo(TenantState.DRIFTED);
+    assertThat(refused.credentialsLost()).isTrue();
+    // Seen again (the fleet recorded it unauthenticated, with its drift): the same, the drift stays.
+    Planner.Decision again = Planner.decide(PLAIN, keyed(false, DriftKind.DEAUTHENTICATED, false), live(false, null));
+    assertThat(again).isEqualTo(new Planner.Decision("t-1", PlanAction.NONE, refused.reason(),
+        DriftKind.DEAUTHENTICATED, refused.observed(), TenantState.DRIFTED));
+    // A new generation gave other credentials: a step's job gives them to Cyclr.
+    Planner.Decision renewed = Planner.decide(PLAIN, keyed(false, DriftKind.DEAUTHENTICATED, true),
+        live(false, null));
+    assertThat(renewed.action()).isEqualTo(PlanAction.REINSTALL);
+    assertThat(renewed.reason()).isEqualTo("new credentials");
+    assertThat(renewed.drift()).isEqualTo(DriftKind.DEAUTHENTICATED);
+    // Credentials refused from the start (never authenticated, no drift): left as FAILED, not drift.
+    Planner.Decision never = Planner.decide(PLAIN, keyed(null, null, false), live(false, null));
+    assertThat(never.action()).isEqualTo(PlanAction.NONE);
+    assertThat(never.drift()).isNull();
+    assertThat(never.state()).isEqualTo(TenantState.FAILED);
+    assertThat(never.credentialsLost()).isFalse();
+    // An OAuth tenant's lost grant is still relinked; an authenticated credentials tenant is up to date.
+    assertThat(Planner.decide(PLAIN, made(), live(false, null)).credentialsLost()).isFalse();
+    assertThat(Planner.decide(PLAIN, keyed(true, null, true), live(true, null)).action()).isEqualTo(PlanAction.NONE);
+  }
+
+  @Test
+  void aStepJobsItemTellsWhetherCyclrHadTheTenantsCredentials() {
+    JsonObject item = new JsonObject().put("account", "t-1").put("accountConnectorId", 42L);
+    assertThat(FleetApplier.outcome(item.copy().put("status", "ALREADY_INSTALLED")).credentialsGiven()).isTrue();
+    assertThat(FleetApplier.outcome(item.copy().put("status", "INSTALLED")).credentialsGiven()).isTrue();
+    assertThat(FleetApplier.outcome(item.copy().put("status", "FAILED").put("error", new JsonObject()
+        .put("code", "CREDENTIALS_REFUSED"))).credentialsGiven()).as("refused: Cyclr had them").isTrue();
+    assertThat(FleetApplier.outcome(item.copy().put("status", "FAILED").put("error", new JsonObject()
+        .put("code", "CYCLR_UNAVAILABLE"))).credentialsGiven()).as("never got there").isFalse();
+  }
+
   @Test
   void anInstallOfTheConnectorUnderAnotherInstallNameIsNotTheFleets() {
     FleetSpec named = spec(new JsonObject().put("installName", "Sales"));
