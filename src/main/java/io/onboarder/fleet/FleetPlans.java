@@ -49,7 +49,8 @@ public interface FleetPlans {
 
   /**
    * Records decisions of a plan and the live state they saw ({@code changed}: some of it differs from before); drift
-   * a tenant did not have before becomes its account's history ({@code drift.detected}) in the same transaction.
+   * a tenant did not have before becomes its account's history ({@code drift.detected}, and {@code credential.lost}
+   * for {@link Planner.Decision#credentialsLost}) in the same transaction.
    */
   Future<Void> record(String planId, String fleet, List<Planner.Decision> decisions, boolean changed);
 

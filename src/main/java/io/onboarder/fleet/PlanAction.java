@@ -2,7 +2,8 @@ package io.onboarder.fleet;
 
 /**
  * What a plan says one tenant needs: {@code NONE}, {@code INSTALL} (not installed), {@code REINSTALL}
- * (the fleet's install is gone at Cyclr), {@code RELINK} (installed, not signed in: a fresh sign-in
+ * (the fleet's install is gone at Cyclr, or Cyclr refused a credentials tenant's credentials and the spec gives new
+ * ones: the job gives them to the install), {@code RELINK} (installed, not signed in: a fresh sign-in
  * link), {@code INSTALL_CYCLE} (the template's cycle is missing), {@code ACTIVATE} (the cycle is not
  * active), {@code UNINSTALL} (left the spec; prune removes what the fleet installed). Every action but
  * NONE and UNINSTALL is carried out by one job item for the tenant (a job installs or finds the install,
