@@ -22,6 +22,8 @@ public final class FleetCommands implements Runnable {
   /** Exit code of {@code fleet plan} when the plan has changes. */
   static final int CHANGES = 4;
   private static final int PAGE = 200;
+  /** Unchanged tenants read for drift left as it is: up to 50 pages; past that, {@code fleet tenants} shows them. */
+  private static final long MAX_UNCHANGED_LISTED = 10_000;
   private static final List<String> CHANGING = List.of("INSTALL", "REINSTALL", "RELINK", "INSTALL_CYCLE", "ACTIVATE",
       "UNINSTALL");
 
@@ -80,6 +82,12 @@ public final class FleetCommands implements Runnable {
           lines(api, path + "/plans/" + plan.getString("planId") + "/actions?limit=" + PAGE + "&action=" + action);
         }
       }
+      // Drift the plan leaves as it is (credentials Cyclr refused: only new ones repair it), when there are few
+      // enough unchanged tenants to look through.
+      long unchanged = summary.getLong("NONE", 0L);
+      if (unchanged > 0 && unchanged <= MAX_UNCHANGED_LISTED) {
+        lines(api, path + "/plans/" + plan.getString("planId") + "/actions?limit=" + PAGE + "&action=NONE");
+      }
       out().flush();
       return plan;
     }
@@ -92,6 +100,12 @@ public final class FleetCommands implements Runnable {
         for (Object o : page.getJsonArray("items")) {
           JsonObject a = (JsonObject) o;
           String action = a.getString("action");
+          if (action.equals("NONE")) {
+            if (a.getString("drift") != null) {
+              out().println("! drifted " + a.getString("account") + " (" + a.getString("reason") + ")");
+            }
+            continue;
+          }
           String sign = action.equals("UNINSTALL") ? "-" : action.equals("INSTALL") || action.equals("REINSTALL")
               ? "+" : "~";
           String reason = a.getString("reason");

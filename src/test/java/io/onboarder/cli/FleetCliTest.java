@@ -87,6 +87,17 @@ class FleetCliTest {
     assertThat(tenants.out().lines()).hasSize(12).allSatisfy(l -> assertThat(l).contains("CONNECTED"));
     assertThat(cli("fleet", "status", "Not_A_Name").exit()).isEqualTo(2);
 
+    // t-3's key is refused at the third party: the plan says why it is left as it is; a new key is a change.
+    s.cyclr.refuseCredentials(s.cyclr.accountConnectors("t-3").get(0).getInteger("Id"));
+    Run refusedKey = cli("fleet", "plan", file.toString(), "--name", "cli");
+    assertThat(refusedKey.exit()).as("nothing a job could change").isZero();
+    assertThat(refusedKey.out()).contains("! drifted t-3 (credentials refused: supply a new authValue)\n");
+    Path rotated = Files.writeString(dir.resolve("rotated.ndjson"), ndjson.toString()
+        .replace("\"authValue\":\"k3\"", "\"authValue\":\"k3-new\""));
+    Run newKey = cli("fleet", "plan", rotated.toString(), "--name", "cli");
+    assertThat(newKey.exit()).isEqualTo(FleetCommands.CHANGES);
+    assertThat(newKey.out()).contains("+ reinstall t-3 (new credentials)\n").doesNotContain("! drifted");
+
     // Prune on, t-11 and t-12 leave: 2 of 12 (17 %) is over maxPrunePercent (5 %) and needs --confirm-prune 2.
     String pruning = ndjson.toString().replace("\"pauseSeconds\":0}", "\"pauseSeconds\":0},\"prune\":true")
         .replace("{\"account\":\"t-11\",\"authValue\":\"k11\"}\n", "")
