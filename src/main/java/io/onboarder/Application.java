@@ -27,6 +27,7 @@ import io.onboarder.job.JobStatus;
 import io.onboarder.job.StoreException;
 import io.onboarder.lease.NodeLifecycle;
 import io.onboarder.time.Clock;
+import io.onboarder.trace.Tracing;
 import io.onboarder.job.Retention;
 import io.onboarder.signin.SignInPolicy;
 import io.onboarder.webhook.WebhookSender;
@@ -89,17 +90,34 @@ public final class Application {
 
   /** Vert.x with Prometheus metrics, as the service runs it. */
   public static Vertx newVertx() {
-    return Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory()).build();
+    return newVertx(Tracing.OFF);
   }
 
-  /** The Vert.x of {@code settings}: clustered (Hazelcast, event bus over TCP) in cluster mode. */
+  /** Vert.x with Prometheus metrics and {@code tracing}'s tracer (none when it is off). */
+  public static Vertx newVertx(Tracing tracing) {
+    return tracing.install(Vertx.builder().with(vertxOptions()).withMetrics(new MicrometerMetricsFactory())).build();
+  }
+
+  /**
+   * The Vert.x of {@code settings}: clustered (Hazelcast, event bus over TCP) in cluster mode, traced when its
+   * {@code OTEL_*} settings say so.
+   */
   public static Future<Vertx> newVertx(Settings settings) {
+    try {
+      return newVertx(settings, Tracing.start(settings.tracing()));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /** As {@link #newVertx(Settings)}, with {@code tracing} (started by the caller). */
+  public static Future<Vertx> newVertx(Settings settings, Tracing tracing) {
     if (!settings.clustered()) {
-      return Future.succeededFuture(newVertx());
+      return Future.succeededFuture(newVertx(tracing));
     }
     VertxOptions options = vertxOptions().setEventBusOptions(ClusterSetup.eventBus(settings));
-    return Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory())
-        .withClusterManager(ClusterSetup.clusterManager(settings))
+    return tracing.install(Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory())
+        .withClusterManager(ClusterSetup.clusterManager(settings)))
         .buildClustered();
   }
 

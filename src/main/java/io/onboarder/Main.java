@@ -8,6 +8,7 @@ import io.onboarder.config.Settings;
 import io.onboarder.demo.Demo;
 import io.onboarder.job.StoreException;
 import io.onboarder.logs.LogEncoder;
+import io.onboarder.trace.Tracing;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.Promise;
@@ -85,9 +86,16 @@ public final class Main implements Callable<Integer> {
       } finally {
         configVertx.close();
       }
+      Tracing tracing;
+      try {
+        tracing = Tracing.start(settings.tracing());
+      } catch (ConfigException e) {
+        System.err.println(e.getMessage());
+        return EXIT_CONFIG;
+      }
       Vertx vertx;
       try {
-        vertx = Application.newVertx(settings).await(120, TimeUnit.SECONDS);
+        vertx = Application.newVertx(settings, tracing).await(120, TimeUnit.SECONDS);
       } catch (Exception e) {
         System.err.println("start-up failed: could not join the cluster '" + settings.clusterName() + "': "
             + e.getMessage());
@@ -104,7 +112,7 @@ public final class Main implements Callable<Integer> {
         vertx.close();
         return StoreException.is(cause, StoreException.Kind.REFUSED) ? EXIT_CONFIG : 1;
       }
-      log.info("cyclr-onboarder listening on port {} ({})", app.httpPort(), settings);
+      log.info("cyclr-onboarder listening on port {} ({}; {})", app.httpPort(), settings, settings.tracing());
       Promise<Void> stopped = Promise.promise();
       Runnable shutdown = () -> {
         log.info("shutdown requested: draining (up to {} ms)", settings.shutdownGraceMs());

@@ -6,6 +6,11 @@ public final class ConfigException extends RuntimeException {
     super("invalid configuration: " + key.describe() + " " + problem);
   }
 
+  /** A setting that has no single env var ({@code tracing}: the {@code OTEL_*} variables). */
+  public ConfigException(String setting, String problem) {
+    super("invalid configuration: " + setting + " " + problem);
+  }
+
   /** The config file exists but cannot be read as JSON. */
   public ConfigException(String file, Throwable cause) {
     super("invalid configuration: " + file + " is not valid JSON (" + cause.getMessage() + ")");

@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Arrays;
+import java.util.Map;
 
 /**
  * Reads {@code conf/config.json} (from the working directory, else the copy inside the jar),
@@ -40,6 +41,7 @@ public final class ConfigLoader {
     return retriever.getConfig()
         .recover(err -> Future.failedFuture(new ConfigException(configFile, err)))
         .map(ConfigLoader::foldEnv)
+        .map(conf -> environment ? withProcessTracing(conf) : conf)
         .eventually(() -> {
           retriever.close();
           return Future.succeededFuture();
@@ -57,6 +59,18 @@ public final class ConfigLoader {
       }
     }
     return out;
+  }
+
+  /** The process's {@code OTEL_*} variables and {@code -Dotel.*} properties over the file's {@code tracing} object. */
+  private static JsonObject withProcessTracing(JsonObject conf) {
+    Map<String, String> process = TracingSettings.ofProcess().properties();
+    if (!process.isEmpty()) {
+      JsonObject tracing = conf.getValue(TracingSettings.CONFIG_KEY) instanceof JsonObject t ? t.copy()
+          : new JsonObject();
+      process.forEach(tracing::put);
+      conf.put(TracingSettings.CONFIG_KEY, tracing);
+    }
+    return conf;
   }
 
   /** Sets a dotted key in a nested JSON object, creating parents. */

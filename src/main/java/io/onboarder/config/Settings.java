@@ -72,7 +72,8 @@ public record Settings(
     FleetSettings fleets,
     CredentialHealthSettings credentialHealth,
     java.util.List<byte[]> oldSecretKeys,
-    JwtSettings jwt) {
+    JwtSettings jwt,
+    TracingSettings tracing) {
 
   private static final List<String> WEBHOOK_TYPES = WebhookTypeNames.ALL;
   /** The sign-in watch's longest interval, and so the bound of {@code OAUTH_WATCH_INTERVAL_MS}. */
@@ -239,7 +240,8 @@ public record Settings(
         new CredentialHealthSettings(r.doubleIn(ConfigKey.SIGNIN_HEALTH_INTERVAL_HOURS, 24, 0, 8760),
             (int) r.longIn(ConfigKey.SIGNIN_HEALTH_RATE_PERCENT, 10, 1, 100)),
         SecretKeys.decodeAll(ConfigKey.STORE_SECRET_KEYS_OLD, r.string(ConfigKey.STORE_SECRET_KEYS_OLD, "")),
-        jwt);
+        jwt,
+        TracingSettings.fromConfig(conf.getValue(TracingSettings.CONFIG_KEY)));
   }
 
   /** The externally reachable base URL of relay links: absolute http(s), no query or fragment; "" = off. */

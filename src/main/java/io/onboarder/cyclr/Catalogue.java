@@ -1,6 +1,7 @@
 package io.onboarder.cyclr;
 
 import io.onboarder.time.Clock;
+import io.onboarder.trace.Traced;
 import io.vertx.core.Future;
 import java.util.HashMap;
 import java.util.Map;
@@ -16,12 +17,19 @@ final class Catalogue {
   static final long TTL_MILLIS = 10 * 60_000;
 
   private final Clock time;
+  /** Tracing is on: a shared lookup's callbacks run under each waiting item's span, not the first one's. */
+  private final boolean traced;
   private final Map<String, Entry> entries = new HashMap<>();
 
   private record Entry(Future<?> value, long at) {}
 
   Catalogue(Clock time) {
+    this(time, false);
+  }
+
+  Catalogue(Clock time, boolean traced) {
     this.time = time;
+    this.traced = traced;
   }
 
   /**
@@ -37,7 +45,8 @@ final class Catalogue {
     Entry cached = entries.get(key);
     if (cached != null && (!cached.value.isComplete() || (cached.value.succeeded() || lasting.test(cached.value.cause()))
         && now - cached.at <= TTL_MILLIS)) {
-      return ((Future<T>) cached.value).recover(err -> refusal(err) && !lasting.test(err) ? lookup.get()
+      Future<T> shared = traced ? Traced.rebind((Future<T>) cached.value) : (Future<T>) cached.value;
+      return shared.recover(err -> refusal(err) && !lasting.test(err) ? lookup.get()
           : Future.failedFuture(err));
     }
     Future<T> fresh = lookup.get();

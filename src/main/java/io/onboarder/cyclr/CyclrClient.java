@@ -1,6 +1,9 @@
 package io.onboarder.cyclr;
 
 import io.onboarder.metrics.Metrics;
+import io.onboarder.trace.CallSpans;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -13,6 +16,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.tracing.TracingPolicy;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -47,6 +51,8 @@ public final class CyclrClient {
   private final AccessTokens tokens;
   private final Metrics metrics;
   private final CyclrLimits limits;
+  /** Each attempt's span; null when tracing is off (then no span is made, nothing is captured). */
+  private final CallSpans spans;
 
   public CyclrClient(Vertx vertx, String apiUrl, String clientId, String clientSecret, long timeoutMs,
                      int maxAttempts, int maxConcurrency, RequestGate gate, RetryPolicy retry, Metrics metrics,
@@ -70,9 +76,13 @@ public final class CyclrClient {
         .with(new HttpClientOptions()
             .setConnectTimeout((int) Math.min(timeoutMs, 10_000))
             .setKeepAlive(true)
-            .setDecompressionSupported(false))
+            .setDecompressionSupported(false)
+            // Its spans are CallSpans' (route templates, attempts); Vert.x would record whole URLs, and Cyclr
+            // gets no traceparent header.
+            .setTracingPolicy(TracingPolicy.IGNORE))
         .with(new PoolOptions().setHttp1MaxSize(maxConcurrency).setHttp2MaxSize(maxConcurrency))
         .build();
+    this.spans = CallSpans.of(vertx, host, port);
     this.tokens = new AccessTokens(clientId, clientSecret, this::sendJson, gate.time());
   }
 
@@ -94,7 +104,12 @@ public final class CyclrClient {
    * fleet reads, held to their share of the rate limit ({@link ReadShare}).
    */
   Future<CyclrResponse> send(CyclrCall call, ReadShare share) {
-    return attempt(call, share, 1, false, 0, new OutageClock(gate.breaker(), gate.time()));
+    OutageClock clock = new OutageClock(gate.breaker(), gate.time());
+    if (spans == null) {
+      return attempt(call, share, 1, false, 0, clock, null);
+    }
+    Context parent = spans.parent();
+    return spans.under(parent, () -> attempt(call, share, 1, false, 0, clock, parent));
   }
 
   /** Sends a call; succeeds with the JSON object body (empty when there is none). */
@@ -106,12 +121,19 @@ public final class CyclrClient {
     return http.close();
   }
 
+  /** {@code parent}: the span the attempts belong under (null: tracing is off). */
   private Future<CyclrResponse> attempt(CyclrCall call, ReadShare share, int attempt, boolean refreshed,
-                                        int rateLimited, OutageClock clock) {
+                                        int rateLimited, OutageClock clock, Context parent) {
+    Span span = parent == null ? null : spans.start(parent, call.method().name(), call.route(), attempt, rateLimited);
     Future<String> token = call.authenticated() ? tokens.get() : Future.succeededFuture(null);
-    return token.compose(t -> share == null ? gate.acquire(call).compose(v -> exchange(call, t))
-            : share.acquire().compose(s -> gate.acquire(call, true).compose(v -> exchange(call, t))
-                .onComplete(ar -> share.release())))
+    Future<Exchange> exchanged = token.compose(t -> share == null ? gate.acquire(call).compose(v -> exchange(call, t,
+            span))
+        : share.acquire().compose(s -> gate.acquire(call, true).compose(v -> exchange(call, t, span))
+            .onComplete(ar -> share.release())));
+    if (span != null) {
+      exchanged = exchanged.andThen(ar -> ended(span, ar));
+    }
+    return exchanged
         .compose(ex -> {
           CallKind kind = ex.kind;
           switch (kind) {
@@ -121,7 +143,7 @@ public final class CyclrClient {
               if (call.authenticated() && !refreshed) {
                 tokens.invalidate(ex.token);
                 metrics.cyclrRetry("unauthorized");
-                return attempt(call, share, attempt, true, rateLimited, clock);
+                return attempt(call, share, attempt, true, rateLimited, clock, parent);
               }
               return Future.failedFuture(new CyclrException(call.authenticated() ? "CYCLR_UNAUTHORIZED"
                   : "CYCLR_AUTH_FAILED", "Cyclr refused the credentials (401): check CYCLR_CLIENT_ID and "
@@ -135,7 +157,7 @@ public final class CyclrClient {
                     "Cyclr kept answering 429 Too Many Requests", 429));
               }
               // The gate holds everyone until the pause ends; no per-request sleep needed.
-              return attempt(call, share, attempt, refreshed, rateLimited + 1, clock);
+              return attempt(call, share, attempt, refreshed, rateLimited + 1, clock, parent);
             }
             case AMBIGUOUS:
               return Future.failedFuture(new CyclrException.Ambiguous(ex.describe()));
@@ -161,7 +183,7 @@ public final class CyclrClient {
                     Instant.now()).toMillis());
               }
               return gate.time().timer(Math.max(1, delay)).compose(x -> attempt(call, share, next, refreshed,
-                  rateLimited, clock));
+                  rateLimited, clock, parent));
             }
             default:
               if (ex.failure instanceof CyclrException.Unreadable unreadable && ex.response.statusCode() < 300) {
@@ -176,8 +198,21 @@ public final class CyclrClient {
         });
   }
 
+  private static void ended(Span span, io.vertx.core.AsyncResult<Exchange> ar) {
+    if (ar.failed()) {
+      CallSpans.notSent(span, ar.cause());
+      return;
+    }
+    Exchange ex = ar.result();
+    CallSpans.end(span, ex.kind.name().toLowerCase(), ex.response == null ? -1 : ex.response.statusCode(),
+        ex.response == null ? ex.failure : null, ex.response == null ? null : ex.response.header("Retry-After"));
+  }
+
   /** One HTTP exchange, holding one gate permit; never fails: the outcome is classified instead. */
-  private Future<Exchange> exchange(CyclrCall call, String token) {
+  private Future<Exchange> exchange(CyclrCall call, String token, Span span) {
+    if (span != null) {
+      CallSpans.permitted(span);
+    }
     long start = gate.time().nanoTime();
     RequestOptions options = new RequestOptions()
         .setMethod(call.method())

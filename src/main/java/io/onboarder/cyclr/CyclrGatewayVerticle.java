@@ -13,6 +13,8 @@ import io.onboarder.bus.GatewayContract.ItemRequest;
 import io.onboarder.bus.GatewayContract.SignInRequest;
 import io.onboarder.config.Settings;
 import io.onboarder.metrics.Metrics;
+import io.onboarder.trace.Traced;
+import io.onboarder.trace.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -65,6 +67,8 @@ public final class CyclrGatewayVerticle extends VerticleBase {
   /** Recently cancelled jobs → when (nanos). */
   private final Map<String, Long> cancelledJobs = new LinkedHashMap<>();
   private int active;
+  /** Tracing is on: each piece of work runs under the span of the request that brought it. */
+  private boolean traced;
 
   /** One item or account step in this gateway, from arrival to reply ({@code R}: its reply). */
   private static final class Run<R> {
@@ -113,6 +117,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Clock time = clock != null ? clock : Clock.of(vertx);
+    traced = Tracing.tracer(vertx) != null;
     RequestGate gate = RequestGate.create(time, settings.maxConcurrency(), settings.ratePerSecond(),
         settings.breakerThreshold(), settings.breakerOpenMs(), settings.maxOutageMs());
     gate.watchOwners(this::abandoned, this::granted);
@@ -124,7 +129,7 @@ public final class CyclrGatewayVerticle extends VerticleBase {
         settings.cyclrMaxPages(), settings.cyclrMaxRows()));
     // After an ambiguous install, wait a fraction of the request timeout (1-5 s) before checking.
     long settle = Math.max(1_000, Math.min(5_000, settings.cyclrRequestTimeoutMs() / 6));
-    Catalogue catalogue = new Catalogue(time);
+    Catalogue catalogue = new Catalogue(time, traced);
     CheckedInstall installs = new CheckedInstall(time, settings.maxAttempts(), settle, mayInstall);
     flow = new OnboardFlow(client, catalogue, installs, settings.signInMode(), settings.cyclrServiceUrl());
     templateFlow = new TemplateFlow(client, flow, catalogue, installs);
@@ -191,8 +196,10 @@ public final class CyclrGatewayVerticle extends VerticleBase {
     }
     active++;
     Future<?> previous = accountTails.getOrDefault(account, Future.succeededFuture());
+    // The request's span (its event-bus hop) is current now; the work may start later, from another's callback.
+    io.opentelemetry.context.Context span = traced ? io.opentelemetry.context.Context.current() : null;
     Future<R> mine = previous.transform(ignored -> run.cancelled ? Future.succeededFuture(cancelledReply)
-        : work.apply(run));
+        : span == null ? work.apply(run) : Traced.within(span, () -> work.apply(run)));
     accountTails.put(account, mine);
     mine.onComplete(ar -> {
       active--;

@@ -8,6 +8,8 @@ import io.onboarder.lease.LeasePump;
 import io.onboarder.lease.NodeLifecycle;
 import io.onboarder.logs.LogKeys;
 import io.onboarder.time.Clock;
+import io.onboarder.trace.ItemSpans;
+import io.opentelemetry.api.trace.Span;
 import io.onboarder.metrics.Metrics;
 import io.onboarder.signin.SignInPolicy;
 import io.vertx.core.Future;
@@ -61,6 +63,8 @@ public final class Dispatcher extends VerticleBase {
   /** Publishes a work notice for a job: every node's pumps look for claimable items. */
   private Consumer<String> work;
   private Future<Integer> drained;
+  /** One span per item sent, when tracing is on; else null and no span is made. */
+  private ItemSpans spans;
 
   public Dispatcher(Settings settings, JobRecords store, ItemQueue items, AccountQueue accounts,
                     NodeLifecycle node) {
@@ -77,6 +81,7 @@ public final class Dispatcher extends VerticleBase {
   @Override
   public Future<?> start() {
     EventBus bus = vertx.eventBus();
+    spans = ItemSpans.of(vertx);
     JobEvents events = new JobEvents(bus, metrics);
     pump(Clock.of(vertx), request -> bus.<ItemReply>request(Addresses.GATEWAY_ONBOARD, request, TO_GATEWAY)
         .map(Message::body), events::work);
@@ -154,10 +159,20 @@ public final class Dispatcher extends VerticleBase {
           + "accepted. Submit the item again."));
     }
     inFlightByJob.merge(item.jobId(), 1, Integer::sum);
-    return specs.of(item.jobId())
-        .compose(spec -> gateway.apply(GatewayRequests.of(spec, item, mintSignIn)))
+    return specs.record(item.jobId())
+        .compose(job -> spans == null ? gateway.apply(GatewayRequests.of(job.spec(), item, mintSignIn))
+            : traced(job, item, gateway))
         .map(reply -> GatewayRequests.outcome(item, reply))
         .onComplete(ar -> inFlightByJob.merge(item.jobId(), -1, (a, b) -> a + b == 0 ? null : a + b));
+  }
+
+  /** The gateway request of {@code item} under its own span, a child of the span that submitted its job. */
+  private Future<ItemReply> traced(JobRecord job, ClaimedItem item, Function<ItemRequest, Future<ItemReply>> gateway) {
+    Span span = spans.start(job.id(), item.id(), item.account(), job.traceParent());
+    return spans.within(span, () -> gateway.apply(GatewayRequests.of(job.spec(), item, mintSignIn)))
+        .andThen(ar -> spans.end(span, ar.succeeded() ? ar.result().status() : null,
+            ar.succeeded() && ar.result().error() != null ? ar.result().error().getString("code") : null,
+            ar.cause()));
   }
 
   /** What a written batch settled: other nodes may take handed-back items; finished jobs are logged. */

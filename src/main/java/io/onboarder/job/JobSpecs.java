@@ -45,7 +45,8 @@ final class JobSpecs {
     }
   }
 
-  private Future<JobRecord> record(String jobId) {
+  /** The job's record (its spec, and the span that submitted it); fails when the job is gone. */
+  Future<JobRecord> record(String jobId) {
     Future<JobRecord> cached = specs.get(jobId);
     if (cached != null) {
       return cached;

@@ -139,7 +139,7 @@ final class JobRows {
   static JobRecord job(Row r) {
     return new JobRecord(r.getString("id"), JobStatus.valueOf(r.getString("status")), r.getString("created_at"),
         r.getString("finished_at"), r.getInteger("total"), new JsonObject(r.getString("spec")),
-        flag(r, "cancel_requested"), flag(r, "stopped"), r.getString("owner"));
+        flag(r, "cancel_requested"), flag(r, "stopped"), r.getString("owner"), r.getString("trace_parent"));
   }
 
   static boolean flag(Row r, String column) {

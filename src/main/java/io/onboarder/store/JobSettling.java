@@ -131,7 +131,7 @@ final class JobSettling {
         : JobStatus.SUCCEEDED;
     String finishedAt = Instant.now().toString();
     JobRecord finished = new JobRecord(job.id(), status, job.createdAt(), finishedAt, job.total(), job.spec(),
-        job.cancelRequested(), job.stopped(), job.owner());
+        job.cancelRequested(), job.stopped(), job.owner(), job.traceParent());
     return conn.preparedQuery(db.sql(SqlQueries.FINISH_JOB)).execute(Tuple.of(status.name(), finishedAt, job.id()))
         .compose(v -> rows.summaryOn(conn, finished))
         .map(summary -> {

@@ -9,6 +9,7 @@ import io.onboarder.job.JobRequest;
 import io.onboarder.job.JobStatus;
 import io.onboarder.job.RequestPrint;
 import io.onboarder.job.StoreException;
+import io.onboarder.trace.TraceParent;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -44,10 +45,12 @@ final class SqlIntakeStore implements IntakeStore {
 
   @Override
   public Future<Created> create(JobRequest request, String owner, String idempotencyKey) {
+    // The submitting request's span: the job's items continue its trace.
+    String trace = TraceParent.current();
     // Fingerprinting and encrypting 100,000 items is CPU work: done on a worker, not the event loop.
     return Database.classified(db.vertx().executeBlocking(() -> prepare(request, owner, idempotencyKey), false))
         .compose(prepared -> existing(prepared.key(), prepared.print())
-            .compose(found -> found != null ? Future.succeededFuture(found) : insert(prepared)));
+            .compose(found -> found != null ? Future.succeededFuture(found) : insert(prepared, trace)));
   }
 
   /** A job ready to insert: its id, spec, encrypted item rows and request fingerprint. */
@@ -105,12 +108,13 @@ final class SqlIntakeStore implements IntakeStore {
     });
   }
 
-  private Future<Created> insert(Prepared p) {
+  private Future<Created> insert(Prepared p, String trace) {
     int total = p.request().items().size();
-    JobRecord job = new JobRecord(p.id(), JobStatus.PENDING, p.now(), null, total, p.spec(), false, false, p.owner());
+    JobRecord job = new JobRecord(p.id(), JobStatus.PENDING, p.now(), null, total, p.spec(), false, false, p.owner(),
+        trace);
     return db.withEvents(true, (conn, events) -> conn.preparedQuery(db.sql(SqlQueries.insertJob(db.dialect())))
             .execute(Tuple.of(p.id(), JobStatus.PENDING.name(), p.now(), total, p.spec().encode(), p.key(),
-                p.print(), p.owner()))
+                p.print(), p.owner(), trace))
             .compose(v -> p.rows().insert(conn, db.dialect()))
             .compose(v -> rows.insertAccounts(conn, p.id(), p.spec(), p.now()))
             .map(v -> {
@@ -131,8 +135,9 @@ final class SqlIntakeStore implements IntakeStore {
   @Override
   public Future<Intake> openIntake(String owner) {
     String id = UUID.randomUUID().toString();
-    return db.query(SqlQueries.insertIntake(db.dialect()), Tuple.of(id, Instant.now().toString(), owner))
-        .map(v -> new SqlIntake(id, owner));
+    String trace = TraceParent.current();
+    return db.query(SqlQueries.insertIntake(db.dialect()), Tuple.of(id, Instant.now().toString(), owner, trace))
+        .map(v -> new SqlIntake(id, owner, trace));
   }
 
   @Override
@@ -158,13 +163,15 @@ final class SqlIntakeStore implements IntakeStore {
   private final class SqlIntake implements Intake {
     private final String id;
     private final String owner;
+    private final String trace;
     private final String now = Instant.now().toString();
     /** The last write: the next one waits for it, so items keep their submission order (ids). */
     private Future<Void> tail = Future.succeededFuture();
 
-    SqlIntake(String id, String owner) {
+    SqlIntake(String id, String owner, String trace) {
       this.id = id;
       this.owner = owner;
+      this.trace = trace;
     }
 
     @Override
@@ -198,7 +205,7 @@ final class SqlIntakeStore implements IntakeStore {
       JsonObject spec = fields.specJson();
       String createdAt = Instant.now().toString();
       Tuple args = Tuple.of(createdAt, total, spec.encode(), key, print, id);
-      JobRecord job = new JobRecord(id, JobStatus.PENDING, createdAt, null, total, spec, false, false, owner);
+      JobRecord job = new JobRecord(id, JobStatus.PENDING, createdAt, null, total, spec, false, false, owner, trace);
       // The job's first event is written by the same transaction that makes it visible.
       return tail
           .compose(v -> db.withEvents(true, (conn, events) -> conn.preparedQuery(db.sql(SqlQueries.COMMIT_INTAKE))

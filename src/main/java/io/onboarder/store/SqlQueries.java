@@ -12,18 +12,18 @@ final class SqlQueries {
     // SQLite numbers jobs itself; PostgreSQL's seq is a sequence (BIGSERIAL).
     return d == SqlDialect.SQLITE
         ? "INSERT INTO jobs (id, seq, status, created_at, finished_at, total, spec, idempotency_key, request_print, "
-            + "owner) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, NULL, ?, ?, ?, ?, ?)"
-        : "INSERT INTO jobs (id, status, created_at, finished_at, total, spec, idempotency_key, request_print, owner) "
-            + "VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?)";
+            + "owner, trace_parent) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, NULL, ?, ?, ?, ?, ?, ?)"
+        : "INSERT INTO jobs (id, status, created_at, finished_at, total, spec, idempotency_key, request_print, owner, "
+            + "trace_parent) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)";
   }
 
-  /** Parameters: id, created_at, owner. A hidden job that a streamed request's items are appended to. */
+  /** Parameters: id, created_at, owner, trace_parent. A hidden job that a streamed request's items are appended to. */
   static String insertIntake(SqlDialect d) {
     return d == SqlDialect.SQLITE
-        ? "INSERT INTO jobs (id, seq, status, created_at, total, spec, owner, intake_heartbeat) VALUES "
-            + "(?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), 'INTAKE', ?, 0, '{}', ?, {NOW_MS})"
-        : "INSERT INTO jobs (id, status, created_at, total, spec, owner, intake_heartbeat) VALUES "
-            + "(?, 'INTAKE', ?, 0, '{}', ?, {NOW_MS})";
+        ? "INSERT INTO jobs (id, seq, status, created_at, total, spec, owner, trace_parent, intake_heartbeat) VALUES "
+            + "(?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), 'INTAKE', ?, 0, '{}', ?, ?, {NOW_MS})"
+        : "INSERT INTO jobs (id, status, created_at, total, spec, owner, trace_parent, intake_heartbeat) VALUES "
+            + "(?, 'INTAKE', ?, 0, '{}', ?, ?, {NOW_MS})";
   }
 
   static final String TOUCH_INTAKE =
@@ -57,7 +57,8 @@ final class SqlQueries {
     }
     return b.toString();
   }
-  static final String JOB_COLUMNS = "id, status, created_at, finished_at, total, spec, cancel_requested, stopped, owner";
+  static final String JOB_COLUMNS =
+      "id, status, created_at, finished_at, total, spec, cancel_requested, stopped, owner, trace_parent";
   // A job being streamed in (status INTAKE) exists for no query until it is committed.
   static final String SELECT_JOB = "SELECT " + JOB_COLUMNS + " FROM jobs WHERE id = ? AND status <> 'INTAKE'";
   static final String LOCK_JOB =

@@ -26,6 +26,12 @@ import io.onboarder.support.Postgres;
 import io.onboarder.support.TestService;
 import io.onboarder.webhook.WebhookEndpoints;
 import io.onboarder.webhook.WebhookOutbox;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -205,5 +211,39 @@ class IntakeStoreContractTest extends StoreContract {
     // A different body under the same key is a conflict, and the key is not echoed.
     assertThatThrownBy(() -> await(s.intake().create(request("x"), "alice", "key-1")))
         .cause().satisfies(failedWith(StoreException.Kind.CONFLICT)).hasMessageNotContaining("key-1");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"memory", "sqlite", "postgresql"})
+  void aJobKeepsTheSpanThatSubmittedItWhicheverWayItCameIn(String kind) {
+    StorePorts store = store(kind);
+    String whole = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    String streamed = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
+    IntakeStore.Created created;
+    IntakeStore.Intake intake;
+    try (Scope s = current(whole)) {
+      created = await(store.intake().create(request("w", 2), "alice", null));
+    }
+    try (Scope s = current(streamed)) {
+      intake = await(store.intake().openIntake("alice"));
+    }
+    JobRequest r = request("s", 3);
+    await(intake.append(r.items()));
+    IntakeStore.Created committed = await(intake.commit(r.withItems(List.of()), 3, null, null));
+    assertThat(created.job().traceParent()).isEqualTo(whole);
+    assertThat(committed.job().traceParent()).isEqualTo(streamed);
+    // Read back as any node would, later: the items' spans continue these traces.
+    assertThat(await(store.jobs().job(created.job().id())).traceParent()).isEqualTo(whole);
+    assertThat(await(store.jobs().job(committed.job().id())).traceParent()).isEqualTo(streamed);
+    // Without a span (tracing off), nothing is kept.
+    assertThat(await(store.jobs().job(await(store.intake().create(request("u", 1), "alice", null)).job().id()))
+        .traceParent()).isNull();
+  }
+
+  /** {@code traceparent}'s span as the current one, as a traced request's is while it submits. */
+  private static Scope current(String traceparent) {
+    String[] parts = traceparent.split("-");
+    return Context.root().with(Span.wrap(SpanContext.createFromRemoteParent(parts[1], parts[2],
+        TraceFlags.fromHex(parts[3], 0), TraceState.getDefault()))).makeCurrent();
   }
 }

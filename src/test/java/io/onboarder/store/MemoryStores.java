@@ -163,6 +163,8 @@ public final class MemoryStores {
     String key;
     String print;
     long heartbeat;
+    /** The submitting span, as the SQL stores keep it. */
+    final String traceParent = io.onboarder.trace.TraceParent.current();
 
     MJob(String id, String owner, String status, String createdAt) {
       this.id = id;
@@ -176,7 +178,7 @@ public final class MemoryStores {
 
     JobRecord record() {
       return new JobRecord(id, JobStatus.valueOf(status), createdAt, finishedAt, total, spec, cancelRequested, stopped,
-          owner);
+          owner, traceParent);
     }
 
     boolean visible() {
