@@ -1,8 +1,10 @@
 package io.onboarder.trace;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.onboarder.Application;
+import io.onboarder.config.ConfigException;
 import io.onboarder.config.Settings;
 import io.onboarder.config.TracingSettings;
 import io.onboarder.logs.LogTrace;
@@ -159,6 +161,13 @@ class TracingTest {
     // A system property wins over the variable, as in the SDK.
     assertThat(TracingSettings.from(Map.of("OTEL_TRACES_EXPORTER", "otlp"), Map.of("otel.traces.exporter", "none"))
         .enabled()).isFalse();
+    // An embedding program's configuration: the same names in the "tracing" object.
+    assertThat(TracingSettings.fromConfig(new JsonObject().put("otel.traces.exporter", "otlp")).enabled()).isTrue();
+    assertThat(TracingSettings.fromConfig(null)).isSameAs(TracingSettings.OFF);
+    assertThatThrownBy(() -> TracingSettings.fromConfig("otlp")).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("tracing");
+    assertThatThrownBy(() -> TracingSettings.fromConfig(new JsonObject().put("endpoint", "x")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("otel.*");
     // Header values (an API key) never reach a log line.
     assertThat(TracingSettings.from(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318",
         "OTEL_EXPORTER_OTLP_HEADERS", "api-key=hush"), Map.of()).toString()).doesNotContain("hush");
