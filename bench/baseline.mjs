@@ -28,10 +28,10 @@ async function onboard(account) {
   await res.json();
 }
 
-async function run(pfx) {
+async function run(pfx, n) {
   let next = 1;
   async function worker() {
-    while (next <= count) {
+    while (next <= n) {
       const i = next++;
       await onboard(`${pfx}-${String(i).padStart(5, '0')}`);
     }
@@ -39,10 +39,18 @@ async function run(pfx) {
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-await run(`${prefix}-warmup`);
-const cpu0 = process.cpuUsage();
-const t0 = process.hrtime.bigint();
-await run(prefix);
-const cpu = process.cpuUsage(cpu0);
-const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-console.log(JSON.stringify({ cpuSeconds: (cpu.user + cpu.system) / 1e6, seconds, items: count }));
+// Optional: <warmupCount> <passes> — a warm-up pass of that many accounts, then `passes` timed passes of
+// <count> each (bench/users.py: the first timed pass is a fresh process's first installs), one JSON line
+// with every pass and the process's peak RSS. Without them: one untimed pass of <count>, one timed pass.
+const warmupArg = process.argv[8];
+const passes = Number(process.argv[9] || 1);
+await run(`${prefix}-warmup`, warmupArg === undefined ? count : Number(warmupArg));
+const results = [];
+for (let p = 0; p < passes; p++) {
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await run(p === 0 ? prefix : `${prefix}-p${p}`, count);
+  const cpu = process.cpuUsage(cpu0);
+  results.push({ cpuSeconds: (cpu.user + cpu.system) / 1e6, seconds: Number(process.hrtime.bigint() - t0) / 1e9 });
+}
+console.log(JSON.stringify({ ...results[0], items: count, passes: results, peakRssKb: process.resourceUsage().maxRSS }));
