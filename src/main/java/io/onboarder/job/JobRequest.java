@@ -78,6 +78,17 @@ public record JobRequest(
       return b.append('}').toString();
     }
 
+    /**
+     * Whether {@code other} has the same non-secret part (so the same {@link #specText()}): the rows of a
+     * big list mostly share it, and comparing is much cheaper than encoding it again.
+     */
+    public boolean sameSpec(Item other) {
+      return other != null && java.util.Objects.equals(installName, other.installName)
+          && java.util.Objects.equals(description, other.description)
+          && java.util.Objects.equals(connector, other.connector)
+          && java.util.Objects.equals(properties, other.properties);
+    }
+
     private static StringBuilder quoted(StringBuilder b, String s) {
       return b.append('"').append(JsonStringEncoder.getInstance().quoteAsString(s)).append('"');
     }

@@ -33,8 +33,14 @@ final class ItemRows {
     List<Tuple> full = new ArrayList<>(items.size() / ROWS);
     Tuple current = newTuple(jobId, now);
     int inCurrent = 0;
+    JobRequest.Item previous = null;
+    String spec = null;
     for (JobRequest.Item item : items) {
-      current.addValue(item.account()).addValue(item.specText()).addValue(box.encrypt(item.authValue()));
+      if (!item.sameSpec(previous)) {
+        spec = item.specText();
+      }
+      previous = item;
+      current.addValue(item.account()).addValue(spec).addValue(box.encrypt(item.authValue()));
       if (++inCurrent == ROWS) {
         full.add(current);
         current = newTuple(jobId, now);

@@ -197,6 +197,36 @@ class IntakeStoreContractTest extends StoreContract {
 
   @ParameterizedTest
   @ValueSource(strings = {"memory", "sqlite", "postgresql"})
+  void eachItemKeepsItsOwnSpecWhenNeighboursShareOneOrNot(String kind) {
+    StorePorts s = store(kind);
+    // Runs of equal specs (written once and reused), a change of property value only, none, then back.
+    JsonArray items = new JsonArray();
+    String[] regions = {"eu", "eu", "us", null, "us", "eu", null, null, "eu"};
+    for (int i = 0; i < regions.length; i++) {
+      JsonObject item = new JsonObject().put("account", "spec-" + i).put("installName", "Same");
+      if (regions[i] != null) {
+        item.put("properties", new JsonArray().add(new JsonObject().put("name", "Region").put("value", regions[i])));
+      }
+      items.add(i == 6 ? new JsonObject().put("account", "spec-6") : item);
+    }
+    await(s.intake().create(BIG.validate(new JsonObject().put("connector", new JsonObject().put("id", 1))
+        .put("items", items)), "alice", null));
+    List<ClaimedItem> claimed = await(s.items().claim("n", 100, 60_000));
+    assertThat(claimed).hasSize(regions.length);
+    for (int i = 0; i < regions.length; i++) {
+      JsonObject spec = claimed.get(i).spec();
+      if (i == 6) {
+        assertThat(spec).as("item 6 has no spec").isNull();
+        continue;
+      }
+      assertThat(spec.getString("installName")).isEqualTo("Same");
+      assertThat(spec.getJsonArray("properties") == null ? null
+          : spec.getJsonArray("properties").getJsonObject(0).getString("value")).as("item " + i).isEqualTo(regions[i]);
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"memory", "sqlite", "postgresql"})
   void idempotencyKeysAreScopedToTheCallerAndRacesCreateOneJob(String kind) {
     StorePorts s = store(kind);
     List<Future<IntakeStore.Created>> racing = IntStream.range(0, 6)

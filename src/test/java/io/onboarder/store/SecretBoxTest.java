@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -46,6 +47,31 @@ class SecretBoxTest {
   @Test
   void twoEncryptionsOfTheSameTextDiffer() {
     assertThat(box.encrypt(AUTH_VALUE)).isNotEqualTo(box.encrypt(AUTH_VALUE));
+  }
+
+  @Test
+  void noTwoSealsShareANonceAcrossThreads() throws Exception {
+    // Nonces are counted, not drawn: 4 threads x 5,000 seals, every 12-byte nonce distinct.
+    java.util.Set<String> nonces = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<?>> runs = new java.util.ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        runs.add(pool.submit(() -> {
+          for (int i = 0; i < 5_000; i++) {
+            String sealed = box.encrypt(AUTH_VALUE);
+            byte[] raw = java.util.Base64.getDecoder().decode(sealed.substring(sealed.indexOf(':') + 1));
+            nonces.add(java.util.HexFormat.of().formatHex(raw, 0, 12));
+          }
+        }));
+      }
+      for (java.util.concurrent.Future<?> r : runs) {
+        r.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+    assertThat(nonces).hasSize(20_000);
   }
 
   @Test
