@@ -94,7 +94,12 @@ export function jobPage(view, [id], signal) {
   let startedAt = null;
 
   function show(summary) {
+    const finishing = job !== null && !FINAL.includes(job.status) && FINAL.includes(summary.status);
     job = summary;
+    if (finishing) {
+      items.refresh();
+      loadFunnel();
+    }
     startedAt = Date.parse(summary.createdAt);
     const done = processed(summary);
     const c = summary.counts || {};
@@ -165,7 +170,12 @@ export function jobPage(view, [id], signal) {
       }
     }, 500);
   }
-  signal.addEventListener('abort', () => clearTimeout(pending));
+  // And every 5 s whatever the stream does (a proxy that buffers it, a stream that is reconnecting).
+  const poll = setInterval(() => job && !FINAL.includes(job.status) && refreshSoon(), 5000);
+  signal.addEventListener('abort', () => {
+    clearTimeout(pending);
+    clearInterval(poll);
+  });
 
   (async () => {
     try {
@@ -179,26 +189,35 @@ export function jobPage(view, [id], signal) {
     if (FINAL.includes(job.status)) {
       return;
     }
+    // The page shows the summary already, and uses events only as a sign that something changed: it skips the
+    // job's past events rather than replaying them (a big job has hundreds of thousands). Each item taken has had
+    // at least its RUNNING event and, once processed, its outcome; event numbers run 1, 2, 3… in a job, so this
+    // lower bound never starts after an event that has not happened yet, except by the items cancelled before
+    // they ran (which then only delays the first sign by as many events). A stream that ends is read again.
+    const c = job.counts || {};
+    const after = Math.max(0, 2 * (processed(job) - (c.CANCELLED || 0)) + (c.RUNNING || 0));
     await followJobEvents(id, {
+      after,
       signal,
       onEvent: (event) => {
-        // The stream replays the job from its start: only a final job event is shown as it is (an earlier one may
-        // be old); any other event asks for the current summary.
+        // Only a final job event is shown as it is (the stream may start a little before the current end, so an
+        // earlier one may be old); any other event asks for the current summary.
         const summary = event.type === 'job' ? JSON.parse(event.data) : null;
         if (summary && FINAL.includes(summary.status)) {
           show(summary);
-          items.refresh();
-          loadFunnel();
         } else {
           refreshSoon();
         }
       },
       onState: (state, error) => {
         if (state === 'live' && FINAL.includes(job.status)) {
-          return; // the stream of a finished job replays it: the page already shows the end
+          return; // the page already shows the end
         }
         live.dataset.state = state;
         live.textContent = state === 'live' ? 'live' : state === 'ended' ? 'finished' : state;
+        if (state === 'ended') {
+          refreshSoon(); // the final event may have been before the skipped part: read the final summary
+        }
         if (error && state === 'failed') toast(`Live updates stopped: ${error.message}`);
       },
     });

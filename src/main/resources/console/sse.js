@@ -5,11 +5,12 @@
 import { headers, ApiError } from './api.js';
 
 /**
- * Follows /v1/jobs/{id}/events: onEvent({type, id, data}) for each event, onState('live' | 'reconnecting' | 'ended'
- * | 'failed', error?) as the connection changes. Returns when the stream ended or signal was aborted.
+ * Follows /v1/jobs/{id}/events after event number `after` (0: from the start): onEvent({type, id, data}) for each
+ * event, onState('live' | 'reconnecting' | 'ended' | 'failed', error?) as the connection changes. Returns when the
+ * stream ended or signal was aborted.
  */
-export async function followJobEvents(jobId, { onEvent, onState, signal }) {
-  let lastId = null;
+export async function followJobEvents(jobId, { after = 0, onEvent, onState, signal }) {
+  let lastId = after > 0 ? String(after) : null;
   let retryMs = 3000;
   let failures = 0;
   while (!signal.aborted) {

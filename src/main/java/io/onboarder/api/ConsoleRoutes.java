@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  */
 final class ConsoleRoutes {
   static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
-      + "img-src 'self' data:; connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
+      + "img-src 'self'; connect-src 'self'; font-src 'self'; manifest-src 'self'; base-uri 'none'; "
       + "form-action 'self'; frame-ancestors 'none'";
   private static final String FOLDER = "console/";
   /** File names the console may have: one segment, lower case, a known type (nothing else is even looked up). */
