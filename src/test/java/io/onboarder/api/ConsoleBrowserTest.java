@@ -31,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -271,7 +272,9 @@ class ConsoleBrowserTest {
   }
 
   private <T> T wait(java.util.function.Function<org.openqa.selenium.WebDriver, T> condition) {
-    return new WebDriverWait(browser, WAIT, Duration.ofMillis(50)).until(condition::apply);
+    // A table the page redraws (a refresh, the next page) leaves elements found just before stale: look again.
+    return new WebDriverWait(browser, WAIT, Duration.ofMillis(50)).ignoring(StaleElementReferenceException.class)
+        .until(condition::apply);
   }
 
   private void screenshot(Path to) throws IOException {
