@@ -111,7 +111,10 @@ public final class OnboardFlow {
                                       JsonObject ac, ItemStatus status) {
     Long acId = longOf(ac.getValue("Id"), null);
     boolean authenticated = Boolean.TRUE.equals(ac.getValue("Authenticated"));
-    if (status == ItemStatus.ALREADY_INSTALLED && !authenticated && !connector.needsUserSignIn()
+    // Only a literal "Authenticated": false: an answer that does not say (some servers list installs without it)
+    // is not taken for refused credentials.
+    if (status == ItemStatus.ALREADY_INSTALLED && Boolean.FALSE.equals(ac.getValue("Authenticated"))
+        && !connector.needsUserSignIn()
         && item.authValue() != null && acId != null && !item.dryRun() && !item.checkOnly()) {
       return reauthenticate(account, acId, item.authValue())
           .map(v -> new Result(status, connector, acId, null, null, null));
