@@ -11,11 +11,12 @@ import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import javax.tools.DiagnosticCollector;
 import javax.tools.JavaCompiler;
 import javax.tools.JavaFileObject;
@@ -51,7 +52,7 @@ public final class GeneratedJavaClient {
 
   /**
    * Generates the client from {@code document} into {@code dir}, compiles it with {@code programs} (class name
-   * to source, in the unnamed package; they pull in what they use of the client) and loads the result.
+   * to source, in the unnamed package) and loads the result.
    */
   public static ClassLoader build(Path document, Path dir, Map<String, String> programs) {
     Path sources = generate(document, dir.resolve("generated"));
@@ -104,21 +105,22 @@ public final class GeneratedJavaClient {
   }
 
   /**
-   * Compiles {@code programs} with the generated sources on the source path: javac compiles the client classes
-   * they reach (the APIs and models they use, the invoker), not all of them.
+   * Compiles every generated source (all of the document's APIs and models, not only those the programs use:
+   * an operation or schema that generates Java that does not compile fails here) with {@code programs}.
    */
   static void compile(Path sources, Map<String, String> programs, Path classes) {
     JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
     DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
-    try (StandardJavaFileManager files = javac.getStandardFileManager(diagnostics, null, StandardCharsets.UTF_8)) {
+    try (StandardJavaFileManager files = javac.getStandardFileManager(diagnostics, null, StandardCharsets.UTF_8);
+         Stream<Path> generated = Files.walk(sources)) {
       Files.createDirectories(classes);
       Path programDir = Files.createDirectories(sources.getParent().resolve("programs"));
-      List<Path> units = new ArrayList<>();
+      List<Path> units = generated.filter(p -> p.toString().endsWith(".java")).collect(Collectors.toList());
       for (Map.Entry<String, String> program : programs.entrySet()) {
         units.add(Files.writeString(programDir.resolve(program.getKey() + ".java"), program.getValue()));
       }
-      List<String> options = List.of("-proc:none", "-nowarn", "-implicit:class", "-encoding", "UTF-8",
-          "-classpath", testClasspath(), "-sourcepath", sources.toString(), "-d", classes.toString());
+      List<String> options = List.of("-proc:none", "-nowarn", "-encoding", "UTF-8",
+          "-classpath", testClasspath(), "-d", classes.toString());
       boolean ok = javac.getTask(null, files, diagnostics, options, null, files.getJavaFileObjectsFromPaths(units))
           .call();
       if (!ok) {
