@@ -28,7 +28,7 @@ def node(build, base_jar, api, work, db):
     if build == "base":
         cmd = ["java", "-Xmx256m", "-jar", base_jar, "serve"]
     else:
-        env.update(ONBOARDER_JAR=JAR, ONBOARDER_JVM_OPTIONS=LAUNCHER_FLAGS)
+        env.update(ONBOARDER_JAR=JAR, ONBOARDER_JVM_OPTIONS=os.environ.get("INTAKE_NEW_FLAGS", LAUNCHER_FLAGS))
         cmd = [os.path.join(ROOT, "bin", "cyclr-onboarder"), "serve"]
     p = subprocess.Popen(cmd, env=env, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
