@@ -2,17 +2,35 @@
 // and report downloads. Every call is same-origin and carries the token; nothing else is ever stored.
 
 const TOKEN_KEY = 'onboarder.console.token';
+const EXPIRES_KEY = 'onboarder.console.expires';
 
+/** The token signed in with, or null (none, or past its expiry). */
 export function token() {
+  const expires = expiresAt();
+  if (expires !== null && expires <= Date.now()) {
+    signOut();
+  }
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
-export function signIn(value) {
+/** When the token expires (milliseconds since the epoch), or null when not known (a pasted token). */
+export function expiresAt() {
+  const value = sessionStorage.getItem(EXPIRES_KEY);
+  return value === null ? null : Number(value);
+}
+
+export function signIn(value, expires = null) {
   sessionStorage.setItem(TOKEN_KEY, value.trim());
+  if (expires === null) {
+    sessionStorage.removeItem(EXPIRES_KEY);
+  } else {
+    sessionStorage.setItem(EXPIRES_KEY, String(expires));
+  }
 }
 
 export function signOut() {
   sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(EXPIRES_KEY);
 }
 
 /** An answer that was not 2xx: the problem's title and detail when the service sent one. */

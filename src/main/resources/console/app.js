@@ -1,7 +1,8 @@
-// The console's shell: sign-in (a bearer token kept in session storage), hash routing between the pages, and
-// cleanup of a page's streams and timers when another is opened.
+// The console's shell: sign-in (a bearer token kept in session storage, pasted or from OIDC sign-in), hash routing
+// between the pages, and cleanup of a page's streams and timers when another is opened.
 
-import { token, signIn, signOut, whenUnauthorized, get } from './api.js';
+import { token, expiresAt, signIn, signOut, whenUnauthorized, get } from './api.js';
+import { oidcConfig, startSignIn, finishSignIn } from './oidc.js';
 import { fill, errorBox } from './dom.js';
 import { jobsPage } from './jobs.js';
 import { jobPage } from './job.js';
@@ -21,6 +22,7 @@ const signInCard = document.getElementById('sign-in');
 const nav = document.getElementById('nav');
 const signOutButton = document.getElementById('sign-out');
 let current = null; // the open page's AbortController: aborting it stops its streams and timers
+let expiryTimer = null; // signs out when a token with a known expiry runs out
 
 function showSignIn(message) {
   current?.abort();
@@ -36,9 +38,19 @@ function showSignIn(message) {
 }
 
 function route() {
+  clearTimeout(expiryTimer);
+  const expired = expiresAt() !== null && expiresAt() <= Date.now();
   if (!token()) {
-    showSignIn();
+    showSignIn(expired ? 'Your sign-in expired: sign in again.' : undefined);
     return;
+  }
+  const expires = expiresAt();
+  if (expires !== null) {
+    // Timers run at most ~24.8 days ahead; a token outliving that is checked again on the next page.
+    expiryTimer = setTimeout(() => {
+      signOut();
+      showSignIn('Your sign-in expired: sign in again.');
+    }, Math.min(expires - Date.now(), 2 ** 31 - 1));
   }
   signInCard.hidden = true;
   nav.hidden = false;
@@ -91,4 +103,24 @@ whenUnauthorized(() => {
 });
 
 window.addEventListener('hashchange', route);
-route();
+
+/** Offers OIDC sign-in when the service has it, completes one the identity provider sent back, then routes. */
+async function start() {
+  const config = await oidcConfig();
+  if (config) {
+    const button = document.getElementById('oidc-sign-in');
+    button.textContent = `Sign in with ${new URL(config.issuer).host}`;
+    button.addEventListener('click', () => startSignIn(config).catch((error) => showSignIn(error.message)));
+    document.getElementById('oidc').hidden = false;
+  }
+  try {
+    await finishSignIn(config);
+  } catch (error) {
+    signOut();
+    showSignIn(error.message);
+    return;
+  }
+  route();
+}
+
+start();

@@ -44,6 +44,11 @@ public final class BearerAuth implements Handler<RoutingContext> {
     this.jwt = jwt;
   }
 
+  /** The JSON Web Token checks, or null with static tokens only. */
+  JwtCallers jwt() {
+    return jwt;
+  }
+
   private static Entry parse(String spec) {
     String[] parts = spec.split(":", -1);
     if (parts.length >= 2 && !parts[0].isBlank() && !parts[1].isBlank()) {

@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * and CSS from the jar's {@code console/} folder, without a token (the pages hold no data: they read {@code /v1/*}
  * with the bearer token the operator signs in with). Every answer carries a Content-Security-Policy that allows only
  * this origin's files (no inline script or style, no framing), so an account name or error message shown in a page
- * can never run as code.
+ * can never run as code. With OIDC sign-in on ({@link ConsoleOidc}), the policy also lets the page reach the
+ * identity provider's token endpoint, and {@code /console/oidc.json} tells the page where to sign in.
  */
 final class ConsoleRoutes {
   static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -41,11 +42,13 @@ final class ConsoleRoutes {
   private record File(Buffer bytes, String etag) {}
 
   private final Vertx vertx;
+  private final ConsoleOidc oidc;
   /** The files found so far (at most the few in the jar), read once per verticle instance on a worker. */
   private final Map<String, Future<File>> files = new HashMap<>();
 
-  ConsoleRoutes(Vertx vertx) {
+  ConsoleRoutes(Vertx vertx, ConsoleOidc oidc) {
     this.vertx = vertx;
+    this.oidc = oidc;
   }
 
   void mount(Router router) {
@@ -53,6 +56,7 @@ final class ConsoleRoutes {
     // The page's files are relative to /console/: without the slash they would be looked for at the root.
     router.get("/console").handler(rc -> rc.response().setStatusCode(301).putHeader(HttpHeaders.LOCATION, "/console/")
         .end());
+    router.get("/console/oidc.json").handler(oidc::serve);
     router.get("/console/:file").handler(rc -> serve(rc, rc.pathParam("file")));
   }
 
@@ -73,7 +77,7 @@ final class ConsoleRoutes {
         return;
       }
       File file = ar.result();
-      HttpServerResponse response = securityHeaders(rc.response())
+      HttpServerResponse response = securityHeaders(rc.response(), oidc.contentSecurityPolicy())
           .putHeader(HttpHeaders.ETAG, file.etag())
           // Revalidated each time (a new version of the service may change any file), answered 304 when unchanged.
           .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
@@ -86,8 +90,8 @@ final class ConsoleRoutes {
   }
 
   /** The headers of every console answer: what the page may load and run, and that nothing may frame it. */
-  static HttpServerResponse securityHeaders(HttpServerResponse response) {
-    return response.putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+  static HttpServerResponse securityHeaders(HttpServerResponse response, String policy) {
+    return response.putHeader("Content-Security-Policy", policy)
         .putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("X-Frame-Options", "DENY")
         .putHeader("Referrer-Policy", "no-referrer")

@@ -152,7 +152,7 @@ public final class HttpApiVerticle extends VerticleBase {
     documents.mount(router);
     new FleetRoutes(vertx, settings, fleets, new ContractValidation(vertx, documents, contract)).mount(router);
     new HistoryRoutes(vertx, settings).mount(router);
-    new ConsoleRoutes(vertx).mount(router);
+    new ConsoleRoutes(vertx, new ConsoleOidc(settings, auth)).mount(router);
 
     server = vertx.createHttpServer(guard.apply(new HttpServerOptions()
         .setMaxInitialLineLength(8192)

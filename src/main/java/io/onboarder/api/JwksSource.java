@@ -64,12 +64,17 @@ public final class JwksSource extends VerticleBase {
     }
   }
 
-  private record Discovered(String jwksUri, String issuer) {}
+  /**
+   * What the discovery document names: the keys, the issuer, and (when https or on this host) the endpoints of a
+   * browser's sign-in, which the console offers; null where missing.
+   */
+  record Discovered(String jwksUri, String issuer, String authorizationEndpoint, String tokenEndpoint) {}
 
   private final JwtSettings settings;
   private final Clock clock;
   private final long minGapMs;
   private volatile KeySet current;
+  private volatile Discovered discovered;
   private Future<KeySet> inFlight;
   private long lastEarlyFetch = Long.MIN_VALUE;
   private long timer = -1;
@@ -109,6 +114,25 @@ public final class JwksSource extends VerticleBase {
   /** The keys now (null before the first successful fetch). */
   KeySet current() {
     return current;
+  }
+
+  /**
+   * The discovery document last read, or (none yet) the one an early refresh reads, subject to the same gap as an
+   * unknown key id; null without discovery or when none could be read. Any thread; completes on this source's context.
+   */
+  Future<Discovered> discovery() {
+    Discovered now = discovered;
+    if (now != null || settings.discoveryUrl() == null) {
+      return Future.succeededFuture(now);
+    }
+    Promise<Discovered> answer = Promise.promise();
+    context().runOnContext(v -> refresh(false).onComplete(ar -> answer.complete(discovered)));
+    return answer.future();
+  }
+
+  /** The discovery document last read (null before one was, or without discovery). */
+  Discovered lastDiscovery() {
+    return discovered;
   }
 
   /**
@@ -167,8 +191,9 @@ public final class JwksSource extends VerticleBase {
 
   private Future<KeySet> fetch() {
     Future<Discovered> where = settings.discoveryUrl() == null
-        ? Future.succeededFuture(new Discovered(settings.jwksUrl(), null))
-        : get(settings.discoveryUrl(), "the OIDC discovery document").map(this::discovered);
+        ? Future.succeededFuture(new Discovered(settings.jwksUrl(), null, null, null))
+        : get(settings.discoveryUrl(), "the OIDC discovery document").map(this::discovered)
+            .onSuccess(d -> discovered = d);
     return where.compose(d -> get(d.jwksUri(), "the JWKS").map(keys -> keySet(keys, d.issuer())));
   }
 
@@ -177,7 +202,12 @@ public final class JwksSource extends VerticleBase {
     if (uri == null || !safeUrl(uri)) {
       throw new IllegalStateException("the OIDC discovery document has no https jwks_uri");
     }
-    return new Discovered(uri, doc.getValue("issuer") instanceof String s ? s : null);
+    return new Discovered(uri, doc.getValue("issuer") instanceof String s ? s : null,
+        endpoint(doc, "authorization_endpoint"), endpoint(doc, "token_endpoint"));
+  }
+
+  private static String endpoint(JsonObject doc, String name) {
+    return doc.getValue(name) instanceof String s && s.length() <= 2048 && safeUrl(s) ? s : null;
   }
 
   /** The usable keys of a JWKS answer: public signature keys of an accepted algorithm (RSA at least 2048 bits). */

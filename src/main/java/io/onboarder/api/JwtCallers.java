@@ -53,6 +53,11 @@ public final class JwtCallers {
     this.keys = keys;
   }
 
+  /** The identity provider's keys (and discovery document) these checks use. */
+  JwksSource keys() {
+    return keys;
+  }
+
   /** The token's caller, or a failed {@link Refused}; on the calling context (at once when keys are known). */
   public Future<BearerAuth.Caller> caller(String token) {
     String kid;

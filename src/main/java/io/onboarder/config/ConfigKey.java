@@ -78,7 +78,9 @@ public enum ConfigKey {
   AUTH_ADMIN_VALUE("auth.adminValue", "AUTH_ADMIN_VALUE"),
   AUTH_JWKS_REFRESH_SECONDS("auth.jwksRefreshSeconds", "AUTH_JWKS_REFRESH_SECONDS"),
   AUTH_JWKS_CA_FILE("auth.jwksCaFile", "AUTH_JWKS_CA_FILE"),
-  AUTH_JWKS_TOKEN_FILE("auth.jwksTokenFile", "AUTH_JWKS_TOKEN_FILE");
+  AUTH_JWKS_TOKEN_FILE("auth.jwksTokenFile", "AUTH_JWKS_TOKEN_FILE"),
+  CONSOLE_OIDC_CLIENT_ID("console.oidcClientId", "CONSOLE_OIDC_CLIENT_ID"),
+  CONSOLE_OIDC_SCOPES("console.oidcScopes", "CONSOLE_OIDC_SCOPES");
 
   public final String key;
   public final String env;

@@ -73,7 +73,8 @@ public record Settings(
     CredentialHealthSettings credentialHealth,
     java.util.List<byte[]> oldSecretKeys,
     JwtSettings jwt,
-    TracingSettings tracing) {
+    TracingSettings tracing,
+    ConsoleSettings console) {
 
   private static final List<String> WEBHOOK_TYPES = WebhookTypeNames.ALL;
   /** The sign-in watch's longest interval, and so the bound of {@code OAUTH_WATCH_INTERVAL_MS}. */
@@ -241,7 +242,8 @@ public record Settings(
             (int) r.longIn(ConfigKey.SIGNIN_HEALTH_RATE_PERCENT, 10, 1, 100)),
         SecretKeys.decodeAll(ConfigKey.STORE_SECRET_KEYS_OLD, r.string(ConfigKey.STORE_SECRET_KEYS_OLD, "")),
         jwt,
-        TracingSettings.fromConfig(conf.getValue(TracingSettings.CONFIG_KEY)));
+        TracingSettings.fromConfig(conf.getValue(TracingSettings.CONFIG_KEY)),
+        ConsoleSettings.from(k -> r.string(k, ""), jwt));
   }
 
   /** The externally reachable base URL of relay links: absolute http(s), no query or fragment; "" = off. */

@@ -3,6 +3,7 @@ package io.onboarder.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.onboarder.config.ConfigLoader;
+import io.onboarder.support.TestIdentityProvider;
 import io.onboarder.support.TestService;
 import io.onboarder.support.WebhookReceiver;
 import io.vertx.core.Vertx;
@@ -33,6 +34,7 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.WindowType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -46,7 +48,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The operator console in a real headless Chromium (Debian's {@code chromium} and {@code chromium-driver}), against a
  * running service and the Cyclr emulator: it signs in, the pages render, a running job's progress moves live over the
  * event stream, the status filter and the CSV download work, and the page's CSP holds (no violation is logged, and an
- * inline script is refused). Tagged {@code browser}: run with {@code ./mvnw -Pbrowser test} (.ci/run does).
+ * inline script is refused), and OIDC sign-in through a local identity provider (authorization code with PKCE) gives
+ * the page a token the API takes as the caller its claim names. Tagged {@code browser}: run with {@code ./mvnw -Pbrowser test} (.ci/run does).
  * {@code -Dconsole.screenshot=true} also writes the job page to {@code docs/images/console-job.png}.
  */
 @Tag("browser")
@@ -56,6 +59,7 @@ class ConsoleBrowserTest {
 
   private Vertx vertx;
   private WebhookReceiver hooks;
+  private TestIdentityProvider idp;
   private TestService s;
   private ChromeDriver browser;
   private Path downloads;
@@ -65,12 +69,16 @@ class ConsoleBrowserTest {
     vertx = Vertx.vertx();
     hooks = WebhookReceiver.start(vertx, WebhookReceiver.newSecret());
     hooks.answer(r -> WebhookReceiver.Answer.of(503)); // deliveries stay PENDING, waiting for a retry
+    idp = TestIdentityProvider.start(vertx);
     // Slow enough (latency per Cyclr call, two calls in flight) that a job runs for seconds while the page watches.
     s = TestService.start(vertx, dir.resolve("service"), e -> e.setLatencyMs(50), c -> {
       TestService.relayLinks(c);
       ConfigLoader.put(c, "gateway.maxConcurrency", 2);
       ConfigLoader.put(c, "webhooks.url", hooks.url());
       ConfigLoader.put(c, "webhooks.secret", WebhookReceiver.newSecret());
+      // Static tokens keep working beside the identity provider's (the other tests sign in with one).
+      ConfigLoader.put(c, "auth.oidcIssuer", idp.issuer());
+      ConfigLoader.put(c, "console.oidcClientId", "onboarder-console");
     });
     downloads = Files.createDirectories(dir.resolve("downloads"));
     browser = chromium(downloads);
@@ -87,6 +95,9 @@ class ConsoleBrowserTest {
     }
     if (s != null) {
       s.close();
+    }
+    if (idp != null) {
+      idp.close();
     }
     TestService.await(vertx.close());
   }
@@ -196,6 +207,53 @@ class ConsoleBrowserTest {
     wait(d -> browser.findElement(By.id("toast")).getText().contains("queued again"));
     s.poll(() -> hooks.received.stream().filter(r -> id.equals(r.id())).count(), n -> n > before, WAIT,
         "the retried delivery to be sent again");
+  }
+
+  @Test
+  void oidcSignInBringsTheOperatorBackSignedInAsTheCallerOfTheTokensClaim() {
+    String operator = "operator-" + Long.toString(System.nanoTime(), 36) + "@example.com";
+    idp.signInAs(operator);
+    String theirs = TestService.await(s.http.postAbs(s.base() + "/v1/jobs")
+        .bearerTokenAuthentication(idp.token("rsa-1", operator)).putHeader("Content-Type", "application/json")
+        .sendBuffer(TestService.apiKeyJob("oidc", 1).toBuffer())).bodyAsJsonObject().getString("id");
+    String staticTokens = s.submit(TestService.apiKeyJob("static", 1));
+    String tab = browser.getWindowHandle();
+    // A new tab has its own session storage: signed out, whatever the other tests' tab holds.
+    browser.switchTo().newWindow(WindowType.TAB);
+    try {
+      open("#/jobs");
+      WebElement signIn = wait(ExpectedConditions.elementToBeClickable(By.id("oidc-sign-in")));
+      assertThat(signIn.getText()).isEqualTo("Sign in with " + idp.issuer().substring("http://".length()));
+      int issued = idp.tokensIssued();
+      signIn.click();
+      wait(ExpectedConditions.elementToBeClickable(By.cssSelector("a[href='#/jobs/" + theirs + "']")));
+      assertThat(idp.tokensIssued()).as("one code exchanged").isEqualTo(issued + 1);
+      assertThat(browser.findElements(By.cssSelector("a[href='#/jobs/" + staticTokens + "']")))
+          .as("another caller's job").isEmpty();
+      assertThat(browser.getCurrentUrl()).as("code and state left the address bar")
+          .isEqualTo(s.base() + "/console/#/jobs");
+      Object stored = ((JavascriptExecutor) browser).executeScript(
+          "return [sessionStorage.getItem('onboarder.console.token'), sessionStorage.getItem('onboarder.console.oidc')]");
+      assertThat((List<?>) stored).satisfies(v -> {
+        assertThat((String) v.get(0)).as("the access token (a JWT)").matches("[\\w-]+\\.[\\w-]+\\.[\\w-]+");
+        assertThat(v.get(1)).as("state and verifier, once used").isNull();
+      });
+      // The token's expiry (its exp) is kept: once past, the next page is the sign-in form.
+      JavascriptExecutor js = (JavascriptExecutor) browser;
+      assertThat(((Number) js.executeScript("return Number(sessionStorage.getItem('onboarder.console.expires'))"))
+          .longValue()).isGreaterThan(System.currentTimeMillis());
+      js.executeScript("sessionStorage.setItem('onboarder.console.expires', String(Date.now() - 1));"
+          + "location.hash = '#/fleets'");
+      wait(ExpectedConditions.textToBe(By.id("sign-in-error"), "Your sign-in expired: sign in again."));
+      assertThat(js.executeScript("return sessionStorage.getItem('onboarder.console.token')")).isNull();
+      // Back with a code this tab did not ask for (a replayed or forged answer): refused, signed out.
+      browser.get(s.base() + "/console/?code=forged&state=forged");
+      WebElement error = wait(ExpectedConditions.visibilityOfElementLocated(By.id("sign-in-error")));
+      assertThat(error.getText()).contains("does not match a sign-in started in this tab");
+    } finally {
+      browser.close();
+      browser.switchTo().window(tab);
+    }
   }
 
   @Test

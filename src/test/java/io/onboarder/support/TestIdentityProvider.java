@@ -3,14 +3,19 @@ package io.onboarder.support;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.math.BigInteger;
+import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
 import java.security.PrivateKey;
+import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -31,11 +36,15 @@ import javax.crypto.spec.SecretKeySpec;
  * A local identity provider for tests: RSA and EC key pairs made with java.security, their public halves served
  * as a JWKS ({@code /jwks}) and named by an OIDC discovery document ({@code /.well-known/openid-configuration}),
  * and tokens signed with them (or forged: HMAC with the public key, {@code alg: none}). Keys can be added and
- * withdrawn while it runs, and every fetch is counted.
+ * withdrawn while it runs, and every fetch is counted. It also signs a browser in (authorization code with PKCE):
+ * {@code /authorize} sends it straight back to its {@code redirect_uri} with a code and the state, and {@code /token}
+ * (open to any origin, as a public client's token endpoint is) exchanges the code once, for the verifier whose S256
+ * digest was the challenge, for an access token of {@link #signInAs} signed by {@code rsa-1}.
  */
 public final class TestIdentityProvider implements AutoCloseable {
   private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
   private static final Map<String, KeyPair> PAIRS = new ConcurrentHashMap<>();
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   /** One signing key: its id, algorithm and pair. */
   public record Key(String kid, String alg, KeyPair pair) {}
@@ -45,6 +54,10 @@ public final class TestIdentityProvider implements AutoCloseable {
   private final AtomicInteger jwksFetches = new AtomicInteger();
   private final AtomicInteger discoveryFetches = new AtomicInteger();
   private volatile Supplier<Buffer> jwksOverride;
+  /** Authorization codes not exchanged yet: code to what the authorization request said. */
+  private final Map<String, JsonObject> codes = new ConcurrentHashMap<>();
+  private final AtomicInteger tokensIssued = new AtomicInteger();
+  private volatile String signInAs = "operator@example.com";
   private final HttpServer server;
   private final String issuer;
 
@@ -67,8 +80,12 @@ public final class TestIdentityProvider implements AutoCloseable {
         case "/.well-known/openid-configuration" -> {
           self[0].discoveryFetches.incrementAndGet();
           req.response().putHeader("Content-Type", "application/json").end(new JsonObject()
-              .put("issuer", self[0].issuer).put("jwks_uri", self[0].issuer + "/jwks").encode());
+              .put("issuer", self[0].issuer).put("jwks_uri", self[0].issuer + "/jwks")
+              .put("authorization_endpoint", self[0].issuer + "/authorize")
+              .put("token_endpoint", self[0].issuer + "/token").encode());
         }
+        case "/authorize" -> self[0].authorize(req);
+        case "/token" -> req.body().onSuccess(body -> self[0].token(req, body));
         default -> req.response().setStatusCode(404).end();
       }
     });
@@ -89,6 +106,67 @@ public final class TestIdentityProvider implements AutoCloseable {
 
   public int jwksFetches() {
     return jwksFetches.get();
+  }
+
+  /** Access tokens {@code /token} gave out. */
+  public int tokensIssued() {
+    return tokensIssued.get();
+  }
+
+  /** Whom the browser sign-in signs in (the {@code sub} of its access tokens). */
+  public void signInAs(String sub) {
+    signInAs = sub;
+  }
+
+  /** Signs the browser in at once: back to its redirect_uri with a one-time code (a PKCE S256 challenge required). */
+  private void authorize(HttpServerRequest req) {
+    String redirect = req.getParam("redirect_uri");
+    if (redirect == null || !"code".equals(req.getParam("response_type")) || req.getParam("client_id") == null
+        || req.getParam("code_challenge") == null || !"S256".equals(req.getParam("code_challenge_method"))) {
+      req.response().setStatusCode(400).end("a code request with a PKCE S256 challenge and a redirect_uri");
+      return;
+    }
+    byte[] random = new byte[16];
+    RANDOM.nextBytes(random);
+    String code = B64.encodeToString(random);
+    codes.put(code, new JsonObject().put("challenge", req.getParam("code_challenge")).put("redirect", redirect)
+        .put("client", req.getParam("client_id")).put("sub", signInAs));
+    String state = req.getParam("state");
+    req.response().setStatusCode(302).putHeader("Location", redirect + "?code=" + code
+        + (state == null ? "" : "&state=" + URLEncoder.encode(state, StandardCharsets.UTF_8))).end();
+  }
+
+  /** The code exchange: once per code, same redirect_uri and client, the verifier hashing to the challenge. */
+  private void token(HttpServerRequest req, Buffer body) {
+    Map<String, String> form = new LinkedHashMap<>();
+    for (String pair : body.toString().split("&")) {
+      String[] kv = pair.split("=", 2);
+      form.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8),
+          kv.length < 2 ? "" : URLDecoder.decode(kv[1], StandardCharsets.UTF_8));
+    }
+    JsonObject asked = form.get("code") == null ? null : codes.remove(form.get("code"));
+    String verifier = form.getOrDefault("code_verifier", "");
+    req.response().putHeader("Access-Control-Allow-Origin", String.valueOf(req.getHeader("Origin")))
+        .putHeader("Content-Type", "application/json");
+    if (!"POST".equals(req.method().name()) || !"authorization_code".equals(form.get("grant_type")) || asked == null
+        || !asked.getString("redirect").equals(form.get("redirect_uri"))
+        || !asked.getString("client").equals(form.get("client_id"))
+        || !asked.getString("challenge").equals(s256(verifier))) {
+      req.response().setStatusCode(400).end(new JsonObject().put("error", "invalid_grant").encode());
+      return;
+    }
+    tokensIssued.incrementAndGet();
+    req.response().end(new JsonObject().put("access_token", token("rsa-1", asked.getString("sub")))
+        .put("token_type", "Bearer").put("expires_in", 300).encode());
+  }
+
+  private static String s256(String verifier) {
+    try {
+      return B64.encodeToString(MessageDigest.getInstance("SHA-256")
+          .digest(verifier.getBytes(StandardCharsets.US_ASCII)));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   public int discoveryFetches() {
