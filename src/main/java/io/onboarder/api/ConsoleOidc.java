@@ -60,7 +60,8 @@ final class ConsoleOidc {
         return;
       }
       send(rc, new JsonObject().put("enabled", true)
-          .put("issuer", d.issuer() != null ? d.issuer() : configuredIssuer)
+          // The configured issuer (a checked URL the page shows the host of); discovery's must equal it anyway.
+          .put("issuer", configuredIssuer)
           .put("clientId", console.oidcClientId())
           .put("scopes", console.oidcScopes())
           .put("authorizationEndpoint", d.authorizationEndpoint())
