@@ -4,7 +4,6 @@ import static io.onboarder.fleet.FleetClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.onboarder.bus.Addresses;
-import io.onboarder.config.ConfigLoader;
 import io.onboarder.emulator.TenantChanges;
 import io.onboarder.support.TestService;
 import io.onboarder.support.WebhookReceiver;
@@ -45,10 +44,7 @@ class FleetWatchTest {
     vertx = Vertx.vertx();
     String secret = WebhookReceiver.newSecret();
     receiver = WebhookReceiver.start(vertx, secret);
-    s = TestService.start(vertx, dir, e -> { }, c -> {
-      ConfigLoader.put(c, "webhooks.url", receiver.url());
-      ConfigLoader.put(c, "webhooks.secret", secret);
-    }, clock);
+    s = TestService.start(vertx, dir, e -> { }, WebhookReceiver.serviceConfig(receiver, secret), clock);
     api = new FleetClient(s, TestService.TOKEN);
     changes = TenantChanges.at(vertx, s.cyclr);
   }

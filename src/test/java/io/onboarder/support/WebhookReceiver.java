@@ -79,6 +79,15 @@ public final class WebhookReceiver implements AutoCloseable {
     return "whsec_" + Base64.getEncoder().encodeToString(b);
   }
 
+  /** The service settings that send webhooks here, signed with {@code secret} (the one this receiver checks). */
+  public static java.util.function.Consumer<io.vertx.core.json.JsonObject> serviceConfig(WebhookReceiver receiver,
+                                                                                        String secret) {
+    return c -> {
+      io.onboarder.config.ConfigLoader.put(c, "webhooks.url", receiver.url());
+      io.onboarder.config.ConfigLoader.put(c, "webhooks.secret", secret);
+    };
+  }
+
   public String url() {
     return "http://127.0.0.1:" + server.actualPort() + "/hooks";
   }
