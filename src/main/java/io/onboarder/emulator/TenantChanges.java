@@ -17,11 +17,15 @@ import java.nio.charset.StandardCharsets;
  * Changes a tenant behind the service's back, as someone in Cyclr's console would: removes an install, revokes a
  * sign-in, pauses or removes a cycle, deletes the account. It goes through Cyclr's public API only (a
  * client-credentials token, then the same calls Cyclr documents), so it works against the emulator, which tests
- * and the demo use it on, and against any Cyclr-like API. Each change fails if Cyclr does not answer 2xx.
+ * and the demo use it on, and against any Cyclr-like API. Each change fails if Cyclr does not answer 2xx (after up to
+ * five tries of a 503 or of no answer).
  */
 public final class TenantChanges implements AutoCloseable {
   private static final long TIMEOUT_MS = 10_000;
+  private static final int ATTEMPTS = 5;
+  private static final long PAUSE_MS = 50;
 
+  private final Vertx vertx;
   private final WebClient http;
   private final String apiUrl;
   private final String clientId;
@@ -29,6 +33,7 @@ public final class TenantChanges implements AutoCloseable {
   private Future<String> token;
 
   public TenantChanges(Vertx vertx, String apiUrl, String clientId, String clientSecret) {
+    this.vertx = vertx;
     this.http = WebClient.create(vertx, new WebClientOptions().setFollowRedirects(false));
     this.apiUrl = apiUrl.replaceAll("/+$", "");
     this.clientId = clientId;
@@ -71,14 +76,40 @@ public final class TenantChanges implements AutoCloseable {
     http.close();
   }
 
+  /**
+   * Each change is idempotent, so a 503 (which the emulator injects at its fault rate, and which Cyclr answers
+   * when it sheds load) is asked again, a few times with a short pause; a DELETE asked again that finds the
+   * thing gone (404) is done.
+   */
   private Future<Void> call(HttpMethod method, String path, String account) {
+    return call(method, path, account, 1);
+  }
+
+  private Future<Void> call(HttpMethod method, String path, String account, int attempt) {
+    return send(method, path, account).transform(ar -> {
+      if ((ar.failed() || ar.result().statusCode() == 503) && attempt < ATTEMPTS) {
+        // A 503, or no answer (the token's 503, a lost connection): the same change again after a pause.
+        return vertx.timer(PAUSE_MS * attempt).compose(x -> call(method, path, account, attempt + 1));
+      }
+      if (ar.failed()) {
+        return Future.failedFuture(ar.cause());
+      }
+      HttpResponse<Buffer> resp = ar.result();
+      if (resp.statusCode() == 404 && attempt > 1 && method == HttpMethod.DELETE) {
+        return Future.succeededFuture();
+      }
+      return expect2xx(resp, method + " " + path);
+    });
+  }
+
+  private Future<HttpResponse<Buffer>> send(HttpMethod method, String path, String account) {
     return token().compose(t -> {
       HttpRequest<Buffer> req = http.requestAbs(method, apiUrl + path).timeout(TIMEOUT_MS).bearerTokenAuthentication(t);
       if (account != null) {
         req.putHeader("X-Cyclr-Account", account);
       }
       return method == HttpMethod.PUT ? req.sendJsonObject(new JsonObject()) : req.send();
-    }).compose(resp -> expect2xx(resp, method + " " + path));
+    });
   }
 
   private synchronized Future<String> token() {
