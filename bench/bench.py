@@ -24,6 +24,12 @@ JVM_FLAGS = {"shipped": ["-XX:TieredStopAtLevel=1"], "default": []}
 CLK = os.sysconf("SC_CLK_TCK")
 
 
+def ensure_jar():
+    """Builds target/cyclr-onboarder.jar with the Maven wrapper when it is not there yet."""
+    if not os.path.exists(JAR):
+        subprocess.run([os.path.join(ROOT, "mvnw"), "-q", "-B", "package", "-DskipTests"], cwd=ROOT, check=True)
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -294,8 +300,7 @@ def cpu(concurrency, n, workdir, jvm, warmups=1, rounds=1):
 
 
 def main():
-    if not os.path.exists(JAR):
-        subprocess.run([os.path.join(ROOT, "mvnw"), "-q", "-B", "package", "-DskipTests"], cwd=ROOT, check=True)
+    ensure_jar()
     results = {"flow": [], "rate": None, "cpu": None}
     for latency, conc, n in [(50, 64, 6400), (50, 16, 1600), (100, 32, 3200), (20, 16, 3200)]:
         work = tempfile.mkdtemp(prefix="onboarder-bench-")

@@ -15,7 +15,7 @@ Usage: python3 bench/cluster.py [--items N] [--rate R]
 import argparse, glob, json, os, pwd, shutil, subprocess, sys, tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import JAR, ROOT, TOKEN, free_port, http, wait_http, start_emulator, emulator_stats, stop, measure_job  # noqa: E402
+from bench import JAR, ROOT, ensure_jar, TOKEN, free_port, http, wait_http, start_emulator, emulator_stats, stop, measure_job  # noqa: E402
 
 KEY = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
@@ -154,8 +154,7 @@ def main():
     ap.add_argument("--items", type=int, default=600, help="items per node in the scaling run")
     ap.add_argument("--rate", type=int, default=150, help="cluster-wide rate limit R (requests/s)")
     args = ap.parse_args()
-    if not os.path.exists(JAR):
-        subprocess.run([os.path.join(ROOT, "mvnw"), "-q", "-B", "package", "-DskipTests"], cwd=ROOT, check=True)
+    ensure_jar()
     pg = Postgres()
     try:
         results = {"scaling": scaling(pg, args.items), "rateLimit": rate_limit(pg, args.rate, args.rate * 12)}

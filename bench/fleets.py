@@ -125,9 +125,7 @@ def measure(n, rate, concurrency, latency_ms, workdir):
 
 
 def main():
-    if not os.path.exists(bench.JAR):
-        bench.subprocess.run([os.path.join(bench.ROOT, "mvnw"), "-q", "-B", "package", "-DskipTests"],
-                             cwd=bench.ROOT, check=True)
+    bench.ensure_jar()
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     rate = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000
     work = tempfile.mkdtemp(prefix="onboarder-bench-")

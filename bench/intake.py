@@ -12,7 +12,7 @@ loopback; the emulator answers at once. Usage: bench/intake.py [items] [report_i
 import json, os, shutil, socket, subprocess, sys, tempfile, time, urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench import JAR, ROOT, TOKEN, cpu_seconds, free_port, wait_http  # noqa: E402
+from bench import JAR, ROOT, ensure_jar, TOKEN, cpu_seconds, free_port, wait_http  # noqa: E402
 ITEMS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 REPORT_ITEMS = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
 JVM_FLAGS = os.environ.get("INTAKE_JVM_FLAGS", "").split()
@@ -66,8 +66,7 @@ def submit(base, path, content_type, query=""):
 
 
 def main():
-    if not os.path.exists(JAR):
-        subprocess.run([os.path.join(ROOT, "mvnw"), "-q", "-B", "package", "-DskipTests"], cwd=ROOT, check=True)
+    ensure_jar()
     work = tempfile.mkdtemp(prefix="onboarder-intake-bench-")
     procs = []
     try:

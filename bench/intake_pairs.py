@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 args = sys.argv[1:]
 sys.argv = sys.argv[:1]
 import intake  # noqa: E402
-from bench import JAR, ROOT, TOKEN, cpu_seconds, free_port, wait_http  # noqa: E402
+from bench import JAR, ROOT, TOKEN, cpu_seconds, ensure_jar, free_port, wait_http  # noqa: E402
 
 LAUNCHER_FLAGS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms16m -Xmx256m -XX:+ExitOnOutOfMemoryError"
 
@@ -38,6 +38,7 @@ def node(build, base_jar, api, work, db):
 
 def main():
     base_jar = args[0]
+    ensure_jar()
     items, rounds = 1_000_000, 3
     for a in args[1:]:
         if a.startswith("--items="):

@@ -148,9 +148,7 @@ def default_bounds(jar, api, workdir, attempts=300):
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 3000
     counts = [int(s) for s in sys.argv[2:]] or [0, 300, 900]
-    if not os.path.exists(bench.JAR):
-        subprocess.run([os.path.join(bench.ROOT, "mvnw"), "-q", "-B", "package", "-DskipTests"], cwd=bench.ROOT,
-                       check=True)
+    bench.ensure_jar()
     builds = ([("before", os.environ["BEFORE_JAR"])] if os.environ.get("BEFORE_JAR") else []) + [("this", bench.JAR)]
     workdir = tempfile.mkdtemp(prefix="cyclr-onboarder-streams-")
     emu, api = bench.start_emulator(0)

@@ -76,9 +76,7 @@ def measure(latency_ms, concurrency, n, workdir):
 
 
 def main():
-    if not os.path.exists(bench.JAR):
-        bench.subprocess.run([os.path.join(bench.ROOT, "mvnw"), "-q", "-B", "package", "-DskipTests"],
-                             cwd=bench.ROOT, check=True)
+    bench.ensure_jar()
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1600
     work = tempfile.mkdtemp(prefix="onboarder-bench-")
     try:

@@ -144,6 +144,7 @@ def main(argv):
             modes = a.split("=", 1)[1].split(",")
     if base_jar and not any(m.startswith("base") for m in modes):
         modes = ["base-java", "base-image"] + modes
+    bench.ensure_jar()
     jar = bench.JAR
     emu, api = bench.start_emulator(0)
     rows = {m: [] for m in modes}

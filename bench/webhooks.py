@@ -66,9 +66,7 @@ def run(n, concurrency, api, workdir):
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     levels = [int(c) for c in sys.argv[2:]] or [16, 64]
-    if not os.path.exists(bench.JAR):
-        subprocess.run([os.path.join(bench.ROOT, "mvnw"), "-q", "-B", "package", "-DskipTests"], cwd=bench.ROOT,
-                       check=True)
+    bench.ensure_jar()
     workdir = tempfile.mkdtemp(prefix="cyclr-onboarder-hooks-")
     emu, api = bench.start_emulator(0)
     results = []
