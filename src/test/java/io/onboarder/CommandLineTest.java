@@ -8,6 +8,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,5 +92,16 @@ class CommandLineTest {
         .contains("fleet.drifted   acme-crm  {\"DEAUTHENTICATED\":1}")
         .contains("sync-03 installed again (1 install), sync-07's cycle Active")
         .contains("crm-01 has a fresh sign-in link (WAITING_SIGN_IN)");
+    // Its progress lines, drawn from the job's event stream, count every item once: "RUNNING 3/12  RUNNING 21,
+    // INSTALLED 3" was a job event whose counts already held the items whose RUNNING events followed it.
+    Matcher line = Pattern.compile("(?m)^  [A-Z_]+ +\\d+/(\\d+)  ([A-Z_]+ \\d+(?:, [A-Z_]+ \\d+)*)").matcher(text);
+    int lines = 0;
+    while (line.find()) {
+      lines++;
+      int shown = Pattern.compile("\\d+").matcher(line.group(2)).results().mapToInt(m -> Integer.parseInt(m.group()))
+          .sum();
+      assertThat(shown).as("the counts of \"%s\"", line.group()).isEqualTo(Integer.parseInt(line.group(1)));
+    }
+    assertThat(lines).as("progress lines").isGreaterThan(3);
   }
 }

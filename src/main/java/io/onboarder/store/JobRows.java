@@ -74,7 +74,20 @@ final class JobRows {
 
   /** The job's summary as its events carry it: item counts, and account counts when it has a template. */
   Future<JsonObject> summaryOn(SqlClient client, JobRecord job) {
-    Future<Map<ItemStatus, Long>> counts = countsOn(client, job.id());
+    return summaryOn(client, job, 0);
+  }
+
+  /**
+   * The summary of a job as it was before {@code claimed} of its items went from PENDING to RUNNING in this
+   * transaction: a job event's counts are what the events before it say, and the event that starts a job comes
+   * before its first items' RUNNING events (so a client that moves the counts by those events counts each once).
+   */
+  Future<JsonObject> summaryOn(SqlClient client, JobRecord job, long claimed) {
+    Future<Map<ItemStatus, Long>> counts = countsOn(client, job.id()).map(c -> {
+      c.merge(ItemStatus.RUNNING, -claimed, Long::sum);
+      c.merge(ItemStatus.PENDING, claimed, Long::sum);
+      return c;
+    });
     return counts.compose(c -> !job.hasTemplate() ? Future.succeededFuture(EventBodies.job(job, c))
         : accountCountsOn(client, job.id()).map(a -> EventBodies.job(job, c, a)));
   }

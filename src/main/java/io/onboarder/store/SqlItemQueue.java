@@ -21,7 +21,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -64,7 +66,7 @@ final class SqlItemQueue implements ItemQueue {
         .compose(v -> conn.preparedQuery(claimSql).execute(args))
         .compose(rs -> {
           List<ClaimedItem> items = new ArrayList<>(rs.size());
-          Set<String> starting = new TreeSet<>();
+          Map<String, Long> starting = new TreeMap<>(); // jobs this claim starts, and how many of their items
           for (Row r : rs) {
             String spec = r.getString("spec");
             String authValue = null;
@@ -78,7 +80,7 @@ final class SqlItemQueue implements ItemQueue {
                 spec == null ? null : new JsonObject(spec), r.getInteger("attempts"), unreadable,
                 r.getLong("halted") != null && r.getLong("halted") > 0));
             if ("PENDING".equals(r.getString("job_status"))) {
-              starting.add(r.getString("job_id"));
+              starting.merge(r.getString("job_id"), 1L, Long::sum);
             }
           }
           items.sort(Comparator.comparingLong(ClaimedItem::id));
@@ -92,13 +94,17 @@ final class SqlItemQueue implements ItemQueue {
         }));
   }
 
-  /** Jobs whose first items were just claimed become RUNNING, with their job event first. */
-  private Future<Void> markRunning(SqlConnection conn, EventWriter events, Set<String> jobIds) {
+  /**
+   * Jobs whose first items were just claimed ({@code claimed}: how many) become RUNNING, with their job event first:
+   * its counts are the job's before this claim (the items' RUNNING events follow it).
+   */
+  private Future<Void> markRunning(SqlConnection conn, EventWriter events, Map<String, Long> claimed) {
     Future<Void> chain = Future.succeededFuture();
-    for (String jobId : jobIds) {
+    for (Map.Entry<String, Long> started : claimed.entrySet()) {
+      String jobId = started.getKey();
       chain = chain.compose(v -> conn.preparedQuery(db.sql(SqlQueries.MARK_RUNNING)).execute(Tuple.of(jobId)))
           .compose(rs -> rs.rowCount() != 1 ? Future.succeededFuture()
-              : rows.jobOn(conn, jobId).compose(job -> rows.summaryOn(conn, job)).map(summary -> {
+              : rows.jobOn(conn, jobId).compose(job -> rows.summaryOn(conn, job, started.getValue())).map(summary -> {
                 events.job(jobId, summary);
                 return null;
               }));

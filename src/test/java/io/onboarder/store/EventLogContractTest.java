@@ -30,7 +30,10 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -115,5 +118,52 @@ class EventLogContractTest extends StoreContract {
         .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 403).boxed().toList());
     assertThat(log.get(1).body().getString("status")).as("its first claim").isEqualTo("RUNNING");
     assertThat(log.get(402).body().getString("status")).isEqualTo("SUCCEEDED");
+  }
+  /**
+   * A job event's counts are what the events before it in the log say (items not yet seen in an item event are
+   * PENDING): a client that takes a job event as the counts and moves them by the item events that follow (the
+   * demo's progress lines do) never counts an item twice. The first claim of a job writes the job's RUNNING event
+   * before its items' RUNNING events, so that event counts them PENDING still.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"memory", "sqlite", "postgresql"})
+  void everyJobEventCountsWhatTheEventsBeforeItSay(String kind) {
+    StorePorts s = store(kind);
+    String job = await(s.intake().create(request("a", "b", "c", "d"), "alice", null)).job().id();
+    List<ClaimedItem> first = await(s.items().claim("n", 2, 60_000));
+    await(s.items().record("n", List.of(installed(first.get(0)), ItemOutcome.failed(first.get(1), "CYCLR_4XX", "no"))));
+    List<ClaimedItem> rest = await(s.items().claim("n", 10, 60_000));
+    assertThat(await(s.items().record("n", rest.stream().map(StoreContract::installed).toList())).settled().finished())
+        .hasSize(1);
+    await(s.jobs().retry(job));
+    List<ClaimedItem> again = await(s.items().claim("n", 10, 60_000));
+    await(s.items().record("n", again.stream().map(StoreContract::installed).toList()));
+
+    List<JobEvent> log = await(s.events().events(job, 0, 100));
+    assertThat(describe(log)).filteredOn(e -> e.contains(":job:")).extracting(e -> e.replaceAll("^\\d+:", ""))
+        .containsExactly("job:PENDING", "job:RUNNING", "job:COMPLETED_WITH_ERRORS", "job:RUNNING", "job:SUCCEEDED");
+    Map<String, String> statusOf = new HashMap<>();
+    Map<String, Long> counts = new HashMap<>();
+    for (JobEvent e : log) {
+      if (e.kind() == JobEvent.Kind.ITEM) {
+        String before = statusOf.put(String.valueOf(e.body().getValue("itemId")), e.body().getString("status"));
+        counts.merge(before == null ? "PENDING" : before, -1L, Long::sum);
+        counts.merge(e.body().getString("status"), 1L, Long::sum);
+      } else if (e.kind() == JobEvent.Kind.JOB) {
+        counts.putIfAbsent("PENDING", e.body().getLong("total"));
+        assertThat(nonZero(e.body().getJsonObject("counts").getMap())).as("the counts of event %d (%s)", e.seq(),
+            e.body().getString("status")).isEqualTo(nonZero(counts));
+      }
+    }
+  }
+
+  private static Map<String, Long> nonZero(Map<String, ?> counts) {
+    Map<String, Long> out = new TreeMap<>();
+    counts.forEach((k, v) -> {
+      if (((Number) v).longValue() != 0) {
+        out.put(k, ((Number) v).longValue());
+      }
+    });
+    return out;
   }
 }
