@@ -138,11 +138,16 @@ final class ServiceClient {
         done.tryComplete(data);
       }
     });
+    // The handlers are set by a callback on the response's own future, registered before the request is sent: it
+    // runs as the response's head arrives, before its body. (Registered later, from the demo's thread, it could run
+    // after a short stream had come in whole: its events lost, and a handler set on an ended response throws.)
     client.request(new RequestOptions().setAbsoluteURI(url).putHeader("Accept", "text/event-stream"))
-        .compose(req -> req.send())
-        .onSuccess(resp -> {
-          resp.handler(lines);
-          resp.endHandler(v -> done.tryFail("the event stream ended before the job finished"));
+        .onSuccess(req -> {
+          req.response().onSuccess(resp -> {
+            resp.handler(lines);
+            resp.endHandler(v -> done.tryFail("the event stream ended before the job finished"));
+          }).onFailure(done::tryFail);
+          req.send();
         })
         .onFailure(done::tryFail);
     return done.future().eventually(client::close);

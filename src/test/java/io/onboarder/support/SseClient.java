@@ -20,6 +20,7 @@ public final class SseClient {
 
   public final List<Event> events = new CopyOnWriteArrayList<>();
   public final List<String> comments = new CopyOnWriteArrayList<>();
+  private final Promise<Integer> opened = Promise.promise();
   private final Promise<Integer> ended = Promise.promise();
   private HttpClientResponse response;
 
@@ -32,42 +33,58 @@ public final class SseClient {
     if (lastEventId != null) {
       o.putHeader("Last-Event-ID", lastEventId);
     }
-    client.request(o).compose(req -> req.send()).onComplete(ar -> {
+    // The response's handlers are set in the callback of its own future, registered before the request is sent:
+    // that callback then runs where the response's head arrives, before any of its body. (Registered on a future
+    // of the chain from this thread instead, it ran late whenever this thread was descheduled while the whole
+    // response came in, as a finished job's stream does at once: its body was dropped, and setting a handler on
+    // the ended response threw, so ended() never completed.)
+    client.request(o).onComplete(ar -> {
       if (ar.failed()) {
         sse.ended.tryFail(ar.cause());
         return;
       }
-      HttpClientResponse r = ar.result();
-      sse.response = r;
-      if (r.statusCode() != 200) {
-        // The status is the answer; the body (a problem, or none for 204) is only drained. (Waiting for
-        // the body of a 204 on a reused connection could hang the test client.)
-        sse.ended.tryComplete(r.statusCode());
-        r.body();
-        return;
-      }
-      StringBuilder block = new StringBuilder();
-      RecordParser lines = RecordParser.newDelimited("\n", line -> {
-        if (sse.ended.future().isComplete()) {
-          return; // hung up: what was still buffered is not "received"
-        }
-        String l = line.toString();
-        if (!l.isEmpty()) {
-          block.append(l).append('\n');
-          return;
-        }
-        sse.parse(block.toString());
-        block.setLength(0);
-        if (hangUpWhen.test(sse)) {
-          r.request().connection().close();
-          sse.ended.tryComplete(-1);
-        }
-      });
-      r.handler(lines);
-      r.endHandler(v -> sse.ended.tryComplete(200));
-      r.exceptionHandler(err -> sse.ended.tryComplete(-1));
+      ar.result().response().onComplete(rr -> sse.receive(rr, hangUpWhen));
+      ar.result().send();
     });
     return sse;
+  }
+
+  private void receive(io.vertx.core.AsyncResult<HttpClientResponse> ar, Predicate<SseClient> hangUpWhen) {
+    if (ar.failed()) {
+      opened.tryFail(ar.cause());
+      ended.tryFail(ar.cause());
+      return;
+    }
+    HttpClientResponse r = ar.result();
+    response = r;
+    opened.tryComplete(r.statusCode());
+    if (r.statusCode() != 200) {
+      // The status is the answer; the body (a problem, or none for 204) is only drained. (Waiting for
+      // the body of a 204 on a reused connection could hang the test client.)
+      ended.tryComplete(r.statusCode());
+      r.body();
+      return;
+    }
+    StringBuilder block = new StringBuilder();
+    RecordParser lines = RecordParser.newDelimited("\n", line -> {
+      if (ended.future().isComplete()) {
+        return; // hung up: what was still buffered is not "received"
+      }
+      String l = line.toString();
+      if (!l.isEmpty()) {
+        block.append(l).append('\n');
+        return;
+      }
+      parse(block.toString());
+      block.setLength(0);
+      if (hangUpWhen.test(this)) {
+        r.request().connection().close();
+        ended.tryComplete(-1);
+      }
+    });
+    r.handler(lines);
+    r.endHandler(v -> ended.tryComplete(200));
+    r.exceptionHandler(err -> ended.tryComplete(-1));
   }
 
   private void parse(String block) {
@@ -88,6 +105,11 @@ public final class SseClient {
     if (id != null) {
       events.add(new Event(id, event, new JsonObject(data.toString())));
     }
+  }
+
+  /** Completes with the HTTP status once the response's head is in (for a 200: the server has begun the stream). */
+  public Future<Integer> opened() {
+    return opened.future();
   }
 
   /** Completes with the HTTP status when the server ended the stream (or -1 when this client hung up). */
