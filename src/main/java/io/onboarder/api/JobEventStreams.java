@@ -116,6 +116,11 @@ final class JobEventStreams {
     long queued;
     Future<Void> lastWrite = Future.succeededFuture();
     boolean catchingUp;
+    /**
+     * The shared feed handed out its last page (it closes after it) without ending this stream: the stream was
+     * reading the log itself, or behind. It takes no more shared pages unless it subscribes again.
+     */
+    boolean feedEnded;
     boolean closed;
 
     Stream(String jobId, String caller, long sent, DeliveryOptions options, HttpServerResponse response) {
@@ -156,6 +161,9 @@ final class JobEventStreams {
       if (page.gone()) {
         end();
         return;
+      }
+      if (page.last()) {
+        feedEnded = true; // unless this page ends the stream, the stream goes on without the feed
       }
       if (catchingUp) {
         return; // it reads the log itself until it is level again
@@ -215,7 +223,7 @@ final class JobEventStreams {
           if (ar.cause() instanceof ReplyException re && re.failureCode() == 404) {
             end(); // the job is no longer visible
           } else {
-            catchingUp = false; // the next shared page shows the gap: this read is tried again then
+            live(); // the next shared page shows the gap: this read is tried again then
           }
           return;
         }
@@ -226,9 +234,22 @@ final class JobEventStreams {
         } else if (page.last()) {
           end();
         } else {
-          catchingUp = false;
+          live();
         }
       });
+    }
+
+    /**
+     * Back on the shared pages. If the feed handed out its last page meanwhile, this read may still have been
+     * made before the job finished (or failed): the feed is closed, so it subscribes again, to a new feed that
+     * reads from the last event it sent (and brings the end, or the pages of a job that a retry reopened).
+     */
+    private void live() {
+      catchingUp = false;
+      if (feedEnded) {
+        feedEnded = false;
+        feeds.subscribe(jobId, sent, this);
+      }
     }
 
     void end() {
