@@ -11,10 +11,7 @@ import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 
 /**
  * A CSV job body (RFC 4180: comma-separated, fields quoted with {@code "} when they hold commas,
@@ -30,7 +27,7 @@ final class CsvBodyReader implements BodyReader {
   static final int MAX_COLUMNS = 1_000;
   static final List<String> COLUMNS = List.of("account", "authValue", "installName", "description", "connectorId",
       "connectorName", "connectorVersion");
-  private static final String PROP = "prop:";
+  private static final java.util.regex.Pattern CONNECTOR_ID = java.util.regex.Pattern.compile("\\d{1,15}");
 
   private enum State { FIELD_START, UNQUOTED, QUOTED, QUOTE_IN_QUOTED, AFTER_CR }
 
@@ -46,12 +43,22 @@ final class CsvBodyReader implements BodyReader {
   private long recordLine = 1;
   private final StringBuilder field = new StringBuilder();
   private boolean fieldTooLong;
-  private final List<String> record = new ArrayList<>();
+  private List<String> record = new ArrayList<>();
+  /**
+   * The previous record's fields: a field equal to the one above it is that same String. Big lists repeat most
+   * columns (install name, properties, connector) on every row, so their items share those values in memory.
+   */
+  private List<String> above = new ArrayList<>();
+  /** The previous row's properties, when {@link #above} was a row whose item was built; else null. */
+  private JsonArray aboveProperties;
+  private boolean aboveIsRow;
   private boolean tooManyFields;
   private boolean recordStarted;
-  /** Column names of the header row (null until it is read); index → name. */
+  /** The header row, null until it is read. */
+  private CsvHeader csvHeader;
+  /** Column names of the header row; index → name. */
   private List<String> header;
-  private int accountColumn = -1;
+  private int[] propertyColumns;
 
   CsvBodyReader(BodyListener listener) {
     this.listener = listener;
@@ -198,7 +205,9 @@ final class CsvBodyReader implements BodyReader {
 
   private void endField() {
     if (record.size() < MAX_COLUMNS) {
-      record.add(fieldTooLong ? null : field.toString());
+      int at = record.size();
+      String same = at < above.size() ? above.get(at) : null;
+      record.add(fieldTooLong ? null : same != null && same.contentEquals(field) ? same : field.toString());
     } else {
       tooManyFields = true;
     }
@@ -207,89 +216,33 @@ final class CsvBodyReader implements BodyReader {
   }
 
   private void endRecord() {
+    boolean wasRow = aboveIsRow;
+    aboveIsRow = false;
     try {
       if (record.size() == 1 && "".equals(record.get(0)) && !tooManyFields) {
         return; // a blank line
       }
       if (header == null) {
-        header(record);
+        csvHeader = CsvHeader.parse(record, tooManyFields);
+        header = csvHeader.columns();
+        propertyColumns = csvHeader.propertyColumns();
+        listener.jobFieldsDone();
       } else {
-        row(record);
+        row(record, wasRow);
       }
     } finally {
+      List<String> done = record;
+      record = above;
+      above = done;
       record.clear();
       tooManyFields = false;
       recordStarted = false;
     }
   }
 
-  // ---- header ------------------------------------------------------------------------------------
-
-  private void header(List<String> names) {
-    List<String> columns = new ArrayList<>(names.size());
-    Map<String, Integer> seen = new HashMap<>();
-    JsonArray errors = new JsonArray();
-    accountColumn = -1;
-    for (int i = 0; i < names.size(); i++) {
-      if (names.get(i) != null && names.get(i).strip().equalsIgnoreCase("account")) {
-        accountColumn = i;
-      }
-    }
-    if (accountColumn < 0) {
-      errors.add(new JsonObject().put("pointer", "/items").put("line", 1)
-          .put("message", "the header row has no 'account' column (it names the tenant account of each row)"));
-    }
-    for (int i = 0; i < names.size(); i++) {
-      String raw = names.get(i) == null ? "" : names.get(i).strip();
-      String name = canonical(raw);
-      if (name == null) {
-        errors.add(headerError(i, "unknown column '" + cut(raw) + "' (columns: " + String.join(", ", COLUMNS)
-            + ", prop:<Name>)"));
-      } else if (seen.putIfAbsent(name.toLowerCase(Locale.ROOT), i) != null) {
-        // Case-blind, prop: columns too: "prop:Region" and "PROP:region" would set one property twice.
-        errors.add(headerError(i, "column '" + cut(raw) + "' appears twice"));
-      }
-      columns.add(name);
-    }
-    if (tooManyFields) {
-      errors.add(headerError(MAX_COLUMNS, "more than " + MAX_COLUMNS + " columns"));
-    }
-
-    if (!errors.isEmpty()) {
-      JsonObject firstError = errors.getJsonObject(0);
-      throw Problem.validation(400, "The CSV header row is not usable: line 1"
-          + (firstError.containsKey("column") ? ", column " + firstError.getInteger("column") : "") + ": "
-          + firstError.getString("message") + (errors.size() > 1 ? " (and " + (errors.size() - 1) + " more)" : ""),
-          errors);
-    }
-    header = columns;
-    listener.jobFieldsDone();
-  }
-
-  private static JsonObject headerError(int index, String message) {
-    return new JsonObject().put("pointer", "").put("line", 1).put("column", index + 1).put("message", message);
-  }
-
-  private static String cut(String s) {
-    return s.length() > 60 ? s.substring(0, 60) + "…" : s;
-  }
-
-  /** The column's name as the rest of the code spells it, or null if it is not a column. */
-  private static String canonical(String raw) {
-    for (String c : COLUMNS) {
-      if (c.equalsIgnoreCase(raw)) {
-        return c;
-      }
-    }
-    if (raw.regionMatches(true, 0, PROP, 0, PROP.length()) && !raw.substring(PROP.length()).isBlank()) {
-      return PROP + raw.substring(PROP.length()).strip();
-    }
-    return null;
-  }
-
   // ---- rows --------------------------------------------------------------------------------------
 
-  private void row(List<String> values) {
+  private void row(List<String> values, boolean aboveIsRow) {
     long at = recordLine;
     if (values.size() != header.size() || tooManyFields) {
       listener.badItem("has " + (tooManyFields ? "more than " + MAX_COLUMNS : values.size()) + " fields; the header "
@@ -297,17 +250,13 @@ final class CsvBodyReader implements BodyReader {
           new JsonObject().put("line", at));
       return;
     }
-    JsonObject item = new JsonObject();
+    JsonObject item = new JsonObject(new java.util.LinkedHashMap<>(8));
     JsonObject connector = null;
-    JsonArray properties = null;
-    /** Column of each property in the item's properties array, for error locations. */
-    List<Integer> propertyColumns = null;
-    Integer tooLong = null;
     for (int i = 0; i < values.size(); i++) {
       String v = values.get(i);
       if (v == null) {
-        tooLong = tooLong == null ? i : tooLong;
-        continue;
+        listener.badItem("is longer than " + MAX_FIELD_CHARS + " characters", where(at, i));
+        return;
       }
       String name = header.get(i);
       if (name.equals("account")) {
@@ -321,7 +270,7 @@ final class CsvBodyReader implements BodyReader {
         case "authValue", "installName", "description" -> item.put(name, v);
         case "connectorId" -> {
           connector = connector == null ? new JsonObject() : connector;
-          connector.put("id", v.matches("\\d{1,15}") ? (Object) Long.parseLong(v) : v);
+          connector.put("id", CONNECTOR_ID.matcher(v).matches() ? (Object) Long.parseLong(v) : v);
         }
         case "connectorName" -> {
           connector = connector == null ? new JsonObject() : connector;
@@ -331,27 +280,60 @@ final class CsvBodyReader implements BodyReader {
           connector = connector == null ? new JsonObject() : connector;
           connector.put("version", v);
         }
-        default -> {
-          properties = properties == null ? new JsonArray() : properties;
-          propertyColumns = propertyColumns == null ? new ArrayList<>() : propertyColumns;
-          properties.add(new JsonObject().put("name", name.substring(PROP.length())).put("value", v));
-          propertyColumns.add(i);
-        }
+        default -> { } // a property: below
       }
-    }
-    if (tooLong != null) {
-      listener.badItem("is longer than " + MAX_FIELD_CHARS + " characters", where(at, tooLong));
-      return;
     }
     if (connector != null) {
       item.put("connector", connector);
     }
+    JsonArray properties = properties(values, aboveIsRow);
     if (properties != null) {
       item.put("properties", properties);
     }
-    List<Integer> props = propertyColumns;
+    aboveProperties = properties;
+    this.aboveIsRow = true;
     JsonObject c = connector;
-    listener.item(item, pointer -> where(at, column(pointer, c, props)));
+    int[] given = givenProperties(values);
+    listener.item(item, pointer -> where(at, column(pointer, c, given)));
+  }
+
+  /** The prop: columns of the row's properties (its cells that are not empty): usually all of them, unallocated. */
+  private int[] givenProperties(List<String> values) {
+    for (int column : propertyColumns) {
+      if (values.get(column).isEmpty()) {
+        return java.util.Arrays.stream(propertyColumns).filter(i -> !values.get(i).isEmpty()).toArray();
+      }
+    }
+    return propertyColumns;
+  }
+
+  /**
+   * The row's properties: those of the row above (the same instance) when its property cells are the same
+   * Strings, which {@link #endField} makes them when they are equal; else built from the cells.
+   */
+  private JsonArray properties(List<String> values, boolean aboveIsRow) {
+    if (aboveIsRow) {
+      boolean same = true;
+      for (int column : propertyColumns) {
+        if (values.get(column) != above.get(column)) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        return aboveProperties;
+      }
+    }
+    JsonArray properties = null;
+    for (int k = 0; k < propertyColumns.length; k++) {
+      String v = values.get(propertyColumns[k]);
+      if (!v.isEmpty()) {
+        properties = properties == null ? new JsonArray(new ArrayList<>(propertyColumns.length)) : properties;
+        properties.add(new JsonObject(new java.util.LinkedHashMap<>(4)).put("name", csvHeader.propertyNames()[k])
+            .put("value", v));
+      }
+    }
+    return properties;
   }
 
   private JsonObject where(long line, Integer column) {
@@ -363,7 +345,7 @@ final class CsvBodyReader implements BodyReader {
   }
 
   /** The column an item pointer ("/items/7/connector/id") came from, or null. */
-  private Integer column(String pointer, JsonObject connector, List<Integer> props) {
+  private Integer column(String pointer, JsonObject connector, int[] props) {
     String[] parts = pointer.split("/");
     // "", "items", index, field, …
     if (parts.length < 4) {
@@ -388,11 +370,11 @@ final class CsvBodyReader implements BodyReader {
             : connector != null ? indexOf("connectorVersion") : null;
       }
       case "properties" -> {
-        if (props == null || props.isEmpty()) {
+        if (props.length == 0) {
           yield null;
         }
         int k = sub != null && sub.matches("\\d+") ? Integer.parseInt(sub) : 0;
-        yield k < props.size() ? props.get(k) : props.get(0);
+        yield k < props.length ? props[k] : props[0];
       }
       default -> null;
     };

@@ -282,9 +282,9 @@ public final class JobRequestValidator {
     ConnectorRef connector = item.containsKey("connector")
         ? connector(item.getValue("connector"), pointer(index, "/connector"), errors) : null;
     String installName = item.getValue("installName") == null ? null
-        : text(item, "installName", pointer(index, "/installName"), MAX_NAME_LENGTH, errors);
+        : itemText(item, index, "installName", MAX_NAME_LENGTH, errors);
     String description = item.getValue("description") == null ? null
-        : text(item, "description", pointer(index, "/description"), MAX_TEXT_LENGTH, errors);
+        : itemText(item, index, "description", MAX_TEXT_LENGTH, errors);
     if (errors.count() != before) {
       return null;
     }
@@ -348,6 +348,14 @@ public final class JobRequestValidator {
       return d > 0 && d == Math.rint(d) && d < 9.0e15;
     }
     return false;
+  }
+
+  /** As {@link #text}, the item's pointer built only for an error. */
+  private static String itemText(JsonObject item, int index, String field, int max, ValidationErrors errors) {
+    if (item.getValue(field) instanceof String s && s.length() <= max && !hasControlChars(s)) {
+      return s.isBlank() ? null : s.strip();
+    }
+    return text(item, field, pointer(index, "/" + field), max, errors);
   }
 
   private static String text(JsonObject json, String field, String at, int max, ValidationErrors errors) {

@@ -20,6 +20,11 @@ interface Backend {
   /** Runs {@code work} in one transaction on one connection. */
   <T> Future<T> inTransaction(Pool pool, Function<SqlConnection, Future<T>> work);
 
+  /** Runs {@code steps}, all known beforehand, in one transaction; a guard that changes no row fails it. */
+  default Future<Void> runSteps(Pool pool, java.util.List<SqlStep> steps) {
+    return inTransaction(pool, conn -> SqlStep.runOn(conn, steps));
+  }
+
   /** A transaction whose commit must survive power loss (a 202 promises the job survives). */
   default <T> Future<T> inDurableTransaction(Pool pool, Function<SqlConnection, Future<T>> work) {
     return inTransaction(pool, work);

@@ -144,6 +144,12 @@ final class Database {
     return classified(backend.inTransaction(opened.pool(), work));
   }
 
+  /** Runs {@code steps}, all known beforehand, in one transaction (on SQLite, as one task on its thread). */
+  Future<Void> steps(List<SqlStep> steps) {
+    transactions.increment();
+    return classified(backend.runSteps(opened.pool(), steps));
+  }
+
   /**
    * Runs {@code work} in one transaction that also writes the events it collected (last, before the
    * commit); after the commit they go to the {@link #onCommitted} listener, before the caller continues.

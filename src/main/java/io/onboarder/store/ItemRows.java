@@ -57,6 +57,18 @@ final class ItemRows {
     return Tuple.wrap(values);
   }
 
+  /** The INSERTs of the rows, in order, as steps of a transaction known beforehand. */
+  List<SqlStep> steps(SqlDialect dialect) {
+    List<SqlStep> steps = new ArrayList<>(2);
+    if (!full.isEmpty()) {
+      steps.add(SqlStep.batch(dialect.sql(SqlQueries.insertItems(dialect, ROWS)), full));
+    }
+    if (restRows > 0) {
+      steps.add(SqlStep.batch(dialect.sql(SqlQueries.insertItems(dialect, restRows)), List.of(rest)));
+    }
+    return steps;
+  }
+
   /** Inserts the rows on {@code conn}, in order. */
   Future<Void> insert(SqlConnection conn, SqlDialect dialect) {
     return insertFull(conn, dialect.sql(SqlQueries.insertItems(dialect, ROWS)), 0).compose(v -> restRows == 0

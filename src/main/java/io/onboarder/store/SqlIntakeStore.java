@@ -185,12 +185,15 @@ final class SqlIntakeStore implements IntakeStore {
       Future<ItemRows> batch = Database.classified(db.vertx().executeBlocking(() ->
           ItemRows.of(id, items, now, db.box()), false));
       String touch = db.sql(SqlQueries.TOUCH_INTAKE);
-      tail = tail.compose(v -> batch).compose(b -> db.transaction(conn -> conn.preparedQuery(touch)
-          .execute(Tuple.of(id))
-          .compose(t -> t.rowCount() == 1 ? b.insert(conn, db.dialect())
-              // Deleted as stale by some node (this one was thought dead): nothing may be added to it.
-              : Future.failedFuture(new StoreException(StoreException.Kind.ABANDONED, ABANDONED)))
-          .<Void>mapEmpty()));
+      // Deleted as stale by some node (this one was thought dead): nothing may be added to it.
+      SqlStep alive = SqlStep.guard(touch, Tuple.of(id),
+          () -> new StoreException(StoreException.Kind.ABANDONED, ABANDONED));
+      tail = tail.compose(v -> batch).compose(b -> {
+        List<SqlStep> steps = new ArrayList<>(3);
+        steps.add(alive);
+        steps.addAll(b.steps(db.dialect()));
+        return db.steps(steps);
+      });
       return tail;
     }
 

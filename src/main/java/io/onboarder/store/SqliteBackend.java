@@ -157,6 +157,12 @@ final class SqliteBackend implements Backend {
             .recover(err -> conn.query("ROLLBACK").execute().transform(x -> Future.<T>failedFuture(err))));
   }
 
+  /** As one task on the connection's thread: see {@link SqliteClient#runSteps}. */
+  @Override
+  public Future<Void> runSteps(Pool pool, java.util.List<SqlStep> steps) {
+    return ((SqliteClient) pool).runSteps(steps);
+  }
+
   /**
    * Job creation is fsynced (synchronous=FULL), which makes every earlier WAL frame durable too.
    * Item progress rides on NORMAL (durable across process crashes): losing the last of it to power

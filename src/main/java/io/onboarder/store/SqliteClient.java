@@ -54,37 +54,21 @@ import javax.sql.DataSource;
  * for a transaction, or for a single statement run on the pool; the store never nests the two.
  */
 final class SqliteClient implements Pool {
-  /** Prepared statements kept: the store has about a hundred distinct ones. */
-  private static final int STATEMENT_CACHE = 256;
 
   private final VertxInternal vertx;
-  private final DataSource dataSource;
+  private final SqliteConnection connection;
   private final WorkerExecutor thread;
   // The lease queue is shared by the event loops of several verticles: guarded by this object's monitor,
   // held only for a queue operation (no I/O, no callback), so an event loop never waits for a statement.
-  // connLock is taken only on the connection's thread, and by closeNow() on a worker.
+  // The connection's lock is taken only on the connection's thread, and by closeNow() on a worker.
   private final ArrayDeque<Promise<Lease>> waiting = new ArrayDeque<>();
   private boolean leased;
   private volatile boolean closed;
 
-  // Used on the connection's thread, under connLock (so that a close from elsewhere waits for a running statement).
-  private final Object connLock = new Object();
-  private Connection conn;
-  private final Map<String, java.sql.PreparedStatement> statements =
-      new LinkedHashMap<>(STATEMENT_CACHE, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, java.sql.PreparedStatement> eldest) {
-          if (size() > STATEMENT_CACHE) {
-            closeQuietly(eldest.getValue());
-            return true;
-          }
-          return false;
-        }
-      };
 
   SqliteClient(Vertx vertx, DataSource dataSource, String name) {
     this.vertx = (VertxInternal) vertx;
-    this.dataSource = dataSource;
+    this.connection = new SqliteConnection(dataSource);
     this.thread = vertx.createSharedWorkerExecutor(name, 1);
   }
 
@@ -143,114 +127,32 @@ final class SqliteClient implements Pool {
 
   private Future<RowSet<Row>> run(String sql, Tuple params) {
     return thread.executeBlocking(() -> {
-      synchronized (connLock) {
-        return execute(sql, params);
+      synchronized (connection.lock) {
+        return connection.execute(sql, params);
       }
     }, true);
   }
 
   private Future<RowSet<Row>> runBatch(String sql, List<Tuple> batch) {
     return thread.executeBlocking(() -> {
-      synchronized (connLock) {
-        return executeBatch(sql, batch);
+      synchronized (connection.lock) {
+        return connection.executeBatch(sql, batch);
       }
     }, true);
   }
 
-  private java.sql.PreparedStatement statement(String sql) throws SQLException {
-    if (closed) {
-      throw closed();
-    }
-    if (conn == null || conn.isClosed()) {
-      statements.values().forEach(SqliteClient::closeQuietly);
-      statements.clear();
-      conn = dataSource.getConnection();
-    }
-    java.sql.PreparedStatement ps = statements.get(sql);
-    if (ps == null) {
-      ps = conn.prepareStatement(sql);
-      statements.put(sql, ps);
-    }
-    return ps;
-  }
-
-  private RowSet<Row> execute(String sql, Tuple params) throws SQLException {
-    java.sql.PreparedStatement ps = statement(sql);
-    boolean ok = false;
-    try {
-      SqliteRows.bind(ps, params);
-      if (!ps.execute()) {
-        ok = true;
-        return new SqliteRows.Rows(List.of(), List.of(), Math.max(0, ps.getUpdateCount()));
-      }
-      try (ResultSet rs = ps.getResultSet()) {
-        ResultSetMetaData meta = rs.getMetaData();
-        int columns = meta.getColumnCount();
-        String[] names = new String[columns];
-        for (int i = 0; i < columns; i++) {
-          names[i] = meta.getColumnLabel(i + 1);
-        }
-        List<Row> rows = new ArrayList<>();
-        while (rs.next()) {
-          Object[] values = new Object[columns];
-          for (int i = 0; i < columns; i++) {
-            values[i] = rs.getObject(i + 1);
-          }
-          rows.add(new SqliteRows.SqliteRow(names, values));
-        }
-        // UPDATE … RETURNING counts the rows it changed, as PostgreSQL reports it.
-        ok = true;
-        return new SqliteRows.Rows(rows, Arrays.asList(names), rows.size());
-      }
-    } catch (SQLException | RuntimeException e) {
-      forget(sql, ps, e);
-      throw e;
-    } finally {
-      if (ok) {
-        ps.clearParameters();
-      }
-    }
-  }
-
   /**
-   * A failed statement is closed and uncached; its failure is the one thrown. The driver may have reset it
-   * (SQLITE_FULL does): clearing its parameters would throw "statement is not executing", hiding the cause.
+   * A transaction whose statements are all known beforehand, as one task on the connection's thread: no hop
+   * back to the caller's event loop between statements, which a busy event loop (parsing a big upload) would
+   * delay while the database waits.
    */
-  private void forget(String sql, java.sql.PreparedStatement ps, Exception cause) {
-    statements.remove(sql, ps);
-    try {
-      ps.close();
-    } catch (SQLException | RuntimeException e) {
-      cause.addSuppressed(e);
-    }
-  }
-
-  private RowSet<Row> executeBatch(String sql, List<Tuple> batch) throws SQLException {
-    java.sql.PreparedStatement ps = statement(sql);
-    int changed = 0;
-    try {
-      for (Tuple t : batch) {
-        SqliteRows.bind(ps, t);
-        ps.addBatch();
+  Future<Void> runSteps(List<SqlStep> steps) {
+    return leased(lease -> thread.executeBlocking(() -> {
+      synchronized (connection.lock) {
+        connection.runSteps(steps);
+        return (Void) null;
       }
-      for (int n : ps.executeBatch()) {
-        changed += Math.max(0, n);
-      }
-    } catch (SQLException | RuntimeException e) {
-      forget(sql, ps, e);
-      throw e;
-    }
-    ps.clearBatch();
-    ps.clearParameters();
-    return new SqliteRows.Rows(List.of(), List.of(), changed);
-  }
-
-  private static void closeQuietly(AutoCloseable c) {
-    try {
-      c.close();
-    } catch (Exception ignored) {
-      // closing anyway
-    }
+    }, true));
   }
 
   // ---- Pool ----------------------------------------------------------------------------------
@@ -314,14 +216,7 @@ final class SqliteClient implements Pool {
       waiting.forEach(p -> p.tryFail(closed()));
       waiting.clear();
     }
-    synchronized (connLock) {
-      statements.values().forEach(SqliteClient::closeQuietly);
-      statements.clear();
-      if (conn != null) {
-        closeQuietly(conn);
-        conn = null;
-      }
-    }
+    connection.close();
   }
 
   /** One statement: on the pool it leases the connection for itself; on a leased connection it runs as is. */
@@ -444,7 +339,7 @@ final class SqliteClient implements Pool {
     }
   }
 
-  private static StoreException closed() {
+  static StoreException closed() {
     return new StoreException(StoreException.Kind.UNAVAILABLE, "SQLite pool closed");
   }
 }

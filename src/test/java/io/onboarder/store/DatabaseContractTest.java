@@ -97,4 +97,35 @@ class DatabaseContractTest extends StoreContract {
     // The service's own connection was never capped: it still writes.
     assertThat(await(s.intake().create(request("b"), "alice", null)).existing()).isFalse();
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sqlite", "postgresql"})
+  void aTransactionOfKnownStepsCommitsWholeOrNotAtAll(String kind) {
+    Database db = store(kind).sql().database();
+    String insert = db.sql("INSERT INTO store_probe (id, filler) VALUES (?, ?)");
+    String touch = db.sql("UPDATE store_probe SET filler = ? WHERE id = ?");
+    String count = "SELECT COUNT(*) FROM store_probe";
+    // 70 rows: more than one driver batch where statements run one by one.
+    List<io.vertx.sqlclient.Tuple> rows = IntStream.range(10, 80)
+        .mapToObj(i -> io.vertx.sqlclient.Tuple.of(i, io.vertx.core.buffer.Buffer.buffer(new byte[] {1}))).toList();
+    io.vertx.sqlclient.Tuple missing = io.vertx.sqlclient.Tuple.of(io.vertx.core.buffer.Buffer.buffer(new byte[2]), 999);
+
+    // A guard that changes no row fails the transaction with its own failure, and undoes the steps before it.
+    assertThatThrownBy(() -> await(db.steps(List.of(SqlStep.batch(insert, rows),
+        SqlStep.guard(touch, missing, () -> new StoreException(StoreException.Kind.ABANDONED, "gone"))))))
+        .cause().satisfies(failedWith(StoreException.Kind.ABANDONED)).hasMessage("gone");
+    assertThat(await(db.query(count)).iterator().next().getLong(0)).isZero();
+
+    // A statement that fails (a duplicate key) is classified, and undoes the steps before it.
+    assertThatThrownBy(() -> await(db.steps(List.of(SqlStep.batch(insert, rows),
+        SqlStep.batch(insert, List.of(rows.get(0)))))))
+        .cause().satisfies(failedWith(StoreException.Kind.DUPLICATE));
+    assertThat(await(db.query(count)).iterator().next().getLong(0)).isZero();
+
+    // All steps passing: all of it is committed, and the connection serves the next statement.
+    io.vertx.sqlclient.Tuple first = io.vertx.sqlclient.Tuple.of(io.vertx.core.buffer.Buffer.buffer(new byte[2]), 10);
+    await(db.steps(List.of(SqlStep.batch(insert, rows),
+        SqlStep.guard(touch, first, () -> new StoreException(StoreException.Kind.ABANDONED, "gone")))));
+    assertThat(await(db.query(count)).iterator().next().getLong(0)).isEqualTo(70);
+  }
 }
