@@ -132,4 +132,33 @@ class CsvBodyReaderTest {
         .isEqualTo(400);
     assertThat(RecordingListener.read(BodyFormat.CSV, "account\r\n", 10).items).isEmpty();
   }
+
+  @Test
+  void rowsThatRepeatTheRowAboveShareItsValuesYetEachRowReadsAsWritten() {
+    String body = "account,installName,prop:Region,prop:Tier\n"
+        + "a,Same,eu,gold\nb,Same,eu,gold\nc,Same,us,gold\nd,Other,us,\n\ne,Other,us,\nf,Same,eu,gold\n";
+    RecordingListener l = RecordingListener.read(BodyFormat.CSV, body, 7);
+    java.util.function.BiFunction<String, String[], JsonObject> item = (name, props) -> {
+      JsonArray p = new JsonArray();
+      for (int i = 0; i < props.length; i += 2) {
+        p.add(new JsonObject().put("name", props[i]).put("value", props[i + 1]));
+      }
+      return new JsonObject().put("installName", name).put("properties", p);
+    };
+    assertThat(l.items).containsExactly(
+        item.apply("Same", new String[] {"Region", "eu", "Tier", "gold"}).put("account", "a"),
+        item.apply("Same", new String[] {"Region", "eu", "Tier", "gold"}).put("account", "b"),
+        item.apply("Same", new String[] {"Region", "us", "Tier", "gold"}).put("account", "c"),
+        item.apply("Other", new String[] {"Region", "us"}).put("account", "d"),
+        item.apply("Other", new String[] {"Region", "us"}).put("account", "e"),
+        item.apply("Same", new String[] {"Region", "eu", "Tier", "gold"}).put("account", "f"));
+    JsonObject a = (JsonObject) l.items.get(0);
+    JsonObject b = (JsonObject) l.items.get(1);
+    // Equal cells are one String and equal properties one array in memory: a million rows hold them once.
+    assertThat(b.getString("installName")).isSameAs(a.getString("installName"));
+    assertThat(b.getJsonArray("properties")).isSameAs(a.getJsonArray("properties"));
+    assertThat(((JsonObject) l.items.get(2)).getJsonArray("properties")).isNotSameAs(a.getJsonArray("properties"));
+    // A property missing from a row is located in the columns of the properties it has.
+    assertThat(l.wheres.get(3).apply("/items/3/properties/0/value").getString("field")).isEqualTo("prop:Region");
+  }
 }
