@@ -144,6 +144,10 @@ final class Database {
     return classified(backend.inTransaction(opened.pool(), work));
   }
 
+  Backend backend() {
+    return backend;
+  }
+
   /** Runs {@code steps}, all known beforehand, in one transaction (on SQLite, as one task on its thread). */
   Future<Void> steps(List<SqlStep> steps) {
     transactions.increment();

@@ -29,6 +29,7 @@ final class SqliteBackend implements Backend {
   private FileLock lock;
   /** The database file's identity (inode) when opened: a file deleted or replaced under the service differs. */
   private volatile Object fileKey;
+  private SqliteCheckpoints checkpoints;
 
   SqliteBackend(Path dbFile, byte[] configuredKey, java.util.List<byte[]> oldKeys) {
     this.dbFile = dbFile;
@@ -65,17 +66,22 @@ final class SqliteBackend implements Backend {
       config.enforceForeignKeys(true);
       config.setPragma(SQLiteConfig.Pragma.SECURE_DELETE, "true");
       config.setCacheSize(CACHE_KIB);
+      // After a big upload made the log long, it is cut back to this once copied.
+      config.setJournalSizeLimit(64 * 1024 * 1024);
       SQLiteDataSource dataSource = new SQLiteDataSource(config);
       dataSource.setUrl("jdbc:sqlite:" + dbFile.toAbsolutePath());
       Database.migrate(dataSource, "classpath:db/migration/sqlite");
       fileKey = identity();
       // One connection: SQLite has one writer, and statements are short; no lock contention at all.
       SqliteClient client = new SqliteClient(vertx, dataSource, "onboarder-sqlite");
-      // The connection and the file lock go with this Vert.x instance, as they would with a process that dies.
-      ((io.vertx.core.internal.VertxInternal) vertx).addCloseHook(completion -> vertx.executeBlocking(() -> {
-        client.closeNow();
-        return (Void) null;
-      }).transform(x -> releaseLock()).onComplete(completion));
+      checkpoints = new SqliteCheckpoints(vertx, dataSource, "onboarder-sqlite-checkpoint");
+      checkpoints.start();
+      // The connections and the file lock go with this Vert.x instance, as they would with a process that dies.
+      ((io.vertx.core.internal.VertxInternal) vertx).addCloseHook(completion -> checkpoints.close()
+          .transform(x -> vertx.executeBlocking(() -> {
+            client.closeNow();
+            return (Void) null;
+          })).transform(x -> releaseLock()).onComplete(completion));
       return new Opened(client, box);
     }).recover(err -> releaseLock().transform(x -> Future.<Opened>failedFuture(err)));
   }
@@ -157,6 +163,11 @@ final class SqliteBackend implements Backend {
             .recover(err -> conn.query("ROLLBACK").execute().transform(x -> Future.<T>failedFuture(err))));
   }
 
+  /** Log pages the checkpoint thread has copied into the database file (for tests). */
+  long checkpointedPages() {
+    return checkpoints == null ? 0 : checkpoints.pagesCopied();
+  }
+
   /** As one task on the connection's thread: see {@link SqliteClient#runSteps}. */
   @Override
   public Future<Void> runSteps(Pool pool, java.util.List<SqlStep> steps) {
@@ -180,6 +191,7 @@ final class SqliteBackend implements Backend {
 
   @Override
   public Future<Void> close(Pool pool) {
-    return pool.close().eventually(this::releaseLock);
+    return (checkpoints == null ? Future.<Void>succeededFuture() : checkpoints.close())
+        .transform(x -> pool.close()).eventually(this::releaseLock);
   }
 }

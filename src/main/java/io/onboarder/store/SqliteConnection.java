@@ -79,6 +79,10 @@ final class SqliteConnection {
       statements.values().forEach(SqliteConnection::closeQuietly);
       statements.clear();
       conn = dataSource.getConnection();
+      try (java.sql.Statement st = conn.createStatement()) {
+        // The writer copies its log into the file itself only as a last resort: SqliteCheckpoints does it.
+        st.execute("PRAGMA wal_autocheckpoint = " + SqliteCheckpoints.WRITER_CHECKPOINT_PAGES);
+      }
     }
     java.sql.PreparedStatement ps = statements.get(sql);
     if (ps == null) {

@@ -128,4 +128,30 @@ class DatabaseContractTest extends StoreContract {
         SqlStep.guard(touch, first, () -> new StoreException(StoreException.Kind.ABANDONED, "gone")))));
     assertThat(await(db.query(count)).iterator().next().getLong(0)).isEqualTo(70);
   }
+
+  @org.junit.jupiter.api.Test
+  void aThreadOfItsOwnCopiesSqlitesLogIntoTheFileAndTheWriterOnlyPastItsBound() {
+    StorePorts s = store("sqlite");
+    Database db = s.sql().database();
+    assertThat(await(db.query("PRAGMA wal_autocheckpoint")).iterator().next().getLong(0))
+        .isEqualTo(SqliteCheckpoints.WRITER_CHECKPOINT_PAGES);
+    SqliteBackend backend = (SqliteBackend) db.backend();
+    long before = backend.checkpointedPages();
+    await(s.intake().create(request("a"), "alice", null));
+    // The checkpoint thread runs every 100 ms: wait (on a timer, at most 10 s) until it has copied the new pages.
+    await(until(() -> backend.checkpointedPages() > before, System.currentTimeMillis() + 10_000));
+    assertThat(backend.checkpointedPages()).isGreaterThan(before);
+  }
+
+  private Future<Void> until(java.util.function.BooleanSupplier done, long deadline) {
+    if (done.getAsBoolean()) {
+      return Future.succeededFuture();
+    }
+    if (System.currentTimeMillis() > deadline) {
+      return Future.failedFuture("not reached in time");
+    }
+    io.vertx.core.Promise<Void> next = io.vertx.core.Promise.promise();
+    vertx.setTimer(20, t -> until(done, deadline).onComplete(next));
+    return next.future();
+  }
 }
