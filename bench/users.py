@@ -60,7 +60,8 @@ def threads_cpu(pid):
         secs = (int(fields[11]) + int(fields[12])) / bench.CLK
         if "Compiler" in name:
             key = "jit"
-        elif name.startswith(("GC ", "G1 ", "VM Periodic")) or "GC" in name:
+        elif name.startswith(("GC ", "G1 ", "VM Periodic")) or "GC" in name or name == "VM Thread":
+            # (the serial collector works on the VM Thread)
             key = "gc"
         elif "eventloo" in name:  # comm is cut at 15 characters
             key = "eventloop"
@@ -68,6 +69,8 @@ def threads_cpu(pid):
             key = "worker"
         elif "sqlit" in name:  # onboarder-sqlite-N
             key = "sqlite"
+        elif "wal-c" in name:  # onboarder-wal-checkpoint
+            key = "checkpoint"
         else:
             key = "other"
         groups[key] = groups.get(key, 0.0) + secs

@@ -74,7 +74,7 @@ final class SqliteBackend implements Backend {
       fileKey = identity();
       // One connection: SQLite has one writer, and statements are short; no lock contention at all.
       SqliteClient client = new SqliteClient(vertx, dataSource, "onboarder-sqlite");
-      checkpoints = new SqliteCheckpoints(vertx, dataSource, "onboarder-sqlite-checkpoint");
+      checkpoints = new SqliteCheckpoints(vertx, dataSource, "onboarder-wal-checkpoint");
       checkpoints.start();
       // The connections and the file lock go with this Vert.x instance, as they would with a process that dies.
       ((io.vertx.core.internal.VertxInternal) vertx).addCloseHook(completion -> checkpoints.close()
