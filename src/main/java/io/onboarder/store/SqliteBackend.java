@@ -77,11 +77,11 @@ final class SqliteBackend implements Backend {
       checkpoints = new SqliteCheckpoints(vertx, dataSource, "onboarder-wal-checkpoint");
       checkpoints.start();
       // The connections and the file lock go with this Vert.x instance, as they would with a process that dies.
-      ((io.vertx.core.internal.VertxInternal) vertx).addCloseHook(completion -> checkpoints.close()
-          .transform(x -> vertx.executeBlocking(() -> {
-            client.closeNow();
-            return (Void) null;
-          })).transform(x -> releaseLock()).onComplete(completion));
+      ((io.vertx.core.internal.VertxInternal) vertx).addCloseHook(completion -> vertx.executeBlocking(() -> {
+        checkpoints.closeNow();
+        client.closeNow();
+        return (Void) null;
+      }).transform(x -> releaseLock()).onComplete(completion));
       return new Opened(client, box);
     }).recover(err -> releaseLock().transform(x -> Future.<Opened>failedFuture(err)));
   }

@@ -30,7 +30,9 @@ final class SqliteCheckpoints {
   private final DataSource dataSource;
   private final WorkerExecutor thread;
   private final AtomicLong copied = new AtomicLong();
-  // On the thread only (a task runs there at a time).
+  /** Held by a checkpoint, and by {@link #closeNow} (which so waits for the checkpoint running now). */
+  private final Object lock = new Object();
+  private volatile boolean closed;
   private Connection conn;
   // On the timer's event loop only.
   private boolean running;
@@ -64,32 +66,49 @@ final class SqliteCheckpoints {
   }
 
   private Void checkpoint() throws SQLException {
-    if (conn == null) {
-      conn = dataSource.getConnection();
-    }
-    try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
-      if (rs.next() && rs.getLong(3) > 0) {
-        copied.addAndGet(rs.getLong(3));
+    synchronized (lock) {
+      if (closed) {
+        return null;
       }
-    } catch (SQLException e) {
-      Connection broken = conn;
-      conn = null;
-      closeQuietly(broken);
-      throw e;
+      if (conn == null) {
+        conn = dataSource.getConnection();
+      }
+      try (Statement st = conn.createStatement();
+           ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+        if (rs.next() && rs.getLong(3) > 0) {
+          copied.addAndGet(rs.getLong(3));
+        }
+      } catch (SQLException e) {
+        Connection broken = conn;
+        conn = null;
+        closeQuietly(broken);
+        throw e;
+      }
+      return null;
     }
-    return null;
   }
 
-  /** Stops checkpointing and closes the connection, after the checkpoint running now. */
+  /** Stops checkpointing and closes the connection, from a worker. */
   Future<Void> close() {
+    return vertx.executeBlocking(() -> {
+      closeNow();
+      return (Void) null;
+    }).eventually(thread::close);
+  }
+
+  /**
+   * Stops checkpointing and closes the connection from the calling thread, after the checkpoint running now
+   * (also while Vert.x closes, when its executors may be gone already).
+   */
+  void closeNow() {
+    closed = true;
     if (timer >= 0) {
       vertx.cancelTimer(timer);
     }
-    return thread.executeBlocking(() -> {
+    synchronized (lock) {
       closeQuietly(conn);
       conn = null;
-      return (Void) null;
-    }, false).eventually(thread::close);
+    }
   }
 
   private static void closeQuietly(Connection c) {

@@ -247,4 +247,54 @@ class SecretBoxTest {
   private static String untagged(String sealed) {
     return sealed.substring(sealed.indexOf(':') + 1);
   }
+
+  @Test
+  void valuesSealedByTheJdksAesGcmOpenAndItsOwnOpenWithTheJdk() throws Exception {
+    byte[] key = new byte[32];
+    new SecureRandom().nextBytes(key);
+    SecretBox box = new SecretBox(key);
+    javax.crypto.spec.SecretKeySpec aes = new javax.crypto.spec.SecretKeySpec(key, "AES");
+    for (String plaintext : List.of("", "k", "api-key-0001234", "ümlaut and 🔑", "x".repeat(8192))) {
+      // Stored before this build: AES/GCM/NoPadding of the JDK, nonce then ciphertext and tag.
+      byte[] nonce = new byte[12];
+      new SecureRandom().nextBytes(nonce);
+      javax.crypto.Cipher jdk = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+      jdk.init(javax.crypto.Cipher.ENCRYPT_MODE, aes, new javax.crypto.spec.GCMParameterSpec(128, nonce));
+      byte[] ct = jdk.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
+      byte[] stored = Arrays.copyOf(nonce, 12 + ct.length);
+      System.arraycopy(ct, 0, stored, 12, ct.length);
+      assertThat(box.decrypt(box.keyId() + ":" + Base64.getEncoder().encodeToString(stored))).isEqualTo(plaintext);
+      assertThat(box.decrypt(Base64.getEncoder().encodeToString(stored))).isEqualTo(plaintext);
+
+      // And what it seals now, the JDK opens.
+      String sealed = plaintext.isEmpty() ? null : box.encrypt(plaintext);
+      if (sealed != null) {
+        byte[] in = Base64.getDecoder().decode(sealed.substring(sealed.indexOf(':') + 1));
+        jdk.init(javax.crypto.Cipher.DECRYPT_MODE, aes, new javax.crypto.spec.GCMParameterSpec(128, in, 0, 12));
+        assertThat(new String(jdk.doFinal(in, 12, in.length - 12), StandardCharsets.UTF_8)).isEqualTo(plaintext);
+      }
+    }
+  }
+
+  @Test
+  void oneThreadsCipherMovesBetweenKeysAndSurvivesAFailedOpen() {
+    SecretBox current = new SecretBox(filled(1));
+    SecretBox before = new SecretBox(filled(2));
+    SecretBox rotated = new SecretBox(filled(1), List.of(filled(2)));
+    String sealed = rotated.encrypt("first");
+    assertThat(rotated.decrypt(before.encrypt("old key"))).isEqualTo("old key");
+    assertThat(rotated.decrypt(sealed)).isEqualTo("first");
+    assertThat(rotated.decrypt(current.encrypt("new key"))).isEqualTo("new key");
+    String tampered = sealed.substring(0, sealed.length() - 3) + (sealed.charAt(sealed.length() - 3) == 'A' ? 'B' : 'A')
+        + sealed.substring(sealed.length() - 2);
+    assertThatThrownBy(() -> rotated.decrypt(tampered)).isInstanceOf(IllegalStateException.class);
+    assertThat(rotated.decrypt(before.encrypt("after a failure"))).isEqualTo("after a failure");
+    assertThat(current.decrypt(rotated.encrypt("and back"))).isEqualTo("and back");
+  }
+
+  private static byte[] filled(int b) {
+    byte[] key = new byte[32];
+    Arrays.fill(key, (byte) b);
+    return key;
+  }
 }
