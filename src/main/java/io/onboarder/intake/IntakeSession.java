@@ -64,6 +64,8 @@ final class IntakeSession implements BodyListener {
 
   private int count;
   private List<JobRequest.Item> batch = new ArrayList<>();
+  /** The item before, whose non-secret part the next one shares when it is the same. */
+  private JobRequest.Item previous;
   private Future<IntakeStore.Intake> intake;
   private IntakeStore.Intake opened;
   private int writesInFlight;
@@ -240,6 +242,8 @@ final class IntakeSession implements BodyListener {
       fail(full);
       return;
     }
+    item = item.sharingSpecWith(previous);
+    previous = item;
     batch.add(item);
     if (batch.size() >= BATCH) {
       write();

@@ -89,6 +89,15 @@ public record JobRequest(
           && java.util.Objects.equals(properties, other.properties);
     }
 
+    /**
+     * This item with {@code other}'s non-secret part (the same instances) when it is the same, else this
+     * item: a big list's items in flight then hold one copy of what they share instead of one each.
+     */
+    public Item sharingSpecWith(Item other) {
+      return other == null || other == this || !sameSpec(other) ? this
+          : new Item(account, authValue, other.properties, other.connector, other.installName, other.description);
+    }
+
     private static StringBuilder quoted(StringBuilder b, String s) {
       return b.append('"').append(JsonStringEncoder.getInstance().quoteAsString(s)).append('"');
     }

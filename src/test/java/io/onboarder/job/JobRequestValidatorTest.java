@@ -248,4 +248,26 @@ class JobRequestValidatorTest {
   private static List<String> pointers(JsonArray errors) {
     return errors.stream().map(e -> ((JsonObject) e).getString("pointer")).toList();
   }
+
+  @Test
+  void anItemLikeTheOneBeforeSharesItsNonSecretPartAndKeepsItsOwnAccountAndAuthValue() {
+    ValidationErrors errors = new ValidationErrors();
+    JobRequest.Item first = JobRequestValidator.item(new JsonObject("{\"account\": \"a\", \"authValue\": \"k1\", "
+        + "\"installName\": \"N\", \"properties\": [{\"name\": \"Region\", \"value\": \"eu\"}]}"), 0, errors);
+    JobRequest.Item same = JobRequestValidator.item(new JsonObject("{\"account\": \"b\", \"authValue\": \"k2\", "
+        + "\"installName\": \"N\", \"properties\": [{\"name\": \"Region\", \"value\": \"eu\"}]}"), 1, errors);
+    JobRequest.Item other = JobRequestValidator.item(new JsonObject("{\"account\": \"c\", "
+        + "\"installName\": \"N\", \"properties\": [{\"name\": \"Region\", \"value\": \"us\"}]}"), 2, errors);
+    assertThat(errors.isEmpty()).isTrue();
+
+    JobRequest.Item shared = same.sharingSpecWith(first);
+    assertThat(shared).isEqualTo(same);
+    assertThat(shared.properties()).isSameAs(first.properties());
+    assertThat(shared.installName()).isSameAs(first.installName());
+    assertThat(shared.account()).isEqualTo("b");
+    assertThat(shared.authValue()).isEqualTo("k2");
+    assertThat(shared.specText()).isEqualTo(same.specText());
+    assertThat(other.sharingSpecWith(first)).isSameAs(other);
+    assertThat(first.sharingSpecWith(null)).isSameAs(first);
+  }
 }
