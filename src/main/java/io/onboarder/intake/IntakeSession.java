@@ -26,16 +26,20 @@ import org.slf4j.LoggerFactory;
 /**
  * One streamed submission, on the event loop of its request. Each chunk is parsed as it arrives, each
  * item validated by the shared rules and added to a batch; full batches are written to a hidden
- * (INTAKE) job while the next is parsed, and the body is paused while two batches are being written
+ * (INTAKE) job while the next is parsed, and the body is paused while three batches are being written
  * (back-pressure to the client). At the end the job is committed in one statement, so it is visible
  * and dispatchable only once the whole body is accepted. Any error, and a client that goes away,
  * deletes what was written. A job smaller than one batch is committed in one transaction instead.
  */
 final class IntakeSession implements BodyListener {
   private static final Logger log = LoggerFactory.getLogger(IntakeSession.class);
-  /** Items per write: short transactions, so other writers (the dispatchers' outcomes) keep their turn. */
-  static final int BATCH = 4096;
-  private static final int WRITES_IN_FLIGHT = 2;
+  /**
+   * Items per write: short transactions, so other writers (the dispatchers' outcomes) keep their turn. Three
+   * writes of 2,048 in flight (one parsed, one encrypted, one written) kept SQLite's writer busier than two of
+   * 4,096, with fewer items held at once (docs/benchmarks.md).
+   */
+  static final int BATCH = 2048;
+  private static final int WRITES_IN_FLIGHT = 3;
 
   private final JobIntake ctx;
   private final ReadStream<Buffer> body;

@@ -40,23 +40,9 @@ final class SqlQueries {
   static final String STALE_INTAKES =
       "SELECT id FROM jobs WHERE status = 'INTAKE' AND (intake_heartbeat IS NULL OR intake_heartbeat < {NOW_MS} - ?)";
 
-  private static final String INSERT_ITEMS = "INSERT INTO items (job_id, account, spec, auth_value, status, attempts, "
+  /** The start of an INSERT of new items; {@link ItemRows} adds the rows. */
+  static final String INSERT_ITEMS = "INSERT INTO items (job_id, account, spec, auth_value, status, attempts, "
       + "updated_at) VALUES ";
-
-  /**
-   * An INSERT of {@code rows} new items of one job: parameter 1 is the job id and 2 the time, shared by
-   * every row (numbered parameters, bound once); then account, spec and auth value of each row.
-   */
-  static String insertItems(SqlDialect d, int rows) {
-    char mark = d == SqlDialect.POSTGRES ? '$' : '?';
-    StringBuilder b = new StringBuilder(INSERT_ITEMS.length() + rows * 48).append(INSERT_ITEMS);
-    for (int i = 0, p = 3; i < rows; i++, p += 3) {
-      b.append(i == 0 ? "(" : ", (").append(mark).append("1, ").append(mark).append(p).append(", ")
-          .append(mark).append(p + 1).append(", ").append(mark).append(p + 2).append(", 'PENDING', 0, ")
-          .append(mark).append("2)");
-    }
-    return b.toString();
-  }
   static final String JOB_COLUMNS =
       "id, status, created_at, finished_at, total, spec, cancel_requested, stopped, owner, trace_parent";
   // A job being streamed in (status INTAKE) exists for no query until it is committed.

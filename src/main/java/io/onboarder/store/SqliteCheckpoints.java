@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Copies SQLite's write-ahead log into the database file from a second connection on a thread of its own,
  * every {@link #PERIOD_MS} ms. Left to the writer, that copy (and its fsync) ran inside the commit of every
- * fourth 4,096-item batch of a big upload, and the one writer thread, which everything waits for, stood still
+ * few batches of a big upload, and the one writer thread, which everything waits for, stood still
  * meanwhile. Passive checkpoints never block the writer; the writer still checkpoints by itself past
  * {@link #WRITER_CHECKPOINT_PAGES}, so the log stays bounded if this one falls behind (and then finds most of
  * the copying done).

@@ -199,24 +199,31 @@ class IntakeStoreContractTest extends StoreContract {
   @ValueSource(strings = {"memory", "sqlite", "postgresql"})
   void eachItemKeepsItsOwnSpecWhenNeighboursShareOneOrNot(String kind) {
     StorePorts s = store(kind);
-    // Runs of equal specs (written once and reused), a change of property value only, none, then back.
+    // Runs of equal specs (written once and reused), a change of property value only, none, then back; in
+    // statements of 64 rows that share one spec ("eu", then "us"), that do not, and a short one that does not.
+    String[] pattern = {"eu", "eu", "us", null, "us", "eu", "none", null, "eu"};
+    List<String> all = new ArrayList<>(java.util.Collections.nCopies(64, "eu"));
+    IntStream.range(0, 64).forEach(i -> all.add(pattern[i % pattern.length]));
+    all.addAll(java.util.Collections.nCopies(64, "us"));
+    all.addAll(java.util.Arrays.asList(pattern));
+    String[] regions = all.toArray(String[]::new);
     JsonArray items = new JsonArray();
-    String[] regions = {"eu", "eu", "us", null, "us", "eu", null, null, "eu"};
     for (int i = 0; i < regions.length; i++) {
       JsonObject item = new JsonObject().put("account", "spec-" + i).put("installName", "Same");
-      if (regions[i] != null) {
+      if (regions[i] != null && !regions[i].equals("none")) {
         item.put("properties", new JsonArray().add(new JsonObject().put("name", "Region").put("value", regions[i])));
       }
-      items.add(i == 6 ? new JsonObject().put("account", "spec-6") : item);
+      items.add("none".equals(regions[i]) ? new JsonObject().put("account", "spec-" + i) : item);
     }
     await(s.intake().create(BIG.validate(new JsonObject().put("connector", new JsonObject().put("id", 1))
         .put("items", items)), "alice", null));
-    List<ClaimedItem> claimed = await(s.items().claim("n", 100, 60_000));
-    assertThat(claimed).hasSize(regions.length);
+    List<ClaimedItem> claimed = await(s.items().claim("n", 1_000, 60_000));
+    assertThat(claimed).extracting(ClaimedItem::account)
+        .containsExactly(IntStream.range(0, regions.length).mapToObj(i -> "spec-" + i).toArray(String[]::new));
     for (int i = 0; i < regions.length; i++) {
       JsonObject spec = claimed.get(i).spec();
-      if (i == 6) {
-        assertThat(spec).as("item 6 has no spec").isNull();
+      if ("none".equals(regions[i])) {
+        assertThat(spec).as("item " + i + " has no spec").isNull();
         continue;
       }
       assertThat(spec.getString("installName")).isEqualTo("Same");
