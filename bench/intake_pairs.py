@@ -17,7 +17,7 @@ sys.argv = sys.argv[:1]
 import intake  # noqa: E402
 from bench import JAR, ROOT, TOKEN, cpu_seconds, ensure_jar, free_port, wait_http  # noqa: E402
 
-LAUNCHER_FLAGS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xms16m -Xmx256m -XX:+ExitOnOutOfMemoryError"
+LAUNCHER_FLAGS = intake.LAUNCHER_FLAGS
 
 
 def node(build, base_jar, api, work, db):

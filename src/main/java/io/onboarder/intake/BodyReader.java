@@ -15,6 +15,20 @@ public interface BodyReader {
   /** No more input: finishes the last item, or throws if the body ended in the middle of one. */
   void end();
 
+  /**
+   * The chunk's bytes, without a copy when they are a heap array: the server's chunks are its own copies, and
+   * a reader is done with them before {@link #feed} returns.
+   */
+  static java.nio.ByteBuffer bytes(Buffer chunk) {
+    if (chunk instanceof io.vertx.core.internal.buffer.BufferInternal internal) {
+      io.netty.buffer.ByteBuf b = internal.getByteBuf();
+      if (b.hasArray()) {
+        return java.nio.ByteBuffer.wrap(b.array(), b.arrayOffset() + b.readerIndex(), b.readableBytes());
+      }
+    }
+    return java.nio.ByteBuffer.wrap(chunk.getBytes());
+  }
+
   static Problem syntax(String message, long line, long column) {
     JsonObject where = new JsonObject().put("pointer", "").put("line", line);
     if (column > 0) {

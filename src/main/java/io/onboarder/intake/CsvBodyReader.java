@@ -67,12 +67,12 @@ final class CsvBodyReader implements BodyReader {
   @Override
   public void feed(Buffer chunk) {
     ByteBuffer in;
-    byte[] bytes = chunk.getBytes();
+    ByteBuffer bytes = BodyReader.bytes(chunk);
     if (leftover.hasRemaining()) {
-      in = ByteBuffer.allocate(leftover.remaining() + bytes.length);
+      in = ByteBuffer.allocate(leftover.remaining() + bytes.remaining());
       in.put(leftover).put(bytes).flip();
     } else {
-      in = ByteBuffer.wrap(bytes);
+      in = bytes;
     }
     decode(in, false);
     leftover = in.hasRemaining() ? ByteBuffer.allocate(in.remaining()).put(in).flip() : ByteBuffer.allocate(0);

@@ -10,11 +10,8 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import io.onboarder.bus.JsonBounds;
 import io.onboarder.bus.Problem;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.function.Function;
 
 /**
@@ -29,7 +26,13 @@ final class JsonBodyReader implements BodyReader {
   /** Most characters (strings, names and numbers) one item, or all job fields together, may have. */
   static final int MAX_VALUE_CHARS = 1_000_000;
   /** String, key and depth bounds, and repeated keys, are checked by the parser; number length here. */
-  private static final JsonFactory FACTORY = JsonBounds.factoryBuilder().build();
+  /**
+   * The bounds of every JSON entrance, but a repeated key is found here, as values are built ({@link
+   * JsonTreeBuilder}, {@link #topLevel}): Jackson's own check kept a hash set for every object of a million-line body.
+   */
+  private static final JsonFactory FACTORY = JsonBounds.factoryBuilder()
+      .disable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+  private static final String REPEATED_KEY = "a key appears twice in one object";
 
   private enum State { ROOT, FIELDS, ITEMS, DONE }
 
@@ -41,7 +44,7 @@ final class JsonBodyReader implements BodyReader {
   private final ByteArrayFeeder feeder;
   private State state = State.ROOT;
   /** The value being built (an item or a job field), or skipped (depth only). */
-  private final TreeBuilder tree = new TreeBuilder();
+  private final JsonTreeBuilder tree = new JsonTreeBuilder();
   private String fieldName;
   private boolean sawItems;
   private long jobFieldChars;
@@ -70,9 +73,9 @@ final class JsonBodyReader implements BodyReader {
       return;
     }
     anyInput = true;
-    byte[] bytes = chunk.getBytes();
+    java.nio.ByteBuffer bytes = BodyReader.bytes(chunk);
     try {
-      feeder.feedInput(bytes, 0, bytes.length);
+      feeder.feedInput(bytes.array(), bytes.position(), bytes.limit());
     } catch (IOException e) {
       throw syntax(e);
     }
@@ -102,6 +105,14 @@ final class JsonBodyReader implements BodyReader {
     if (!sawItems) {
       listener.error("/" + list, "is required: a non-empty array of " + list, null);
     }
+  }
+
+  /** The job object's keys so far (JSON body). */
+  private final java.util.Set<String> topLevel = new java.util.HashSet<>();
+
+  static Problem repeatedKey(JsonParser p) {
+    JsonLocation at = p.currentTokenLocation();
+    return BodyReader.syntax(REPEATED_KEY, at.getLineNr(), at.getColumnNr());
   }
 
   private long line() {
@@ -165,6 +176,9 @@ final class JsonBodyReader implements BodyReader {
           state = State.DONE;
         } else if (t == JsonToken.FIELD_NAME) {
           fieldName = parser.currentName();
+          if (!topLevel.add(fieldName)) {
+            throw repeatedKey(parser);
+          }
         } else if (list.equals(fieldName)) {
           if (sawItems) {
             throw BodyReader.syntax("\"" + list + "\" appears more than once", line(), 0);
@@ -202,10 +216,11 @@ final class JsonBodyReader implements BodyReader {
   }
 
   private void ndjsonToken(JsonToken t) throws IOException {
-    int line = parser.currentTokenLocation().getLineNr();
+    JsonLocation at = parser.currentTokenLocation();
+    int line = at.getLineNr();
     if (state != State.ROOT && line <= lastValueEndLine) {
       throw BodyReader.syntax("a second JSON value on the same line (NDJSON: one per line)", line,
-          parser.currentTokenLocation().getColumnNr());
+          at.getColumnNr());
     }
     if (state == State.ROOT) {
       if (t != JsonToken.START_OBJECT) {
@@ -247,11 +262,13 @@ final class JsonBodyReader implements BodyReader {
         listener.jobFieldsDone();
         return;
       }
-      JsonObject where = new JsonObject().put("line", tree.startLine());
+      int startLine = tree.startLine();
       if (tooLarge) {
-        listener.badItem("is too large (more than " + MAX_VALUE_CHARS + " characters)", where);
+        listener.badItem("is too large (more than " + MAX_VALUE_CHARS + " characters)",
+            new JsonObject().put("line", startLine));
       } else {
-        listener.item(value, pointer -> where);
+        // Built only for an error: a million valid lines need none.
+        listener.item(value, pointer -> new JsonObject().put("line", startLine));
       }
       return;
     }
@@ -268,175 +285,6 @@ final class JsonBodyReader implements BodyReader {
       jobFieldChars += tree.chars();
       listener.jobField(fieldName, value);
       fieldName = null;
-    }
-  }
-
-  /** Builds one JSON value from tokens, counting its characters; past the limit it only skips. */
-  private static final class TreeBuilder {
-    private final Deque<Object> stack = new ArrayDeque<>();
-    private final Deque<String> names = new ArrayDeque<>();
-    private Object result;
-    private boolean active;
-    private boolean skipping;
-    private int depth;
-    private long chars;
-    private long limit;
-    private boolean tooLarge;
-    private boolean skippedOnly;
-    private int startLine;
-
-    boolean active() {
-      return active;
-    }
-
-    boolean building() {
-      return active;
-    }
-
-    boolean tooLarge() {
-      return tooLarge;
-    }
-
-    long chars() {
-      return chars;
-    }
-
-    int startLine() {
-      return startLine;
-    }
-
-    /** Starts a value at token {@code t}; a scalar completes at once (then {@link #active()} is false). */
-    void start(JsonToken t, JsonParser p, long limit) throws IOException {
-      this.limit = limit;
-      chars = 0;
-      tooLarge = false;
-      skippedOnly = false;
-      skipping = false;
-      result = null;
-      startLine = p.currentTokenLocation().getLineNr();
-      active = true;
-      if (add(t, p)) {
-        active = false;
-      }
-    }
-
-    /** Skips a value without building it. */
-    void skip(JsonToken t) {
-      skippedOnly = true;
-      tooLarge = false;
-      skipping = true;
-      active = true;
-      depth = 0;
-      result = null;
-      if (t.isStructStart()) {
-        depth = 1;
-      } else {
-        active = false;
-        skipping = false;
-      }
-    }
-
-    /** Adds a token; true when the value is complete. */
-    boolean add(JsonToken t, JsonParser p) throws IOException {
-      if (skipping) {
-        if (t.isStructStart()) {
-          depth++;
-        } else if (t.isStructEnd()) {
-          depth--;
-        }
-        if (depth == 0) {
-          active = false;
-          skipping = false;
-          return true;
-        }
-        return false;
-      }
-      switch (t) {
-        case START_OBJECT -> {
-          stack.push(new JsonObject());
-          return false;
-        }
-        case START_ARRAY -> {
-          stack.push(new JsonArray());
-          return false;
-        }
-        case FIELD_NAME -> {
-          String name = p.currentName();
-          if (count(name.length())) {
-            return overLimit();
-          }
-          names.push(name);
-          return false;
-        }
-        case END_OBJECT, END_ARRAY -> {
-          return put(stack.pop());
-        }
-        case VALUE_STRING -> {
-          String text = p.getText();
-          return count(text.length()) ? overLimit() : put(text);
-        }
-        case VALUE_NUMBER_INT -> {
-          return count(p.getTextLength()) ? overLimit() : put(p.getNumberValue());
-        }
-        case VALUE_NUMBER_FLOAT -> {
-          return count(p.getTextLength()) ? overLimit() : put(p.getDoubleValue());
-        }
-        case VALUE_TRUE -> {
-          return put(Boolean.TRUE);
-        }
-        case VALUE_FALSE -> {
-          return put(Boolean.FALSE);
-        }
-        case VALUE_NULL -> {
-          return put(null);
-        }
-        default -> throw new IllegalStateException("unexpected token " + t);
-      }
-    }
-
-    /** True when this pushes the value over its limit. */
-    private boolean count(int n) {
-      chars += n;
-      return chars > limit;
-    }
-
-    /** Drops what was built and skips the rest of the value; true if nothing is left of it. */
-    private boolean overLimit() {
-      tooLarge = true;
-      depth = stack.size();
-      stack.clear();
-      names.clear();
-      if (depth == 0) {
-        active = false;
-        return true;
-      }
-      skipping = true;
-      return false;
-    }
-
-    boolean skipped() {
-      return skippedOnly;
-    }
-
-    private boolean put(Object value) {
-      if (stack.isEmpty()) {
-        result = value;
-        active = false;
-        return true;
-      }
-      Object top = stack.peek();
-      if (top instanceof JsonObject o) {
-        o.put(names.pop(), value);
-      } else {
-        ((JsonArray) top).add(value);
-      }
-      return false;
-    }
-
-    Object take() {
-      Object r = result;
-      result = null;
-      return r;
     }
   }
 }
