@@ -12,6 +12,7 @@ except GATEWAY_MAX_CONCURRENCY=64, the emulator answering at once):
   flags       `java $USERS_JVM_FLAGS -jar …` (for trying flags; USERS_NMT=1 prints native memory)
   base-java   BASE_JAR (the build before) as a user ran it: plain `java -jar … serve`
   base-image  BASE_JAR with its container image's flags (-XX:TieredStopAtLevel=1)
+  base-launcher  BASE_JAR through this bin/cyclr-onboarder (a build before, with the launcher's settings)
 
 Per round and mode: a 2,000-item warm-up job, then three jobs of 20,000 fresh accounts at 64 in flight.
 `first` is the service's CPU per install over the first 20,000 (JIT and GC threads included), `warm`
@@ -37,7 +38,7 @@ def pod_options():
 
 
 def command(mode, jar):
-    if mode in ("launcher", "pod"):
+    if mode in ("launcher", "pod", "base-launcher"):
         return [os.path.join(ROOT, "bin", "cyclr-onboarder"), "serve"]
     if mode == "base-image":
         return ["java", "-XX:TieredStopAtLevel=1", "-jar", jar, "serve"]

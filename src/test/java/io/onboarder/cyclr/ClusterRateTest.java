@@ -60,19 +60,21 @@ class ClusterRateTest {
     Settings settings = Settings.from(conf);
 
     String cluster = "cyclr-onboarder-test-" + UUID.randomUUID();
-    List<Integer> ports = List.of(freePort(), freePort(), freePort());
+    // Members bind the first free port of one range (another process may take a port between a probe and the
+    // bind; auto-increment steps over it) and find each other anywhere in it.
+    int ports = freePort();
     List<Vertx> nodes = new ArrayList<>();
     try {
-      Vertx a = node(cluster, ports, 0);
+      Vertx a = node(cluster, ports);
       nodes.add(a);
-      Vertx b = node(cluster, ports, 1);
+      Vertx b = node(cluster, ports);
       nodes.add(b);
       TestService.await(a.deployVerticle(new CyclrGatewayVerticle(settings, () -> true)));
       TestService.await(b.deployVerticle(new CyclrGatewayVerticle(settings, () -> true)));
       awaitShare(List.of(a, b), 2);
 
       // A member that runs no gateway (like a client JVM on the event bus) takes no share.
-      Vertx c = node(cluster, ports, 2);
+      Vertx c = node(cluster, ports);
       nodes.add(c);
       c.eventBus().publish(Addresses.GATEWAY_MEMBERS, new JsonObject().put("event", "recount"));
       long until = System.nanoTime() + Duration.ofMillis(ClusterRate.REFRESH_MS + 500).toNanos();
@@ -118,8 +120,8 @@ class ClusterRateTest {
     }
   }
 
-  /** A clustered Vert.x on loopback: Hazelcast TCP-IP join on the given member ports, no multicast. */
-  private static Vertx node(String cluster, List<Integer> ports, int index) {
+  /** A clustered Vert.x on loopback: Hazelcast TCP-IP join on {@link #PORTS} ports from {@code ports}, no multicast. */
+  private static Vertx node(String cluster, int ports) {
     Config hz = ConfigUtil.loadConfig(); // a fresh config with Vert.x's map settings
     hz.setClusterName(cluster);
     hz.setProperty("hazelcast.logging.type", "slf4j");
@@ -127,13 +129,14 @@ class ClusterRateTest {
     hz.setProperty("hazelcast.wait.seconds.before.join", "0");
     hz.setProperty("hazelcast.shutdownhook.enabled", "false");
     NetworkConfig net = hz.getNetworkConfig();
-    net.setPort(ports.get(index)).setPortAutoIncrement(false);
+    net.setPort(ports).setPortAutoIncrement(true).setPortCount(PORTS);
     net.getInterfaces().setEnabled(true).addInterface("127.0.0.1");
     JoinConfig join = net.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true);
-    ports.forEach(p -> join.getTcpIpConfig().addMember("127.0.0.1:" + p));
+    // No port: members are looked for on every port of the range.
+    join.getTcpIpConfig().addMember("127.0.0.1");
     VertxOptions options = new VertxOptions()
         .setEventBusOptions(new EventBusOptions().setHost("127.0.0.1").setPort(0));
     Vertx node = TestService.await(Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hz))
@@ -159,6 +162,9 @@ class ClusterRateTest {
     }
     throw new AssertionError("timed out waiting for " + what + "; last: " + last);
   }
+
+  /** Ports in the members' range. */
+  private static final int PORTS = 8;
 
   private static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
