@@ -73,21 +73,9 @@ class JobEventStreamRaceTest {
   @ParameterizedTest
   @ValueSource(strings = {"answered", "failed"})
   void aStreamCatchingUpWhileTheFeedReadsTheLastPageStillEndsWithTheFinalEvent(String catchUpRead) throws Exception {
-    log.append(EventPage.SIZE);
-    CompletableFuture<Held> catchUp = log.hold("slow", EventPage.SIZE);
-    SseClient slow = SseClient.open(vertx, client, base + "slow", TestService.TOKEN, null, c -> false);
-    // Its first page is full: it takes the shared pages from now on (the feed's first read is held), and reads on
-    // from the log after event 500 itself (that read is held too, with the log as it is now: the job running).
-    get(catchUp);
-    get(log.feedRead);
-    // A live stream on the same job, at the same place: it shows when the feed's last page has been handed out.
-    SseClient live = SseClient.open(vertx, client, base + "live", TestService.TOKEN, "500", c -> false);
-    assertThat(TestService.await(live.opened())).isEqualTo(200);
-
-    log.finish();
-    log.releaseFeedReads(); // the feed reads the log now: the final event, and the job finished
-    assertThat(TestService.await(live.ended())).isEqualTo(200);
-    assertThat(live.events).extracting(SseClient.Event::id).containsExactly(501L);
+    CatchingUp c = catchingUpWhenTheFeedHandsOutTheLastPage();
+    CompletableFuture<Held> catchUp = c.catchUp();
+    SseClient slow = c.slow();
     if (catchUpRead.equals("answered")) {
       get(catchUp).reply();
     } else {
@@ -125,16 +113,9 @@ class JobEventStreamRaceTest {
    */
   @Test
   void aStreamThatMissedTheLastPageOfAJobThatARetryReopenedFollowsItToItsNextEnd() throws Exception {
-    log.append(EventPage.SIZE);
-    CompletableFuture<Held> catchUp = log.hold("slow", EventPage.SIZE);
-    SseClient slow = SseClient.open(vertx, client, base + "slow", TestService.TOKEN, null, c -> false);
-    get(catchUp);
-    get(log.feedRead);
-    SseClient live = SseClient.open(vertx, client, base + "live", TestService.TOKEN, "500", c -> false);
-    assertThat(TestService.await(live.opened())).isEqualTo(200);
-    log.finish();
-    log.releaseFeedReads();
-    assertEnds(live, 501);
+    CatchingUp c = catchingUpWhenTheFeedHandsOutTheLastPage();
+    CompletableFuture<Held> catchUp = c.catchUp();
+    SseClient slow = c.slow();
 
     log.reopen(); // a retry: the job runs again (an item event, the job's RUNNING event)
     log.hold(JobEventFeeds.READER, 503);
@@ -145,6 +126,28 @@ class JobEventStreamRaceTest {
     assertEnds(slow, 504);
     assertThat(slow.events).extracting(e -> e.event() + ":" + e.data().getString("status")).endsWith(
         "job:SUCCEEDED", "item:PENDING", "job:RUNNING", "job:SUCCEEDED");
+  }
+
+  /** A stream whose own read after its first page is held, and a live stream that saw the job's last page. */
+  private record CatchingUp(CompletableFuture<Held> catchUp, SseClient slow) {}
+
+  private CatchingUp catchingUpWhenTheFeedHandsOutTheLastPage() throws Exception {
+    log.append(EventPage.SIZE);
+    CompletableFuture<Held> catchUp = log.hold("slow", EventPage.SIZE);
+    SseClient slow = SseClient.open(vertx, client, base + "slow", TestService.TOKEN, null, c -> false);
+    // Its first page is full: it takes the shared pages from now on (the feed's first read is held), and reads on
+    // from the log after event 500 itself (that read is held too, with the log as it is now: the job running).
+    get(catchUp);
+    get(log.feedRead);
+    // A live stream on the same job, at the same place: it shows when the feed's last page has been handed out.
+    SseClient live = SseClient.open(vertx, client, base + "live", TestService.TOKEN, "500", c -> false);
+    assertThat(TestService.await(live.opened())).isEqualTo(200);
+
+    log.finish();
+    log.releaseFeedReads(); // the feed reads the log now: the final event, and the job finished
+    assertThat(TestService.await(live.ended())).isEqualTo(200);
+    assertThat(live.events).extracting(SseClient.Event::id).containsExactly(501L);
+    return new CatchingUp(catchUp, slow);
   }
 
   /** The stream ended after event {@code last}, having sent every event from the first once. */
