@@ -144,6 +144,7 @@ final class Database {
     return classified(backend.inTransaction(opened.pool(), work));
   }
 
+  /** The back end (tests reach the SQLite one's checkpoint thread through it). */
   Backend backend() {
     return backend;
   }

@@ -5,35 +5,22 @@ import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.VertxInternal;
 import io.onboarder.job.StoreException;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PrepareOptions;
 import io.vertx.sqlclient.PreparedQuery;
 import io.vertx.sqlclient.PreparedStatement;
-import io.vertx.sqlclient.PropertyKind;
 import io.vertx.sqlclient.Query;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowIterator;
 import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.SqlResult;
 import io.vertx.sqlclient.Transaction;
 import io.vertx.sqlclient.Tuple;
-import io.vertx.sqlclient.desc.ColumnDescriptor;
 import io.vertx.sqlclient.spi.DatabaseMetadata;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
-import java.sql.SQLException;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collector;
 import javax.sql.DataSource;
@@ -54,7 +41,6 @@ import javax.sql.DataSource;
  * for a transaction, or for a single statement run on the pool; the store never nests the two.
  */
 final class SqliteClient implements Pool {
-
   private final VertxInternal vertx;
   private final SqliteConnection connection;
   private final WorkerExecutor thread;
@@ -64,7 +50,6 @@ final class SqliteClient implements Pool {
   private final ArrayDeque<Promise<Lease>> waiting = new ArrayDeque<>();
   private boolean leased;
   private volatile boolean closed;
-
 
   SqliteClient(Vertx vertx, DataSource dataSource, String name) {
     this.vertx = (VertxInternal) vertx;
