@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.function.Function;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
+import org.sqlite.SQLiteOpenMode;
 
 /**
  * The embedded database: one SQLite file (WAL, immediate transactions) through {@link SqliteClient},
@@ -74,7 +75,12 @@ final class SqliteBackend implements Backend {
       fileKey = identity();
       // One connection: SQLite has one writer, and statements are short; no lock contention at all.
       SqliteClient client = new SqliteClient(vertx, dataSource, "onboarder-sqlite");
-      checkpoints = new SqliteCheckpoints(vertx, dataSource, "onboarder-wal-checkpoint");
+      // Its connection never creates the file: a database deleted under the service is not made anew behind it.
+      SQLiteConfig copying = new SQLiteConfig(config.toProperties());
+      copying.resetOpenMode(SQLiteOpenMode.CREATE);
+      SQLiteDataSource copyingSource = new SQLiteDataSource(copying);
+      copyingSource.setUrl(dataSource.getUrl());
+      checkpoints = new SqliteCheckpoints(vertx, copyingSource, "onboarder-wal-checkpoint");
       checkpoints.start();
       // The connections and the file lock go with this Vert.x instance, as they would with a process that dies.
       ((io.vertx.core.internal.VertxInternal) vertx).addCloseHook(completion -> vertx.executeBlocking(() -> {
@@ -166,6 +172,11 @@ final class SqliteBackend implements Backend {
   /** Log pages the checkpoint thread has copied into the database file (for tests). */
   long checkpointedPages() {
     return checkpoints == null ? 0 : checkpoints.pagesCopied();
+  }
+
+  /** Checkpoints the thread has tried, done or failed (for tests). */
+  long checkpointsTried() {
+    return checkpoints == null ? 0 : checkpoints.tried();
   }
 
   /** As one task on the connection's thread: see {@link SqliteClient#runSteps}. */

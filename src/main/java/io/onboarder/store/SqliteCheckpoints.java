@@ -30,6 +30,7 @@ final class SqliteCheckpoints {
   private final DataSource dataSource;
   private final WorkerExecutor thread;
   private final AtomicLong copied = new AtomicLong();
+  private final AtomicLong tried = new AtomicLong();
   /** Held by a checkpoint, and by {@link #closeNow} (which so waits for the checkpoint running now). */
   private final Object lock = new Object();
   private volatile boolean closed;
@@ -60,6 +61,11 @@ final class SqliteCheckpoints {
     });
   }
 
+  /** Checkpoints tried so far, done or failed. */
+  long tried() {
+    return tried.get();
+  }
+
   /** Log pages copied into the database file by this thread so far. */
   long pagesCopied() {
     return copied.get();
@@ -70,6 +76,7 @@ final class SqliteCheckpoints {
       if (closed) {
         return null;
       }
+      tried.incrementAndGet();
       if (conn == null) {
         conn = dataSource.getConnection();
       }
