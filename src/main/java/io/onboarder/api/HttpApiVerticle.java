@@ -87,6 +87,7 @@ public final class HttpApiVerticle extends VerticleBase {
     }
 
     router.route().handler(guard::onRequest);
+    router.route().handler(io.onboarder.trace.RouteNames::handle);
     // A query string Netty cannot decode (bad %-escapes) is the caller's mistake: 400, not 500.
     router.route().handler(rc -> {
       try {

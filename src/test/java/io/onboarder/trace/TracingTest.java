@@ -88,6 +88,12 @@ class TracingTest {
         sp.getParentSpanId())).findFirst().orElseThrow();
     assertThat(submit.getTraceId()).isEqualTo(TRACE_ID);
     assertThat(submit.getAttributes().asMap().toString()).contains("POST", "/v1/jobs", "202");
+    // Named by its route, as OpenTelemetry's HTTP conventions ask: the template, never the job's id.
+    assertThat(submit.getName()).isEqualTo("POST /v1/jobs");
+    assertThat(submit.getAttributes().get(RouteNames.HTTP_ROUTE)).isEqualTo("/v1/jobs");
+    List<String> serverNames = spans.stream().filter(sp -> sp.getKind() == SpanKind.SERVER).map(SpanData::getName)
+        .toList();
+    assertThat(serverNames).contains("GET /v1/jobs/:id").noneMatch(name -> name.contains(jobId));
 
     List<SpanData> items = items(spans);
     assertThat(items).allSatisfy(item -> {
