@@ -73,7 +73,7 @@ class OtlpExportTest {
       List<io.opentelemetry.proto.trace.v1.Span> spans = resources.stream()
           .flatMap(r -> r.getScopeSpansList().stream()).map(ScopeSpans::getSpansList).flatMap(List::stream).toList();
       assertThat(spans).anySatisfy(sp -> {
-        assertThat(sp.getName()).isEqualTo("POST");
+        assertThat(sp.getName()).isEqualTo("POST /v1/jobs");
         assertThat(sp.getKind()).isEqualTo(io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER);
       });
       List<io.opentelemetry.proto.trace.v1.Span> items = spans.stream()
