@@ -55,10 +55,7 @@ final class CsvBodyReader implements BodyReader {
   private boolean tooManyFields;
   private boolean recordStarted;
   /** The header row, null until it is read. */
-  private CsvHeader csvHeader;
-  /** Column names of the header row; index → name. */
-  private List<String> header;
-  private int[] propertyColumns;
+  private CsvHeader header;
 
   CsvBodyReader(BodyListener listener) {
     this.listener = listener;
@@ -223,9 +220,7 @@ final class CsvBodyReader implements BodyReader {
         return; // a blank line
       }
       if (header == null) {
-        csvHeader = CsvHeader.parse(record, tooManyFields);
-        header = csvHeader.columns();
-        propertyColumns = csvHeader.propertyColumns();
+        header = CsvHeader.parse(record, tooManyFields);
         listener.jobFieldsDone();
       } else {
         row(record, wasRow);
@@ -244,9 +239,9 @@ final class CsvBodyReader implements BodyReader {
 
   private void row(List<String> values, boolean aboveIsRow) {
     long at = recordLine;
-    if (values.size() != header.size() || tooManyFields) {
+    if (values.size() != header.columns().size() || tooManyFields) {
       listener.badItem("has " + (tooManyFields ? "more than " + MAX_COLUMNS : values.size()) + " fields; the header "
-          + "row has " + header.size() + " (a field with a comma or line break must be in quotes)",
+          + "row has " + header.columns().size() + " (a field with a comma or line break must be in quotes)",
           new JsonObject().put("line", at));
       return;
     }
@@ -258,7 +253,7 @@ final class CsvBodyReader implements BodyReader {
         listener.badItem("is longer than " + MAX_FIELD_CHARS + " characters", where(at, i));
         return;
       }
-      String name = header.get(i);
+      String name = header.columns().get(i);
       if (name.equals("account")) {
         item.put("account", v);
         continue;
@@ -299,12 +294,13 @@ final class CsvBodyReader implements BodyReader {
 
   /** The prop: columns of the row's properties (its cells that are not empty): usually all of them, unallocated. */
   private int[] givenProperties(List<String> values) {
-    for (int column : propertyColumns) {
+    int[] columns = header.propertyColumns();
+    for (int column : columns) {
       if (values.get(column).isEmpty()) {
-        return java.util.Arrays.stream(propertyColumns).filter(i -> !values.get(i).isEmpty()).toArray();
+        return java.util.Arrays.stream(columns).filter(i -> !values.get(i).isEmpty()).toArray();
       }
     }
-    return propertyColumns;
+    return columns;
   }
 
   /**
@@ -312,9 +308,10 @@ final class CsvBodyReader implements BodyReader {
    * Strings, which {@link #endField} makes them when they are equal; else built from the cells.
    */
   private JsonArray properties(List<String> values, boolean aboveIsRow) {
+    int[] columns = header.propertyColumns();
     if (aboveIsRow) {
       boolean same = true;
-      for (int column : propertyColumns) {
+      for (int column : columns) {
         if (values.get(column) != above.get(column)) {
           same = false;
           break;
@@ -325,11 +322,11 @@ final class CsvBodyReader implements BodyReader {
       }
     }
     JsonArray properties = null;
-    for (int k = 0; k < propertyColumns.length; k++) {
-      String v = values.get(propertyColumns[k]);
+    for (int k = 0; k < columns.length; k++) {
+      String v = values.get(columns[k]);
       if (!v.isEmpty()) {
-        properties = properties == null ? new JsonArray(new ArrayList<>(propertyColumns.length)) : properties;
-        properties.add(new JsonObject(new java.util.LinkedHashMap<>(4)).put("name", csvHeader.propertyNames()[k])
+        properties = properties == null ? new JsonArray(new ArrayList<>(columns.length)) : properties;
+        properties.add(new JsonObject(new java.util.LinkedHashMap<>(4)).put("name", header.propertyNames()[k])
             .put("value", v));
       }
     }
@@ -339,7 +336,7 @@ final class CsvBodyReader implements BodyReader {
   private JsonObject where(long line, Integer column) {
     JsonObject w = new JsonObject().put("line", line);
     if (column != null) {
-      w.put("column", column + 1).put("field", header.get(column));
+      w.put("column", column + 1).put("field", header.columns().get(column));
     }
     return w;
   }
@@ -381,12 +378,12 @@ final class CsvBodyReader implements BodyReader {
   }
 
   private Integer indexOf(String column) {
-    int i = header.indexOf(column);
+    int i = header.columns().indexOf(column);
     return i < 0 ? null : i;
   }
 
   /** Column names in header order (for tests and messages). */
   List<String> header() {
-    return header;
+    return header.columns();
   }
 }

@@ -282,9 +282,9 @@ public final class JobRequestValidator {
     ConnectorRef connector = item.containsKey("connector")
         ? connector(item.getValue("connector"), pointer(index, "/connector"), errors) : null;
     String installName = item.getValue("installName") == null ? null
-        : itemText(item, index, "installName", MAX_NAME_LENGTH, errors);
+        : text(item, "installName", index, "/installName", MAX_NAME_LENGTH, errors);
     String description = item.getValue("description") == null ? null
-        : itemText(item, index, "description", MAX_TEXT_LENGTH, errors);
+        : text(item, "description", index, "/description", MAX_TEXT_LENGTH, errors);
     if (errors.count() != before) {
       return null;
     }
@@ -350,33 +350,27 @@ public final class JobRequestValidator {
     return false;
   }
 
-  /** As {@link #text}, the item's pointer built only for an error. */
-  private static String itemText(JsonObject item, int index, String field, int max, ValidationErrors errors) {
-    if (item.getValue(field) instanceof String s && s.length() <= max && !hasControlChars(s)) {
-      return s.isBlank() ? null : s.strip();
-    }
-    return text(item, field, pointer(index, "/" + field), max, errors);
+  private static String text(JsonObject json, String field, String at, int max, ValidationErrors errors) {
+    return text(json, field, -1, at, max, errors);
   }
 
-  private static String text(JsonObject json, String field, String at, int max, ValidationErrors errors) {
+  /** A text field at {@code at}, of item {@code index} when that is not -1: its pointer built only for an error. */
+  private static String text(JsonObject json, String field, int index, String at, int max, ValidationErrors errors) {
     Object v = json.getValue(field);
     if (v == null) {
       return null;
     }
-    if (!(v instanceof String s)) {
-      errors.add(at, "must be a string");
+    String problem = !(v instanceof String s) ? "must be a string"
+        : s.length() > max ? "must be at most " + max + " characters"
+        : hasControlChars(s) ? "must not contain control characters" : null;
+    if (problem != null) {
+      errors.add(index < 0 ? at : pointer(index, at), problem);
       return null;
     }
-    if (s.length() > max) {
-      errors.add(at, "must be at most " + max + " characters");
-      return null;
-    }
-    if (hasControlChars(s)) {
-      errors.add(at, "must not contain control characters");
-      return null;
-    }
+    String s = (String) v;
     return s.isBlank() ? null : s.strip();
   }
+
 
   private static boolean bool(JsonObject json, String field, String at, ValidationErrors errors) {
     Object v = json.getValue(field);
